@@ -1,0 +1,19 @@
+// Module entry: each family of bindings registers its functions here.
+#include <napi.h>
+
+namespace tfb {
+void registerBackend(Napi::Env env, Napi::Object exports);
+void registerMatmul(Napi::Env env, Napi::Object exports);
+void registerOps(Napi::Env env, Napi::Object exports);
+void registerNetwork(Napi::Env env, Napi::Object exports);
+}  // namespace tfb
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  tfb::registerBackend(env, exports);
+  tfb::registerMatmul(env, exports);
+  tfb::registerOps(env, exports);
+  tfb::registerNetwork(env, exports);
+  return exports;
+}
+
+NODE_API_MODULE(tensorforge, Init)

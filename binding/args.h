@@ -1,0 +1,104 @@
+// One-line argument checks for the binding. Every message has the same form,
+// "<function>: <what> ...", so users can tell which call failed and why.
+#pragma once
+#include <napi.h>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <new>
+#include <stdexcept>
+#include <string>
+
+namespace tfb {
+
+// Raised from native code: mapped to a RangeError at the boundary.
+struct RangeFailure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+[[noreturn]] inline void throwType(Napi::Env env, const std::string& fn, const std::string& msg) {
+  throw Napi::TypeError::New(env, fn + ": " + msg);
+}
+[[noreturn]] inline void throwRange(Napi::Env env, const std::string& fn, const std::string& msg) {
+  throw Napi::RangeError::New(env, fn + ": " + msg);
+}
+
+template <typename T>
+struct View {
+  T* data;
+  size_t length;
+};
+
+template <typename T>
+inline View<T> typedArrayArg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name) {
+  Napi::Env env = info.Env();
+  if (info.Length() <= i || !info[i].IsTypedArray())
+    throwType(env, fn, std::string(name) + " must be a typed array");
+  Napi::TypedArray ta = info[i].As<Napi::TypedArray>();
+  constexpr napi_typedarray_type want =
+      std::is_same<T, float>::value ? napi_float32_array
+      : std::is_same<T, int32_t>::value ? napi_int32_array
+      : std::is_same<T, uint8_t>::value ? napi_uint8_array
+      : napi_float64_array;
+  if (ta.TypedArrayType() != want)
+    throwType(env, fn, std::string(name) + " has the wrong element type");
+  Napi::TypedArrayOf<T> arr = ta.As<Napi::TypedArrayOf<T>>();
+  View<T> v{arr.ElementLength() == 0 ? nullptr : arr.Data(), arr.ElementLength()};
+  return v;
+}
+
+inline int64_t intArg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name,
+                      int64_t lo = 0, int64_t hi = (int64_t{1} << 53)) {
+  Napi::Env env = info.Env();
+  if (info.Length() <= i || !info[i].IsNumber()) throwType(env, fn, std::string(name) + " must be a number");
+  double d = info[i].As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d) || std::floor(d) != d) throwRange(env, fn, std::string(name) + " must be an integer, got " + std::to_string(d));
+  if (d < static_cast<double>(lo) || d > static_cast<double>(hi))
+    throwRange(env, fn, std::string(name) + " = " + std::to_string(static_cast<int64_t>(d)) + " is out of range [" +
+                            std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  return static_cast<int64_t>(d);
+}
+
+inline double numberArg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name) {
+  if (info.Length() <= i || !info[i].IsNumber()) throwType(info.Env(), fn, std::string(name) + " must be a number");
+  return info[i].As<Napi::Number>().DoubleValue();
+}
+
+inline bool boolArg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name) {
+  if (info.Length() <= i || !info[i].IsBoolean()) throwType(info.Env(), fn, std::string(name) + " must be a boolean");
+  return info[i].As<Napi::Boolean>().Value();
+}
+
+// a * b with overflow detection (sizes come from users).
+inline int64_t checkedMul(Napi::Env env, const char* fn, int64_t a, int64_t b) {
+  if (a < 0 || b < 0) throwRange(env, fn, "negative size");
+  if (a != 0 && b > std::numeric_limits<int64_t>::max() / a) throwRange(env, fn, "size overflows");
+  return a * b;
+}
+
+template <typename T>
+inline void requireLength(Napi::Env env, const char* fn, const char* name, const View<T>& v, int64_t need) {
+  if (static_cast<int64_t>(v.length) < need)
+    throwRange(env, fn, std::string(name) + " has " + std::to_string(v.length) + " elements, needs " + std::to_string(need));
+}
+
+// Wraps a binding so that no C++ exception escapes into Node as a crash.
+template <typename F>
+Napi::Value guarded(const Napi::CallbackInfo& info, const char* fn, F&& body) {
+  try {
+    return body();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const RangeFailure& e) {
+    throw Napi::RangeError::New(info.Env(), std::string(fn) + ": " + e.what());
+  } catch (const std::bad_alloc&) {
+    throw Napi::RangeError::New(info.Env(), std::string(fn) + ": out of memory");
+  } catch (const std::invalid_argument& e) {
+    throw Napi::TypeError::New(info.Env(), std::string(fn) + ": " + e.what());
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), std::string(fn) + ": " + e.what());
+  }
+}
+
+}  // namespace tfb

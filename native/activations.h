@@ -1,0 +1,41 @@
+// Elementwise activation functions and their derivatives, shared by the op
+// API and the training engine. Kernels work on raw pointers and sizes.
+#pragma once
+#include <cstdint>
+
+namespace tf {
+
+enum class Activation : int32_t {
+  Linear = 0,
+  Relu,
+  Relu6,
+  LeakyRelu,   // alpha = param (Keras default 0.3, tfjs 0.2; the caller passes it)
+  Elu,         // alpha = param (default 1)
+  Selu,
+  Sigmoid,
+  HardSigmoid, // Keras 3: relu6(x + 3) / 6
+  Tanh,
+  Softplus,
+  Softsign,
+  Gelu,        // exact: x * Phi(x) with erf
+  GeluTanh,    // tanh approximation
+  Silu,        // x * sigmoid(x), a.k.a. swish
+  Softmax,     // over the last axis of a [rows, cols] matrix
+  Count
+};
+
+// y = f(x) for n elements (in place allowed). Softmax needs rows/cols: use softmaxRows.
+void activationForward(Activation a, float param, const float* x, float* y, int64_t n);
+
+// dx = dy * f'(x), given x (the input) and y (the output f(x)); in place on dy allowed.
+// Softmax is handled by softmaxBackwardRows.
+void activationBackward(Activation a, float param, const float* x, const float* y, const float* dy,
+                        float* dx, int64_t n);
+
+// Row-wise stable softmax / log-softmax of a [rows, cols] matrix (in place allowed).
+void softmaxRows(const float* x, float* y, int64_t rows, int64_t cols);
+void logSoftmaxRows(const float* x, float* y, int64_t rows, int64_t cols);
+// dx_i = y_i * (dy_i - sum_j dy_j y_j), row by row.
+void softmaxBackwardRows(const float* y, const float* dy, float* dx, int64_t rows, int64_t cols);
+
+}  // namespace tf

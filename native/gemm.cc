@@ -1,0 +1,79 @@
+#include "gemm.h"
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
+#if defined(TF_BLAS_BLIS)
+#include <blis.h>
+#elif defined(TF_BLAS_OPENBLAS)
+#include <cblas.h>
+#elif defined(TF_BLAS_ACCELERATE)
+#define ACCELERATE_NEW_LAPACK
+#include <Accelerate/Accelerate.h>
+#elif defined(TF_BLAS_GENERIC)
+#include <cblas.h>
+#endif
+
+namespace tf {
+
+namespace {
+std::atomic<int> gThreads{0};
+}
+
+int hardwareThreads() {
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int>(n);
+}
+
+void setBlasThreads(int n) {
+  n = std::max(1, n);
+  gThreads = n;
+#if defined(TF_BLAS_BLIS)
+  bli_thread_set_num_threads(n);
+#elif defined(TF_BLAS_OPENBLAS)
+  openblas_set_num_threads(n);
+#endif
+}
+
+int getBlasThreads() {
+  int n = gThreads.load();
+  return n > 0 ? n : hardwareThreads();
+}
+
+BlasInfo blasInfo() {
+  BlasInfo info;
+  info.name = TF_BLAS_NAME;
+#if defined(TF_BLAS_BLIS)
+  info.version = bli_info_get_version_str();
+  info.config = bli_arch_string(bli_arch_query_id());
+#elif defined(TF_BLAS_OPENBLAS)
+  info.version = openblas_get_config();
+  info.config = openblas_get_corename();
+#elif defined(TF_BLAS_PORTABLE)
+  info.version = "built-in";
+  info.config = "cache-blocked C++ (no BLAS found at build time)";
+#endif
+  return info;
+}
+
+void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha,
+           const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
+           float* C, int64_t ldc) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    // Some BLAS reject K = 0; the product is empty, so only the beta scaling remains.
+    for (int64_t i = 0; i < M; ++i)
+      for (int64_t j = 0; j < N; ++j) C[i * ldc + j] = beta == 0.f ? 0.f : beta * C[i * ldc + j];
+    return;
+  }
+#if defined(TF_BLAS_PORTABLE)
+  sgemmPortable(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+#else
+  cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+              static_cast<int>(M), static_cast<int>(N), static_cast<int>(K), alpha, A,
+              static_cast<int>(lda), B, static_cast<int>(ldb), beta, C, static_cast<int>(ldc));
+#endif
+}
+
+}  // namespace tf

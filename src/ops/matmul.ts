@@ -1,0 +1,40 @@
+import { rangeError, show, typeError } from '../errors';
+import { native } from '../native';
+import { Tensor, checkTensor } from '../tensor';
+
+/**
+ * Matrix product of rank-2 tensors, or of rank-3 tensors batch by batch.
+ * Runs `cblas_sgemm`; transposes are passed as flags and never copied.
+ * @param transposeA use aᵀ (default false).
+ * @param transposeB use bᵀ (default false).
+ */
+export function matMul(a: Tensor, b: Tensor, transposeA = false, transposeB = false): Tensor {
+  const fn = 'matMul';
+  checkTensor(fn, 'a', a);
+  checkTensor(fn, 'b', b);
+  if (typeof transposeA !== 'boolean') throw typeError(fn, `transposeA must be a boolean, got ${show(transposeA)}`);
+  if (typeof transposeB !== 'boolean') throw typeError(fn, `transposeB must be a boolean, got ${show(transposeB)}`);
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') {
+    throw typeError(fn, `needs float32 tensors, got ${a.dtype} and ${b.dtype}`);
+  }
+  if (a.rank !== b.rank || (a.rank !== 2 && a.rank !== 3)) {
+    throw rangeError(fn, `needs two rank-2 or two rank-3 tensors, got shapes ${show(a.shape)} and ${show(b.shape)}`);
+  }
+  const batched = a.rank === 3;
+  const batch = batched ? a.shape[0] : 1;
+  if (batched && b.shape[0] !== batch) {
+    throw rangeError(fn, `batch dimensions differ: ${show(a.shape)} x ${show(b.shape)}`);
+  }
+  const [ar, ac] = a.shape.slice(-2);
+  const [br, bc] = b.shape.slice(-2);
+  const M = transposeA ? ac : ar;
+  const K = transposeA ? ar : ac;
+  const Kb = transposeB ? bc : br;
+  const N = transposeB ? br : bc;
+  if (K !== Kb) {
+    throw rangeError(fn, `inner dimensions differ: ${show(a.shape)}${transposeA ? 'ᵀ' : ''} x ${show(b.shape)}${transposeB ? 'ᵀ' : ''} (${K} vs ${Kb})`);
+  }
+  const out = new Float32Array(batch * M * N);
+  native.matMul(a.values, b.values, out, batch, M, N, K, transposeA, transposeB);
+  return new Tensor(out, batched ? [batch, M, N] : [M, N], 'float32');
+}

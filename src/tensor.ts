@@ -1,0 +1,283 @@
+// The Tensor type: an immutable shape + dtype over an ArrayBuffer-backed typed
+// array. Native kernels read that array in place (no copy, no dispose()).
+import { checkOneOf, rangeError, show, typeError } from './errors';
+
+/** Element types a tensor can hold. */
+export type DataType = 'float32' | 'int32';
+/** The typed array backing a tensor of each dtype. */
+export type TypedArray = Float32Array | Int32Array;
+/** Nested JavaScript arrays of numbers, as accepted by {@link tensor}. */
+export type NestedArray = number | NestedArray[];
+/** Anything {@link tensor} turns into a tensor. */
+export type TensorLike = TypedArray | number[] | NestedArray[] | number | Uint8Array | Float64Array;
+
+const DTYPES = ['float32', 'int32'] as const;
+
+/** Largest element count a single tensor may have (2^31 - 1, the BLAS index limit). */
+export const MAX_TENSOR_SIZE = 2 ** 31 - 1;
+
+/** Validates a shape and returns its element count. */
+export function sizeFromShape(fn: string, shape: unknown): number {
+  if (!Array.isArray(shape)) throw typeError(fn, `shape must be an array of integers, got ${show(shape)}`);
+  let size = 1;
+  for (const d of shape) {
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
+      throw rangeError(fn, `shape ${show(shape)} has an invalid dimension ${show(d)} (dims are integers >= 0)`);
+    }
+    size *= d;
+    if (size > MAX_TENSOR_SIZE) throw rangeError(fn, `shape ${show(shape)} has more than ${MAX_TENSOR_SIZE} elements`);
+  }
+  return size;
+}
+
+function allocate(dtype: DataType, size: number): TypedArray {
+  return dtype === 'float32' ? new Float32Array(size) : new Int32Array(size);
+}
+
+/**
+ * An n-dimensional array of float32 or int32 values. Tensors are immutable
+ * values; operations return new tensors. Memory is reclaimed by the garbage
+ * collector like any JavaScript object.
+ */
+export class Tensor {
+  /** Dimensions, outermost first. */
+  readonly shape: readonly number[];
+  /** Element type. */
+  readonly dtype: DataType;
+  /** Number of elements (product of the shape). */
+  readonly size: number;
+  /** @internal The backing values, row-major. */
+  readonly values: TypedArray;
+
+  /** @internal Use {@link tensor} and friends to create tensors. */
+  constructor(values: TypedArray, shape: readonly number[], dtype: DataType) {
+    this.values = values;
+    this.shape = Object.freeze([...shape]);
+    this.dtype = dtype;
+    this.size = values.length;
+  }
+
+  /** Number of dimensions. */
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  /** The values as a flat typed array. This is the tensor's own buffer: treat it as read-only. */
+  dataSync(): TypedArray {
+    return this.values;
+  }
+
+  /** Asynchronous form of {@link Tensor.dataSync}, for TensorFlow.js compatibility. */
+  async data(): Promise<TypedArray> {
+    return this.values;
+  }
+
+  /** The values as nested arrays following the shape (a number for a scalar). */
+  arraySync(): NestedArray {
+    const v = this.values;
+    const shape = this.shape;
+    if (shape.length === 0) return v[0];
+    const build = (dim: number, offset: number): NestedArray[] => {
+      const n = shape[dim];
+      const stride = shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+      const out: NestedArray[] = new Array(n);
+      for (let i = 0; i < n; i++) {
+        out[i] = dim === shape.length - 1 ? v[offset + i] : build(dim + 1, offset + i * stride);
+      }
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  /** Asynchronous form of {@link Tensor.arraySync}. */
+  async array(): Promise<NestedArray> {
+    return this.arraySync();
+  }
+
+  /** Same values, new shape (one dimension may be -1 and is inferred). Shares the buffer. */
+  reshape(shape: number[]): Tensor {
+    const fn = 'reshape';
+    if (!Array.isArray(shape)) throw typeError(fn, `shape must be an array, got ${show(shape)}`);
+    const inferred = shape.indexOf(-1);
+    if (inferred !== shape.lastIndexOf(-1)) throw rangeError(fn, `only one dimension may be -1, got ${show(shape)}`);
+    let resolved = shape;
+    if (inferred >= 0) {
+      const rest = sizeFromShape(fn, shape.filter((_, i) => i !== inferred));
+      if (rest === 0 || this.size % rest !== 0) {
+        throw rangeError(fn, `cannot reshape a tensor of shape ${show(this.shape)} (${this.size} elements) into ${show(shape)}`);
+      }
+      resolved = shape.map((d, i) => (i === inferred ? this.size / rest : d));
+    }
+    const size = sizeFromShape(fn, resolved);
+    if (size !== this.size) {
+      throw rangeError(fn, `cannot reshape a tensor of shape ${show(this.shape)} (${this.size} elements) into ${show(shape)} (${size} elements)`);
+    }
+    return new Tensor(this.values, resolved, this.dtype);
+  }
+
+  /** A copy with its own buffer. */
+  clone(): Tensor {
+    return new Tensor(this.values.slice(), this.shape, this.dtype);
+  }
+
+  /** Converts to another dtype (float32 -> int32 truncates toward zero). */
+  cast(dtype: DataType): Tensor {
+    const d = checkOneOf('cast', 'dtype', dtype, DTYPES);
+    if (d === this.dtype) return this;
+    const out = allocate(d, this.size);
+    if (d === 'int32') for (let i = 0; i < this.size; i++) out[i] = Math.trunc(this.values[i]);
+    else out.set(this.values);
+    return new Tensor(out, this.shape, d);
+  }
+
+  /** A readable rendering, e.g. `Tensor [2,2] float32\n  [[1, 2],\n   [3, 4]]`. Long axes are elided. */
+  toString(): string {
+    const fmt = (x: number) => (this.dtype === 'int32' ? String(x) : Number.isInteger(x) ? x.toFixed(0) : x.toPrecision(4));
+    const render = (dim: number, offset: number, indent: string): string => {
+      if (this.rank === 0) return fmt(this.values[0]);
+      const n = this.shape[dim];
+      const stride = this.shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+      const idx = n > 6 ? [0, 1, 2, -1, n - 3, n - 2, n - 1] : [...Array(n).keys()];
+      const parts = idx.map((i) => (i < 0 ? '...' : dim === this.rank - 1 ? fmt(this.values[offset + i]) : render(dim + 1, offset + i * stride, indent + ' ')));
+      return dim === this.rank - 1 ? `[${parts.join(', ')}]` : `[${parts.join(`,\n${indent} `)}]`;
+    };
+    return `Tensor ${show(this.shape)} ${this.dtype}\n  ${render(0, 0, '  ')}`;
+  }
+
+  /** Prints {@link Tensor.toString} to the console. */
+  print(): void {
+    console.log(this.toString());
+  }
+}
+
+function inferShape(fn: string, values: NestedArray): number[] {
+  const shape: number[] = [];
+  let v: NestedArray = values;
+  while (Array.isArray(v)) {
+    shape.push(v.length);
+    if (v.length === 0) break;
+    v = v[0];
+  }
+  return shape;
+}
+
+function flattenInto(fn: string, values: NestedArray, shape: number[], dim: number, out: number[]): void {
+  if (dim === shape.length) {
+    if (typeof values !== 'number') throw typeError(fn, `values must be numbers, got ${show(values)}`);
+    out.push(values);
+    return;
+  }
+  if (!Array.isArray(values) || values.length !== shape[dim]) {
+    throw rangeError(fn, `nested arrays are ragged: expected length ${shape[dim]} at depth ${dim}, got ${show(Array.isArray(values) ? values.length : values)}`);
+  }
+  for (const x of values) flattenInto(fn, x, shape, dim + 1, out);
+}
+
+/** @internal Validation shared by the factories: builds a tensor from any accepted input. */
+export function makeTensor(fn: string, values: unknown, shape?: unknown, dtype?: unknown): Tensor {
+  const dt: DataType | undefined = dtype === undefined ? undefined : checkOneOf(fn, 'dtype', dtype, DTYPES);
+  let flat: TypedArray | number[];
+  let inferred: number[];
+  if (values instanceof Float32Array || values instanceof Int32Array || values instanceof Float64Array || values instanceof Uint8Array) {
+    if (values.buffer instanceof ArrayBuffer && (values.buffer as ArrayBuffer & { detached?: boolean }).detached) {
+      throw typeError(fn, 'values is backed by a detached ArrayBuffer');
+    }
+    flat = values as TypedArray;
+    inferred = [values.length];
+  } else if (typeof values === 'number') {
+    flat = [values];
+    inferred = [];
+  } else if (Array.isArray(values)) {
+    inferred = inferShape(fn, values as NestedArray);
+    const out: number[] = [];
+    flattenInto(fn, values as NestedArray, inferred, 0, out);
+    flat = out;
+  } else {
+    throw typeError(fn, `values must be a typed array, a number or (nested) arrays of numbers, got ${show(values)}`);
+  }
+  const finalShape = shape === undefined || shape === null ? inferred : (shape as number[]);
+  const size = sizeFromShape(fn, finalShape);
+  if (size !== flat.length) {
+    throw rangeError(fn, `shape ${show(finalShape)} needs ${size} values but ${flat.length} were given`);
+  }
+  const resolved: DataType = dt ?? (values instanceof Int32Array ? 'int32' : 'float32');
+  let data: TypedArray;
+  if (resolved === 'float32' && flat instanceof Float32Array) data = flat;
+  else if (resolved === 'int32' && flat instanceof Int32Array) data = flat;
+  else {
+    data = allocate(resolved, size);
+    if (resolved === 'int32') {
+      for (let i = 0; i < size; i++) {
+        const x = flat[i];
+        if (!Number.isFinite(x)) throw rangeError(fn, `int32 tensor cannot hold ${x} (at flat index ${i})`);
+        data[i] = Math.trunc(x);
+      }
+    } else {
+      data.set(flat);
+    }
+  }
+  return new Tensor(data, finalShape, resolved);
+}
+
+/**
+ * Creates a tensor from a typed array, a flat number array or nested arrays.
+ * A Float32Array/Int32Array of the requested dtype is wrapped without copying.
+ * @param values the data, row-major when flat.
+ * @param shape dimensions; inferred from nesting (or the length) when omitted.
+ * @param dtype 'float32' (default, or 'int32' for an Int32Array).
+ */
+export function tensor(values: TensorLike, shape?: number[], dtype?: DataType): Tensor {
+  return makeTensor('tensor', values, shape, dtype);
+}
+
+/** A scalar (rank-0) tensor. */
+export function scalar(value: number, dtype?: DataType): Tensor {
+  if (typeof value !== 'number') throw typeError('scalar', `value must be a number, got ${show(value)}`);
+  return makeTensor('scalar', value, [], dtype);
+}
+
+/** A rank-1 tensor; `values` must be flat. */
+export function tensor1d(values: TypedArray | number[], dtype?: DataType): Tensor {
+  const t = makeTensor('tensor1d', values, undefined, dtype);
+  if (t.rank !== 1) throw rangeError('tensor1d', `values must be flat, got rank ${t.rank}`);
+  return t;
+}
+
+/** A rank-2 tensor from nested arrays, or from flat values with a `[rows, cols]` shape. */
+export function tensor2d(values: TensorLike, shape?: [number, number], dtype?: DataType): Tensor {
+  if (shape !== undefined && (!Array.isArray(shape) || shape.length !== 2)) {
+    throw rangeError('tensor2d', `shape must have 2 dimensions, got ${show(shape)}`);
+  }
+  const t = makeTensor('tensor2d', values, shape, dtype);
+  if (t.rank !== 2) throw rangeError('tensor2d', `values must be rank 2, got shape ${show(t.shape)}`);
+  return t;
+}
+
+/** A tensor of the given shape with every element equal to `value`. */
+export function fill(shape: number[], value: number, dtype: DataType = 'float32'): Tensor {
+  const fn = 'fill';
+  const size = sizeFromShape(fn, shape);
+  const dt = checkOneOf(fn, 'dtype', dtype, DTYPES);
+  if (typeof value !== 'number') throw typeError(fn, `value must be a number, got ${show(value)}`);
+  if (dt === 'int32' && !Number.isFinite(value)) throw rangeError(fn, `int32 tensor cannot hold ${value}`);
+  const data = allocate(dt, size);
+  data.fill(dt === 'int32' ? Math.trunc(value) : value);
+  return new Tensor(data, shape, dt);
+}
+
+/** A tensor of zeros. */
+export function zeros(shape: number[], dtype: DataType = 'float32'): Tensor {
+  const size = sizeFromShape('zeros', shape);
+  return new Tensor(allocate(checkOneOf('zeros', 'dtype', dtype, DTYPES), size), shape, dtype);
+}
+
+/** A tensor of ones. */
+export function ones(shape: number[], dtype: DataType = 'float32'): Tensor {
+  return fill(shape, 1, dtype);
+}
+
+/** Throws unless `x` is a Tensor; returns it. */
+export function checkTensor(fn: string, name: string, x: unknown): Tensor {
+  if (!(x instanceof Tensor)) throw typeError(fn, `${name} must be a Tensor, got ${show(x)}`);
+  return x;
+}

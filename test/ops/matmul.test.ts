@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import * as tf from '../../src/index';
+import { Random } from '../../src/random';
+
+function refMatMul(a: Float32Array, b: Float32Array, M: number, N: number, K: number, ta: boolean, tb: boolean): Float64Array {
+  const out = new Float64Array(M * N);
+  for (let i = 0; i < M; i++)
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += (ta ? a[k * M + i] : a[i * K + k]) * (tb ? b[j * K + k] : b[k * N + j]);
+      out[i * N + j] = s;
+    }
+  return out;
+}
+
+describe('matMul', () => {
+  const r = new Random(7);
+  // Tolerance: float32 accumulation over K terms of magnitude <= 1.
+  for (const [M, N, K] of [[1, 1, 1], [2, 3, 4], [17, 9, 33], [64, 10, 784], [5, 0, 3], [0, 4, 2], [3, 4, 0]]) {
+    for (const ta of [false, true]) for (const tb of [false, true]) {
+      it(`[${M},${K}]${ta ? 'ᵀ' : ''} x [${K},${N}]${tb ? 'ᵀ' : ''}`, () => {
+        const a = tf.tensor(Float32Array.from({ length: M * K }, () => r.uniform() * 2 - 1), ta ? [K, M] : [M, K]);
+        const b = tf.tensor(Float32Array.from({ length: K * N }, () => r.uniform() * 2 - 1), tb ? [N, K] : [K, N]);
+        const c = tf.matMul(a, b, ta, tb);
+        expect(c.shape).toEqual([M, N]);
+        const ref = refMatMul(a.values as Float32Array, b.values as Float32Array, M, N, K, ta, tb);
+        c.dataSync().forEach((v, i) => expect(v).toBeCloseTo(ref[i], 4));
+      });
+    }
+  }
+
+  it('batches rank-3 tensors', () => {
+    const a = tf.randomUniform([3, 4, 5], -1, 1, 'float32', 1);
+    const b = tf.randomUniform([3, 5, 2], -1, 1, 'float32', 2);
+    const c = tf.matMul(a, b);
+    expect(c.shape).toEqual([3, 4, 2]);
+    for (let i = 0; i < 3; i++) {
+      const ref = refMatMul(a.values.subarray(i * 20, i * 20 + 20) as Float32Array, b.values.subarray(i * 10, i * 10 + 10) as Float32Array, 4, 2, 5, false, false);
+      for (let j = 0; j < 8; j++) expect(c.dataSync()[i * 8 + j]).toBeCloseTo(ref[j], 5);
+    }
+  });
+
+  it('rejects shapes that do not multiply', () => {
+    expect(() => tf.matMul(tf.zeros([2, 3]), tf.zeros([4, 5]))).toThrow(RangeError);
+    expect(() => tf.matMul(tf.zeros([2, 3]), tf.zeros([4, 5]))).toThrow('matMul: inner dimensions differ: [2,3] x [4,5] (3 vs 4)');
+    expect(() => tf.matMul(tf.zeros([2, 3, 4]), tf.zeros([3, 4, 5]))).toThrow('matMul: batch dimensions differ');
+    expect(() => tf.matMul(tf.zeros([2]), tf.zeros([2]))).toThrow(/rank-2 or two rank-3/);
+  });
+
+  it('rejects non-tensors and int32', () => {
+    expect(() => tf.matMul([[1]] as never, tf.zeros([1, 1]))).toThrow(TypeError);
+    expect(() => tf.matMul(tf.zeros([1, 1], 'int32'), tf.zeros([1, 1]))).toThrow('matMul: needs float32 tensors, got int32 and float32');
+    expect(() => tf.matMul(tf.zeros([1, 1]), tf.zeros([1, 1]), 1 as never)).toThrow(TypeError);
+  });
+});
+
+describe('backend', () => {
+  it('reports the BLAS and threads', () => {
+    const info = tf.backendInfo();
+    expect(typeof info.blas).toBe('string');
+    expect(info.threads).toBeGreaterThanOrEqual(1);
+    expect(info.napiVersion).toBeGreaterThanOrEqual(8);
+  });
+  it('sets and gets threads', () => {
+    const before = tf.getNumThreads();
+    tf.setNumThreads(1);
+    expect(tf.getNumThreads()).toBe(1);
+    tf.setNumThreads(before);
+    expect(() => tf.setNumThreads(0)).toThrow(RangeError);
+    expect(() => tf.setNumThreads(1.5)).toThrow('setNumThreads: n must be an integer, got 1.5');
+  });
+});
