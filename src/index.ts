@@ -5,3 +5,4 @@ export { setSeed, randomNormal, randomUniform } from './random';
 export { matMul } from './ops/matmul';
 export { backendInfo, setNumThreads, getNumThreads } from './backend';
 export type { BackendInfo } from './backend';
+export * as datasets from './datasets';

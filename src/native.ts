@@ -1,24 +1,6 @@
 // Loads the compiled addon: a prebuild for this platform if one is present,
 // else the local cmake-js build (node-gyp-build's search order).
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-
-function packageRoot(): string {
-  let dir = __dirname;
-  for (;;) {
-    const pkg = path.join(dir, 'package.json');
-    if (fs.existsSync(pkg)) {
-      try {
-        if (JSON.parse(fs.readFileSync(pkg, 'utf8')).name === 'tensorforge') return dir;
-      } catch {
-        // not ours; keep walking up
-      }
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('tensorforge: cannot find the package root to load the native addon');
-    dir = parent;
-  }
-}
+import { packageRoot } from './package-root';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const nodeGypBuild: (dir: string) => unknown = require('node-gyp-build');
