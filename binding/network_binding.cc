@@ -1,5 +1,513 @@
+// NativeModel: one Sequential network with its trainer. The TypeScript Model
+// class owns one and enforces the concurrency contract; this layer re-checks
+// every buffer length and guards against overlapping native work with a
+// reader/writer lock taken with try_lock (it never blocks the event loop).
+#include <atomic>
+#include <cstring>
+#include <memory>
+#include <shared_mutex>
+
 #include "args.h"
+#include "promise_worker.h"
+#include "trainer.h"
 
 namespace tfb {
-void registerNetwork(Napi::Env env, Napi::Object exports) {}
+
+namespace {
+
+double numField(Napi::Object o, const char* key, double def) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined() || v.IsNull()) return def;
+  if (!v.IsNumber()) throw std::invalid_argument(std::string(key) + " must be a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+bool boolField(Napi::Object o, const char* key, bool def) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined() || v.IsNull()) return def;
+  if (!v.IsBoolean()) throw std::invalid_argument(std::string(key) + " must be a boolean");
+  return v.As<Napi::Boolean>().Value();
+}
+template <typename E>
+E enumField(Napi::Object o, const char* key, int count) {
+  const double d = numField(o, key, 0);
+  if (!(d >= 0 && d < count) || d != static_cast<int>(d)) throw std::invalid_argument(std::string(key) + " is not a valid code");
+  return static_cast<E>(static_cast<int>(d));
+}
+std::vector<double> numArrayField(Napi::Object o, const char* key) {
+  std::vector<double> out;
+  Napi::Value v = o.Get(key);
+  if (!v.IsArray()) return out;
+  Napi::Array a = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    Napi::Value e = a.Get(i);
+    if (!e.IsNumber()) throw std::invalid_argument(std::string(key) + " must hold numbers");
+    out.push_back(e.As<Napi::Number>().DoubleValue());
+  }
+  return out;
+}
+
+tf::LayerSpec parseLayer(Napi::Object o) {
+  tf::LayerSpec s;
+  s.kind = enumField<tf::LayerKind>(o, "kind", 5);
+  s.units = static_cast<int64_t>(numField(o, "units", 0));
+  s.useBias = boolField(o, "useBias", true);
+  s.activation = enumField<tf::Activation>(o, "activation", static_cast<int>(tf::Activation::Count));
+  s.activationParam = static_cast<float>(numField(o, "activationParam", 0));
+  s.rate = static_cast<float>(numField(o, "rate", 0));
+  s.epsilon = static_cast<float>(numField(o, "epsilon", 1e-3));
+  s.momentum = static_cast<float>(numField(o, "momentum", 0.99));
+  s.center = boolField(o, "center", true);
+  s.scale = boolField(o, "scale", true);
+  s.l1 = static_cast<float>(numField(o, "l1", 0));
+  s.l2 = static_cast<float>(numField(o, "l2", 0));
+  return s;
+}
+
+tf::OptimizerConfig parseOptimizer(Napi::Object o) {
+  tf::OptimizerConfig c;
+  c.kind = enumField<tf::OptimizerKind>(o, "kind", 8);
+  Napi::Value lr = o.Get("schedule");
+  if (!lr.IsObject()) throw std::invalid_argument("schedule must be an object");
+  Napi::Object s = lr.As<Napi::Object>();
+  c.lr.kind = enumField<tf::ScheduleKind>(s, "kind", 4);
+  c.lr.initial = numField(s, "initial", 1e-3);
+  c.lr.decaySteps = numField(s, "decaySteps", 1);
+  c.lr.decayRate = numField(s, "decayRate", 1);
+  c.lr.alpha = numField(s, "alpha", 0);
+  c.lr.staircase = boolField(s, "staircase", false);
+  c.lr.warmupTarget = numField(s, "warmupTarget", 0);
+  c.lr.warmupSteps = numField(s, "warmupSteps", 0);
+  c.lr.boundaries = numArrayField(s, "boundaries");
+  c.lr.values = numArrayField(s, "values");
+  if (c.lr.kind == tf::ScheduleKind::PiecewiseConstant && c.lr.values.size() != c.lr.boundaries.size() + 1)
+    throw std::invalid_argument("piecewiseConstant needs one more value than boundaries");
+  c.beta1 = numField(o, "beta1", 0.9);
+  c.beta2 = numField(o, "beta2", 0.999);
+  c.epsilon = numField(o, "epsilon", 1e-7);
+  c.momentum = numField(o, "momentum", 0);
+  c.rho = numField(o, "rho", 0.9);
+  c.nesterov = boolField(o, "nesterov", false);
+  c.amsgrad = boolField(o, "amsgrad", false);
+  c.centered = boolField(o, "centered", false);
+  c.initialAccumulator = numField(o, "initialAccumulatorValue", 0.1);
+  c.weightDecay = numField(o, "weightDecay", 0);
+  c.clipNorm = numField(o, "clipNorm", 0);
+  c.clipValue = numField(o, "clipValue", 0);
+  c.globalClipNorm = numField(o, "globalClipNorm", 0);
+  return c;
+}
+
+}  // namespace
+
+class NativeModel : public Napi::ObjectWrap<NativeModel> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "NativeModel",
+                       {InstanceMethod("slots", &NativeModel::Slots),
+                        InstanceMethod("readWeights", &NativeModel::ReadWeights),
+                        InstanceMethod("writeWeights", &NativeModel::WriteWeights),
+                        InstanceMethod("compile", &NativeModel::Compile),
+                        InstanceMethod("trainChunk", &NativeModel::TrainChunk),
+                        InstanceMethod("evaluate", &NativeModel::Evaluate),
+                        InstanceMethod("predict", &NativeModel::Predict),
+                        InstanceMethod("predictAsync", &NativeModel::PredictAsync),
+                        InstanceMethod("cancel", &NativeModel::Cancel),
+                        InstanceMethod("learningRate", &NativeModel::LearningRate),
+                        InstanceMethod("setLearningRate", &NativeModel::SetLearningRate),
+                        InstanceMethod("optimizerState", &NativeModel::OptimizerState),
+                        InstanceMethod("setOptimizerState", &NativeModel::SetOptimizerState),
+                        InstanceMethod("reseed", &NativeModel::Reseed),
+                        InstanceMethod("computeGradients", &NativeModel::ComputeGradients),
+                        InstanceMethod("applyGradients", &NativeModel::ApplyGradients)});
+  }
+
+  explicit NativeModel(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeModel>(info) {
+    guarded(info, "NativeModel", [&]() -> Napi::Value {
+      Napi::Env env = info.Env();
+      if (info.Length() < 2 || !info[0].IsArray()) throwType(env, "NativeModel", "layers must be an array");
+      Napi::Array arr = info[0].As<Napi::Array>();
+      std::vector<tf::LayerSpec> specs;
+      for (uint32_t i = 0; i < arr.Length(); ++i) {
+        Napi::Value v = arr.Get(i);
+        if (!v.IsObject()) throwType(env, "NativeModel", "each layer must be an object");
+        specs.push_back(parseLayer(v.As<Napi::Object>()));
+      }
+      const int64_t inputSize = intArg(info, 1, "NativeModel", "inputSize", 1, int64_t{1} << 31);
+      net_ = std::make_unique<tf::Network>(std::move(specs), inputSize);
+      reported_ = static_cast<int64_t>(net_->params().size() * 2 + net_->state().size()) * 4;
+      Napi::MemoryManagement::AdjustExternalMemory(env, reported_);
+      return env.Undefined();
+    });
+  }
+
+  void Finalize(Napi::Env env) override { Napi::MemoryManagement::AdjustExternalMemory(env, -reported_); }
+
+ private:
+  std::unique_ptr<tf::Network> net_;
+  std::unique_ptr<tf::Trainer> trainer_;
+  std::shared_mutex lock_;
+  std::atomic<bool> cancel_{false};
+  int64_t reported_ = 0;
+
+  // Fails fast instead of blocking the event loop when native work is in flight.
+  std::unique_lock<std::shared_mutex> exclusive(Napi::Env env, const char* fn) {
+    std::unique_lock<std::shared_mutex> g(lock_, std::try_to_lock);
+    if (!g.owns_lock()) throw Napi::Error::New(env, std::string(fn) + ": the model is busy (training or predicting)");
+    return g;
+  }
+  std::shared_lock<std::shared_mutex> shared(Napi::Env env, const char* fn) {
+    std::shared_lock<std::shared_mutex> g(lock_, std::try_to_lock);
+    if (!g.owns_lock()) throw Napi::Error::New(env, std::string(fn) + ": the model is busy (training)");
+    return g;
+  }
+  tf::Trainer& trainer(Napi::Env env, const char* fn) {
+    if (!trainer_) throw Napi::Error::New(env, std::string(fn) + ": the model must be compiled first");
+    return *trainer_;
+  }
+
+  Napi::Value Slots(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Array out = Napi::Array::New(env);
+    uint32_t i = 0;
+    for (const tf::WeightSlot& s : net_->slots()) {
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("layer", s.layer);
+      o.Set("name", s.name);
+      o.Set("trainable", s.trainable);
+      o.Set("offset", static_cast<double>(s.offset));
+      o.Set("rows", static_cast<double>(s.rows));
+      o.Set("cols", static_cast<double>(s.cols));
+      out.Set(i++, o);
+    }
+    return out;
+  }
+
+  // readWeights(trainable, out): copies an arena out.
+  Napi::Value ReadWeights(const Napi::CallbackInfo& info) {
+    return guarded(info, "getWeights", [&]() -> Napi::Value {
+      Napi::Env env = info.Env();
+      const bool trainable = boolArg(info, 0, "getWeights", "trainable");
+      auto out = typedArrayArg<float>(info, 1, "getWeights", "out");
+      auto g = shared(env, "getWeights");
+      const std::vector<float>& src = trainable ? net_->params() : net_->state();
+      requireLength(env, "getWeights", "out", out, static_cast<int64_t>(src.size()));
+      if (!src.empty()) std::memcpy(out.data, src.data(), src.size() * sizeof(float));
+      return env.Undefined();
+    });
+  }
+
+  Napi::Value WriteWeights(const Napi::CallbackInfo& info) {
+    return guarded(info, "setWeights", [&]() -> Napi::Value {
+      Napi::Env env = info.Env();
+      const bool trainable = boolArg(info, 0, "setWeights", "trainable");
+      auto in = typedArrayArg<float>(info, 1, "setWeights", "values");
+      auto g = exclusive(env, "setWeights");
+      std::vector<float>& dst = trainable ? net_->params() : net_->state();
+      requireLength(env, "setWeights", "values", in, static_cast<int64_t>(dst.size()));
+      if (!dst.empty()) std::memcpy(dst.data(), in.data, dst.size() * sizeof(float));
+      return env.Undefined();
+    });
+  }
+
+  // compile(optimizer, loss, metrics)
+  Napi::Value Compile(const Napi::CallbackInfo& info) {
+    return guarded(info, "compile", [&]() -> Napi::Value {
+      Napi::Env env = info.Env();
+      if (info.Length() < 3 || !info[0].IsObject() || !info[1].IsObject() || !info[2].IsArray())
+        throwType(env, "compile", "expects (optimizer, loss, metrics)");
+      tf::OptimizerConfig opt = parseOptimizer(info[0].As<Napi::Object>());
+      Napi::Object lo = info[1].As<Napi::Object>();
+      tf::LossConfig loss;
+      loss.kind = enumField<tf::LossKind>(lo, "kind", 6);
+      loss.fromLogits = boolField(lo, "fromLogits", false);
+      loss.huberDelta = static_cast<float>(numField(lo, "delta", 1.0));
+      std::vector<tf::MetricSpec> metrics;
+      Napi::Array ma = info[2].As<Napi::Array>();
+      for (uint32_t i = 0; i < ma.Length(); ++i) {
+        Napi::Value v = ma.Get(i);
+        if (!v.IsObject()) throwType(env, "compile", "each metric must be an object");
+        Napi::Object mo = v.As<Napi::Object>();
+        tf::MetricSpec m;
+        m.kind = enumField<tf::MetricKind>(mo, "kind", 7);
+        m.k = static_cast<int32_t>(numField(mo, "k", 5));
+        m.threshold = static_cast<float>(numField(mo, "threshold", 0.5));
+        metrics.push_back(m);
+      }
+      auto g = exclusive(env, "compile");
+      trainer_ = std::make_unique<tf::Trainer>(*net_, std::move(opt), loss, std::move(metrics));
+      return env.Undefined();
+    });
+  }
+
+  // (x, labels|null, targets|null, weights|null, n) at info[i..i+4]
+  tf::Dataset dataArgs(const Napi::CallbackInfo& info, size_t i, const char* fn) {
+    Napi::Env env = info.Env();
+    tf::Dataset d;
+    auto x = typedArrayArg<float>(info, i, fn, "x");
+    d.n = intArg(info, i + 4, fn, "n", 0, INT32_MAX);
+    requireLength(env, fn, "x", x, checkedMul(env, fn, d.n, net_->inputSize()));
+    d.x = x.data;
+    if (!info[i + 1].IsNull()) {
+      auto l = typedArrayArg<int32_t>(info, i + 1, fn, "labels");
+      requireLength(env, fn, "labels", l, d.n);
+      d.labels = l.data;
+    }
+    if (!info[i + 2].IsNull()) {
+      auto t = typedArrayArg<float>(info, i + 2, fn, "targets");
+      requireLength(env, fn, "targets", t, checkedMul(env, fn, d.n, net_->outputSize()));
+      d.targets = t.data;
+    }
+    if (!info[i + 3].IsNull()) {
+      auto w = typedArrayArg<float>(info, i + 3, fn, "weights");
+      requireLength(env, fn, "weights", w, d.n);
+      d.weights = w.data;
+    }
+    const bool sparse = trainer_ && trainer_->loss().kind == tf::LossKind::SparseCategoricalCrossentropy;
+    if (sparse ? !d.labels : !d.targets) throwType(env, fn, sparse ? "this loss needs integer labels" : "this loss needs float targets");
+    return d;
+  }
+
+  // trainChunk(x, labels, targets, weights, n, order, batchSize, firstBatch, count) -> Promise
+  Napi::Value TrainChunk(const Napi::CallbackInfo& info) {
+    static const char* fn = "fit";
+    return guarded(info, fn, [&]() -> Napi::Value {
+      Napi::Env env = info.Env();
+      tf::Trainer& tr = trainer(env, fn);
+      tf::Dataset d = dataArgs(info, 0, fn);
+      auto order = typedArrayArg<int32_t>(info, 5, fn, "order");
+      requireLength(env, fn, "order", order, d.n);
+      const int64_t batchSize = intArg(info, 6, fn, "batchSize", 1, INT32_MAX);
+      const int64_t first = intArg(info, 7, fn, "firstBatch", 0, INT32_MAX);
+      const int64_t count = intArg(info, 8, fn, "count", 0, INT32_MAX);
+      for (int64_t k = 0; k < d.n; ++k)
+        if (order.data[k] < 0 || order.data[k] >= d.n) throwRange(env, fn, "order holds an index outside the data");
+      auto lock = std::make_shared<std::unique_lock<std::shared_mutex>>(exclusive(env, fn));
+      cancel_ = false;
+      auto result = std::make_shared<tf::ChunkResult>();
+      const int32_t* ord = order.data;
+      auto* w = new PromiseWorker(
+          env, fn, [&tr, d, ord, batchSize, first, count, result, this]() {
+            *result = tr.trainChunk(d, ord, batchSize, first, count, &cancel_);
+          },
+          [result, lock](Napi::Env env) -> Napi::Value {
+            lock->unlock();
+            Napi::Object o = Napi::Object::New(env);
+            o.Set("batches", static_cast<double>(result->batches));
+            o.Set("nonFinite", result->nonFinite);
+            o.Set("cancelled", result->cancelled);
+            auto loss = Napi::Float32Array::New(env, result->loss.size());
+            std::copy(result->loss.begin(), result->loss.end(), loss.Data());
+            auto ms = Napi::Float64Array::New(env, result->metricSums.size());
+            std::copy(result->metricSums.begin(), result->metricSums.end(), ms.Data());
+            auto sizes = Napi::Int32Array::New(env, result->sizes.size());
+            std::copy(result->sizes.begin(), result->sizes.end(), sizes.Data());
+            o.Set("loss", loss);
+            o.Set("metricSums", ms);
+            o.Set("sizes", sizes);
+            return o;
+          });
+      for (size_t k = 0; k < 6; ++k) w->pin(info[k]);
+      w->pin(info.This());
+      Napi::Promise p = w->promise();
+      w->Queue();
+      return p;
+    });
+  }
+
+  // evaluate(x, labels, targets, weights, n, batchSize) -> Promise<{lossSum, metricSums, samples}>
+  Napi::Value Evaluate(const Napi::CallbackInfo& info) {
+    static const char* fn = "evaluate";
+    return guarded(info, fn, [&]() -> Napi::Value {
+      Napi::Env env = info.Env();
+      tf::Trainer& tr = trainer(env, fn);
+      tf::Dataset d = dataArgs(info, 0, fn);
+      const int64_t batchSize = intArg(info, 5, fn, "batchSize", 1, INT32_MAX);
+      auto lock = std::make_shared<std::shared_lock<std::shared_mutex>>(shared(env, fn));
+      auto result = std::make_shared<tf::EvalResult>();
+      auto* w = new PromiseWorker(
+          env, fn, [&tr, d, batchSize, result]() { *result = tr.evaluate(d, batchSize, nullptr); },
+          [result, lock](Napi::Env env) -> Napi::Value {
+            lock->unlock();
+            Napi::Object o = Napi::Object::New(env);
+            o.Set("lossSum", result->lossSum);
+            o.Set("samples", static_cast<double>(result->samples));
+            auto ms = Napi::Float64Array::New(env, result->metricSums.size());
+            std::copy(result->metricSums.begin(), result->metricSums.end(), ms.Data());
+            o.Set("metricSums", ms);
+            return o;
+          });
+      for (size_t k = 0; k < 4; ++k) w->pin(info[k]);
+      w->pin(info.This());
+      Napi::Promise p = w->promise();
+      w->Queue();
+      return p;
+    });
+  }
+
+  struct PredictArgs {
+    const float* x;
+    float* out;
+    int64_t n, batchSize;
+  };
+  PredictArgs predictArgs(const Napi::CallbackInfo& info, const char* fn) {
+    Napi::Env env = info.Env();
+    auto x = typedArrayArg<float>(info, 0, fn, "x");
+    const int64_t n = intArg(info, 1, fn, "n", 0, INT32_MAX);
+    const int64_t batchSize = intArg(info, 2, fn, "batchSize", 1, INT32_MAX);
+    auto out = typedArrayArg<float>(info, 3, fn, "out");
+    requireLength(env, fn, "x", x, checkedMul(env, fn, n, net_->inputSize()));
+    requireLength(env, fn, "out", out, checkedMul(env, fn, n, net_->outputSize()));
+    return {x.data, out.data, n, batchSize};
+  }
+
+  // predict(x, n, batchSize, out): synchronous, for small inputs.
+  Napi::Value Predict(const Napi::CallbackInfo& info) {
+    return guarded(info, "predict", [&]() -> Napi::Value {
+      PredictArgs a = predictArgs(info, "predict");
+      auto g = shared(info.Env(), "predict");
+      tf::Workspace ws;
+      tf::predictInto(*net_, a.x, a.n, a.batchSize, a.out, ws);
+      return info.Env().Undefined();
+    });
+  }
+
+  Napi::Value PredictAsync(const Napi::CallbackInfo& info) {
+    static const char* fn = "predictAsync";
+    return guarded(info, fn, [&]() -> Napi::Value {
+      Napi::Env env = info.Env();
+      PredictArgs a = predictArgs(info, fn);
+      auto lock = std::make_shared<std::shared_lock<std::shared_mutex>>(shared(env, fn));
+      tf::Network* net = net_.get();
+      auto* w = new PromiseWorker(
+          env, fn, [net, a]() {
+            tf::Workspace ws;
+            tf::predictInto(*net, a.x, a.n, a.batchSize, a.out, ws);
+          },
+          [lock](Napi::Env env) -> Napi::Value {
+            lock->unlock();
+            return env.Undefined();
+          });
+      w->pin(info[0]);
+      w->pin(info[3]);
+      w->pin(info.This());
+      Napi::Promise p = w->promise();
+      w->Queue();
+      return p;
+    });
+  }
+
+  Napi::Value Cancel(const Napi::CallbackInfo& info) {
+    cancel_ = true;
+    return info.Env().Undefined();
+  }
+
+  Napi::Value LearningRate(const Napi::CallbackInfo& info) {
+    return guarded(info, "learningRate", [&]() -> Napi::Value {
+      return Napi::Number::New(info.Env(), trainer(info.Env(), "learningRate").optimizer().currentLearningRate());
+    });
+  }
+
+  Napi::Value SetLearningRate(const Napi::CallbackInfo& info) {
+    return guarded(info, "setLearningRate", [&]() -> Napi::Value {
+      const double lr = numberArg(info, 0, "setLearningRate", "learningRate");
+      auto g = exclusive(info.Env(), "setLearningRate");
+      trainer(info.Env(), "setLearningRate").optimizer().setLearningRate(lr);
+      return info.Env().Undefined();
+    });
+  }
+
+  // optimizerState() -> { iterations, nadamMomentumProduct, slots: Float32Array[] }
+  Napi::Value OptimizerState(const Napi::CallbackInfo& info) {
+    return guarded(info, "optimizerState", [&]() -> Napi::Value {
+      Napi::Env env = info.Env();
+      auto g = shared(env, "optimizerState");
+      tf::Optimizer& opt = trainer(env, "optimizerState").optimizer();
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("iterations", static_cast<double>(opt.iterations()));
+      o.Set("nadamMomentumProduct", opt.nadamMomentumProduct());
+      Napi::Array slots = Napi::Array::New(env);
+      uint32_t i = 0;
+      for (const auto& s : opt.slots()) {
+        auto a = Napi::Float32Array::New(env, s.size());
+        std::copy(s.begin(), s.end(), a.Data());
+        slots.Set(i++, a);
+      }
+      o.Set("slots", slots);
+      return o;
+    });
+  }
+
+  // setOptimizerState(iterations, nadamMomentumProduct, slots[])
+  Napi::Value SetOptimizerState(const Napi::CallbackInfo& info) {
+    static const char* fn = "setOptimizerState";
+    return guarded(info, fn, [&]() -> Napi::Value {
+      Napi::Env env = info.Env();
+      const int64_t it = intArg(info, 0, fn, "iterations", 0);
+      const double u = numberArg(info, 1, fn, "nadamMomentumProduct");
+      if (info.Length() < 3 || !info[2].IsArray()) throwType(env, fn, "slots must be an array");
+      auto g = exclusive(env, fn);
+      tf::Optimizer& opt = trainer(env, fn).optimizer();
+      Napi::Array arr = info[2].As<Napi::Array>();
+      if (arr.Length() != opt.slots().size())
+        throwRange(env, fn, "expected " + std::to_string(opt.slots().size()) + " slot arrays, got " + std::to_string(arr.Length()));
+      for (uint32_t i = 0; i < arr.Length(); ++i) {
+        Napi::Value v = arr.Get(i);
+        if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+          throwType(env, fn, "slots must be Float32Arrays");
+        auto a = v.As<Napi::Float32Array>();
+        if (a.ElementLength() != opt.slots()[i].size()) throwRange(env, fn, "slot " + std::to_string(i) + " has the wrong length");
+        if (a.ElementLength()) std::memcpy(opt.slots()[i].data(), a.Data(), a.ElementLength() * sizeof(float));
+      }
+      opt.setIterations(it);
+      opt.setNadamMomentumProduct(u);
+      return env.Undefined();
+    });
+  }
+
+  // computeGradients(x, labels, targets, weights, n, gradsOut) -> loss. Synchronous; for tests.
+  Napi::Value ComputeGradients(const Napi::CallbackInfo& info) {
+    static const char* fn = "computeGradients";
+    return guarded(info, fn, [&]() -> Napi::Value {
+      Napi::Env env = info.Env();
+      tf::Trainer& tr = trainer(env, fn);
+      tf::Dataset d = dataArgs(info, 0, fn);
+      if (d.n == 0) throwRange(env, fn, "needs at least one sample");
+      auto out = typedArrayArg<float>(info, 5, fn, "grads");
+      requireLength(env, fn, "grads", out, static_cast<int64_t>(net_->grads().size()));
+      auto g = exclusive(env, fn);
+      const double loss = tr.computeGradients(d);
+      std::copy(net_->grads().begin(), net_->grads().end(), out.data);
+      return Napi::Number::New(env, loss);
+    });
+  }
+
+  // applyGradients(grads): one optimizer step with the given gradients. For tests.
+  Napi::Value ApplyGradients(const Napi::CallbackInfo& info) {
+    static const char* fn = "applyGradients";
+    return guarded(info, fn, [&]() -> Napi::Value {
+      Napi::Env env = info.Env();
+      tf::Trainer& tr = trainer(env, fn);
+      auto in = typedArrayArg<float>(info, 0, fn, "grads");
+      requireLength(env, fn, "grads", in, static_cast<int64_t>(net_->grads().size()));
+      auto g = exclusive(env, fn);
+      std::copy(in.data, in.data + net_->grads().size(), net_->grads().begin());
+      tr.applyGradients();
+      return env.Undefined();
+    });
+  }
+
+  Napi::Value Reseed(const Napi::CallbackInfo& info) {
+    return guarded(info, "reseed", [&]() -> Napi::Value {
+      const int64_t seed = intArg(info, 0, "reseed", "seed", 0);
+      auto g = exclusive(info.Env(), "reseed");
+      trainer(info.Env(), "reseed").reseed(static_cast<uint64_t>(seed));
+      return info.Env().Undefined();
+    });
+  }
+};
+
+void registerNetwork(Napi::Env env, Napi::Object exports) {
+  exports.Set("NativeModel", NativeModel::Define(env));
+}
+
 }  // namespace tfb

@@ -1,0 +1,31 @@
+// Per-batch metric sums (Keras metrics, unweighted). Callers divide by the
+// number of samples seen to get the running mean Keras reports.
+#pragma once
+#include <cstdint>
+
+#include "activations.h"
+
+namespace tf {
+
+enum class MetricKind : int32_t {
+  SparseCategoricalAccuracy = 0,
+  CategoricalAccuracy,
+  BinaryAccuracy,
+  MeanSquaredError,
+  MeanAbsoluteError,
+  SparseTopKCategoricalAccuracy,
+  TopKCategoricalAccuracy,
+};
+
+struct MetricSpec {
+  MetricKind kind = MetricKind::SparseCategoricalAccuracy;
+  int32_t k = 5;           // top-k
+  float threshold = 0.5f;  // binary accuracy
+};
+
+// `out` is [batch, dim]; `logitsOf` says what activation still has to be applied
+// to it (Softmax / Sigmoid when the loss fused it away, else Linear).
+double metricSum(const MetricSpec& m, const float* out, Activation logitsOf, const int32_t* labels,
+                 const float* targets, int64_t batch, int64_t dim);
+
+}  // namespace tf

@@ -1,0 +1,67 @@
+// Fused optimizer steps: one pass over the whole parameter arena per step,
+// with Keras 3's update rules, defaults and epsilon placement. Bias
+// corrections and schedules are computed once per step, outside the loop.
+#pragma once
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+namespace tf {
+
+enum class OptimizerKind : int32_t { SGD = 0, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam };
+
+enum class ScheduleKind : int32_t { Constant = 0, ExponentialDecay, CosineDecay, PiecewiseConstant };
+
+// Learning rate as a function of the step counter (Keras's LearningRateSchedule).
+struct LearningRateSchedule {
+  ScheduleKind kind = ScheduleKind::Constant;
+  double initial = 1e-3;
+  double decaySteps = 1, decayRate = 1, alpha = 0;  // exponential / cosine
+  bool staircase = false;
+  double warmupTarget = 0, warmupSteps = 0;          // cosine warm-up (Keras 3)
+  std::vector<double> boundaries, values;            // piecewise constant
+  double at(int64_t step) const;
+};
+
+struct OptimizerConfig {
+  OptimizerKind kind = OptimizerKind::Adam;
+  LearningRateSchedule lr;
+  double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7;
+  double momentum = 0, rho = 0.9;
+  bool nesterov = false, amsgrad = false, centered = false;
+  double initialAccumulator = 0.1;  // Adagrad
+  double weightDecay = 0;           // decoupled decay (AdamW default 0.004)
+  double clipNorm = 0, clipValue = 0, globalClipNorm = 0;  // 0 = off
+};
+
+class Optimizer {
+ public:
+  Optimizer(OptimizerConfig cfg, int64_t size);
+
+  // One update of params from grads (grads may be modified by clipping).
+  // `segments` are the (offset, size) of each variable, for per-variable clipnorm.
+  void step(float* params, float* grads, int64_t n, const std::vector<std::pair<int64_t, int64_t>>& segments);
+
+  int64_t iterations() const { return iterations_; }
+  void setIterations(int64_t it) { iterations_ = it; }
+  double currentLearningRate() const { return cfg_.lr.at(iterations_); }
+  // Replaces the schedule with a constant (callbacks such as reduceLROnPlateau).
+  void setLearningRate(double lr) {
+    cfg_.lr = LearningRateSchedule{};
+    cfg_.lr.initial = lr;
+  }
+  const OptimizerConfig& config() const { return cfg_; }
+
+  // Slot buffers, in a fixed order per kind, for saving and restoring state.
+  std::vector<std::vector<float>>& slots() { return slots_; }
+  double nadamMomentumProduct() const { return uProduct_; }
+  void setNadamMomentumProduct(double u) { uProduct_ = u; }
+
+ private:
+  OptimizerConfig cfg_;
+  std::vector<std::vector<float>> slots_;
+  int64_t iterations_ = 0;
+  double uProduct_ = 1.0;  // Nadam's running product of momentum schedule values
+};
+
+}  // namespace tf

@@ -1,0 +1,135 @@
+#include "trainer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+namespace tf {
+
+namespace {
+void checkLabels(const int32_t* labels, int64_t n, int64_t classes) {
+  for (int64_t i = 0; i < n; ++i)
+    if (labels[i] < 0 || labels[i] >= classes)
+      throw std::out_of_range("label " + std::to_string(labels[i]) + " is outside [0, " + std::to_string(classes) + ")");
+}
+}  // namespace
+
+Trainer::Trainer(Network& net, OptimizerConfig opt, LossConfig loss, std::vector<MetricSpec> metrics)
+    : net_(net),
+      opt_(std::make_unique<Optimizer>(std::move(opt), static_cast<int64_t>(net.params().size()))),
+      loss_(loss),
+      metrics_(std::move(metrics)),
+      fused_(lossFusesActivation(loss, net.outputActivation())),
+      segments_(net.trainableSegments()) {}
+
+ChunkResult Trainer::trainChunk(const Dataset& d, const int32_t* order, int64_t batchSize, int64_t firstBatch,
+                                int64_t count, const std::atomic<bool>* cancel) {
+  const int64_t in = net_.inputSize(), out = net_.outputSize(), nm = static_cast<int64_t>(metrics_.size());
+  const bool sparse = loss_.kind == LossKind::SparseCategoricalCrossentropy;
+  const Activation deferred = fused_ ? net_.outputActivation() : Activation::Linear;
+  ChunkResult res;
+  res.loss.reserve(static_cast<size_t>(count));
+  res.metricSums.reserve(static_cast<size_t>(count * nm));
+  res.sizes.reserve(static_cast<size_t>(count));
+  net_.prepare(ws_, batchSize);
+  if (bx_.size() < static_cast<size_t>(batchSize * in)) {
+    bx_.resize(static_cast<size_t>(batchSize * in));
+    bt_.resize(static_cast<size_t>(batchSize * out));
+    bw_.resize(static_cast<size_t>(batchSize));
+    bl_.resize(static_cast<size_t>(batchSize));
+  }
+  for (int64_t b = firstBatch; b < firstBatch + count; ++b) {
+    if (cancel && cancel->load(std::memory_order_relaxed)) {
+      res.cancelled = true;
+      break;
+    }
+    const int64_t start = b * batchSize;
+    const int64_t B = std::min(batchSize, d.n - start);
+    if (B <= 0) break;
+    for (int64_t r = 0; r < B; ++r) {
+      const int64_t row = order[start + r];
+      std::memcpy(bx_.data() + r * in, d.x + row * in, sizeof(float) * in);
+      if (d.labels) bl_[r] = d.labels[row];
+      if (d.targets) std::memcpy(bt_.data() + r * out, d.targets + row * out, sizeof(float) * out);
+      if (d.weights) bw_[r] = d.weights[row];
+    }
+    if (sparse) checkLabels(bl_.data(), B, out);
+
+    const float* y = net_.forward(bx_.data(), B, true, fused_, ws_, &rng_);
+    float* dOut = ws_.grad[0].data();
+    LossBatch lb{y, fused_ || loss_.fromLogits, d.labels ? bl_.data() : nullptr, d.targets ? bt_.data() : nullptr,
+                 d.weights ? bw_.data() : nullptr, B, out, B};
+    double loss = lossForwardBackward(loss_, lb, dOut);
+    for (const MetricSpec& m : metrics_)
+      res.metricSums.push_back(metricSum(m, y, deferred, d.labels ? bl_.data() : nullptr,
+                                         d.targets ? bt_.data() : nullptr, B, out));
+    net_.backward(bx_.data(), dOut, B, fused_, ws_);
+    loss += net_.addRegularization(true);
+    res.loss.push_back(static_cast<float>(loss));
+    res.sizes.push_back(static_cast<int32_t>(B));
+    ++res.batches;
+    if (!std::isfinite(loss)) {
+      res.nonFinite = true;
+      break;
+    }
+    opt_->step(net_.params().data(), net_.grads().data(), static_cast<int64_t>(net_.params().size()), segments_);
+  }
+  return res;
+}
+
+double Trainer::computeGradients(const Dataset& d) {
+  if (loss_.kind == LossKind::SparseCategoricalCrossentropy) checkLabels(d.labels, d.n, net_.outputSize());
+  net_.prepare(ws_, d.n);
+  const float* y = net_.forward(d.x, d.n, true, fused_, ws_, &rng_);
+  float* dOut = ws_.grad[0].data();
+  LossBatch lb{y, fused_ || loss_.fromLogits, d.labels, d.targets, d.weights, d.n, net_.outputSize(), d.n};
+  double loss = lossForwardBackward(loss_, lb, dOut);
+  net_.backward(d.x, dOut, d.n, fused_, ws_);
+  return loss + net_.addRegularization(true);
+}
+
+void Trainer::applyGradients() {
+  opt_->step(net_.params().data(), net_.grads().data(), static_cast<int64_t>(net_.params().size()), segments_);
+}
+
+EvalResult Trainer::evaluate(const Dataset& d, int64_t batchSize, const std::atomic<bool>* cancel) const {
+  const int64_t in = net_.inputSize(), out = net_.outputSize();
+  const bool sparse = loss_.kind == LossKind::SparseCategoricalCrossentropy;
+  EvalResult res;
+  res.metricSums.assign(metrics_.size(), 0.0);
+  Workspace ws;
+  // Like training, a fused loss reads logits (stable log-sum-exp); metrics apply the deferred activation.
+  const Activation deferred = fused_ ? net_.outputActivation() : Activation::Linear;
+  const double reg = const_cast<Network&>(net_).addRegularization(false);
+  for (int64_t start = 0; start < d.n; start += batchSize) {
+    if (cancel && cancel->load(std::memory_order_relaxed)) break;
+    const int64_t B = std::min(batchSize, d.n - start);
+    if (sparse) checkLabels(d.labels + start, B, out);
+    const float* y = const_cast<Network&>(net_).forward(d.x + start * in, B, false, fused_, ws, nullptr);
+    const float* w = d.weights ? d.weights + start : nullptr;
+    LossBatch lb{y, fused_ || loss_.fromLogits, d.labels ? d.labels + start : nullptr,
+                 d.targets ? d.targets + start * out : nullptr, w, B, out, B};
+    double loss = lossForwardBackward(loss_, lb, nullptr) + reg;
+    res.lossSum += loss * B;
+    for (size_t m = 0; m < metrics_.size(); ++m)
+      res.metricSums[m] += metricSum(metrics_[m], y, deferred, lb.labels, lb.targets, B, out);
+    res.samples += B;
+  }
+  return res;
+}
+
+void predictInto(const Network& net, const float* x, int64_t n, int64_t batchSize, float* out, Workspace& ws) {
+  const int64_t in = net.inputSize(), od = net.outputSize();
+  // NOTE: inference-mode forward reads parameters only (no moving-statistics
+  // update, no dropout), so concurrent predictions with separate workspaces are safe.
+  Network& mut = const_cast<Network&>(net);
+  for (int64_t start = 0; start < n; start += batchSize) {
+    const int64_t B = std::min(batchSize, n - start);
+    const float* y = mut.forward(x + start * in, B, false, false, ws, nullptr);
+    std::memcpy(out + start * od, y, sizeof(float) * B * od);
+  }
+}
+
+}  // namespace tf

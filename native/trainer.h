@@ -1,0 +1,83 @@
+// The training engine: runs many steps (gather batch -> forward -> loss ->
+// backward -> fused optimizer update) in one native call, with no allocation
+// per step. Also batched evaluation and inference.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "losses.h"
+#include "metrics.h"
+#include "network.h"
+#include "optimizers.h"
+
+namespace tf {
+
+struct Dataset {
+  const float* x = nullptr;         // [n, inDim]
+  const int32_t* labels = nullptr;  // [n] sparse labels, or nullptr
+  const float* targets = nullptr;   // [n, outDim] dense targets, or nullptr
+  const float* weights = nullptr;   // [n] per-sample loss weights (class weights), or nullptr
+  int64_t n = 0;
+};
+
+struct ChunkResult {
+  int64_t batches = 0;              // batches completed
+  bool nonFinite = false;           // stopped: the loss became NaN or infinite
+  bool cancelled = false;           // stopped by the cancel flag
+  std::vector<float> loss;          // per batch (including regularization)
+  std::vector<double> metricSums;   // per batch x metric, summed over the batch
+  std::vector<int32_t> sizes;       // per batch sample count
+};
+
+struct EvalResult {
+  double lossSum = 0;               // sum over samples of (batch loss x batch size)
+  std::vector<double> metricSums;   // per metric, summed over samples
+  int64_t samples = 0;
+};
+
+class Trainer {
+ public:
+  Trainer(Network& net, OptimizerConfig opt, LossConfig loss, std::vector<MetricSpec> metrics);
+
+  // Runs batches [firstBatch, firstBatch + count) of the epoch whose sample
+  // order is `order` (length data.n). Stops early on a non-finite loss (the
+  // update of that batch is skipped, so weights stay finite) or when `cancel`
+  // becomes true. Throws std::out_of_range for a label outside [0, outDim).
+  ChunkResult trainChunk(const Dataset& data, const int32_t* order, int64_t batchSize, int64_t firstBatch,
+                         int64_t count, const std::atomic<bool>* cancel);
+
+  // Loss (with regularization) and its gradient in grads() for one batch in
+  // training mode, without an update: for gradient checks against finite differences.
+  double computeGradients(const Dataset& data);
+  // One optimizer update with the gradients currently in grads() (optimizer tests).
+  void applyGradients();
+
+  EvalResult evaluate(const Dataset& data, int64_t batchSize, const std::atomic<bool>* cancel) const;
+
+  Network& network() { return net_; }
+  Optimizer& optimizer() { return *opt_; }
+  const LossConfig& loss() const { return loss_; }
+  const std::vector<MetricSpec>& metrics() const { return metrics_; }
+  void reseed(uint64_t seed) { rng_.reseed(seed); }
+
+ private:
+  Network& net_;
+  std::unique_ptr<Optimizer> opt_;
+  LossConfig loss_;
+  std::vector<MetricSpec> metrics_;
+  bool fused_;
+  Workspace ws_;
+  Rng rng_;
+  std::vector<std::pair<int64_t, int64_t>> segments_;
+  // Gathered batch, sized once per batch size.
+  std::vector<float> bx_, bt_, bw_;
+  std::vector<int32_t> bl_;
+};
+
+// Batched inference into out [n, outDim] with a caller-owned workspace, so
+// several predictions can run at once on one network.
+void predictInto(const Network& net, const float* x, int64_t n, int64_t batchSize, float* out, Workspace& ws);
+
+}  // namespace tf

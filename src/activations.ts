@@ -1,0 +1,45 @@
+// Activation names (Keras snake_case and TensorFlow.js camelCase) and the
+// codes the native engine uses for them (native/activations.h).
+import { checkOneOf } from './errors';
+
+/** Activation functions a layer can apply. */
+export type ActivationIdentifier =
+  | 'linear' | 'relu' | 'relu6' | 'leakyRelu' | 'elu' | 'selu' | 'sigmoid' | 'hardSigmoid' | 'tanh'
+  | 'softplus' | 'softsign' | 'gelu' | 'gelu_new' | 'silu' | 'swish' | 'softmax'
+  | 'leaky_relu' | 'hard_sigmoid' | 'geluNew';
+
+const CANONICAL = ['linear', 'relu', 'relu6', 'leakyRelu', 'elu', 'selu', 'sigmoid', 'hardSigmoid', 'tanh',
+  'softplus', 'softsign', 'gelu', 'gelu_new', 'silu', 'softmax'] as const;
+/** @internal */
+export type CanonicalActivation = (typeof CANONICAL)[number];
+
+const ALIASES: Record<string, CanonicalActivation> = {
+  leaky_relu: 'leakyRelu', leakyrelu: 'leakyRelu', hard_sigmoid: 'hardSigmoid', hardsigmoid: 'hardSigmoid',
+  swish: 'silu', geluNew: 'gelu_new', gelu_approximate: 'gelu_new', approximate: 'gelu_new',
+};
+
+/** @internal Native codes, in the order of tf::Activation. */
+export const ACTIVATION_CODE: Record<CanonicalActivation, number> = {
+  linear: 0, relu: 1, relu6: 2, leakyRelu: 3, elu: 4, selu: 5, sigmoid: 6, hardSigmoid: 7, tanh: 8,
+  softplus: 9, softsign: 10, gelu: 11, gelu_new: 12, silu: 13, softmax: 14,
+};
+
+/** @internal Keras's serialized name for each activation (used by save/load). */
+export const KERAS_ACTIVATION_NAME: Record<CanonicalActivation, string> = {
+  linear: 'linear', relu: 'relu', relu6: 'relu6', leakyRelu: 'leaky_relu', elu: 'elu', selu: 'selu',
+  sigmoid: 'sigmoid', hardSigmoid: 'hard_sigmoid', tanh: 'tanh', softplus: 'softplus', softsign: 'softsign',
+  gelu: 'gelu', gelu_new: 'gelu_new', silu: 'silu', softmax: 'softmax',
+};
+
+/** @internal Resolves a user-given activation name; undefined/null mean linear. */
+export function resolveActivation(fn: string, name: unknown): CanonicalActivation {
+  if (name === undefined || name === null) return 'linear';
+  return checkOneOf(fn, 'activation', name, CANONICAL, ALIASES);
+}
+
+/** @internal Default parameter for parameterised activations (alpha). */
+export function activationParam(a: CanonicalActivation, alpha?: number): number {
+  if (a === 'leakyRelu') return alpha ?? 0.2;  // TensorFlow.js default (Keras 3's leaky_relu uses 0.2 too)
+  if (a === 'elu') return alpha ?? 1;
+  return 0;
+}

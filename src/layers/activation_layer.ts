@@ -1,0 +1,39 @@
+import { ACTIVATION_CODE, ActivationIdentifier, CanonicalActivation, KERAS_ACTIVATION_NAME, activationParam, resolveActivation } from '../activations';
+import { typeError } from '../errors';
+import { Layer, LayerArgs, NativeLayerSpec, requireFlat } from './layer';
+
+/** Options of {@link activation}. */
+export interface ActivationArgs extends LayerArgs {
+  /** The activation function. Required. */
+  activation: ActivationIdentifier;
+  /** alpha for 'leakyRelu' (default 0.2) and 'elu' (default 1). */
+  alpha?: number;
+}
+
+/** Applies an activation function elementwise (softmax: over the features). */
+export class ActivationLayer extends Layer {
+  readonly className = 'Activation';
+  readonly activation: CanonicalActivation;
+  readonly alpha: number;
+
+  constructor(args: ActivationArgs) {
+    super('activation', 'Activation', args ?? ({} as ActivationArgs));
+    if (args.activation === undefined) throw typeError('activation', 'options.activation is required');
+    this.activation = resolveActivation('activation', args.activation);
+    this.alpha = activationParam(this.activation, args.alpha);
+  }
+
+  computeOutputShape(inputShape: number[]): number[] {
+    return [...inputShape];
+  }
+
+  /** @internal */
+  toNative(inputShape: number[]): NativeLayerSpec {
+    requireFlat('activation', this, inputShape);
+    return { kind: 1, activation: ACTIVATION_CODE[this.activation], activationParam: this.alpha };
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), activation: KERAS_ACTIVATION_NAME[this.activation] };
+  }
+}

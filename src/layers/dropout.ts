@@ -1,0 +1,38 @@
+import { checkInt, checkNumber, rangeError } from '../errors';
+import { Layer, LayerArgs, NativeLayerSpec, requireFlat } from './layer';
+
+/** Options of {@link dropout}. */
+export interface DropoutArgs extends LayerArgs {
+  /** Fraction of inputs to drop during training, in [0, 1). Required. */
+  rate: number;
+  /** Seed of the dropout mask (default: the fit seed / global generator). */
+  seed?: number;
+}
+
+/** Randomly zeroes a fraction of inputs during training and scales the rest by 1 / (1 - rate); identity at inference. */
+export class Dropout extends Layer {
+  readonly className = 'Dropout';
+  readonly rate: number;
+  readonly seed?: number;
+
+  constructor(args: DropoutArgs) {
+    super('dropout', 'Dropout', args ?? ({} as DropoutArgs));
+    this.rate = checkNumber('dropout', 'rate', args.rate, 0, 1);
+    if (this.rate >= 1) throw rangeError('dropout', `rate must be < 1, got ${this.rate}`);
+    if (args.seed !== undefined) this.seed = checkInt('dropout', 'seed', args.seed, 0);
+  }
+
+  computeOutputShape(inputShape: number[]): number[] {
+    return [...inputShape];
+  }
+
+  /** @internal */
+  toNative(inputShape: number[]): NativeLayerSpec {
+    requireFlat('dropout', this, inputShape);
+    return { kind: 2, rate: this.rate };
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), rate: this.rate, seed: this.seed ?? null };
+  }
+}

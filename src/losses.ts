@@ -1,0 +1,82 @@
+// Loss names and options (Keras semantics: "sum over batch size" reduction).
+import { checkBool, checkNumber, checkOneOf, show, typeError } from './errors';
+
+/** Loss names accepted by `compile` (Keras snake_case or TensorFlow.js camelCase). */
+export type LossIdentifier =
+  | 'sparseCategoricalCrossentropy' | 'categoricalCrossentropy' | 'binaryCrossentropy'
+  | 'meanSquaredError' | 'meanAbsoluteError' | 'huber'
+  | 'sparse_categorical_crossentropy' | 'categorical_crossentropy' | 'binary_crossentropy'
+  | 'mean_squared_error' | 'mean_absolute_error' | 'mse' | 'mae' | 'huber_loss';
+
+const NAMES = ['sparseCategoricalCrossentropy', 'categoricalCrossentropy', 'binaryCrossentropy', 'meanSquaredError',
+  'meanAbsoluteError', 'huber'] as const;
+/** Canonical loss name. */
+export type CanonicalLoss = (typeof NAMES)[number];
+const ALIASES: Record<string, CanonicalLoss> = {
+  sparse_categorical_crossentropy: 'sparseCategoricalCrossentropy', categorical_crossentropy: 'categoricalCrossentropy',
+  binary_crossentropy: 'binaryCrossentropy', mean_squared_error: 'meanSquaredError', mse: 'meanSquaredError',
+  MSE: 'meanSquaredError', mean_absolute_error: 'meanAbsoluteError', mae: 'meanAbsoluteError', MAE: 'meanAbsoluteError',
+  huber_loss: 'huber', Huber: 'huber', SparseCategoricalCrossentropy: 'sparseCategoricalCrossentropy',
+  CategoricalCrossentropy: 'categoricalCrossentropy', BinaryCrossentropy: 'binaryCrossentropy',
+  MeanSquaredError: 'meanSquaredError', MeanAbsoluteError: 'meanAbsoluteError',
+};
+
+/** A configured loss (what `tf.losses.*` returns and `compile` accepts besides names). */
+export interface Loss {
+  readonly name: CanonicalLoss;
+  /** The network output is logits rather than probabilities (cross-entropies only). */
+  readonly fromLogits: boolean;
+  /** Huber's threshold between quadratic and linear (default 1). */
+  readonly delta: number;
+}
+
+/** Options of the cross-entropy losses. */
+export interface CrossentropyArgs {
+  /** Whether predictions are logits (default false: probabilities). */
+  fromLogits?: boolean;
+}
+
+function make(name: CanonicalLoss, a: CrossentropyArgs & { delta?: number } = {}): Loss {
+  const fn = `losses.${name}`;
+  if (a === null || typeof a !== 'object') throw typeError(fn, `options must be an object, got ${show(a)}`);
+  return Object.freeze({
+    name,
+    fromLogits: a.fromLogits === undefined ? false : checkBool(fn, 'fromLogits', a.fromLogits),
+    delta: a.delta === undefined ? 1 : checkNumber(fn, 'delta', a.delta, 0, Infinity, true),
+  });
+}
+
+/** Loss factories, like Keras's loss classes. */
+export const losses = {
+  /** Cross-entropy with integer labels [N]; fused with a softmax output and computed with log-sum-exp. */
+  sparseCategoricalCrossentropy: (a?: CrossentropyArgs) => make('sparseCategoricalCrossentropy', a),
+  /** Cross-entropy with one-hot (or soft) targets [N, classes]. */
+  categoricalCrossentropy: (a?: CrossentropyArgs) => make('categoricalCrossentropy', a),
+  /** Binary cross-entropy per output, averaged over outputs; stable with a sigmoid output or logits. */
+  binaryCrossentropy: (a?: CrossentropyArgs) => make('binaryCrossentropy', a),
+  /** Mean of squared errors over outputs. */
+  meanSquaredError: () => make('meanSquaredError'),
+  /** Mean of absolute errors over outputs. */
+  meanAbsoluteError: () => make('meanAbsoluteError'),
+  /** Huber loss: quadratic below `delta` (default 1), linear above. */
+  huber: (a: { delta?: number } = {}) => make('huber', a),
+};
+
+/** @internal Native codes, in the order of tf::LossKind. */
+export const LOSS_CODE: Record<CanonicalLoss, number> = {
+  sparseCategoricalCrossentropy: 0, categoricalCrossentropy: 1, binaryCrossentropy: 2, meanSquaredError: 3,
+  meanAbsoluteError: 4, huber: 5,
+};
+
+/** @internal Keras's serialized loss names. */
+export const KERAS_LOSS_NAME: Record<CanonicalLoss, string> = {
+  sparseCategoricalCrossentropy: 'sparse_categorical_crossentropy', categoricalCrossentropy: 'categorical_crossentropy',
+  binaryCrossentropy: 'binary_crossentropy', meanSquaredError: 'mean_squared_error',
+  meanAbsoluteError: 'mean_absolute_error', huber: 'huber',
+};
+
+/** @internal */
+export function resolveLoss(fn: string, v: unknown): Loss {
+  if (v !== null && typeof v === 'object' && 'name' in (v as object) && 'fromLogits' in (v as object)) return v as Loss;
+  return make(checkOneOf(fn, 'loss', v, NAMES, ALIASES));
+}

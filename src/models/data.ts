@@ -1,0 +1,127 @@
+// Validation and conversion of fit/evaluate/predict inputs into the flat
+// buffers the native engine reads in place.
+import { rangeError, show, typeError } from '../errors';
+import type { Loss } from '../losses';
+import { Tensor, TensorLike, makeTensor } from '../tensor';
+
+/** Inputs: a float32 Tensor [N, ...features], or anything `tf.tensor` accepts. */
+export type InputLike = Tensor | TensorLike;
+
+/** @internal */
+export interface Features {
+  values: Float32Array;
+  n: number;
+  sampleShape: number[];
+}
+
+/** @internal Converts x to float32 [N, ...] and checks its sample shape (when known). */
+export function toFeatures(fn: string, x: unknown, expected: number[] | null, checkFinite: boolean): Features {
+  let t: Tensor;
+  if (x instanceof Tensor) t = x;
+  else if (x === undefined || x === null) throw typeError(fn, 'x is required');
+  else t = makeTensor(fn, x, undefined, undefined);
+  if (t.rank < 2) throw rangeError(fn, `x must have shape [samples, ...features], got ${show(t.shape)}`);
+  const values = t.dtype === 'float32' ? (t.values as Float32Array) : Float32Array.from(t.values);
+  const sampleShape = t.shape.slice(1);
+  if (expected && (sampleShape.length !== expected.length || sampleShape.some((d, i) => d !== expected[i]))) {
+    const feat = (s: number[]) => s.reduce((a, b) => a * b, 1);
+    throw rangeError(fn, `x has per-sample shape ${show(sampleShape)} (${feat(sampleShape)} features) but the model expects ${show(expected)} (${feat(expected)} features)`);
+  }
+  if (checkFinite) {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (v - v !== 0) {
+        const per = values.length / t.shape[0];
+        throw rangeError(fn, `x contains ${v} at sample ${Math.floor(i / per)}, feature ${i % per}; clean or impute the data first`);
+      }
+    }
+  }
+  return { values, n: t.shape[0], sampleShape };
+}
+
+/** @internal Targets in the form the loss needs: int32 labels or float32 [N, units]. */
+export interface Targets {
+  labels: Int32Array | null;
+  targets: Float32Array | null;
+}
+
+/** @internal */
+export function toTargets(fn: string, y: unknown, n: number, units: number, loss: Loss): Targets {
+  let t: Tensor;
+  if (y instanceof Tensor) t = y;
+  else if (y === undefined || y === null) throw typeError(fn, 'y is required');
+  else t = makeTensor(fn, y, undefined, undefined);
+  if (t.shape[0] !== n || t.rank === 0) {
+    throw rangeError(fn, `x has ${n} samples but y has ${t.rank === 0 ? 'a scalar' : t.shape[0]}`);
+  }
+  if (loss.name === 'sparseCategoricalCrossentropy') {
+    if (!(t.rank === 1 || (t.rank === 2 && t.shape[1] === 1))) {
+      throw rangeError(fn, `sparseCategoricalCrossentropy needs integer labels of shape [${n}], got ${show(t.shape)} (one-hot targets go with categoricalCrossentropy)`);
+    }
+    let labels: Int32Array;
+    if (t.dtype === 'int32') labels = t.values as Int32Array;
+    else {
+      labels = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = t.values[i];
+        if (!Number.isInteger(v)) throw rangeError(fn, `labels must be integers, got ${v} at index ${i}`);
+        labels[i] = v;
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      if (labels[i] < 0 || labels[i] >= units) {
+        throw rangeError(fn, `label ${labels[i]} at index ${i} is outside [0, ${units}) for a model with ${units} outputs`);
+      }
+    }
+    return { labels, targets: null };
+  }
+  const perSample = t.size / Math.max(n, 1);
+  const shapeOk = (t.rank === 2 && t.shape[1] === units) || (t.rank === 1 && units === 1);
+  if (!shapeOk) {
+    throw rangeError(fn, `y must have shape [${n}, ${units}] for a model with ${units} outputs, got ${show(t.shape)}${perSample === 1 && units > 1 && loss.name === 'categoricalCrossentropy' ? ' (integer labels go with sparseCategoricalCrossentropy, or one-hot them with tf.oneHot)' : ''}`);
+  }
+  const targets = t.dtype === 'float32' ? (t.values as Float32Array) : Float32Array.from(t.values);
+  for (let i = 0; i < targets.length; i++) {
+    const v = targets[i];
+    if (v - v !== 0) throw rangeError(fn, `y contains ${v} at index ${i}`);
+  }
+  return { labels: null, targets };
+}
+
+/** @internal Per-sample loss weights from Keras's class_weight mapping. */
+export function classWeights(fn: string, cw: unknown, t: Targets, n: number, units: number): Float32Array | null {
+  if (cw === undefined || cw === null) return null;
+  if (typeof cw !== 'object' || Array.isArray(cw)) throw typeError(fn, `classWeight must be an object {class: weight}, got ${show(cw)}`);
+  const table = new Float64Array(Math.max(units, 2)).fill(1);
+  for (const [k, v] of Object.entries(cw as Record<string, unknown>)) {
+    const c = Number(k);
+    if (!Number.isInteger(c) || c < 0 || c >= table.length) throw rangeError(fn, `classWeight has class ${show(k)} outside [0, ${table.length})`);
+    if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v)) throw rangeError(fn, `classWeight[${k}] must be a finite number >= 0, got ${show(v)}`);
+    table[c] = v;
+  }
+  const w = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let cls: number;
+    if (t.labels) cls = t.labels[i];
+    else if (units === 1) cls = Math.round(t.targets![i]) > 0 ? 1 : 0;
+    else {
+      cls = 0;
+      for (let c = 1; c < units; c++) if (t.targets![i * units + c] > t.targets![i * units + cls]) cls = c;
+    }
+    w[i] = table[cls];
+  }
+  return w;
+}
+
+/** @internal A contiguous range of samples [start, end) as views (no copy). */
+export function sliceSamples(f: Features, t: Targets, w: Float32Array | null, start: number, end: number, units: number) {
+  const per = f.values.length / Math.max(f.n, 1);
+  return {
+    x: { values: f.values.subarray(start * per, end * per), n: end - start, sampleShape: f.sampleShape } as Features,
+    t: {
+      labels: t.labels ? t.labels.subarray(start, end) : null,
+      targets: t.targets ? t.targets.subarray(start * units, end * units) : null,
+    } as Targets,
+    w: w ? w.subarray(start, end) : null,
+  };
+}

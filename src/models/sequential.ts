@@ -1,0 +1,635 @@
+// Sequential: a linear stack of layers with Keras's compile / fit / evaluate /
+// predict. fit's hot loop runs in native code on a worker thread, many steps
+// per call; JavaScript sees batch and epoch events (DESIGN.md principle 1).
+import { Callback, CallbackHooks, CallbackList, Logs, TrainableModel, TrainingParams } from '../callbacks/callback';
+import { History } from '../callbacks/history';
+import { ProgressBar } from '../callbacks/progress_bar';
+import { checkBool, checkInt, checkNumber, rangeError, show, typeError } from '../errors';
+import { Layer } from '../layers/layer';
+import { Loss, LOSS_CODE, LossIdentifier, resolveLoss } from '../losses';
+import { MetricIdentifier, ResolvedMetric, resolveMetrics } from '../metrics';
+import { native } from '../native';
+import { Optimizer, resolveOptimizer } from '../optimizers/optimizer';
+import { Random, randomFrom } from '../random';
+import { Tensor } from '../tensor';
+import { Features, InputLike, Targets, classWeights, sliceSamples, toFeatures, toTargets } from './data';
+import { ModelLock } from './model_lock';
+import { formatSummary } from './summary';
+
+/** Options of {@link Sequential.compile}. */
+export interface CompileArgs {
+  /** Optimizer name ('adam', 'sgd', 'rmsprop', ...) or a configured `tf.optimizers.*` object. */
+  optimizer: string | Optimizer;
+  /** Loss name ('sparse_categorical_crossentropy', 'meanSquaredError', ...) or a `tf.losses.*` object. */
+  loss: LossIdentifier | string | Loss;
+  /** Metrics to report, e.g. ['accuracy'] (default none). */
+  metrics?: (MetricIdentifier | string)[] | string;
+}
+
+/** Options of {@link Sequential.fit}. */
+export interface FitArgs {
+  /** Passes over the data (default 1). */
+  epochs?: number;
+  /** Samples per gradient step (default 32). */
+  batchSize?: number;
+  /** Shuffle the sample order every epoch (default true). */
+  shuffle?: boolean;
+  /** Fraction of the data, taken from the end before shuffling (as Keras), held out for validation (default 0). */
+  validationSplit?: number;
+  /** Explicit validation data `[x, y]`; overrides validationSplit. */
+  validationData?: [InputLike, InputLike];
+  /** Epoch to start counting from, to resume (default 0). */
+  initialEpoch?: number;
+  /** Loss weight per class index, e.g. `{0: 1, 1: 5}`. */
+  classWeight?: Record<number, number>;
+  /** 0 = silent, 1 = progress bar (one line per epoch when not a TTY), 2 = one line per epoch (default 1). */
+  verbose?: 0 | 1 | 2;
+  /** Callbacks: objects with onEpochEnd/onBatchEnd/... or `tf.callbacks.*`. */
+  callbacks?: CallbackHooks | CallbackHooks[];
+  /** Seed for shuffling and dropout; with the same seed and thread count, two runs are bit-identical. */
+  seed?: number;
+  /** Stops training at the next step boundary; fit then rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/** Options of {@link Sequential.evaluate}. */
+export interface EvaluateArgs {
+  /** Samples per batch (default 32). */
+  batchSize?: number;
+}
+
+/** Options of {@link Sequential.predict}. */
+export interface PredictArgs {
+  /** Samples per batch (default 32). */
+  batchSize?: number;
+  /** predictAsync only: reject with the signal's reason if it aborts before the result is ready. */
+  signal?: AbortSignal;
+}
+
+/** Options of {@link sequential} in object form. */
+export interface SequentialArgs {
+  layers?: Layer[];
+  name?: string;
+}
+
+interface Slot {
+  layer: Layer;
+  name: string;
+  trainable: boolean;
+  offset: number;
+  shape: number[];
+}
+
+interface Compiled {
+  optimizer: Optimizer;
+  loss: Loss;
+  metrics: ResolvedMetric[];
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type NativeModel = any;
+
+/** Result of one native training chunk (binding/network_binding.cc). */
+interface ChunkResult {
+  batches: number;
+  nonFinite: boolean;
+  cancelled: boolean;
+  loss: Float32Array;
+  metricSums: Float64Array;
+  sizes: Int32Array;
+}
+interface EvalResult {
+  lossSum: number;
+  samples: number;
+  metricSums: Float64Array;
+}
+
+let modelCounter = 0;
+
+/** A linear stack of layers. Create with {@link sequential}. */
+export class Sequential implements TrainableModel {
+  /** Model name. */
+  readonly name: string;
+  /** Set to true (e.g. from a callback) to stop fit at the next step boundary. */
+  stopTraining = false;
+
+  private readonly stack: Layer[] = [];
+  private nm: NativeModel = null;
+  private inputShape: number[] | null = null;
+  private shapes: number[][] = [];
+  private slots: Slot[] = [];
+  private trainableSize = 0;
+  private stateSize = 0;
+  private compiled: Compiled | null = null;
+  private training = false;
+  private readonly lock = new ModelLock();
+
+  constructor(args: SequentialArgs = {}) {
+    const fn = 'sequential';
+    if (args === null || typeof args !== 'object') throw typeError(fn, `options must be an object, got ${show(args)}`);
+    if (args.name !== undefined && (typeof args.name !== 'string' || !args.name)) throw typeError(fn, `name must be a non-empty string, got ${show(args.name)}`);
+    this.name = args.name ?? (modelCounter++ === 0 ? 'sequential' : `sequential_${modelCounter - 1}`);
+    if (args.layers !== undefined) {
+      if (!Array.isArray(args.layers)) throw typeError(fn, `layers must be an array of layers, got ${show(args.layers)}`);
+      for (const l of args.layers) this.add(l);
+    }
+  }
+
+  /** The layers, in order. */
+  get layers(): Layer[] {
+    return [...this.stack];
+  }
+
+  /** Whether weights exist (after build, or the first fit/predict). */
+  get built(): boolean {
+    return this.nm !== null;
+  }
+
+  /** Per-sample input shape once known. */
+  get inputs(): number[] | null {
+    return this.inputShape ? [...this.inputShape] : null;
+  }
+
+  /** Per-sample output shape once built. */
+  get outputShape(): number[] | null {
+    return this.shapes.length ? [...this.shapes[this.shapes.length - 1]] : null;
+  }
+
+  /** Appends a layer. Not allowed once the model is built. */
+  add(layer: Layer): void {
+    const fn = 'add';
+    if (!(layer instanceof Layer)) throw typeError(fn, `expected a layer (e.g. tf.layers.dense({units: 10})), got ${show(layer)}`);
+    if (this.built) throw new Error(`add: model '${this.name}' is already built; create a new model to change its layers`);
+    if (this.stack.includes(layer) || layer.owner) throw new Error(`add: layer '${layer.name}' is already in a model`);
+    if (this.stack.some((l) => l.name === layer.name)) throw new Error(`add: a layer named '${layer.name}' is already in the model`);
+    if (this.stack.length > 0 && layer.inputShapeArg) throw rangeError(fn, `only the first layer may set inputShape (layer '${layer.name}')`);
+    this.stack.push(layer);
+    if (this.stack.length === 1 && layer.inputShapeArg) this.build(layer.inputShapeArg);
+  }
+
+  /** Creates the weights for a per-sample input shape (done automatically from the first data). */
+  build(inputShape: number[]): void {
+    const fn = 'build';
+    if (this.built) {
+      if (show(inputShape) !== show(this.inputShape)) throw rangeError(fn, `model is built for input ${show(this.inputShape)}, got ${show(inputShape)}`);
+      return;
+    }
+    if (this.stack.length === 0) throw new Error(`build: model '${this.name}' has no layers`);
+    if (!Array.isArray(inputShape) || inputShape.length === 0 || inputShape.some((d) => !Number.isInteger(d) || d <= 0)) {
+      throw rangeError(fn, `inputShape must be a non-empty array of positive integers, got ${show(inputShape)}`);
+    }
+    const shapes: number[][] = [];
+    const specs: unknown[] = [];
+    const nativeIndex: number[] = [];
+    let shape = [...inputShape];
+    for (const layer of this.stack) {
+      const spec = layer.toNative(shape);
+      nativeIndex.push(spec ? specs.length : -1);
+      if (spec) specs.push(spec);
+      shape = layer.computeOutputShape(shape);
+      shapes.push(shape);
+    }
+    if (specs.length === 0) throw new Error(`build: model '${this.name}' needs at least one layer besides Flatten`);
+    if (shape.length !== 1) throw rangeError(fn, `the last layer must output flat features, got ${show(shape)}`);
+    const inputSize = inputShape.reduce((a, b) => a * b, 1);
+    const nm = new native.NativeModel(specs, inputSize);
+    // Map native slots to layers and check they match the layers' declared weights.
+    const raw: { layer: number; name: string; trainable: boolean; offset: number; rows: number; cols: number }[] = nm.slots();
+    const slots: Slot[] = [];
+    let layerIn = [...inputShape];
+    for (let i = 0; i < this.stack.length; i++) {
+      const layer = this.stack[i];
+      const declared = layer.weightSpecs(layerIn);
+      const mine = raw.filter((s) => s.layer === nativeIndex[i]);
+      if (declared.length !== mine.length || declared.some((d, k) => d.name !== mine[k].name)) {
+        throw new Error(`build: internal weight layout mismatch in layer '${layer.name}'`);
+      }
+      declared.forEach((d, k) => slots.push({ layer, name: d.name, trainable: d.trainable, offset: mine[k].offset, shape: d.shape }));
+      layerIn = shapes[i];
+    }
+    this.nm = nm;
+    this.inputShape = [...inputShape];
+    this.shapes = shapes;
+    this.slots = slots;
+    this.trainableSize = slots.filter((s) => s.trainable).reduce((a, s) => a + size(s.shape), 0);
+    this.stateSize = slots.filter((s) => !s.trainable).reduce((a, s) => a + size(s.shape), 0);
+    layerIn = [...inputShape];
+    this.stack.forEach((l, i) => {
+      l.owner = this;
+      l.builtInputShape = layerIn;
+      layerIn = shapes[i];
+    });
+    this.initializeWeights();
+    if (this.compiled) this.nm.compile(this.compiled.optimizer.toNative(), this.nativeLoss(this.compiled.loss), this.compiled.metrics.map((m) => m.native));
+  }
+
+  private initializeWeights(): void {
+    const rng = randomFrom();
+    const params = new Float32Array(this.trainableSize);
+    const state = new Float32Array(this.stateSize);
+    for (const s of this.slots) {
+      const arena = s.trainable ? params : state;
+      const specs = s.layer.weightSpecs(s.layer.builtInputShape!);
+      const spec = specs.find((w) => w.name === s.name)!;
+      spec.initializer.fill(arena.subarray(s.offset, s.offset + size(s.shape)), s.shape, new Random(rng.seed()));
+    }
+    this.nm.writeWeights(true, params);
+    this.nm.writeWeights(false, state);
+  }
+
+  private nativeLoss(loss: Loss) {
+    return { kind: LOSS_CODE[loss.name], fromLogits: loss.fromLogits, delta: loss.delta };
+  }
+
+  /** Configures training: optimizer, loss and metrics. Recompiling resets the optimizer state. */
+  compile(args: CompileArgs): void {
+    const fn = 'compile';
+    if (args === null || typeof args !== 'object') throw typeError(fn, `options must be an object, got ${show(args)}`);
+    if (this.training) throw new Error('compile: the model is training');
+    if (args.optimizer === undefined) throw typeError(fn, 'optimizer is required');
+    if (args.loss === undefined) throw typeError(fn, 'loss is required');
+    const optimizer = resolveOptimizer(fn, args.optimizer);
+    const loss = resolveLoss(fn, args.loss);
+    const last = this.stack[this.stack.length - 1];
+    const units = this.outputShape?.[0] ?? (last && 'units' in last ? (last as unknown as { units: number }).units : 0);
+    const metrics = resolveMetrics(fn, args.metrics, loss, units);
+    this.compiled = { optimizer, loss, metrics };
+    if (this.nm) this.nm.compile(optimizer.toNative(), this.nativeLoss(loss), metrics.map((m) => m.native));
+  }
+
+  /** The compiled optimizer, loss and metrics, or null. */
+  get compileConfig(): Readonly<Compiled> | null {
+    return this.compiled;
+  }
+
+  private requireCompiled(fn: string): Compiled {
+    if (!this.compiled) throw new Error(`${fn}: call model.compile({optimizer, loss}) first`);
+    return this.compiled;
+  }
+
+  private ensureBuilt(fn: string, sampleShape: number[]): void {
+    if (this.built) return;
+    try {
+      this.build(sampleShape);
+    } catch (e) {
+      if (e instanceof Error) e.message = e.message.replace(/^build:/, `${fn}:`);
+      throw e;
+    }
+  }
+
+  /**
+   * Trains the model. The arithmetic runs on a worker thread, many steps per
+   * native call; the event loop stays free. Resolves to the {@link History}.
+   */
+  async fit(x: InputLike, y: InputLike, args: FitArgs = {}): Promise<History> {
+    const fn = 'fit';
+    if (args === null || typeof args !== 'object') throw typeError(fn, `options must be an object, got ${show(args)}`);
+    if (this.training) throw new Error(`fit: model '${this.name}' is already training; wait for the running fit to finish`);
+    const compiled = this.requireCompiled(fn);
+    const epochs = checkInt(fn, 'epochs', args.epochs ?? 1, 0);
+    const batchSize = checkInt(fn, 'batchSize', args.batchSize ?? 32, 1, 2 ** 31 - 1);
+    const shuffle = args.shuffle === undefined ? true : checkBool(fn, 'shuffle', args.shuffle);
+    const initialEpoch = checkInt(fn, 'initialEpoch', args.initialEpoch ?? 0, 0);
+    const verbose = args.verbose ?? 1;
+    if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw rangeError(fn, `verbose must be 0, 1 or 2, got ${show(verbose)}`);
+    const split = checkNumber(fn, 'validationSplit', args.validationSplit ?? 0, 0, 1);
+    if (split >= 1) throw rangeError(fn, `validationSplit must be < 1, got ${split}`);
+    if (args.seed !== undefined) checkInt(fn, 'seed', args.seed, 0);
+    const signal = args.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw typeError(fn, `signal must be an AbortSignal, got ${show(signal)}`);
+    const userCallbacks = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
+    for (const c of userCallbacks) if (c === null || typeof c !== 'object') throw typeError(fn, `callbacks must be objects, got ${show(c)}`);
+
+    const feats = toFeatures(fn, x, this.inputShape, true);
+    this.ensureBuilt(fn, feats.sampleShape);
+    const units = this.outputShape![0];
+    const targets = toTargets(fn, y, feats.n, units, compiled.loss);
+    const weights = classWeights(fn, args.classWeight, targets, feats.n, units);
+
+    let train = { x: feats, t: targets, w: weights };
+    let val: { x: Features; t: Targets; w: Float32Array | null } | null = null;
+    if (args.validationData !== undefined) {
+      if (!Array.isArray(args.validationData) || args.validationData.length < 2) throw typeError(fn, 'validationData must be [x, y]');
+      const vx = toFeatures(fn, args.validationData[0], this.inputShape, true);
+      val = { x: vx, t: toTargets(fn, args.validationData[1], vx.n, units, compiled.loss), w: null };
+    } else if (split > 0) {
+      const cut = Math.floor(feats.n * (1 - split));
+      if (cut === 0 || cut === feats.n) throw rangeError(fn, `validationSplit ${split} leaves no ${cut === 0 ? 'training' : 'validation'} samples out of ${feats.n}`);
+      train = sliceSamples(feats, targets, weights, 0, cut, units);
+      val = sliceSamples(feats, targets, null, cut, feats.n, units);
+    }
+    const n = train.x.n;
+    if (n === 0) throw rangeError(fn, 'x has no samples');
+    const steps = Math.ceil(n / batchSize);
+    const metricKeys = compiled.metrics.flatMap((m) => [m.key, ...m.aliases]);
+    const logKeys = ['loss', ...metricKeys];
+    const params: TrainingParams = {
+      epochs, initialEpoch, samples: n, steps, batchSize, verbose,
+      metrics: [...logKeys, ...(val ? logKeys.map((k) => `val_${k}`) : [])],
+    };
+    const history = new History();
+    const callbacks = new CallbackList([history, ...(verbose ? [new ProgressBar(verbose)] : []), ...userCallbacks]);
+    callbacks.setup(this, params);
+
+    const rng = randomFrom(args.seed);
+    this.nm.reseed(rng.seed());
+    const order = new Int32Array(n);
+    this.training = true;
+    this.stopTraining = false;
+    const onAbort = () => this.nm.cancel();
+    signal?.addEventListener('abort', onAbort);
+    try {
+      signal?.throwIfAborted();
+      await callbacks.trainBegin({});
+      let perBatchMs = 0;
+      for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
+        await callbacks.epochBegin(epoch, {});
+        for (let i = 0; i < n; i++) order[i] = i;
+        if (shuffle) {
+          for (let i = n - 1; i > 0; i--) {
+            const j = rng.int(i + 1);
+            const tmp = order[i];
+            order[i] = order[j];
+            order[j] = tmp;
+          }
+        }
+        let seen = 0;
+        let lossSum = 0;
+        const metricSums = new Float64Array(compiled.metrics.length);
+        let batch = 0;
+        let nonFinite = false;
+        const running = (): Logs => {
+          const logs: Logs = { loss: lossSum / seen };
+          compiled.metrics.forEach((m, k) => {
+            logs[m.key] = metricSums[k] / seen;
+            for (const a of m.aliases) logs[a] = metricSums[k] / seen;
+          });
+          return logs;
+        };
+        while (batch < steps && !this.stopTraining) {
+          // Chunks of ~100 ms: the progress bar and callbacks stay live, and the
+          // per-chunk thread hop (~tens of µs) is negligible.
+          const count = perBatchMs > 0 ? Math.max(1, Math.min(steps - batch, Math.round(100 / perBatchMs))) : 1;
+          const t0 = performance.now();
+          const r = await this.lock.write((): Promise<ChunkResult> =>
+            this.nm.trainChunk(train.x.values, train.t.labels, train.t.targets, train.w, n, order, batchSize, batch, count));
+          const ms = performance.now() - t0;
+          if (r.batches > 0) perBatchMs = perBatchMs === 0 ? ms / r.batches : 0.5 * perBatchMs + 0.5 * (ms / r.batches);
+          for (let b = 0; b < r.batches; b++) {
+            const size = r.sizes[b];
+            seen += size;
+            lossSum += r.loss[b] * size;
+            for (let k = 0; k < metricSums.length; k++) metricSums[k] += r.metricSums[b * metricSums.length + k];
+            await callbacks.batchEnd(batch + b, { batch: batch + b, size, ...running() });
+          }
+          batch += r.batches;
+          if (r.nonFinite) {
+            nonFinite = true;
+            this.stopTraining = true;
+            if (verbose) process.stdout.write(`\nBatch ${batch - 1}: invalid loss (${r.loss[r.batches - 1]}), terminating training\n`);
+          }
+          if (r.cancelled || signal?.aborted) signal?.throwIfAborted();
+        }
+        if (seen === 0) break;
+        const logs = running();
+        if (val && !nonFinite) {
+          const v = await this.evaluateFeatures(val.x, val.t, val.w, batchSize);
+          for (const [k, value] of Object.entries(v)) logs[`val_${k}`] = value;
+        }
+        await callbacks.epochEnd(epoch, logs);
+      }
+      await callbacks.trainEnd({});
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      this.training = false;
+    }
+    return history;
+  }
+
+  private async evaluateFeatures(x: Features, t: Targets, w: Float32Array | null, batchSize: number): Promise<Logs> {
+    const compiled = this.compiled!;
+    const r = await this.lock.read((): Promise<EvalResult> => this.nm.evaluate(x.values, t.labels, t.targets, w, x.n, batchSize));
+    const logs: Logs = { loss: r.samples ? r.lossSum / r.samples : NaN };
+    compiled.metrics.forEach((m, k) => {
+      logs[m.key] = r.metricSums[k] / r.samples;
+      for (const a of m.aliases) logs[a] = r.metricSums[k] / r.samples;
+    });
+    return logs;
+  }
+
+  /** Loss and metrics on data, in inference mode. Resolves to `{ loss, accuracy, ... }`. */
+  async evaluate(x: InputLike, y: InputLike, args: EvaluateArgs = {}): Promise<Logs> {
+    const fn = 'evaluate';
+    if (args === null || typeof args !== 'object') throw typeError(fn, `options must be an object, got ${show(args)}`);
+    const compiled = this.requireCompiled(fn);
+    const batchSize = checkInt(fn, 'batchSize', args.batchSize ?? 32, 1, 2 ** 31 - 1);
+    const feats = toFeatures(fn, x, this.inputShape, true);
+    this.ensureBuilt(fn, feats.sampleShape);
+    const t = toTargets(fn, y, feats.n, this.outputShape![0], compiled.loss);
+    if (feats.n === 0) throw rangeError(fn, 'x has no samples');
+    return this.evaluateFeatures(feats, t, null, batchSize);
+  }
+
+  private predictInputs(fn: string, x: InputLike, args: PredictArgs) {
+    if (args === null || typeof args !== 'object') throw typeError(fn, `options must be an object, got ${show(args)}`);
+    const batchSize = checkInt(fn, 'batchSize', args.batchSize ?? 32, 1, 2 ** 31 - 1);
+    const feats = toFeatures(fn, x, this.inputShape, false);
+    this.ensureBuilt(fn, feats.sampleShape);
+    const units = this.outputShape![0];
+    return { feats, batchSize, out: new Float32Array(feats.n * units), units };
+  }
+
+  /**
+   * Predictions for x [N, ...features] → [N, outputs], synchronously (as in
+   * TensorFlow.js). For large inputs in a server, prefer {@link predictAsync}.
+   * Throws if a training step is running at that moment (see predictAsync).
+   */
+  predict(x: InputLike, args: PredictArgs = {}): Tensor {
+    const fn = 'predict';
+    const { feats, batchSize, out, units } = this.predictInputs(fn, x, args);
+    if (!this.lock.idle) {
+      throw new Error(`predict: model '${this.name}' is running native work (training); use predictAsync(), which waits for a consistent snapshot of the weights`);
+    }
+    this.nm.predict(feats.values, feats.n, batchSize, out);
+    return new Tensor(out, [feats.n, units], 'float32');
+  }
+
+  /**
+   * Predictions computed on a worker thread; never blocks the event loop.
+   * During fit it waits for the running training step and then reads a
+   * consistent snapshot of the weights; training resumes after it.
+   */
+  async predictAsync(x: InputLike, args: PredictArgs = {}): Promise<Tensor> {
+    const fn = 'predictAsync';
+    const { feats, batchSize, out, units } = this.predictInputs(fn, x, args);
+    const signal = args.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw typeError(fn, `signal must be an AbortSignal, got ${show(signal)}`);
+    signal?.throwIfAborted();
+    if (feats.n > 0) await this.lock.read(() => this.nm.predictAsync(feats.values, feats.n, batchSize, out));
+    signal?.throwIfAborted();
+    return new Tensor(out, [feats.n, units], 'float32');
+  }
+
+  /** One gradient step on one batch. Resolves to `{ loss, ...metrics }` for that batch. */
+  async trainOnBatch(x: InputLike, y: InputLike): Promise<Logs> {
+    const fn = 'trainOnBatch';
+    if (this.training) throw new Error(`trainOnBatch: model '${this.name}' is training`);
+    const compiled = this.requireCompiled(fn);
+    const feats = toFeatures(fn, x, this.inputShape, true);
+    this.ensureBuilt(fn, feats.sampleShape);
+    const t = toTargets(fn, y, feats.n, this.outputShape![0], compiled.loss);
+    if (feats.n === 0) throw rangeError(fn, 'x has no samples');
+    const order = Int32Array.from({ length: feats.n }, (_, i) => i);
+    const r = await this.lock.write((): Promise<ChunkResult> => this.nm.trainChunk(feats.values, t.labels, t.targets, null, feats.n, order, feats.n, 0, 1));
+    const logs: Logs = { loss: r.loss[0] };
+    compiled.metrics.forEach((m, k) => {
+      logs[m.key] = r.metricSums[k] / feats.n;
+      for (const a of m.aliases) logs[a] = logs[m.key];
+    });
+    return logs;
+  }
+
+  private requireBuilt(fn: string): void {
+    if (!this.built) throw new Error(`${fn}: model '${this.name}' is not built yet; call build(inputShape), fit or predict first`);
+  }
+
+  private readArenas(): [Float32Array, Float32Array] {
+    const p = new Float32Array(this.trainableSize);
+    const s = new Float32Array(this.stateSize);
+    this.nm.readWeights(true, p);
+    this.nm.readWeights(false, s);
+    return [p, s];
+  }
+
+  private slotTensors(slots: Slot[]): Tensor[] {
+    if (!this.lock.idle && this.lock.writing) throw new Error('getWeights: a training step is running; read weights from a callback or after fit');
+    const [p, s] = this.readArenas();
+    return slots.map((sl) => new Tensor((sl.trainable ? p : s).slice(sl.offset, sl.offset + size(sl.shape)), sl.shape, 'float32'));
+  }
+
+  private writeSlots(fn: string, slots: Slot[], weights: unknown): void {
+    if (!Array.isArray(weights)) throw typeError(fn, `weights must be an array of tensors, got ${show(weights)}`);
+    if (weights.length !== slots.length) throw rangeError(fn, `expected ${slots.length} weight tensors (${slots.map((s) => `${s.layer.name}/${s.name}`).join(', ')}), got ${weights.length}`);
+    weights.forEach((w, i) => {
+      if (!(w instanceof Tensor)) throw typeError(fn, `weights[${i}] must be a Tensor, got ${show(w)}`);
+      if (show(w.shape) !== show(slots[i].shape)) throw rangeError(fn, `weights[${i}] (${slots[i].layer.name}/${slots[i].name}) must have shape ${show(slots[i].shape)}, got ${show(w.shape)}`);
+    });
+    const [p, s] = this.readArenas();
+    weights.forEach((w: Tensor, i) => {
+      const sl = slots[i];
+      (sl.trainable ? p : s).set(w.values, sl.offset);
+    });
+    this.nm.writeWeights(true, p);
+    this.nm.writeWeights(false, s);
+  }
+
+  /** All weights, layer by layer in Keras order (kernel, bias, ...). */
+  getWeights(): Tensor[] {
+    this.requireBuilt('getWeights');
+    return this.slotTensors(this.slots);
+  }
+
+  /** Replaces all weights (same order and shapes as {@link getWeights}). Rejected while fit runs. */
+  setWeights(weights: Tensor[]): void {
+    this.requireBuilt('setWeights');
+    if (this.training) throw new Error(`setWeights: model '${this.name}' is training; set weights before or after fit`);
+    this.writeSlots('setWeights', this.slots, weights);
+  }
+
+  /** @internal Used by callbacks (restoreBestWeights) during fit, between steps. */
+  restoreWeights(weights: Tensor[]): void {
+    this.writeSlots('restoreWeights', this.slots, weights);
+  }
+
+  /** @internal WeightOwner for Layer.getWeights. */
+  layerWeights(layer: Layer): Tensor[] {
+    return this.slotTensors(this.slots.filter((s) => s.layer === layer));
+  }
+
+  /** @internal WeightOwner for Layer.setWeights. */
+  setLayerWeights(layer: Layer, weights: Tensor[]): void {
+    if (this.training) throw new Error(`setWeights: model '${this.name}' is training; set weights before or after fit`);
+    this.writeSlots('setWeights', this.slots.filter((s) => s.layer === layer), weights);
+  }
+
+  /** @internal Weight names and shapes in order (`dense/kernel`), for save/load. */
+  weightSpecs(): { name: string; shape: number[]; trainable: boolean }[] {
+    this.requireBuilt('weightSpecs');
+    return this.slots.map((s) => ({ name: `${s.layer.name}/${s.name}`, shape: [...s.shape], trainable: s.trainable }));
+  }
+
+  /** The optimizer's current learning rate. */
+  getLearningRate(): number {
+    this.requireCompiled('getLearningRate');
+    this.requireBuilt('getLearningRate');
+    return this.nm.learningRate();
+  }
+
+  /** Sets the learning rate (replacing a schedule with a constant), e.g. from a callback. */
+  setLearningRate(lr: number): void {
+    checkNumber('setLearningRate', 'lr', lr, 0);
+    this.requireCompiled('setLearningRate');
+    this.requireBuilt('setLearningRate');
+    this.nm.setLearningRate(lr);
+  }
+
+  /** @internal Optimizer state, for saving with includeOptimizer. */
+  getOptimizerState(): { iterations: number; nadamMomentumProduct: number; slots: Float32Array[] } {
+    this.requireCompiled('getOptimizerState');
+    this.requireBuilt('getOptimizerState');
+    return this.nm.optimizerState();
+  }
+
+  /** @internal */
+  setOptimizerState(state: { iterations: number; nadamMomentumProduct: number; slots: Float32Array[] }): void {
+    this.requireCompiled('setOptimizerState');
+    this.requireBuilt('setOptimizerState');
+    this.nm.setOptimizerState(state.iterations, state.nadamMomentumProduct, state.slots);
+  }
+
+  /**
+   * @internal For gradient checks: loss and the gradient of every trainable
+   * weight (flat, in getWeights order of the trainable ones) on one batch, in
+   * training mode, without updating anything.
+   */
+  computeGradients(x: InputLike, y: InputLike): { loss: number; grads: Float32Array } {
+    const compiled = this.requireCompiled('computeGradients');
+    const feats = toFeatures('computeGradients', x, this.inputShape, true);
+    this.ensureBuilt('computeGradients', feats.sampleShape);
+    const t = toTargets('computeGradients', y, feats.n, this.outputShape![0], compiled.loss);
+    const grads = new Float32Array(this.trainableSize);
+    const loss = this.nm.computeGradients(feats.values, t.labels, t.targets, null, feats.n, grads);
+    return { loss, grads };
+  }
+
+  /** @internal For optimizer tests: one update with the given flat gradients. */
+  applyGradients(grads: Float32Array): void {
+    this.requireCompiled('applyGradients');
+    this.requireBuilt('applyGradients');
+    this.nm.applyGradients(grads);
+  }
+
+  /** Number of weights (trainable and not). */
+  countParams(): number {
+    this.requireBuilt('countParams');
+    return this.trainableSize + this.stateSize;
+  }
+
+  /** Prints a table of layers, output shapes and parameter counts. */
+  summary(lineLength?: number, positions?: number[], printFn: (line: string) => void = console.log): void {
+    this.requireBuilt('summary');
+    for (const line of formatSummary(this.name, this.stack, this.shapes, this.trainableSize, this.stateSize, lineLength, positions)) printFn(line);
+  }
+}
+
+function size(shape: number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** Creates a Sequential model from layers, or from `{ layers, name }`. */
+export function sequential(config?: Layer[] | SequentialArgs): Sequential {
+  if (Array.isArray(config)) return new Sequential({ layers: config });
+  return new Sequential(config ?? {});
+}
+
+export type { Callback };

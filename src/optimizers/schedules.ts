@@ -1,0 +1,107 @@
+// Learning-rate schedules (Keras's LearningRateSchedule), evaluated natively per step.
+import { checkBool, checkNumber, rangeError, show, typeError } from '../errors';
+
+/** A learning rate that changes with the optimizer's step counter. */
+export interface LearningRateSchedule {
+  readonly className: 'ExponentialDecay' | 'CosineDecay' | 'PiecewiseConstantDecay';
+  /** @internal Native form. */
+  readonly native: Record<string, unknown>;
+  /** Learning rate at a step (the same formula the engine uses). */
+  at(step: number): number;
+  /** Keras config, for serialization. */
+  getConfig(): Record<string, unknown>;
+}
+
+/** Options of {@link exponentialDecay}. */
+export interface ExponentialDecayArgs {
+  initialLearningRate: number;
+  decaySteps: number;
+  decayRate: number;
+  /** Decay in discrete intervals (default false). */
+  staircase?: boolean;
+}
+
+/** lr = initial * decayRate ^ (step / decaySteps). */
+export function exponentialDecay(a: ExponentialDecayArgs): LearningRateSchedule {
+  const fn = 'exponentialDecay';
+  if (a === null || typeof a !== 'object') throw typeError(fn, `options must be an object, got ${show(a)}`);
+  const initial = checkNumber(fn, 'initialLearningRate', a.initialLearningRate, 0);
+  const decaySteps = checkNumber(fn, 'decaySteps', a.decaySteps, 0, Infinity, true);
+  const decayRate = checkNumber(fn, 'decayRate', a.decayRate, 0);
+  const staircase = a.staircase === undefined ? false : checkBool(fn, 'staircase', a.staircase);
+  return {
+    className: 'ExponentialDecay',
+    native: { kind: 1, initial, decaySteps, decayRate, staircase },
+    at: (s) => initial * decayRate ** (staircase ? Math.floor(s / decaySteps) : s / decaySteps),
+    getConfig: () => ({ initial_learning_rate: initial, decay_steps: decaySteps, decay_rate: decayRate, staircase }),
+  };
+}
+
+/** Options of {@link cosineDecay}. */
+export interface CosineDecayArgs {
+  initialLearningRate: number;
+  decaySteps: number;
+  /** Floor as a fraction of the initial rate (default 0). */
+  alpha?: number;
+  /** Linear warm-up target and length in steps (Keras 3; default none). */
+  warmupTarget?: number;
+  warmupSteps?: number;
+}
+
+/** Cosine decay (Loshchilov & Hutter 2017) from the initial (or warm-up target) rate to alpha times it. */
+export function cosineDecay(a: CosineDecayArgs): LearningRateSchedule {
+  const fn = 'cosineDecay';
+  if (a === null || typeof a !== 'object') throw typeError(fn, `options must be an object, got ${show(a)}`);
+  const initial = checkNumber(fn, 'initialLearningRate', a.initialLearningRate, 0);
+  const decaySteps = checkNumber(fn, 'decaySteps', a.decaySteps, 0, Infinity, true);
+  const alpha = checkNumber(fn, 'alpha', a.alpha ?? 0, 0, 1);
+  const warmupSteps = checkNumber(fn, 'warmupSteps', a.warmupSteps ?? 0, 0);
+  const warmupTarget = checkNumber(fn, 'warmupTarget', a.warmupTarget ?? initial, 0);
+  return {
+    className: 'CosineDecay',
+    native: { kind: 2, initial, decaySteps, alpha, warmupSteps, warmupTarget },
+    at: (s) => {
+      if (warmupSteps > 0 && s < warmupSteps) return initial + (warmupTarget - initial) * (s / warmupSteps);
+      const start = warmupSteps > 0 ? warmupTarget : initial;
+      const t = Math.min(s - warmupSteps, decaySteps) / decaySteps;
+      return start * ((1 - alpha) * 0.5 * (1 + Math.cos(Math.PI * t)) + alpha);
+    },
+    getConfig: () => ({ initial_learning_rate: initial, decay_steps: decaySteps, alpha, warmup_steps: warmupSteps, warmup_target: warmupTarget }),
+  };
+}
+
+/** Options of {@link piecewiseConstant}. */
+export interface PiecewiseConstantArgs {
+  /** Increasing step boundaries. */
+  boundaries: number[];
+  /** One more value than boundaries: values[i] applies while step <= boundaries[i]. */
+  values: number[];
+}
+
+/** A step function of the step counter (Keras's PiecewiseConstantDecay). */
+export function piecewiseConstant(a: PiecewiseConstantArgs): LearningRateSchedule {
+  const fn = 'piecewiseConstant';
+  if (a === null || typeof a !== 'object' || !Array.isArray(a.boundaries) || !Array.isArray(a.values)) {
+    throw typeError(fn, 'boundaries and values must be arrays of numbers');
+  }
+  a.boundaries.forEach((b, i) => checkNumber(fn, `boundaries[${i}]`, b, 0));
+  a.values.forEach((v, i) => checkNumber(fn, `values[${i}]`, v, 0));
+  if (a.values.length !== a.boundaries.length + 1) {
+    throw rangeError(fn, `values needs one more entry than boundaries (${a.boundaries.length}), got ${a.values.length}`);
+  }
+  for (let i = 1; i < a.boundaries.length; i++) {
+    if (!(a.boundaries[i] > a.boundaries[i - 1])) throw rangeError(fn, `boundaries must increase, got ${show(a.boundaries)}`);
+  }
+  const boundaries = [...a.boundaries];
+  const values = [...a.values];
+  return {
+    className: 'PiecewiseConstantDecay',
+    native: { kind: 3, initial: values[0], boundaries, values },
+    at: (s) => {
+      let i = 0;
+      while (i < boundaries.length && s > boundaries[i]) i++;
+      return values[i];
+    },
+    getConfig: () => ({ boundaries, values }),
+  };
+}
