@@ -19,6 +19,20 @@ namespace tf {
 
 namespace {
 std::atomic<int> gThreads{0};
+thread_local int tCap = 0;  // 0 = no per-thread cap
+// Minimum multiply-adds per BLAS thread before a product is split.
+constexpr double kMinFlopsPerThread = 4e6;
+}  // namespace
+
+ScopedBlasThreads::ScopedBlasThreads(int n) : saved_(tCap) { tCap = n > 0 ? n : 0; }
+ScopedBlasThreads::~ScopedBlasThreads() { tCap = saved_; }
+
+int threadsForGemm(int64_t M, int64_t N, int64_t K) {
+  int budget = getBlasThreads();
+  if (tCap > 0) budget = std::min(budget, tCap);
+  const double flops = 2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
+  const int useful = static_cast<int>(flops / kMinFlopsPerThread);
+  return std::max(1, std::min(budget, useful));
 }
 
 int hardwareThreads() {
@@ -69,6 +83,14 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alph
   }
 #if defined(TF_BLAS_PORTABLE)
   sgemmPortable(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+#elif defined(TF_BLAS_BLIS)
+  // BLIS's expert interface takes the thread count per call (a runtime object)
+  // and row/column strides, so row-major needs no argument swapping.
+  rntm_t rntm = BLIS_RNTM_INITIALIZER;
+  bli_rntm_set_num_threads(threadsForGemm(M, N, K), &rntm);
+  float a = alpha, b = beta;
+  bli_sgemm_ex(transA ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, transB ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, M, N, K, &a,
+               const_cast<float*>(A), lda, 1, const_cast<float*>(B), ldb, 1, &b, C, ldc, 1, nullptr, &rntm);
 #else
   cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
               static_cast<int>(M), static_cast<int>(N), static_cast<int>(K), alpha, A,

@@ -29,4 +29,22 @@ void setBlasThreads(int n);
 int getBlasThreads();
 int hardwareThreads();
 
+// Caps the BLAS threads of GEMMs issued from the calling thread while in
+// scope (e.g. several predictions running at once, one thread each). Only
+// BLIS honours it per call; OpenBLAS keeps its global setting.
+class ScopedBlasThreads {
+ public:
+  explicit ScopedBlasThreads(int n);
+  ~ScopedBlasThreads();
+  ScopedBlasThreads(const ScopedBlasThreads&) = delete;
+  ScopedBlasThreads& operator=(const ScopedBlasThreads&) = delete;
+
+ private:
+  int saved_;
+};
+
+// Threads worth using for one M x N x K product: small products run on one
+// thread, since waking a second costs more than it saves (see bench/RESULTS.md).
+int threadsForGemm(int64_t M, int64_t N, int64_t K);
+
 }  // namespace tf

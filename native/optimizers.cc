@@ -3,7 +3,106 @@
 #include <algorithm>
 #include <cmath>
 
+#include "simd.h"
+
 namespace tf {
+
+namespace {
+// Each update rule as a kernel on raw pointers, so the compiler vectorises it
+// (restrict: the arrays never alias) and the AVX2 clone is picked at run time.
+TF_SIMD_CLONES void sgdStepF32(float* __restrict w, const float* __restrict g, int64_t n, float lr) {
+  for (int64_t i = 0; i < n; ++i) w[i] -= lr * g[i];
+}
+TF_SIMD_CLONES void sgdMomentumStepF32(float* __restrict w, const float* __restrict g, float* __restrict v, int64_t n,
+                                       float lr, float m, bool nesterov) {
+  if (nesterov) {
+    for (int64_t i = 0; i < n; ++i) {
+      v[i] = m * v[i] - lr * g[i];
+      w[i] += m * v[i] - lr * g[i];
+    }
+  } else {
+    for (int64_t i = 0; i < n; ++i) {
+      v[i] = m * v[i] - lr * g[i];
+      w[i] += v[i];
+    }
+  }
+}
+TF_SIMD_CLONES void adamStepF32(float* __restrict w, const float* __restrict g, float* __restrict m,
+                                float* __restrict v, int64_t n, float alpha, float b1, float b2, float eps) {
+  for (int64_t i = 0; i < n; ++i) {
+    m[i] += (g[i] - m[i]) * (1.f - b1);
+    v[i] += (g[i] * g[i] - v[i]) * (1.f - b2);
+    w[i] -= alpha * m[i] / (std::sqrt(v[i]) + eps);
+  }
+}
+TF_SIMD_CLONES void amsgradStepF32(float* __restrict w, const float* __restrict g, float* __restrict m,
+                                   float* __restrict v, float* __restrict vhat, int64_t n, float alpha, float b1,
+                                   float b2, float eps) {
+  for (int64_t i = 0; i < n; ++i) {
+    m[i] += (g[i] - m[i]) * (1.f - b1);
+    v[i] += (g[i] * g[i] - v[i]) * (1.f - b2);
+    vhat[i] = std::max(vhat[i], v[i]);
+    w[i] -= alpha * m[i] / (std::sqrt(vhat[i]) + eps);
+  }
+}
+TF_SIMD_CLONES void rmspropStepF32(float* __restrict w, const float* __restrict g, float* __restrict vel,
+                                   float* __restrict mom, float* __restrict avg, int64_t n, float lr, float rho,
+                                   float mu, float eps) {
+  for (int64_t i = 0; i < n; ++i) {
+    vel[i] = rho * vel[i] + (1.f - rho) * g[i] * g[i];
+    float denom = vel[i] + eps;
+    if (avg) {
+      avg[i] = rho * avg[i] + (1.f - rho) * g[i];
+      denom = vel[i] - avg[i] * avg[i] + eps;
+    }
+    const float inc = lr * g[i] / std::sqrt(denom);
+    if (mom) {
+      mom[i] = mu * mom[i] + inc;
+      w[i] -= mom[i];
+    } else {
+      w[i] -= inc;
+    }
+  }
+}
+TF_SIMD_CLONES void adagradStepF32(float* __restrict w, const float* __restrict g, float* __restrict acc, int64_t n,
+                                   float lr, float eps) {
+  for (int64_t i = 0; i < n; ++i) {
+    acc[i] += g[i] * g[i];
+    w[i] -= lr * g[i] / std::sqrt(acc[i] + eps);
+  }
+}
+TF_SIMD_CLONES void adadeltaStepF32(float* __restrict w, const float* __restrict g, float* __restrict accG,
+                                    float* __restrict accD, int64_t n, float lr, float rho, float eps) {
+  for (int64_t i = 0; i < n; ++i) {
+    accG[i] = rho * accG[i] + (1.f - rho) * g[i] * g[i];
+    const float delta = -std::sqrt(accD[i] + eps) / std::sqrt(accG[i] + eps) * g[i];
+    accD[i] = rho * accD[i] + (1.f - rho) * delta * delta;
+    w[i] += lr * delta;
+  }
+}
+TF_SIMD_CLONES void adamaxStepF32(float* __restrict w, const float* __restrict g, float* __restrict m,
+                                  float* __restrict u, int64_t n, float scale, float b1, float b2, float eps) {
+  for (int64_t i = 0; i < n; ++i) {
+    m[i] += (g[i] - m[i]) * (1.f - b1);
+    u[i] = std::max(b2 * u[i], std::fabs(g[i]));
+    w[i] -= scale * m[i] / (u[i] + eps);
+  }
+}
+TF_SIMD_CLONES void nadamStepF32(float* __restrict w, const float* __restrict g, float* __restrict m,
+                                 float* __restrict v, int64_t n, float lr, float b1, float b2, float eps, float cm,
+                                 float cg, float cv) {
+  for (int64_t i = 0; i < n; ++i) {
+    m[i] += (g[i] - m[i]) * (1.f - b1);
+    v[i] += (g[i] * g[i] - v[i]) * (1.f - b2);
+    const float mhat = cm * m[i] + cg * g[i];
+    const float vhat = cv * v[i];
+    w[i] -= lr * mhat / (std::sqrt(vhat) + eps);
+  }
+}
+TF_SIMD_CLONES void decayWeightsF32(float* __restrict w, int64_t n, float d) {
+  for (int64_t i = 0; i < n; ++i) w[i] -= w[i] * d;
+}
+}  // namespace
 
 double LearningRateSchedule::at(int64_t step) const {
   const double s = static_cast<double>(step);
@@ -76,104 +175,36 @@ void Optimizer::step(float* w, float* g, int64_t n, const std::vector<std::pair<
   const double lrD = c.lr.at(iterations_);
   const float lr = static_cast<float>(lrD);
   const double t = static_cast<double>(iterations_ + 1);
-  if (c.weightDecay > 0) {
-    const float d = static_cast<float>(lrD * c.weightDecay);
-    for (int64_t i = 0; i < n; ++i) w[i] -= w[i] * d;
-  }
+  if (c.weightDecay > 0) decayWeightsF32(w, n, static_cast<float>(lrD * c.weightDecay));
   const float b1 = static_cast<float>(c.beta1), b2 = static_cast<float>(c.beta2);
   const float eps = static_cast<float>(c.epsilon);
 
   switch (c.kind) {
-    case OptimizerKind::SGD: {
-      if (c.momentum == 0) {
-        for (int64_t i = 0; i < n; ++i) w[i] -= lr * g[i];
-      } else {
-        float* v = slots_[0].data();
-        const float m = static_cast<float>(c.momentum);
-        for (int64_t i = 0; i < n; ++i) {
-          v[i] = m * v[i] - lr * g[i];
-          w[i] += c.nesterov ? m * v[i] - lr * g[i] : v[i];
-        }
-      }
+    case OptimizerKind::SGD:
+      if (c.momentum == 0) sgdStepF32(w, g, n, lr);
+      else sgdMomentumStepF32(w, g, slots_[0].data(), n, lr, static_cast<float>(c.momentum), c.nesterov);
       break;
-    }
     case OptimizerKind::Adam:
     case OptimizerKind::AdamW: {
       // Keras: alpha = lr * sqrt(1 - b2^t) / (1 - b1^t); w -= alpha * m / (sqrt(v) + eps)
       const float alpha = static_cast<float>(lrD * std::sqrt(1 - std::pow(c.beta2, t)) / (1 - std::pow(c.beta1, t)));
-      float* m = slots_[0].data();
-      float* v = slots_[1].data();
-      if (c.amsgrad) {
-        float* vhat = slots_[2].data();
-        for (int64_t i = 0; i < n; ++i) {
-          m[i] += (g[i] - m[i]) * (1.f - b1);
-          v[i] += (g[i] * g[i] - v[i]) * (1.f - b2);
-          vhat[i] = std::max(vhat[i], v[i]);
-          w[i] -= alpha * m[i] / (std::sqrt(vhat[i]) + eps);
-        }
-      } else {
-        for (int64_t i = 0; i < n; ++i) {
-          m[i] += (g[i] - m[i]) * (1.f - b1);
-          v[i] += (g[i] * g[i] - v[i]) * (1.f - b2);
-          w[i] -= alpha * m[i] / (std::sqrt(v[i]) + eps);
-        }
-      }
+      if (c.amsgrad) amsgradStepF32(w, g, slots_[0].data(), slots_[1].data(), slots_[2].data(), n, alpha, b1, b2, eps);
+      else adamStepF32(w, g, slots_[0].data(), slots_[1].data(), n, alpha, b1, b2, eps);
       break;
     }
-    case OptimizerKind::RMSprop: {
-      const float rho = static_cast<float>(c.rho);
-      float* vel = slots_[0].data();
-      float* mom = c.momentum > 0 ? slots_[1].data() : nullptr;
-      float* avg = c.centered ? slots_.back().data() : nullptr;
-      const float mu = static_cast<float>(c.momentum);
-      for (int64_t i = 0; i < n; ++i) {
-        vel[i] = rho * vel[i] + (1.f - rho) * g[i] * g[i];
-        float denom = vel[i] + eps;
-        if (avg) {
-          avg[i] = rho * avg[i] + (1.f - rho) * g[i];
-          denom = vel[i] - avg[i] * avg[i] + eps;
-        }
-        const float inc = lr * g[i] / std::sqrt(denom);
-        if (mom) {
-          mom[i] = mu * mom[i] + inc;
-          w[i] -= mom[i];
-        } else {
-          w[i] -= inc;
-        }
-      }
+    case OptimizerKind::RMSprop:
+      rmspropStepF32(w, g, slots_[0].data(), c.momentum > 0 ? slots_[1].data() : nullptr,
+                     c.centered ? slots_.back().data() : nullptr, n, lr, static_cast<float>(c.rho),
+                     static_cast<float>(c.momentum), eps);
       break;
-    }
-    case OptimizerKind::Adagrad: {
-      float* acc = slots_[0].data();
-      for (int64_t i = 0; i < n; ++i) {
-        acc[i] += g[i] * g[i];
-        w[i] -= lr * g[i] / std::sqrt(acc[i] + eps);
-      }
+    case OptimizerKind::Adagrad: adagradStepF32(w, g, slots_[0].data(), n, lr, eps); break;
+    case OptimizerKind::Adadelta:
+      adadeltaStepF32(w, g, slots_[0].data(), slots_[1].data(), n, lr, static_cast<float>(c.rho), eps);
       break;
-    }
-    case OptimizerKind::Adadelta: {
-      const float rho = static_cast<float>(c.rho);
-      float* accG = slots_[0].data();
-      float* accD = slots_[1].data();
-      for (int64_t i = 0; i < n; ++i) {
-        accG[i] = rho * accG[i] + (1.f - rho) * g[i] * g[i];
-        const float delta = -std::sqrt(accD[i] + eps) / std::sqrt(accG[i] + eps) * g[i];
-        accD[i] = rho * accD[i] + (1.f - rho) * delta * delta;
-        w[i] += lr * delta;
-      }
+    case OptimizerKind::Adamax:
+      adamaxStepF32(w, g, slots_[0].data(), slots_[1].data(), n, static_cast<float>(lrD / (1 - std::pow(c.beta1, t))),
+                    b1, b2, eps);
       break;
-    }
-    case OptimizerKind::Adamax: {
-      const float scale = static_cast<float>(lrD / (1 - std::pow(c.beta1, t)));
-      float* m = slots_[0].data();
-      float* u = slots_[1].data();
-      for (int64_t i = 0; i < n; ++i) {
-        m[i] += (g[i] - m[i]) * (1.f - b1);
-        u[i] = std::max(b2 * u[i], std::fabs(g[i]));
-        w[i] -= scale * m[i] / (u[i] + eps);
-      }
-      break;
-    }
     case OptimizerKind::Nadam: {
       // Keras 3 (Dozat 2016): momentum schedule u_t = b1 (1 - 0.5 * 0.96^(0.004 t)).
       const double ut = c.beta1 * (1 - 0.5 * std::pow(0.96, 0.004 * t));
@@ -181,18 +212,9 @@ void Optimizer::step(float* w, float* g, int64_t n, const std::vector<std::pair<
       const double uProdT = uProduct_ * ut;
       const double uProdT1 = uProdT * ut1;
       uProduct_ = uProdT;
-      const float cm = static_cast<float>(ut1 / (1 - uProdT1));
-      const float cg = static_cast<float>((1 - ut) / (1 - uProdT));
-      const float cv = static_cast<float>(1 / (1 - std::pow(c.beta2, t)));
-      float* m = slots_[0].data();
-      float* v = slots_[1].data();
-      for (int64_t i = 0; i < n; ++i) {
-        m[i] += (g[i] - m[i]) * (1.f - b1);
-        v[i] += (g[i] * g[i] - v[i]) * (1.f - b2);
-        const float mhat = cm * m[i] + cg * g[i];
-        const float vhat = cv * v[i];
-        w[i] -= lr * mhat / (std::sqrt(vhat) + eps);
-      }
+      nadamStepF32(w, g, slots_[0].data(), slots_[1].data(), n, lr, b1, b2, eps,
+                   static_cast<float>(ut1 / (1 - uProdT1)), static_cast<float>((1 - ut) / (1 - uProdT)),
+                   static_cast<float>(1 / (1 - std::pow(c.beta2, t))));
       break;
     }
   }

@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "denormals.h"
+
 namespace tf {
 
 namespace {
@@ -26,6 +28,7 @@ Trainer::Trainer(Network& net, OptimizerConfig opt, LossConfig loss, std::vector
 
 ChunkResult Trainer::trainChunk(const Dataset& d, const int32_t* order, int64_t batchSize, int64_t firstBatch,
                                 int64_t count, const std::atomic<bool>* cancel) {
+  ScopedFlushDenormals ftz;
   const int64_t in = net_.inputSize(), out = net_.outputSize(), nm = static_cast<int64_t>(metrics_.size());
   const bool sparse = loss_.kind == LossKind::SparseCategoricalCrossentropy;
   const Activation deferred = fused_ ? net_.outputActivation() : Activation::Linear;
@@ -80,6 +83,7 @@ ChunkResult Trainer::trainChunk(const Dataset& d, const int32_t* order, int64_t 
 }
 
 double Trainer::computeGradients(const Dataset& d) {
+  ScopedFlushDenormals ftz;
   if (loss_.kind == LossKind::SparseCategoricalCrossentropy) checkLabels(d.labels, d.n, net_.outputSize());
   net_.prepare(ws_, d.n);
   const float* y = net_.forward(d.x, d.n, true, fused_, ws_, &rng_);
@@ -91,10 +95,12 @@ double Trainer::computeGradients(const Dataset& d) {
 }
 
 void Trainer::applyGradients() {
+  ScopedFlushDenormals ftz;
   opt_->step(net_.params().data(), net_.grads().data(), static_cast<int64_t>(net_.params().size()), segments_);
 }
 
 EvalResult Trainer::evaluate(const Dataset& d, int64_t batchSize, const std::atomic<bool>* cancel) const {
+  ScopedFlushDenormals ftz;
   const int64_t in = net_.inputSize(), out = net_.outputSize();
   const bool sparse = loss_.kind == LossKind::SparseCategoricalCrossentropy;
   EvalResult res;
@@ -121,6 +127,7 @@ EvalResult Trainer::evaluate(const Dataset& d, int64_t batchSize, const std::ato
 }
 
 void predictInto(const Network& net, const float* x, int64_t n, int64_t batchSize, float* out, Workspace& ws) {
+  ScopedFlushDenormals ftz;
   const int64_t in = net.inputSize(), od = net.outputSize();
   // NOTE: inference-mode forward reads parameters only (no moving-statistics
   // update, no dropout), so concurrent predictions with separate workspaces are safe.

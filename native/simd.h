@@ -1,0 +1,11 @@
+// Function multiversioning for the elementwise hot loops (fused optimizer
+// steps, activations): the compiler emits an AVX2+FMA clone next to the
+// baseline x86-64 one and the loader picks per CPU, so one binary is fast
+// everywhere without -march=native.
+#pragma once
+
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && !defined(__clang__) && !defined(TF_SANITIZE_BUILD)
+#define TF_SIMD_CLONES __attribute__((target_clones("arch=haswell", "default")))
+#else
+#define TF_SIMD_CLONES
+#endif
