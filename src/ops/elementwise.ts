@@ -1,0 +1,120 @@
+// Elementwise arithmetic with NumPy broadcasting, and unary math functions.
+// TypeScript computes the broadcast shape and per-input strides (0 on
+// broadcast dims, contiguous dims merged); the native kernel runs the loop.
+import { typeError, show } from '../errors';
+import { native } from '../native';
+import { Tensor, checkTensor, sizeFromShape } from '../tensor';
+import { allocate, broadcastShapes, broadcastStrides, checkStridedRank, coalesce, i32 } from './shapes';
+
+// Must match tf::BinaryOp in native/elementwise.h.
+const BinaryOp = { Add: 0, Sub: 1, Mul: 2, Div: 3, Maximum: 4, Minimum: 5, Pow: 6, SquaredDifference: 7 } as const;
+type BinaryOp = (typeof BinaryOp)[keyof typeof BinaryOp];
+// Must match tf::UnaryOp in native/elementwise.h.
+const UnaryOp = { Neg: 0, Exp: 1, Log: 2, Sqrt: 3, Square: 4, Abs: 5 } as const;
+type UnaryOp = (typeof UnaryOp)[keyof typeof UnaryOp];
+
+function binary(fn: string, op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+  checkTensor(fn, 'a', a);
+  checkTensor(fn, 'b', b);
+  if (a.dtype !== b.dtype) throw typeError(fn, `a and b must have the same dtype, got ${a.dtype} and ${b.dtype}`);
+  const shape = broadcastShapes(fn, a.shape, b.shape);
+  const size = sizeFromShape(fn, shape);
+  const out = allocate(a.dtype, size);
+  if (size > 0) {
+    const m = coalesce(shape, [broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape)]);
+    checkStridedRank(fn, `broadcasting ${show(a.shape)} with ${show(b.shape)}`, m.shape.length);
+    native.binary(op, a.values, i32(m.strides[0]), b.values, i32(m.strides[1]), out, i32(m.shape));
+  }
+  return new Tensor(out, shape, a.dtype);
+}
+
+/**
+ * a + b elementwise, with NumPy broadcasting. Both tensors must have the same
+ * dtype; int32 arithmetic wraps modulo 2^32 (as an Int32Array store does).
+ */
+export function add(a: Tensor, b: Tensor): Tensor {
+  return binary('add', BinaryOp.Add, a, b);
+}
+
+/** a - b elementwise, with broadcasting (int32 wraps modulo 2^32). */
+export function sub(a: Tensor, b: Tensor): Tensor {
+  return binary('sub', BinaryOp.Sub, a, b);
+}
+
+/** a * b elementwise, with broadcasting (int32 wraps modulo 2^32). */
+export function mul(a: Tensor, b: Tensor): Tensor {
+  return binary('mul', BinaryOp.Mul, a, b);
+}
+
+/**
+ * a / b elementwise, with broadcasting. For int32 tensors this is floor
+ * division like TensorFlow.js (`div` of two int32 tensors calls `floorDiv`):
+ * -7 / 2 = -4, and x / 0 = 0 (tfjs stores floor(x / 0) = ±Infinity into an
+ * Int32Array, which gives 0).
+ */
+export function div(a: Tensor, b: Tensor): Tensor {
+  return binary('div', BinaryOp.Div, a, b);
+}
+
+/** The larger of a and b elementwise, with broadcasting; NaN wins (like `Math.max`). */
+export function maximum(a: Tensor, b: Tensor): Tensor {
+  return binary('maximum', BinaryOp.Maximum, a, b);
+}
+
+/** The smaller of a and b elementwise, with broadcasting; NaN wins (like `Math.min`). */
+export function minimum(a: Tensor, b: Tensor): Tensor {
+  return binary('minimum', BinaryOp.Minimum, a, b);
+}
+
+/**
+ * a ** b elementwise, with broadcasting. For int32, the exact power modulo
+ * 2^32; a negative exponent gives the truncated result (1 for a = 1, ±1 for
+ * a = -1, else 0).
+ */
+export function pow(a: Tensor, b: Tensor): Tensor {
+  return binary('pow', BinaryOp.Pow, a, b);
+}
+
+/** (a - b)² elementwise, with broadcasting. */
+export function squaredDifference(a: Tensor, b: Tensor): Tensor {
+  return binary('squaredDifference', BinaryOp.SquaredDifference, a, b);
+}
+
+function unary(fn: string, op: UnaryOp, x: Tensor, keepsInt: boolean): Tensor {
+  checkTensor(fn, 'x', x);
+  // Like tfjs, transcendental functions of int32 tensors are computed in float32.
+  const input = keepsInt ? x : x.cast('float32');
+  const out = allocate(input.dtype, input.size);
+  native.unary(op, input.values, out);
+  return new Tensor(out, x.shape, input.dtype);
+}
+
+/** -x elementwise (int32 stays int32; -(-2^31) wraps to -2^31). */
+export function neg(x: Tensor): Tensor {
+  return unary('neg', UnaryOp.Neg, x, true);
+}
+
+/** e^x elementwise (int32 input gives float32). */
+export function exp(x: Tensor): Tensor {
+  return unary('exp', UnaryOp.Exp, x, false);
+}
+
+/** Natural logarithm elementwise: -Infinity at 0, NaN below (int32 input gives float32). */
+export function log(x: Tensor): Tensor {
+  return unary('log', UnaryOp.Log, x, false);
+}
+
+/** Square root elementwise: NaN below 0 (int32 input gives float32). */
+export function sqrt(x: Tensor): Tensor {
+  return unary('sqrt', UnaryOp.Sqrt, x, false);
+}
+
+/** x² elementwise (int32 stays int32 and wraps modulo 2^32). */
+export function square(x: Tensor): Tensor {
+  return unary('square', UnaryOp.Square, x, true);
+}
+
+/** |x| elementwise (int32 stays int32; |-2^31| wraps to -2^31). */
+export function abs(x: Tensor): Tensor {
+  return unary('abs', UnaryOp.Abs, x, true);
+}
