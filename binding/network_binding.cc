@@ -54,6 +54,7 @@ tf::LayerSpec parseLayer(Napi::Object o) {
   s.activation = enumField<tf::Activation>(o, "activation", static_cast<int>(tf::Activation::Count));
   s.activationParam = static_cast<float>(numField(o, "activationParam", 0));
   s.rate = static_cast<float>(numField(o, "rate", 0));
+  s.seed = static_cast<int64_t>(numField(o, "seed", -1));
   s.epsilon = static_cast<float>(numField(o, "epsilon", 1e-3));
   s.momentum = static_cast<float>(numField(o, "momentum", 0.99));
   s.center = boolField(o, "center", true);

@@ -20,6 +20,7 @@ struct LayerSpec {
   Activation activation = Activation::Linear; // Dense, Activation
   float activationParam = 0.f;                // leakyRelu/elu alpha
   float rate = 0.f;                           // Dropout
+  int64_t seed = -1;                          // Dropout: own mask generator when >= 0
   float epsilon = 1e-3f;                      // BatchNorm, LayerNorm
   float momentum = 0.99f;                     // BatchNorm moving statistics
   bool center = true, scale = true;           // BatchNorm, LayerNorm (beta, gamma)
@@ -101,6 +102,9 @@ class Network {
   // Per layer: index of its first slot in slots_ (or -1).
   std::vector<int32_t> firstSlot_;
   int64_t lastActiveLayer_ = -1;
+  // Dropout layers with their own seed draw masks from their own generator.
+  std::vector<Rng> layerRng_;
+  std::vector<bool> hasLayerRng_;
 
   const WeightSlot& slot(int64_t layer, int k) const { return slots_[firstSlot_[layer] + k]; }
 };

@@ -29,7 +29,7 @@ export class Dropout extends Layer {
   /** @internal */
   toNative(inputShape: number[]): NativeLayerSpec {
     requireFlat('dropout', this, inputShape);
-    return { kind: 2, rate: this.rate };
+    return { kind: 2, rate: this.rate, seed: this.seed ?? -1 };
   }
 
   override getConfig(): Record<string, unknown> {

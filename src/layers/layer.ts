@@ -25,6 +25,7 @@ export interface NativeLayerSpec {
   activation?: number;
   activationParam?: number;
   rate?: number;
+  seed?: number;
   epsilon?: number;
   momentum?: number;
   center?: boolean;
