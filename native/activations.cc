@@ -95,6 +95,11 @@ void activationBackward(Activation a, float p, const float* x, const float* y, c
     case Activation::GeluTanh:
       for (int64_t i = 0; i < n; ++i) {
         const float v = x[i];
+        // Beyond |x| = 10 the derivative is 1 or 0 to float precision; v^3 would overflow.
+        if (std::fabs(v) > 10.f) {
+          dx[i] = v > 0.f ? dy[i] : 0.f;
+          continue;
+        }
         const float u = kSqrt2OverPi * (v + 0.044715f * v * v * v);
         const float t = std::tanh(u);
         const float du = kSqrt2OverPi * (1.f + 3.f * 0.044715f * v * v);
