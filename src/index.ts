@@ -12,3 +12,17 @@ export type { ActivationOpName, ActivationBackwardOptions } from './ops/activati
 export { sum, mean, prod, max, min, argMax, argMin } from './ops/reduce';
 export type { Axis } from './ops/reduce';
 export { transpose, slice, gather, concat, stack, split, oneHot } from './ops/movement';
+export * as layers from './layers';
+export * as optimizers from './optimizers';
+export { losses } from './losses';
+export type { Loss, LossIdentifier } from './losses';
+export type { MetricIdentifier } from './metrics';
+export { initializers } from './initializers';
+export type { Initializer, InitializerIdentifier } from './initializers';
+export { regularizers } from './regularizers';
+export type { Regularizer } from './regularizers';
+export { Sequential, sequential } from './models/sequential';
+export type { CompileArgs, FitArgs, EvaluateArgs, PredictArgs, SequentialArgs } from './models/sequential';
+export { Callback } from './callbacks/callback';
+export type { CallbackHooks, Logs, TrainingParams } from './callbacks/callback';
+export { History } from './callbacks/history';
