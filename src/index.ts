@@ -26,3 +26,4 @@ export type { CompileArgs, FitArgs, EvaluateArgs, PredictArgs, SequentialArgs } 
 export { Callback } from './callbacks/callback';
 export type { CallbackHooks, Logs, TrainingParams } from './callbacks/callback';
 export { History } from './callbacks/history';
+export * as callbacks from './callbacks';
