@@ -64,19 +64,21 @@ double lossForwardBackward(const LossConfig& cfg, const LossBatch& b, float* gra
           // Probabilities (Keras): normalise the row, clip to [eps, 1 - eps], -sum y log p.
           double s = 0;
           for (int64_t c = 0; c < D; ++c) s += o[c];
-          double ysum = 0;
+          double ysum = 0;  // over the unclipped terms only
           for (int64_t c = 0; c < D; ++c) {
             const double y = sparse ? (c == label ? 1.0 : 0.0) : t[c];
-            const double p = std::min(std::max(o[c] / s, double(kEps)), 1.0 - kEps);
+            const double q = o[c] / s;
+            const double p = std::min(std::max(q, double(kEps)), 1.0 - kEps);
             if (y != 0) l -= y * std::log(p);
-            ysum += y;
+            if (!(q < kEps || q > 1.0 - kEps)) ysum += y;
           }
           if (g) {
             for (int64_t c = 0; c < D; ++c) {
               const double y = sparse ? (c == label ? 1.0 : 0.0) : t[c];
               const double q = o[c] / s;
               const bool clipped = q < kEps || q > 1.0 - kEps;
-              // d/do_c [-sum_k y_k log(o_k / s)] = -y_c / o_c + sum(y) / s  (clipped terms pass no gradient)
+              // d/do_c [-sum_k y_k log(clip(o_k / s))] = -y_c / o_c + sum_{k unclipped} y_k / s:
+              // NOTE: a clipped term is constant, so it passes no gradient through s either.
               const double d = (clipped || y == 0 ? 0.0 : -y / o[c]) + ysum / s;
               g[c] = static_cast<float>(d * w * norm);
             }

@@ -28,19 +28,19 @@ TF_SIMD_CLONES void sgdMomentumStepF32(float* __restrict w, const float* __restr
   }
 }
 TF_SIMD_CLONES void adamStepF32(float* __restrict w, const float* __restrict g, float* __restrict m,
-                                float* __restrict v, int64_t n, float alpha, float b1, float b2, float eps) {
+                                float* __restrict v, int64_t n, float alpha, float omb1, float omb2, float eps) {
   for (int64_t i = 0; i < n; ++i) {
-    m[i] += (g[i] - m[i]) * (1.f - b1);
-    v[i] += (g[i] * g[i] - v[i]) * (1.f - b2);
+    m[i] += (g[i] - m[i]) * omb1;
+    v[i] += (g[i] * g[i] - v[i]) * omb2;
     w[i] -= alpha * m[i] / (std::sqrt(v[i]) + eps);
   }
 }
 TF_SIMD_CLONES void amsgradStepF32(float* __restrict w, const float* __restrict g, float* __restrict m,
-                                   float* __restrict v, float* __restrict vhat, int64_t n, float alpha, float b1,
-                                   float b2, float eps) {
+                                   float* __restrict v, float* __restrict vhat, int64_t n, float alpha, float omb1,
+                                   float omb2, float eps) {
   for (int64_t i = 0; i < n; ++i) {
-    m[i] += (g[i] - m[i]) * (1.f - b1);
-    v[i] += (g[i] * g[i] - v[i]) * (1.f - b2);
+    m[i] += (g[i] - m[i]) * omb1;
+    v[i] += (g[i] * g[i] - v[i]) * omb2;
     vhat[i] = std::max(vhat[i], v[i]);
     w[i] -= alpha * m[i] / (std::sqrt(vhat[i]) + eps);
   }
@@ -81,19 +81,19 @@ TF_SIMD_CLONES void adadeltaStepF32(float* __restrict w, const float* __restrict
   }
 }
 TF_SIMD_CLONES void adamaxStepF32(float* __restrict w, const float* __restrict g, float* __restrict m,
-                                  float* __restrict u, int64_t n, float scale, float b1, float b2, float eps) {
+                                  float* __restrict u, int64_t n, float scale, float omb1, float b2, float eps) {
   for (int64_t i = 0; i < n; ++i) {
-    m[i] += (g[i] - m[i]) * (1.f - b1);
+    m[i] += (g[i] - m[i]) * omb1;
     u[i] = std::max(b2 * u[i], std::fabs(g[i]));
     w[i] -= scale * m[i] / (u[i] + eps);
   }
 }
 TF_SIMD_CLONES void nadamStepF32(float* __restrict w, const float* __restrict g, float* __restrict m,
-                                 float* __restrict v, int64_t n, float lr, float b1, float b2, float eps, float cm,
+                                 float* __restrict v, int64_t n, float lr, float omb1, float omb2, float eps, float cm,
                                  float cg, float cv) {
   for (int64_t i = 0; i < n; ++i) {
-    m[i] += (g[i] - m[i]) * (1.f - b1);
-    v[i] += (g[i] * g[i] - v[i]) * (1.f - b2);
+    m[i] += (g[i] - m[i]) * omb1;
+    v[i] += (g[i] * g[i] - v[i]) * omb2;
     const float mhat = cm * m[i] + cg * g[i];
     const float vhat = cv * v[i];
     w[i] -= lr * mhat / (std::sqrt(vhat) + eps);
@@ -145,12 +145,8 @@ Optimizer::Optimizer(OptimizerConfig cfg, int64_t size) : cfg_(std::move(cfg)) {
 
 void Optimizer::step(float* w, float* g, int64_t n, const std::vector<std::pair<int64_t, int64_t>>& segments) {
   const OptimizerConfig& c = cfg_;
-  // Gradient clipping as Keras applies it, before the update: clipvalue per element,
-  // clipnorm per variable, global_clipnorm over all.
-  if (c.clipValue > 0) {
-    const float v = static_cast<float>(c.clipValue);
-    for (int64_t i = 0; i < n; ++i) g[i] = std::min(std::max(g[i], -v), v);
-  }
+  // Gradient clipping as Keras applies it, before the update, and only one kind:
+  // clipnorm per variable, else global_clipnorm over all, else clipvalue per element.
   if (c.clipNorm > 0) {
     for (const auto& [off, len] : segments) {
       double sq = 0;
@@ -161,8 +157,7 @@ void Optimizer::step(float* w, float* g, int64_t n, const std::vector<std::pair<
         for (int64_t i = off; i < off + len; ++i) g[i] *= s;
       }
     }
-  }
-  if (c.globalClipNorm > 0) {
+  } else if (c.globalClipNorm > 0) {
     double sq = 0;
     for (int64_t i = 0; i < n; ++i) sq += double(g[i]) * g[i];
     const double norm = std::sqrt(sq);
@@ -170,13 +165,18 @@ void Optimizer::step(float* w, float* g, int64_t n, const std::vector<std::pair<
       const float s = static_cast<float>(c.globalClipNorm / norm);
       for (int64_t i = 0; i < n; ++i) g[i] *= s;
     }
+  } else if (c.clipValue > 0) {
+    const float v = static_cast<float>(c.clipValue);
+    for (int64_t i = 0; i < n; ++i) g[i] = std::min(std::max(g[i], -v), v);
   }
 
   const double lrD = c.lr.at(iterations_);
   const float lr = static_cast<float>(lrD);
   const double t = static_cast<double>(iterations_ + 1);
   if (c.weightDecay > 0) decayWeightsF32(w, n, static_cast<float>(lrD * c.weightDecay));
-  const float b1 = static_cast<float>(c.beta1), b2 = static_cast<float>(c.beta2);
+  const float b2 = static_cast<float>(c.beta2);
+  // NOTE: 1 - beta in double, as Keras does: 1.f - 0.999f is 1.3e-5 off 0.001.
+  const float omb1 = static_cast<float>(1 - c.beta1), omb2 = static_cast<float>(1 - c.beta2);
   const float eps = static_cast<float>(c.epsilon);
 
   switch (c.kind) {
@@ -188,8 +188,8 @@ void Optimizer::step(float* w, float* g, int64_t n, const std::vector<std::pair<
     case OptimizerKind::AdamW: {
       // Keras: alpha = lr * sqrt(1 - b2^t) / (1 - b1^t); w -= alpha * m / (sqrt(v) + eps)
       const float alpha = static_cast<float>(lrD * std::sqrt(1 - std::pow(c.beta2, t)) / (1 - std::pow(c.beta1, t)));
-      if (c.amsgrad) amsgradStepF32(w, g, slots_[0].data(), slots_[1].data(), slots_[2].data(), n, alpha, b1, b2, eps);
-      else adamStepF32(w, g, slots_[0].data(), slots_[1].data(), n, alpha, b1, b2, eps);
+      if (c.amsgrad) amsgradStepF32(w, g, slots_[0].data(), slots_[1].data(), slots_[2].data(), n, alpha, omb1, omb2, eps);
+      else adamStepF32(w, g, slots_[0].data(), slots_[1].data(), n, alpha, omb1, omb2, eps);
       break;
     }
     case OptimizerKind::RMSprop:
@@ -203,16 +203,17 @@ void Optimizer::step(float* w, float* g, int64_t n, const std::vector<std::pair<
       break;
     case OptimizerKind::Adamax:
       adamaxStepF32(w, g, slots_[0].data(), slots_[1].data(), n, static_cast<float>(lrD / (1 - std::pow(c.beta1, t))),
-                    b1, b2, eps);
+                    omb1, b2, eps);
       break;
     case OptimizerKind::Nadam: {
-      // Keras 3 (Dozat 2016): momentum schedule u_t = b1 (1 - 0.5 * 0.96^(0.004 t)).
-      const double ut = c.beta1 * (1 - 0.5 * std::pow(0.96, 0.004 * t));
-      const double ut1 = c.beta1 * (1 - 0.5 * std::pow(0.96, 0.004 * (t + 1)));
+      // Keras 3 (keras/src/optimizers/nadam.py): momentum schedule u_t = b1 (1 - 0.5 * 0.96^t).
+      // NOTE: not Keras 2's 0.96^(0.004 t) (its schedule_decay).
+      const double ut = c.beta1 * (1 - 0.5 * std::pow(0.96, t));
+      const double ut1 = c.beta1 * (1 - 0.5 * std::pow(0.96, t + 1));
       const double uProdT = uProduct_ * ut;
       const double uProdT1 = uProdT * ut1;
       uProduct_ = uProdT;
-      nadamStepF32(w, g, slots_[0].data(), slots_[1].data(), n, lr, b1, b2, eps,
+      nadamStepF32(w, g, slots_[0].data(), slots_[1].data(), n, lr, omb1, omb2, eps,
                    static_cast<float>(ut1 / (1 - uProdT1)), static_cast<float>((1 - ut) / (1 - uProdT)),
                    static_cast<float>(1 / (1 - std::pow(c.beta2, t))));
       break;
