@@ -149,6 +149,9 @@ function build(name: OptimizerIdentifier, args: unknown, defaults: Record<string
   for (const k of ['clipNorm', 'clipValue', 'globalClipNorm'] as const) {
     if (a[k] !== undefined && a[k] !== null) config[k] = checkNumber(fn, k, a[k], 0, Infinity, true);
   }
+  if (config.clipNorm !== undefined && config.globalClipNorm !== undefined) {
+    throw typeError(fn, 'give at most one of clipNorm and globalClipNorm (as Keras)');
+  }
   config.weightDecay = checkNumber(fn, 'weightDecay', a.weightDecay ?? defaults.weightDecay ?? 0, 0);
   if (config.momentum === 1) throw typeError(fn, 'momentum must be < 1');
   return new Optimizer(name, config, schedule);

@@ -62,7 +62,7 @@ export function cosineDecay(a: CosineDecayArgs): LearningRateSchedule {
     native: { kind: 2, initial, decaySteps, alpha, warmupSteps, warmupTarget },
     at: (s) => {
       if (warmupSteps > 0 && s < warmupSteps) return initial + (warmupTarget - initial) * (s / warmupSteps);
-      const start = warmupSteps > 0 ? warmupTarget : initial;
+      const start = warmupTarget;
       const t = Math.min(s - warmupSteps, decaySteps) / decaySteps;
       return start * ((1 - alpha) * 0.5 * (1 + Math.cos(Math.PI * t)) + alpha);
     },
