@@ -27,3 +27,5 @@ export { Callback } from './callbacks/callback';
 export type { CallbackHooks, Logs, TrainingParams } from './callbacks/callback';
 export { History } from './callbacks/history';
 export * as callbacks from './callbacks';
+export { loadLayersModel, fromArtifacts } from './io';
+export type { IOHandler, ModelArtifacts, ModelJSON, SaveConfig, SaveResult, WeightsManifestEntry, WeightsManifestGroupConfig } from './io';

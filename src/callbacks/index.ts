@@ -32,4 +32,5 @@ export { History } from './history';
 export { CSVLogger, EarlyStopping, LearningRateScheduler, ReduceLROnPlateau, TerminateOnNaN };
 export type { CSVLoggerArgs, EarlyStoppingArgs, LearningRateScheduleFn, LearningRateSchedulerArgs, ReduceLROnPlateauArgs };
 export type { MonitorMode } from './monitor';
-// modelCheckpoint comes with save/load (io).
+export { modelCheckpoint, ModelCheckpoint } from './model_checkpoint';
+export type { ModelCheckpointArgs } from './model_checkpoint';

@@ -15,6 +15,9 @@ import { Tensor } from '../tensor';
 import { Features, InputLike, Targets, classWeights, sliceSamples, toFeatures, toTargets } from './data';
 import { ModelLock } from './model_lock';
 import { formatSummary } from './summary';
+import { saveModel } from '../io';
+import { modelToArtifacts } from '../io/artifacts';
+import type { IOHandler, ModelArtifacts, SaveConfig, SaveResult } from '../io/types';
 
 /** Options of {@link Sequential.compile}. */
 export interface CompileArgs {
@@ -619,6 +622,23 @@ export class Sequential implements TrainableModel {
   summary(lineLength?: number, positions?: number[], printFn: (line: string) => void = console.log): void {
     this.requireBuilt('summary');
     for (const line of formatSummary(this.name, this.stack, this.shapes, this.trainableSize, this.stateSize, lineLength, positions)) printFn(line);
+  }
+
+  /**
+   * Saves the model in the TensorFlow.js layers format: to a directory
+   * (`'file:///path/to/dir'` or a plain path; writes model.json and
+   * weights.bin atomically) or through a TensorFlow.js IO handler. The
+   * training configuration is saved too; `includeOptimizer: true` adds the
+   * optimizer state so training resumes exactly. See src/io.
+   */
+  async save(handlerOrURL: string | IOHandler, config?: SaveConfig): Promise<SaveResult> {
+    // A reader: waits for a running training chunk, so the weights are a consistent snapshot.
+    return saveModel(handlerOrURL, () => this.lock.read(async () => modelToArtifacts(this, config, 'save')), 'save');
+  }
+
+  /** The model as TensorFlow.js ModelArtifacts, for storing it elsewhere (a database, an object store); `tf.fromArtifacts` reads it back. */
+  async toArtifacts(config?: SaveConfig): Promise<ModelArtifacts> {
+    return this.lock.read(async () => modelToArtifacts(this, config, 'toArtifacts'));
   }
 }
 

@@ -1,0 +1,57 @@
+// Save and load in the TensorFlow.js layers format (../../shared/TFJS-FORMAT.md):
+// files (file:// URLs or paths), TensorFlow.js IO handlers, and in-memory
+// ModelArtifacts.
+import { show, typeError } from '../errors';
+import type { Sequential } from '../models/sequential';
+import { artifactsToModel } from './artifacts';
+import { loadFromFile, pathFromUrl, saveToDirectory } from './file_system';
+import type { IOHandler, ModelArtifacts, SaveResult } from './types';
+
+export type {
+  IOHandler, ModelArtifacts, ModelArtifactsInfo, ModelJSON, SaveConfig, SaveResult, TrainingConfig, WeightDType,
+  WeightsManifestEntry, WeightsManifestGroupConfig,
+} from './types';
+
+function isHandler(v: unknown, method: 'save' | 'load'): v is IOHandler {
+  return v !== null && typeof v === 'object' && typeof (v as Record<string, unknown>)[method] === 'function';
+}
+
+/**
+ * Loads a model saved in the TensorFlow.js layers format: by tensorforge,
+ * by TensorFlow.js (`model.save`), or converted from Keras with
+ * tensorflowjs_converter. Takes `file:///path/to/model.json`, a plain path to
+ * model.json or to its directory, or a TensorFlow.js IO handler (e.g.
+ * `tf.io.fromMemory(artifacts)` from @tensorflow/tfjs). Reads Sequential
+ * models and single-chain functional models; the manifest is validated
+ * against the files and the topology before anything is allocated.
+ */
+export async function loadLayersModel(pathOrIOHandler: string | IOHandler): Promise<Sequential> {
+  const fn = 'loadLayersModel';
+  let artifacts: ModelArtifacts;
+  if (typeof pathOrIOHandler === 'string') {
+    artifacts = await loadFromFile(fn, pathFromUrl(fn, pathOrIOHandler));
+  } else if (isHandler(pathOrIOHandler, 'load')) {
+    artifacts = await pathOrIOHandler.load!();
+  } else {
+    throw typeError(fn, `expected a path, a file:// URL or an IOHandler with a load() method, got ${show(pathOrIOHandler)}`);
+  }
+  return artifactsToModel(fn, artifacts);
+}
+
+/**
+ * Builds a model from ModelArtifacts (what `model.toArtifacts()` returns and
+ * TensorFlow.js IO handlers pass around), e.g. read back from a database.
+ */
+export async function fromArtifacts(artifacts: ModelArtifacts): Promise<Sequential> {
+  return artifactsToModel('fromArtifacts', artifacts);
+}
+
+/** @internal model.save: to a directory (file:// URL or path) or through an IO handler's save(). */
+export async function saveModel(handlerOrURL: unknown, snapshot: () => Promise<ModelArtifacts>, fn = 'save'): Promise<SaveResult> {
+  if (typeof handlerOrURL === 'string') {
+    const dir = pathFromUrl(fn, handlerOrURL);
+    return saveToDirectory(fn, dir, await snapshot());
+  }
+  if (isHandler(handlerOrURL, 'save')) return handlerOrURL.save!(await snapshot());
+  throw typeError(fn, `expected a directory path, a file:// URL or an IOHandler with a save() method, got ${show(handlerOrURL)}`);
+}
