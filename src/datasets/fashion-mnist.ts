@@ -33,7 +33,8 @@ export interface FashionMnistOptions {
    * Directory holding the four gzipped IDX files (`train-images-idx3-ubyte.gz`,
    * `train-labels-idx1-ubyte.gz`, `t10k-images-idx3-ubyte.gz`,
    * `t10k-labels-idx1-ubyte.gz`). Default: {@link debianFashionMnistDir} when
-   * the full dataset is installed there, else the subset bundled with tensorforge.
+   * the full dataset is installed there, else the subset bundled with
+   * tensorforge's git repository (the npm package does not ship it).
    */
   dir?: string;
   /**
@@ -63,7 +64,7 @@ export interface FashionMnistData {
   dir: string;
 }
 
-/** The subset shipped in the package (see data/fashion-mnist/README.md). */
+/** The subset shipped in the git repository (see data/fashion-mnist/README.md). */
 function bundledDir(): string {
   return path.join(packageRoot(), 'data', 'fashion-mnist');
 }
@@ -73,14 +74,28 @@ async function hasAllFiles(dir: string): Promise<boolean> {
   return present.every(Boolean);
 }
 
+/**
+ * The bundled subset's directory. The npm package does not ship data/ (the
+ * subset is ~5 MB; see the README's Install section), so an installed copy
+ * explains where the data can come from instead of naming a missing file.
+ */
+async function bundledDirOrExplain(fn: string): Promise<string> {
+  const dir = bundledDir();
+  if (await hasAllFiles(dir)) return dir;
+  throw new Error(`${fn}: the bundled subset is not available: ${dir} is missing (it ships with tensorforge's git repository, ` +
+    `not its npm package). Install the full dataset into ${debianFashionMnistDir} (on Debian or Ubuntu: ` +
+    `apt install dataset-fashion-mnist) and leave subset unset, or download the four .gz files from ` +
+    `https://github.com/zalandoresearch/fashion-mnist and pass { dir }`);
+}
+
 async function resolveDir(fn: string, options: FashionMnistOptions): Promise<string> {
   if (options.dir !== undefined) return options.dir;
-  if (options.subset === true) return bundledDir();
+  if (options.subset === true) return bundledDirOrExplain(fn);
   if (await hasAllFiles(debianFashionMnistDir)) return debianFashionMnistDir;
   if (options.subset === false) {
     throw new Error(`${fn}: the full dataset is not installed in ${debianFashionMnistDir} (on Debian or Ubuntu: apt install dataset-fashion-mnist) and no dir was given`);
   }
-  return bundledDir();
+  return bundledDirOrExplain(fn);
 }
 
 function checkOptions(fn: string, options: unknown): FashionMnistOptions {
@@ -145,8 +160,9 @@ async function loadSplit(fn: string, dir: string, imagesName: string, labelsName
  * By default it reads the full dataset (60,000 training and 10,000 test
  * images) from {@link debianFashionMnistDir}, where Debian's
  * `dataset-fashion-mnist` package installs it, and falls back to the subset
- * bundled with tensorforge (the first 10,000 training and 2,000 test images).
- * Every file is validated ({@link loadIdx}); images must be uint8 [N,28,28],
+ * bundled with tensorforge's git repository (the first 10,000 training and
+ * 2,000 test images; not part of the npm package, where the fallback rejects
+ * with an error saying how to get the data). Every file is validated ({@link loadIdx}); images must be uint8 [N,28,28],
  * labels uint8 [N] in 0..9, and the two counts must match.
  *
  * @example
