@@ -29,3 +29,4 @@ export { History } from './callbacks/history';
 export * as callbacks from './callbacks';
 export { loadLayersModel, fromArtifacts } from './io';
 export type { IOHandler, ModelArtifacts, ModelJSON, SaveConfig, SaveResult, WeightsManifestEntry, WeightsManifestGroupConfig } from './io';
+export * as tuner from './tuner';
