@@ -1,5 +1,6 @@
 // backendInfo / thread control.
 #include "args.h"
+#include "core_budget.h"
 #include "gemm.h"
 
 namespace tfb {
@@ -32,7 +33,10 @@ static Napi::Value BackendInfo(const Napi::CallbackInfo& info) {
 static Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   return guarded(info, "setNumThreads", [&]() -> Napi::Value {
     int64_t n = intArg(info, 0, "setNumThreads", "n", 1, 1024);
+    // One number for both: the BLAS threads of one call, and the core tokens
+    // all native jobs together may hold (native/core_budget.h).
     tf::setBlasThreads(static_cast<int>(n));
+    tf::CoreBudget::global().setTotal(static_cast<int>(n));
     return info.Env().Undefined();
   });
 }
@@ -41,12 +45,26 @@ static Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), tf::getBlasThreads());
 }
 
+// coreBudget(resetPeak?) -> { total, inUse, peak }: for tests and diagnostics.
+static Napi::Value CoreBudget(const Napi::CallbackInfo& info) {
+  tf::CoreBudget& b = tf::CoreBudget::global();
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("total", b.total());
+  o.Set("inUse", b.inUse());
+  o.Set("peak", b.peak());
+  if (info.Length() > 0 && info[0].IsBoolean() && info[0].As<Napi::Boolean>().Value()) b.resetPeak();
+  return o;
+}
+
 void registerBackend(Napi::Env env, Napi::Object exports) {
-  // Default policy: the BLAS may use every core (BLIS would otherwise start with one).
+  // Default policy: the BLAS may use every core (BLIS would otherwise start
+  // with one), and all native jobs together hold at most that many.
   tf::setBlasThreads(tf::getBlasThreads());
+  tf::CoreBudget::global().setTotal(tf::getBlasThreads());
   exports.Set("backendInfo", Napi::Function::New(env, BackendInfo, "backendInfo"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads, "getNumThreads"));
+  exports.Set("coreBudget", Napi::Function::New(env, CoreBudget, "coreBudget"));
 }
 
 }  // namespace tfb

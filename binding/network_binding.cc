@@ -2,12 +2,18 @@
 // class owns one and enforces the concurrency contract; this layer re-checks
 // every buffer length and guards against overlapping native work with a
 // reader/writer lock taken with try_lock (it never blocks the event loop).
+// Every job on a worker thread first leases core tokens (native/core_budget.h)
+// and caps its BLAS threads to them; work done inline on the JavaScript thread
+// never waits and only borrows helpers that are free.
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <memory>
 #include <shared_mutex>
 
 #include "args.h"
+#include "core_budget.h"
+#include "gemm.h"
 #include "promise_worker.h"
 #include "trainer.h"
 
@@ -98,6 +104,25 @@ tf::OptimizerConfig parseOptimizer(Napi::Object o) {
   return c;
 }
 
+// A cancel flag JavaScript sets in an Int32Array while a worker reads it.
+bool flagSet(const int32_t* flag) {
+  if (!flag) return false;
+#if defined(_MSC_VER)
+  return *static_cast<const volatile int32_t*>(flag) != 0;
+#else
+  return __atomic_load_n(flag, __ATOMIC_RELAXED) != 0;
+#endif
+}
+
+// Runs a worker-thread job under the core budget: waits for one token, takes
+// up to `want`, and lets the BLAS use that many threads.
+template <typename F>
+void withCores(int want, F&& work) {
+  tf::CoreLease lease(tf::CoreBudget::global(), want, tf::CoreLease::Wait);
+  tf::ScopedBlasThreads cap(lease.count());
+  work();
+}
+
 }  // namespace
 
 class NativeModel : public Napi::ObjectWrap<NativeModel> {
@@ -148,6 +173,9 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   std::unique_ptr<tf::Trainer> trainer_;
   std::shared_mutex lock_;
   std::atomic<bool> cancel_{false};
+  bool chunkInFlight_ = false;  // main thread only
+  static constexpr int64_t kSyncWorkspaceRows = 256;
+  tf::Workspace syncWs_;  // sync predict only, so main thread only
   int64_t reported_ = 0;
 
   // Fails fast instead of blocking the event loop when native work is in flight.
@@ -155,6 +183,11 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     std::unique_lock<std::shared_mutex> g(lock_, std::try_to_lock);
     if (!g.owns_lock()) throw Napi::Error::New(env, std::string(fn) + ": the model is busy (training or predicting)");
     return g;
+  }
+  // For state only training reads (optimizer, learning rate, dropout generator):
+  // readers never touch it, so only a training chunk in flight conflicts.
+  void trainerIdle(Napi::Env env, const char* fn) {
+    if (chunkInFlight_) throw Napi::Error::New(env, std::string(fn) + ": the model is busy (training)");
   }
   std::shared_lock<std::shared_mutex> shared(Napi::Env env, const char* fn) {
     std::shared_lock<std::shared_mutex> g(lock_, std::try_to_lock);
@@ -164,6 +197,15 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   tf::Trainer& trainer(Napi::Env env, const char* fn) {
     if (!trainer_) throw Napi::Error::New(env, std::string(fn) + ": the model must be compiled first");
     return *trainer_;
+  }
+  // Threads worth using for `rows`-row batches: what the largest layer's GEMM
+  // would use (forward and both backward products have the same size).
+  int usefulThreads(int64_t rows) const {
+    int t = 1;
+    for (int64_t i = 0; i < net_->layerCount(); ++i)
+      if (net_->spec(i).kind == tf::LayerKind::Dense)
+        t = std::max(t, tf::threadsForGemm(std::max<int64_t>(rows, 1), net_->layerOutput(i), net_->layerInput(i)));
+    return t;
   }
 
   Napi::Value Slots(const Napi::CallbackInfo& info) {
@@ -282,16 +324,26 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       const int64_t count = intArg(info, 8, fn, "count", 0, INT32_MAX);
       for (int64_t k = 0; k < d.n; ++k)
         if (order.data[k] < 0 || order.data[k] >= d.n) throwRange(env, fn, "order holds an index outside the data");
-      auto lock = std::make_shared<std::unique_lock<std::shared_mutex>>(exclusive(env, fn));
+      // Released (lock and flag) when the worker is done, on the main thread, even on error.
+      struct ChunkHold {
+        ChunkHold(std::unique_lock<std::shared_mutex> l, bool* f) : lock(std::move(l)), inFlight(f) {}
+        ~ChunkHold() { *inFlight = false; }
+        std::unique_lock<std::shared_mutex> lock;
+        bool* inFlight;
+      };
+      auto lock = std::make_shared<ChunkHold>(exclusive(env, fn), &chunkInFlight_);
+      chunkInFlight_ = true;
       cancel_ = false;
       auto result = std::make_shared<tf::ChunkResult>();
       const int32_t* ord = order.data;
+      const int want = usefulThreads(std::min(batchSize, std::max<int64_t>(d.n, 1)));
       auto* w = new PromiseWorker(
-          env, fn, [&tr, d, ord, batchSize, first, count, result, this]() {
-            *result = tr.trainChunk(d, ord, batchSize, first, count, &cancel_);
+          env, fn, [&tr, d, ord, batchSize, first, count, result, want, this]() {
+            withCores(want, [&] { *result = tr.trainChunk(d, ord, batchSize, first, count, &cancel_); });
           },
           [result, lock](Napi::Env env) -> Napi::Value {
-            lock->unlock();
+            lock->lock.unlock();
+            *lock->inFlight = false;
             Napi::Object o = Napi::Object::New(env);
             o.Set("batches", static_cast<double>(result->batches));
             o.Set("nonFinite", result->nonFinite);
@@ -325,8 +377,11 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       const int64_t batchSize = intArg(info, 5, fn, "batchSize", 1, INT32_MAX);
       auto lock = std::make_shared<std::shared_lock<std::shared_mutex>>(shared(env, fn));
       auto result = std::make_shared<tf::EvalResult>();
+      const int want = usefulThreads(std::min(batchSize, d.n));
       auto* w = new PromiseWorker(
-          env, fn, [&tr, d, batchSize, result]() { *result = tr.evaluate(d, batchSize, nullptr); },
+          env, fn, [&tr, d, batchSize, result, want]() {
+            withCores(want, [&] { *result = tr.evaluate(d, batchSize, nullptr); });
+          },
           [result, lock](Napi::Env env) -> Napi::Value {
             lock->unlock();
             Napi::Object o = Napi::Object::New(env);
@@ -349,6 +404,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     const float* x;
     float* out;
     int64_t n, batchSize;
+    const int32_t* cancel;  // predictAsync: stop between batches once cancel[0] != 0
   };
   PredictArgs predictArgs(const Napi::CallbackInfo& info, const char* fn) {
     Napi::Env env = info.Env();
@@ -358,15 +414,32 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     auto out = typedArrayArg<float>(info, 3, fn, "out");
     requireLength(env, fn, "x", x, checkedMul(env, fn, n, net_->inputSize()));
     requireLength(env, fn, "out", out, checkedMul(env, fn, n, net_->outputSize()));
-    return {x.data, out.data, n, batchSize};
+    return {x.data, out.data, n, batchSize, nullptr};
   }
 
-  // predict(x, n, batchSize, out): synchronous, for small inputs.
+  // Batch by batch, so that a cancel flag is honoured between batches.
+  static void predictBatches(const tf::Network& net, const PredictArgs& a) {
+    tf::Workspace ws;
+    const int64_t in = net.inputSize(), od = net.outputSize();
+    for (int64_t start = 0; start < a.n && !flagSet(a.cancel); start += a.batchSize) {
+      const int64_t rows = std::min(a.batchSize, a.n - start);
+      tf::predictInto(net, a.x + start * in, rows, a.batchSize, a.out + start * od, ws);
+    }
+  }
+
+  // predict(x, n, batchSize, out): synchronous, for small inputs. The JavaScript
+  // thread is not counted in the budget; its BLAS helpers are, and are only
+  // borrowed when free, so it never waits.
   Napi::Value Predict(const Napi::CallbackInfo& info) {
     return guarded(info, "predict", [&]() -> Napi::Value {
       PredictArgs a = predictArgs(info, "predict");
       auto g = shared(info.Env(), "predict");
-      tf::Workspace ws;
+      tf::CoreLease helpers(tf::CoreBudget::global(), usefulThreads(std::min(a.batchSize, a.n)) - 1, tf::CoreLease::NoWait);
+      tf::ScopedBlasThreads cap(1 + helpers.count());
+      // Small batches (a server's typical request) reuse one workspace: its
+      // allocations were a third of a batch-1 prediction.
+      tf::Workspace scratch;
+      tf::Workspace& ws = std::min(a.batchSize, a.n) <= kSyncWorkspaceRows ? syncWs_ : scratch;
       tf::predictInto(*net_, a.x, a.n, a.batchSize, a.out, ws);
       return info.Env().Undefined();
     });
@@ -377,12 +450,18 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     return guarded(info, fn, [&]() -> Napi::Value {
       Napi::Env env = info.Env();
       PredictArgs a = predictArgs(info, fn);
+      // Optional 5th argument: an Int32Array(1) cancel flag.
+      if (info.Length() > 4 && !info[4].IsUndefined() && !info[4].IsNull()) {
+        auto flag = typedArrayArg<int32_t>(info, 4, fn, "cancel");
+        requireLength(env, fn, "cancel", flag, 1);
+        a.cancel = flag.data;
+      }
       auto lock = std::make_shared<std::shared_lock<std::shared_mutex>>(shared(env, fn));
       tf::Network* net = net_.get();
+      const int want = usefulThreads(std::min(a.batchSize, a.n));
       auto* w = new PromiseWorker(
-          env, fn, [net, a]() {
-            tf::Workspace ws;
-            tf::predictInto(*net, a.x, a.n, a.batchSize, a.out, ws);
+          env, fn, [net, a, want]() {
+            withCores(want, [&] { predictBatches(*net, a); });
           },
           [lock](Napi::Env env) -> Napi::Value {
             lock->unlock();
@@ -390,6 +469,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
           });
       w->pin(info[0]);
       w->pin(info[3]);
+      if (a.cancel) w->pin(info[4]);
       w->pin(info.This());
       Napi::Promise p = w->promise();
       w->Queue();
@@ -411,7 +491,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   Napi::Value SetLearningRate(const Napi::CallbackInfo& info) {
     return guarded(info, "setLearningRate", [&]() -> Napi::Value {
       const double lr = numberArg(info, 0, "setLearningRate", "learningRate");
-      auto g = exclusive(info.Env(), "setLearningRate");
+      trainerIdle(info.Env(), "setLearningRate");
       trainer(info.Env(), "setLearningRate").optimizer().setLearningRate(lr);
       return info.Env().Undefined();
     });
@@ -446,7 +526,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       const int64_t it = intArg(info, 0, fn, "iterations", 0);
       const double u = numberArg(info, 1, fn, "nadamMomentumProduct");
       if (info.Length() < 3 || !info[2].IsArray()) throwType(env, fn, "slots must be an array");
-      auto g = exclusive(env, fn);
+      trainerIdle(env, fn);
       tf::Optimizer& opt = trainer(env, fn).optimizer();
       Napi::Array arr = info[2].As<Napi::Array>();
       if (arr.Length() != opt.slots().size())
@@ -500,7 +580,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   Napi::Value Reseed(const Napi::CallbackInfo& info) {
     return guarded(info, "reseed", [&]() -> Napi::Value {
       const int64_t seed = intArg(info, 0, "reseed", "seed", 0);
-      auto g = exclusive(info.Env(), "reseed");
+      trainerIdle(info.Env(), "reseed");
       trainer(info.Env(), "reseed").reseed(static_cast<uint64_t>(seed));
       return info.Env().Undefined();
     });

@@ -9,7 +9,7 @@ export interface BackendInfo {
   blasVersion: string;
   /** The kernel family the BLAS dispatched to on this CPU (e.g. 'haswell', 'zen'). */
   blasConfig: string;
-  /** Threads the BLAS uses per call ({@link setNumThreads}). */
+  /** Cores the native engine may use at once, and the most BLAS threads of one call ({@link setNumThreads}). */
   threads: number;
   /** Hardware threads on this machine. */
   hardwareThreads: number;
@@ -37,15 +37,31 @@ export function backendInfo(): BackendInfo {
 }
 
 /**
- * Sets how many threads the native engine may use (BLAS and our own kernels).
- * Default: the number of cores. Training and prediction on worker threads
- * count against the same budget, so the total never exceeds what you set.
+ * Sets how many cores the native engine may keep busy at once, across every
+ * model, every job and every worker_thread of the process (default: the
+ * number of cores).
+ *
+ * The policy ("core tokens"): `n` tokens are shared by all native jobs. A job
+ * on a libuv worker thread (a fit chunk, predictAsync, evaluate) waits for one
+ * token for its own thread, then takes as many more as are free, up to the
+ * BLAS threads its largest product would use at its batch size (a batch-32
+ * step of the seed model uses one), and caps its BLAS threads to what it
+ * holds; tokens go back when the job ends. So two trainings, or a training and
+ * a stream of predictions, each get a core instead of fighting over them with
+ * spinning BLAS threads. Work done inline on the JavaScript thread (the
+ * synchronous `predict`, `matMul`) never waits: it runs on that thread, which
+ * is not counted, with BLAS helpers only from free tokens. In a server whose
+ * JavaScript thread is itself busy (HTTP, JSON), `setNumThreads(cores - 1)`
+ * keeps a core for it. With a BLAS other than BLIS (OpenBLAS) the per-job cap
+ * is not honoured per call; `n` then also sets the BLAS's global thread count.
+ *
+ * @param n Cores, 1..1024. Jobs already holding tokens keep them until they end.
  */
 export function setNumThreads(n: number): void {
   native.setNumThreads(checkInt('setNumThreads', 'n', n, 1, 1024));
 }
 
-/** Threads the native engine uses (see {@link setNumThreads}). */
+/** The core budget of the native engine (see {@link setNumThreads}). */
 export function getNumThreads(): number {
   return native.getNumThreads();
 }

@@ -13,7 +13,8 @@ import { Optimizer, resolveOptimizer } from '../optimizers/optimizer';
 import { Random, randomFrom } from '../random';
 import { Tensor } from '../tensor';
 import { Features, InputLike, Targets, classWeights, sliceSamples, toFeatures, toTargets } from './data';
-import { ModelLock } from './model_lock';
+import { assertFinite } from './finite';
+import { ModelLock, abortable } from './model_lock';
 import { formatSummary } from './summary';
 import { saveModel } from '../io';
 import { modelToArtifacts } from '../io/artifacts';
@@ -303,7 +304,8 @@ export class Sequential implements TrainableModel {
     const userCallbacks = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
     for (const c of userCallbacks) if (c === null || typeof c !== 'object') throw typeError(fn, `callbacks must be objects, got ${show(c)}`);
 
-    const feats = toFeatures(fn, x, this.inputShape, true);
+    // NaN/Infinity in x is checked below, off the event loop (assertFinite).
+    const feats = toFeatures(fn, x, this.inputShape, false);
     this.ensureBuilt(fn, feats.sampleShape);
     const units = this.outputShape![0];
     const targets = toTargets(fn, y, feats.n, units, compiled.loss);
@@ -313,7 +315,7 @@ export class Sequential implements TrainableModel {
     let val: { x: Features; t: Targets; w: Float32Array | null } | null = null;
     if (args.validationData !== undefined) {
       if (!Array.isArray(args.validationData) || args.validationData.length < 2) throw typeError(fn, 'validationData must be [x, y]');
-      const vx = toFeatures(fn, args.validationData[0], this.inputShape, true);
+      const vx = toFeatures(fn, args.validationData[0], this.inputShape, false);
       val = { x: vx, t: toTargets(fn, args.validationData[1], vx.n, units, compiled.loss), w: null };
     } else if (split > 0) {
       const cut = Math.floor(feats.n * (1 - split));
@@ -343,6 +345,8 @@ export class Sequential implements TrainableModel {
     signal?.addEventListener('abort', onAbort);
     try {
       signal?.throwIfAborted();
+      await assertFinite(fn, feats);
+      if (val && args.validationData !== undefined) await assertFinite(fn, val.x);
       await callbacks.trainBegin({});
       let perBatchMs = 0;
       for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
@@ -374,8 +378,12 @@ export class Sequential implements TrainableModel {
           // per-chunk thread hop (~tens of µs) is negligible.
           const count = perBatchMs > 0 ? Math.max(1, Math.min(steps - batch, Math.round(100 / perBatchMs))) : 1;
           const t0 = performance.now();
-          const r = await this.lock.write((): Promise<ChunkResult> =>
-            this.nm.trainChunk(train.x.values, train.t.labels, train.t.targets, train.w, n, order, batchSize, batch, count));
+          const r = await this.lock.write((): Promise<ChunkResult> => {
+            // Checked here, in the same synchronous block as the native call: an
+            // abort that arrived while we waited (callbacks, readers) is not lost.
+            signal?.throwIfAborted();
+            return this.nm.trainChunk(train.x.values, train.t.labels, train.t.targets, train.w, n, order, batchSize, batch, count);
+          });
           const ms = performance.now() - t0;
           if (r.batches > 0) perBatchMs = perBatchMs === 0 ? ms / r.batches : 0.5 * perBatchMs + 0.5 * (ms / r.batches);
           for (let b = 0; b < r.batches; b++) {
@@ -397,6 +405,7 @@ export class Sequential implements TrainableModel {
         const logs = running();
         if (val && !nonFinite) {
           const v = await this.evaluateFeatures(val.x, val.t, val.w, batchSize);
+          signal?.throwIfAborted();
           for (const [k, value] of Object.entries(v)) logs[`val_${k}`] = value;
         }
         await callbacks.epochEnd(epoch, logs);
@@ -426,10 +435,11 @@ export class Sequential implements TrainableModel {
     if (args === null || typeof args !== 'object') throw typeError(fn, `options must be an object, got ${show(args)}`);
     const compiled = this.requireCompiled(fn);
     const batchSize = checkInt(fn, 'batchSize', args.batchSize ?? 32, 1, 2 ** 31 - 1);
-    const feats = toFeatures(fn, x, this.inputShape, true);
+    const feats = toFeatures(fn, x, this.inputShape, false);
     this.ensureBuilt(fn, feats.sampleShape);
     const t = toTargets(fn, y, feats.n, this.outputShape![0], compiled.loss);
     if (feats.n === 0) throw rangeError(fn, 'x has no samples');
+    await assertFinite(fn, feats);
     return this.evaluateFeatures(feats, t, null, batchSize);
   }
 
@@ -445,12 +455,14 @@ export class Sequential implements TrainableModel {
   /**
    * Predictions for x [N, ...features] → [N, outputs], synchronously (as in
    * TensorFlow.js). For large inputs in a server, prefer {@link predictAsync}.
-   * Throws if a training step is running at that moment (see predictAsync).
+   * Throws if a native training chunk is running at that moment (it cannot
+   * wait without blocking the event loop); between chunks, e.g. in callbacks,
+   * it works. During fit, use {@link predictAsync}.
    */
   predict(x: InputLike, args: PredictArgs = {}): Tensor {
     const fn = 'predict';
     const { feats, batchSize, out, units } = this.predictInputs(fn, x, args);
-    if (!this.lock.idle) {
+    if (this.lock.writing) {
       throw new Error(`predict: model '${this.name}' is running native work (training); use predictAsync(), which waits for a consistent snapshot of the weights`);
     }
     this.nm.predict(feats.values, feats.n, batchSize, out);
@@ -459,8 +471,11 @@ export class Sequential implements TrainableModel {
 
   /**
    * Predictions computed on a worker thread; never blocks the event loop.
-   * During fit it waits for the running training step and then reads a
-   * consistent snapshot of the weights; training resumes after it.
+   * During fit it waits for the running training chunk and then reads a
+   * consistent snapshot of the weights; training resumes after it. Any number
+   * may run at once. With `signal`, an abort rejects at once with the
+   * signal's reason (also while waiting for a training chunk) and stops the
+   * native work at the next batch.
    */
   async predictAsync(x: InputLike, args: PredictArgs = {}): Promise<Tensor> {
     const fn = 'predictAsync';
@@ -468,8 +483,12 @@ export class Sequential implements TrainableModel {
     const signal = args.signal;
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw typeError(fn, `signal must be an AbortSignal, got ${show(signal)}`);
     signal?.throwIfAborted();
-    if (feats.n > 0) await this.lock.read(() => this.nm.predictAsync(feats.values, feats.n, batchSize, out));
-    signal?.throwIfAborted();
+    if (feats.n > 0) {
+      const cancel = signal ? new Int32Array(1) : null;
+      const work = this.lock.read((): Promise<void> =>
+        signal?.aborted ? Promise.resolve() : this.nm.predictAsync(feats.values, feats.n, batchSize, out, cancel));
+      await abortable(work, signal, () => cancel!.fill(1));
+    }
     return new Tensor(out, [feats.n, units], 'float32');
   }
 
@@ -517,6 +536,9 @@ export class Sequential implements TrainableModel {
       if (!(w instanceof Tensor)) throw typeError(fn, `weights[${i}] must be a Tensor, got ${show(w)}`);
       if (show(w.shape) !== show(slots[i].shape)) throw rangeError(fn, `weights[${i}] (${slots[i].layer.name}/${slots[i].name}) must have shape ${show(slots[i].shape)}, got ${show(w.shape)}`);
     });
+    if (!this.lock.idle) {
+      throw new Error(`${fn}: model '${this.name}' is ${this.lock.writing ? 'training' : 'running predictAsync/evaluate'}; await that work before changing the weights`);
+    }
     const [p, s] = this.readArenas();
     weights.forEach((w: Tensor, i) => {
       const sl = slots[i];
