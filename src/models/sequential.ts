@@ -168,7 +168,11 @@ export class Sequential implements TrainableModel {
     if (this.stack.some((l) => l.name === layer.name)) throw new Error(`add: a layer named '${layer.name}' is already in the model`);
     if (this.stack.length > 0 && layer.inputShapeArg) throw rangeError(fn, `only the first layer may set inputShape (layer '${layer.name}')`);
     this.stack.push(layer);
-    if (this.stack.length === 1 && layer.inputShapeArg) this.build(layer.inputShapeArg);
+    layer.owner = this;
+    // NOTE: the declared input shape is recorded, not built: building here would
+    // build a one-layer model and make every later add() fail. The weights are
+    // created on first use (requireBuilt / ensureBuilt), with this shape.
+    if (this.stack.length === 1 && layer.inputShapeArg) this.inputShape = [...layer.inputShapeArg];
   }
 
   /** Creates the weights for a per-sample input shape (done automatically from the first data). */
@@ -512,6 +516,7 @@ export class Sequential implements TrainableModel {
   }
 
   private requireBuilt(fn: string): void {
+    if (!this.built && this.inputShape) this.ensureBuilt(fn, this.inputShape);
     if (!this.built) throw new Error(`${fn}: model '${this.name}' is not built yet; call build(inputShape), fit or predict first`);
   }
 
@@ -568,11 +573,13 @@ export class Sequential implements TrainableModel {
 
   /** @internal WeightOwner for Layer.getWeights. */
   layerWeights(layer: Layer): Tensor[] {
+    this.requireBuilt('getWeights');
     return this.slotTensors(this.slots.filter((s) => s.layer === layer));
   }
 
   /** @internal WeightOwner for Layer.setWeights. */
   setLayerWeights(layer: Layer, weights: Tensor[]): void {
+    this.requireBuilt('setWeights');
     if (this.training) throw new Error(`setWeights: model '${this.name}' is training; set weights before or after fit`);
     this.writeSlots('setWeights', this.slots.filter((s) => s.layer === layer), weights);
   }
