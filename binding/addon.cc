@@ -6,6 +6,7 @@ void registerBackend(Napi::Env env, Napi::Object exports);
 void registerMatmul(Napi::Env env, Napi::Object exports);
 void registerOps(Napi::Env env, Napi::Object exports);
 void registerNetwork(Napi::Env env, Napi::Object exports);
+void registerLimits(Napi::Env env, Napi::Object exports);
 }  // namespace tfb
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -13,6 +14,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tfb::registerMatmul(env, exports);
   tfb::registerOps(env, exports);
   tfb::registerNetwork(env, exports);
+  tfb::registerLimits(env, exports);
   return exports;
 }
 

@@ -94,6 +94,8 @@ Napi::Value guarded(const Napi::CallbackInfo& info, const char* fn, F&& body) {
     throw Napi::RangeError::New(info.Env(), std::string(fn) + ": " + e.what());
   } catch (const std::bad_alloc&) {
     throw Napi::RangeError::New(info.Env(), std::string(fn) + ": out of memory");
+  } catch (const std::length_error& e) {
+    throw Napi::RangeError::New(info.Env(), std::string(fn) + ": " + e.what());
   } catch (const std::invalid_argument& e) {
     throw Napi::TypeError::New(info.Env(), std::string(fn) + ": " + e.what());
   } catch (const std::exception& e) {

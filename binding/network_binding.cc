@@ -7,12 +7,14 @@
 // never waits and only borrows helpers that are free.
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstring>
 #include <memory>
 #include <shared_mutex>
 
 #include "args.h"
 #include "core_budget.h"
+#include "memory_check.h"
 #include "gemm.h"
 #include "promise_worker.h"
 #include "trainer.h"
@@ -52,21 +54,37 @@ std::vector<double> numArrayField(Napi::Object o, const char* key) {
   return out;
 }
 
+// An integer field in [lo, hi]; a double outside an integer type's range
+// would make the cast undefined behaviour.
+int64_t intField(Napi::Object o, const char* key, double def, int64_t lo, int64_t hi) {
+  const double d = numField(o, key, def);
+  if (!(d >= static_cast<double>(lo) && d <= static_cast<double>(hi)) || std::floor(d) != d)
+    throw std::invalid_argument(std::string(key) + " must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  return static_cast<int64_t>(d);
+}
+// A float field; doubles beyond float's range become +-Infinity (a plain cast would be undefined).
+float floatField(Napi::Object o, const char* key, double def) {
+  const double d = numField(o, key, def);
+  if (d > std::numeric_limits<float>::max()) return std::numeric_limits<float>::infinity();
+  if (d < -std::numeric_limits<float>::max()) return -std::numeric_limits<float>::infinity();
+  return static_cast<float>(d);
+}
+
 tf::LayerSpec parseLayer(Napi::Object o) {
   tf::LayerSpec s;
   s.kind = enumField<tf::LayerKind>(o, "kind", 5);
-  s.units = static_cast<int64_t>(numField(o, "units", 0));
+  s.units = intField(o, "units", 0, 0, int64_t{1} << 31);
   s.useBias = boolField(o, "useBias", true);
   s.activation = enumField<tf::Activation>(o, "activation", static_cast<int>(tf::Activation::Count));
-  s.activationParam = static_cast<float>(numField(o, "activationParam", 0));
-  s.rate = static_cast<float>(numField(o, "rate", 0));
-  s.seed = static_cast<int64_t>(numField(o, "seed", -1));
-  s.epsilon = static_cast<float>(numField(o, "epsilon", 1e-3));
-  s.momentum = static_cast<float>(numField(o, "momentum", 0.99));
+  s.activationParam = floatField(o, "activationParam", 0);
+  s.rate = floatField(o, "rate", 0);
+  s.seed = intField(o, "seed", -1, -1, int64_t{1} << 53);
+  s.epsilon = floatField(o, "epsilon", 1e-3);
+  s.momentum = floatField(o, "momentum", 0.99);
   s.center = boolField(o, "center", true);
   s.scale = boolField(o, "scale", true);
-  s.l1 = static_cast<float>(numField(o, "l1", 0));
-  s.l2 = static_cast<float>(numField(o, "l2", 0));
+  s.l1 = floatField(o, "l1", 0);
+  s.l2 = floatField(o, "l2", 0);
   return s;
 }
 
@@ -123,6 +141,61 @@ void withCores(int want, F&& work) {
   work();
 }
 
+// A private copy of the samples a worker thread reads. JavaScript can detach,
+// transfer or shrink a caller's ArrayBuffer while the worker runs (a pinned
+// reference keeps the object alive, not its memory), so async work never
+// reads caller memory after it has been queued.
+struct OwnedData {
+  std::vector<float> x, targets, weights;
+  std::vector<int32_t> labels;
+  tf::Dataset data;
+};
+
+// Keeps a reused buffer's capacity unless it is far larger than needed.
+template <typename T>
+void sizeTo(std::vector<T>& v, int64_t n) {
+  if (v.capacity() > 4 * static_cast<size_t>(n) + 4096) std::vector<T>().swap(v);
+  v.resize(static_cast<size_t>(n));
+}
+
+// Rows order[begin..end) of d (rows begin..end when order is null), in that
+// order, copied on the JavaScript thread into `o` (whose buffers are reused).
+void copyRowsInto(Napi::Env env, const char* fn, OwnedData& o, const tf::Dataset& d, const int32_t* order,
+                  int64_t begin, int64_t end, int64_t in, int64_t out) {
+  const int64_t rows = std::max<int64_t>(0, end - begin);
+  const int64_t perRow = static_cast<int64_t>(sizeof(float)) *
+                         (in + (d.targets ? out : 0) + (d.weights ? 1 : 0) + (d.labels ? 1 : 0));
+  requireMemory(env, fn, "a private copy of the data for the worker thread", checkedMul(env, fn, rows, perRow));
+  sizeTo(o.x, rows * in);
+  sizeTo(o.labels, d.labels ? rows : 0);
+  sizeTo(o.targets, d.targets ? rows * out : 0);
+  sizeTo(o.weights, d.weights ? rows : 0);
+  if (!order && rows > 0) {
+    std::memcpy(o.x.data(), d.x + begin * in, sizeof(float) * rows * in);
+    if (d.labels) std::memcpy(o.labels.data(), d.labels + begin, sizeof(int32_t) * rows);
+    if (d.targets) std::memcpy(o.targets.data(), d.targets + begin * out, sizeof(float) * rows * out);
+    if (d.weights) std::memcpy(o.weights.data(), d.weights + begin, sizeof(float) * rows);
+  }
+  for (int64_t r = 0; order && r < rows; ++r) {
+    const int64_t src = order[begin + r];
+    std::memcpy(o.x.data() + r * in, d.x + src * in, sizeof(float) * in);
+    if (d.labels) o.labels[r] = d.labels[src];
+    if (d.targets) std::memcpy(o.targets.data() + r * out, d.targets + src * out, sizeof(float) * out);
+    if (d.weights) o.weights[r] = d.weights[src];
+  }
+  o.data.x = o.x.data();
+  o.data.labels = d.labels ? o.labels.data() : nullptr;
+  o.data.targets = d.targets ? o.targets.data() : nullptr;
+  o.data.weights = d.weights ? o.weights.data() : nullptr;
+  o.data.n = rows;
+}
+
+std::shared_ptr<OwnedData> copyRows(Napi::Env env, const char* fn, const tf::Dataset& d, int64_t in, int64_t out) {
+  auto o = std::make_shared<OwnedData>();
+  copyRowsInto(env, fn, *o, d, nullptr, 0, d.n, in, out);
+  return o;
+}
+
 }  // namespace
 
 class NativeModel : public Napi::ObjectWrap<NativeModel> {
@@ -173,6 +246,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   std::unique_ptr<tf::Trainer> trainer_;
   std::shared_mutex lock_;
   std::atomic<bool> cancel_{false};
+  std::shared_ptr<OwnedData> chunk_ = std::make_shared<OwnedData>();  // trainChunk's private copy, reused
   bool chunkInFlight_ = false;  // main thread only
   static constexpr int64_t kSyncWorkspaceRows = 256;
   tf::Workspace syncWs_;  // sync predict only, so main thread only
@@ -263,7 +337,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       tf::LossConfig loss;
       loss.kind = enumField<tf::LossKind>(lo, "kind", 6);
       loss.fromLogits = boolField(lo, "fromLogits", false);
-      loss.huberDelta = static_cast<float>(numField(lo, "delta", 1.0));
+      loss.huberDelta = floatField(lo, "delta", 1.0);
       std::vector<tf::MetricSpec> metrics;
       Napi::Array ma = info[2].As<Napi::Array>();
       for (uint32_t i = 0; i < ma.Length(); ++i) {
@@ -272,8 +346,8 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
         Napi::Object mo = v.As<Napi::Object>();
         tf::MetricSpec m;
         m.kind = enumField<tf::MetricKind>(mo, "kind", 7);
-        m.k = static_cast<int32_t>(numField(mo, "k", 5));
-        m.threshold = static_cast<float>(numField(mo, "threshold", 0.5));
+        m.k = static_cast<int32_t>(intField(mo, "k", 5, INT32_MIN, INT32_MAX));
+        m.threshold = floatField(mo, "threshold", 0.5);
         metrics.push_back(m);
       }
       auto g = exclusive(env, "compile");
@@ -324,6 +398,14 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       const int64_t count = intArg(info, 8, fn, "count", 0, INT32_MAX);
       for (int64_t k = 0; k < d.n; ++k)
         if (order.data[k] < 0 || order.data[k] >= d.n) throwRange(env, fn, "order holds an index outside the data");
+      // A batch never holds more than the data (a huge batchSize would size the workspace by it);
+      // batch `first` then still starts at sample first * batchSize, or past the end.
+      const int64_t bs = std::min(batchSize, std::max<int64_t>(d.n, 1));
+      const int64_t begin = std::min(first * bs, d.n);
+      const int64_t end = begin + std::min(count * bs, d.n - begin);
+      // Batches in this chunk (a larger count would only reserve room for results that never come).
+      const int64_t batches = std::min(count, (end - begin + bs - 1) / bs);
+      requireMemory(env, fn, "the training workspace for batches of " + std::to_string(bs), net_->workspaceBytes(bs));
       // Released (lock and flag) when the worker is done, on the main thread, even on error.
       struct ChunkHold {
         ChunkHold(std::unique_lock<std::shared_mutex> l, bool* f) : lock(std::move(l)), inFlight(f) {}
@@ -332,14 +414,17 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
         bool* inFlight;
       };
       auto lock = std::make_shared<ChunkHold>(exclusive(env, fn), &chunkInFlight_);
+      // The chunk's samples in batch order, copied into the model's reused
+      // buffer (no other chunk can be in flight: the lock is held).
+      std::shared_ptr<OwnedData> owned = chunk_;
+      copyRowsInto(env, fn, *owned, d, order.data, begin, end, net_->inputSize(), net_->outputSize());
       chunkInFlight_ = true;
       cancel_ = false;
       auto result = std::make_shared<tf::ChunkResult>();
-      const int32_t* ord = order.data;
-      const int want = usefulThreads(std::min(batchSize, std::max<int64_t>(d.n, 1)));
+      const int want = usefulThreads(bs);
       auto* w = new PromiseWorker(
-          env, fn, [&tr, d, ord, batchSize, first, count, result, want, this]() {
-            withCores(want, [&] { *result = tr.trainChunk(d, ord, batchSize, first, count, &cancel_); });
+          env, fn, [&tr, owned, bs, batches, result, want, this]() {
+            withCores(want, [&] { *result = tr.trainChunk(owned->data, nullptr, bs, 0, batches, &cancel_); });
           },
           [result, lock](Napi::Env env) -> Napi::Value {
             lock->lock.unlock();
@@ -375,12 +460,15 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       tf::Trainer& tr = trainer(env, fn);
       tf::Dataset d = dataArgs(info, 0, fn);
       const int64_t batchSize = intArg(info, 5, fn, "batchSize", 1, INT32_MAX);
+      requireMemory(env, fn, "the workspace for batches of " + std::to_string(std::min(batchSize, d.n)),
+                    net_->workspaceBytes(std::min(batchSize, d.n)));
+      auto owned = copyRows(env, fn, d, net_->inputSize(), net_->outputSize());
       auto lock = std::make_shared<std::shared_lock<std::shared_mutex>>(shared(env, fn));
       auto result = std::make_shared<tf::EvalResult>();
       const int want = usefulThreads(std::min(batchSize, d.n));
       auto* w = new PromiseWorker(
-          env, fn, [&tr, d, batchSize, result, want]() {
-            withCores(want, [&] { *result = tr.evaluate(d, batchSize, nullptr); });
+          env, fn, [&tr, owned, batchSize, result, want]() {
+            withCores(want, [&] { *result = tr.evaluate(owned->data, batchSize, nullptr); });
           },
           [result, lock](Napi::Env env) -> Napi::Value {
             lock->unlock();
@@ -414,6 +502,8 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     auto out = typedArrayArg<float>(info, 3, fn, "out");
     requireLength(env, fn, "x", x, checkedMul(env, fn, n, net_->inputSize()));
     requireLength(env, fn, "out", out, checkedMul(env, fn, n, net_->outputSize()));
+    requireMemory(env, fn, "the workspace for batches of " + std::to_string(std::min(batchSize, n)),
+                  net_->workspaceBytes(std::min(batchSize, n)));
     return {x.data, out.data, n, batchSize, nullptr};
   }
 
@@ -456,15 +546,32 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
         requireLength(env, fn, "cancel", flag, 1);
         a.cancel = flag.data;
       }
+      // The worker reads a private copy of x and writes a private output, copied
+      // into `out` on the main thread (see OwnedData). The cancel flag is the
+      // caller's own: Sequential creates it and never hands it out.
+      tf::Dataset in;
+      in.x = a.x;
+      in.n = a.n;
+      auto owned = copyRows(env, fn, in, net_->inputSize(), 0);
+      const int64_t outSize = a.n * net_->outputSize();
+      requireMemory(env, fn, "the output", outSize * static_cast<int64_t>(sizeof(float)));
+      auto result = std::make_shared<std::vector<float>>(static_cast<size_t>(outSize));
+      auto outRef = std::make_shared<Napi::Reference<Napi::Float32Array>>(Napi::Persistent(info[3].As<Napi::Float32Array>()));
+      a.x = owned->x.data();
+      a.out = result->data();
       auto lock = std::make_shared<std::shared_lock<std::shared_mutex>>(shared(env, fn));
       tf::Network* net = net_.get();
       const int want = usefulThreads(std::min(a.batchSize, a.n));
       auto* w = new PromiseWorker(
-          env, fn, [net, a, want]() {
+          env, fn, [net, a, owned, result, want]() {
             withCores(want, [&] { predictBatches(*net, a); });
           },
-          [lock](Napi::Env env) -> Napi::Value {
+          [lock, result, outRef](Napi::Env env) -> Napi::Value {
             lock->unlock();
+            Napi::Float32Array out = outRef->Value();
+            if (out.ElementLength() < result->size())
+              throw Napi::RangeError::New(env, "predictAsync: out was detached or shrunk while predicting");
+            if (!result->empty()) std::memcpy(out.Data(), result->data(), result->size() * sizeof(float));
             return env.Undefined();
           });
       w->pin(info[0]);
@@ -553,6 +660,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       tf::Trainer& tr = trainer(env, fn);
       tf::Dataset d = dataArgs(info, 0, fn);
       if (d.n == 0) throwRange(env, fn, "needs at least one sample");
+      requireMemory(env, fn, "the workspace for " + std::to_string(d.n) + " samples", net_->workspaceBytes(d.n));
       auto out = typedArrayArg<float>(info, 5, fn, "grads");
       requireLength(env, fn, "grads", out, static_cast<int64_t>(net_->grads().size()));
       auto g = exclusive(env, fn);

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <string>
 
 #include "gemm.h"
+#include "memory_limit.h"
 
 namespace tf {
 
@@ -70,6 +72,9 @@ Network::Network(std::vector<LayerSpec> specs, int64_t inputSize) : specs_(std::
     if (static_cast<int32_t>(slots_.size()) == firstSlot_.back()) firstSlot_.back() = -1;
     dims_.push_back(out);
   }
+  if (!fitsMemoryLimit(arenaBytes(pOff, sOff)))
+    throw std::length_error("the model's weights, gradients and optimizer slots need " + std::to_string(arenaBytes(pOff, sOff)) +
+                            " bytes, more than the memory limit (" + std::to_string(memoryLimit()) + " bytes)");
   params_.assign(static_cast<size_t>(pOff), 0.f);
   grads_.assign(static_cast<size_t>(pOff), 0.f);
   state_.assign(static_cast<size_t>(sOff), 0.f);
@@ -128,6 +133,34 @@ void Network::prepare(Workspace& ws, int64_t batch) const {
   }
   ws.grad[0].resize(static_cast<size_t>(ws.batch * widest));
   ws.grad[1].resize(static_cast<size_t>(ws.batch * widest));
+}
+
+int64_t Network::workspaceBytes(int64_t batch) const {
+  // NOTE: mirrors prepare() (and Trainer's bx_/bt_/bw_/bl_); sizes are at most
+  // 2^31 rows x 2^31 features, so the sums below cannot overflow int64 before
+  // the final check.
+  const double rows = static_cast<double>(std::max<int64_t>(batch, 1));
+  double floats = 0;
+  int64_t widest = inputSize_;
+  for (size_t i = 0; i < specs_.size(); ++i) {
+    const LayerSpec& s = specs_[i];
+    const double in = static_cast<double>(dims_[i]), out = static_cast<double>(dims_[i + 1]);
+    widest = std::max(widest, dims_[i + 1]);
+    floats += rows * out;
+    if (s.kind == LayerKind::Dense) floats += rows * out;
+    if (s.kind == LayerKind::Dropout || s.kind == LayerKind::BatchNorm || s.kind == LayerKind::LayerNorm) floats += rows * in;
+    if (s.kind == LayerKind::BatchNorm) floats += 2 * in;
+    if (s.kind == LayerKind::LayerNorm) floats += 2 * rows;
+  }
+  floats += 2 * rows * static_cast<double>(widest);
+  floats += rows * static_cast<double>(inputSize_ + outputSize() + 2);
+  const double bytes = floats * sizeof(float);
+  return bytes >= 9.0e18 ? -1 : static_cast<int64_t>(bytes);
+}
+
+int64_t Network::arenaBytes(int64_t trainable, int64_t state) {
+  const double bytes = (5.0 * static_cast<double>(trainable) + static_cast<double>(state)) * sizeof(float);
+  return bytes >= 9.0e18 ? -1 : static_cast<int64_t>(bytes);
 }
 
 const float* Network::forward(const float* x, int64_t batch, bool training, bool skipLastActivation, Workspace& ws,

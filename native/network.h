@@ -74,6 +74,12 @@ class Network {
   std::vector<std::pair<int64_t, int64_t>> trainableSegments() const;
 
   void prepare(Workspace& ws, int64_t batch) const;
+  // Bytes prepare() allocates for `batch` rows, plus the trainer's gathered
+  // batch; -1 if the count overflows. Checked against the memory limit first.
+  int64_t workspaceBytes(int64_t batch) const;
+  // Bytes of the weight arenas with gradients and the largest optimizer state
+  // (3 slots per trainable weight: AMSGrad); -1 if the count overflows.
+  static int64_t arenaBytes(int64_t trainable, int64_t state);
 
   // Runs the stack on x [batch, inputSize]. Training mode uses batch statistics
   // and dropout. When `skipLastSoftmax`, the last layer's softmax is left out and

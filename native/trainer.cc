@@ -7,6 +7,7 @@
 #include <string>
 
 #include "denormals.h"
+#include "reduce.h"
 
 namespace tf {
 
@@ -51,33 +52,50 @@ ChunkResult Trainer::trainChunk(const Dataset& d, const int32_t* order, int64_t 
     const int64_t start = b * batchSize;
     const int64_t B = std::min(batchSize, d.n - start);
     if (B <= 0) break;
-    for (int64_t r = 0; r < B; ++r) {
-      const int64_t row = order[start + r];
-      std::memcpy(bx_.data() + r * in, d.x + row * in, sizeof(float) * in);
-      if (d.labels) bl_[r] = d.labels[row];
-      if (d.targets) std::memcpy(bt_.data() + r * out, d.targets + row * out, sizeof(float) * out);
-      if (d.weights) bw_[r] = d.weights[row];
+    // The batch: gathered by `order`, or (order == nullptr) rows start.. in place.
+    const float* bx = d.x + start * in;
+    const int32_t* bl = d.labels ? d.labels + start : nullptr;
+    const float* bt = d.targets ? d.targets + start * out : nullptr;
+    const float* bw = d.weights ? d.weights + start : nullptr;
+    if (order) {
+      for (int64_t r = 0; r < B; ++r) {
+        const int64_t row = order[start + r];
+        std::memcpy(bx_.data() + r * in, d.x + row * in, sizeof(float) * in);
+        if (d.labels) bl_[r] = d.labels[row];
+        if (d.targets) std::memcpy(bt_.data() + r * out, d.targets + row * out, sizeof(float) * out);
+        if (d.weights) bw_[r] = d.weights[row];
+      }
+      bx = bx_.data();
+      bl = d.labels ? bl_.data() : nullptr;
+      bt = d.targets ? bt_.data() : nullptr;
+      bw = d.weights ? bw_.data() : nullptr;
     }
-    if (sparse) checkLabels(bl_.data(), B, out);
+    if (sparse) checkLabels(bl, B, out);
 
-    const float* y = net_.forward(bx_.data(), B, true, fused_, ws_, &rng_);
+    const float* y = net_.forward(bx, B, true, fused_, ws_, &rng_);
     float* dOut = ws_.grad[0].data();
-    LossBatch lb{y, fused_ || loss_.fromLogits, d.labels ? bl_.data() : nullptr, d.targets ? bt_.data() : nullptr,
-                 d.weights ? bw_.data() : nullptr, B, out, B};
+    LossBatch lb{y, fused_ || loss_.fromLogits, bl, bt, bw, B, out, B};
     double loss = lossForwardBackward(loss_, lb, dOut);
-    for (const MetricSpec& m : metrics_)
-      res.metricSums.push_back(metricSum(m, y, deferred, d.labels ? bl_.data() : nullptr,
-                                         d.targets ? bt_.data() : nullptr, B, out));
-    net_.backward(bx_.data(), dOut, B, fused_, ws_);
+    for (const MetricSpec& m : metrics_) res.metricSums.push_back(metricSum(m, y, deferred, bl, bt, B, out));
+    net_.backward(bx, dOut, B, fused_, ws_);
     loss += net_.addRegularization(true);
     res.loss.push_back(static_cast<float>(loss));
     res.sizes.push_back(static_cast<int32_t>(B));
     ++res.batches;
-    if (!std::isfinite(loss)) {
+    // A loss that overflows float, or a gradient that overflowed in backprop
+    // under a finite loss: stop before the update, so the weights stay finite.
+    const int64_t np = static_cast<int64_t>(net_.params().size());
+    if (!std::isfinite(static_cast<float>(loss)) || !allFiniteF32(net_.grads().data(), np)) {
       res.nonFinite = true;
       break;
     }
-    opt_->step(net_.params().data(), net_.grads().data(), static_cast<int64_t>(net_.params().size()), segments_);
+    opt_->step(net_.params().data(), net_.grads().data(), np, segments_);
+    // NOTE: only an update that itself overflows (finite gradient times a
+    // learning rate near 1e30) gets here with non-finite weights; stop at once.
+    if (!allFiniteF32(net_.params().data(), np)) {
+      res.nonFinite = true;
+      break;
+    }
   }
   return res;
 }

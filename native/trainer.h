@@ -24,7 +24,7 @@ struct Dataset {
 
 struct ChunkResult {
   int64_t batches = 0;              // batches completed
-  bool nonFinite = false;           // stopped: the loss became NaN or infinite
+  bool nonFinite = false;           // stopped: the loss, a gradient or an updated weight became NaN or infinite
   bool cancelled = false;           // stopped by the cancel flag
   std::vector<float> loss;          // per batch (including regularization)
   std::vector<double> metricSums;   // per batch x metric, summed over the batch
@@ -42,9 +42,10 @@ class Trainer {
   Trainer(Network& net, OptimizerConfig opt, LossConfig loss, std::vector<MetricSpec> metrics);
 
   // Runs batches [firstBatch, firstBatch + count) of the epoch whose sample
-  // order is `order` (length data.n). Stops early on a non-finite loss (the
-  // update of that batch is skipped, so weights stay finite) or when `cancel`
-  // becomes true. Throws std::out_of_range for a label outside [0, outDim).
+  // order is `order` (length data.n; nullptr: the data is already in that
+  // order). Stops early on a non-finite loss or gradient (the update of that
+  // batch is skipped, so weights stay finite), after an update that
+  // overflowed, or when `cancel` becomes true. Throws std::out_of_range for a label outside [0, outDim).
   ChunkResult trainChunk(const Dataset& data, const int32_t* order, int64_t batchSize, int64_t firstBatch,
                          int64_t count, const std::atomic<bool>* cancel);
 

@@ -5,6 +5,7 @@ export { setSeed, randomNormal, randomUniform } from './random';
 export { matMul } from './ops/matmul';
 export { backendInfo, setNumThreads, getNumThreads } from './backend';
 export type { BackendInfo } from './backend';
+export { setMemoryLimit, getMemoryLimit } from './limits';
 export * as datasets from './datasets';
 export { add, sub, mul, div, maximum, minimum, pow, squaredDifference, neg, exp, log, sqrt, square, abs } from './ops/elementwise';
 export { relu, relu6, leakyRelu, elu, selu, sigmoid, tanh, softplus, softsign, gelu, silu, swish, softmax, logSoftmax, activationBackward } from './ops/activations';

@@ -1,6 +1,7 @@
 // The Tensor type: an immutable shape + dtype over an ArrayBuffer-backed typed
 // array. Native kernels read that array in place (no copy, no dispose()).
 import { checkOneOf, rangeError, show, typeError } from './errors';
+import { checkAllocation } from './limits';
 
 /** Element types a tensor can hold. */
 export type DataType = 'float32' | 'int32';
@@ -30,7 +31,8 @@ export function sizeFromShape(fn: string, shape: unknown): number {
   return size;
 }
 
-function allocate(dtype: DataType, size: number): TypedArray {
+function allocate(dtype: DataType, size: number, fn: string): TypedArray {
+  checkAllocation(fn, `a ${dtype} tensor of ${size} elements`, size * 4);
   return dtype === 'float32' ? new Float32Array(size) : new Int32Array(size);
 }
 
@@ -62,6 +64,12 @@ export class Tensor {
     return this.shape.length;
   }
 
+  /** @internal Throws unless the tensor is as constructed: its buffer not detached or resized, its fields not replaced. */
+  intact(fn: string, name = 'the tensor'): this {
+    checkTensor(fn, name, this);
+    return this;
+  }
+
   /** The values as a flat typed array. This is the tensor's own buffer: treat it as read-only. */
   dataSync(): TypedArray {
     return this.values;
@@ -74,6 +82,7 @@ export class Tensor {
 
   /** The values as nested arrays following the shape (a number for a scalar). */
   arraySync(): NestedArray {
+    this.intact('arraySync');
     const v = this.values;
     const shape = this.shape;
     if (shape.length === 0) return v[0];
@@ -97,6 +106,7 @@ export class Tensor {
   /** Same values, new shape (one dimension may be -1 and is inferred). Shares the buffer. */
   reshape(shape: number[]): Tensor {
     const fn = 'reshape';
+    this.intact(fn);
     if (!Array.isArray(shape)) throw typeError(fn, `shape must be an array, got ${show(shape)}`);
     const inferred = shape.indexOf(-1);
     if (inferred !== shape.lastIndexOf(-1)) throw rangeError(fn, `only one dimension may be -1, got ${show(shape)}`);
@@ -117,14 +127,16 @@ export class Tensor {
 
   /** A copy with its own buffer. */
   clone(): Tensor {
+    this.intact('clone');
     return new Tensor(this.values.slice(), this.shape, this.dtype);
   }
 
   /** Converts to another dtype (float32 -> int32 truncates toward zero). */
   cast(dtype: DataType): Tensor {
     const d = checkOneOf('cast', 'dtype', dtype, DTYPES);
+    this.intact('cast');
     if (d === this.dtype) return this;
-    const out = allocate(d, this.size);
+    const out = allocate(d, this.size, 'cast');
     if (d === 'int32') for (let i = 0; i < this.size; i++) out[i] = Math.trunc(this.values[i]);
     else out.set(this.values);
     return new Tensor(out, this.shape, d);
@@ -132,6 +144,7 @@ export class Tensor {
 
   /** A readable rendering, e.g. `Tensor [2,2] float32\n  [[1, 2],\n   [3, 4]]`. Long axes are elided. */
   toString(): string {
+    this.intact('toString');
     const fmt = (x: number) => (this.dtype === 'int32' ? String(x) : Number.isInteger(x) ? x.toFixed(0) : x.toPrecision(4));
     const render = (dim: number, offset: number, indent: string): string => {
       if (this.rank === 0) return fmt(this.values[0]);
@@ -205,7 +218,7 @@ export function makeTensor(fn: string, values: unknown, shape?: unknown, dtype?:
   if (resolved === 'float32' && flat instanceof Float32Array) data = flat;
   else if (resolved === 'int32' && flat instanceof Int32Array) data = flat;
   else {
-    data = allocate(resolved, size);
+    data = allocate(resolved, size, fn);
     if (resolved === 'int32') {
       for (let i = 0; i < size; i++) {
         const x = flat[i];
@@ -260,7 +273,7 @@ export function fill(shape: number[], value: number, dtype: DataType = 'float32'
   const dt = checkOneOf(fn, 'dtype', dtype, DTYPES);
   if (typeof value !== 'number') throw typeError(fn, `value must be a number, got ${show(value)}`);
   if (dt === 'int32' && !Number.isFinite(value)) throw rangeError(fn, `int32 tensor cannot hold ${value}`);
-  const data = allocate(dt, size);
+  const data = allocate(dt, size, fn);
   data.fill(dt === 'int32' ? Math.trunc(value) : value);
   return new Tensor(data, shape, dt);
 }
@@ -268,7 +281,7 @@ export function fill(shape: number[], value: number, dtype: DataType = 'float32'
 /** A tensor of zeros. */
 export function zeros(shape: number[], dtype: DataType = 'float32'): Tensor {
   const size = sizeFromShape('zeros', shape);
-  return new Tensor(allocate(checkOneOf('zeros', 'dtype', dtype, DTYPES), size), shape, dtype);
+  return new Tensor(allocate(checkOneOf('zeros', 'dtype', dtype, DTYPES), size, 'zeros'), shape, dtype);
 }
 
 /** A tensor of ones. */
@@ -276,8 +289,22 @@ export function ones(shape: number[], dtype: DataType = 'float32'): Tensor {
   return fill(shape, 1, dtype);
 }
 
-/** Throws unless `x` is a Tensor; returns it. */
+/**
+ * Throws unless `x` is a Tensor as it was constructed: values of its dtype's
+ * array type, a shape array, and a buffer that was not detached or resized
+ * since (native code re-checks every length too); returns it.
+ */
 export function checkTensor(fn: string, name: string, x: unknown): Tensor {
   if (!(x instanceof Tensor)) throw typeError(fn, `${name} must be a Tensor, got ${show(x)}`);
+  const v = x.values;
+  const typed = x.dtype === 'float32' ? v instanceof Float32Array : x.dtype === 'int32' && v instanceof Int32Array;
+  if (!typed || !Array.isArray(x.shape)) throw typeError(fn, `${name} is not a well-formed Tensor (its values, dtype or shape were replaced)`);
+  if (x.shape.length > 1024) throw rangeError(fn, `${name} has ${x.shape.length} dimensions; at most 1024 are supported`);
+  if (v.length !== x.size) {
+    throw typeError(fn, `${name}'s buffer was detached or resized after the tensor was created (${x.size} elements, now ${v.length})`);
+  }
+  let n = 1;
+  for (const d of x.shape) n *= d;
+  if (n !== x.size) throw typeError(fn, `${name} has shape ${show(x.shape)} but ${x.size} values`);
   return x;
 }

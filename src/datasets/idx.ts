@@ -8,6 +8,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import { show, typeError } from '../errors';
+import { checkAllocation } from '../limits';
 import { MAX_TENSOR_SIZE } from '../tensor';
 
 /** Element types an IDX file can hold. */
@@ -135,6 +136,7 @@ function parseHeader(fn: string, file: string, head: Uint8Array, where: string):
   if (headerBytes + payloadBytes > MAX_FILE_BYTES) {
     throw new Error(`${fn}: '${file}' declares ${type.dtype} ${show(shape)}, ${payloadBytes} bytes, more than the ${MAX_FILE_BYTES} a Buffer can hold; refusing to load it`);
   }
+  checkAllocation(fn, `'${file}' (${type.dtype} ${show(shape)})`, payloadBytes);
   return { type, shape, headerBytes, payloadBytes };
 }
 
@@ -307,6 +309,7 @@ export async function readIdxUint8AsFloat32(fn: string, file: string, scale: num
     await readExactly(fn, file, handle, gz, 0);
     const h = parseHeader(fn, file, inflateHead(fn, file, gz), 'the decompressed stream');
     if (h.type.dtype !== 'uint8') throw new Error(`${fn}: '${file}' holds ${describe(h)}; expected uint8`);
+    checkAllocation(fn, `'${file}' as float32 ${show(h.shape)}`, 4 * h.payloadBytes);
     const data = new Float32Array(h.payloadBytes);
     await inflateInto(fn, file, h, gz, (bytes, offset) => {
       for (let i = 0; i < bytes.length; i++) data[offset + i] = bytes[i] * scale;

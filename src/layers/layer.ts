@@ -138,6 +138,7 @@ export abstract class Layer {
 
 /** @internal Layers operate on flat features; anything else needs a Flatten first. */
 export function requireFlat(fn: string, layer: Layer, inputShape: number[]): number {
+  if (!Array.isArray(inputShape)) throw typeError(fn, `inputShape must be an array of integers, got ${show(inputShape)}`);
   if (inputShape.length !== 1) {
     throw rangeError(fn, `layer '${layer.name}' expects flat input [batch, features], got per-sample shape ${show(inputShape)}; add tf.layers.flatten() before it`);
   }

@@ -2,7 +2,7 @@
 // buffers the native engine reads in place.
 import { rangeError, show, typeError } from '../errors';
 import type { Loss } from '../losses';
-import { Tensor, TensorLike, makeTensor } from '../tensor';
+import { Tensor, TensorLike, checkTensor, makeTensor } from '../tensor';
 
 /** Inputs: a float32 Tensor [N, ...features], or anything `tf.tensor` accepts. */
 export type InputLike = Tensor | TensorLike;
@@ -17,7 +17,7 @@ export interface Features {
 /** @internal Converts x to float32 [N, ...] and checks its sample shape (when known). */
 export function toFeatures(fn: string, x: unknown, expected: number[] | null, checkFinite: boolean): Features {
   let t: Tensor;
-  if (x instanceof Tensor) t = x;
+  if (x instanceof Tensor) t = checkTensor(fn, 'x', x);
   else if (x === undefined || x === null) throw typeError(fn, 'x is required');
   else t = makeTensor(fn, x, undefined, undefined);
   if (t.rank < 2) throw rangeError(fn, `x must have shape [samples, ...features], got ${show(t.shape)}`);
@@ -48,7 +48,7 @@ export interface Targets {
 /** @internal */
 export function toTargets(fn: string, y: unknown, n: number, units: number, loss: Loss): Targets {
   let t: Tensor;
-  if (y instanceof Tensor) t = y;
+  if (y instanceof Tensor) t = checkTensor(fn, 'y', y);
   else if (y === undefined || y === null) throw typeError(fn, 'y is required');
   else t = makeTensor(fn, y, undefined, undefined);
   if (t.shape[0] !== n || t.rank === 0) {

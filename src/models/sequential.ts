@@ -8,6 +8,7 @@ import { checkBool, checkInt, checkNumber, rangeError, show, typeError } from '.
 import { Layer } from '../layers/layer';
 import { Loss, LOSS_CODE, LossIdentifier, resolveLoss } from '../losses';
 import { MetricIdentifier, ResolvedMetric, resolveMetrics } from '../metrics';
+import { checkAllocation } from '../limits';
 import { native } from '../native';
 import { Optimizer, resolveOptimizer } from '../optimizers/optimizer';
 import { Random, randomFrom } from '../random';
@@ -200,6 +201,7 @@ export class Sequential implements TrainableModel {
     if (specs.length === 0) throw new Error(`build: model '${this.name}' needs at least one layer besides Flatten`);
     if (shape.length !== 1) throw rangeError(fn, `the last layer must output flat features, got ${show(shape)}`);
     const inputSize = inputShape.reduce((a, b) => a * b, 1);
+    checkModelMemory(fn, this.stack, inputShape, shapes);
     const nm = new native.NativeModel(specs, inputSize);
     // Map native slots to layers and check they match the layers' declared weights.
     const raw: { layer: number; name: string; trainable: boolean; offset: number; rows: number; cols: number }[] = nm.slots();
@@ -401,7 +403,7 @@ export class Sequential implements TrainableModel {
           if (r.nonFinite) {
             nonFinite = true;
             this.stopTraining = true;
-            if (verbose) process.stdout.write(`\nBatch ${batch - 1}: invalid loss (${r.loss[r.batches - 1]}), terminating training\n`);
+            if (verbose) process.stdout.write(`\nBatch ${batch - 1}: invalid loss or gradient (loss ${r.loss[r.batches - 1]}), terminating training\n`);
           }
           if (r.cancelled || signal?.aborted) signal?.throwIfAborted();
         }
@@ -453,6 +455,7 @@ export class Sequential implements TrainableModel {
     const feats = toFeatures(fn, x, this.inputShape, false);
     this.ensureBuilt(fn, feats.sampleShape);
     const units = this.outputShape![0];
+    checkAllocation(fn, `the output [${feats.n}, ${units}]`, feats.n * units * 4);
     return { feats, batchSize, out: new Float32Array(feats.n * units), units };
   }
 
@@ -673,6 +676,23 @@ export class Sequential implements TrainableModel {
 
 function size(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * Refuses a model whose weights would not fit the memory limit, before the
+ * native arena is allocated: per trainable weight its value, gradient and up
+ * to 3 optimizer slots (AMSGrad), per non-trainable weight its value.
+ */
+function checkModelMemory(fn: string, stack: Layer[], inputShape: number[], shapes: number[][]): void {
+  let trainable = 0;
+  let state = 0;
+  stack.forEach((layer, i) => {
+    for (const w of layer.weightSpecs(i === 0 ? inputShape : shapes[i - 1])) {
+      if (w.trainable) trainable += size(w.shape);
+      else state += size(w.shape);
+    }
+  });
+  checkAllocation(fn, `a model of ${trainable + state} weights (with gradients and optimizer slots)`, (5 * trainable + state) * 4);
 }
 
 /** Creates a Sequential model from layers, or from `{ layers, name }`. */

@@ -4,6 +4,12 @@ import type { Layer } from '../layers/layer';
 /** @internal */
 export function formatSummary(name: string, layers: Layer[], shapes: number[][], trainable: number, nonTrainable: number,
   lineLength = 65, positions = [0.45, 0.85, 1]): string[] {
+  if (typeof lineLength !== 'number' || !Number.isInteger(lineLength) || lineLength < 1 || lineLength > 10_000) {
+    throw new RangeError(`summary: lineLength must be an integer in [1, 10000], got ${String(lineLength)}`);
+  }
+  if (!Array.isArray(positions) || positions.length !== 3 || positions.some((p) => typeof p !== 'number' || !(p > 0) || p > 10_000)) {
+    throw new RangeError(`summary: positions must be 3 numbers (fractions of lineLength, or columns), got ${String(positions)}`);
+  }
   const cols = positions.map((p) => (p <= 1 ? Math.floor(lineLength * p) : p));
   const row = (fields: string[]) => {
     let line = '';

@@ -4,7 +4,7 @@ import { checkBool, checkNumber, checkOneOf, rangeError, show, typeError } from 
 import { native } from '../native';
 import { Tensor, checkTensor } from '../tensor';
 import { permute } from './movement';
-import { normalizeAxis } from './shapes';
+import { allocate, normalizeAxis } from './shapes';
 
 // Must match tf::Activation in native/activations.h.
 const Kind = {
@@ -21,7 +21,7 @@ function asFloat(fn: string, name: string, x: Tensor): Tensor {
 
 function elementwise(fn: string, kind: Kind, x: Tensor, param = 0): Tensor {
   const input = asFloat(fn, 'x', x);
-  const out = new Float32Array(input.size);
+  const out = allocate('float32', input.size, fn) as Float32Array;
   native.activation(kind, param, input.values, out);
   return new Tensor(out, x.shape, 'float32');
 }
@@ -114,7 +114,7 @@ function alongAxis(fn: string, x: Tensor, axis: unknown, run: (src: Tensor, rows
 function softmaxOp(fn: string, x: Tensor, axis: unknown, log: boolean): Tensor {
   const input = asFloat(fn, 'x', x);
   return alongAxis(fn, input, axis, (src, rows, cols) => {
-    const out = new Float32Array(src.size);
+    const out = allocate('float32', src.size, fn) as Float32Array;
     if (out.length > 0) native.softmax(src.values, out, rows, cols, log);
     return out;
   });
@@ -189,8 +189,8 @@ export function activationBackward(name: ActivationOpName, x: Tensor, dy: Tensor
     const perm = xf.shape.map((_, i) => (i === ax ? last : i === last ? ax : i));
     const gy = ax === last ? dyf : permute(fn, dyf, perm);
     return alongAxis(fn, xf, ax, (src, rows, cols) => {
-      const y = new Float32Array(src.size);
-      const dx = new Float32Array(src.size);
+      const y = allocate('float32', src.size, fn) as Float32Array;
+      const dx = allocate('float32', src.size, fn) as Float32Array;
       if (y.length > 0) {
         native.softmax(src.values, y, rows, cols, log);
         native.softmaxGrad(y, gy.values, dx, rows, cols, log);
@@ -201,8 +201,8 @@ export function activationBackward(name: ActivationOpName, x: Tensor, dy: Tensor
 
   const kind: Kind = act === 'swish' ? Kind.silu : act === 'gelu' && approximate ? Kind.geluTanh : Kind[act];
   const param = act === 'leakyRelu' ? alpha : act === 'elu' ? 1 : 0;
-  const y = new Float32Array(xf.size);
-  const dx = new Float32Array(xf.size);
+  const y = allocate('float32', xf.size, fn) as Float32Array;
+  const dx = allocate('float32', xf.size, fn) as Float32Array;
   native.activation(kind, param, xf.values, y);
   native.activationGrad(kind, param, xf.values, y, dyf.values, dx);
   return new Tensor(dx, x.shape, 'float32');

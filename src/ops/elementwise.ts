@@ -19,7 +19,7 @@ function binary(fn: string, op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   if (a.dtype !== b.dtype) throw typeError(fn, `a and b must have the same dtype, got ${a.dtype} and ${b.dtype}`);
   const shape = broadcastShapes(fn, a.shape, b.shape);
   const size = sizeFromShape(fn, shape);
-  const out = allocate(a.dtype, size);
+  const out = allocate(a.dtype, size, fn);
   if (size > 0) {
     const m = coalesce(shape, [broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape)]);
     checkStridedRank(fn, `broadcasting ${show(a.shape)} with ${show(b.shape)}`, m.shape.length);
@@ -84,7 +84,7 @@ function unary(fn: string, op: UnaryOp, x: Tensor, keepsInt: boolean): Tensor {
   checkTensor(fn, 'x', x);
   // Like tfjs, transcendental functions of int32 tensors are computed in float32.
   const input = keepsInt ? x : x.cast('float32');
-  const out = allocate(input.dtype, input.size);
+  const out = allocate(input.dtype, input.size, fn);
   native.unary(op, input.values, out);
   return new Tensor(out, x.shape, input.dtype);
 }

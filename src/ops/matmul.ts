@@ -1,6 +1,7 @@
 import { rangeError, show, typeError } from '../errors';
 import { native } from '../native';
-import { Tensor, checkTensor } from '../tensor';
+import { Tensor, checkTensor, sizeFromShape } from '../tensor';
+import { allocate } from './shapes';
 
 /**
  * Matrix product of rank-2 tensors, or of rank-3 tensors batch by batch.
@@ -34,7 +35,8 @@ export function matMul(a: Tensor, b: Tensor, transposeA = false, transposeB = fa
   if (K !== Kb) {
     throw rangeError(fn, `inner dimensions differ: ${show(a.shape)}${transposeA ? 'ᵀ' : ''} x ${show(b.shape)}${transposeB ? 'ᵀ' : ''} (${K} vs ${Kb})`);
   }
-  const out = new Float32Array(batch * M * N);
+  const outShape = batched ? [batch, M, N] : [M, N];
+  const out = allocate('float32', sizeFromShape(fn, outShape), fn);
   native.matMul(a.values, b.values, out, batch, M, N, K, transposeA, transposeB);
-  return new Tensor(out, batched ? [batch, M, N] : [M, N], 'float32');
+  return new Tensor(out, outShape, 'float32');
 }

@@ -9,7 +9,7 @@ import { allocate, checkStridedRank, checkTensorList, coalesce, i32, normalizeAx
 /** @internal Copies the strided view (`shape`, `strides` from `offset`) of x into a new tensor of `outShape`. */
 function stridedView(fn: string, x: Tensor, offset: number, shape: readonly number[], strides: readonly number[], outShape: readonly number[]): Tensor {
   const size = sizeOf(shape);
-  const out = allocate(x.dtype, size);
+  const out = allocate(x.dtype, size, fn);
   if (size > 0) {
     const m = coalesce(shape, [strides]);
     checkStridedRank(fn, `the view of ${show(x.shape)}`, m.shape.length);
@@ -130,7 +130,7 @@ export function gather(x: Tensor, indices: Tensor | number[], axis = 0): Tensor 
   }
   const outShape = [...x.shape.slice(0, ax), ...idx.shape, ...x.shape.slice(ax + 1)];
   const size = sizeFromShape(fn, outShape);
-  const out = allocate(x.dtype, size);
+  const out = allocate(x.dtype, size, fn);
   const outer = sizeOf(x.shape.slice(0, ax));
   const inner = sizeOf(x.shape.slice(ax + 1));
   if (size > 0) native.gather(x.values, iv, out, outer, dim, inner);
@@ -151,7 +151,7 @@ function concatChecked(fn: string, list: Tensor[], axis: number): Tensor {
     outShape[axis] += t.shape[axis];
   }
   const size = sizeFromShape(fn, outShape);
-  const out = allocate(first.dtype, size);
+  const out = allocate(first.dtype, size, fn);
   const outer = sizeOf(first.shape.slice(0, axis));
   const inner = sizeOf(first.shape.slice(axis + 1));
   if (size > 0) native.concat(list.map((t) => t.values), i32(list.map((t) => t.shape[axis] * inner)), out, outer);
@@ -255,7 +255,7 @@ export function oneHot(indices: Tensor | number[], depth: number, onValue = 1, o
   }
   const outShape = [...idx.shape, depth];
   const size = sizeFromShape(fn, outShape);
-  const out = allocate(dt, size);
+  const out = allocate(dt, size, fn);
   if (size > 0) native.oneHot(idx.values, out, depth, onV, offV);
   return new Tensor(out, outShape, dt);
 }

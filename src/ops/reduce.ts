@@ -56,7 +56,7 @@ function reduce(fn: string, op: ReduceOp, x: Tensor, axis: Axis | undefined, kee
   if (n === 0 && outSize > 0 && (op === ReduceOp.Max || op === ReduceOp.Min)) {
     throw rangeError(fn, `cannot reduce shape ${show(x.shape)} over empty axis ${show(axes)} (no identity for ${fn})`);
   }
-  const out = allocate(input.dtype, outSize);
+  const out = allocate(input.dtype, outSize, fn);
   if (outSize > 0) {
     const v = reductionView(fn, input, reduced);
     native.reduce(op, v.src.values, out, v.outer, v.n, v.inner);
@@ -121,7 +121,7 @@ function argReduce(fn: string, isMin: boolean, x: Tensor, axis: number): Tensor 
   const outSize = sizeOf(outShape);
   const n = x.shape[ax];
   if (n === 0 && outSize > 0) throw rangeError(fn, `cannot reduce shape ${show(x.shape)} over empty axis ${ax}`);
-  const out = new Int32Array(outSize);
+  const out = allocate('int32', outSize, fn);
   if (outSize > 0) native.argReduce(isMin, x.values, out, sizeOf(x.shape.slice(0, ax)), n, sizeOf(x.shape.slice(ax + 1)));
   return new Tensor(out, outShape, 'int32');
 }

@@ -1,13 +1,15 @@
 // Shape arithmetic shared by the ops: broadcasting, strides, axis parsing, and
 // merging of dimensions so the native kernels walk as few of them as possible.
 import { rangeError, show, typeError } from '../errors';
+import { checkAllocation } from '../limits';
 import { DataType, Tensor, TypedArray, checkTensor } from '../tensor';
 
 /** Most dimensions a strided native kernel walks after merging contiguous ones. */
 export const MAX_STRIDED_RANK = 8;
 
-/** @internal A zero-filled typed array of the given dtype. */
-export function allocate(dtype: DataType, size: number): TypedArray {
+/** @internal A zero-filled typed array of the given dtype for `fn`'s output, within the memory limit. */
+export function allocate(dtype: DataType, size: number, fn: string): TypedArray {
+  checkAllocation(fn, `the ${dtype} output of ${size} elements`, size * 4);
   return dtype === 'float32' ? new Float32Array(size) : new Int32Array(size);
 }
 

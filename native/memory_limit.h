@@ -1,0 +1,23 @@
+// The memory limit that every large native allocation (a network's weight
+// arena, its per-batch workspace, a copy of a caller's data) is checked
+// against before it is made. With overcommit, a vector that is too large is
+// granted lazily and the process is killed when it is first written; checking
+// first turns that into an error. Shared with src/limits.ts (tf.setMemoryLimit).
+#pragma once
+#include <cstdint>
+
+namespace tf {
+
+// bytes > 0: that limit; 0: the default, the memory available at each check.
+void setMemoryLimit(int64_t bytes);
+// The explicit limit, or 0 under the default.
+int64_t explicitMemoryLimit();
+// Memory available to the process now (Linux: MemAvailable, capped by the
+// cgroup's remaining share); elsewhere the physical memory.
+int64_t availableMemory();
+// The limit in force now.
+int64_t memoryLimit();
+// Whether `bytes` (negative = overflowed) fits the limit in force.
+bool fitsMemoryLimit(int64_t bytes);
+
+}  // namespace tf

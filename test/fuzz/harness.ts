@@ -1,0 +1,120 @@
+// Runs fuzz cases in child processes, one chunk per process, and reports every
+// crash with the seed and case that caused it. After a crash the run resumes
+// at the next case, so one crash does not hide the others.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export interface Crash {
+  seed: number;
+  chunkStart: number;
+  case: number;
+  target: string;
+  exit: string;
+  stderr: string;
+  repro: string;
+}
+
+export interface FuzzReport {
+  suite: string;
+  seed: number;
+  cases: number;
+  returned: number;
+  errors: Record<string, number>;
+  unlabelled: Record<string, number>;
+  perTarget: Record<string, number>;
+  violations: { case: number; target: string; kind: string; detail: string }[];
+  crashes: Crash[];
+}
+
+const ROOT = path.resolve(__dirname, '../..');
+const RUNNER = path.join(__dirname, 'runner.ts');
+
+/** Fuzz cases to run: TF_FUZZ_CASES, else `fallback` (the CI budget). */
+export function caseBudget(fallback: number): number {
+  const v = Number(process.env.TF_FUZZ_CASES);
+  return Number.isInteger(v) && v > 0 ? v : fallback;
+}
+
+/** Seed: TF_FUZZ_SEED, else a fixed one (CI runs are reproducible). */
+export function fuzzSeed(fallback: number): number {
+  const v = Number(process.env.TF_FUZZ_SEED);
+  return Number.isInteger(v) && v >= 0 ? v : fallback;
+}
+
+function runChunk(suite: string, seed: number, start: number, count: number, workdir: string): Promise<{ code: number | null; signal: string | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', RUNNER, suite, String(seed), String(start), String(count), workdir], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: process.env,
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-8000);
+    });
+    // A chunk that runs this long has hung outside any one case's timeout.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15 * 60_000);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stderr });
+    });
+  });
+}
+
+/** Runs `total` cases of `suite` from `seed`, `chunk` cases per child process. */
+export async function fuzz(suite: string, seed: number, total: number, chunk: number): Promise<FuzzReport> {
+  const report: FuzzReport = { suite, seed, cases: 0, returned: 0, errors: {}, unlabelled: {}, perTarget: {}, violations: [], crashes: [] };
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), `tf-fuzz-${suite}-`));
+  try {
+    let next = 0;
+    while (next < total) {
+      const count = Math.min(chunk, total - next);
+      const workdir = path.join(base, `chunk-${next}`);
+      fs.mkdirSync(workdir, { recursive: true });
+      const r = await runChunk(suite, seed, next, count, workdir);
+      const resultFile = path.join(workdir, 'result.json');
+      if (r.code === 0 && fs.existsSync(resultFile)) {
+        const s = JSON.parse(fs.readFileSync(resultFile, 'utf8'));
+        report.cases += s.ran;
+        report.returned += s.returned;
+        for (const [k, v] of Object.entries(s.errors as Record<string, number>)) report.errors[k] = (report.errors[k] ?? 0) + v;
+        for (const [k, v] of Object.entries(s.unlabelled as Record<string, number>)) report.unlabelled[k] = (report.unlabelled[k] ?? 0) + v;
+        for (const [k, v] of Object.entries(s.perTarget as Record<string, number>)) report.perTarget[k] = (report.perTarget[k] ?? 0) + v;
+        report.violations.push(...s.violations);
+        next += count;
+        continue;
+      }
+      // The process died: the progress file names the case it was running.
+      const progress = fs.existsSync(path.join(workdir, 'progress')) ? fs.readFileSync(path.join(workdir, 'progress'), 'utf8').trim() : '';
+      const m = /^(\d+) (.*)$/.exec(progress);
+      const at = m ? Number(m[1]) : next;
+      report.crashes.push({
+        seed, chunkStart: next, case: at, target: m ? m[2] : '(before the first case)',
+        exit: r.signal ? `signal ${r.signal}` : `exit code ${r.code}`,
+        stderr: r.stderr.slice(-3000),
+        repro: `node --expose-gc --import tsx test/fuzz/runner.ts ${suite} ${seed} ${next} ${at - next + 1} /tmp/tf-fuzz-repro`,
+      });
+      report.cases += at - next + 1;
+      next = at + 1;
+    }
+  } finally {
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+  return report;
+}
+
+/** A readable account of a run, for the test log. */
+export function describe(r: FuzzReport): string {
+  const lines = [
+    `fuzz ${r.suite}: seed ${r.seed}, ${r.cases} cases, ${r.returned} returned, errors ${JSON.stringify(r.errors)}`,
+    `  per target: ${JSON.stringify(r.perTarget)}`,
+    `  crashes: ${r.crashes.length}, violations: ${r.violations.length}`,
+  ];
+  for (const c of r.crashes) lines.push(`  CRASH case ${c.case} (${c.target}): ${c.exit}\n    repro: ${c.repro}\n    ${c.stderr.split('\n').slice(-12).join('\n    ')}`);
+  for (const v of r.violations.slice(0, 20)) lines.push(`  VIOLATION case ${v.case} (${v.target}): ${v.kind}: ${v.detail}`);
+  const unl = Object.entries(r.unlabelled).sort((a, b) => b[1] - a[1]).slice(0, 15);
+  if (unl.length) lines.push(`  errors without a function name (not failures): ${unl.map(([k, v]) => `\n    ${v} x ${k}`).join('')}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,146 @@
+// Regression tests for the crashes and hazards the hardening work found
+// (issue 8). Each program that once killed the process runs in a child
+// process, so that a regression fails this test instead of the test runner.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import * as tf from '../../src/index';
+import { native } from '../../src/native';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+/** Runs `body` (TypeScript, with `tf`, `native` and `gc` in scope) in a fresh node; returns its exit and output. */
+function child(body: string): { status: number | null; signal: NodeJS.Signals | null; out: string } {
+  const src = `
+    import * as tf from '${ROOT}/src/index';
+    import { native } from '${ROOT}/src/native';
+    const gc = (globalThis as any).gc as () => void;
+    const detach = (b: ArrayBuffer) => { structuredClone(b, { transfer: [b] }); };
+    (async () => { ${body} })().then(() => console.log('child: ok'), (e) => { console.log('child: rejected', e?.constructor?.name, e?.message); });
+  `;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-regression-'));
+  const file = path.join(dir, 'child.ts');
+  fs.writeFileSync(file, src);
+  try {
+    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', file], {
+      cwd: ROOT, encoding: 'utf8', timeout: 120_000, env: process.env,
+    });
+    return { status: r.status, signal: r.signal, out: `${r.stdout}${r.stderr}` };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function expectSurvives(r: ReturnType<typeof child>, expected: RegExp): void {
+  expect(r.signal, r.out).toBeNull();
+  expect(r.status, r.out).toBe(0);
+  expect(r.out).toMatch(expected);
+}
+
+// A model and inputs large enough that the worker is still running when the
+// caller's buffer is detached, and that the buffer is freed with munmap (a read
+// after that faults at once instead of reading stale memory).
+const SETUP = `
+  const m = tf.sequential({ layers: [tf.layers.dense({ units: 256, inputShape: [784], activation: 'relu' }), tf.layers.dense({ units: 10, activation: 'softmax' })] });
+  m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+  const n = 20000;
+  const xs = () => tf.tensor(new Float32Array(n * 784).fill(0.5), [n, 784]);
+  const ys = () => tf.tensor1d(new Int32Array(n).map((_, i) => i % 10), 'int32');
+  const churn = () => { for (let i = 0; i < 8; i++) { new ArrayBuffer(1 << 24); gc(); } };
+`;
+
+describe('caller buffers detached while native work runs (was: segfault)', () => {
+  it('predictAsync reads a private copy of x', () => {
+    expectSurvives(child(`${SETUP}
+      for (let k = 0; k < 3; k++) {
+        const x = xs();
+        const p = m.predictAsync(x, { batchSize: 32 });
+        await new Promise((r) => setTimeout(r, 2));
+        detach(x.values.buffer as ArrayBuffer);
+        churn();
+        const out = await p;
+        if (out.shape[0] !== n || !Number.isFinite(out.dataSync()[0])) throw new Error('bad output');
+      }
+    `), /child: ok/);
+  });
+
+  // Surviving is the point; whether the call then resolves or rejects depends
+  // on when the buffer goes (before the next native call, it is an Error).
+  it('fit reads a private copy of each chunk of x and y', () => {
+    expectSurvives(child(`${SETUP}
+      const x = xs(), y = ys();
+      let armed = false;
+      // Fires while the chunk after the first one runs on the worker thread.
+      const pull = { onBatchEnd: () => { if (!armed) { armed = true; setTimeout(() => { detach(x.values.buffer as ArrayBuffer); detach(y.values.buffer as ArrayBuffer); churn(); }, 5); } } };
+      await m.fit(x, y, { epochs: 1, batchSize: 32, verbose: 0, callbacks: [pull] });
+    `), /child: (ok|rejected RangeError fit: x has 0 elements)/);
+  });
+
+  it('evaluate reads a private copy of x and y', () => {
+    expectSurvives(child(`${SETUP}
+      const x = xs(), y = ys();
+      const p = m.evaluate(x, y, { batchSize: 32 });
+      // After the input check (tens of ms), while the worker evaluates (hundreds).
+      await new Promise((r) => setTimeout(r, 120));
+      detach(x.values.buffer as ArrayBuffer);
+      detach(y.values.buffer as ArrayBuffer);
+      churn();
+      await p;
+    `), /child: (ok|rejected Error evaluate: x was detached)/);
+  });
+
+  it('a resizable buffer shrunk to nothing during predictAsync', () => {
+    expectSurvives(child(`${SETUP}
+      const buf = new (ArrayBuffer as any)(n * 784 * 4, { maxByteLength: n * 784 * 4 });
+      const v = new Float32Array(buf).fill(0.25);
+      const p = m.predictAsync(tf.tensor(v, [n, 784]), { batchSize: 32 });
+      await new Promise((r) => setTimeout(r, 2));
+      buf.resize(0);
+      churn();
+      await p;
+    `), /child: ok/);
+  });
+});
+
+describe('raw binding', () => {
+  const nm = () => new native.NativeModel([{ kind: 0, units: 3, activation: 0 }], 4);
+
+  it('predictAsync rejects when its out array is detached before the result is copied in', async () => {
+    const out = new Float32Array(6);
+    const p = nm().predictAsync(new Float32Array(8), 2, 1, out);
+    structuredClone(out.buffer, { transfer: [out.buffer] });
+    await expect(p).rejects.toThrow(RangeError);
+    await expect(p).rejects.toThrow(/out was detached or shrunk/);
+  });
+
+  it('layer fields outside an integer type are a TypeError, not an undefined cast', () => {
+    for (const units of [NaN, 1e300, -1e300, 2 ** 40, 1.5]) {
+      expect(() => new native.NativeModel([{ kind: 0, units }], 4)).toThrow(TypeError);
+    }
+    expect(() => new native.NativeModel([{ kind: 2, rate: 0.5, seed: 1e300 }], 4)).toThrow(/seed must be an integer/);
+    const m = nm();
+    expect(() => m.compile({ kind: 0, schedule: { kind: 0, initial: 0.1 } }, { kind: 3 }, [{ kind: 5, k: 1e300 }])).toThrow(/k must be an integer/);
+    // Float fields beyond float's range saturate instead.
+    expect(() => new native.NativeModel([{ kind: 3, epsilon: 1e300, momentum: -1e300 }], 4)).not.toThrow();
+  });
+});
+
+describe('a batchSize larger than the data (was: a workspace sized by batchSize)', () => {
+  afterEach(() => tf.setMemoryLimit(null));
+
+  it('fit, evaluate and predict size their work by the samples, not by batchSize', async () => {
+    // 2^31 - 1 rows of workspace would be gigabytes; 4 samples fit in a 16 MiB limit.
+    tf.setMemoryLimit(16 * 2 ** 20);
+    const m = tf.sequential({ layers: [tf.layers.dense({ units: 8, inputShape: [3], activation: 'relu' }), tf.layers.dense({ units: 1 })] });
+    m.compile({ optimizer: 'sgd', loss: 'mse' });
+    const x = tf.tensor2d([[1, 2, 3], [4, 5, 6], [7, 8, 9], [0, 1, 0]]);
+    const y = tf.tensor2d([[1], [2], [3], [4]]);
+    const h = await m.fit(x, y, { epochs: 2, batchSize: 2 ** 31 - 1, verbose: 0 });
+    expect(h.history.loss).toHaveLength(2);
+    expect(Number.isFinite((await m.evaluate(x, y, { batchSize: 2 ** 31 - 1 })).loss)).toBe(true);
+    expect(m.predict(x, { batchSize: 2 ** 31 - 1 }).shape).toEqual([4, 1]);
+    expect((await m.predictAsync(x, { batchSize: 2 ** 31 - 1 })).shape).toEqual([4, 1]);
+  });
+});
