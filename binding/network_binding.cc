@@ -247,6 +247,16 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   std::shared_mutex lock_;
   std::atomic<bool> cancel_{false};
   std::shared_ptr<OwnedData> chunk_ = std::make_shared<OwnedData>();  // trainChunk's private copy, reused
+  // The next chunk's rows, copied while the current chunk trains (two buffers
+  // alternate), so the copy overlaps the arithmetic instead of adding to it.
+  std::shared_ptr<OwnedData> staged_ = std::make_shared<OwnedData>();
+  struct StagedKey {
+    bool valid = false;
+    int64_t first = 0, count = 0, bs = 0, n = 0;
+    const void* x = nullptr;
+    const void* order = nullptr;
+    double epoch = -1;  // the caller's id for one shuffled order (pointers alone can be reused)
+  } stagedKey_;
   bool chunkInFlight_ = false;  // main thread only
   static constexpr int64_t kSyncWorkspaceRows = 256;
   tf::Workspace syncWs_;  // sync predict only, so main thread only
@@ -384,7 +394,9 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     return d;
   }
 
-  // trainChunk(x, labels, targets, weights, n, order, batchSize, firstBatch, count) -> Promise
+  // trainChunk(x, labels, targets, weights, n, order, batchSize, firstBatch, count[, nextFirst, nextCount, epochId]) -> Promise
+  // With nextCount > 0, the rows of batches [nextFirst, nextFirst + nextCount)
+  // are copied after the worker is queued, to be used by the next call.
   Napi::Value TrainChunk(const Napi::CallbackInfo& info) {
     static const char* fn = "fit";
     return guarded(info, fn, [&]() -> Napi::Value {
@@ -416,8 +428,13 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       auto lock = std::make_shared<ChunkHold>(exclusive(env, fn), &chunkInFlight_);
       // The chunk's samples in batch order, copied into the model's reused
       // buffer (no other chunk can be in flight: the lock is held).
+      const double epochId = info.Length() > 11 && info[11].IsNumber() ? info[11].As<Napi::Number>().DoubleValue() : -1;
+      const bool hit = stagedKey_.valid && epochId >= 0 && stagedKey_.epoch == epochId && stagedKey_.first == first && stagedKey_.count == count &&
+                       stagedKey_.bs == bs && stagedKey_.n == d.n && stagedKey_.x == d.x && stagedKey_.order == order.data;
+      stagedKey_.valid = false;
+      if (hit) std::swap(chunk_, staged_);
       std::shared_ptr<OwnedData> owned = chunk_;
-      copyRowsInto(env, fn, *owned, d, order.data, begin, end, net_->inputSize(), net_->outputSize());
+      if (!hit) copyRowsInto(env, fn, *owned, d, order.data, begin, end, net_->inputSize(), net_->outputSize());
       chunkInFlight_ = true;
       cancel_ = false;
       auto result = std::make_shared<tf::ChunkResult>();
@@ -448,6 +465,15 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       w->pin(info.This());
       Napi::Promise p = w->promise();
       w->Queue();
+      // Prefetch: while the worker trains on `chunk_`, copy the next chunk into `staged_`.
+      const int64_t nextCount = info.Length() > 10 ? intArg(info, 10, fn, "nextCount", 0, INT32_MAX) : 0;
+      if (nextCount > 0) {
+        const int64_t nextFirst = intArg(info, 9, fn, "nextFirst", 0, INT32_MAX);
+        const int64_t nb = std::min(nextFirst * bs, d.n);
+        const int64_t ne = nb + std::min(nextCount * bs, d.n - nb);
+        copyRowsInto(env, fn, *staged_, d, order.data, nb, ne, net_->inputSize(), net_->outputSize());
+        stagedKey_ = {true, nextFirst, nextCount, bs, d.n, d.x, order.data, epochId};
+      }
       return p;
     });
   }

@@ -128,6 +128,7 @@ export class Sequential implements TrainableModel {
   private compiled: Compiled | null = null;
   private training = false;
   private readonly lock = new ModelLock();
+  private epochSerial = 0;
 
   constructor(args: SequentialArgs = {}) {
     const fn = 'sequential';
@@ -379,17 +380,30 @@ export class Sequential implements TrainableModel {
           });
           return logs;
         };
+        // Identifies this epoch's shuffled order to the native prefetch.
+        const epochId = ++this.epochSerial;
+        let staged: { first: number; count: number } | null = null;
         while (batch < steps && !this.stopTraining) {
-          // Chunks of ~100 ms: the progress bar and callbacks stay live, and the
-          // per-chunk thread hop (~tens of µs) is negligible.
-          const count = perBatchMs > 0 ? Math.max(1, Math.min(steps - batch, Math.round(100 / perBatchMs))) : 1;
+          // Chunks of ~50 ms: the progress bar and callbacks stay live, the
+          // per-chunk thread hop (~tens of µs) is negligible, and the chunk's
+          // private copy of its rows (made on this thread) stays a few ms.
+          // At most ~8 MB of rows per chunk: each chunk trains on a private copy.
+          const maxChunk = Math.max(1, Math.floor(sliceRows(this.inputSize()) / batchSize));
+          const chunkFor = (from: number): number =>
+            perBatchMs > 0 ? Math.max(1, Math.min(steps - from, maxChunk, Math.round(50 / perBatchMs))) : 1;
+          const count: number = staged && staged.first === batch ? staged.count : chunkFor(batch);
+          const nextFirst: number = batch + count;
+          const nextCount: number = nextFirst < steps && perBatchMs > 0 ? chunkFor(nextFirst) : 0;
           const t0 = performance.now();
           const r = await this.lock.write((): Promise<ChunkResult> => {
             // Checked here, in the same synchronous block as the native call: an
             // abort that arrived while we waited (callbacks, readers) is not lost.
             signal?.throwIfAborted();
-            return this.nm.trainChunk(train.x.values, train.t.labels, train.t.targets, train.w, n, order, batchSize, batch, count);
+            // The native side copies the next chunk's rows while this one trains.
+            return this.nm.trainChunk(train.x.values, train.t.labels, train.t.targets, train.w, n, order, batchSize, batch, count,
+              nextFirst, nextCount, epochId);
           });
+          staged = nextCount > 0 ? { first: nextFirst, count: nextCount } : null;
           const ms = performance.now() - t0;
           if (r.batches > 0) perBatchMs = perBatchMs === 0 ? ms / r.batches : 0.5 * perBatchMs + 0.5 * (ms / r.batches);
           for (let b = 0; b < r.batches; b++) {
@@ -426,7 +440,23 @@ export class Sequential implements TrainableModel {
 
   private async evaluateFeatures(x: Features, t: Targets, w: Float32Array | null, batchSize: number): Promise<Logs> {
     const compiled = this.compiled!;
-    const r = await this.lock.read((): Promise<EvalResult> => this.nm.evaluate(x.values, t.labels, t.targets, w, x.n, batchSize));
+    // Slices of at most ~8 MB of rows: the native side evaluates a private copy
+    // of its input, and a whole test set copied at once costs that much memory.
+    const units = this.outputShape![0];
+    const step = Math.max(1, Math.floor(sliceRows(this.inputSize()) / batchSize)) * batchSize;
+    const r = { lossSum: 0, samples: 0, metricSums: new Float64Array(compiled.metrics.length) };
+    for (let start = 0; start < x.n; start += step) {
+      // The caller's buffers may have been detached or shrunk while an earlier slice ran.
+      for (const [name, a] of [['x', x.values], ['y', t.labels ?? t.targets]] as const) {
+        if (a && a.length === 0 && x.n > 0) throw new Error(`evaluate: ${name} was detached or shrunk while evaluating`);
+      }
+      const part = sliceSamples(x, t, w, start, Math.min(x.n, start + step), units);
+      const pr = await this.lock.read((): Promise<EvalResult> =>
+        this.nm.evaluate(part.x.values, part.t.labels, part.t.targets, part.w, part.x.n, batchSize));
+      r.lossSum += pr.lossSum;
+      r.samples += pr.samples;
+      pr.metricSums.forEach((v, k) => (r.metricSums[k] += v));
+    }
     const logs: Logs = { loss: r.samples ? r.lossSum / r.samples : NaN };
     compiled.metrics.forEach((m, k) => {
       logs[m.key] = r.metricSums[k] / r.samples;
@@ -644,6 +674,10 @@ export class Sequential implements TrainableModel {
     this.nm.applyGradients(grads);
   }
 
+  private inputSize(): number {
+    return (this.inputShape ?? [1]).reduce((a, b) => a * b, 1);
+  }
+
   /** Number of weights (trainable and not). */
   countParams(): number {
     this.requireBuilt('countParams');
@@ -672,6 +706,11 @@ export class Sequential implements TrainableModel {
   async toArtifacts(config?: SaveConfig): Promise<ModelArtifacts> {
     return this.lock.read(async () => modelToArtifacts(this, config, 'toArtifacts'));
   }
+}
+
+/** Rows per slice of private copies handed to native work (~8 MB of features). */
+function sliceRows(features: number): number {
+  return Math.max(1, Math.floor((8 << 20) / (4 * Math.max(1, features))));
 }
 
 function size(shape: number[]): number {
