@@ -32,7 +32,7 @@ export class ProgressBar extends Callback {
     this.tty = verbose === 1 && Boolean(out.isTTY);
   }
 
-  override onEpochBegin(epoch: number): void {
+  override onEpochBegin(epoch: number, _logs?: Logs): void {
     this.epochStart = performance.now();
     this.lastDraw = 0;
     if (this.tty) this.out.write(`Epoch ${epoch + 1}/${this.params?.epochs ?? '?'}\n`);
