@@ -2,52 +2,79 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "simd.h"
 
 namespace tf {
 
 namespace {
+// 1 when x is Inf or NaN (all exponent bits set); branch-free, so the kernels
+// below still vectorise with it folded into their loop.
+inline uint32_t nonFiniteBit(float x) {
+  uint32_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  return static_cast<uint32_t>((bits & 0x7f800000u) == 0x7f800000u);
+}
+
 // Each update rule as a kernel on raw pointers, so the compiler vectorises it
 // (restrict: the arrays never alias) and the AVX2 clone is picked at run time.
-TF_SIMD_CLONES void sgdStepF32(float* __restrict w, const float* __restrict g, int64_t n, float lr) {
-  for (int64_t i = 0; i < n; ++i) w[i] -= lr * g[i];
+// Each returns whether every updated weight is finite, so the trainer needs no
+// second pass over the arena to check.
+TF_SIMD_CLONES bool sgdStepF32(float* __restrict w, const float* __restrict g, int64_t n, float lr) {
+  uint32_t bad = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    w[i] -= lr * g[i];
+    bad |= nonFiniteBit(w[i]);
+  }
+  return bad == 0;
 }
-TF_SIMD_CLONES void sgdMomentumStepF32(float* __restrict w, const float* __restrict g, float* __restrict v, int64_t n,
+TF_SIMD_CLONES bool sgdMomentumStepF32(float* __restrict w, const float* __restrict g, float* __restrict v, int64_t n,
                                        float lr, float m, bool nesterov) {
+  uint32_t bad = 0;
   if (nesterov) {
     for (int64_t i = 0; i < n; ++i) {
       v[i] = m * v[i] - lr * g[i];
       w[i] += m * v[i] - lr * g[i];
+      bad |= nonFiniteBit(w[i]);
     }
   } else {
     for (int64_t i = 0; i < n; ++i) {
       v[i] = m * v[i] - lr * g[i];
       w[i] += v[i];
+      bad |= nonFiniteBit(w[i]);
     }
   }
+  return bad == 0;
 }
-TF_SIMD_CLONES void adamStepF32(float* __restrict w, const float* __restrict g, float* __restrict m,
+TF_SIMD_CLONES bool adamStepF32(float* __restrict w, const float* __restrict g, float* __restrict m,
                                 float* __restrict v, int64_t n, float alpha, float omb1, float omb2, float eps) {
+  uint32_t bad = 0;
   for (int64_t i = 0; i < n; ++i) {
     m[i] += (g[i] - m[i]) * omb1;
     v[i] += (g[i] * g[i] - v[i]) * omb2;
     w[i] -= alpha * m[i] / (std::sqrt(v[i]) + eps);
+    bad |= nonFiniteBit(w[i]);
   }
+  return bad == 0;
 }
-TF_SIMD_CLONES void amsgradStepF32(float* __restrict w, const float* __restrict g, float* __restrict m,
+TF_SIMD_CLONES bool amsgradStepF32(float* __restrict w, const float* __restrict g, float* __restrict m,
                                    float* __restrict v, float* __restrict vhat, int64_t n, float alpha, float omb1,
                                    float omb2, float eps) {
+  uint32_t bad = 0;
   for (int64_t i = 0; i < n; ++i) {
     m[i] += (g[i] - m[i]) * omb1;
     v[i] += (g[i] * g[i] - v[i]) * omb2;
     vhat[i] = std::max(vhat[i], v[i]);
     w[i] -= alpha * m[i] / (std::sqrt(vhat[i]) + eps);
+    bad |= nonFiniteBit(w[i]);
   }
+  return bad == 0;
 }
-TF_SIMD_CLONES void rmspropStepF32(float* __restrict w, const float* __restrict g, float* __restrict vel,
+TF_SIMD_CLONES bool rmspropStepF32(float* __restrict w, const float* __restrict g, float* __restrict vel,
                                    float* __restrict mom, float* __restrict avg, int64_t n, float lr, float rho,
                                    float mu, float eps) {
+  uint32_t bad = 0;
   for (int64_t i = 0; i < n; ++i) {
     vel[i] = rho * vel[i] + (1.f - rho) * g[i] * g[i];
     float denom = vel[i] + eps;
@@ -62,42 +89,56 @@ TF_SIMD_CLONES void rmspropStepF32(float* __restrict w, const float* __restrict 
     } else {
       w[i] -= inc;
     }
+    bad |= nonFiniteBit(w[i]);
   }
+  return bad == 0;
 }
-TF_SIMD_CLONES void adagradStepF32(float* __restrict w, const float* __restrict g, float* __restrict acc, int64_t n,
+TF_SIMD_CLONES bool adagradStepF32(float* __restrict w, const float* __restrict g, float* __restrict acc, int64_t n,
                                    float lr, float eps) {
+  uint32_t bad = 0;
   for (int64_t i = 0; i < n; ++i) {
     acc[i] += g[i] * g[i];
     w[i] -= lr * g[i] / std::sqrt(acc[i] + eps);
+    bad |= nonFiniteBit(w[i]);
   }
+  return bad == 0;
 }
-TF_SIMD_CLONES void adadeltaStepF32(float* __restrict w, const float* __restrict g, float* __restrict accG,
+TF_SIMD_CLONES bool adadeltaStepF32(float* __restrict w, const float* __restrict g, float* __restrict accG,
                                     float* __restrict accD, int64_t n, float lr, float rho, float eps) {
+  uint32_t bad = 0;
   for (int64_t i = 0; i < n; ++i) {
     accG[i] = rho * accG[i] + (1.f - rho) * g[i] * g[i];
     const float delta = -std::sqrt(accD[i] + eps) / std::sqrt(accG[i] + eps) * g[i];
     accD[i] = rho * accD[i] + (1.f - rho) * delta * delta;
     w[i] += lr * delta;
+    bad |= nonFiniteBit(w[i]);
   }
+  return bad == 0;
 }
-TF_SIMD_CLONES void adamaxStepF32(float* __restrict w, const float* __restrict g, float* __restrict m,
+TF_SIMD_CLONES bool adamaxStepF32(float* __restrict w, const float* __restrict g, float* __restrict m,
                                   float* __restrict u, int64_t n, float scale, float omb1, float b2, float eps) {
+  uint32_t bad = 0;
   for (int64_t i = 0; i < n; ++i) {
     m[i] += (g[i] - m[i]) * omb1;
     u[i] = std::max(b2 * u[i], std::fabs(g[i]));
     w[i] -= scale * m[i] / (u[i] + eps);
+    bad |= nonFiniteBit(w[i]);
   }
+  return bad == 0;
 }
-TF_SIMD_CLONES void nadamStepF32(float* __restrict w, const float* __restrict g, float* __restrict m,
+TF_SIMD_CLONES bool nadamStepF32(float* __restrict w, const float* __restrict g, float* __restrict m,
                                  float* __restrict v, int64_t n, float lr, float omb1, float omb2, float eps, float cm,
                                  float cg, float cv) {
+  uint32_t bad = 0;
   for (int64_t i = 0; i < n; ++i) {
     m[i] += (g[i] - m[i]) * omb1;
     v[i] += (g[i] * g[i] - v[i]) * omb2;
     const float mhat = cm * m[i] + cg * g[i];
     const float vhat = cv * v[i];
     w[i] -= lr * mhat / (std::sqrt(vhat) + eps);
+    bad |= nonFiniteBit(w[i]);
   }
+  return bad == 0;
 }
 TF_SIMD_CLONES void decayWeightsF32(float* __restrict w, int64_t n, float d) {
   for (int64_t i = 0; i < n; ++i) w[i] -= w[i] * d;
@@ -144,7 +185,7 @@ Optimizer::Optimizer(OptimizerConfig cfg, int64_t size) : cfg_(std::move(cfg)) {
   }
 }
 
-void Optimizer::step(float* w, float* g, int64_t n, const std::vector<std::pair<int64_t, int64_t>>& segments) {
+bool Optimizer::step(float* w, float* g, int64_t n, const std::vector<std::pair<int64_t, int64_t>>& segments) {
   const OptimizerConfig& c = cfg_;
   // Gradient clipping as Keras applies it, before the update, and only one kind:
   // clipnorm per variable, else global_clipnorm over all, else clipvalue per element.
@@ -180,31 +221,33 @@ void Optimizer::step(float* w, float* g, int64_t n, const std::vector<std::pair<
   const float omb1 = static_cast<float>(1 - c.beta1), omb2 = static_cast<float>(1 - c.beta2);
   const float eps = static_cast<float>(c.epsilon);
 
+  bool finite = true;
   switch (c.kind) {
     case OptimizerKind::SGD:
-      if (c.momentum == 0) sgdStepF32(w, g, n, lr);
-      else sgdMomentumStepF32(w, g, slots_[0].data(), n, lr, static_cast<float>(c.momentum), c.nesterov);
+      if (c.momentum == 0) finite = sgdStepF32(w, g, n, lr);
+      else finite = sgdMomentumStepF32(w, g, slots_[0].data(), n, lr, static_cast<float>(c.momentum), c.nesterov);
       break;
     case OptimizerKind::Adam:
     case OptimizerKind::AdamW: {
       // Keras: alpha = lr * sqrt(1 - b2^t) / (1 - b1^t); w -= alpha * m / (sqrt(v) + eps)
       const float alpha = static_cast<float>(lrD * std::sqrt(1 - std::pow(c.beta2, t)) / (1 - std::pow(c.beta1, t)));
-      if (c.amsgrad) amsgradStepF32(w, g, slots_[0].data(), slots_[1].data(), slots_[2].data(), n, alpha, omb1, omb2, eps);
-      else adamStepF32(w, g, slots_[0].data(), slots_[1].data(), n, alpha, omb1, omb2, eps);
+      if (c.amsgrad)
+        finite = amsgradStepF32(w, g, slots_[0].data(), slots_[1].data(), slots_[2].data(), n, alpha, omb1, omb2, eps);
+      else finite = adamStepF32(w, g, slots_[0].data(), slots_[1].data(), n, alpha, omb1, omb2, eps);
       break;
     }
     case OptimizerKind::RMSprop:
-      rmspropStepF32(w, g, slots_[0].data(), c.momentum > 0 ? slots_[1].data() : nullptr,
-                     c.centered ? slots_.back().data() : nullptr, n, lr, static_cast<float>(c.rho),
-                     static_cast<float>(c.momentum), eps);
+      finite = rmspropStepF32(w, g, slots_[0].data(), c.momentum > 0 ? slots_[1].data() : nullptr,
+                              c.centered ? slots_.back().data() : nullptr, n, lr, static_cast<float>(c.rho),
+                              static_cast<float>(c.momentum), eps);
       break;
-    case OptimizerKind::Adagrad: adagradStepF32(w, g, slots_[0].data(), n, lr, eps); break;
+    case OptimizerKind::Adagrad: finite = adagradStepF32(w, g, slots_[0].data(), n, lr, eps); break;
     case OptimizerKind::Adadelta:
-      adadeltaStepF32(w, g, slots_[0].data(), slots_[1].data(), n, lr, static_cast<float>(c.rho), eps);
+      finite = adadeltaStepF32(w, g, slots_[0].data(), slots_[1].data(), n, lr, static_cast<float>(c.rho), eps);
       break;
     case OptimizerKind::Adamax:
-      adamaxStepF32(w, g, slots_[0].data(), slots_[1].data(), n, static_cast<float>(lrD / (1 - std::pow(c.beta1, t))),
-                    omb1, b2, eps);
+      finite = adamaxStepF32(w, g, slots_[0].data(), slots_[1].data(), n,
+                             static_cast<float>(lrD / (1 - std::pow(c.beta1, t))), omb1, b2, eps);
       break;
     case OptimizerKind::Nadam: {
       // Keras 3 (keras/src/optimizers/nadam.py): momentum schedule u_t = b1 (1 - 0.5 * 0.96^t).
@@ -214,13 +257,14 @@ void Optimizer::step(float* w, float* g, int64_t n, const std::vector<std::pair<
       const double uProdT = uProduct_ * ut;
       const double uProdT1 = uProdT * ut1;
       uProduct_ = uProdT;
-      nadamStepF32(w, g, slots_[0].data(), slots_[1].data(), n, lr, omb1, omb2, eps,
-                   static_cast<float>(ut1 / (1 - uProdT1)), static_cast<float>((1 - ut) / (1 - uProdT)),
-                   static_cast<float>(1 / (1 - std::pow(c.beta2, t))));
+      finite = nadamStepF32(w, g, slots_[0].data(), slots_[1].data(), n, lr, omb1, omb2, eps,
+                            static_cast<float>(ut1 / (1 - uProdT1)), static_cast<float>((1 - ut) / (1 - uProdT)),
+                            static_cast<float>(1 / (1 - std::pow(c.beta2, t))));
       break;
     }
   }
   ++iterations_;
+  return finite;
 }
 
 }  // namespace tf

@@ -40,7 +40,8 @@ class Optimizer {
 
   // One update of params from grads (grads may be modified by clipping).
   // `segments` are the (offset, size) of each variable, for per-variable clipnorm.
-  void step(float* params, float* grads, int64_t n, const std::vector<std::pair<int64_t, int64_t>>& segments);
+  // Returns false when an updated parameter is Inf or NaN (checked inside the update loop).
+  bool step(float* params, float* grads, int64_t n, const std::vector<std::pair<int64_t, int64_t>>& segments);
 
   int64_t iterations() const { return iterations_; }
   void setIterations(int64_t it) { iterations_ = it; }

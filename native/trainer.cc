@@ -89,10 +89,9 @@ ChunkResult Trainer::trainChunk(const Dataset& d, const int32_t* order, int64_t 
       res.nonFinite = true;
       break;
     }
-    opt_->step(net_.params().data(), net_.grads().data(), np, segments_);
     // NOTE: only an update that itself overflows (finite gradient times a
     // learning rate near 1e30) gets here with non-finite weights; stop at once.
-    if (!allFiniteF32(net_.params().data(), np)) {
+    if (!opt_->step(net_.params().data(), net_.grads().data(), np, segments_)) {
       res.nonFinite = true;
       break;
     }
