@@ -117,8 +117,6 @@ void Network::prepare(Workspace& ws, int64_t batch) const {
     LayerBuffers& b = ws.layers[i];
     b.out.resize(static_cast<size_t>(ws.batch * out));
     if (s.kind == LayerKind::Dense && activationKeepsInput(s.activation)) b.pre.resize(static_cast<size_t>(ws.batch * out));
-    if (s.kind == LayerKind::Dense && (s.activation == Activation::Sigmoid || s.activation == Activation::Softmax))
-      b.pre.resize(static_cast<size_t>(ws.batch * out));  // the fused loss reads logits here
     if (s.kind == LayerKind::Dropout) b.aux.resize(static_cast<size_t>(ws.batch * in));
     if (s.kind == LayerKind::BatchNorm) {
       b.aux.resize(static_cast<size_t>(ws.batch * in));
