@@ -82,8 +82,8 @@ class Network {
   static int64_t arenaBytes(int64_t trainable, int64_t state);
 
   // Runs the stack on x [batch, inputSize]. Training mode uses batch statistics
-  // and dropout. When `skipLastSoftmax`, the last layer's softmax is left out and
-  // its output holds logits (the loss fuses softmax + cross-entropy).
+  // and dropout. When `skipLastActivation`, the last layer's softmax or sigmoid is
+  // left out and its output holds logits (the loss fuses it with cross-entropy).
   // Returns the output buffer inside ws.
   const float* forward(const float* x, int64_t batch, bool training, bool skipLastActivation, Workspace& ws,
                        Rng* rng);
@@ -93,7 +93,8 @@ class Network {
   // when the last activation was skipped) and fills grads(); overwrites dOut.
   void backward(const float* x, float* dOut, int64_t batch, bool skippedLastActivation, Workspace& ws);
 
-  // Adds the kernel regularizers' penalty gradients to grads(); returns the penalty.
+  // Returns the kernel regularizers' penalty and, when `withGradients`, adds its
+  // gradient to grads().
   double addRegularization(bool withGradients);
 
   // The activation of the last layer that is not a Dropout (what a fused loss sees).
