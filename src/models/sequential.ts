@@ -372,14 +372,7 @@ export class Sequential implements TrainableModel {
         const metricSums = new Float64Array(compiled.metrics.length);
         let batch = 0;
         let nonFinite = false;
-        const running = (): Logs => {
-          const logs: Logs = { loss: lossSum / seen };
-          compiled.metrics.forEach((m, k) => {
-            logs[m.key] = metricSums[k] / seen;
-            for (const a of m.aliases) logs[a] = metricSums[k] / seen;
-          });
-          return logs;
-        };
+        const running = (): Logs => meanLogs(lossSum / seen, compiled.metrics, metricSums, seen);
         // Identifies this epoch's shuffled order to the native prefetch.
         const epochId = ++this.epochSerial;
         let staged: { first: number; count: number } | null = null;
@@ -457,12 +450,7 @@ export class Sequential implements TrainableModel {
       r.samples += pr.samples;
       pr.metricSums.forEach((v, k) => (r.metricSums[k] += v));
     }
-    const logs: Logs = { loss: r.samples ? r.lossSum / r.samples : NaN };
-    compiled.metrics.forEach((m, k) => {
-      logs[m.key] = r.metricSums[k] / r.samples;
-      for (const a of m.aliases) logs[a] = r.metricSums[k] / r.samples;
-    });
-    return logs;
+    return meanLogs(r.samples ? r.lossSum / r.samples : NaN, compiled.metrics, r.metricSums, r.samples);
   }
 
   /** Loss and metrics on data, in inference mode. Resolves to `{ loss, accuracy, ... }`. */
@@ -540,12 +528,7 @@ export class Sequential implements TrainableModel {
     if (feats.n === 0) throw rangeError(fn, 'x has no samples');
     const order = Int32Array.from({ length: feats.n }, (_, i) => i);
     const r = await this.lock.write((): Promise<ChunkResult> => this.nm.trainChunk(feats.values, t.labels, t.targets, null, feats.n, order, feats.n, 0, 1));
-    const logs: Logs = { loss: r.loss[0] };
-    compiled.metrics.forEach((m, k) => {
-      logs[m.key] = r.metricSums[k] / feats.n;
-      for (const a of m.aliases) logs[a] = logs[m.key];
-    });
-    return logs;
+    return meanLogs(r.loss[0], compiled.metrics, r.metricSums, feats.n);
   }
 
   private requireBuilt(fn: string): void {
@@ -711,6 +694,16 @@ export class Sequential implements TrainableModel {
 /** Rows per slice of private copies handed to native work (~8 MB of features). */
 function sliceRows(features: number): number {
   return Math.max(1, Math.floor((8 << 20) / (4 * Math.max(1, features))));
+}
+
+/** `{ loss, ...metrics }`, each metric's mean (its sum over `samples`) under its key and its aliases. */
+function meanLogs(loss: number, metrics: ResolvedMetric[], sums: ArrayLike<number>, samples: number): Logs {
+  const logs: Logs = { loss };
+  metrics.forEach((m, k) => {
+    logs[m.key] = sums[k] / samples;
+    for (const a of m.aliases) logs[a] = logs[m.key];
+  });
+  return logs;
 }
 
 function size(shape: number[]): number {
