@@ -356,6 +356,13 @@ export class Sequential implements TrainableModel {
       if (val && args.validationData !== undefined) await assertFinite(fn, val.x);
       await callbacks.trainBegin({});
       let perBatchMs = 0;
+      // Chunks of ~50 ms: the progress bar and callbacks stay live, the
+      // per-chunk thread hop (~tens of µs) is negligible, and the chunk's
+      // private copy of its rows (made on this thread) stays a few ms.
+      // At most ~8 MB of rows per chunk: each chunk trains on a private copy.
+      const maxChunk = Math.max(1, Math.floor(sliceRows(this.inputSize()) / batchSize));
+      const chunkFor = (from: number): number =>
+        perBatchMs > 0 ? Math.max(1, Math.min(steps - from, maxChunk, Math.round(50 / perBatchMs))) : 1;
       for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
         await callbacks.epochBegin(epoch, {});
         for (let i = 0; i < n; i++) order[i] = i;
@@ -377,13 +384,6 @@ export class Sequential implements TrainableModel {
         const epochId = ++this.epochSerial;
         let staged: { first: number; count: number } | null = null;
         while (batch < steps && !this.stopTraining) {
-          // Chunks of ~50 ms: the progress bar and callbacks stay live, the
-          // per-chunk thread hop (~tens of µs) is negligible, and the chunk's
-          // private copy of its rows (made on this thread) stays a few ms.
-          // At most ~8 MB of rows per chunk: each chunk trains on a private copy.
-          const maxChunk = Math.max(1, Math.floor(sliceRows(this.inputSize()) / batchSize));
-          const chunkFor = (from: number): number =>
-            perBatchMs > 0 ? Math.max(1, Math.min(steps - from, maxChunk, Math.round(50 / perBatchMs))) : 1;
           const count: number = staged && staged.first === batch ? staged.count : chunkFor(batch);
           const nextFirst: number = batch + count;
           const nextCount: number = nextFirst < steps && perBatchMs > 0 ? chunkFor(nextFirst) : 0;
