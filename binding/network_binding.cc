@@ -441,7 +441,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       const int want = usefulThreads(bs);
       auto* w = new PromiseWorker(
           env, fn, [&tr, owned, bs, batches, result, want, this]() {
-            withCores(want, [&] { *result = tr.trainChunk(owned->data, nullptr, bs, 0, batches, &cancel_); });
+            withCores(want, [&] { *result = tr.trainChunk(owned->data, bs, 0, batches, &cancel_); });
           },
           [result, lock](Napi::Env env) -> Napi::Value {
             lock->lock.unlock();

@@ -134,9 +134,11 @@ void Network::prepare(Workspace& ws, int64_t batch) const {
 }
 
 int64_t Network::workspaceBytes(int64_t batch) const {
-  // NOTE: mirrors prepare() (and Trainer's bx_/bt_/bw_/bl_); sizes are at most
-  // 2^31 rows x 2^31 features, so the sums below cannot overflow int64 before
-  // the final check.
+  // NOTE: mirrors prepare() (over-counting pre-activations: every Dense gets
+  // one), plus one batch of input rows, targets, labels and weights that the
+  // Trainer gathered before the binding took over the gather; kept so the
+  // memory limit refuses what it did. Sizes are at most 2^31 rows x 2^31
+  // features, so the sums below cannot overflow int64 before the final check.
   const double rows = static_cast<double>(std::max<int64_t>(batch, 1));
   double floats = 0;
   int64_t widest = inputSize_;

@@ -27,8 +27,8 @@ Trainer::Trainer(Network& net, OptimizerConfig opt, LossConfig loss, std::vector
       fused_(lossFusesActivation(loss, net.outputActivation())),
       segments_(net.trainableSegments()) {}
 
-ChunkResult Trainer::trainChunk(const Dataset& d, const int32_t* order, int64_t batchSize, int64_t firstBatch,
-                                int64_t count, const std::atomic<bool>* cancel) {
+ChunkResult Trainer::trainChunk(const Dataset& d, int64_t batchSize, int64_t firstBatch, int64_t count,
+                                const std::atomic<bool>* cancel) {
   ScopedFlushDenormals ftz;
   const int64_t in = net_.inputSize(), out = net_.outputSize(), nm = static_cast<int64_t>(metrics_.size());
   const bool sparse = loss_.kind == LossKind::SparseCategoricalCrossentropy;
@@ -38,12 +38,6 @@ ChunkResult Trainer::trainChunk(const Dataset& d, const int32_t* order, int64_t 
   res.metricSums.reserve(static_cast<size_t>(count * nm));
   res.sizes.reserve(static_cast<size_t>(count));
   net_.prepare(ws_, batchSize);
-  if (bx_.size() < static_cast<size_t>(batchSize * in)) {
-    bx_.resize(static_cast<size_t>(batchSize * in));
-    bt_.resize(static_cast<size_t>(batchSize * out));
-    bw_.resize(static_cast<size_t>(batchSize));
-    bl_.resize(static_cast<size_t>(batchSize));
-  }
   for (int64_t b = firstBatch; b < firstBatch + count; ++b) {
     if (cancel && cancel->load(std::memory_order_relaxed)) {
       res.cancelled = true;
@@ -52,24 +46,10 @@ ChunkResult Trainer::trainChunk(const Dataset& d, const int32_t* order, int64_t 
     const int64_t start = b * batchSize;
     const int64_t B = std::min(batchSize, d.n - start);
     if (B <= 0) break;
-    // The batch: gathered by `order`, or (order == nullptr) rows start.. in place.
     const float* bx = d.x + start * in;
     const int32_t* bl = d.labels ? d.labels + start : nullptr;
     const float* bt = d.targets ? d.targets + start * out : nullptr;
     const float* bw = d.weights ? d.weights + start : nullptr;
-    if (order) {
-      for (int64_t r = 0; r < B; ++r) {
-        const int64_t row = order[start + r];
-        std::memcpy(bx_.data() + r * in, d.x + row * in, sizeof(float) * in);
-        if (d.labels) bl_[r] = d.labels[row];
-        if (d.targets) std::memcpy(bt_.data() + r * out, d.targets + row * out, sizeof(float) * out);
-        if (d.weights) bw_[r] = d.weights[row];
-      }
-      bx = bx_.data();
-      bl = d.labels ? bl_.data() : nullptr;
-      bt = d.targets ? bt_.data() : nullptr;
-      bw = d.weights ? bw_.data() : nullptr;
-    }
     if (sparse) checkLabels(bl, B, out);
 
     const float* y = net_.forward(bx, B, true, fused_, ws_, &rng_);

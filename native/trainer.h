@@ -41,13 +41,13 @@ class Trainer {
  public:
   Trainer(Network& net, OptimizerConfig opt, LossConfig loss, std::vector<MetricSpec> metrics);
 
-  // Runs batches [firstBatch, firstBatch + count) of the epoch whose sample
-  // order is `order` (length data.n; nullptr: the data is already in that
+  // Runs batches [firstBatch, firstBatch + count) over the rows of `data` as
+  // stored (the binding has already copied them in the epoch's shuffled
   // order). Stops early on a non-finite loss or gradient (the update of that
   // batch is skipped, so weights stay finite), after an update that
   // overflowed, or when `cancel` becomes true. Throws std::out_of_range for a label outside [0, outDim).
-  ChunkResult trainChunk(const Dataset& data, const int32_t* order, int64_t batchSize, int64_t firstBatch,
-                         int64_t count, const std::atomic<bool>* cancel);
+  ChunkResult trainChunk(const Dataset& data, int64_t batchSize, int64_t firstBatch, int64_t count,
+                         const std::atomic<bool>* cancel);
 
   // Loss (with regularization) and its gradient in grads() for one batch in
   // training mode, without an update: for gradient checks against finite differences.
@@ -72,9 +72,6 @@ class Trainer {
   Workspace ws_;
   Rng rng_;
   std::vector<std::pair<int64_t, int64_t>> segments_;
-  // Gathered batch, sized once per batch size.
-  std::vector<float> bx_, bt_, bw_;
-  std::vector<int32_t> bl_;
 };
 
 // Batched inference into out [n, outDim] with a caller-owned workspace, so
