@@ -138,7 +138,7 @@ void logSoftmaxBackwardRows(const float* y, const float* dy, float* dx, int64_t 
   }
 }
 
-// Runs on every parameter and gradient after each training step: vectorised.
+// Runs on every gradient before each optimizer update: vectorised.
 TF_SIMD_CLONES bool allFiniteF32(const float* x, int64_t n) {
   uint32_t bad = 0;
   for (int64_t i = 0; i < n; ++i) {

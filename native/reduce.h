@@ -24,7 +24,7 @@ void argMaxI32(const int32_t* x, int32_t* out, int64_t outer, int64_t n, int64_t
 void argMinI32(const int32_t* x, int32_t* out, int64_t outer, int64_t n, int64_t inner);
 
 // Whether every x[i] is finite (no NaN or +-Inf), by exponent bits so it
-// vectorises; the trainer checks gradients and weights with it every step.
+// vectorises; the trainer checks the gradients with it every step.
 bool allFiniteF32(const float* x, int64_t n);
 
 // Gradient of y = logSoftmax(x) row by row: dx = dy - exp(y) * sum(dy).
