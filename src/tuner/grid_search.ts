@@ -18,6 +18,7 @@ export interface GridSearchOptions extends StrategyOptions {
 /** One decision on a path: which of `count` grid values a name took. */
 type Decision = [name: string, index: number, count: number];
 
+/** The grid-search strategy behind {@link gridSearch}: walks the space's decision tree depth first. */
 export class GridSearch extends Strategy {
   readonly name = 'gridSearch';
   readonly floatPoints: number;

@@ -92,6 +92,7 @@ interface LiveBracket {
   slots: Slot[];
 }
 
+/** The Hyperband strategy behind {@link hyperband}: the paper's brackets, promoted trials resume from their checkpoint. */
 export class Hyperband extends Strategy {
   readonly name = 'hyperband';
   readonly factor: number;

@@ -16,6 +16,7 @@ interface BaseSpec {
   /** Parent conditions under which this name is active (from conditionalScope). */
   conditions: { parent: string; values: HPValue[] }[];
 }
+/** An integer hyperparameter in [min, max]. */
 export interface IntSpec extends BaseSpec {
   kind: 'int';
   min: number;
@@ -25,6 +26,7 @@ export interface IntSpec extends BaseSpec {
   sampling: Sampling;
   default: number;
 }
+/** A float hyperparameter in [min, max]. */
 export interface FloatSpec extends BaseSpec {
   kind: 'float';
   min: number;
@@ -34,15 +36,18 @@ export interface FloatSpec extends BaseSpec {
   sampling: Sampling;
   default: number;
 }
+/** A hyperparameter that takes one of a list of values. */
 export interface ChoiceSpec extends BaseSpec {
   kind: 'choice';
   values: HPValue[];
   default: HPValue;
 }
+/** A true/false hyperparameter. */
 export interface BooleanSpec extends BaseSpec {
   kind: 'boolean';
   default: boolean;
 }
+/** A hyperparameter held at one value. */
 export interface FixedSpec extends BaseSpec {
   kind: 'fixed';
   value: HPValue;

@@ -15,6 +15,7 @@ export interface MedianPrunerOptions {
   intervalEpochs?: number;
 }
 
+/** Stops a trial whose best objective so far is worse than the median of the completed trials at the same epoch (Optuna's MedianPruner). */
 export class MedianPruner {
   readonly nStartupTrials: number;
   readonly nWarmupEpochs: number;

@@ -8,6 +8,7 @@ import { Strategy, StrategyOptions, TrialRequest, seedFor } from './strategy';
 /** Options of {@link randomSearch}'s strategy. */
 export type RandomSearchOptions = StrategyOptions;
 
+/** The random-search strategy behind {@link randomSearch}: independent draws per trial, seeded by (seed, trial). */
 export class RandomSearch extends Strategy {
   readonly name = 'randomSearch';
 

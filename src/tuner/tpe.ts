@@ -34,6 +34,7 @@ export interface TpeOptions extends StrategyOptions {
   priorWeight?: number;
 }
 
+/** The Tree-structured Parzen Estimator strategy behind {@link tpe}. */
 export class Tpe extends Strategy {
   readonly name = 'tpe';
   readonly nStartupTrials: number;
