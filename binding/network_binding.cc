@@ -190,6 +190,14 @@ void copyRowsInto(Napi::Env env, const char* fn, OwnedData& o, const tf::Dataset
   o.data.n = rows;
 }
 
+// A new JavaScript typed array (Float32Array for float, ...) holding a copy of v.
+template <typename T>
+Napi::TypedArrayOf<T> typedArrayCopy(Napi::Env env, const std::vector<T>& v) {
+  auto a = Napi::TypedArrayOf<T>::New(env, v.size());
+  std::copy(v.begin(), v.end(), a.Data());
+  return a;
+}
+
 std::shared_ptr<OwnedData> copyRows(Napi::Env env, const char* fn, const tf::Dataset& d, int64_t in, int64_t out) {
   auto o = std::make_shared<OwnedData>();
   copyRowsInto(env, fn, *o, d, nullptr, 0, d.n, in, out);
@@ -450,15 +458,9 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
             o.Set("batches", static_cast<double>(result->batches));
             o.Set("nonFinite", result->nonFinite);
             o.Set("cancelled", result->cancelled);
-            auto loss = Napi::Float32Array::New(env, result->loss.size());
-            std::copy(result->loss.begin(), result->loss.end(), loss.Data());
-            auto ms = Napi::Float64Array::New(env, result->metricSums.size());
-            std::copy(result->metricSums.begin(), result->metricSums.end(), ms.Data());
-            auto sizes = Napi::Int32Array::New(env, result->sizes.size());
-            std::copy(result->sizes.begin(), result->sizes.end(), sizes.Data());
-            o.Set("loss", loss);
-            o.Set("metricSums", ms);
-            o.Set("sizes", sizes);
+            o.Set("loss", typedArrayCopy(env, result->loss));
+            o.Set("metricSums", typedArrayCopy(env, result->metricSums));
+            o.Set("sizes", typedArrayCopy(env, result->sizes));
             return o;
           });
       for (size_t k = 0; k < 6; ++k) w->pin(info[k]);
@@ -501,9 +503,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
             Napi::Object o = Napi::Object::New(env);
             o.Set("lossSum", result->lossSum);
             o.Set("samples", static_cast<double>(result->samples));
-            auto ms = Napi::Float64Array::New(env, result->metricSums.size());
-            std::copy(result->metricSums.begin(), result->metricSums.end(), ms.Data());
-            o.Set("metricSums", ms);
+            o.Set("metricSums", typedArrayCopy(env, result->metricSums));
             return o;
           });
       for (size_t k = 0; k < 4; ++k) w->pin(info[k]);
@@ -641,11 +641,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       o.Set("nadamMomentumProduct", opt.nadamMomentumProduct());
       Napi::Array slots = Napi::Array::New(env);
       uint32_t i = 0;
-      for (const auto& s : opt.slots()) {
-        auto a = Napi::Float32Array::New(env, s.size());
-        std::copy(s.begin(), s.end(), a.Data());
-        slots.Set(i++, a);
-      }
+      for (const auto& s : opt.slots()) slots.Set(i++, typedArrayCopy(env, s));
       o.Set("slots", slots);
       return o;
     });
