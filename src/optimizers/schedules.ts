@@ -14,8 +14,11 @@ export interface LearningRateSchedule {
 
 /** Options of {@link exponentialDecay}. */
 export interface ExponentialDecayArgs {
+  /** Learning rate at step 0 (required). */
   initialLearningRate: number;
+  /** Steps over which the rate is multiplied by decayRate once (required, > 0). */
   decaySteps: number;
+  /** Factor per decaySteps steps (required). */
   decayRate: number;
   /** Decay in discrete intervals (default false). */
   staircase?: boolean;
@@ -39,12 +42,15 @@ export function exponentialDecay(a: ExponentialDecayArgs): LearningRateSchedule 
 
 /** Options of {@link cosineDecay}. */
 export interface CosineDecayArgs {
+  /** Learning rate at step 0 (required). */
   initialLearningRate: number;
+  /** Steps of the cosine decay, after any warm-up (required, > 0). */
   decaySteps: number;
-  /** Floor as a fraction of the initial rate (default 0). */
+  /** Floor as a fraction of the rate the decay starts from (default 0). */
   alpha?: number;
-  /** Linear warm-up target and length in steps (Keras 3; default none). */
+  /** Rate the linear warm-up reaches, and the decay starts from (Keras 3; default initialLearningRate). */
   warmupTarget?: number;
+  /** Length of the linear warm-up in steps (default 0: none). */
   warmupSteps?: number;
 }
 
@@ -62,9 +68,8 @@ export function cosineDecay(a: CosineDecayArgs): LearningRateSchedule {
     native: { kind: 2, initial, decaySteps, alpha, warmupSteps, warmupTarget },
     at: (s) => {
       if (warmupSteps > 0 && s < warmupSteps) return initial + (warmupTarget - initial) * (s / warmupSteps);
-      const start = warmupTarget;
       const t = Math.min(s - warmupSteps, decaySteps) / decaySteps;
-      return start * ((1 - alpha) * 0.5 * (1 + Math.cos(Math.PI * t)) + alpha);
+      return warmupTarget * ((1 - alpha) * 0.5 * (1 + Math.cos(Math.PI * t)) + alpha);
     },
     getConfig: () => ({ initial_learning_rate: initial, decay_steps: decaySteps, alpha, warmup_steps: warmupSteps, warmup_target: warmupTarget }),
   };
