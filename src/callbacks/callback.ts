@@ -16,11 +16,17 @@ export interface CallbackHooks {
 
 /** Training parameters callbacks receive in `params`. */
 export interface TrainingParams {
+  /** Epoch index at which training stops (fit's `epochs`). */
   epochs: number;
+  /** Epoch index training starts at (fit's `initialEpoch`). */
   initialEpoch: number;
+  /** Training samples per epoch (after any validation split). */
   samples: number;
+  /** Batches per epoch. */
   steps: number;
+  /** Samples per batch. */
   batchSize: number;
+  /** fit's `verbose` level. */
   verbose: number;
   /** Names of the logged values, e.g. ['loss', 'accuracy', 'val_loss', 'val_accuracy']. */
   metrics: string[];

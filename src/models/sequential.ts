@@ -73,7 +73,9 @@ export interface PredictArgs {
 
 /** Options of {@link sequential} in object form. */
 export interface SequentialArgs {
+  /** Layers to add in order (default none: add them with `add`). */
   layers?: Layer[];
+  /** Model name (default 'sequential', then 'sequential_1', ...). */
   name?: string;
 }
 

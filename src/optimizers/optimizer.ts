@@ -62,8 +62,11 @@ export interface AdadeltaArgs extends OptimizerArgs {
 }
 /** Options of {@link adamax} and {@link nadam}. */
 export interface AdamaxArgs extends OptimizerArgs {
+  /** Decay of the first-moment average (default 0.9). */
   beta1?: number;
+  /** Decay of the second-moment (Adamax: infinity-norm) average (default 0.999). */
   beta2?: number;
+  /** Added to the denominator (default 1e-7). */
   epsilon?: number;
 }
 
