@@ -1,6 +1,6 @@
 // Weight initializers with Keras's definitions (VarianceScaling family), all seeded.
 import { checkNumber, checkOneOf, show, typeError } from './errors';
-import { Random, randomFrom } from './random';
+import { Random } from './random';
 
 /** Names of the built-in initializers (Keras snake_case is accepted too). */
 export type InitializerIdentifier =
@@ -145,6 +145,3 @@ export function getInitializer(fn: string, what: string, v: unknown, fallback: (
   const name = checkOneOf(fn, what, v, NAMES, ALIASES);
   return initializers[name]();
 }
-
-/** @internal For tests: a fresh generator. */
-export const initializerRandom = randomFrom;

@@ -43,11 +43,6 @@ export interface TrialRecord {
   error?: string;
 }
 
-/** Finished trials: everything but 'running'. */
-export function isFinished(t: TrialRecord): boolean {
-  return t.status !== 'running';
-}
-
 /** Whether a trial produced a score a strategy may learn from. */
 export function hasScore(t: TrialRecord): t is TrialRecord & { score: number } {
   return t.status !== 'running' && t.status !== 'failed' && typeof t.score === 'number' && Number.isFinite(t.score);
