@@ -159,4 +159,16 @@ void softmaxBackwardRows(const float* y, const float* dy, float* dx, int64_t row
   }
 }
 
+void logSoftmaxBackwardRows(const float* y, const float* dy, float* dx, int64_t rows, int64_t cols) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* yr = y + r * cols;
+    const float* gr = dy + r * cols;
+    float* dr = dx + r * cols;
+    double sum = 0.0;
+    for (int64_t c = 0; c < cols; ++c) sum += gr[c];
+    const float s = static_cast<float>(sum);
+    for (int64_t c = 0; c < cols; ++c) dr[c] = gr[c] - std::exp(yr[c]) * s;
+  }
+}
+
 }  // namespace tf

@@ -37,5 +37,7 @@ void softmaxRows(const float* x, float* y, int64_t rows, int64_t cols);
 void logSoftmaxRows(const float* x, float* y, int64_t rows, int64_t cols);
 // dx_i = y_i * (dy_i - sum_j dy_j y_j), row by row.
 void softmaxBackwardRows(const float* y, const float* dy, float* dx, int64_t rows, int64_t cols);
+// Gradient of y = logSoftmax(x) row by row: dx = dy - exp(y) * sum(dy).
+void logSoftmaxBackwardRows(const float* y, const float* dy, float* dx, int64_t rows, int64_t cols);
 
 }  // namespace tf

@@ -126,18 +126,6 @@ void argMinI32(const int32_t* x, int32_t* out, int64_t outer, int64_t n, int64_t
   argReduce(x, out, outer, n, inner, [](int32_t v, int32_t best) { return v < best; });
 }
 
-void logSoftmaxBackwardRows(const float* y, const float* dy, float* dx, int64_t rows, int64_t cols) {
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* yr = y + r * cols;
-    const float* gr = dy + r * cols;
-    float* dr = dx + r * cols;
-    double sum = 0.0;
-    for (int64_t c = 0; c < cols; ++c) sum += gr[c];
-    const float s = static_cast<float>(sum);
-    for (int64_t c = 0; c < cols; ++c) dr[c] = gr[c] - std::exp(yr[c]) * s;
-  }
-}
-
 // Runs on every gradient before each optimizer update: vectorised.
 TF_SIMD_CLONES bool allFiniteF32(const float* x, int64_t n) {
   uint32_t bad = 0;

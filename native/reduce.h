@@ -27,8 +27,4 @@ void argMinI32(const int32_t* x, int32_t* out, int64_t outer, int64_t n, int64_t
 // vectorises; the trainer checks the gradients with it every step.
 bool allFiniteF32(const float* x, int64_t n);
 
-// Gradient of y = logSoftmax(x) row by row: dx = dy - exp(y) * sum(dy).
-// Complements softmaxBackwardRows in activations.h.
-void logSoftmaxBackwardRows(const float* y, const float* dy, float* dx, int64_t rows, int64_t cols);
-
 }  // namespace tf

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "activations.h"
 #include "check.h"
 #include "elementwise.h"
 #include "movement.h"
