@@ -211,11 +211,10 @@ const float* Network::forward(const float* x, int64_t batch, bool training, bool
         break;
       }
       case LayerKind::BatchNorm: {
-        int k = 0;
-        const float* gamma = s.scale ? params_.data() + slot(i, k++).offset : nullptr;
-        const float* betaP = s.center ? params_.data() + slot(i, k++).offset : nullptr;
-        float* mmean = state_.data() + slot(i, k++).offset;
-        float* mvar = state_.data() + slot(i, k++).offset;
+        const auto [gamma, betaP] = normWeights(params_.data(), i);
+        const int k = s.scale + s.center;  // moving_mean, moving_variance follow gamma, beta
+        float* mmean = state_.data() + slot(i, k).offset;
+        float* mvar = state_.data() + slot(i, k + 1).offset;
         float* out = b.out.data();
         float* xhat = b.aux.data();
         if (training) {
@@ -249,9 +248,7 @@ const float* Network::forward(const float* x, int64_t batch, bool training, bool
         break;
       }
       case LayerKind::LayerNorm: {
-        int k = 0;
-        const float* gamma = s.scale ? params_.data() + slot(i, k++).offset : nullptr;
-        const float* betaP = s.center ? params_.data() + slot(i, k++).offset : nullptr;
+        const auto [gamma, betaP] = normWeights(params_.data(), i);
         float* out = b.out.data();
         float* xhat = b.aux.data();
         for (int64_t r = 0; r < batch; ++r) {
@@ -320,10 +317,8 @@ void Network::backward(const float* x, float* dOut, int64_t batch, bool skippedL
         }
         break;
       case LayerKind::BatchNorm: {
-        int k = 0;
-        const float* gamma = s.scale ? params_.data() + slot(i, k).offset : nullptr;
-        float* dgamma = s.scale ? grads_.data() + slot(i, k++).offset : nullptr;
-        float* dbeta = s.center ? grads_.data() + slot(i, k++).offset : nullptr;
+        const float* gamma = normWeights(params_.data(), i).first;
+        const auto [dgamma, dbeta] = normWeights(grads_.data(), i);
         const float* xhat = b.aux.data();
         for (int64_t f = 0; f < nin; ++f) {
           double sdy = 0, sdyx = 0;
@@ -344,10 +339,8 @@ void Network::backward(const float* x, float* dOut, int64_t batch, bool skippedL
         break;
       }
       case LayerKind::LayerNorm: {
-        int k = 0;
-        const float* gamma = s.scale ? params_.data() + slot(i, k).offset : nullptr;
-        float* dgamma = s.scale ? grads_.data() + slot(i, k++).offset : nullptr;
-        float* dbeta = s.center ? grads_.data() + slot(i, k++).offset : nullptr;
+        const float* gamma = normWeights(params_.data(), i).first;
+        const auto [dgamma, dbeta] = normWeights(grads_.data(), i);
         const float* xhat = b.aux.data();
         if (dgamma) std::fill(dgamma, dgamma + nin, 0.f);
         if (dbeta) std::fill(dbeta, dbeta + nin, 0.f);

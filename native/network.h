@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "activations.h"
@@ -114,6 +115,15 @@ class Network {
   std::vector<bool> hasLayerRng_;
 
   const WeightSlot& slot(int64_t layer, int k) const { return slots_[firstSlot_[layer] + k]; }
+  // A BatchNorm/LayerNorm layer's gamma and beta within `arena` (params_ or
+  // grads_, which share offsets); null when the layer has no scale / center.
+  std::pair<float*, float*> normWeights(float* arena, int64_t layer) const {
+    const LayerSpec& s = specs_[layer];
+    int k = 0;
+    float* gamma = s.scale ? arena + slot(layer, k++).offset : nullptr;
+    float* beta = s.center ? arena + slot(layer, k).offset : nullptr;
+    return {gamma, beta};
+  }
 };
 
 }  // namespace tf
