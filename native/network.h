@@ -75,8 +75,9 @@ class Network {
   std::vector<std::pair<int64_t, int64_t>> trainableSegments() const;
 
   void prepare(Workspace& ws, int64_t batch) const;
-  // Bytes prepare() allocates for `batch` rows, plus the trainer's gathered
-  // batch; -1 if the count overflows. Checked against the memory limit first.
+  // Bytes prepare() allocates for `batch` rows, plus one batch of input rows
+  // and targets (see the NOTE in network.cc); -1 if the count overflows.
+  // Checked against the memory limit first.
   int64_t workspaceBytes(int64_t batch) const;
   // Bytes of the weight arenas with gradients and the largest optimizer state
   // (3 slots per trainable weight: AMSGrad); -1 if the count overflows.

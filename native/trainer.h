@@ -1,6 +1,7 @@
-// The training engine: runs many steps (gather batch -> forward -> loss ->
-// backward -> fused optimizer update) in one native call, with no allocation
-// per step. Also batched evaluation and inference.
+// The training engine: runs many steps (forward -> loss -> backward -> fused
+// optimizer update, over batches the binding has already put in shuffled
+// order) in one native call, with no allocation per step. Also batched
+// evaluation and inference.
 #pragma once
 #include <atomic>
 #include <cstdint>
