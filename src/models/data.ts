@@ -3,6 +3,7 @@
 import { rangeError, show, typeError } from '../errors';
 import type { Loss } from '../losses';
 import { Tensor, TensorLike, checkTensor, makeTensor } from '../tensor';
+import { checkFinite } from './finite';
 
 /** Inputs: a float32 Tensor [N, ...features], or anything `tf.tensor` accepts. */
 export type InputLike = Tensor | TensorLike;
@@ -14,8 +15,8 @@ export interface Features {
   sampleShape: number[];
 }
 
-/** @internal Converts x to float32 [N, ...] and checks its sample shape (when known). */
-export function toFeatures(fn: string, x: unknown, expected: number[] | null, checkFinite: boolean): Features {
+/** @internal Converts x to float32 [N, ...], checks its sample shape (when known) and, when `finite`, that it holds no NaN or infinity. */
+export function toFeatures(fn: string, x: unknown, expected: number[] | null, finite: boolean): Features {
   let t: Tensor;
   if (x instanceof Tensor) t = checkTensor(fn, 'x', x);
   else if (x === undefined || x === null) throw typeError(fn, 'x is required');
@@ -27,16 +28,9 @@ export function toFeatures(fn: string, x: unknown, expected: number[] | null, ch
     const feat = (s: number[]) => s.reduce((a, b) => a * b, 1);
     throw rangeError(fn, `x has per-sample shape ${show(sampleShape)} (${feat(sampleShape)} features) but the model expects ${show(expected)} (${feat(expected)} features)`);
   }
-  if (checkFinite) {
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      if (v - v !== 0) {
-        const per = values.length / t.shape[0];
-        throw rangeError(fn, `x contains ${v} at sample ${Math.floor(i / per)}, feature ${i % per}; clean or impute the data first`);
-      }
-    }
-  }
-  return { values, n: t.shape[0], sampleShape };
+  const features = { values, n: t.shape[0], sampleShape };
+  if (finite) checkFinite(fn, features);
+  return features;
 }
 
 /** @internal Targets in the form the loss needs: int32 labels or float32 [N, units]. */

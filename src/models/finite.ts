@@ -9,19 +9,23 @@ import type { Features } from './data';
 /** Values checked per turn of the event loop (~1 ms). */
 const SLICE = 1 << 19;
 
-/** @internal Rejects with the RangeError of toFeatures when x holds a NaN or an infinity. */
-export async function assertFinite(fn: string, x: Features): Promise<void> {
+/** @internal Throws a RangeError naming the sample and feature of the first NaN or infinity in x.values[start, end). */
+export function checkFinite(fn: string, x: Features, start = 0, end = x.values.length): void {
   const v = x.values;
-  const n = v.length;
+  for (let i = start; i < end; i++) {
+    if (v[i] - v[i] !== 0) {
+      const per = v.length / x.n;
+      throw rangeError(fn, `x contains ${v[i]} at sample ${Math.floor(i / per)}, feature ${i % per}; clean or impute the data first`);
+    }
+  }
+}
+
+/** @internal checkFinite over all of x, a slice per turn of the event loop. */
+export async function assertFinite(fn: string, x: Features): Promise<void> {
+  const n = x.values.length;
   for (let start = 0; start < n; start += SLICE) {
     if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    if (v.length !== n) throw new Error(`${fn}: x was detached or resized while it was being checked`);
-    const end = Math.min(n, start + SLICE);
-    for (let i = start; i < end; i++) {
-      if (v[i] - v[i] !== 0) {
-        const per = n / x.n;
-        throw rangeError(fn, `x contains ${v[i]} at sample ${Math.floor(i / per)}, feature ${i % per}; clean or impute the data first`);
-      }
-    }
+    if (x.values.length !== n) throw new Error(`${fn}: x was detached or resized while it was being checked`);
+    checkFinite(fn, x, start, Math.min(n, start + SLICE));
   }
 }
