@@ -85,11 +85,9 @@ Network::Network(std::vector<LayerSpec> specs, int64_t inputSize) : specs_(std::
   }
   lastActiveLayer_ = static_cast<int64_t>(specs_.size()) - 1;
   layerRng_.resize(specs_.size());
-  hasLayerRng_.resize(specs_.size());
-  for (size_t i = 0; i < specs_.size(); ++i) {
-    hasLayerRng_[i] = specs_[i].kind == LayerKind::Dropout && specs_[i].seed >= 0;
-    if (hasLayerRng_[i]) layerRng_[i].reseed(static_cast<uint64_t>(specs_[i].seed));
-  }
+  for (size_t i = 0; i < specs_.size(); ++i)
+    if (specs_[i].kind == LayerKind::Dropout && specs_[i].seed >= 0)
+      layerRng_[i].reseed(static_cast<uint64_t>(specs_[i].seed));
 }
 
 std::vector<std::pair<int64_t, int64_t>> Network::trainableSegments() const {
@@ -197,7 +195,7 @@ const float* Network::forward(const float* x, int64_t batch, bool training, bool
       }
       case LayerKind::Dropout: {
         float* out = b.out.data();
-        Rng* r = hasLayerRng_[i] ? &layerRng_[i] : rng;
+        Rng* r = s.seed >= 0 ? &layerRng_[i] : rng;
         if (training && s.rate > 0.f && r) {
           const float keep = 1.f / (1.f - s.rate);
           float* mask = b.aux.data();

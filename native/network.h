@@ -111,9 +111,8 @@ class Network {
   // Per layer: index of its first slot in slots_ (or -1).
   std::vector<int32_t> firstSlot_;
   int64_t lastActiveLayer_ = -1;
-  // Dropout layers with their own seed draw masks from their own generator.
+  // Dropout layers with their own seed (>= 0) draw masks from their own generator.
   std::vector<Rng> layerRng_;
-  std::vector<bool> hasLayerRng_;
 
   const WeightSlot& slot(int64_t layer, int k) const { return slots_[firstSlot_[layer] + k]; }
   // A BatchNorm/LayerNorm layer's gamma and beta within `arena` (params_ or
