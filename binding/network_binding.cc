@@ -100,7 +100,7 @@ tf::OptimizerConfig parseOptimizer(Napi::Object o) {
   c.lr.decayRate = numField(s, "decayRate", 1);
   c.lr.alpha = numField(s, "alpha", 0);
   c.lr.staircase = boolField(s, "staircase", false);
-  c.lr.warmupTarget = numField(s, "warmupTarget", 0);
+  c.lr.warmupTarget = numField(s, "warmupTarget", NAN);
   c.lr.warmupSteps = numField(s, "warmupSteps", 0);
   c.lr.boundaries = numArrayField(s, "boundaries");
   c.lr.values = numArrayField(s, "values");

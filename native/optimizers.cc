@@ -155,9 +155,10 @@ double LearningRateSchedule::at(int64_t step) const {
       return initial * std::pow(decayRate, p);
     }
     case ScheduleKind::CosineDecay: {
-      if (warmupSteps > 0 && s < warmupSteps) return initial + (warmupTarget - initial) * (s / warmupSteps);
+      const double target = std::isnan(warmupTarget) ? initial : warmupTarget;
+      if (warmupSteps > 0 && s < warmupSteps) return initial + (target - initial) * (s / warmupSteps);
       // Keras decays from warmup_target whenever one is given (TS passes initial by default).
-      const double start = warmupTarget != 0 ? warmupTarget : initial;
+      const double start = target;
       const double t = std::min(s - warmupSteps, decaySteps) / decaySteps;
       const double cosine = 0.5 * (1 + std::cos(M_PI * t));
       return start * ((1 - alpha) * cosine + alpha);

@@ -2,6 +2,7 @@
 // with Keras 3's update rules, defaults and epsilon placement. Bias
 // corrections and schedules are computed once per step, outside the loop.
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -18,7 +19,7 @@ struct LearningRateSchedule {
   double initial = 1e-3;
   double decaySteps = 1, decayRate = 1, alpha = 0;  // exponential / cosine
   bool staircase = false;
-  double warmupTarget = 0, warmupSteps = 0;          // cosine warm-up (Keras 3)
+  double warmupTarget = NAN, warmupSteps = 0;        // cosine warm-up (Keras 3); NaN = none
   std::vector<double> boundaries, values;            // piecewise constant
   double at(int64_t step) const;
 };
