@@ -59,6 +59,7 @@ static Napi::Value CoreBudget(const Napi::CallbackInfo& info) {
 void registerBackend(Napi::Env env, Napi::Object exports) {
   // Default policy: the BLAS may use every core (BLIS would otherwise start
   // with one), and all native jobs together hold at most that many.
+  tf::selectBlasKernels();  // before the BLAS initialises
   tf::setBlasThreads(tf::getBlasThreads());
   tf::CoreBudget::global().setTotal(tf::getBlasThreads());
   exports.Set("backendInfo", Napi::Function::New(env, BackendInfo, "backendInfo"));

@@ -1,6 +1,7 @@
 #include "gemm.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <atomic>
 #include <thread>
 
@@ -38,6 +39,19 @@ int threadsForGemm(int64_t M, int64_t N, int64_t K) {
 int hardwareThreads() {
   unsigned n = std::thread::hardware_concurrency();
   return n == 0 ? 1 : static_cast<int>(n);
+}
+
+void selectBlasKernels() {
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(_WIN32)
+  const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+                      __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+  if (!avx512) return;
+#if defined(TF_BLAS_BLIS)
+  if (!std::getenv("BLIS_ARCH_TYPE")) setenv("BLIS_ARCH_TYPE", "skx", 0);
+#elif defined(TF_BLAS_OPENBLAS)
+  if (!std::getenv("OPENBLAS_CORETYPE")) setenv("OPENBLAS_CORETYPE", "SkylakeX", 0);
+#endif
+#endif
 }
 
 void setBlasThreads(int n) {
