@@ -28,13 +28,13 @@ interface Delay {
   max: number;
   samples: number;
 }
-interface FitRow {
+export interface FitRow {
   library: string;
   samples: number;
   seconds: number;
   delayMs: Delay;
 }
-interface LoadRow {
+export interface LoadRow {
   scenario: string;
   connections: number;
   seconds: number;
@@ -51,7 +51,7 @@ export interface ServerBenchResult {
   fit: FitRow[];
   load: LoadRow[];
 }
-interface Options {
+export interface Options {
   quick: boolean;
   duration: number;
   connections: number;
@@ -95,7 +95,7 @@ function head(t: tf.Tensor, n: number): tf.Tensor {
   return tf.tensor(t.values.slice(0, n * per) as Float32Array, [n, ...t.shape.slice(1)], t.dtype);
 }
 
-async function fitDelays(train: { x: tf.Tensor; y: tf.Tensor }, opts: Options): Promise<FitRow[]> {
+export async function fitDelays(train: { x: tf.Tensor; y: tf.Tensor }, opts: Options): Promise<FitRow[]> {
   const rows: FitRow[] = [];
   const full = opts.quick ? 10000 : train.x.shape[0];
   const few = Math.min(opts.tfjsSamples, full);
@@ -159,7 +159,7 @@ async function loadTest(scenario: string, url: string, body: string, opts: Optio
   };
 }
 
-async function serverLoad(train: { x: tf.Tensor; y: tf.Tensor }, test: { x: tf.Tensor; y: tf.Tensor }, opts: Options): Promise<LoadRow[]> {
+export async function serverLoad(train: { x: tf.Tensor; y: tf.Tensor }, test: { x: tf.Tensor; y: tf.Tensor }, opts: Options): Promise<LoadRow[]> {
   const served = seedModel();
   await served.fit(head(train.x, 5000), head(train.y, 5000), { epochs: 1, verbose: 0 });
   const server = createServer(served);

@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadPeak } from '../peak/index';
+import { openblasCoretype, torchEnv } from '../inference/index';
 import { ROOT, fmt, machineInfo, parseArgs, spread, table, warnIfBusy, writeResult } from '../lib/util';
 
 const PYTHON = '/usr/bin/python3';
@@ -74,7 +75,7 @@ function torchAvailable(): boolean {
 function runOnce(p: Plan): RunRecord {
   const common = [`--model=${p.model}`, `--epochs=${p.epochs}`, ...(p.samples ? [`--samples=${p.samples}`] : [])];
   const out = p.system === 'pytorch'
-    ? execFileSync(PYTHON, [path.join(__dirname, 'torch_worker.py'), ...common, '--threads=1', '--blas-threads=2'], { encoding: 'utf8', maxBuffer: 1 << 20 })
+    ? execFileSync(PYTHON, [path.join(__dirname, 'torch_worker.py'), ...common, '--threads=1', '--blas-threads=2'], { encoding: 'utf8', maxBuffer: 1 << 20, env: torchEnv() })
     : execFileSync(process.execPath, [path.join(__dirname, 'worker.cjs'), `--system=${p.system}`, ...common],
       { encoding: 'utf8', maxBuffer: 1 << 20, cwd: ROOT });
   return JSON.parse(out.trim().split('\n').pop()!) as RunRecord;
@@ -94,6 +95,7 @@ export async function run(options: TrainOptions = {}): Promise<TrainResult> {
   const notes: string[] = [];
   const haveTorch = torchAvailable();
   if (!haveTorch) notes.push('PyTorch skipped: `/usr/bin/python3 -c "import torch"` failed (Debian: apt-get install python3-torch).');
+  else if (openblasCoretype()) notes.push(`PyTorch runs with OPENBLAS_CORETYPE=${openblasCoretype()}, the best kernels for this CPU (Debian's OpenBLAS 0.3.21 does not know recent Xeons and falls back to its SSE3 Prescott kernels).`);
   const peers = (model: 'seed' | 'large'): Plan[] => {
     if (quick) {
       const n = 10000;
@@ -111,8 +113,8 @@ export async function run(options: TrainOptions = {}): Promise<TrainResult> {
           { system: 'tfjs-cpu', model, epochs: 1, rounds: 1 },
         ]
       : [
-          { system: 'tensorforge', model, epochs: 1, rounds: 3 },
-          ...(haveTorch ? [{ system: 'pytorch', model, epochs: 1, rounds: 3 }] : []),
+          { system: 'tensorforge', model, epochs: 1, rounds: 5 },
+          ...(haveTorch ? [{ system: 'pytorch', model, epochs: 1, rounds: 5 }] : []),
           { system: 'tfjs-wasm', model, epochs: 1, rounds: 1 },
         ];
   };
