@@ -22,7 +22,11 @@ namespace {
 std::atomic<int> gThreads{0};
 thread_local int tCap = 0;  // 0 = no per-thread cap
 // Minimum multiply-adds per BLAS thread before a product is split.
-constexpr double kMinFlopsPerThread = 4e6;
+// NOTE: BLIS's threads spin at their barriers; when another process takes a
+// core mid-product, a split product stalls for whole scheduler slices (measured
+// here: a 256x256 product 20x slower on 2 threads than on 1 under load). Only
+// products large enough to amortise that risk (>= 32 MFLOP per thread) split.
+constexpr double kMinFlopsPerThread = 32e6;
 }  // namespace
 
 ScopedBlasThreads::ScopedBlasThreads(int n) : saved_(tCap) { tCap = n > 0 ? n : 0; }

@@ -1,7 +1,7 @@
 import { rangeError, show, typeError } from '../errors';
 import { native } from '../native';
 import { Tensor, checkTensor, sizeFromShape } from '../tensor';
-import { allocate } from './shapes';
+import { allocateUninitializedF32 } from './shapes';
 
 /**
  * Matrix product of rank-2 tensors, or of rank-3 tensors batch by batch.
@@ -36,7 +36,7 @@ export function matMul(a: Tensor, b: Tensor, transposeA = false, transposeB = fa
     throw rangeError(fn, `inner dimensions differ: ${show(a.shape)}${transposeA ? 'ᵀ' : ''} x ${show(b.shape)}${transposeB ? 'ᵀ' : ''} (${K} vs ${Kb})`);
   }
   const outShape = batched ? [batch, M, N] : [M, N];
-  const out = allocate('float32', sizeFromShape(fn, outShape), fn);
+  const out = allocateUninitializedF32(sizeFromShape(fn, outShape), fn);
   native.matMul(a.values, b.values, out, batch, M, N, K, transposeA, transposeB);
   return new Tensor(out, outShape, 'float32');
 }
