@@ -46,15 +46,15 @@ int hardwareThreads() {
 }
 
 void selectBlasKernels() {
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(_WIN32)
+#if defined(TF_BLAS_BLIS) && defined(__GNUC__) && defined(__x86_64__) && !defined(_WIN32)
   const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
                       __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
-  if (!avx512) return;
-#if defined(TF_BLAS_BLIS)
-  if (!std::getenv("BLIS_ARCH_TYPE")) setenv("BLIS_ARCH_TYPE", "skx", 0);
-#elif defined(TF_BLAS_OPENBLAS)
-  if (!std::getenv("OPENBLAS_CORETYPE")) setenv("OPENBLAS_CORETYPE", "SkylakeX", 0);
-#endif
+  if (!avx512 || std::getenv("BLIS_ARCH_TYPE")) return;
+  // BLIS reads the variable once, when it initialises: set it, initialise,
+  // and remove it again so child processes do not inherit our choice.
+  setenv("BLIS_ARCH_TYPE", "skx", 0);
+  bli_init();
+  unsetenv("BLIS_ARCH_TYPE");
 #endif
 }
 

@@ -27,8 +27,9 @@ BlasInfo blasInfo();
 // Picks the BLAS kernels for this CPU before the BLAS first runs. BLIS 0.9
 // and OpenBLAS 0.3.21 do not recognise recent Xeons (e.g. Sapphire/Emerald
 // Rapids) and fall back to their AVX2 (haswell) or SSE3 kernels; when the CPU
-// has AVX-512 F/DQ/BW/VL we select the skylake-x kernels (BLIS_ARCH_TYPE=skx,
-// OPENBLAS_CORETYPE=SkylakeX) unless the user already chose. Call once, early.
+// has AVX-512 F/DQ/BW/VL we select BLIS's skylake-x kernels unless the user set
+// BLIS_ARCH_TYPE (OpenBLAS picks its kernels before we run: users set
+// OPENBLAS_CORETYPE). Call once, early; the environment is left unchanged.
 void selectBlasKernels();
 
 // Threads the BLAS may use per call (all of ours go through here).
