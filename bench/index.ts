@@ -25,8 +25,8 @@ import { run as runTrain } from './train/index';
 import { run as runInference, openblasCoretype } from './inference/index';
 import { writeCharts } from './charts/index';
 import { formatReport, type SuiteResult, type Step, type ServerSuite, type TuneSuite, type Context } from './report';
-import * as server from './server';
-import * as tf from '../src/index';
+import type * as ServerModule from './server';
+import type * as TensorforgeModule from '../src/index';
 
 export const STEPS = ['peak', 'matmul', 'train', 'inference', 'server', 'tune'] as const;
 export type StepName = (typeof STEPS)[number];
@@ -47,7 +47,7 @@ const LIB = '/usr/lib/x86_64-linux-gnu';
 
 function tryExec(cmd: string, args: string[]): string | undefined {
   try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 60000 }).trim();
+    return execFileSync(cmd, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 60000 }).trim();
   } catch {
     return undefined;
   }
@@ -68,7 +68,11 @@ function cpuSimd(): string[] {
 /** Machine and peer facts printed with every result. */
 async function context(peak: PeakResult | undefined): Promise<Context> {
   const m = machineInfo();
-  const b = tf.backendInfo();
+  // In a child process: loading the addon here would change this process's
+  // environment (it selects BLAS kernels through BLIS_ARCH_TYPE /
+  // OPENBLAS_CORETYPE) and every system spawned later would inherit that.
+  const b = JSON.parse(tryExec(process.execPath, ['-e', 'process.stdout.write(JSON.stringify(require("./dist/cjs/index.js").backendInfo()))']) ??
+    '{"blas":"unknown (dist/ missing: npm run build)","blasVersion":"","blasConfig":"?","threads":0,"simd":"?"}') as ReturnType<typeof TensorforgeModule.backendInfo>;
   const tfjsVersion = (() => {
     try {
       return require('@tensorflow/tfjs/package.json').version as string;
@@ -138,6 +142,8 @@ async function peakStep(o: SuiteOptions, log: (s: string) => void): Promise<Peak
 function rawSystems(log: (s: string) => void, notes: string[]): string[] {
   const have = (dir: string, lib: string) => fs.existsSync(`/usr/include/x86_64-linux-gnu/${dir}/cblas.h`) && fs.existsSync(`${LIB}/${dir}/${lib}`);
   const out: string[] = [];
+  // BLIS with its own kernel choice; bench/matmul adds the baseline with the
+  // kernels tensorforge selects when they differ.
   if (have('blis-pthread', 'libblis.so')) out.push('raw-blis');
   else notes.push('raw BLIS baseline skipped: libblis-pthread-dev is not installed.');
   // NumPy's BLAS, with the kernels PyTorch gets (bench/inference: openblasCoretype).
@@ -148,12 +154,37 @@ function rawSystems(log: (s: string) => void, notes: string[]): string[] {
   return out;
 }
 
-/** Event-loop delay during fit, alternating libraries round by round; then the example server under load. */
-async function serverStep(quick: boolean, log: (s: string) => void): Promise<ServerSuite> {
+/**
+ * Event-loop delay during fit, alternating libraries round by round; then the
+ * example server under load. Runs in a child process (see context()).
+ */
+function serverStep(quick: boolean, log: (s: string) => void): Promise<ServerSuite> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', __filename, '--internal-step=server', ...(quick ? ['--quick'] : [])], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      log(d.toString().trimEnd());
+    });
+    p.on('exit', (code) => {
+      const last = out.trim().split('\n').pop() ?? '';
+      if (code === 0 && last.startsWith('{')) resolve(JSON.parse(last) as ServerSuite);
+      else reject(new Error(`server step exited with ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}`));
+    });
+  });
+}
+
+async function serverStepInProcess(quick: boolean, log: (s: string) => void): Promise<ServerSuite> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const server: typeof ServerModule = require('./server');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const tf: typeof TensorforgeModule = require('../src/index');
   const opts = { quick, duration: quick ? 2 : 5, connections: 10, workers: 0, tfjsSamples: quick ? 1000 : 4000 };
   const rounds = quick ? 2 : 5;
   const { train, test } = await tf.datasets.fashionMnist(quick ? { subset: true } : {});
-  const fitRounds: server.FitRow[][] = [];
+  const fitRounds: ServerModule.FitRow[][] = [];
   for (let r = 0; r < rounds; r++) {
     log(`  server: event-loop delay during fit, round ${r + 1}/${rounds}`);
     fitRounds.push(await server.fitDelays(train, opts));
@@ -283,6 +314,14 @@ function rerender(file: string, chartsDir: string | undefined, prefix: string | 
 
 async function main() {
   const a = parseArgs(process.argv.slice(2));
+  if (a['internal-step'] === 'server') {
+    // TensorFlow.js prints a banner with console.log; stdout carries the JSON.
+    console.log = console.error;
+    const r = await serverStepInProcess(!!a.quick, (s) => process.stderr.write(s + '\n'));
+    process.stdout.write(JSON.stringify(r) + '\n');
+    setTimeout(() => process.exit(0), 100).unref();
+    return;
+  }
   if (typeof a.from === 'string') {
     process.stdout.write(rerender(a.from, typeof a.charts === 'string' ? a.charts : undefined, typeof a['charts-prefix'] === 'string' ? a['charts-prefix'] : undefined, !!a.compact));
     return;
