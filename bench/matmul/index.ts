@@ -4,6 +4,7 @@
 //   npm run bench:matmul -- --shapes          the engine's real training GEMMs, 1 and 2 threads
 //   npm run bench:matmul -- --blas            BLIS vs OpenBLAS (raw and inside tensorforge), sweep + shapes, 1 and 2 threads
 //   npm run bench:matmul -- --quick           CI smoke run (< 1 min)
+//   npm run bench:matmul -- --blis-contexts   BLIS's haswell vs skx kernels per shape, in one process
 // Options: --systems=tf,tfjs,raw-blis,...  --sizes=64,128  --threads=1,2  --runs=7
 //          --min-time=0.1 (s per run)  --tfjs-max=1024 (largest n given to tfjs-cpu, ~0.7 GFLOP/s)
 //          --settle=50 (ms idle between systems)  --json  --no-save  --rebuild-addons
@@ -11,6 +12,7 @@
 //          --wait-quiet=120 (before each case wait up to N s for other people's load to stop, and measure
 //          a case again, --attempts=3 in all, when others used > 0.1 core meanwhile)
 //          --merge (re-measured cases replace those rows in the saved result; the rest is kept)
+//          --save-as=NAME (bench/results/NAME.json instead of the mode's default name)
 // Report: --from=bench/results/matmul-blas.json re-renders a saved run (--repeak: % of the current peak.json); --no-pct --no-us --only=id,id trim columns.
 //
 // Method: every system is its own process (systems.ts). For each shape and
@@ -20,12 +22,13 @@
 // ~min-time seconds and reports time per call. We report the median of the
 // runs and their min-max spread, GFLOP/s (2·M·N·K per call), % of the peak
 // measured by bench/peak for that thread count, and ratios to a reference.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { loadPeak, type PeakResult } from '../peak/index';
-import { readResult, foreignLoadMeter, waitForQuiet, fmt, machineInfo, numList, parseArgs, sleep, spread, table, warnIfBusy, writeResult, type MachineInfo, type Spread } from '../lib/util';
-import { System, systemSpec } from './systems';
+import { compileCxx, readResult, foreignLoadMeter, waitForQuiet, fmt, machineInfo, numList, parseArgs, sleep, spread, table, warnIfBusy, writeResult, type MachineInfo, type Spread } from '../lib/util';
+import { BLAS_PATHS, System, engineKernelSuffix, systemSpec } from './systems';
 
 export interface Case {
   /** Group heading, e.g. a model. */
@@ -95,6 +98,8 @@ export interface MatmulOptions {
    * cases that someone else's load disturbed).
    */
   merge?: boolean;
+  /** Result file name in bench/results/ (default matmul, matmul-<mode>, + -quick / -hogN). */
+  saveAs?: string;
   /** Attempts per case when other processes load the machine meanwhile (with waitQuiet; default 3). */
   attempts?: number;
   /** Before each case, wait up to this many seconds for other load to stop (default 0). */
@@ -158,8 +163,24 @@ async function measure(
 ): Promise<Section> {
   const log = o.log ?? ((s: string) => process.stderr.write(s + '\n'));
   const systems = await Promise.all(ids.map((id) => new System(systemSpec(id, { rebuildAddons: o.rebuildAddons })).start()));
+  // "tensorforge / raw" compares like with like: the raw baseline must run the
+  // BLAS kernels tensorforge runs (it may select other kernels than the
+  // library would, see systems.ts). Add that baseline when it is missing.
+  const tfSys = systems.find((s) => s.spec.id === 'tf');
+  const match = tfSys ? rawMatching(tfSys.info) : undefined;
+  if (match && !systems.some((s) => s.spec.id === match)) {
+    log(`  adding ${match}: the raw baseline with tensorforge's kernels (${tfSys!.info})`);
+    systems.push(await new System(systemSpec(match)).start());
+  }
+  const sysIds = systems.map((s) => s.spec.id);
+  const wantRef = o.ref === 'raw' ? match : o.ref;
+  const ref =
+    wantRef && sysIds.includes(wantRef)
+      ? wantRef
+      : match && sysIds.includes(match)
+        ? match
+        : (sysIds.find((i) => i.startsWith('raw')) ?? sysIds[sysIds.length - 1]);
   const settle = systems.some((s) => s.spec.openblas) ? Math.max(o.settleMs, 200) : o.settleMs;
-  const ref = o.ref && ids.includes(o.ref) ? o.ref : (ids.find((i) => i.startsWith('raw')) ?? ids[ids.length - 1]);
   const rows: Row[] = [];
   try {
     for (const threads of threadsList) {
@@ -241,6 +262,19 @@ async function measure(
   return { title, systems: systems.map((s) => ({ id: s.spec.id, label: s.spec.label, info: s.info })), ref, rows };
 }
 
+/**
+ * The raw system running the same kernels as a tensorforge system, from its
+ * info line ("tensorforge BLIS 0.9.0/skx", "tensorforge OpenBLAS ... /SkylakeX").
+ */
+export function rawMatching(info: string): string | undefined {
+  const m = /^tensorforge(?:-binding)? (BLIS|OpenBLAS)\b.*\/(\S+)$/.exec(info.trim());
+  if (!m) return undefined;
+  const [, blas, config] = m;
+  if (blas === 'BLIS') return ['haswell', 'skx'].includes(config) ? `raw-blis-${config}` : 'raw-blis';
+  const core = { haswell: 'haswell', skylakex: 'skx', sapphirerapids: 'spr' }[config.toLowerCase()];
+  return core ? `raw-openblas-${core}` : 'raw-openblas';
+}
+
 /** Runs the benchmark; returns the JSON result (and saves bench/results/matmul[-mode].json). */
 export async function run(options: MatmulOptions = {}): Promise<MatmulResult> {
   const mode = options.mode ?? 'sweep';
@@ -278,16 +312,16 @@ async function runModes(
   const threadsAll = options.threads ?? [1, Math.min(2, cores)].filter((x, i, a) => a.indexOf(x) === i);
   if (mode === 'sweep') {
     const sizes = options.sizes ?? (quick ? [1, 64, 256, 512] : [1, 8, 64, 128, 256, 512, 1024, 2048]);
-    const ids = options.systems ?? ['tf', 'tf-prealloc', 'tfjs', 'tfjs-wasm', 'raw-blis'];
+    const ids = options.systems ?? ['tf', 'tf-prealloc', 'tfjs', 'tfjs-wasm'];
     sections.push(await measure('square', ids, squareCases(sizes), threadsAll, o, peak));
   } else if (mode === 'shapes') {
-    const ids = options.systems ?? ['tf', 'tf-prealloc', 'raw-blis', 'raw-openblas'];
+    const ids = options.systems ?? ['tf', 'tf-prealloc', 'raw-openblas' + engineKernelSuffix('openblas')];
     const cases = quick ? SHAPE_CASES.filter((c) => c.group.startsWith('seed')) : SHAPE_CASES;
-    sections.push(await measure('shapes', ids, cases, threadsAll, { ...o, ref: o.ref ?? 'raw-blis' }, peak));
+    sections.push(await measure('shapes', ids, cases, threadsAll, o, peak));
   } else {
-    const ids = options.systems ?? ['raw-blis', 'raw-openblas', 'raw-openblas-haswell', 'raw-openblas-skx', 'tf-blis', 'tf-openblas'];
+    const ids = options.systems ?? ['raw-blis', 'raw-blis-skx', 'raw-openblas', 'raw-openblas-haswell', 'raw-openblas-skx', 'tf-blis', 'tf-openblas'];
     const sizes = options.sizes ?? (quick ? [64, 256] : [64, 128, 192, 256, 320, 512, 1024, 2048]);
-    const bo = { ...o, ref: o.ref ?? 'raw-blis' };
+    const bo = { ...o, ref: o.ref ?? `raw-blis${engineKernelSuffix('blis')}` };
     sections.push(await measure('BLAS square', ids, squareCases(sizes), threadsAll, bo, peak));
     sections.push(await measure('BLAS shapes', ids, quick ? SHAPE_CASES.slice(0, 5) : SHAPE_CASES, threadsAll, bo, peak));
   }
@@ -300,7 +334,8 @@ async function runModes(
     ...(hog ? { hog } : {}),
     sections,
   };
-  const name = (mode === 'sweep' ? 'matmul' : `matmul-${mode}`) + (quick ? '-quick' : '') + (hog ? `-hog${hog}` : '');
+  const name =
+    options.saveAs ?? (mode === 'sweep' ? 'matmul' : `matmul-${mode}`) + (quick ? '-quick' : '') + (hog ? `-hog${hog}` : '');
   if (options.merge) mergeInto(result, readResult<MatmulResult>(name));
   if (options.save !== false) writeResult(name, result);
   return result;
@@ -327,6 +362,48 @@ function mergeInto(r: MatmulResult, old: MatmulResult | undefined): void {
     for (const sys of os.systems) if (!ns.systems.some((x) => x.id === sys.id)) ns.systems.push(sys);
   }
   r.merged = [...(old.merged ?? [old.machine.date]), r.machine.date];
+}
+
+// ------------------------------------------------------------------ BLIS kernel sets
+
+export interface BlisContextRow {
+  case: Case;
+  haswellUs: number;
+  skxUs: number;
+}
+
+/**
+ * BLIS's haswell vs skx kernel sets in one process, per shape, 1 thread
+ * (blis_contexts.cc): evidence for choosing the kernel set by shape.
+ */
+export async function runBlisContexts(cases: Case[] = [...squareCases([8, 64, 128, 256, 512, 1024]), ...SHAPE_CASES]): Promise<BlisContextRow[]> {
+  const p = BLAS_PATHS.blis;
+  const bin = compileCxx('blis-contexts', path.join(__dirname, 'blis_contexts.cc'), [`-I${p.inc}`, `${p.lib}/libblis.a`, '-lm']);
+  const input = cases.map((c) => `${c.M} ${c.N} ${c.K} ${c.ta ? 1 : 0} ${c.tb ? 1 : 0}`).join('\n') + '\n';
+  const out = execFileSync(bin, [], { input, encoding: 'utf8', env: { ...process.env, BLIS_NUM_THREADS: '1' } });
+  const lines = out.trim().split('\n');
+  return cases.map((c, i) => {
+    const v = lines[i].trim().split(/\s+/).map(Number);
+    return { case: c, haswellUs: v[5], skxUs: v[6] };
+  });
+}
+
+export function formatBlisContexts(rows: BlisContextRow[]): string {
+  return table(
+    ['case', 'M×N×K', 'haswell µs', 'skx µs', 'haswell GFLOP/s', 'skx GFLOP/s', 'faster'],
+    rows.map((r) => {
+      const fl = flopsOf(r.case);
+      return [
+        r.case.group === 'square' ? r.case.name : `${r.case.group.split(',')[0]}: ${r.case.name}`,
+        shapeLabel(r.case),
+        fmt(r.haswellUs, 2),
+        fmt(r.skxUs, 2),
+        fmt(fl / r.haswellUs / 1e3),
+        fmt(fl / r.skxUs / 1e3),
+        r.haswellUs < r.skxUs ? `haswell ×${fmt(r.skxUs / r.haswellUs, 2)}` : `skx ×${fmt(r.haswellUs / r.skxUs, 2)}`,
+      ];
+    }),
+  );
 }
 
 // ------------------------------------------------------------------ report
@@ -469,6 +546,14 @@ async function main() {
     us: !a['no-us'],
     only: typeof a.only === 'string' ? a.only.split(',') : undefined,
   };
+  if (a['blis-contexts']) {
+    if (a['wait-quiet']) await waitForQuiet(Number(a['wait-quiet'] === true ? 120 : a['wait-quiet']), 0.1, (l) => process.stderr.write(l + '\n'));
+    else warnIfBusy();
+    const rows = await runBlisContexts();
+    if (!a['no-save']) writeResult('matmul-blis-contexts', { benchmark: 'matmul-blis-contexts', machine: machineInfo(), rows });
+    process.stdout.write(a.json ? JSON.stringify(rows) + '\n' : formatBlisContexts(rows) + '\n');
+    return;
+  }
   if (typeof a.from === 'string') {
     // Re-render a saved result without measuring.
     const r = JSON.parse(fs.readFileSync(a.from, 'utf8')) as MatmulResult;
@@ -492,6 +577,7 @@ async function main() {
     rebuildAddons: !!a['rebuild-addons'],
     hog: a.hog ? Number(a.hog === true ? 1 : a.hog) : undefined,
     merge: !!a.merge,
+    saveAs: typeof a['save-as'] === 'string' ? a['save-as'] : undefined,
     attempts: a.attempts ? Number(a.attempts) : undefined,
     waitQuiet: a['wait-quiet'] ? Number(a['wait-quiet'] === true ? 120 : a['wait-quiet']) : undefined,
   });

@@ -2,6 +2,8 @@
 // compared against. Built twice by bench/matmul (g++ -O2, no cmake):
 //   -DUSE_BLIS     against /usr/lib/x86_64-linux-gnu/blis-pthread/libblis.so
 //   -DUSE_OPENBLAS against /usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so
+// The kernels are the library's own choice unless the harness sets
+// BLIS_ARCH_TYPE / OPENBLAS_CORETYPE in the environment (systems.ts).
 //
 // It is a small line-protocol server so the harness can alternate systems run
 // by run without paying a process start per run (the Node-side servers in
@@ -79,6 +81,9 @@ int main() {
     if (cmd == "quit") break;
     if (cmd == "info") {
 #if defined(USE_BLIS)
+      // BLIS initialises its kernel registry lazily; querying the architecture
+      // before that aborts when BLIS_ARCH_TYPE is set.
+      bli_init();
       printf("info BLIS %s %s\n", bli_info_get_version_str(), bli_arch_string(bli_arch_query_id()));
 #else
       // openblas_get_config() has spaces; keep only the version token.

@@ -62,7 +62,25 @@ function nodeServer(kind: string, env: Record<string, string> = {}): Pick<System
   return { command: process.execPath, args: ['--import', 'tsx', path.join(__dirname, 'server.ts'), kind], env };
 }
 
-const CORETYPES: Record<string, string> = { haswell: 'Haswell', skx: 'SkylakeX', spr: 'SapphireRapids' };
+const OPENBLAS_CORES: Record<string, string> = { haswell: 'Haswell', skx: 'SkylakeX', spr: 'SapphireRapids' };
+const BLIS_ARCHS: Record<string, string> = { haswell: 'haswell', skx: 'skx' };
+
+/**
+ * The kernel family tensorforge selects for its BLAS on this CPU (native
+ * selectBlasKernels(): the skylake-x kernels when the CPU has AVX-512
+ * F/DQ/BW/VL and the user set nothing, else the library's own detection).
+ * Used to give the tensorforge-vs-raw ratio a raw baseline running the same
+ * kernels.
+ */
+export function engineKernelSuffix(blas: 'blis' | 'openblas'): '' | '-skx' {
+  if (process.env[blas === 'blis' ? 'BLIS_ARCH_TYPE' : 'OPENBLAS_CORETYPE']) return '';
+  try {
+    const flags = new Set((/^flags\s*:(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '').trim().split(/\s+/));
+    return ['avx512f', 'avx512dq', 'avx512bw', 'avx512vl'].every((f) => flags.has(f)) ? '-skx' : '';
+  } catch {
+    return '';
+  }
+}
 
 /**
  * System ids:
@@ -70,11 +88,13 @@ const CORETYPES: Record<string, string> = { haswell: 'Haswell', skx: 'SkylakeX',
  *   tf-prealloc        its addon's internal matMul, output buffer reused (no JS wrapper, no allocation)
  *   tf-blis, tf-openblas   tensorforge with a private addon build against that BLAS
  *   tfjs, tfjs-wasm    TensorFlow.js cpu / wasm backend
- *   raw-blis, raw-openblas raw cblas_sgemm in C++ against that BLAS
- *   ...-openblas-haswell / -skx  the same with OPENBLAS_CORETYPE forced
- *       (OpenBLAS 0.3.21 does not recognise this CPU and falls back to Prescott)
+ *   raw-blis, raw-openblas raw cblas_sgemm in C++ against that BLAS, kernels as the library detects them
+ *   raw                the raw BLIS baseline with the kernels tensorforge selects (raw-blis-skx on AVX-512 CPUs)
+ *   <raw-...>-haswell / -skx (/ -spr for OpenBLAS)  kernels forced with BLIS_ARCH_TYPE / OPENBLAS_CORETYPE
+ *       (BLIS 0.9 and OpenBLAS 0.3.21 do not recognise this CPU: they pick haswell and Prescott)
  */
 export function systemSpec(id: string, opts: { rebuildAddons?: boolean } = {}): SystemSpec {
+  if (id === 'raw') id = `raw-blis${engineKernelSuffix('blis')}`;
   const m = /^(tf|raw)-(blis|openblas)(?:-(haswell|skx|spr))?$/.exec(id);
   if (id === 'tf') return { id, label: 'tensorforge', ...nodeServer('tf') };
   if (id === 'tf-prealloc') return { id, label: 'tf binding, reused output', ...nodeServer('tf-prealloc') };
@@ -82,14 +102,16 @@ export function systemSpec(id: string, opts: { rebuildAddons?: boolean } = {}): 
   if (id === 'tfjs-wasm') return { id, label: 'tfjs-wasm', singleThreaded: true, ...nodeServer('tfjs-wasm') };
   if (!m) throw new Error(`unknown system ${id}`);
   const [, kind, blas, core] = m;
-  const env: Record<string, string> = core ? { OPENBLAS_CORETYPE: CORETYPES[core] } : {};
-  if (core && blas !== 'openblas') throw new Error(`${id}: a core type applies to OpenBLAS only`);
-  const blasLabel = (blas === 'blis' ? 'BLIS' : 'OpenBLAS') + (core ? `(${CORETYPES[core]})` : '');
+  if (kind === 'tf' && core) throw new Error(`${id}: tensorforge selects its kernels itself`);
+  const table = blas === 'blis' ? BLIS_ARCHS : OPENBLAS_CORES;
+  if (core && !table[core]) throw new Error(`${id}: unknown kernel family ${core}`);
+  const env: Record<string, string> = core ? { [blas === 'blis' ? 'BLIS_ARCH_TYPE' : 'OPENBLAS_CORETYPE']: table[core] } : {};
+  const blasLabel = (blas === 'blis' ? 'BLIS' : 'OpenBLAS') + (core ? `(${table[core]})` : '');
   if (kind === 'raw') {
     return { id, label: `raw ${blasLabel}`, command: buildRaw(blas as BlasKey), args: [], env, openblas: blas === 'openblas' };
   }
   const addon = buildAddon(blas === 'blis' ? 'BLIS' : 'OpenBLAS', opts.rebuildAddons);
-  return { id, label: `tf ${blasLabel}`, ...nodeServer('tf', { ...env, TF_BENCH_ADDON: addon }), openblas: blas === 'openblas' };
+  return { id, label: `tf ${blasLabel}`, ...nodeServer('tf', { TF_BENCH_ADDON: addon }), openblas: blas === 'openblas' };
 }
 
 /** A running system process. */

@@ -29,7 +29,7 @@ export interface PeakResult {
   peakAll: number;
   cores: number;
   cpuModel: string;
-  /** Headline width: "ymm-fma" (AVX2/FMA, what BLIS's haswell kernels run at). */
+  /** Headline width: the widest FMA the CPU has ("zmm-fma" with AVX-512F, else "ymm-fma"). */
   simd: string;
   chains: number;
   /** Every width measured (xmm, ymm, and zmm when the CPU has AVX-512F). */
@@ -40,7 +40,7 @@ export interface PeakResult {
 
 export interface PeakOptions {
   quick?: boolean;
-  /** Headline width: 'ymm' (default), 'xmm' or 'zmm'. */
+  /** Headline width: the widest the CPU has (default), or 'ymm' / 'xmm' / 'zmm'. */
   simd?: string;
   /** Wait up to this many seconds for the machine to go idle first (default 0). */
   waitQuiet?: number;

@@ -26,9 +26,9 @@
 //
 // Output: a human-readable summary, or with --json one JSON object:
 //   {clockGHz, flopsPerCycle, peak1, peakAll, cores, cpuModel, simd, ...}
-// where flopsPerCycle/peak1/peakAll are for the widest SIMD that the BLAS
-// libraries we ship with use on this machine (see "simd"), and `variants`
-// lists every width measured.
+// where flopsPerCycle/peak1/peakAll are for the widest FMA the CPU has (see
+// "simd"; zmm on AVX-512 CPUs, whose skylake-x BLAS kernels use it), and
+// `variants` lists every width measured.
 #include <immintrin.h>
 #include <pthread.h>
 #include <sched.h>
@@ -297,12 +297,13 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  // Headline figure: the 256-bit AVX2/FMA peak — the width the BLAS kernels
-  // in use here run at (a --simd flag picks another).
+  // Headline figure: the widest FMA the CPU has (zmm with AVX-512F, else
+  // ymm) — the BLAS kernels tensorforge selects use it (skylake-x kernels on
+  // AVX-512 CPUs); --simd=ymm|xmm picks another width.
   const Res* head = &res.back();
-  std::string want = simdArg == "auto" ? "ymm" : simdArg;
-  for (auto& r : res)
-    if (std::string(r.v->name).rfind(want, 0) == 0) head = &r;
+  if (simdArg != "auto")
+    for (auto& r : res)
+      if (std::string(r.v->name).rfind(simdArg, 0) == 0) head = &r;
 
   const double fpc = head->p1 / ghz;
   if (json) {
