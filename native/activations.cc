@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "simd.h"
+
 namespace tf {
 
 namespace {
@@ -24,12 +26,17 @@ inline float softplus(float x) {
 }
 }  // namespace
 
-void activationForward(Activation a, float p, const float* x, float* y, int64_t n) {
+TF_SIMD_CLONES void activationForward(Activation a, float p, const float* x, float* y, int64_t n) {
   switch (a) {
     case Activation::Linear: if (x != y) std::copy(x, x + n, y); break;
-    case Activation::Relu: for (int64_t i = 0; i < n; ++i) y[i] = x[i] > 0.f ? x[i] : 0.f; break;
-    case Activation::Relu6: for (int64_t i = 0; i < n; ++i) y[i] = std::min(std::max(x[i], 0.f), 6.f); break;
-    case Activation::LeakyRelu: for (int64_t i = 0; i < n; ++i) y[i] = x[i] > 0.f ? x[i] : p * x[i]; break;
+    case Activation::Relu: TF_IVDEP for (int64_t i = 0; i < n; ++i) y[i] = std::max(x[i], 0.f); break;
+    case Activation::Relu6: TF_IVDEP for (int64_t i = 0; i < n; ++i) y[i] = std::min(std::max(x[i], 0.f), 6.f); break;
+    case Activation::LeakyRelu:
+      TF_IVDEP for (int64_t i = 0; i < n; ++i) {
+        const float v = x[i];
+        y[i] = v > 0.f ? v : p * v;
+      }
+      break;
     case Activation::Elu: for (int64_t i = 0; i < n; ++i) y[i] = x[i] > 0.f ? x[i] : p * std::expm1(x[i]); break;
     case Activation::Selu:
       for (int64_t i = 0; i < n; ++i) y[i] = kSeluScale * (x[i] > 0.f ? x[i] : kSeluAlpha * std::expm1(x[i]));
@@ -56,27 +63,53 @@ void activationForward(Activation a, float p, const float* x, float* y, int64_t 
   }
 }
 
-void activationBackward(Activation a, float p, const float* x, const float* y, const float* dy, float* dx,
-                        int64_t n) {
+TF_SIMD_CLONES void activationBackward(Activation a, float p, const float* x, const float* y, const float* dy, float* dx,
+                                      int64_t n) {
+  // NOTE: the piecewise cases load dy[i] unconditionally and then select, so
+  // the loops compile to vector blends; a conditional load (`x > 0 ? dy[i] : 0`)
+  // stays a scalar branch that mispredicts on every other element. TF_IVDEP:
+  // dx may be dy itself (in place), never a shifted view of it.
   switch (a) {
     case Activation::Linear: if (dy != dx) std::copy(dy, dy + n, dx); break;
-    case Activation::Relu: for (int64_t i = 0; i < n; ++i) dx[i] = x[i] > 0.f ? dy[i] : 0.f; break;
-    case Activation::Relu6:
-      for (int64_t i = 0; i < n; ++i) dx[i] = (x[i] > 0.f && x[i] < 6.f) ? dy[i] : 0.f;
+    case Activation::Relu:
+      TF_IVDEP for (int64_t i = 0; i < n; ++i) {
+        const float g = dy[i];
+        dx[i] = x[i] > 0.f ? g : 0.f;
+      }
       break;
-    case Activation::LeakyRelu: for (int64_t i = 0; i < n; ++i) dx[i] = x[i] > 0.f ? dy[i] : p * dy[i]; break;
+    case Activation::Relu6:
+      TF_IVDEP for (int64_t i = 0; i < n; ++i) {
+        const float g = dy[i], v = x[i];
+        dx[i] = (v > 0.f && v < 6.f) ? g : 0.f;
+      }
+      break;
+    case Activation::LeakyRelu:
+      TF_IVDEP for (int64_t i = 0; i < n; ++i) {
+        const float g = dy[i];
+        dx[i] = x[i] > 0.f ? g : p * g;
+      }
+      break;
     case Activation::Elu:
       // f'(x) = f(x) + alpha for x <= 0
-      for (int64_t i = 0; i < n; ++i) dx[i] = x[i] > 0.f ? dy[i] : dy[i] * (y[i] + p);
+      TF_IVDEP for (int64_t i = 0; i < n; ++i) {
+        const float g = dy[i];
+        dx[i] = x[i] > 0.f ? g : g * (y[i] + p);
+      }
       break;
     case Activation::Selu:
-      for (int64_t i = 0; i < n; ++i) dx[i] = x[i] > 0.f ? kSeluScale * dy[i] : dy[i] * (y[i] + kSeluScale * kSeluAlpha);
+      TF_IVDEP for (int64_t i = 0; i < n; ++i) {
+        const float g = dy[i];
+        dx[i] = x[i] > 0.f ? kSeluScale * g : g * (y[i] + kSeluScale * kSeluAlpha);
+      }
       break;
-    case Activation::Sigmoid: for (int64_t i = 0; i < n; ++i) dx[i] = dy[i] * y[i] * (1.f - y[i]); break;
+    case Activation::Sigmoid: TF_IVDEP for (int64_t i = 0; i < n; ++i) dx[i] = dy[i] * y[i] * (1.f - y[i]); break;
     case Activation::HardSigmoid:
-      for (int64_t i = 0; i < n; ++i) dx[i] = (x[i] > -3.f && x[i] < 3.f) ? dy[i] / 6.f : 0.f;
+      TF_IVDEP for (int64_t i = 0; i < n; ++i) {
+        const float g = dy[i], v = x[i];
+        dx[i] = (v > -3.f && v < 3.f) ? g / 6.f : 0.f;
+      }
       break;
-    case Activation::Tanh: for (int64_t i = 0; i < n; ++i) dx[i] = dy[i] * (1.f - y[i] * y[i]); break;
+    case Activation::Tanh: TF_IVDEP for (int64_t i = 0; i < n; ++i) dx[i] = dy[i] * (1.f - y[i] * y[i]); break;
     case Activation::Softplus: for (int64_t i = 0; i < n; ++i) dx[i] = dy[i] * sigmoid(x[i]); break;
     case Activation::Softsign:
       for (int64_t i = 0; i < n; ++i) {

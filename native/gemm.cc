@@ -9,6 +9,12 @@
 #include <blis.h>
 #elif defined(TF_BLAS_OPENBLAS)
 #include <cblas.h>
+#include <cstring>
+// Internals of OpenBLAS's DYNAMIC_ARCH builds (Debian's, the release
+// binaries): the kernel-table pointer and the routine that fills it from
+// OPENBLAS_CORETYPE or CPUID. Weak, so a build for one fixed core links too.
+extern "C" void gotoblas_dynamic_init(void) __attribute__((weak));
+extern "C" void* gotoblas __attribute__((weak));
 #elif defined(TF_BLAS_ACCELERATE)
 #define ACCELERATE_NEW_LAPACK
 #include <Accelerate/Accelerate.h>
@@ -21,12 +27,19 @@ namespace tf {
 namespace {
 std::atomic<int> gThreads{0};
 thread_local int tCap = 0;  // 0 = no per-thread cap
-// Minimum multiply-adds per BLAS thread before a product is split.
-// NOTE: BLIS's threads spin at their barriers; when another process takes a
-// core mid-product, a split product stalls for whole scheduler slices (measured
-// here: a 256x256 product 20x slower on 2 threads than on 1 under load). Only
-// products large enough to amortise that risk (>= 32 MFLOP per thread) split.
+// Minimum FLOPs per BLAS thread before a product is split.
+// BLIS's threads spin at their barriers; when another process takes a core
+// mid-product, a split product stalls for whole scheduler slices (measured
+// here: a 256x256 product 20x slower on 2 threads than on 1 under load), so
+// only products large enough to amortise that risk split. OpenBLAS's threads
+// yield; its 2-thread products pay off from ~8 MFLOP per thread
+// (bench/matmul --blas: n=128 even, n=256 1.6x; the seed model's 3 MFLOP
+// products slower on 2 threads).
+#if defined(TF_BLAS_BLIS)
 constexpr double kMinFlopsPerThread = 32e6;
+#else
+constexpr double kMinFlopsPerThread = 8e6;
+#endif
 }  // namespace
 
 ScopedBlasThreads::ScopedBlasThreads(int n) : saved_(tCap) { tCap = n > 0 ? n : 0; }
@@ -55,6 +68,25 @@ void selectBlasKernels() {
   setenv("BLIS_ARCH_TYPE", "skx", 0);
   bli_init();
   unsetenv("BLIS_ARCH_TYPE");
+#elif defined(TF_BLAS_OPENBLAS) && defined(__GNUC__) && defined(__x86_64__) && !defined(_WIN32)
+  const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+                      __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+  if (!avx512 || std::getenv("OPENBLAS_CORETYPE") || !gotoblas_dynamic_init || !&gotoblas) return;
+  // OpenBLAS picked its kernels when it loaded, before this code ran. On a
+  // CPU it does not know it fell back to Prescott (SSE3) or Haswell (AVX2)
+  // kernels; a known AVX-512 core keeps its own choice.
+  const char* core = openblas_get_corename();
+  if (!core || (std::strcmp(core, "Prescott") != 0 && std::strcmp(core, "Haswell") != 0 &&
+                std::strcmp(core, "Sandybridge") != 0 && std::strcmp(core, "Core2") != 0 &&
+                std::strcmp(core, "Nehalem") != 0))
+    return;
+  // Re-run its dispatch with the variable set (no BLAS call is in flight:
+  // this runs when the addon loads), then remove it so child processes do
+  // not inherit the choice.
+  setenv("OPENBLAS_CORETYPE", "SkylakeX", 0);
+  gotoblas = nullptr;
+  gotoblas_dynamic_init();
+  unsetenv("OPENBLAS_CORETYPE");
 #endif
 }
 
@@ -110,6 +142,13 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alph
   bli_sgemm_ex(transA ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, transB ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, M, N, K, &a,
                const_cast<float*>(A), lda, 1, const_cast<float*>(B), ldb, 1, &b, C, ldc, 1, nullptr, &rntm);
 #else
+#if defined(TF_BLAS_OPENBLAS)
+  // OpenBLAS has one process-wide thread count; set it per product so small
+  // products stay on the calling thread. A concurrent caller may see the other
+  // caller's count for one product: slower at worst, never wrong.
+  const int want = threadsForGemm(M, N, K);
+  if (openblas_get_num_threads() != want) openblas_set_num_threads(want);
+#endif
   cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
               static_cast<int>(M), static_cast<int>(N), static_cast<int>(K), alpha, A,
               static_cast<int>(lda), B, static_cast<int>(ldb), beta, C, static_cast<int>(ldc));

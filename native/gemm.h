@@ -27,9 +27,9 @@ BlasInfo blasInfo();
 // Picks the BLAS kernels for this CPU before the BLAS first runs. BLIS 0.9
 // and OpenBLAS 0.3.21 do not recognise recent Xeons (e.g. Sapphire/Emerald
 // Rapids) and fall back to their AVX2 (haswell) or SSE3 kernels; when the CPU
-// has AVX-512 F/DQ/BW/VL we select BLIS's skylake-x kernels unless the user set
-// BLIS_ARCH_TYPE (OpenBLAS picks its kernels before we run: users set
-// OPENBLAS_CORETYPE). Call once, early; the environment is left unchanged.
+// has AVX-512 F/DQ/BW/VL we select the skylake-x kernels (BLIS's skx,
+// OpenBLAS's SkylakeX) unless the user set BLIS_ARCH_TYPE / OPENBLAS_CORETYPE.
+// Call once, early, before any BLAS call; the environment is left unchanged.
 void selectBlasKernels();
 
 // Threads the BLAS may use per call (all of ours go through here).
@@ -38,8 +38,8 @@ int getBlasThreads();
 int hardwareThreads();
 
 // Caps the BLAS threads of GEMMs issued from the calling thread while in
-// scope (e.g. several predictions running at once, one thread each). Only
-// BLIS honours it per call; OpenBLAS keeps its global setting.
+// scope (e.g. several predictions running at once, one thread each). BLIS
+// takes it per call; OpenBLAS's one global count is set before each product.
 class ScopedBlasThreads {
  public:
   explicit ScopedBlasThreads(int n);

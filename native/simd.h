@@ -9,3 +9,12 @@
 #else
 #define TF_SIMD_CLONES
 #endif
+
+// Elementwise loops whose output may be one of their inputs (in place) but
+// never a shifted view of it: no loop-carried dependence, so the compiler may
+// vectorise without a run-time overlap check (which in-place calls fail).
+#if defined(__GNUC__) && !defined(__clang__)
+#define TF_IVDEP _Pragma("GCC ivdep")
+#else
+#define TF_IVDEP
+#endif

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const tuple = `${process.platform}-${process.arch}`;
-const DEFAULT_BLAS = { linux: 'BLIS', darwin: 'Accelerate', win32: 'OpenBLAS' };
+const DEFAULT_BLAS = { linux: 'OpenBLAS', darwin: 'Accelerate', win32: 'OpenBLAS' };
 // What backendInfo().blas reports for each TF_BLAS value.
 const REPORTED_NAME = { BLIS: 'BLIS', OpenBLAS: 'OpenBLAS', Accelerate: 'Accelerate', Generic: 'Generic CBLAS', OFF: 'portable' };
 
@@ -98,7 +98,9 @@ function neededLibraries(file) {
 }
 
 function build({ blas, jobs }) {
-  const buildDir = path.join(root, 'build-prebuild', tuple);
+  // One directory per BLAS: CMake keeps TF_BLAS in its cache, so a reused
+  // directory would quietly build the BLAS it was first configured with.
+  const buildDir = path.join(root, 'build-prebuild', `${tuple}-${blas}`);
   const cmakeJs = require.resolve('cmake-js/bin/cmake-js');
   const args = [cmakeJs, 'compile', '-d', root, '-O', buildDir, '-p', String(jobs), '--CDTF_STATIC_BLAS=ON', `--CDTF_BLAS=${blas}`];
   console.log(`prebuild: ${tuple}, BLAS ${blas}, static, in ${path.relative(root, buildDir)}/`);

@@ -52,8 +52,8 @@ export function backendInfo(): BackendInfo {
  * synchronous `predict`, `matMul`) never waits: it runs on that thread, which
  * is not counted, with BLAS helpers only from free tokens. In a server whose
  * JavaScript thread is itself busy (HTTP, JSON), `setNumThreads(cores - 1)`
- * keeps a core for it. With a BLAS other than BLIS (OpenBLAS) the per-job cap
- * is not honoured per call; `n` then also sets the BLAS's global thread count.
+ * keeps a core for it. (BLIS takes the cap per call; OpenBLAS has one
+ * process-wide count, which the engine sets before each product.)
  *
  * @param n Cores, 1..1024. Jobs already holding tokens keep them until they end.
  */

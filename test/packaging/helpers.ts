@@ -10,7 +10,7 @@ export const TUPLE = `${process.platform}-${process.arch}`;
 export const PREBUILD = path.join(REPO, 'prebuilds', TUPLE, 'tensorforge.node');
 export const ENABLED = !!process.env.CI || process.env.TF_PACKAGING_TESTS === '1';
 /** What backendInfo().blas must report for the prebuild: the BLAS scripts/prebuild.mjs links by default. */
-export const EXPECTED_BLAS = process.env.TF_EXPECT_BLAS ?? ({ linux: 'BLIS', darwin: 'Accelerate', win32: 'OpenBLAS' } as Record<string, string>)[process.platform] ?? 'BLIS';
+export const EXPECTED_BLAS = process.env.TF_EXPECT_BLAS ?? ({ linux: 'OpenBLAS', darwin: 'Accelerate', win32: 'OpenBLAS' } as Record<string, string>)[process.platform] ?? 'OpenBLAS';
 /** Shared-library names that would mean the BLAS (or its runtime) was linked dynamically. */
 export const BLAS_LIBRARY = /blas|blis|lapack|gfortran|quadmath|gomp|mkl/i;
 

@@ -64,12 +64,12 @@ describe.skipIf(!ENABLED)('source build that finds no BLAS', () => {
   it('warns and falls back to the portable GEMM', () => {
     const r = configureWithoutBlas('dynamic', false);
     expect(r.status, describeRun('cmake configure', r)).toBe(0);
-    expect(r.stderr.replace(/\s+/g, ' ')).toMatch(/BLAS 'BLIS' not found; building with the portable blocked GEMM/);
+    expect(r.stderr.replace(/\s+/g, ' ')).toMatch(/BLAS 'OpenBLAS' not found; building with the portable blocked GEMM/);
   }, 120_000);
 
   it('stops when building a prebuild (TF_STATIC_BLAS=ON) instead of shipping the portable GEMM', () => {
     const r = configureWithoutBlas('static', true);
     expect(r.status).not.toBe(0);
-    expect(r.stderr.replace(/\s+/g, ' ')).toMatch(/TF_STATIC_BLAS=ON but no static BLIS library was found/);
+    expect(r.stderr.replace(/\s+/g, ' ')).toMatch(/TF_STATIC_BLAS=ON but no static OpenBLAS library was found/);
   }, 120_000);
 });
