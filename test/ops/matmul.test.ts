@@ -40,6 +40,27 @@ describe('matMul', () => {
     }
   });
 
+  it('gives every output its own buffer, also when Buffer.poolSize is raised', () => {
+    const saved = Buffer.poolSize;
+    try {
+      for (const pool of [saved, 1 << 20]) {
+        Buffer.poolSize = pool;
+        for (const n of [8, 32, 64, 128]) {
+          const a = tf.randomUniform([n, n], -1, 1, 'float32', 3);
+          const c1 = tf.matMul(a, a).dataSync();
+          const c2 = tf.matMul(a, a).dataSync();
+          expect(c1.byteOffset, `n=${n}, poolSize ${pool}`).toBe(0);
+          expect(c1.buffer.byteLength, `n=${n}, poolSize ${pool}`).toBe(n * n * 4);
+          expect(c1.buffer).not.toBe(c2.buffer);
+          const ref = refMatMul(a.values as Float32Array, a.values as Float32Array, n, n, n, false, false);
+          c2.forEach((v, i) => expect(v).toBeCloseTo(ref[i], 4));
+        }
+      }
+    } finally {
+      Buffer.poolSize = saved;
+    }
+  });
+
   it('rejects shapes that do not multiply', () => {
     expect(() => tf.matMul(tf.zeros([2, 3]), tf.zeros([4, 5]))).toThrow(RangeError);
     expect(() => tf.matMul(tf.zeros([2, 3]), tf.zeros([4, 5]))).toThrow('matMul: inner dimensions differ: [2,3] x [4,5] (3 vs 4)');
