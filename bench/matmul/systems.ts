@@ -38,7 +38,9 @@ export function buildRaw(blas: BlasKey): string {
 export function buildAddon(blas: 'BLIS' | 'OpenBLAS', rebuild = false): string {
   const out = path.join(BUILD_DIR, `addon-${blas.toLowerCase()}`);
   const node = path.join(out, 'Release', 'tensorforge.node');
-  if (!rebuild && fs.existsSync(node)) return node;
+  // Always an (incremental) build: a stale private addon silently measured old
+  // kernels once. --rebuild-addons starts from an empty directory.
+  if (rebuild) fs.rmSync(out, { recursive: true, force: true });
   const cmakeJs = path.join(ROOT, 'node_modules', '.bin', 'cmake-js');
   execFileSync(cmakeJs, ['compile', '--out', out, `--CDTF_BLAS=${blas}`], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
   return node;
