@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 
 #include "args.h"
@@ -266,8 +267,13 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     double epoch = -1;  // the caller's id for one shuffled order (pointers alone can be reused)
   } stagedKey_;
   bool chunkInFlight_ = false;  // main thread only
-  static constexpr int64_t kSyncWorkspaceRows = 256;
+  // Predictions reuse a workspace kept on the model while it stays under this
+  // size: a fresh one per call cost a 1000-row seed-model prediction a third
+  // of its time in page faults and zero-filling.
+  static constexpr int64_t kKeptWorkspaceBytes = 32 << 20;
   tf::Workspace syncWs_;  // sync predict only, so main thread only
+  std::mutex asyncWsMutex_;
+  tf::Workspace asyncWs_;  // one predictAsync at a time (try_lock); others use their own
   int64_t reported_ = 0;
 
   // Fails fast instead of blocking the event loop when native work is in flight.
@@ -533,9 +539,12 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     return {x.data, out.data, n, batchSize, nullptr};
   }
 
+  bool keepWorkspace(const PredictArgs& a) const {
+    return net_->workspaceBytes(std::min(a.batchSize, std::max<int64_t>(a.n, 1))) <= kKeptWorkspaceBytes;
+  }
+
   // Batch by batch, so that a cancel flag is honoured between batches.
-  static void predictBatches(const tf::Network& net, const PredictArgs& a) {
-    tf::Workspace ws;
+  static void predictBatches(const tf::Network& net, const PredictArgs& a, tf::Workspace& ws) {
     const int64_t in = net.inputSize(), od = net.outputSize();
     for (int64_t start = 0; start < a.n && !flagSet(a.cancel); start += a.batchSize) {
       const int64_t rows = std::min(a.batchSize, a.n - start);
@@ -555,7 +564,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       // Small batches (a server's typical request) reuse one workspace: its
       // allocations were a third of a batch-1 prediction.
       tf::Workspace scratch;
-      tf::Workspace& ws = std::min(a.batchSize, a.n) <= kSyncWorkspaceRows ? syncWs_ : scratch;
+      tf::Workspace& ws = keepWorkspace(a) ? syncWs_ : scratch;
       tf::predictInto(*net_, a.x, a.n, a.batchSize, a.out, ws);
       return info.Env().Undefined();
     });
@@ -588,9 +597,16 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       auto lock = std::make_shared<std::shared_lock<std::shared_mutex>>(shared(env, fn));
       tf::Network* net = net_.get();
       const int want = usefulThreads(std::min(a.batchSize, a.n));
+      const bool keep = keepWorkspace(a);
+      // NOTE: the model outlives the worker: JS holds it until the promise settles.
+      NativeModel* self = this;
       auto* w = new PromiseWorker(
-          env, fn, [net, a, owned, result, want]() {
-            withCores(want, [&] { predictBatches(*net, a); });
+          env, fn, [net, a, owned, result, want, keep, self]() {
+            withCores(want, [&] {
+              std::unique_lock<std::mutex> kept(self->asyncWsMutex_, std::try_to_lock);
+              tf::Workspace scratch;
+              predictBatches(*net, a, keep && kept.owns_lock() ? self->asyncWs_ : scratch);
+            });
           },
           [lock, result, outRef](Napi::Env env) -> Napi::Value {
             lock->unlock();

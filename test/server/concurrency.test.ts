@@ -47,6 +47,30 @@ describe('many predictAsync calls at once', () => {
     });
   });
 
+  it('the workspace a model keeps between predictions carries nothing from one call to the next', async () => {
+    const model = seedModel();
+    await model.fit(rows(train.x, 0, 1000), rows(train.y, 0, 1000), { epochs: 1, verbose: 0, seed: 4 });
+    const oracle = cloneWith(model.getWeights());
+    const big = rows(test.x, 0, 1000);
+    const small = rows(test.x, 1000, 1003);
+    // Reference: each call on a fresh model, whose workspace is new.
+    const expectBig = cloneWith(model.getWeights()).predict(big, { batchSize: 1000 });
+    const expectSmall = oracle.predict(small, { batchSize: 3 });
+    // Large then small and back, sync and async, on the one model (one kept workspace each).
+    for (let round = 0; round < 2; round++) {
+      expect(maxAbsDiff(model.predict(big, { batchSize: 1000 }).values, expectBig.values)).toBe(0);
+      expect(maxAbsDiff(model.predict(small, { batchSize: 3 }).values, expectSmall.values)).toBe(0);
+      const [a, b, c] = await Promise.all([
+        model.predictAsync(big, { batchSize: 1000 }),
+        model.predictAsync(small, { batchSize: 3 }),
+        model.predictAsync(big, { batchSize: 1000 }),
+      ]);
+      expect(maxAbsDiff(a.values, expectBig.values)).toBeLessThanOrEqual(1e-6);
+      expect(maxAbsDiff(b.values, expectSmall.values)).toBeLessThanOrEqual(1e-6);
+      expect(maxAbsDiff(c.values, expectBig.values)).toBeLessThanOrEqual(1e-6);
+    }
+  });
+
   it('sync predict runs alongside predictAsync calls in flight (they only read)', async () => {
     const model = seedModel();
     const x = rows(test.x, 0, 500);
