@@ -134,6 +134,33 @@ describe('fashionMnist', () => {
     }
   });
 
+  it('streams image files of several MB (read in 1 MB pieces), also past a gzip file name longer than the first piece', async () => {
+    // Random pixels do not compress: 4,000 images are a ~3 MB file, read in pieces.
+    const n = 4000;
+    let state = 12345;
+    const pixels = Uint8Array.from({ length: n * 784 }, () => (state = (Math.imul(state, 1103515245) + 12345) | 0) >>> 24);
+    const labels = Array.from({ length: n }, (_, i) => i % 10);
+    for (const nameBytes of [0, 1_500_000]) {
+      const dir = writeDataset(`big-${nameBytes}`, { dims: [n, 28, 28], pixels: Array.from(pixels) }, labels);
+      const file = path.join(dir, 'train-images-idx3-ubyte.gz');
+      if (nameBytes > 0) {
+        // FNAME (FLG bit 3): a zero-terminated name after the 10-byte gzip header.
+        const gz = fs.readFileSync(file);
+        const named = Buffer.concat([gz.subarray(0, 10), Buffer.alloc(nameBytes, 0x61), Buffer.from([0]), gz.subarray(10)]);
+        named[3] |= 0x08;
+        fs.writeFileSync(file, named);
+      }
+      expect(fs.statSync(file).size).toBeGreaterThan(2 << 20);
+      const d = await tf.datasets.fashionMnist({ dir });
+      expect(d.train.x.shape).toEqual([n, 784]);
+      const x = d.train.x.dataSync();
+      expect(firstMismatch(x, Float32Array.from(pixels, (v) => v / 255))).toBe(-1);
+      // Cut mid-stream: a clear error, not a short dataset.
+      fs.writeFileSync(file, fs.readFileSync(file).subarray(0, (3 << 20) >> 1));
+      await expect(tf.datasets.fashionMnist({ dir })).rejects.toThrow(/train-images-idx3-ubyte\.gz/);
+    }
+  });
+
   it('rejects a count mismatch between images and labels', async () => {
     const dir = writeDataset('mismatch', { dims: [3, 28, 28], pixels: [7] }, [1, 2]);
     const images = path.join(dir, 'train-images-idx3-ubyte.gz');
