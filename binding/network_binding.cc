@@ -503,13 +503,12 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       // The kept workspace, as for predictAsync: a fresh one per call, each on
       // whichever libuv thread ran it, left several MB in every thread's malloc
       // arena (a 1000-row evaluation after fit: +33 MB of resident memory).
-      const bool keep = net_->workspaceBytes(std::min(batchSize, d.n)) <= kKeptWorkspaceBytes;
+      const bool keep = keepWorkspace(batchSize, d.n);
       NativeModel* self = this;
       auto* w = new PromiseWorker(
           env, fn, [&tr, owned, batchSize, result, want, keep, self]() {
             withCores(want, [&] {
-              std::unique_lock<std::mutex> kept(self->asyncWsMutex_, std::try_to_lock);
-              *result = tr.evaluate(owned->data, batchSize, nullptr, keep && kept.owns_lock() ? &self->asyncWs_ : nullptr);
+              self->withAsyncWorkspace(keep, [&](tf::Workspace& ws) { *result = tr.evaluate(owned->data, batchSize, nullptr, &ws); });
             });
           },
           [result, lock](Napi::Env env) -> Napi::Value {
@@ -547,8 +546,19 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     return {x.data, out.data, n, batchSize, nullptr};
   }
 
-  bool keepWorkspace(const PredictArgs& a) const {
-    return net_->workspaceBytes(std::min(a.batchSize, std::max<int64_t>(a.n, 1))) <= kKeptWorkspaceBytes;
+  // Runs f with the kept worker-thread workspace when `keep` and it is free,
+  // else with a fresh one (several jobs may run at once).
+  template <class F>
+  void withAsyncWorkspace(bool keep, F&& f) {
+    std::unique_lock<std::mutex> kept(asyncWsMutex_, std::defer_lock);
+    if (keep) kept.try_lock();
+    tf::Workspace fresh;
+    f(kept.owns_lock() ? asyncWs_ : fresh);
+  }
+
+  // Whether jobs of this many rows and batch size use a kept workspace.
+  bool keepWorkspace(int64_t batchSize, int64_t n) const {
+    return net_->workspaceBytes(std::min(batchSize, std::max<int64_t>(n, 1))) <= kKeptWorkspaceBytes;
   }
 
   // Batch by batch, so that a cancel flag is honoured between batches.
@@ -572,7 +582,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       // Small batches (a server's typical request) reuse one workspace: its
       // allocations were a third of a batch-1 prediction.
       tf::Workspace scratch;
-      tf::Workspace& ws = keepWorkspace(a) ? syncWs_ : scratch;
+      tf::Workspace& ws = keepWorkspace(a.batchSize, a.n) ? syncWs_ : scratch;
       tf::predictInto(*net_, a.x, a.n, a.batchSize, a.out, ws);
       return info.Env().Undefined();
     });
@@ -605,16 +615,12 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       auto lock = std::make_shared<std::shared_lock<std::shared_mutex>>(shared(env, fn));
       tf::Network* net = net_.get();
       const int want = usefulThreads(std::min(a.batchSize, a.n));
-      const bool keep = keepWorkspace(a);
+      const bool keep = keepWorkspace(a.batchSize, a.n);
       // NOTE: the model outlives the worker: JS holds it until the promise settles.
       NativeModel* self = this;
       auto* w = new PromiseWorker(
           env, fn, [net, a, owned, result, want, keep, self]() {
-            withCores(want, [&] {
-              std::unique_lock<std::mutex> kept(self->asyncWsMutex_, std::try_to_lock);
-              tf::Workspace scratch;
-              predictBatches(*net, a, keep && kept.owns_lock() ? self->asyncWs_ : scratch);
-            });
+            withCores(want, [&] { self->withAsyncWorkspace(keep, [&](tf::Workspace& ws) { predictBatches(*net, a, ws); }); });
           },
           [lock, result, outRef](Napi::Env env) -> Napi::Value {
             lock->unlock();

@@ -305,23 +305,10 @@ export async function readIdxUint8AsFloat32(fn: string, file: string, scale: num
       if (plain.dtype !== 'uint8') throw new Error(`${fn}: '${file}' holds ${plain.dtype} ${show(plain.shape)}; expected uint8`);
       return { shape: plain.shape, data: Float32Array.from(plain.data, (v) => v * scale) };
     }
-    // The header comes from a prefix of the file (the whole file only when a
-    // gzip header field is longer than that); the payload is then inflated as
-    // the file is read, so the compressed bytes are never all in memory
-    // either (Fashion-MNIST's training images: 26 MB less at peak).
-    let gz = new Uint8Array(Math.min(stat.size, STREAM_CHUNK));
-    await readExactly(fn, file, handle, gz, 0);
-    let inflated = inflateHead(fn, file, gz);
-    if (inflated.length < MAX_HEADER_BYTES && gz.length < stat.size) {
-      gz = new Uint8Array(stat.size);
-      await readExactly(fn, file, handle, gz, 0);
-      inflated = inflateHead(fn, file, gz);
-    }
-    const h = parseHeader(fn, file, inflated, 'the decompressed stream');
+    const { h, source } = await gzipHeader(fn, file, handle, stat.size);
     if (h.type.dtype !== 'uint8') throw new Error(`${fn}: '${file}' holds ${describe(h)}; expected uint8`);
     checkAllocation(fn, `'${file}' as float32 ${show(h.shape)}`, 4 * h.payloadBytes);
     const data = new Float32Array(h.payloadBytes);
-    const source = gz.length === stat.size ? gz : { handle, size: stat.size };
     await inflateInto(fn, file, h, source, (bytes, offset) => {
       for (let i = 0; i < bytes.length; i++) data[offset + i] = bytes[i] * scale;
     });
@@ -350,10 +337,8 @@ export async function readIdx(fn: string, file: string): Promise<IdxData> {
     const head = headBuffer(stat);
     await readExactly(fn, file, handle, head, 0);
     if (isGzip(head)) {
-      const gz = new Uint8Array(stat.size);
-      await readExactly(fn, file, handle, gz, 0);
-      const h = parseHeader(fn, file, inflateHead(fn, file, gz), 'the decompressed stream');
-      return result(h, await inflateInto(fn, file, h, gz));
+      const { h, source } = await gzipHeader(fn, file, handle, stat.size);
+      return result(h, await inflateInto(fn, file, h, source));
     }
     const h = plainHeader(fn, file, head, stat.size);
     const payload = new ArrayBuffer(h.payloadBytes);
@@ -362,6 +347,31 @@ export async function readIdx(fn: string, file: string): Promise<IdxData> {
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * The header of a gzipped IDX file, inflated from a prefix of it (the whole
+ * file only when a gzip header field is longer than that), and where to
+ * inflate the payload from: the file itself, read as it inflates, so the
+ * compressed bytes are never all in memory (Fashion-MNIST's training images:
+ * 26 MB less at peak).
+ */
+async function gzipHeader(
+  fn: string,
+  file: string,
+  handle: fs.promises.FileHandle,
+  size: number,
+): Promise<{ h: IdxHeader; source: Uint8Array | { handle: fs.promises.FileHandle; size: number } }> {
+  let gz = new Uint8Array(Math.min(size, STREAM_CHUNK));
+  await readExactly(fn, file, handle, gz, 0);
+  let inflated = inflateHead(fn, file, gz);
+  if (inflated.length < MAX_HEADER_BYTES && gz.length < size) {
+    gz = new Uint8Array(size);
+    await readExactly(fn, file, handle, gz, 0);
+    inflated = inflateHead(fn, file, gz);
+  }
+  const h = parseHeader(fn, file, inflated, 'the decompressed stream');
+  return { h, source: gz.length === size ? gz : { handle, size } };
 }
 
 /**
