@@ -2,6 +2,7 @@
 #include "args.h"
 #include "core_budget.h"
 #include "gemm.h"
+#include "heap_reuse.h"
 
 namespace tfb {
 
@@ -15,6 +16,7 @@ static Napi::Value BackendInfo(const Napi::CallbackInfo& info) {
     o.Set("blasConfig", b.config);
     o.Set("threads", tf::getBlasThreads());
     o.Set("hardwareThreads", tf::hardwareThreads());
+    o.Set("allocator", tf::heapReuseDescription());
 #if defined(__AVX512F__)
     o.Set("compiledSimd", "avx512");
 #elif defined(__AVX2__)
@@ -59,6 +61,7 @@ static Napi::Value CoreBudget(const Napi::CallbackInfo& info) {
 void registerBackend(Napi::Env env, Napi::Object exports) {
   // Default policy: the BLAS may use every core (BLIS would otherwise start
   // with one), and all native jobs together hold at most that many.
+  tf::configureHeapReuse();  // before the first large allocation
   tf::selectBlasKernels();  // before the BLAS initialises
   tf::setBlasThreads(tf::getBlasThreads());
   tf::CoreBudget::global().setTotal(tf::getBlasThreads());

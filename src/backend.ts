@@ -17,6 +17,12 @@ export interface BackendInfo {
   simd: string;
   /** Node-API version the addon targets. */
   napiVersion: number;
+  /**
+   * How the process's allocator is set up. On glibc, tensorforge keeps freed
+   * memory for reuse (see the README's "Memory" notes; `TENSORFORGE_HEAP_REUSE=0`
+   * or any malloc setting of the user's keeps glibc's defaults).
+   */
+  allocator: string;
   /** Whether the BLAS is the portable fallback (slow; see the README's build section). */
   portable: boolean;
 }
@@ -32,6 +38,7 @@ export function backendInfo(): BackendInfo {
     hardwareThreads: raw.hardwareThreads,
     simd: raw.compiledSimd,
     napiVersion: 8,
+    allocator: raw.allocator,
     portable: raw.blas === 'portable',
   };
 }

@@ -55,13 +55,14 @@ export function formatBytes(bytes: number): string {
 
 /**
  * @internal Throws a RangeError naming `fn` and `what` unless `bytes` fits
- * the memory limit. Call before allocating.
+ * the memory limit. Call before allocating. Per-op callers pass `what` as a
+ * function: the message is only built when it is needed.
  */
-export function checkAllocation(fn: string, what: string, bytes: number): void {
+export function checkAllocation(fn: string, what: string | (() => string), bytes: number): void {
   if (explicitLimit === null && bytes < UNCHECKED_BYTES) return;
   const limit = explicitLimit ?? availableMemory();
   if (bytes > limit) {
     const source = explicitLimit === null ? 'the memory available' : 'the memory limit (tf.setMemoryLimit)';
-    throw rangeError(fn, `${what} needs ${formatBytes(bytes)}, more than ${source}: ${formatBytes(limit)}`);
+    throw rangeError(fn, `${typeof what === 'function' ? what() : what} needs ${formatBytes(bytes)}, more than ${source}: ${formatBytes(limit)}`);
   }
 }

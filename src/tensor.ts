@@ -32,7 +32,7 @@ export function sizeFromShape(fn: string, shape: unknown): number {
 }
 
 function allocate(dtype: DataType, size: number, fn: string): TypedArray {
-  checkAllocation(fn, `a ${dtype} tensor of ${size} elements`, size * 4);
+  checkAllocation(fn, () => `a ${dtype} tensor of ${size} elements`, size * 4);
   return dtype === 'float32' ? new Float32Array(size) : new Int32Array(size);
 }
 

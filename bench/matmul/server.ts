@@ -6,6 +6,9 @@
 //   node --import tsx bench/matmul/server.ts tf        tensorforge (src/ via tsx)
 //   node --import tsx bench/matmul/server.ts tf-prealloc  the addon's internal matMul with a
 //       reused output buffer: tensorforge minus the JS wrapper and the output allocation
+//   node --import tsx bench/matmul/server.ts tf-ring  the same, writing each call into the next
+//       of a ring of outputs spanning 64 MB (about what V8 lets die between two garbage
+//       collections): the cost of writing to memory that is not in cache, without allocating
 //   node --import tsx bench/matmul/server.ts tfjs      @tensorflow/tfjs, cpu backend
 //   node --import tsx bench/matmul/server.ts tfjs-wasm @tensorflow/tfjs-backend-wasm
 //
@@ -45,7 +48,10 @@ function sum(a: ArrayLike<number>): number {
   return s;
 }
 
-function loadTensorforge(prealloc = false): Impl {
+/** RING_BYTES of output buffers for tf-ring. */
+const RING_BYTES = 64 * 2 ** 20;
+
+function loadTensorforge(prealloc: false | 'reused' | 'ring' = false): Impl {
   const addon = process.env.TF_BENCH_ADDON;
   if (addon) {
     // src/native.ts honours TENSORFORGE_ADDON where present; the shim below
@@ -76,10 +82,15 @@ function loadTensorforge(prealloc = false): Impl {
         tf.setNumThreads(threads);
         const a = fill(M * K, 1);
         const b = fill(K * N, 2);
-        const out = new Float32Array(M * N);
-        const call = () => native.matMul(a, b, out, 1, M, N, K, ta, tb);
-        call();
-        return { call, checksum: () => sum(out), release: () => {} };
+        const count = prealloc === 'ring' ? Math.max(1, Math.ceil(RING_BYTES / (4 * M * N))) : 1;
+        const outs = Array.from({ length: count }, () => new Float32Array(M * N));
+        let i = 0;
+        const call = () => {
+          native.matMul(a, b, outs[i], 1, M, N, K, ta, tb);
+          i = i + 1 === count ? 0 : i + 1;
+        };
+        for (let j = 0; j < count; j++) call();
+        return { call, checksum: () => sum(outs[0]), release: () => {} };
       },
     };
   }
@@ -144,7 +155,7 @@ async function main() {
   console.log = (...a: unknown[]) => process.stderr.write(a.join(' ') + '\n');
   console.warn = console.log;
   const impl =
-    kind === 'tf' ? loadTensorforge() : kind === 'tf-prealloc' ? loadTensorforge(true) : kind === 'tfjs' ? await loadTfjs('cpu') : kind === 'tfjs-wasm' ? await loadTfjs('wasm') : null;
+    kind === 'tf' ? loadTensorforge() : kind === 'tf-prealloc' ? loadTensorforge('reused') : kind === 'tf-ring' ? loadTensorforge('ring') : kind === 'tfjs' ? await loadTfjs('cpu') : kind === 'tfjs-wasm' ? await loadTfjs('wasm') : null;
   if (!impl) throw new Error(`unknown system ${kind}`);
   let cur: Awaited<ReturnType<Impl['prep']>> | null = null;
   let reps = 1;

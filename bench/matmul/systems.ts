@@ -88,6 +88,7 @@ export function engineKernelSuffix(blas: 'blis' | 'openblas'): '' | '-skx' {
  * System ids:
  *   tf                 tensorforge as the project loads it (prebuild or build/Release)
  *   tf-prealloc        its addon's internal matMul, output buffer reused (no JS wrapper, no allocation)
+ *   tf-ring            the same, cycling through 64 MB of outputs: the cost of an output that is not in cache
  *   tf-blis, tf-openblas   tensorforge with a private addon build against that BLAS
  *   tfjs, tfjs-wasm    TensorFlow.js cpu / wasm backend
  *   raw-blis, raw-openblas raw cblas_sgemm in C++ against that BLAS, kernels as the library detects them
@@ -100,6 +101,7 @@ export function systemSpec(id: string, opts: { rebuildAddons?: boolean } = {}): 
   const m = /^(tf|raw)-(blis|openblas)(?:-(haswell|skx|spr))?$/.exec(id);
   if (id === 'tf') return { id, label: 'tensorforge', ...nodeServer('tf') };
   if (id === 'tf-prealloc') return { id, label: 'tf binding, reused output', ...nodeServer('tf-prealloc') };
+  if (id === 'tf-ring') return { id, label: 'tf binding, 64 MB output ring', ...nodeServer('tf-ring') };
   if (id === 'tfjs') return { id, label: 'tfjs-cpu', singleThreaded: true, ...nodeServer('tfjs') };
   if (id === 'tfjs-wasm') return { id, label: 'tfjs-wasm', singleThreaded: true, ...nodeServer('tfjs-wasm') };
   if (!m) throw new Error(`unknown system ${id}`);

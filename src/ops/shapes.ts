@@ -9,7 +9,7 @@ export const MAX_STRIDED_RANK = 8;
 
 /** @internal A zero-filled typed array of the given dtype for `fn`'s output, within the memory limit. */
 export function allocate(dtype: DataType, size: number, fn: string): TypedArray {
-  checkAllocation(fn, `the ${dtype} output of ${size} elements`, size * 4);
+  checkAllocation(fn, () => `the ${dtype} output of ${size} elements`, size * 4);
   return dtype === 'float32' ? new Float32Array(size) : new Int32Array(size);
 }
 
@@ -20,7 +20,7 @@ export function allocate(dtype: DataType, size: number, fn: string): TypedArray 
  */
 export function allocateUninitializedF32(size: number, fn: string): Float32Array {
   const bytes = size * 4;
-  checkAllocation(fn, `the float32 output of ${size} elements`, bytes);
+  checkAllocation(fn, () => `the float32 output of ${size} elements`, bytes);
   // Below half of Buffer.poolSize, Buffer.allocUnsafe would hand out a slice of
   // a shared pool (another tensor's bytes behind .buffer, and a transfer would
   // detach its neighbours): small outputs get their own zeroed array instead.
