@@ -30,29 +30,33 @@ struct View {
   size_t length;
 };
 
+// Each check below is one Node-API call: they run on every op, and
+// napi_get_typedarray_info alone (type, length and data at once) costs more
+// than the rest of a small product's argument handling.
 template <typename T>
 inline View<T> typedArrayArg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name) {
   Napi::Env env = info.Env();
-  if (info.Length() <= i || !info[i].IsTypedArray())
-    throwType(env, fn, std::string(name) + " must be a typed array");
-  Napi::TypedArray ta = info[i].As<Napi::TypedArray>();
   constexpr napi_typedarray_type want =
       std::is_same<T, float>::value ? napi_float32_array
       : std::is_same<T, int32_t>::value ? napi_int32_array
       : std::is_same<T, uint8_t>::value ? napi_uint8_array
       : napi_float64_array;
-  if (ta.TypedArrayType() != want)
-    throwType(env, fn, std::string(name) + " has the wrong element type");
-  Napi::TypedArrayOf<T> arr = ta.As<Napi::TypedArrayOf<T>>();
-  View<T> v{arr.ElementLength() == 0 ? nullptr : arr.Data(), arr.ElementLength()};
-  return v;
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  if (info.Length() <= i ||
+      napi_get_typedarray_info(env, info[i], &type, &length, &data, nullptr, nullptr) != napi_ok)
+    throwType(env, fn, std::string(name) + " must be a typed array");
+  if (type != want) throwType(env, fn, std::string(name) + " has the wrong element type");
+  return View<T>{length == 0 ? nullptr : static_cast<T*>(data), length};
 }
 
 inline int64_t intArg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name,
                       int64_t lo = 0, int64_t hi = (int64_t{1} << 53)) {
   Napi::Env env = info.Env();
-  if (info.Length() <= i || !info[i].IsNumber()) throwType(env, fn, std::string(name) + " must be a number");
-  double d = info[i].As<Napi::Number>().DoubleValue();
+  double d = 0;
+  if (info.Length() <= i || napi_get_value_double(env, info[i], &d) != napi_ok)
+    throwType(env, fn, std::string(name) + " must be a number");
   if (!std::isfinite(d) || std::floor(d) != d) throwRange(env, fn, std::string(name) + " must be an integer, got " + std::to_string(d));
   if (d < static_cast<double>(lo) || d > static_cast<double>(hi))
     throwRange(env, fn, std::string(name) + " = " + std::to_string(static_cast<int64_t>(d)) + " is out of range [" +
@@ -61,13 +65,17 @@ inline int64_t intArg(const Napi::CallbackInfo& info, size_t i, const char* fn, 
 }
 
 inline double numberArg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name) {
-  if (info.Length() <= i || !info[i].IsNumber()) throwType(info.Env(), fn, std::string(name) + " must be a number");
-  return info[i].As<Napi::Number>().DoubleValue();
+  double d = 0;
+  if (info.Length() <= i || napi_get_value_double(info.Env(), info[i], &d) != napi_ok)
+    throwType(info.Env(), fn, std::string(name) + " must be a number");
+  return d;
 }
 
 inline bool boolArg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name) {
-  if (info.Length() <= i || !info[i].IsBoolean()) throwType(info.Env(), fn, std::string(name) + " must be a boolean");
-  return info[i].As<Napi::Boolean>().Value();
+  bool b = false;
+  if (info.Length() <= i || napi_get_value_bool(info.Env(), info[i], &b) != napi_ok)
+    throwType(info.Env(), fn, std::string(name) + " must be a boolean");
+  return b;
 }
 
 // a * b with overflow detection (sizes come from users).

@@ -21,7 +21,8 @@ export const MAX_TENSOR_SIZE = 2 ** 31 - 1;
 export function sizeFromShape(fn: string, shape: unknown): number {
   if (!Array.isArray(shape)) throw typeError(fn, `shape must be an array of integers, got ${show(shape)}`);
   let size = 1;
-  for (const d of shape) {
+  for (let i = 0; i < shape.length; i++) {
+    const d: unknown = shape[i];
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
       throw rangeError(fn, `shape ${show(shape)} has an invalid dimension ${show(d)} (dims are integers >= 0)`);
     }
@@ -54,7 +55,7 @@ export class Tensor {
   /** @internal Use {@link tensor} and friends to create tensors. */
   constructor(values: TypedArray, shape: readonly number[], dtype: DataType) {
     this.values = values;
-    this.shape = Object.freeze([...shape]);
+    this.shape = Object.freeze(Array.isArray(shape) ? shape.slice() : Array.from(shape));
     this.dtype = dtype;
     this.size = values.length;
   }
@@ -304,7 +305,8 @@ export function checkTensor(fn: string, name: string, x: unknown): Tensor {
     throw typeError(fn, `${name}'s buffer was detached or resized after the tensor was created (${x.size} elements, now ${v.length})`);
   }
   let n = 1;
-  for (const d of x.shape) n *= d;
+  const shape = x.shape;
+  for (let i = 0; i < shape.length; i++) n *= shape[i];
   if (n !== x.size) throw typeError(fn, `${name} has shape ${show(x.shape)} but ${x.size} values`);
   return x;
 }
