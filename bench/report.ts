@@ -23,7 +23,7 @@ export interface Context {
   clockGHz?: number;
   cpuSimd: string[];
   peak?: { peak1: number; peakAll: number; simd: string; flopsPerCycle: number; date?: string };
-  tensorforge: { version: string; blas: string; blasVersion: string; blasCoreType: string; threads: number; compiledSimd: string };
+  tensorforge: { version: string; blas: string; blasVersion: string; blasCoreType: string; threads: number; compiledSimd: string; kernelSimd?: string };
   node: string;
   os: string;
   host: string;

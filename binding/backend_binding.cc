@@ -1,6 +1,7 @@
 // backendInfo / thread control.
 #include "args.h"
 #include "core_budget.h"
+#include "cpu_features.h"
 #include "gemm.h"
 #include "heap_reuse.h"
 
@@ -17,17 +18,8 @@ static Napi::Value BackendInfo(const Napi::CallbackInfo& info) {
     o.Set("threads", tf::getBlasThreads());
     o.Set("hardwareThreads", tf::hardwareThreads());
     o.Set("allocator", tf::heapReuseDescription());
-#if defined(__AVX512F__)
-    o.Set("compiledSimd", "avx512");
-#elif defined(__AVX2__)
-    o.Set("compiledSimd", "avx2");
-#elif defined(__SSE2__) || defined(_M_X64)
-    o.Set("compiledSimd", "sse2");
-#elif defined(__ARM_NEON)
-    o.Set("compiledSimd", "neon");
-#else
-    o.Set("compiledSimd", "scalar");
-#endif
+    o.Set("simd", tf::kernelSimd());
+    o.Set("compiledSimd", tf::compiledSimd());
     return o;
   });
 }

@@ -1,5 +1,7 @@
 #include "gemm.h"
 
+#include "cpu_features.h"
+
 #include <algorithm>
 #include <cstdlib>
 #include <atomic>
@@ -58,24 +60,16 @@ int hardwareThreads() {
   return n == 0 ? 1 : static_cast<int>(n);
 }
 
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(_WIN32)
-// The AVX-512 subsets the skylake-x kernels of BLIS and OpenBLAS need.
-[[maybe_unused]] static bool hasSkylakeXFeatures() {
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-         __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
-}
-#endif
-
 void selectBlasKernels() {
 #if defined(TF_BLAS_BLIS) && defined(__GNUC__) && defined(__x86_64__) && !defined(_WIN32)
-  if (!hasSkylakeXFeatures() || std::getenv("BLIS_ARCH_TYPE")) return;
+  if (!cpuHasSkylakeXFeatures() || std::getenv("BLIS_ARCH_TYPE")) return;
   // BLIS reads the variable once, when it initialises: set it, initialise,
   // and remove it again so child processes do not inherit our choice.
   setenv("BLIS_ARCH_TYPE", "skx", 0);
   bli_init();
   unsetenv("BLIS_ARCH_TYPE");
 #elif defined(TF_BLAS_OPENBLAS) && defined(__GNUC__) && defined(__x86_64__) && !defined(_WIN32)
-  if (!hasSkylakeXFeatures() || std::getenv("OPENBLAS_CORETYPE") || !gotoblas_dynamic_init || !&gotoblas) return;
+  if (!cpuHasSkylakeXFeatures() || std::getenv("OPENBLAS_CORETYPE") || !gotoblas_dynamic_init || !&gotoblas) return;
   // OpenBLAS picked its kernels when it loaded, before this code ran. On a
   // CPU it does not know it fell back to Prescott (SSE3) or Haswell (AVX2)
   // kernels; a known AVX-512 core keeps its own choice.

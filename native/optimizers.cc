@@ -5,11 +5,11 @@
 #include <cfloat>
 #include <cstring>
 
+#include "cpu_features.h"
 #include "simd.h"
 
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(TF_SANITIZE_BUILD)
+#if defined(TF_ADAM_AVX512)
 #include <immintrin.h>
-#define TF_ADAM_AVX512 1
 #endif
 
 namespace tf {
@@ -115,8 +115,7 @@ __attribute__((target("avx512f"))) bool adamStepAvx512(float* __restrict w, cons
 bool adamStep(float* w, const float* g, float* m, float* v, int64_t n, float alpha, float omb1, float omb2,
               float eps) {
 #if defined(TF_ADAM_AVX512)
-  static const bool avx512 = __builtin_cpu_supports("avx512f");
-  if (avx512 && eps >= 1e-10f) return adamStepAvx512(w, g, m, v, n, alpha, omb1, omb2, eps);
+  if (cpuHasAvx512F() && eps >= 1e-10f) return adamStepAvx512(w, g, m, v, n, alpha, omb1, omb2, eps);
 #endif
   return adamStepF32(w, g, m, v, n, alpha, omb1, omb2, eps);
 }

@@ -6,8 +6,14 @@
 
 #if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && !defined(__clang__) && !defined(TF_SANITIZE_BUILD)
 #define TF_SIMD_CLONES __attribute__((target_clones("arch=haswell", "default")))
+#define TF_HAS_SIMD_CLONES 1
 #else
 #define TF_SIMD_CLONES
+#endif
+
+// Hand-written AVX-512 kernels (the Adam step), chosen at run time.
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(TF_SANITIZE_BUILD)
+#define TF_ADAM_AVX512 1
 #endif
 
 // Elementwise loops whose output may be one of their inputs (in place) but

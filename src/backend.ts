@@ -13,8 +13,14 @@ export interface BackendInfo {
   threads: number;
   /** Hardware threads on this machine. */
   hardwareThreads: number;
-  /** SIMD level the addon itself was compiled for (BLAS kernels dispatch at run time). */
+  /**
+   * The widest SIMD tensorforge's own kernels use on this CPU: 'avx512' (the
+   * Adam step), 'avx2' (AVX2+FMA versions of the elementwise loops), else the
+   * compiled baseline. The BLAS picks its own kernels: see `blasConfig`.
+   */
   simd: string;
+  /** The SIMD level the addon was compiled for ('sse2' for the x86-64 prebuilds); wider kernels are chosen at run time. */
+  compiledSimd: string;
   /** Node-API version the addon targets. */
   napiVersion: number;
   /**
@@ -36,7 +42,8 @@ export function backendInfo(): BackendInfo {
     blasConfig: raw.blasConfig,
     threads: raw.threads,
     hardwareThreads: raw.hardwareThreads,
-    simd: raw.compiledSimd,
+    simd: raw.simd,
+    compiledSimd: raw.compiledSimd,
     napiVersion: 8,
     allocator: raw.allocator,
     portable: raw.blas === 'portable',

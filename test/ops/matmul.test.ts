@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as tf from '../../src/index';
 import { Random } from '../../src/random';
@@ -81,6 +82,17 @@ describe('backend', () => {
     expect(typeof info.blas).toBe('string');
     expect(info.threads).toBeGreaterThanOrEqual(1);
     expect(info.napiVersion).toBeGreaterThanOrEqual(8);
+    expect(['avx512', 'avx2', 'sse2', 'neon', 'scalar']).toContain(info.simd);
+    expect(['avx512', 'avx2', 'sse2', 'neon', 'scalar']).toContain(info.compiledSimd);
+  });
+  it('reports the SIMD its kernels use on this CPU (Linux x86-64: from /proc/cpuinfo)', () => {
+    const info = tf.backendInfo();
+    if (process.platform !== 'linux' || process.arch !== 'x64') return void expect(info.simd).toBe(info.compiledSimd);
+    const flags = new Set((/^flags\s*:(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '').trim().split(/\s+/));
+    // The sanitizer build compiles neither the AVX-512 kernel nor the clones.
+    const sanitized = !!process.env.TENSORFORGE_ADDON && /asan/.test(process.env.LD_PRELOAD ?? '');
+    const expected = sanitized ? info.compiledSimd : flags.has('avx512f') ? 'avx512' : flags.has('avx2') && flags.has('fma') ? 'avx2' : info.compiledSimd;
+    expect(info.simd).toBe(expected);
   });
   it('sets and gets threads', () => {
     const before = tf.getNumThreads();
