@@ -12,11 +12,16 @@ namespace tf {
 
 namespace {
 std::once_flag gOnce;
-std::string gDescription = "system allocator, unchanged";
+// Literals only: backendInfo() may read these from a worker thread while the
+// process exits, when a std::string global could already be destroyed.
+const char* gState = "system allocator, unchanged";
+const char* gSetBy = nullptr;  // the user's malloc setting that made us leave glibc alone
 
 #if defined(__GLIBC__)
-constexpr int kMmapThreshold = 32 << 20;  // glibc's DEFAULT_MMAP_THRESHOLD_MAX on 64-bit
-constexpr int kTrimThreshold = 64 << 20;  // 2 x that, as glibc's dynamic rule sets it
+// 64-bit glibc: its DEFAULT_MMAP_THRESHOLD_MAX, the largest mmap threshold it
+// accepts, and twice that for trimming, as its dynamic rule would set them.
+constexpr int kMmapThreshold = 32 << 20;
+constexpr int kTrimThreshold = 64 << 20;
 
 // The user (or the environment) already chose malloc settings: leave them.
 const char* userMallocSetting() {
@@ -31,19 +36,23 @@ const char* userMallocSetting() {
 void configure() {
   const char* opt = std::getenv("TENSORFORGE_HEAP_REUSE");
   if (opt && std::strcmp(opt, "0") == 0) {
-    gDescription = "glibc malloc defaults (TENSORFORGE_HEAP_REUSE=0)";
+    gState = "glibc malloc defaults (TENSORFORGE_HEAP_REUSE=0)";
     return;
   }
-  if (const char* by = userMallocSetting()) {
-    gDescription = std::string("glibc malloc as set by ") + by;
+  if (sizeof(void*) < 8) {
+    gState = "glibc malloc defaults (32-bit: thresholds left to glibc)";
+    return;
+  }
+  if ((gSetBy = userMallocSetting())) {
+    gState = "glibc malloc as set by ";
     return;
   }
   // Both or neither: setting one turns off glibc's dynamic adjustment of both.
   if (mallopt(M_MMAP_THRESHOLD, kMmapThreshold) == 1 && mallopt(M_TRIM_THRESHOLD, kTrimThreshold) == 1) {
-    gDescription = "glibc malloc, freed memory kept for reuse (mmap threshold 32 MiB, trim threshold 64 MiB)";
+    gState = "glibc malloc, freed memory kept for reuse (mmap threshold 32 MiB, trim threshold 64 MiB)";
   } else {
-    // A replacement allocator (a sanitizer, a preloaded malloc) answers mallopt with 0.
-    gDescription = "malloc unchanged (mallopt refused: a replacement allocator)";
+    // The sanitizers' allocators answer mallopt with 0 or -1.
+    gState = "malloc unchanged (mallopt refused)";
   }
 }
 #else
@@ -53,6 +62,6 @@ void configure() {}
 
 void configureHeapReuse() { std::call_once(gOnce, configure); }
 
-std::string heapReuseDescription() { return gDescription; }
+std::string heapReuseDescription() { return gSetBy ? std::string(gState) + gSetBy : std::string(gState); }
 
 }  // namespace tf

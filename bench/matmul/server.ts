@@ -82,7 +82,9 @@ function loadTensorforge(prealloc: false | 'reused' | 'ring' = false): Impl {
         tf.setNumThreads(threads);
         const a = fill(M * K, 1);
         const b = fill(K * N, 2);
-        const count = prealloc === 'ring' ? Math.max(1, Math.ceil(RING_BYTES / (4 * M * N))) : 1;
+        // At most 4096 outputs: for tiny products the ring is then smaller
+        // than 64 MB, which only matters where the output is not the cost.
+        const count = prealloc === 'ring' ? Math.min(4096, Math.max(1, Math.ceil(RING_BYTES / (4 * M * N)))) : 1;
         const outs = Array.from({ length: count }, () => new Float32Array(M * N));
         let i = 0;
         const call = () => {
