@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <atomic>
+#include <mutex>
 #include <thread>
 
 #if defined(TF_BLAS_BLIS)
@@ -60,7 +61,8 @@ int hardwareThreads() {
   return n == 0 ? 1 : static_cast<int>(n);
 }
 
-void selectBlasKernels() {
+// The work of selectBlasKernels(), once per process.
+static void selectBlasKernelsNow() {
 #if defined(TF_BLAS_BLIS) && defined(__GNUC__) && defined(__x86_64__) && !defined(_WIN32)
   if (!cpuHasSkylakeXFeatures() || std::getenv("BLIS_ARCH_TYPE")) return;
   // BLIS reads the variable once, when it initialises: set it, initialise,
@@ -86,6 +88,13 @@ void selectBlasKernels() {
   gotoblas_dynamic_init();
   unsetenv("OPENBLAS_CORETYPE");
 #endif
+}
+
+void selectBlasKernels() {
+  // Every worker_thread that loads the addon calls this; only the first may
+  // touch the environment (setenv races with other threads' getenv).
+  static std::once_flag once;
+  std::call_once(once, selectBlasKernelsNow);
 }
 
 void setBlasThreads(int n) {
