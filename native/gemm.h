@@ -29,7 +29,8 @@ BlasInfo blasInfo();
 // Rapids) and fall back to their AVX2 (haswell) or SSE3 kernels; when the CPU
 // has AVX-512 F/DQ/BW/VL we select the skylake-x kernels (BLIS's skx,
 // OpenBLAS's SkylakeX) unless the user set BLIS_ARCH_TYPE / OPENBLAS_CORETYPE.
-// Call once, early, before any BLAS call; the environment is left unchanged.
+// Call early, before any BLAS call (each addon load may call it; it acts once
+// per process); the environment is left unchanged.
 void selectBlasKernels();
 
 // Threads the BLAS may use per call (all of ours go through here).
