@@ -7,7 +7,7 @@
 //   node scripts/prebuild.mjs [--blas BLIS|OpenBLAS|Accelerate|Generic] [--jobs N]
 //   node scripts/prebuild.mjs --list     what prebuilds/ holds (prepack runs this)
 //
-// Default BLAS: BLIS on Linux, Accelerate on macOS, OpenBLAS on Windows (set
+// Default BLAS: OpenBLAS on Linux, Accelerate on macOS, OpenBLAS on Windows (set
 // TF_BLAS_ROOT to a static OpenBLAS, e.g. a vcpkg x64-windows-static tree).
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
