@@ -33,22 +33,44 @@ struct View {
 // Each check below is one Node-API call: they run on every op, and
 // napi_get_typedarray_info alone (type, length and data at once) costs more
 // than the rest of a small product's argument handling.
+
+// A typed array's element type, length and data (nullptr when empty).
+struct TypedArrayInfo {
+  napi_typedarray_type type;
+  size_t length;
+  void* data;
+};
+
+// False when v is not a typed array.
+inline bool typedArrayInfo(napi_env env, napi_value v, TypedArrayInfo& out) {
+  out.length = 0;
+  out.data = nullptr;
+  if (napi_get_typedarray_info(env, v, &out.type, &out.length, &out.data, nullptr, nullptr) != napi_ok) return false;
+  if (out.length == 0) out.data = nullptr;
+  return true;
+}
+
+template <typename T>
+constexpr napi_typedarray_type typedArrayTypeOf() {
+  return std::is_same<T, float>::value ? napi_float32_array
+         : std::is_same<T, int32_t>::value ? napi_int32_array
+         : std::is_same<T, uint8_t>::value ? napi_uint8_array
+         : napi_float64_array;
+}
+
+// Argument i as a typed array of any element type.
+inline TypedArrayInfo anyTypedArrayArg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name) {
+  TypedArrayInfo t;
+  if (info.Length() <= i || !typedArrayInfo(info.Env(), info[i], t))
+    throwType(info.Env(), fn, std::string(name) + " must be a typed array");
+  return t;
+}
+
 template <typename T>
 inline View<T> typedArrayArg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name) {
-  Napi::Env env = info.Env();
-  constexpr napi_typedarray_type want =
-      std::is_same<T, float>::value ? napi_float32_array
-      : std::is_same<T, int32_t>::value ? napi_int32_array
-      : std::is_same<T, uint8_t>::value ? napi_uint8_array
-      : napi_float64_array;
-  napi_typedarray_type type;
-  size_t length = 0;
-  void* data = nullptr;
-  if (info.Length() <= i ||
-      napi_get_typedarray_info(env, info[i], &type, &length, &data, nullptr, nullptr) != napi_ok)
-    throwType(env, fn, std::string(name) + " must be a typed array");
-  if (type != want) throwType(env, fn, std::string(name) + " has the wrong element type");
-  return View<T>{length == 0 ? nullptr : static_cast<T*>(data), length};
+  const TypedArrayInfo t = anyTypedArrayArg(info, i, fn, name);
+  if (t.type != typedArrayTypeOf<T>()) throwType(info.Env(), fn, std::string(name) + " has the wrong element type");
+  return View<T>{static_cast<T*>(t.data), t.length};
 }
 
 inline int64_t intArg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name,

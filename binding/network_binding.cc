@@ -508,7 +508,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       auto* w = new PromiseWorker(
           env, fn, [&tr, owned, batchSize, result, want, keep, self]() {
             withCores(want, [&] {
-              self->withAsyncWorkspace(keep, [&](tf::Workspace& ws) { *result = tr.evaluate(owned->data, batchSize, nullptr, &ws); });
+              self->withAsyncWorkspace(keep, [&](tf::Workspace& ws) { *result = tr.evaluate(owned->data, batchSize, nullptr, ws); });
             });
           },
           [result, lock](Napi::Env env) -> Napi::Value {
@@ -692,11 +692,10 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
         throwRange(env, fn, "expected " + std::to_string(opt.slots().size()) + " slot arrays, got " + std::to_string(arr.Length()));
       for (uint32_t i = 0; i < arr.Length(); ++i) {
         Napi::Value v = arr.Get(i);
-        if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-          throwType(env, fn, "slots must be Float32Arrays");
-        auto a = v.As<Napi::Float32Array>();
-        if (a.ElementLength() != opt.slots()[i].size()) throwRange(env, fn, "slot " + std::to_string(i) + " has the wrong length");
-        if (a.ElementLength()) std::memcpy(opt.slots()[i].data(), a.Data(), a.ElementLength() * sizeof(float));
+        TypedArrayInfo a;
+        if (!typedArrayInfo(env, v, a) || a.type != napi_float32_array) throwType(env, fn, "slots must be Float32Arrays");
+        if (a.length != opt.slots()[i].size()) throwRange(env, fn, "slot " + std::to_string(i) + " has the wrong length");
+        if (a.length) std::memcpy(opt.slots()[i].data(), a.data, a.length * sizeof(float));
       }
       opt.setIterations(it);
       opt.setNadamMomentumProduct(u);

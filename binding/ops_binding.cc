@@ -62,14 +62,9 @@ void requireStridedFits(Napi::Env env, const char* fn, const char* name, size_t 
                             std::to_string(last));
 }
 
-napi_typedarray_type arrayType(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name) {
-  if (info.Length() <= i || !info[i].IsTypedArray()) throwType(info.Env(), fn, std::string(name) + " must be a typed array");
-  return info[i].As<Napi::TypedArray>().TypedArrayType();
-}
-
 // Float32Array -> true, Int32Array -> false, anything else throws.
 bool isFloat(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name) {
-  const napi_typedarray_type t = arrayType(info, i, fn, name);
+  const napi_typedarray_type t = anyTypedArrayArg(info, i, fn, name).type;
   if (t == napi_float32_array) return true;
   if (t == napi_int32_array) return false;
   throwType(info.Env(), fn, std::string(name) + " must be a Float32Array or an Int32Array");
@@ -347,7 +342,7 @@ void runConcat(const Napi::CallbackInfo& info, const char* fn) {
   auto out = typedArrayArg<T>(info, 2, fn, "out");
   const int64_t outer = intArg(info, 3, fn, "outer", 0, kMaxIndex);
   const uint32_t count = list.Length();
-  const napi_typedarray_type want = arrayType(info, 2, fn, "out");
+  constexpr napi_typedarray_type want = typedArrayTypeOf<T>();  // out's, checked above
   if (widthArg.length != count) throwRange(env, fn, "widths and inputs differ in length");
   std::vector<const T*> ptrs(count);
   std::vector<int64_t> widths(count);
@@ -355,15 +350,15 @@ void runConcat(const Napi::CallbackInfo& info, const char* fn) {
   for (uint32_t k = 0; k < count; ++k) {
     Napi::Value v = list.Get(k);
     const std::string name = "inputs[" + std::to_string(k) + "]";
-    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != want)
+    TypedArrayInfo arr;
+    if (!typedArrayInfo(env, v, arr) || arr.type != want)
       throwType(env, fn, name + " must be a typed array of out's element type");
-    Napi::TypedArrayOf<T> arr = v.As<Napi::TypedArrayOf<T>>();
     if (widthArg.data[k] < 0) throwRange(env, fn, "widths[" + std::to_string(k) + "] is negative");
     widths[k] = widthArg.data[k];
-    if (static_cast<int64_t>(arr.ElementLength()) < checkedMul(env, fn, outer, widths[k]))
-      throwRange(env, fn, name + " has " + std::to_string(arr.ElementLength()) + " elements, needs " +
+    if (static_cast<int64_t>(arr.length) < checkedMul(env, fn, outer, widths[k]))
+      throwRange(env, fn, name + " has " + std::to_string(arr.length) + " elements, needs " +
                               std::to_string(outer * widths[k]));
-    ptrs[k] = arr.ElementLength() == 0 ? nullptr : arr.Data();
+    ptrs[k] = static_cast<const T*>(arr.data);
     total = checkedAdd(env, fn, total, widths[k]);
   }
   const int64_t n = checkedMul(env, fn, outer, total);

@@ -97,14 +97,12 @@ void Trainer::applyGradients() {
 }
 
 EvalResult Trainer::evaluate(const Dataset& d, int64_t batchSize, const std::atomic<bool>* cancel,
-                             Workspace* kept) const {
+                             Workspace& ws) const {
   ScopedFlushDenormals ftz;
   const int64_t in = net_.inputSize(), out = net_.outputSize();
   const bool sparse = loss_.kind == LossKind::SparseCategoricalCrossentropy;
   EvalResult res;
   res.metricSums.assign(metrics_.size(), 0.0);
-  Workspace fresh;
-  Workspace& ws = kept ? *kept : fresh;
   // Like training, a fused loss reads logits (stable log-sum-exp); metrics apply the deferred activation.
   const Activation deferred = fused_ ? net_.outputActivation() : Activation::Linear;
   const double reg = const_cast<Network&>(net_).addRegularization(false);

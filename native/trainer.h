@@ -56,10 +56,9 @@ class Trainer {
   // One optimizer update with the gradients currently in grads() (optimizer tests).
   void applyGradients();
 
-  // ws: a workspace to reuse across calls (nullptr: a fresh one). Several
-  // evaluations may run at once, each with its own workspace.
-  EvalResult evaluate(const Dataset& data, int64_t batchSize, const std::atomic<bool>* cancel,
-                      Workspace* ws = nullptr) const;
+  // ws: the caller's workspace, reused across calls. Several evaluations may
+  // run at once, each with its own workspace.
+  EvalResult evaluate(const Dataset& data, int64_t batchSize, const std::atomic<bool>* cancel, Workspace& ws) const;
 
   Network& network() { return net_; }
   Optimizer& optimizer() { return *opt_; }

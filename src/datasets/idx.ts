@@ -349,6 +349,9 @@ export async function readIdx(fn: string, file: string): Promise<IdxData> {
   }
 }
 
+/** Compressed bytes to inflate: in memory, or a file read piece by piece as it inflates. */
+type GzipSource = Uint8Array | { handle: fs.promises.FileHandle; size: number };
+
 /**
  * The header of a gzipped IDX file, inflated from a prefix of it (the whole
  * file only when a gzip header field is longer than that), and where to
@@ -361,7 +364,7 @@ async function gzipHeader(
   file: string,
   handle: fs.promises.FileHandle,
   size: number,
-): Promise<{ h: IdxHeader; source: Uint8Array | { handle: fs.promises.FileHandle; size: number } }> {
+): Promise<{ h: IdxHeader; source: GzipSource }> {
   let gz = new Uint8Array(Math.min(size, STREAM_CHUNK));
   await readExactly(fn, file, handle, gz, 0);
   let inflated = inflateHead(fn, file, gz);
@@ -384,7 +387,7 @@ function inflateInto(
   fn: string,
   file: string,
   h: IdxHeader,
-  gz: Uint8Array | { handle: fs.promises.FileHandle; size: number },
+  gz: GzipSource,
   sink?: (bytes: Uint8Array, offset: number) => void,
 ): Promise<ArrayBuffer> {
   const payload = new ArrayBuffer(sink ? 0 : h.payloadBytes);
