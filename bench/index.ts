@@ -262,7 +262,7 @@ export async function run(o: SuiteOptions = {}): Promise<{ result: SuiteResult; 
   await step('matmul', () => runMatmul({
     mode: 'sweep',
     quick,
-    systems: ['tf', 'tf-prealloc', ...(quick ? [] : ['tf-ring']), 'tfjs', 'tfjs-wasm', ...rawSystems(log, notes)],
+    systems: ['tf', 'tf-dispose', 'tf-prealloc', ...(quick ? [] : ['tf-ring']), 'tfjs', 'tfjs-wasm', ...rawSystems(log, notes)],
     sizes: quick ? [1, 64, 256, 512] : [1, 8, 64, 128, 256, 512, 1024, 2048],
     waitQuiet: o.waitQuiet,
     log,

@@ -103,7 +103,7 @@ function fillRandom(fn: string, shape: number[], dtype: DataType | undefined, se
   checkAllocation(fn, `a ${dt} tensor of ${size} elements`, size * 4);
   const data = dt === 'float32' ? new Float32Array(size) : new Int32Array(size);
   for (let i = 0; i < size; i++) data[i] = dt === 'int32' ? Math.floor(draw(r)) : draw(r);
-  return new Tensor(data, shape, dt);
+  return new Tensor(data, shape, dt, true);
 }
 
 /** Normally distributed values (mean 0, stdDev 1 by default). */

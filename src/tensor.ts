@@ -1,5 +1,7 @@
 // The Tensor type: an immutable shape + dtype over an ArrayBuffer-backed typed
-// array. Native kernels read that array in place (no copy, no dispose()).
+// array. Native kernels read that array in place. The garbage collector frees
+// tensors; dispose() is optional and lets the next output reuse the memory.
+import { recycle, takeFloat32, takeInt32 } from './buffer_pool';
 import { checkOneOf, rangeError, show, typeError } from './errors';
 import { checkAllocation } from './limits';
 
@@ -32,15 +34,57 @@ export function sizeFromShape(fn: string, shape: unknown): number {
   return size;
 }
 
+/**
+ * @internal A zero-filled array of `size` elements for a new tensor: a
+ * recycled one (see {@link Tensor.dispose}) when there is one of that length.
+ */
+export function allocateZeroed(dtype: DataType, size: number, fn: string, what: () => string): TypedArray {
+  checkAllocation(fn, what, size * 4);
+  if (dtype === 'float32') {
+    const reused = takeFloat32(size);
+    return reused === undefined ? new Float32Array(size) : reused.fill(0);
+  }
+  const reused = takeInt32(size);
+  return reused === undefined ? new Int32Array(size) : reused.fill(0);
+}
+
 function allocate(dtype: DataType, size: number, fn: string): TypedArray {
-  checkAllocation(fn, () => `a ${dtype} tensor of ${size} elements`, size * 4);
-  return dtype === 'float32' ? new Float32Array(size) : new Int32Array(size);
+  return allocateZeroed(dtype, size, fn, () => `a ${dtype} tensor of ${size} elements`);
+}
+
+const EMPTY_FLOAT32 = new Float32Array(0);
+const EMPTY_INT32 = new Int32Array(0);
+
+/**
+ * @internal What a tensor holds. A separate object, so that its state can
+ * change even when the user froze the tensor.
+ */
+export interface TensorBacking {
+  /** The values, row-major; an empty array once disposed. */
+  array: TypedArray;
+  /** The array was allocated for this tensor alone and never handed out: dispose() may recycle it. */
+  recyclable: boolean;
+  /** dispose() was called. */
+  disposed: boolean;
+  /** keep() was called: no tidy() disposes the tensor. */
+  kept: boolean;
+}
+
+/** Tensors created since the innermost running tidy() began, or null outside tidy(). */
+let tracked: Tensor[] | null = null;
+
+/** @internal Starts tracking new tensors in `list` (null: stop); returns the previous list. */
+export function trackTensors(list: Tensor[] | null): Tensor[] | null {
+  const previous = tracked;
+  tracked = list;
+  return previous;
 }
 
 /**
  * An n-dimensional array of float32 or int32 values. Tensors are immutable
  * values; operations return new tensors. Memory is reclaimed by the garbage
- * collector like any JavaScript object.
+ * collector like any JavaScript object; {@link Tensor.dispose} and
+ * {@link tidy} are optional and let later outputs reuse it at once.
  */
 export class Tensor {
   /** Dimensions, outermost first. */
@@ -49,15 +93,59 @@ export class Tensor {
   readonly dtype: DataType;
   /** Number of elements (product of the shape). */
   readonly size: number;
-  /** @internal The backing values, row-major. */
-  readonly values: TypedArray;
+  /** @internal The values and their state. Ops read `backing.array`, which does not hand it out. */
+  readonly backing: TensorBacking;
 
-  /** @internal Use {@link tensor} and friends to create tensors. */
-  constructor(values: TypedArray, shape: readonly number[], dtype: DataType) {
-    this.values = values;
+  /**
+   * @internal Use {@link tensor} and friends to create tensors.
+   * @param recyclable true only when `values` was allocated for this tensor and no one else holds it.
+   */
+  constructor(values: TypedArray, shape: readonly number[], dtype: DataType, recyclable = false) {
+    this.backing = { array: values, recyclable, disposed: false, kept: false };
     this.shape = Object.freeze(Array.isArray(shape) ? shape.slice() : Array.from(shape));
     this.dtype = dtype;
     this.size = values.length;
+    if (tracked !== null) tracked.push(this);
+  }
+
+  /**
+   * @internal The backing values, row-major. This is the tensor's own buffer:
+   * once handed out, dispose() leaves it to the garbage collector.
+   */
+  get values(): TypedArray {
+    const b = this.backing;
+    // A tensor whose fields were tampered with answers undefined here, and checkTensor() names the problem.
+    if (typeof b !== 'object' || b === null) return undefined as unknown as TypedArray;
+    if (b.disposed) throw disposedError('values', 'the tensor');
+    b.recyclable = false;
+    return b.array;
+  }
+
+  /** Whether {@link Tensor.dispose} was called. */
+  get isDisposed(): boolean {
+    const b = this.backing;
+    return typeof b === 'object' && b !== null && b.disposed === true;
+  }
+
+  /**
+   * Releases the tensor now instead of at the next garbage collection, as in
+   * TensorFlow.js. Optional: tensors are garbage-collected. When an op made
+   * the tensor and its values were never read out (`dataSync()`, `data()`,
+   * a reshape sharing them), the next output of the same length reuses the
+   * memory while it is still in cache. Using the tensor afterwards throws a
+   * TypeError; disposing twice does nothing.
+   */
+  dispose(): void {
+    const b = this.backing;
+    if (typeof b !== 'object' || b === null) throw typeError('dispose', 'the tensor is not well-formed (its values were replaced)');
+    if (b.disposed) return;
+    const array = b.array;
+    b.disposed = true;
+    b.array = array instanceof Int32Array ? EMPTY_INT32 : EMPTY_FLOAT32;
+    if (b.recyclable) {
+      b.recyclable = false;
+      recycle(array);
+    }
   }
 
   /** Number of dimensions. */
@@ -73,18 +161,20 @@ export class Tensor {
 
   /** The values as a flat typed array. This is the tensor's own buffer: treat it as read-only. */
   dataSync(): TypedArray {
+    if (this.isDisposed) throw disposedError('dataSync', 'the tensor');
     return this.values;
   }
 
   /** Asynchronous form of {@link Tensor.dataSync}, for TensorFlow.js compatibility. */
   async data(): Promise<TypedArray> {
+    if (this.isDisposed) throw disposedError('data', 'the tensor');
     return this.values;
   }
 
   /** The values as nested arrays following the shape (a number for a scalar). */
   arraySync(): NestedArray {
     this.intact('arraySync');
-    const v = this.values;
+    const v = this.backing.array;
     const shape = this.shape;
     if (shape.length === 0) return v[0];
     const build = (dim: number, offset: number): NestedArray[] => {
@@ -123,13 +213,17 @@ export class Tensor {
     if (size !== this.size) {
       throw rangeError(fn, `cannot reshape a tensor of shape ${show(this.shape)} (${this.size} elements) into ${show(shape)} (${size} elements)`);
     }
-    return new Tensor(this.values, resolved, this.dtype);
+    // Two tensors now share the array: neither may recycle it.
+    this.backing.recyclable = false;
+    return new Tensor(this.backing.array, resolved, this.dtype);
   }
 
   /** A copy with its own buffer. */
   clone(): Tensor {
     this.intact('clone');
-    return new Tensor(this.values.slice(), this.shape, this.dtype);
+    const copy = allocate(this.dtype, this.size, 'clone');
+    copy.set(this.backing.array);
+    return new Tensor(copy, this.shape, this.dtype, true);
   }
 
   /** Converts to another dtype (float32 -> int32 truncates toward zero). */
@@ -138,21 +232,23 @@ export class Tensor {
     this.intact('cast');
     if (d === this.dtype) return this;
     const out = allocate(d, this.size, 'cast');
-    if (d === 'int32') for (let i = 0; i < this.size; i++) out[i] = Math.trunc(this.values[i]);
-    else out.set(this.values);
-    return new Tensor(out, this.shape, d);
+    const v = this.backing.array;
+    if (d === 'int32') for (let i = 0; i < this.size; i++) out[i] = Math.trunc(v[i]);
+    else out.set(v);
+    return new Tensor(out, this.shape, d, true);
   }
 
   /** A readable rendering, e.g. `Tensor [2,2] float32\n  [[1, 2],\n   [3, 4]]`. Long axes are elided. */
   toString(): string {
     this.intact('toString');
+    const values = this.backing.array;
     const fmt = (x: number) => (this.dtype === 'int32' ? String(x) : Number.isInteger(x) ? x.toFixed(0) : x.toPrecision(4));
     const render = (dim: number, offset: number, indent: string): string => {
-      if (this.rank === 0) return fmt(this.values[0]);
+      if (this.rank === 0) return fmt(values[0]);
       const n = this.shape[dim];
       const stride = this.shape.slice(dim + 1).reduce((a, b) => a * b, 1);
       const idx = n > 6 ? [0, 1, 2, -1, n - 3, n - 2, n - 1] : [...Array(n).keys()];
-      const parts = idx.map((i) => (i < 0 ? '...' : dim === this.rank - 1 ? fmt(this.values[offset + i]) : render(dim + 1, offset + i * stride, indent + ' ')));
+      const parts = idx.map((i) => (i < 0 ? '...' : dim === this.rank - 1 ? fmt(values[offset + i]) : render(dim + 1, offset + i * stride, indent + ' ')));
       return dim === this.rank - 1 ? `[${parts.join(', ')}]` : `[${parts.join(`,\n${indent} `)}]`;
     };
     return `Tensor ${show(this.shape)} ${this.dtype}\n  ${render(0, 0, '  ')}`;
@@ -216,9 +312,11 @@ export function makeTensor(fn: string, values: unknown, shape?: unknown, dtype?:
   }
   const resolved: DataType = dt ?? (values instanceof Int32Array ? 'int32' : 'float32');
   let data: TypedArray;
+  let own = false;
   if (resolved === 'float32' && flat instanceof Float32Array) data = flat;
   else if (resolved === 'int32' && flat instanceof Int32Array) data = flat;
   else {
+    own = true;
     data = allocate(resolved, size, fn);
     if (resolved === 'int32') {
       for (let i = 0; i < size; i++) {
@@ -230,7 +328,7 @@ export function makeTensor(fn: string, values: unknown, shape?: unknown, dtype?:
       data.set(flat);
     }
   }
-  return new Tensor(data, finalShape, resolved);
+  return new Tensor(data, finalShape, resolved, own);
 }
 
 /**
@@ -276,18 +374,22 @@ export function fill(shape: number[], value: number, dtype: DataType = 'float32'
   if (dt === 'int32' && !Number.isFinite(value)) throw rangeError(fn, `int32 tensor cannot hold ${value}`);
   const data = allocate(dt, size, fn);
   data.fill(dt === 'int32' ? Math.trunc(value) : value);
-  return new Tensor(data, shape, dt);
+  return new Tensor(data, shape, dt, true);
 }
 
 /** A tensor of zeros. */
 export function zeros(shape: number[], dtype: DataType = 'float32'): Tensor {
   const size = sizeFromShape('zeros', shape);
-  return new Tensor(allocate(checkOneOf('zeros', 'dtype', dtype, DTYPES), size, 'zeros'), shape, dtype);
+  return new Tensor(allocate(checkOneOf('zeros', 'dtype', dtype, DTYPES), size, 'zeros'), shape, dtype, true);
 }
 
 /** A tensor of ones. */
 export function ones(shape: number[], dtype: DataType = 'float32'): Tensor {
   return fill(shape, 1, dtype);
+}
+
+function disposedError(fn: string, name: string): TypeError {
+  return typeError(fn, `${name} was disposed (by dispose(), or by the tidy() that created it) and cannot be used`);
 }
 
 /**
@@ -297,7 +399,10 @@ export function ones(shape: number[], dtype: DataType = 'float32'): Tensor {
  */
 export function checkTensor(fn: string, name: string, x: unknown): Tensor {
   if (!(x instanceof Tensor)) throw typeError(fn, `${name} must be a Tensor, got ${show(x)}`);
-  const v = x.values;
+  const b = x.backing;
+  if (typeof b !== 'object' || b === null) throw typeError(fn, `${name} is not a well-formed Tensor (its values, dtype or shape were replaced)`);
+  if (b.disposed) throw disposedError(fn, name);
+  const v = b.array;
   const typed = x.dtype === 'float32' ? v instanceof Float32Array : x.dtype === 'int32' && v instanceof Int32Array;
   if (!typed || !Array.isArray(x.shape)) throw typeError(fn, `${name} is not a well-formed Tensor (its values, dtype or shape were replaced)`);
   if (x.shape.length > 1024) throw rangeError(fn, `${name} has ${x.shape.length} dimensions; at most 1024 are supported`);

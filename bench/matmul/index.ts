@@ -312,7 +312,7 @@ async function runModes(
   const threadsAll = options.threads ?? [1, Math.min(2, cores)].filter((x, i, a) => a.indexOf(x) === i);
   if (mode === 'sweep') {
     const sizes = options.sizes ?? (quick ? [1, 64, 256, 512] : [1, 8, 64, 128, 256, 512, 1024, 2048]);
-    const ids = options.systems ?? ['tf', 'tf-prealloc', 'tf-ring', 'tfjs', 'tfjs-wasm'];
+    const ids = options.systems ?? ['tf', 'tf-dispose', 'tf-prealloc', 'tf-ring', 'tfjs', 'tfjs-wasm'];
     sections.push(await measure('square', ids, squareCases(sizes), threadsAll, o, peak));
   } else if (mode === 'shapes') {
     const ids = options.systems ?? ['tf', 'tf-prealloc', 'raw-openblas' + engineKernelSuffix('openblas')];
@@ -498,31 +498,37 @@ export function formatSection(s: Section, f: FormatOptions = {}): string {
 }
 
 /** Per-call overhead table from a square section: tensorforge minus raw BLAS at small n. */
-export function formatOverhead(s: Section, tf = 'tf', pre = 'tf-prealloc', ring = 'tf-ring'): string {
+export function formatOverhead(s: Section, tf = 'tf', pre = 'tf-prealloc', ring = 'tf-ring', disposed = 'tf-dispose'): string {
   const ref = s.ref;
   const rows = s.rows.filter((r) => r.case.group === 'square' && r.case.M <= 64 && r.results[tf] && r.results[ref]);
   if (!rows.length) return '';
   const us = (r: SystemResult | undefined) => (r ? r.time.median * 1e6 : NaN);
   const withRing = rows.some((r) => r.results[ring]);
+  const withDispose = rows.some((r) => r.results[disposed]);
+  const optional = (on: boolean, cells: (string | number)[]) => (on ? cells : []);
   return [
-    `Per-call overhead (µs, medians): public matMul = JS checks + output allocation + binding + BLAS; ` +
-      `"binding" = the addon's matMul on a reused output buffer` +
+    `Per-call overhead (µs, medians): public matMul = JS checks + output allocation + binding + BLAS` +
+      (withDispose ? `; "+ dispose" = the same with each output disposed before the next call (it reuses that memory)` : '') +
+      `; "binding" = the addon's matMul on a reused output buffer` +
       (withRing ? `; "ring" = the same writing into a 64 MB ring of outputs (an output not in cache, as a new one is)` : '') +
       `; raw = cblas_sgemm from C++. Compare at 1 thread: a raw multi-threaded BLIS call spawns threads each time.`,
     '',
     table(
-      ['n', 'threads', 'matMul µs', 'binding µs', ...(withRing ? ['ring µs'] : []), 'raw µs', 'matMul − raw', 'binding − raw',
-        ...(withRing ? ['ring − raw'] : []), 'tfjs-cpu µs', 'tfjs-wasm µs'],
+      ['n', 'threads', 'matMul µs', ...optional(withDispose, ['+ dispose µs']), 'binding µs', ...optional(withRing, ['ring µs']), 'raw µs',
+        'matMul − raw', ...optional(withDispose, ['+ dispose − raw']), 'binding − raw', ...optional(withRing, ['ring − raw']),
+        'tfjs-cpu µs', 'tfjs-wasm µs'],
       rows.map((r) => [
         r.case.M,
         r.threads,
         fmt(us(r.results[tf]), 2),
+        ...optional(withDispose, [fmt(us(r.results[disposed]), 2)]),
         fmt(us(r.results[pre]), 2),
-        ...(withRing ? [fmt(us(r.results[ring]), 2)] : []),
+        ...optional(withRing, [fmt(us(r.results[ring]), 2)]),
         fmt(us(r.results[ref]), 2),
         fmt(us(r.results[tf]) - us(r.results[ref]), 2),
+        ...optional(withDispose, [fmt(us(r.results[disposed]) - us(r.results[ref]), 2)]),
         fmt(us(r.results[pre]) - us(r.results[ref]), 2),
-        ...(withRing ? [fmt(us(r.results[ring]) - us(r.results[ref]), 2)] : []),
+        ...optional(withRing, [fmt(us(r.results[ring]) - us(r.results[ref]), 2)]),
         fmt(us(r.results.tfjs), 2),
         fmt(us(r.results['tfjs-wasm']), 2),
       ]),

@@ -4,6 +4,8 @@
 // and the harness itself is idle while a system is being timed).
 //
 //   node --import tsx bench/matmul/server.ts tf        tensorforge (src/ via tsx)
+//   node --import tsx bench/matmul/server.ts tf-dispose  the same, disposing each output
+//       before the next product, as the tfjs systems below do: the next output reuses it
 //   node --import tsx bench/matmul/server.ts tf-prealloc  the addon's internal matMul with a
 //       reused output buffer: tensorforge minus the JS wrapper and the output allocation
 //   node --import tsx bench/matmul/server.ts tf-ring  the same, writing each call into the next
@@ -51,7 +53,7 @@ function sum(a: ArrayLike<number>): number {
 /** RING_BYTES of output buffers for tf-ring. */
 const RING_BYTES = 64 * 2 ** 20;
 
-function loadTensorforge(prealloc: false | 'reused' | 'ring' = false): Impl {
+function loadTensorforge(prealloc: false | 'reused' | 'ring' = false, dispose = false): Impl {
   const addon = process.env.TF_BENCH_ADDON;
   if (addon) {
     // src/native.ts honours TENSORFORGE_ADDON where present; the shim below
@@ -107,10 +109,15 @@ function loadTensorforge(prealloc: false | 'reused' | 'ring' = false): Impl {
       const b = new tf.Tensor(fill(K * N, 2), tb ? [N, K] : [K, N], 'float32');
       let last = tf.matMul(a, b, ta, tb);
       return {
-        call: () => {
-          last = tf.matMul(a, b, ta, tb);
-        },
-        checksum: () => sum(last.values),
+        call: dispose
+          ? () => {
+              last.dispose();
+              last = tf.matMul(a, b, ta, tb);
+            }
+          : () => {
+              last = tf.matMul(a, b, ta, tb);
+            },
+        checksum: () => sum(last.dataSync()),
         release: () => {},
       };
     },
@@ -157,7 +164,7 @@ async function main() {
   console.log = (...a: unknown[]) => process.stderr.write(a.join(' ') + '\n');
   console.warn = console.log;
   const impl =
-    kind === 'tf' ? loadTensorforge() : kind === 'tf-prealloc' ? loadTensorforge('reused') : kind === 'tf-ring' ? loadTensorforge('ring') : kind === 'tfjs' ? await loadTfjs('cpu') : kind === 'tfjs-wasm' ? await loadTfjs('wasm') : null;
+    kind === 'tf' ? loadTensorforge() : kind === 'tf-dispose' ? loadTensorforge(false, true) : kind === 'tf-prealloc' ? loadTensorforge('reused') : kind === 'tf-ring' ? loadTensorforge('ring') : kind === 'tfjs' ? await loadTfjs('cpu') : kind === 'tfjs-wasm' ? await loadTfjs('wasm') : null;
   if (!impl) throw new Error(`unknown system ${kind}`);
   let cur: Awaited<ReturnType<Impl['prep']>> | null = null;
   let reps = 1;

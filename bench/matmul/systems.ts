@@ -87,6 +87,7 @@ export function engineKernelSuffix(blas: 'blis' | 'openblas'): '' | '-skx' {
 /**
  * System ids:
  *   tf                 tensorforge as the project loads it (prebuild or build/Release)
+ *   tf-dispose         the same, each output disposed before the next call (the TensorFlow.js idiom)
  *   tf-prealloc        its addon's internal matMul, output buffer reused (no JS wrapper, no allocation)
  *   tf-ring            the same, cycling through 64 MB of outputs: the cost of an output that is not in cache
  *   tf-blis, tf-openblas   tensorforge with a private addon build against that BLAS
@@ -100,6 +101,7 @@ export function systemSpec(id: string, opts: { rebuildAddons?: boolean } = {}): 
   if (id === 'raw') id = `raw-blis${engineKernelSuffix('blis')}`;
   const m = /^(tf|raw)-(blis|openblas)(?:-(haswell|skx|spr))?$/.exec(id);
   if (id === 'tf') return { id, label: 'tensorforge', ...nodeServer('tf') };
+  if (id === 'tf-dispose') return { id, label: 'tensorforge, dispose()', ...nodeServer('tf-dispose') };
   if (id === 'tf-prealloc') return { id, label: 'tf binding, reused output', ...nodeServer('tf-prealloc') };
   if (id === 'tf-ring') return { id, label: 'tf binding, 64 MB output ring', ...nodeServer('tf-ring') };
   if (id === 'tfjs') return { id, label: 'tfjs-cpu', singleThreaded: true, ...nodeServer('tfjs') };

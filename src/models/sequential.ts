@@ -10,6 +10,7 @@ import { Loss, LOSS_CODE, LossIdentifier, resolveLoss } from '../losses';
 import { MetricIdentifier, ResolvedMetric, resolveMetrics } from '../metrics';
 import { checkAllocation } from '../limits';
 import { native } from '../native';
+import { allocateUninitializedF32 } from '../ops/shapes';
 import { Optimizer, resolveOptimizer } from '../optimizers/optimizer';
 import { Random, randomFrom } from '../random';
 import { Tensor } from '../tensor';
@@ -476,7 +477,8 @@ export class Sequential implements TrainableModel {
     this.ensureBuilt(fn, feats.sampleShape);
     const units = this.outputShape![0];
     checkAllocation(fn, `the output [${feats.n}, ${units}]`, feats.n * units * 4);
-    return { feats, batchSize, out: new Float32Array(feats.n * units), units };
+    // Every element is written by the native predict: no zeroing needed, and a disposed output may be reused.
+    return { feats, batchSize, out: allocateUninitializedF32(feats.n * units, fn), units };
   }
 
   /**
@@ -493,7 +495,7 @@ export class Sequential implements TrainableModel {
       throw new Error(`predict: model '${this.name}' is running native work (training); use predictAsync(), which waits for a consistent snapshot of the weights`);
     }
     this.nm.predict(feats.values, feats.n, batchSize, out);
-    return new Tensor(out, [feats.n, units], 'float32');
+    return new Tensor(out, [feats.n, units], 'float32', true);
   }
 
   /**
@@ -516,7 +518,7 @@ export class Sequential implements TrainableModel {
         signal?.aborted ? Promise.resolve() : this.nm.predictAsync(feats.values, feats.n, batchSize, out, cancel));
       await abortable(work, signal, () => cancel!.fill(1));
     }
-    return new Tensor(out, [feats.n, units], 'float32');
+    return new Tensor(out, [feats.n, units], 'float32', true);
   }
 
   /** One gradient step on one batch. Resolves to `{ loss, ...metrics }` for that batch. */

@@ -22,8 +22,8 @@ function asFloat(fn: string, name: string, x: Tensor): Tensor {
 function elementwise(fn: string, kind: Kind, x: Tensor, param = 0): Tensor {
   const input = asFloat(fn, 'x', x);
   const out = allocate('float32', input.size, fn) as Float32Array;
-  native.activation(kind, param, input.values, out);
-  return new Tensor(out, x.shape, 'float32');
+  native.activation(kind, param, input.backing.array, out);
+  return new Tensor(out, x.shape, 'float32', true);
 }
 
 /** max(x, 0) elementwise (int32 input gives float32, as for every activation here). */
@@ -107,7 +107,7 @@ function alongAxis(fn: string, x: Tensor, axis: unknown, run: (src: Tensor, rows
   const src = ax === last ? x : permute(fn, x, perm);
   const cols = x.shape[ax];
   const rows = cols === 0 ? 0 : x.size / cols;
-  const result = new Tensor(run(src, rows, cols), src.shape, 'float32');
+  const result = new Tensor(run(src, rows, cols), src.shape, 'float32', true);
   return ax === last ? result : permute(fn, result, perm);
 }
 
@@ -115,7 +115,7 @@ function softmaxOp(fn: string, x: Tensor, axis: unknown, log: boolean): Tensor {
   const input = asFloat(fn, 'x', x);
   return alongAxis(fn, input, axis, (src, rows, cols) => {
     const out = allocate('float32', src.size, fn) as Float32Array;
-    if (out.length > 0) native.softmax(src.values, out, rows, cols, log);
+    if (out.length > 0) native.softmax(src.backing.array, out, rows, cols, log);
     return out;
   });
 }
@@ -192,8 +192,8 @@ export function activationBackward(name: ActivationOpName, x: Tensor, dy: Tensor
       const y = allocate('float32', src.size, fn) as Float32Array;
       const dx = allocate('float32', src.size, fn) as Float32Array;
       if (y.length > 0) {
-        native.softmax(src.values, y, rows, cols, log);
-        native.softmaxGrad(y, gy.values, dx, rows, cols, log);
+        native.softmax(src.backing.array, y, rows, cols, log);
+        native.softmaxGrad(y, gy.backing.array, dx, rows, cols, log);
       }
       return dx;
     });
@@ -203,7 +203,7 @@ export function activationBackward(name: ActivationOpName, x: Tensor, dy: Tensor
   const param = act === 'leakyRelu' ? alpha : act === 'elu' ? 1 : 0;
   const y = allocate('float32', xf.size, fn) as Float32Array;
   const dx = allocate('float32', xf.size, fn) as Float32Array;
-  native.activation(kind, param, xf.values, y);
-  native.activationGrad(kind, param, xf.values, y, dyf.values, dx);
-  return new Tensor(dx, x.shape, 'float32');
+  native.activation(kind, param, xf.backing.array, y);
+  native.activationGrad(kind, param, xf.backing.array, y, dyf.backing.array, dx);
+  return new Tensor(dx, x.shape, 'float32', true);
 }

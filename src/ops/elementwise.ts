@@ -23,9 +23,9 @@ function binary(fn: string, op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   if (size > 0) {
     const m = coalesce(shape, [broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape)]);
     checkStridedRank(fn, `broadcasting ${show(a.shape)} with ${show(b.shape)}`, m.shape.length);
-    native.binary(op, a.values, i32(m.strides[0]), b.values, i32(m.strides[1]), out, i32(m.shape));
+    native.binary(op, a.backing.array, i32(m.strides[0]), b.backing.array, i32(m.strides[1]), out, i32(m.shape));
   }
-  return new Tensor(out, shape, a.dtype);
+  return new Tensor(out, shape, a.dtype, true);
 }
 
 /**
@@ -85,8 +85,8 @@ function unary(fn: string, op: UnaryOp, x: Tensor, keepsInt: boolean): Tensor {
   // Like tfjs, transcendental functions of int32 tensors are computed in float32.
   const input = keepsInt ? x : x.cast('float32');
   const out = allocate(input.dtype, input.size, fn);
-  native.unary(op, input.values, out);
-  return new Tensor(out, x.shape, input.dtype);
+  native.unary(op, input.backing.array, out);
+  return new Tensor(out, x.shape, input.dtype, true);
 }
 
 /** -x elementwise (int32 stays int32; -(-2^31) wraps to -2^31). */

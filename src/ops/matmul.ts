@@ -40,6 +40,6 @@ export function matMul(a: Tensor, b: Tensor, transposeA = false, transposeB = fa
   }
   const outShape = batched ? [batch, M, N] : [M, N];
   const out = allocateUninitializedF32(sizeFromShape(fn, outShape), fn);
-  native.matMul(a.values, b.values, out, batch, M, N, K, transposeA, transposeB);
-  return new Tensor(out, outShape, 'float32');
+  native.matMul(a.backing.array, b.backing.array, out, batch, M, N, K, transposeA, transposeB);
+  return new Tensor(out, outShape, 'float32', true);
 }

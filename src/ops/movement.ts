@@ -13,11 +13,11 @@ function stridedView(fn: string, x: Tensor, offset: number, shape: readonly numb
   if (size > 0) {
     const m = coalesce(shape, [strides]);
     checkStridedRank(fn, `the view of ${show(x.shape)}`, m.shape.length);
-    if (m.shape.length === 0) out[0] = x.values[offset];
-    else if (m.shape.length === 1 && m.strides[0][0] === 1) out.set(x.values.subarray(offset, offset + size));
-    else native.stridedCopy(x.values, offset, i32(m.shape), i32(m.strides[0]), out);
+    if (m.shape.length === 0) out[0] = x.backing.array[offset];
+    else if (m.shape.length === 1 && m.strides[0][0] === 1) out.set(x.backing.array.subarray(offset, offset + size));
+    else native.stridedCopy(x.backing.array, offset, i32(m.shape), i32(m.strides[0]), out);
   }
-  return new Tensor(out, outShape, x.dtype);
+  return new Tensor(out, outShape, x.dtype, true);
 }
 
 /** @internal Transpose without argument checks (perm must be a valid permutation). */
@@ -122,7 +122,7 @@ export function gather(x: Tensor, indices: Tensor | number[], axis = 0): Tensor 
   if (x.rank === 0) throw rangeError(fn, 'x must have rank >= 1, got a scalar');
   const ax = normalizeAxis(fn, axis, x.rank);
   const dim = x.shape[ax];
-  const iv = idx.values;
+  const iv = idx.backing.array;
   for (let i = 0; i < iv.length; i++) {
     if (iv[i] < 0 || iv[i] >= dim) {
       throw rangeError(fn, `indices[${i}] = ${iv[i]} is out of range [0, ${dim}) for axis ${ax} of shape ${show(x.shape)}`);
@@ -133,8 +133,8 @@ export function gather(x: Tensor, indices: Tensor | number[], axis = 0): Tensor 
   const out = allocate(x.dtype, size, fn);
   const outer = sizeOf(x.shape.slice(0, ax));
   const inner = sizeOf(x.shape.slice(ax + 1));
-  if (size > 0) native.gather(x.values, iv, out, outer, dim, inner);
-  return new Tensor(out, outShape, x.dtype);
+  if (size > 0) native.gather(x.backing.array, iv, out, outer, dim, inner);
+  return new Tensor(out, outShape, x.dtype, true);
 }
 
 function concatChecked(fn: string, list: Tensor[], axis: number): Tensor {
@@ -154,8 +154,8 @@ function concatChecked(fn: string, list: Tensor[], axis: number): Tensor {
   const out = allocate(first.dtype, size, fn);
   const outer = sizeOf(first.shape.slice(0, axis));
   const inner = sizeOf(first.shape.slice(axis + 1));
-  if (size > 0) native.concat(list.map((t) => t.values), i32(list.map((t) => t.shape[axis] * inner)), out, outer);
-  return new Tensor(out, outShape, first.dtype);
+  if (size > 0) native.concat(list.map((t) => t.backing.array), i32(list.map((t) => t.shape[axis] * inner)), out, outer);
+  return new Tensor(out, outShape, first.dtype, true);
 }
 
 /**
@@ -185,7 +185,7 @@ export function stack(tensors: Tensor[], axis = 0): Tensor {
       throw rangeError(fn, `tensors[${k}] has shape ${show(t.shape)} but tensors[0] has ${show(list[0].shape)}`);
     }
   });
-  const expanded = list.map((t) => new Tensor(t.values, [...t.shape.slice(0, ax), 1, ...t.shape.slice(ax)], t.dtype));
+  const expanded = list.map((t) => new Tensor(t.backing.array, [...t.shape.slice(0, ax), 1, ...t.shape.slice(ax)], t.dtype));
   return concatChecked(fn, expanded, ax);
 }
 
@@ -256,6 +256,6 @@ export function oneHot(indices: Tensor | number[], depth: number, onValue = 1, o
   const outShape = [...idx.shape, depth];
   const size = sizeFromShape(fn, outShape);
   const out = allocate(dt, size, fn);
-  if (size > 0) native.oneHot(idx.values, out, depth, onV, offV);
-  return new Tensor(out, outShape, dt);
+  if (size > 0) native.oneHot(idx.backing.array, out, depth, onV, offV);
+  return new Tensor(out, outShape, dt, true);
 }

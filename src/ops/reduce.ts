@@ -59,9 +59,9 @@ function reduce(fn: string, op: ReduceOp, x: Tensor, axis: Axis | undefined, kee
   const out = allocate(input.dtype, outSize, fn);
   if (outSize > 0) {
     const v = reductionView(fn, input, reduced);
-    native.reduce(op, v.src.values, out, v.outer, v.n, v.inner);
+    native.reduce(op, v.src.backing.array, out, v.outer, v.n, v.inner);
   }
-  return new Tensor(out, outShape, input.dtype);
+  return new Tensor(out, outShape, input.dtype, true);
 }
 
 /**
@@ -122,8 +122,8 @@ function argReduce(fn: string, isMin: boolean, x: Tensor, axis: number): Tensor 
   const n = x.shape[ax];
   if (n === 0 && outSize > 0) throw rangeError(fn, `cannot reduce shape ${show(x.shape)} over empty axis ${ax}`);
   const out = allocate('int32', outSize, fn);
-  if (outSize > 0) native.argReduce(isMin, x.values, out, sizeOf(x.shape.slice(0, ax)), n, sizeOf(x.shape.slice(ax + 1)));
-  return new Tensor(out, outShape, 'int32');
+  if (outSize > 0) native.argReduce(isMin, x.backing.array, out, sizeOf(x.shape.slice(0, ax)), n, sizeOf(x.shape.slice(ax + 1)));
+  return new Tensor(out, outShape, 'int32', true);
 }
 
 /**

@@ -1,16 +1,19 @@
 // Shape arithmetic shared by the ops: broadcasting, strides, axis parsing, and
 // merging of dimensions so the native kernels walk as few of them as possible.
 import { rangeError, show, typeError } from '../errors';
+import { takeFloat32 } from '../buffer_pool';
 import { checkAllocation } from '../limits';
-import { DataType, Tensor, TypedArray, checkTensor } from '../tensor';
+import { DataType, Tensor, TypedArray, allocateZeroed, checkTensor } from '../tensor';
 
 /** Most dimensions a strided native kernel walks after merging contiguous ones. */
 export const MAX_STRIDED_RANK = 8;
 
-/** @internal A zero-filled typed array of the given dtype for `fn`'s output, within the memory limit. */
+/**
+ * @internal A zero-filled typed array of the given dtype for `fn`'s output,
+ * within the memory limit (recycled from a disposed tensor when one fits).
+ */
 export function allocate(dtype: DataType, size: number, fn: string): TypedArray {
-  checkAllocation(fn, () => `the ${dtype} output of ${size} elements`, size * 4);
-  return dtype === 'float32' ? new Float32Array(size) : new Int32Array(size);
+  return allocateZeroed(dtype, size, fn, () => `the ${dtype} output of ${size} elements`);
 }
 
 /**
@@ -21,6 +24,8 @@ export function allocate(dtype: DataType, size: number, fn: string): TypedArray 
 export function allocateUninitializedF32(size: number, fn: string): Float32Array {
   const bytes = size * 4;
   checkAllocation(fn, () => `the float32 output of ${size} elements`, bytes);
+  const reused = takeFloat32(size);
+  if (reused !== undefined) return reused;
   // Below half of Buffer.poolSize, Buffer.allocUnsafe would hand out a slice of
   // a shared pool (another tensor's bytes behind .buffer, and a transfer would
   // detach its neighbours): small outputs get their own zeroed array instead.

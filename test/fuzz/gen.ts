@@ -273,7 +273,7 @@ export class Gen {
       }],
       [1, () => {
         const t = valid() as unknown as Record<string, unknown>;
-        const field = this.pick(['shape', 'values', 'dtype', 'size']);
+        const field = this.pick(['shape', 'backing', 'dtype', 'size']);
         t[field] = depth < 2 ? this.junk(depth + 1) : null;
         return t;
       }],
