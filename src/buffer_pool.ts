@@ -1,4 +1,5 @@
-// Arrays of disposed tensors, kept for the next op output of the same length.
+// Arrays of disposed tensors, kept for the next op output of the same length
+// (at most 64 MiB; a pool unused for about a second is emptied).
 //
 // An op output is otherwise a new allocation, and the memory V8 hands back is
 // whatever its last garbage collection freed: tens of MB ago, so not in cache.
@@ -29,6 +30,7 @@ function take<T extends TypedArray>(lists: Map<number, T[]>, length: number): T 
   // Empty lists are dropped so that a stream of ever-new lengths leaves no keys behind.
   if (list.length === 0) lists.delete(length);
   pooledBytes -= array.byteLength;
+  taken = true;
   return array;
 }
 
@@ -48,13 +50,45 @@ export function takeInt32(length: number): Int32Array | undefined {
  * hold the only reference to it.
  */
 export function recycle(array: TypedArray): void {
+  // Only a whole, plain ArrayBuffer of the exact type is reused: never a view
+  // into a larger buffer, a shared or resizable one, or a look-alike.
+  const proto = Object.getPrototypeOf(array);
+  const lists: Map<number, TypedArray[]> | undefined =
+    proto === Float32Array.prototype ? float32 : proto === Int32Array.prototype ? int32 : undefined;
+  if (lists === undefined) return;
+  const buffer = array.buffer;
   const bytes = array.byteLength;
+  if (!(buffer instanceof ArrayBuffer) || (buffer as { resizable?: boolean }).resizable === true) return;
+  if (array.byteOffset !== 0 || buffer.byteLength !== bytes) return;
   if (bytes === 0 || pooledBytes + bytes > MAX_POOLED_BYTES) return;
-  const lists: Map<number, TypedArray[]> = array instanceof Float32Array ? float32 : int32;
   const list = lists.get(array.length);
   if (list === undefined) lists.set(array.length, [array]);
   else list.push(array);
   pooledBytes += bytes;
+  scheduleSweep();
+}
+
+// A pool nobody takes from is emptied within about a second, once the event
+// loop turns (a synchronous loop keeps using it meanwhile), so disposed
+// memory does not stay held after the work that disposed it has ended.
+const SWEEP_MS = 1000;
+let taken = false;
+let sweep: ReturnType<typeof setTimeout> | null = null;
+
+function scheduleSweep(): void {
+  if (sweep !== null) return;
+  sweep = setTimeout(() => {
+    sweep = null;
+    if (pooledBytes === 0) return;
+    if (taken) {
+      taken = false;
+      scheduleSweep();
+    } else {
+      emptyPool();
+    }
+  }, SWEEP_MS);
+  // The timer must not keep a process alive that has nothing else to do.
+  sweep.unref?.();
 }
 
 /** @internal Bytes held for reuse now. */
@@ -67,4 +101,9 @@ export function emptyPool(): void {
   float32.clear();
   int32.clear();
   pooledBytes = 0;
+  taken = false;
+  if (sweep !== null) {
+    clearTimeout(sweep);
+    sweep = null;
+  }
 }

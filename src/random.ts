@@ -3,7 +3,7 @@
 // and identical on every platform, so a seed reproduces bit for bit.
 import { checkInt, checkNumber, checkOneOf, rangeError } from './errors';
 import { checkAllocation } from './limits';
-import { DataType, Tensor, sizeFromShape } from './tensor';
+import { DataType, Tensor, ownedTensor, sizeFromShape } from './tensor';
 
 /** A seeded generator of uniform and normal numbers. */
 export class Random {
@@ -103,7 +103,7 @@ function fillRandom(fn: string, shape: number[], dtype: DataType | undefined, se
   checkAllocation(fn, `a ${dt} tensor of ${size} elements`, size * 4);
   const data = dt === 'float32' ? new Float32Array(size) : new Int32Array(size);
   for (let i = 0; i < size; i++) data[i] = dt === 'int32' ? Math.floor(draw(r)) : draw(r);
-  return new Tensor(data, shape, dt, true);
+  return ownedTensor(data, shape, dt);
 }
 
 /** Normally distributed values (mean 0, stdDev 1 by default). */

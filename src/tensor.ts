@@ -96,12 +96,9 @@ export class Tensor {
   /** @internal The values and their state. Ops read `backing.array`, which does not hand it out. */
   readonly backing: TensorBacking;
 
-  /**
-   * @internal Use {@link tensor} and friends to create tensors.
-   * @param recyclable true only when `values` was allocated for this tensor and no one else holds it.
-   */
-  constructor(values: TypedArray, shape: readonly number[], dtype: DataType, recyclable = false) {
-    this.backing = { array: values, recyclable, disposed: false, kept: false };
+  /** @internal Use {@link tensor} and friends to create tensors. */
+  constructor(values: TypedArray, shape: readonly number[], dtype: DataType) {
+    this.backing = { array: values, recyclable: false, disposed: false, kept: false };
     this.shape = Object.freeze(Array.isArray(shape) ? shape.slice() : Array.from(shape));
     this.dtype = dtype;
     this.size = values.length;
@@ -116,7 +113,7 @@ export class Tensor {
     const b = this.backing;
     // A tensor whose fields were tampered with answers undefined here, and checkTensor() names the problem.
     if (typeof b !== 'object' || b === null) return undefined as unknown as TypedArray;
-    if (b.disposed) throw disposedError('values', 'the tensor');
+    if (b.disposed === true) throw disposedError('values', 'the tensor');
     b.recyclable = false;
     return b.array;
   }
@@ -128,24 +125,31 @@ export class Tensor {
   }
 
   /**
-   * Releases the tensor now instead of at the next garbage collection, as in
+   * Releases the tensor now rather than at a later garbage collection, as in
    * TensorFlow.js. Optional: tensors are garbage-collected. When an op made
-   * the tensor and its values were never read out (`dataSync()`, `data()`,
-   * a reshape sharing them), the next output of the same length reuses the
-   * memory while it is still in cache. Using the tensor afterwards throws a
-   * TypeError; disposing twice does nothing.
+   * the tensor and its values were never handed out (`values`, `dataSync()`,
+   * `data()`, a reshape sharing them, or passing the tensor to a model's
+   * fit/predict/evaluate/setWeights), the next output of the same length
+   * reuses the memory while it is still in cache; memory that no output
+   * takes within about a second is left to the garbage collector. Using the
+   * tensor afterwards throws a TypeError; disposing twice does nothing.
    */
   dispose(): void {
     const b = this.backing;
-    if (typeof b !== 'object' || b === null) throw typeError('dispose', 'the tensor is not well-formed (its values were replaced)');
-    if (b.disposed) return;
-    const array = b.array;
-    b.disposed = true;
-    b.array = array instanceof Int32Array ? EMPTY_INT32 : EMPTY_FLOAT32;
-    if (b.recyclable) {
-      b.recyclable = false;
-      recycle(array);
+    const array = typeof b === 'object' && b !== null ? b.array : undefined;
+    if (!(array instanceof Float32Array || array instanceof Int32Array)) {
+      throw typeError('dispose', 'the tensor is not well-formed (its values were replaced)');
     }
+    if (b.disposed === true) return;
+    const recyclable = b.recyclable === true;
+    try {
+      b.disposed = true;
+      b.array = array instanceof Int32Array ? EMPTY_INT32 : EMPTY_FLOAT32;
+      b.recyclable = false;
+    } catch {
+      throw typeError('dispose', 'the tensor is not well-formed (its state was frozen or replaced)');
+    }
+    if (recyclable) recycle(array);
   }
 
   /** Number of dimensions. */
@@ -161,13 +165,13 @@ export class Tensor {
 
   /** The values as a flat typed array. This is the tensor's own buffer: treat it as read-only. */
   dataSync(): TypedArray {
-    if (this.isDisposed) throw disposedError('dataSync', 'the tensor');
+    this.intact('dataSync');
     return this.values;
   }
 
   /** Asynchronous form of {@link Tensor.dataSync}, for TensorFlow.js compatibility. */
   async data(): Promise<TypedArray> {
-    if (this.isDisposed) throw disposedError('data', 'the tensor');
+    this.intact('data');
     return this.values;
   }
 
@@ -223,7 +227,7 @@ export class Tensor {
     this.intact('clone');
     const copy = allocate(this.dtype, this.size, 'clone');
     copy.set(this.backing.array);
-    return new Tensor(copy, this.shape, this.dtype, true);
+    return ownedTensor(copy, this.shape, this.dtype);
   }
 
   /** Converts to another dtype (float32 -> int32 truncates toward zero). */
@@ -235,7 +239,7 @@ export class Tensor {
     const v = this.backing.array;
     if (d === 'int32') for (let i = 0; i < this.size; i++) out[i] = Math.trunc(v[i]);
     else out.set(v);
-    return new Tensor(out, this.shape, d, true);
+    return ownedTensor(out, this.shape, d);
   }
 
   /** A readable rendering, e.g. `Tensor [2,2] float32\n  [[1, 2],\n   [3, 4]]`. Long axes are elided. */
@@ -258,6 +262,17 @@ export class Tensor {
   print(): void {
     console.log(this.toString());
   }
+}
+
+/**
+ * @internal A tensor over an array that was allocated for it alone and that
+ * no one else holds, so that dispose() may recycle it. Ops create their
+ * outputs with this; `new Tensor` (a user's array) never recycles.
+ */
+export function ownedTensor(values: TypedArray, shape: readonly number[], dtype: DataType): Tensor {
+  const t = new Tensor(values, shape, dtype);
+  t.backing.recyclable = true;
+  return t;
 }
 
 function inferShape(fn: string, values: NestedArray): number[] {
@@ -328,7 +343,7 @@ export function makeTensor(fn: string, values: unknown, shape?: unknown, dtype?:
       data.set(flat);
     }
   }
-  return new Tensor(data, finalShape, resolved, own);
+  return own ? ownedTensor(data, finalShape, resolved) : new Tensor(data, finalShape, resolved);
 }
 
 /**
@@ -374,13 +389,13 @@ export function fill(shape: number[], value: number, dtype: DataType = 'float32'
   if (dt === 'int32' && !Number.isFinite(value)) throw rangeError(fn, `int32 tensor cannot hold ${value}`);
   const data = allocate(dt, size, fn);
   data.fill(dt === 'int32' ? Math.trunc(value) : value);
-  return new Tensor(data, shape, dt, true);
+  return ownedTensor(data, shape, dt);
 }
 
 /** A tensor of zeros. */
 export function zeros(shape: number[], dtype: DataType = 'float32'): Tensor {
   const size = sizeFromShape('zeros', shape);
-  return new Tensor(allocate(checkOneOf('zeros', 'dtype', dtype, DTYPES), size, 'zeros'), shape, dtype, true);
+  return ownedTensor(allocate(checkOneOf('zeros', 'dtype', dtype, DTYPES), size, 'zeros'), shape, dtype);
 }
 
 /** A tensor of ones. */
@@ -401,7 +416,7 @@ export function checkTensor(fn: string, name: string, x: unknown): Tensor {
   if (!(x instanceof Tensor)) throw typeError(fn, `${name} must be a Tensor, got ${show(x)}`);
   const b = x.backing;
   if (typeof b !== 'object' || b === null) throw typeError(fn, `${name} is not a well-formed Tensor (its values, dtype or shape were replaced)`);
-  if (b.disposed) throw disposedError(fn, name);
+  if (b.disposed === true) throw disposedError(fn, name);
   const v = b.array;
   const typed = x.dtype === 'float32' ? v instanceof Float32Array : x.dtype === 'int32' && v instanceof Int32Array;
   if (!typed || !Array.isArray(x.shape)) throw typeError(fn, `${name} is not a well-formed Tensor (its values, dtype or shape were replaced)`);

@@ -13,7 +13,7 @@ import { native } from '../native';
 import { allocateUninitializedF32 } from '../ops/shapes';
 import { Optimizer, resolveOptimizer } from '../optimizers/optimizer';
 import { Random, randomFrom } from '../random';
-import { Tensor } from '../tensor';
+import { Tensor, checkTensor, ownedTensor } from '../tensor';
 import { Features, InputLike, Targets, classWeights, sliceSamples, toFeatures, toTargets } from './data';
 import { assertFinite } from './finite';
 import { ModelLock, abortable } from './model_lock';
@@ -495,7 +495,7 @@ export class Sequential implements TrainableModel {
       throw new Error(`predict: model '${this.name}' is running native work (training); use predictAsync(), which waits for a consistent snapshot of the weights`);
     }
     this.nm.predict(feats.values, feats.n, batchSize, out);
-    return new Tensor(out, [feats.n, units], 'float32', true);
+    return ownedTensor(out, [feats.n, units], 'float32');
   }
 
   /**
@@ -518,7 +518,7 @@ export class Sequential implements TrainableModel {
         signal?.aborted ? Promise.resolve() : this.nm.predictAsync(feats.values, feats.n, batchSize, out, cancel));
       await abortable(work, signal, () => cancel!.fill(1));
     }
-    return new Tensor(out, [feats.n, units], 'float32', true);
+    return ownedTensor(out, [feats.n, units], 'float32');
   }
 
   /** One gradient step on one batch. Resolves to `{ loss, ...metrics }` for that batch. */
@@ -558,7 +558,7 @@ export class Sequential implements TrainableModel {
     if (!Array.isArray(weights)) throw typeError(fn, `weights must be an array of tensors, got ${show(weights)}`);
     if (weights.length !== slots.length) throw rangeError(fn, `expected ${slots.length} weight tensors (${slots.map((s) => `${s.layer.name}/${s.name}`).join(', ')}), got ${weights.length}`);
     weights.forEach((w, i) => {
-      if (!(w instanceof Tensor)) throw typeError(fn, `weights[${i}] must be a Tensor, got ${show(w)}`);
+      checkTensor(fn, `weights[${i}]`, w);
       if (show(w.shape) !== show(slots[i].shape)) throw rangeError(fn, `weights[${i}] (${slots[i].layer.name}/${slots[i].name}) must have shape ${show(slots[i].shape)}, got ${show(w.shape)}`);
     });
     if (!this.lock.idle) {

@@ -2,7 +2,7 @@
 // native kernels in native/activations.h that the training engine also uses.
 import { checkBool, checkNumber, checkOneOf, rangeError, show, typeError } from '../errors';
 import { native } from '../native';
-import { Tensor, checkTensor } from '../tensor';
+import { Tensor, checkTensor, ownedTensor } from '../tensor';
 import { permute } from './movement';
 import { allocate, normalizeAxis } from './shapes';
 
@@ -23,7 +23,7 @@ function elementwise(fn: string, kind: Kind, x: Tensor, param = 0): Tensor {
   const input = asFloat(fn, 'x', x);
   const out = allocate('float32', input.size, fn) as Float32Array;
   native.activation(kind, param, input.backing.array, out);
-  return new Tensor(out, x.shape, 'float32', true);
+  return ownedTensor(out, x.shape, 'float32');
 }
 
 /** max(x, 0) elementwise (int32 input gives float32, as for every activation here). */
@@ -107,7 +107,7 @@ function alongAxis(fn: string, x: Tensor, axis: unknown, run: (src: Tensor, rows
   const src = ax === last ? x : permute(fn, x, perm);
   const cols = x.shape[ax];
   const rows = cols === 0 ? 0 : x.size / cols;
-  const result = new Tensor(run(src, rows, cols), src.shape, 'float32', true);
+  const result = ownedTensor(run(src, rows, cols), src.shape, 'float32');
   return ax === last ? result : permute(fn, result, perm);
 }
 
@@ -205,5 +205,5 @@ export function activationBackward(name: ActivationOpName, x: Tensor, dy: Tensor
   const dx = allocate('float32', xf.size, fn) as Float32Array;
   native.activation(kind, param, xf.backing.array, y);
   native.activationGrad(kind, param, xf.backing.array, y, dyf.backing.array, dx);
-  return new Tensor(dx, x.shape, 'float32', true);
+  return ownedTensor(dx, x.shape, 'float32');
 }

@@ -3,7 +3,7 @@
 // broadcast dims, contiguous dims merged); the native kernel runs the loop.
 import { typeError, show } from '../errors';
 import { native } from '../native';
-import { Tensor, checkTensor, sizeFromShape } from '../tensor';
+import { Tensor, checkTensor, ownedTensor, sizeFromShape } from '../tensor';
 import { allocate, broadcastShapes, broadcastStrides, checkStridedRank, coalesce, i32 } from './shapes';
 
 // Must match tf::BinaryOp in native/elementwise.h.
@@ -25,7 +25,7 @@ function binary(fn: string, op: BinaryOp, a: Tensor, b: Tensor): Tensor {
     checkStridedRank(fn, `broadcasting ${show(a.shape)} with ${show(b.shape)}`, m.shape.length);
     native.binary(op, a.backing.array, i32(m.strides[0]), b.backing.array, i32(m.strides[1]), out, i32(m.shape));
   }
-  return new Tensor(out, shape, a.dtype, true);
+  return ownedTensor(out, shape, a.dtype);
 }
 
 /**
@@ -86,7 +86,7 @@ function unary(fn: string, op: UnaryOp, x: Tensor, keepsInt: boolean): Tensor {
   const input = keepsInt ? x : x.cast('float32');
   const out = allocate(input.dtype, input.size, fn);
   native.unary(op, input.backing.array, out);
-  return new Tensor(out, x.shape, input.dtype, true);
+  return ownedTensor(out, x.shape, input.dtype);
 }
 
 /** -x elementwise (int32 stays int32; -(-2^31) wraps to -2^31). */

@@ -1,6 +1,6 @@
 import { rangeError, show, typeError } from '../errors';
 import { native } from '../native';
-import { Tensor, checkTensor, sizeFromShape } from '../tensor';
+import { Tensor, checkTensor, ownedTensor, sizeFromShape } from '../tensor';
 import { allocateUninitializedF32 } from './shapes';
 
 /**
@@ -41,5 +41,5 @@ export function matMul(a: Tensor, b: Tensor, transposeA = false, transposeB = fa
   const outShape = batched ? [batch, M, N] : [M, N];
   const out = allocateUninitializedF32(sizeFromShape(fn, outShape), fn);
   native.matMul(a.backing.array, b.backing.array, out, batch, M, N, K, transposeA, transposeB);
-  return new Tensor(out, outShape, 'float32', true);
+  return ownedTensor(out, outShape, 'float32');
 }

@@ -3,7 +3,7 @@
 // offset into the input); the rest are row copies.
 import { checkInt, checkNumber, checkOneOf, rangeError, show, typeError } from '../errors';
 import { native } from '../native';
-import { DataType, Tensor, checkTensor, makeTensor, sizeFromShape } from '../tensor';
+import { DataType, Tensor, checkTensor, makeTensor, ownedTensor, sizeFromShape } from '../tensor';
 import { allocate, checkStridedRank, checkTensorList, coalesce, i32, normalizeAxis, sizeOf, stridesOf } from './shapes';
 
 /** @internal Copies the strided view (`shape`, `strides` from `offset`) of x into a new tensor of `outShape`. */
@@ -17,7 +17,7 @@ function stridedView(fn: string, x: Tensor, offset: number, shape: readonly numb
     else if (m.shape.length === 1 && m.strides[0][0] === 1) out.set(x.backing.array.subarray(offset, offset + size));
     else native.stridedCopy(x.backing.array, offset, i32(m.shape), i32(m.strides[0]), out);
   }
-  return new Tensor(out, outShape, x.dtype, true);
+  return ownedTensor(out, outShape, x.dtype);
 }
 
 /** @internal Transpose without argument checks (perm must be a valid permutation). */
@@ -134,7 +134,7 @@ export function gather(x: Tensor, indices: Tensor | number[], axis = 0): Tensor 
   const outer = sizeOf(x.shape.slice(0, ax));
   const inner = sizeOf(x.shape.slice(ax + 1));
   if (size > 0) native.gather(x.backing.array, iv, out, outer, dim, inner);
-  return new Tensor(out, outShape, x.dtype, true);
+  return ownedTensor(out, outShape, x.dtype);
 }
 
 function concatChecked(fn: string, list: Tensor[], axis: number): Tensor {
@@ -155,7 +155,7 @@ function concatChecked(fn: string, list: Tensor[], axis: number): Tensor {
   const outer = sizeOf(first.shape.slice(0, axis));
   const inner = sizeOf(first.shape.slice(axis + 1));
   if (size > 0) native.concat(list.map((t) => t.backing.array), i32(list.map((t) => t.shape[axis] * inner)), out, outer);
-  return new Tensor(out, outShape, first.dtype, true);
+  return ownedTensor(out, outShape, first.dtype);
 }
 
 /**
@@ -257,5 +257,5 @@ export function oneHot(indices: Tensor | number[], depth: number, onValue = 1, o
   const size = sizeFromShape(fn, outShape);
   const out = allocate(dt, size, fn);
   if (size > 0) native.oneHot(idx.backing.array, out, depth, onV, offV);
-  return new Tensor(out, outShape, dt, true);
+  return ownedTensor(out, outShape, dt);
 }

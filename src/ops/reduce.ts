@@ -4,7 +4,7 @@
 // to the end with one transpose.
 import { checkBool, rangeError, show } from '../errors';
 import { native } from '../native';
-import { Tensor, checkTensor } from '../tensor';
+import { Tensor, checkTensor, ownedTensor } from '../tensor';
 import { permute } from './movement';
 import { allocate, normalizeAxes, normalizeAxis, sizeOf } from './shapes';
 
@@ -61,7 +61,7 @@ function reduce(fn: string, op: ReduceOp, x: Tensor, axis: Axis | undefined, kee
     const v = reductionView(fn, input, reduced);
     native.reduce(op, v.src.backing.array, out, v.outer, v.n, v.inner);
   }
-  return new Tensor(out, outShape, input.dtype, true);
+  return ownedTensor(out, outShape, input.dtype);
 }
 
 /**
@@ -123,7 +123,7 @@ function argReduce(fn: string, isMin: boolean, x: Tensor, axis: number): Tensor 
   if (n === 0 && outSize > 0) throw rangeError(fn, `cannot reduce shape ${show(x.shape)} over empty axis ${ax}`);
   const out = allocate('int32', outSize, fn);
   if (outSize > 0) native.argReduce(isMin, x.backing.array, out, sizeOf(x.shape.slice(0, ax)), n, sizeOf(x.shape.slice(ax + 1)));
-  return new Tensor(out, outShape, 'int32', true);
+  return ownedTensor(out, outShape, 'int32');
 }
 
 /**

@@ -275,7 +275,8 @@ const TENSOR_METHODS: Target = {
   run: (ctx) => {
     const { g, pool } = ctx;
     const t = anyTensor(ctx) as Tensor;
-    const m = g.pick(['reshape', 'cast', 'clone', 'dataSync', 'data', 'arraySync', 'array', 'toString', 'print', 'rank']);
+    const m = g.pick(['reshape', 'cast', 'clone', 'dataSync', 'data', 'arraySync', 'array', 'toString', 'print', 'rank', 'isDisposed', 'dispose']);
+    if (m === 'isDisposed') return t.isDisposed;
     if (m === 'rank') return (t as unknown as { rank: number }).rank;
     if (m === 'reshape') return remember(pool, t.reshape((g.chance(0.5) ? g.shape() : [-1, g.int(1, 3)]) as number[]));
     if (m === 'cast') return remember(pool, t.cast(maybe(g, () => g.pick(['float32', 'int32'])) as 'float32'));
@@ -809,8 +810,42 @@ const NATIVE_RAW: Target = {
   },
 };
 
+/**
+ * dispose/tidy/keep: tensors disposed while the pool still holds them (later
+ * cases use them), tidy bodies that run ops, tamper with tensors, throw or
+ * return junk containers, and recycled memory handed to the next outputs.
+ */
+const MEMORY: Target = {
+  name: 'dispose, tidy, keep', weight: 4,
+  run: (ctx) => {
+    const { g, pool } = ctx;
+    const action = g.pick(['dispose', 'tf.dispose', 'keep', 'tidy', 'tidy junk']);
+    if (action === 'dispose') return (anyTensor(ctx) as Tensor).dispose();
+    if (action === 'tf.dispose') return tf.dispose((g.chance(0.5) ? [anyTensor(ctx), { t: anyTensor(ctx) }, g.junk()] : g.junk()) as tf.TensorContainer);
+    if (action === 'keep') return tf.keep(anyTensor(ctx) as Tensor);
+    if (action === 'tidy junk') return tf.tidy(g.junk() as () => void, g.chance(0.5) ? (g.junk() as () => void) : undefined);
+    return tf.tidy(() => {
+      const a = anyTensor(ctx) as Tensor;
+      const b = anyTensor(ctx) as Tensor;
+      const made: unknown[] = [];
+      for (let i = g.int(1, 4); i > 0; i--) {
+        const step = g.pick(['add', 'matMul', 'relu', 'neg', 'tamper', 'keep', 'dispose', 'throw']);
+        if (step === 'add') made.push(tf.add(a, b));
+        else if (step === 'matMul') made.push(tf.matMul(a, b));
+        else if (step === 'relu') made.push(tf.relu(a));
+        else if (step === 'neg') made.push(remember(pool, tf.neg(b)));
+        else if (step === 'tamper') (tf.ones([2]) as unknown as Record<string, unknown>)[g.pick(['backing', 'shape'])] = g.junk();
+        else if (step === 'keep') made.push(tf.keep(tf.ones([g.int(0, 9)])));
+        else if (step === 'dispose') a.dispose();
+        else throw new FuzzThrow('tidy body');
+      }
+      return (g.chance(0.5) ? made : g.chance(0.5) ? { made, junk: g.junk() } : g.junk()) as tf.TensorContainer;
+    });
+  },
+};
+
 export const TARGETS: Target[] = [
-  TENSOR_FACTORIES, TENSOR_METHODS, ELEMENTWISE, ACTIVATION_OPS, REDUCTIONS, MOVEMENT, MATMUL, BACKEND, LAYERS, CONFIG_OBJECTS,
+  MEMORY, TENSOR_FACTORIES, TENSOR_METHODS, ELEMENTWISE, ACTIVATION_OPS, REDUCTIONS, MOVEMENT, MATMUL, BACKEND, LAYERS, CONFIG_OBJECTS,
   MODEL_CREATE, MODEL_METHODS, BACKGROUND_FIT, DETACH_DURING_ASYNC, IO, DATASETS, REFLECT_EXPORTS, REFLECT_METHODS, NATIVE_RAW,
 ];
 

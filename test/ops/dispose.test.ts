@@ -3,9 +3,9 @@
 // reused by the next output of the same length only when no one else can see
 // it (never handed out by values/dataSync/data, never shared by a reshape,
 // never the user's own array).
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as tf from '../../src/index';
-import { MAX_POOLED_BYTES, emptyPool, pooledByteCount } from '../../src/buffer_pool';
+import { MAX_POOLED_BYTES, emptyPool, pooledByteCount, recycle } from '../../src/buffer_pool';
 import { seedModel } from '../server/helpers';
 
 /** The array an op wrote, read without handing it out (as the ops do). */
@@ -104,6 +104,7 @@ describe('Tensor.dispose', () => {
     const own = ramp(256);
     const t = tf.tensor(own, [16, 16]);
     t.dispose();
+    new tf.Tensor(own, [256], 'float32').dispose();
     expect(pooledByteCount()).toBe(0);
     expect(arrayOf(tf.neg(tf.tensor1d(ramp(256))))).not.toBe(own);
 
@@ -116,6 +117,38 @@ describe('Tensor.dispose', () => {
     expect(flat.dataSync()).toEqual(before);
     flat.dispose();
     expect(pooledByteCount()).toBe(0);
+  });
+
+  it('pools only whole, unshared Float32/Int32 buffers', () => {
+    recycle(new Float32Array(new ArrayBuffer(64), 4, 8)); // a view into a larger buffer
+    recycle(new Float32Array(new SharedArrayBuffer(64)));
+    recycle(new Float64Array(8) as unknown as Float32Array);
+    recycle(new Uint8Array(64) as unknown as Int32Array);
+    expect(pooledByteCount()).toBe(0);
+    recycle(new Int32Array(16));
+    expect(pooledByteCount()).toBe(64);
+  });
+
+  it('rejects tampered tensors with a TypeError naming dispose', () => {
+    expect(() => (Object.create(tf.Tensor.prototype) as tf.Tensor).dispose()).toThrow(/^dispose: the tensor is not well-formed/);
+    const t = tf.ones([2]);
+    Object.freeze(t.backing);
+    expect(() => t.dispose()).toThrow(/^dispose: the tensor is not well-formed/);
+    expect(pooledByteCount()).toBe(0);
+  });
+
+  it('leaves memory no output took to the garbage collector after about a second', () => {
+    vi.useFakeTimers();
+    try {
+      tf.neg(tf.ones([1000])).dispose();
+      expect(pooledByteCount()).toBe(4000);
+      vi.advanceTimersByTime(500);
+      expect(pooledByteCount()).toBe(4000);
+      vi.advanceTimersByTime(3000);
+      expect(pooledByteCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('keeps at most MAX_POOLED_BYTES', () => {
@@ -206,10 +239,17 @@ describe('tidy', () => {
     })).toThrow('boom');
     expect(made!.isDisposed).toBe(true);
 
-    let early: tf.Tensor | undefined;
+    let ran = false;
     expect(() => tf.tidy((async () => {
+      ran = true;
+      return tf.ones([2]);
+    }) as unknown as () => tf.Tensor)).toThrow(/^tidy: fn is an async function/);
+    expect(ran).toBe(false);
+
+    let early: tf.Tensor | undefined;
+    expect(() => tf.tidy((() => {
       early = tf.ones([2]);
-      return early;
+      return Promise.reject(new Error('later'));
     }) as unknown as () => tf.Tensor)).toThrow(/^tidy: fn returned a Promise/);
     expect(early!.isDisposed).toBe(true);
 
@@ -220,6 +260,32 @@ describe('tidy', () => {
     expect(() => tf.keep({} as tf.Tensor)).toThrow(/^keep: result must be a Tensor/);
   });
 
+  it('finds results at any depth and inside class instances, as TensorFlow.js does', () => {
+    class Pair {
+      constructor(readonly first: tf.Tensor, readonly second: tf.Tensor) {}
+    }
+    let deep: tf.Tensor | undefined;
+    const r = tf.tidy(() => {
+      deep = tf.ones([1]);
+      let nest: tf.TensorContainer = [deep];
+      for (let i = 0; i < 5000; i++) nest = { inner: nest };
+      return [nest, new Pair(tf.ones([2]), tf.zeros([2]))] as unknown as tf.TensorContainer;
+    }) as unknown as [unknown, Pair];
+    expect(deep!.isDisposed).toBe(false);
+    expect(r[1].first.isDisposed || r[1].second.isDisposed).toBe(false);
+  });
+
+  it('leaves a tensor whose internals fn replaced to the garbage collector', () => {
+    let other: tf.Tensor | undefined;
+    expect(() => tf.tidy(() => {
+      const t = tf.ones([2]);
+      (t as unknown as { backing: unknown }).backing = null;
+      other = tf.ones([3]);
+      return undefined;
+    })).not.toThrow();
+    expect(other!.isDisposed).toBe(true);
+  });
+
   it('dispose() walks containers and ignores what is not a tensor', () => {
     const a = tf.ones([2]);
     const b = tf.ones([2]);
@@ -228,5 +294,21 @@ describe('tidy', () => {
     tf.dispose(cyclic as tf.TensorContainer);
     expect(a.isDisposed && b.isDisposed).toBe(true);
     expect(() => tf.dispose(undefined)).not.toThrow();
+  });
+
+  it('does not search Proxies, and stops at containers that grow as they are read', () => {
+    const t = tf.ones([2]);
+    const lying = new Proxy([], { get: (_o, k) => (k === 'length' ? 2 ** 31 : t) });
+    expect(() => tf.dispose([lying] as unknown as tf.TensorContainer)).not.toThrow();
+    expect(t.isDisposed).toBe(false);
+    const endless = (): object => ({ get next() { return endless(); } });
+    let error: unknown;
+    try {
+      tf.dispose(endless() as tf.TensorContainer);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(RangeError);
+    expect((error as Error).message).toMatch(/^dispose: the container holds more than 1000000 objects/);
   });
 });
