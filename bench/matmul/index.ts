@@ -115,6 +115,12 @@ export interface SystemResult {
   gflopsMax: number;
   pctPeak: number;
   checksum: number;
+  /**
+   * Median over rounds of (reference time / this system's time) within the
+   * same round: runs of one round are seconds apart, so a slowdown of the
+   * shared machine that lasts longer than a round cancels out.
+   */
+  pairedRatio?: number;
 }
 
 export interface Row {
@@ -221,8 +227,10 @@ async function measure(
         }
         const pk = peakFor(peak, threads);
         const results: Row['results'] = {};
+        const refTimes = times[ref];
         for (const s of active) {
-          const t = spread(times[s.spec.id]);
+          const own = times[s.spec.id];
+          const t = spread(own);
           const gf = flops / t.median / 1e9;
           results[s.spec.id] = {
             time: t,
@@ -231,6 +239,7 @@ async function measure(
             gflopsMax: flops / t.min / 1e9,
             pctPeak: (100 * gf) / pk,
             checksum: prep[s.spec.id].checksum,
+            ...(refTimes && refTimes.length === own.length ? { pairedRatio: spread(own.map((x, r) => refTimes[r] / x)).median } : {}),
           };
         }
         const base = prep[active[0].spec.id].checksum;
@@ -455,7 +464,7 @@ export function formatSection(s: Section, f: FormatOptions = {}): string {
         `**${g}, ${t} thread${t > 1 ? 's' : ''}** — GFLOP/s median (min–max)` +
           (pctIds.length ? ', % of measured peak' : '') +
           (usIds.length ? ', µs per call (median)' : '') +
-          (others.length ? `, GFLOP/s ratio to ${label(s.ref)}` : ''),
+          (others.length ? `, GFLOP/s ratio to ${label(s.ref)} (of the medians; in parentheses the median of per-round ratios, which cancels slowdowns longer than a round)` : ''),
       );
       out.push('');
       const head = [
@@ -470,7 +479,13 @@ export function formatSection(s: Section, f: FormatOptions = {}): string {
         ...ids.map((i) => cellGf(r.results[i])),
         ...pctIds.map((i) => (r.results[i] ? fmt(r.results[i]!.pctPeak, 0) + '%' : '-')),
         ...usIds.map((i) => cellUs(r.results[i])),
-        ...others.map((i) => (r.results[i] && r.results[s.ref] ? fmt(r.results[i]!.gflops / r.results[s.ref]!.gflops, 2) : '-')),
+        ...others.map((i) => {
+          const own = r.results[i];
+          const ref = r.results[s.ref];
+          if (!own || !ref) return '-';
+          const ratio = fmt(own.gflops / ref.gflops, 2);
+          return own.pairedRatio === undefined ? ratio : `${ratio} (${fmt(own.pairedRatio, 2)})`;
+        }),
       ]);
       if (g !== 'square') {
         // Whole training step: sum of the GEMM medians.
