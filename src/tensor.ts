@@ -275,6 +275,16 @@ export function ownedTensor(values: TypedArray, shape: readonly number[], dtype:
   return t;
 }
 
+/**
+ * @internal Disposes an op's own intermediate (a cast or transposed copy of
+ * its input) once the op is done with it, so that its memory serves the next
+ * outputs at once. Does nothing when `temp` is `input` itself (cast to the
+ * same dtype returns its input).
+ */
+export function disposeTemporary(temp: Tensor, input: Tensor): void {
+  if (temp !== input) temp.dispose();
+}
+
 function inferShape(fn: string, values: NestedArray): number[] {
   const shape: number[] = [];
   let v: NestedArray = values;

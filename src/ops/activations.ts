@@ -2,7 +2,8 @@
 // native kernels in native/activations.h that the training engine also uses.
 import { checkBool, checkNumber, checkOneOf, rangeError, show, typeError } from '../errors';
 import { native } from '../native';
-import { Tensor, checkTensor, ownedTensor } from '../tensor';
+import { recycle } from '../buffer_pool';
+import { Tensor, checkTensor, disposeTemporary, ownedTensor } from '../tensor';
 import { permute } from './movement';
 import { allocate, normalizeAxis } from './shapes';
 
@@ -23,6 +24,7 @@ function elementwise(fn: string, kind: Kind, x: Tensor, param = 0): Tensor {
   const input = asFloat(fn, 'x', x);
   const out = allocate('float32', input.size, fn) as Float32Array;
   native.activation(kind, param, input.backing.array, out);
+  disposeTemporary(input, x);
   return ownedTensor(out, x.shape, 'float32');
 }
 
@@ -108,16 +110,22 @@ function alongAxis(fn: string, x: Tensor, axis: unknown, run: (src: Tensor, rows
   const cols = x.shape[ax];
   const rows = cols === 0 ? 0 : x.size / cols;
   const result = ownedTensor(run(src, rows, cols), src.shape, 'float32');
-  return ax === last ? result : permute(fn, result, perm);
+  disposeTemporary(src, x);
+  if (ax === last) return result;
+  const restored = permute(fn, result, perm);
+  result.dispose();
+  return restored;
 }
 
 function softmaxOp(fn: string, x: Tensor, axis: unknown, log: boolean): Tensor {
   const input = asFloat(fn, 'x', x);
-  return alongAxis(fn, input, axis, (src, rows, cols) => {
+  const result = alongAxis(fn, input, axis, (src, rows, cols) => {
     const out = allocate('float32', src.size, fn) as Float32Array;
     if (out.length > 0) native.softmax(src.backing.array, out, rows, cols, log);
     return out;
   });
+  disposeTemporary(input, x);
+  return result;
 }
 
 /**
@@ -188,15 +196,20 @@ export function activationBackward(name: ActivationOpName, x: Tensor, dy: Tensor
     const last = xf.rank - 1;
     const perm = xf.shape.map((_, i) => (i === ax ? last : i === last ? ax : i));
     const gy = ax === last ? dyf : permute(fn, dyf, perm);
-    return alongAxis(fn, xf, ax, (src, rows, cols) => {
+    const result = alongAxis(fn, xf, ax, (src, rows, cols) => {
       const y = allocate('float32', src.size, fn) as Float32Array;
       const dx = allocate('float32', src.size, fn) as Float32Array;
       if (y.length > 0) {
         native.softmax(src.backing.array, y, rows, cols, log);
         native.softmaxGrad(y, gy.backing.array, dx, rows, cols, log);
       }
+      recycle(y);
       return dx;
     });
+    disposeTemporary(gy, dyf);
+    disposeTemporary(xf, x);
+    disposeTemporary(dyf, dy);
+    return result;
   }
 
   const kind: Kind = act === 'swish' ? Kind.silu : act === 'gelu' && approximate ? Kind.geluTanh : Kind[act];
@@ -205,5 +218,8 @@ export function activationBackward(name: ActivationOpName, x: Tensor, dy: Tensor
   const dx = allocate('float32', xf.size, fn) as Float32Array;
   native.activation(kind, param, xf.backing.array, y);
   native.activationGrad(kind, param, xf.backing.array, y, dyf.backing.array, dx);
+  recycle(y);
+  disposeTemporary(xf, x);
+  disposeTemporary(dyf, dy);
   return ownedTensor(dx, x.shape, 'float32');
 }

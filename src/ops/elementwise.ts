@@ -3,7 +3,7 @@
 // broadcast dims, contiguous dims merged); the native kernel runs the loop.
 import { typeError, show } from '../errors';
 import { native } from '../native';
-import { Tensor, checkTensor, ownedTensor, sizeFromShape } from '../tensor';
+import { Tensor, checkTensor, disposeTemporary, ownedTensor, sizeFromShape } from '../tensor';
 import { allocate, broadcastShapes, broadcastStrides, checkStridedRank, coalesce, i32 } from './shapes';
 
 // Must match tf::BinaryOp in native/elementwise.h.
@@ -86,6 +86,7 @@ function unary(fn: string, op: UnaryOp, x: Tensor, keepsInt: boolean): Tensor {
   const input = keepsInt ? x : x.cast('float32');
   const out = allocate(input.dtype, input.size, fn);
   native.unary(op, input.backing.array, out);
+  disposeTemporary(input, x);
   return ownedTensor(out, x.shape, input.dtype);
 }
 

@@ -4,7 +4,7 @@
 // to the end with one transpose.
 import { checkBool, rangeError, show } from '../errors';
 import { native } from '../native';
-import { Tensor, checkTensor, ownedTensor } from '../tensor';
+import { Tensor, checkTensor, disposeTemporary, ownedTensor } from '../tensor';
 import { permute } from './movement';
 import { allocate, normalizeAxes, normalizeAxis, sizeOf } from './shapes';
 
@@ -60,7 +60,9 @@ function reduce(fn: string, op: ReduceOp, x: Tensor, axis: Axis | undefined, kee
   if (outSize > 0) {
     const v = reductionView(fn, input, reduced);
     native.reduce(op, v.src.backing.array, out, v.outer, v.n, v.inner);
+    disposeTemporary(v.src, input);
   }
+  disposeTemporary(input, x);
   return ownedTensor(out, outShape, input.dtype);
 }
 

@@ -151,6 +151,32 @@ describe('Tensor.dispose', () => {
     }
   });
 
+  it('ops recycle their own intermediates and never dispose their inputs', () => {
+    const x = tf.tensor(ramp(4 * 5 * 6, 0.1), [4, 5, 6]);
+    const s = tf.sum(x, [0, 2]); // reduces through a transposed copy of x
+    expect(pooledByteCount()).toBe(x.size * 4);
+    expect(x.isDisposed).toBe(false);
+    expect(s.shape).toEqual([5]);
+    emptyPool();
+    // Transposes in and out: the transposed-back output takes the memory of
+    // the transposed input, and the untransposed result is left in the pool.
+    const sm = tf.softmax(x, 0);
+    expect(pooledByteCount()).toBe(x.size * 4);
+    expect(sm.isDisposed).toBe(false);
+    emptyPool();
+    const ints = tf.tensor([1, 2, 3], [3], 'int32');
+    const e = tf.exp(ints); // computed on a float32 copy
+    expect(pooledByteCount()).toBe(12);
+    expect(ints.isDisposed).toBe(false);
+    expect(Array.from(e.dataSync())).toEqual([Math.exp(1), Math.exp(2), Math.exp(3)].map(Math.fround));
+    emptyPool();
+    const f = tf.tensor1d([1, -2]);
+    tf.relu(f);
+    tf.activationBackward('relu', f, f);
+    expect(f.isDisposed).toBe(false);
+    expect(Array.from(f.dataSync())).toEqual([1, -2]);
+  });
+
   it('keeps at most MAX_POOLED_BYTES', () => {
     const big = tf.zeros([4 * 2 ** 20]); // 16 MiB each
     const outs = Array.from({ length: 6 }, () => tf.neg(big));
