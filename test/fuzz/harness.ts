@@ -43,7 +43,15 @@ export function fuzzSeed(fallback: number): number {
   return Number.isInteger(v) && v >= 0 ? v : fallback;
 }
 
-function runChunk(suite: string, seed: number, start: number, count: number, workdir: string): Promise<{ code: number | null; signal: string | null; stderr: string }> {
+/**
+ * A case whose progress line stays the same this long has hung: a case's
+ * promise is given 30 s and the background fits settled after it at most
+ * 5 x 30 s (runner.ts), so anything longer is a synchronous loop that never
+ * ends (which the per-promise timeout cannot see). TF_FUZZ_HANG_MS overrides it.
+ */
+const CASE_HANG_MS = Number(process.env.TF_FUZZ_HANG_MS) || 240_000;
+
+function runChunk(suite: string, seed: number, start: number, count: number, workdir: string): Promise<{ code: number | null; signal: string | null; stderr: string; hung: boolean }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', RUNNER, suite, String(seed), String(start), String(count), workdir], {
       cwd: ROOT,
@@ -56,9 +64,28 @@ function runChunk(suite: string, seed: number, start: number, count: number, wor
     });
     // A chunk that runs this long has hung outside any one case's timeout.
     const timer = setTimeout(() => child.kill('SIGKILL'), 15 * 60_000);
+    let hung = false;
+    let line = '';
+    let since = Date.now();
+    const watchdog = setInterval(() => {
+      let now = '';
+      try {
+        now = fs.readFileSync(path.join(workdir, 'progress'), 'utf8');
+      } catch {
+        // not written yet
+      }
+      if (now !== line) {
+        line = now;
+        since = Date.now();
+      } else if (Date.now() - since > CASE_HANG_MS) {
+        hung = true;
+        child.kill('SIGKILL');
+      }
+    }, 5_000);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stderr });
+      clearInterval(watchdog);
+      resolve({ code, signal, stderr, hung });
     });
   });
 }
@@ -92,7 +119,7 @@ export async function fuzz(suite: string, seed: number, total: number, chunk: nu
       const at = m ? Number(m[1]) : next;
       report.crashes.push({
         seed, chunkStart: next, case: at, target: m ? m[2] : '(before the first case)',
-        exit: r.signal ? `signal ${r.signal}` : `exit code ${r.code}`,
+        exit: r.hung ? `hung: no progress for ${CASE_HANG_MS / 1000} s, killed` : r.signal ? `signal ${r.signal}` : `exit code ${r.code}`,
         stderr: r.stderr.slice(-3000),
         repro: `node --expose-gc --import tsx test/fuzz/runner.ts ${suite} ${seed} ${next} ${at - next + 1} /tmp/tf-fuzz-repro`,
       });
