@@ -129,7 +129,7 @@ export class Tensor {
    * TensorFlow.js. Optional: tensors are garbage-collected. When an op made
    * the tensor and its values were never handed out (`values`, `dataSync()`,
    * `data()`, a reshape sharing them, or passing the tensor to a model's
-   * fit/predict/evaluate/setWeights), the next output of the same length
+   * fit/predictAsync/evaluate/setWeights), the next output of the same length
    * reuses the memory while it is still in cache; memory that no output
    * takes within about a second is left to the garbage collector. Using the
    * tensor afterwards throws a TypeError; disposing twice does nothing.

@@ -15,14 +15,21 @@ export interface Features {
   sampleShape: number[];
 }
 
-/** @internal Converts x to float32 [N, ...], checks its sample shape (when known) and, when `finite`, that it holds no NaN or infinity. */
-export function toFeatures(fn: string, x: unknown, expected: number[] | null, finite: boolean): Features {
+/**
+ * @internal Converts x to float32 [N, ...], checks its sample shape (when
+ * known) and, when `finite`, that it holds no NaN or infinity. `onlyDuringCall`:
+ * the caller reads the values synchronously and keeps no reference, so a
+ * tensor's array is not marked handed out (its dispose() may still recycle
+ * it); anything that runs on a worker thread must leave it false.
+ */
+export function toFeatures(fn: string, x: unknown, expected: number[] | null, finite: boolean, onlyDuringCall = false): Features {
   let t: Tensor;
   if (x instanceof Tensor) t = checkTensor(fn, 'x', x);
   else if (x === undefined || x === null) throw typeError(fn, 'x is required');
   else t = makeTensor(fn, x, undefined, undefined);
   if (t.rank < 2) throw rangeError(fn, `x must have shape [samples, ...features], got ${show(t.shape)}`);
-  const values = t.dtype === 'float32' ? (t.values as Float32Array) : Float32Array.from(t.values);
+  const array = onlyDuringCall ? t.backing.array : t.values;
+  const values = t.dtype === 'float32' ? (array as Float32Array) : Float32Array.from(array);
   const sampleShape = t.shape.slice(1);
   if (expected && (sampleShape.length !== expected.length || sampleShape.some((d, i) => d !== expected[i]))) {
     const feat = (s: number[]) => s.reduce((a, b) => a * b, 1);

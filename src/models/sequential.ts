@@ -470,10 +470,10 @@ export class Sequential implements TrainableModel {
     return this.evaluateFeatures(feats, t, null, batchSize);
   }
 
-  private predictInputs(fn: string, x: InputLike, args: PredictArgs) {
+  private predictInputs(fn: string, x: InputLike, args: PredictArgs, onlyDuringCall: boolean) {
     if (args === null || typeof args !== 'object') throw typeError(fn, `options must be an object, got ${show(args)}`);
     const batchSize = checkInt(fn, 'batchSize', args.batchSize ?? 32, 1, 2 ** 31 - 1);
-    const feats = toFeatures(fn, x, this.inputShape, false);
+    const feats = toFeatures(fn, x, this.inputShape, false, onlyDuringCall);
     this.ensureBuilt(fn, feats.sampleShape);
     const units = this.outputShape![0];
     checkAllocation(fn, `the output [${feats.n}, ${units}]`, feats.n * units * 4);
@@ -490,7 +490,7 @@ export class Sequential implements TrainableModel {
    */
   predict(x: InputLike, args: PredictArgs = {}): Tensor {
     const fn = 'predict';
-    const { feats, batchSize, out, units } = this.predictInputs(fn, x, args);
+    const { feats, batchSize, out, units } = this.predictInputs(fn, x, args, true);
     if (this.lock.writing) {
       throw new Error(`predict: model '${this.name}' is running native work (training); use predictAsync(), which waits for a consistent snapshot of the weights`);
     }
@@ -508,7 +508,7 @@ export class Sequential implements TrainableModel {
    */
   async predictAsync(x: InputLike, args: PredictArgs = {}): Promise<Tensor> {
     const fn = 'predictAsync';
-    const { feats, batchSize, out, units } = this.predictInputs(fn, x, args);
+    const { feats, batchSize, out, units } = this.predictInputs(fn, x, args, false);
     const signal = args.signal;
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw typeError(fn, `signal must be an AbortSignal, got ${show(signal)}`);
     signal?.throwIfAborted();

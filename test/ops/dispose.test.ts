@@ -210,6 +210,10 @@ describe('Tensor.dispose', () => {
     const q = model.predict(x);
     expect(arrayOf(q)).toBe(memory);
     expect(q.dataSync()).toEqual(expected);
+    // Sync predict reads its input only during the call: an op output it read stays recyclable.
+    const scaled = tf.tidy(() => model.predict(tf.mul(x, tf.scalar(0.5))));
+    expect(pooledByteCount()).toBe(x.size * 4 + 4);
+    expect(scaled.shape).toEqual([50, 10]);
     q.dispose();
     expect(() => model.predict(q)).toThrow(/^predict: x was disposed/);
     expect(() => q.values).toThrow(/^values: the tensor was disposed/);
