@@ -2,8 +2,7 @@
 // xoshiro128** (Blackman & Vigna) seeded through splitmix32: fast, 2^128 period,
 // and identical on every platform, so a seed reproduces bit for bit.
 import { checkInt, checkNumber, checkOneOf, rangeError } from './errors';
-import { checkAllocation } from './limits';
-import { DataType, Tensor, ownedTensor, sizeFromShape } from './tensor';
+import { DataType, Tensor, allocateZeroed, ownedTensor, sizeFromShape } from './tensor';
 
 /** A seeded generator of uniform and normal numbers. */
 export class Random {
@@ -100,8 +99,7 @@ function fillRandom(fn: string, shape: number[], dtype: DataType | undefined, se
   const dt = checkOneOf(fn, 'dtype', dtype ?? 'float32', ['float32', 'int32'] as const);
   if (seed !== undefined) checkInt(fn, 'seed', seed, 0);
   const r = randomFrom(seed);
-  checkAllocation(fn, `a ${dt} tensor of ${size} elements`, size * 4);
-  const data = dt === 'float32' ? new Float32Array(size) : new Int32Array(size);
+  const data = allocateZeroed(dt, size, fn, () => `a ${dt} tensor of ${size} elements`);
   for (let i = 0; i < size; i++) data[i] = dt === 'int32' ? Math.floor(draw(r)) : draw(r);
   return ownedTensor(data, shape, dt);
 }

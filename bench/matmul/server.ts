@@ -53,7 +53,15 @@ function sum(a: ArrayLike<number>): number {
 /** RING_BYTES of output buffers for tf-ring. */
 const RING_BYTES = 64 * 2 ** 20;
 
-function loadTensorforge(prealloc: false | 'reused' | 'ring' = false, dispose = false): Impl {
+/**
+ * How the tensorforge systems call matMul: the public call with a new output
+ * each time ('new') or disposing the previous one first ('dispose'), or the
+ * binding into one output ('reused') or a 64 MB ring of them ('ring').
+ */
+type TfMode = 'new' | 'dispose' | 'reused' | 'ring';
+const TF_MODES: Record<string, TfMode> = { tf: 'new', 'tf-dispose': 'dispose', 'tf-prealloc': 'reused', 'tf-ring': 'ring' };
+
+function loadTensorforge(mode: TfMode): Impl {
   const addon = process.env.TF_BENCH_ADDON;
   if (addon) {
     // src/native.ts honours TENSORFORGE_ADDON where present; the shim below
@@ -71,7 +79,7 @@ function loadTensorforge(prealloc: false | 'reused' | 'ring' = false, dispose = 
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const tf = require(process.env.TF_BENCH_DIST ? path.join(ROOT, 'dist', 'cjs', 'index.js') : path.join(ROOT, 'src', 'index'));
-  if (prealloc) {
+  if (mode === 'reused' || mode === 'ring') {
     // Internal surface (may change with the binding): (a, b, out, batch, M, N, K, transA, transB).
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { native } = require(process.env.TF_BENCH_DIST ? path.join(ROOT, 'dist', 'cjs', 'native.js') : path.join(ROOT, 'src', 'native'));
@@ -86,7 +94,7 @@ function loadTensorforge(prealloc: false | 'reused' | 'ring' = false, dispose = 
         const b = fill(K * N, 2);
         // At most 4096 outputs: for tiny products the ring is then smaller
         // than 64 MB, which only matters where the output is not the cost.
-        const count = prealloc === 'ring' ? Math.min(4096, Math.max(1, Math.ceil(RING_BYTES / (4 * M * N)))) : 1;
+        const count = mode === 'ring' ? Math.min(4096, Math.max(1, Math.ceil(RING_BYTES / (4 * M * N)))) : 1;
         const outs = Array.from({ length: count }, () => new Float32Array(M * N));
         let i = 0;
         const call = () => {
@@ -109,7 +117,7 @@ function loadTensorforge(prealloc: false | 'reused' | 'ring' = false, dispose = 
       const b = new tf.Tensor(fill(K * N, 2), tb ? [N, K] : [K, N], 'float32');
       let last = tf.matMul(a, b, ta, tb);
       return {
-        call: dispose
+        call: mode === 'dispose'
           ? () => {
               last.dispose();
               last = tf.matMul(a, b, ta, tb);
@@ -164,7 +172,7 @@ async function main() {
   console.log = (...a: unknown[]) => process.stderr.write(a.join(' ') + '\n');
   console.warn = console.log;
   const impl =
-    kind === 'tf' ? loadTensorforge() : kind === 'tf-dispose' ? loadTensorforge(false, true) : kind === 'tf-prealloc' ? loadTensorforge('reused') : kind === 'tf-ring' ? loadTensorforge('ring') : kind === 'tfjs' ? await loadTfjs('cpu') : kind === 'tfjs-wasm' ? await loadTfjs('wasm') : null;
+    Object.hasOwn(TF_MODES, kind) ? loadTensorforge(TF_MODES[kind]) : kind === 'tfjs' ? await loadTfjs('cpu') : kind === 'tfjs-wasm' ? await loadTfjs('wasm') : null;
   if (!impl) throw new Error(`unknown system ${kind}`);
   let cur: Awaited<ReturnType<Impl['prep']>> | null = null;
   let reps = 1;

@@ -476,9 +476,9 @@ export class Sequential implements TrainableModel {
     const feats = toFeatures(fn, x, this.inputShape, false, onlyDuringCall);
     this.ensureBuilt(fn, feats.sampleShape);
     const units = this.outputShape![0];
-    checkAllocation(fn, `the output [${feats.n}, ${units}]`, feats.n * units * 4);
     // Every element is written by the native predict: no zeroing needed, and a disposed output may be reused.
-    return { feats, batchSize, out: allocateUninitializedF32(feats.n * units, fn), units };
+    const out = allocateUninitializedF32(feats.n * units, fn, () => `the output [${feats.n}, ${units}]`);
+    return { feats, batchSize, out, units };
   }
 
   /**

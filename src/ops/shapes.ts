@@ -19,11 +19,12 @@ export function allocate(dtype: DataType, size: number, fn: string): TypedArray 
 /**
  * @internal Like {@link allocate} but not zero-filled, for outputs a kernel
  * overwrites in full (matMul with beta = 0): zeroing a large output cost up to
- * a quarter of the product's time at n = 256.
+ * a quarter of the product's time at n = 256. `what` names the output in the
+ * memory-limit error.
  */
-export function allocateUninitializedF32(size: number, fn: string): Float32Array {
+export function allocateUninitializedF32(size: number, fn: string, what = () => `the float32 output of ${size} elements`): Float32Array {
   const bytes = size * 4;
-  checkAllocation(fn, () => `the float32 output of ${size} elements`, bytes);
+  checkAllocation(fn, what, bytes);
   const reused = takeFloat32(size);
   if (reused !== undefined) return reused;
   // Below half of Buffer.poolSize, Buffer.allocUnsafe would hand out a slice of
