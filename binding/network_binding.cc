@@ -36,8 +36,12 @@ bool boolField(Napi::Object o, const char* key, bool def) {
   if (!v.IsBoolean()) throw std::invalid_argument(std::string(key) + " must be a boolean");
   return v.As<Napi::Boolean>().Value();
 }
+// An enum code in [0, count). Required: a missing code must not silently mean
+// the enum's first value (a metric without a kind became a sparse metric).
 template <typename E>
 E enumField(Napi::Object o, const char* key, int count) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined() || v.IsNull()) throw std::invalid_argument(std::string(key) + " is required");
   const double d = numField(o, key, 0);
   if (!(d >= 0 && d < count) || d != static_cast<int>(d)) throw std::invalid_argument(std::string(key) + " is not a valid code");
   return static_cast<E>(static_cast<int>(d));
@@ -76,7 +80,9 @@ tf::LayerSpec parseLayer(Napi::Object o) {
   s.kind = enumField<tf::LayerKind>(o, "kind", 5);
   s.units = intField(o, "units", 0, 0, int64_t{1} << 31);
   s.useBias = boolField(o, "useBias", true);
-  s.activation = enumField<tf::Activation>(o, "activation", static_cast<int>(tf::Activation::Count));
+  // Only dense and activation layers have one.
+  s.activation = o.Has("activation") ? enumField<tf::Activation>(o, "activation", static_cast<int>(tf::Activation::Count))
+                                     : tf::Activation::Linear;
   s.activationParam = floatField(o, "activationParam", 0);
   s.rate = floatField(o, "rate", 0);
   s.seed = intField(o, "seed", -1, -1, int64_t{1} << 53);
@@ -403,8 +409,13 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       requireLength(env, fn, "weights", w, d.n);
       d.weights = w.data;
     }
-    const bool sparse = trainer_ && trainer_->loss().kind == tf::LossKind::SparseCategoricalCrossentropy;
-    if (sparse ? !d.labels : !d.targets) throwType(env, fn, sparse ? "this loss needs integer labels" : "this loss needs float targets");
+    if (trainer_) {
+      try {
+        trainer_->checkData(d);
+      } catch (const std::invalid_argument& e) {
+        throwType(env, fn, e.what());
+      }
+    }
     return d;
   }
 

@@ -43,6 +43,16 @@ struct RowProbability {
 };
 }  // namespace
 
+MetricInput metricInput(MetricKind kind) {
+  switch (kind) {
+    case MetricKind::SparseCategoricalAccuracy:
+    case MetricKind::SparseTopKCategoricalAccuracy: return MetricInput::Labels;
+    case MetricKind::MeanSquaredError:
+    case MetricKind::MeanAbsoluteError: return MetricInput::Either;
+    default: return MetricInput::Targets;
+  }
+}
+
 double metricSum(const MetricSpec& m, const float* out, Activation logitsOf, const int32_t* labels,
                  const float* targets, int64_t batch, int64_t dim) {
   double total = 0;

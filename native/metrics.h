@@ -23,8 +23,14 @@ struct MetricSpec {
   float threshold = 0.5f;  // binary accuracy
 };
 
+// What a metric reads besides the output: integer labels, dense targets, or
+// either (the regression metrics compare against one-hot labels too).
+enum class MetricInput { Labels, Targets, Either };
+MetricInput metricInput(MetricKind kind);
+
 // `out` is [batch, dim]; `logitsOf` says what activation still has to be applied
 // to it (Softmax / Sigmoid when the loss fused it away, else Linear).
+// Reads labels or targets as metricInput(m.kind) says; callers check that first (Trainer::checkData).
 double metricSum(const MetricSpec& m, const float* out, Activation logitsOf, const int32_t* labels,
                  const float* targets, int64_t batch, int64_t dim);
 

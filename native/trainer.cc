@@ -25,10 +25,37 @@ Trainer::Trainer(Network& net, OptimizerConfig opt, LossConfig loss, std::vector
       loss_(loss),
       metrics_(std::move(metrics)),
       fused_(lossFusesActivation(loss, net.outputActivation())),
-      segments_(net.trainableSegments()) {}
+      segments_(net.trainableSegments()) {
+  const bool sparse = loss_.kind == LossKind::SparseCategoricalCrossentropy;
+  for (const MetricSpec& m : metrics_) {
+    const MetricInput needs = metricInput(m.kind);
+    if (needs == MetricInput::Labels && !sparse)
+      throw std::invalid_argument("a sparse metric needs integer labels, which only the sparse categorical crossentropy loss uses");
+    if (needs == MetricInput::Targets && sparse)
+      throw std::invalid_argument("a metric that reads dense targets cannot follow the sparse categorical crossentropy loss");
+    if ((m.kind == MetricKind::SparseTopKCategoricalAccuracy || m.kind == MetricKind::TopKCategoricalAccuracy) && m.k < 1)
+      throw std::invalid_argument("top-k accuracy needs k >= 1");
+  }
+}
+
+void Trainer::checkData(const Dataset& d) const {
+  if (d.n < 0) throw std::invalid_argument("the sample count is negative");
+  if (d.n == 0) return;
+  if (!d.x) throw std::invalid_argument("the data has no inputs");
+  const bool sparse = loss_.kind == LossKind::SparseCategoricalCrossentropy;
+  if (sparse && !d.labels) throw std::invalid_argument("this loss needs integer labels");
+  if (!sparse && !d.targets) throw std::invalid_argument("this loss needs float targets");
+  for (const MetricSpec& m : metrics_) {
+    const MetricInput needs = metricInput(m.kind);
+    if (needs == MetricInput::Labels && !d.labels) throw std::invalid_argument("a sparse metric needs integer labels");
+    if (needs == MetricInput::Targets && !d.targets) throw std::invalid_argument("this metric needs float targets");
+    if (needs == MetricInput::Either && !d.labels && !d.targets) throw std::invalid_argument("this metric needs labels or targets");
+  }
+}
 
 ChunkResult Trainer::trainChunk(const Dataset& d, int64_t batchSize, int64_t firstBatch, int64_t count,
                                 const std::atomic<bool>* cancel) {
+  checkData(d);
   ScopedFlushDenormals ftz;
   const int64_t in = net_.inputSize(), out = net_.outputSize(), nm = static_cast<int64_t>(metrics_.size());
   const bool sparse = loss_.kind == LossKind::SparseCategoricalCrossentropy;
@@ -80,6 +107,7 @@ ChunkResult Trainer::trainChunk(const Dataset& d, int64_t batchSize, int64_t fir
 }
 
 double Trainer::computeGradients(const Dataset& d) {
+  checkData(d);
   ScopedFlushDenormals ftz;
   if (loss_.kind == LossKind::SparseCategoricalCrossentropy) checkLabels(d.labels, d.n, net_.outputSize());
   net_.prepare(ws_, d.n);
@@ -98,6 +126,7 @@ void Trainer::applyGradients() {
 
 EvalResult Trainer::evaluate(const Dataset& d, int64_t batchSize, const std::atomic<bool>* cancel,
                              Workspace& ws) const {
+  checkData(d);
   ScopedFlushDenormals ftz;
   const int64_t in = net_.inputSize(), out = net_.outputSize();
   const bool sparse = loss_.kind == LossKind::SparseCategoricalCrossentropy;

@@ -40,7 +40,14 @@ struct EvalResult {
 
 class Trainer {
  public:
+  // Throws std::invalid_argument when a metric needs data the loss does not
+  // use (a sparse metric beside a dense loss, or the other way round).
   Trainer(Network& net, OptimizerConfig opt, LossConfig loss, std::vector<MetricSpec> metrics);
+
+  // Throws std::invalid_argument unless `data` holds what the loss and every
+  // metric read (labels for the sparse ones, targets for the rest). Every entry
+  // point below calls it: a caller's mistake must not become a null read.
+  void checkData(const Dataset& data) const;
 
   // Runs batches [firstBatch, firstBatch + count) over the rows of `data` as
   // stored (the binding has already copied them in the epoch's shuffled

@@ -23,8 +23,10 @@ export function rangeError(fn: string, msg: string): RangeError {
 export function checkOneOf<T extends string>(fn: string, what: string, value: unknown, valid: readonly T[], aliases: Record<string, T> = {}): T {
   if (typeof value === 'string') {
     if ((valid as readonly string[]).includes(value)) return value as T;
-    const alias = aliases[value] ?? aliases[value.toLowerCase()];
-    if (alias !== undefined) return alias;
+    // Own keys only: a plain object's prototype answers 'constructor' or
+    // 'toString' with a function, which is no valid name.
+    const key = Object.hasOwn(aliases, value) ? value : value.toLowerCase();
+    if (Object.hasOwn(aliases, key)) return aliases[key];
   }
   throw (typeof value === 'string' ? rangeError : typeError)(
     fn, `unknown ${what} ${show(value)}; valid values: ${[...valid, ...Object.keys(aliases)].join(', ')}`);

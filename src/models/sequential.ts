@@ -267,8 +267,9 @@ export class Sequential implements TrainableModel {
     const last = this.stack[this.stack.length - 1];
     const units = this.outputShape?.[0] ?? (last && 'units' in last ? (last as unknown as { units: number }).units : 0);
     const metrics = resolveMetrics(fn, args.metrics, loss, units);
-    this.compiled = { optimizer, loss, metrics };
+    // Native first: if it refuses, the model keeps its previous configuration on both sides.
     if (this.nm) this.nm.compile(optimizer.toNative(), this.nativeLoss(loss), metrics.map((m) => m.native));
+    this.compiled = { optimizer, loss, metrics };
   }
 
   /** The compiled optimizer, loss and metrics, or null. */

@@ -127,6 +127,66 @@ describe('raw binding', () => {
   });
 });
 
+describe('a metric name the alias table inherits from Object.prototype (was: SIGSEGV in metricSum)', () => {
+  // 'constructor' resolved to Object's constructor, so the metric got no kind,
+  // the binding read the missing kind as 0 (sparse categorical accuracy), and
+  // training with float targets read labels through a null pointer.
+  const model = () => {
+    const m = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
+    m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    return m;
+  };
+
+  it('compile refuses inherited names for metrics, losses, optimizers, activations and initializers', () => {
+    for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf', 'CONSTRUCTOR']) {
+      const m = model();
+      expect(() => m.compile({ optimizer: 'sgd', loss: 'meanSquaredError', metrics: [name] }), name).toThrow(RangeError);
+      expect(() => m.compile({ optimizer: 'sgd', loss: 'meanSquaredError', metrics: [name] }), name).toThrow(/^compile: unknown metric/);
+      expect(() => m.compile({ optimizer: 'sgd', loss: name as never }), name).toThrow(/^compile: unknown loss/);
+      expect(() => m.compile({ optimizer: name as never, loss: 'meanSquaredError' }), name).toThrow(/unknown optimizer/);
+      expect(() => tf.layers.dense({ units: 1, activation: name as never }), name).toThrow(RangeError);
+      expect(() => tf.layers.dense({ units: 1, kernelInitializer: name as never }), name).toThrow(RangeError);
+    }
+  });
+
+  it('the refused compile leaves the model trainable with its previous configuration', async () => {
+    const m = model();
+    expect(() => m.compile({ optimizer: 'sgd', loss: 'meanSquaredError', metrics: ['constructor'] })).toThrow(RangeError);
+    const logs = await m.trainOnBatch(tf.tensor2d([[1, 2, 3]]), tf.tensor2d([[0.5, -0.5]]));
+    expect(Object.keys(logs)).toEqual(['loss']);
+    expect(Number.isFinite(logs.loss)).toBe(true);
+  });
+
+  it('a model whose native compile fails keeps the TypeScript configuration it had', async () => {
+    const m = model();
+    m.compile({ optimizer: 'sgd', loss: 'meanSquaredError', metrics: ['mae'] });
+    m.predict(tf.tensor2d([[1, 2, 3]]));
+    const holder = m as unknown as { nm: object };
+    const real = holder.nm;
+    holder.nm = Object.create(real, { compile: { value: () => { throw new TypeError('compile: refused'); } } });
+    expect(() => m.compile({ optimizer: 'adam', loss: 'meanSquaredError', metrics: ['mse'] })).toThrow(/refused/);
+    holder.nm = real;
+    expect(m.compileConfig!.optimizer.name).toBe('sgd');
+    expect(m.compileConfig!.metrics.map((x) => x.key)).toEqual(['mae']);
+  });
+
+  it('the binding refuses a metric without a kind, and data without what a metric reads', async () => {
+    const nm = new native.NativeModel([{ kind: 0, units: 3, activation: 0 }], 2);
+    const sgd = { kind: 0, schedule: { kind: 0, initial: 0.1 } };
+    expect(() => nm.compile(sgd, { kind: 3 }, [{ k: 5, threshold: 0.5 }])).toThrow(/kind is required/);
+    expect(() => nm.compile(sgd, { kind: 3 }, [{ kind: 0 }])).toThrow(/sparse metric needs integer labels/);
+    expect(() => nm.compile(sgd, { kind: 0 }, [{ kind: 1 }])).toThrow(/dense targets/);
+    expect(() => nm.compile(sgd, {}, [])).toThrow(/kind is required/);
+    nm.compile(sgd, { kind: 0 }, [{ kind: 0 }]);
+    const x = new Float32Array(4), targets = new Float32Array(6), order = new Int32Array([0, 1]);
+    expect(() => nm.trainChunk(x, null, targets, null, 2, order, 2, 0, 1)).toThrow(TypeError);
+    expect(() => nm.trainChunk(x, null, targets, null, 2, order, 2, 0, 1)).toThrow(/needs integer labels/);
+    expect(() => nm.evaluate(x, null, targets, null, 2, 2)).toThrow(/needs integer labels/);
+    const r = await nm.trainChunk(x, new Int32Array([0, 2]), null, null, 2, order, 2, 0, 1);
+    expect(r.batches).toBe(1);
+  });
+});
+
 describe('a batchSize larger than the data (was: a workspace sized by batchSize)', () => {
   afterEach(() => tf.setMemoryLimit(null));
 
