@@ -1,5 +1,5 @@
 // Weight initializers with Keras's definitions (VarianceScaling family), all seeded.
-import { checkNumber, checkOneOf, show, typeError } from './errors';
+import { checkNumber, checkOneOf, rangeError, show, typeError } from './errors';
 import { Random } from './random';
 
 /** Names of the built-in initializers (Keras snake_case is accepted too). */
@@ -30,6 +30,21 @@ const ALIASES: Record<string, (typeof NAMES)[number]> = {
   RandomUniform: 'randomUniform', TruncatedNormal: 'truncatedNormal',
 };
 
+/**
+ * `fill` is reachable on every initializer object, so it checks what it is
+ * handed: a loop over a Proxy claiming a huge length would fill the heap.
+ */
+function checkFill(className: string, out: unknown, shape: unknown, rng: unknown, needsRng: boolean): void {
+  const fn = `${className}.fill`;
+  if (!(out instanceof Float32Array)) throw typeError(fn, `out must be a Float32Array, got ${show(out)}`);
+  if (!Array.isArray(shape) || shape.length > 8 || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw typeError(fn, `shape must be an array of at most 8 non-negative integers, got ${show(shape)}`);
+  }
+  const size = shape.reduce((a: number, b: number) => a * b, 1);
+  if (size !== out.length) throw rangeError(fn, `out holds ${out.length} values, but shape ${show(shape)} has ${size}`);
+  if (needsRng && !(rng instanceof Random)) throw typeError(fn, `rng must be a Random, got ${show(rng)}`);
+}
+
 function fans(shape: number[]): [number, number] {
   if (shape.length === 2) return [shape[0], shape[1]];
   if (shape.length === 1) return [shape[0], shape[0]];
@@ -55,6 +70,7 @@ class VarianceScaling implements Initializer {
     return { ...this.args };
   }
   fill(out: Float32Array, shape: number[], rng: Random): void {
+    checkFill(this.className, out, shape, rng, this.args.seed === undefined);
     const [fanIn, fanOut] = fans(shape);
     const n = this.args.mode === 'fanIn' ? fanIn : this.args.mode === 'fanOut' ? fanOut : (fanIn + fanOut) / 2;
     const s = this.args.scale / Math.max(1, n);
@@ -78,7 +94,8 @@ class Constant implements Initializer {
   getConfig() {
     return this.className === 'Constant' ? { value: this.value } : {};
   }
-  fill(out: Float32Array): void {
+  fill(out: Float32Array, shape: number[] = [out?.length]): void {
+    checkFill(this.className, out, shape, null, false);
     out.fill(this.value);
   }
 }
@@ -90,7 +107,8 @@ class RandomDistribution implements Initializer {
       ? { minval: this.args.a, maxval: this.args.b, seed: this.args.seed ?? null }
       : { mean: this.args.a, stddev: this.args.b, seed: this.args.seed ?? null };
   }
-  fill(out: Float32Array, _shape: number[], rng: Random): void {
+  fill(out: Float32Array, shape: number[], rng: Random): void {
+    checkFill(this.className, out, shape, rng, this.args.seed === undefined);
     const r = this.args.seed === undefined ? rng : new Random(this.args.seed);
     const { a, b } = this.args;
     for (let i = 0; i < out.length; i++) {

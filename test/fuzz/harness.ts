@@ -90,14 +90,34 @@ function runChunk(suite: string, seed: number, start: number, count: number, wor
   });
 }
 
-/** Runs `total` cases of `suite` from `seed`, `chunk` cases per child process. */
-export async function fuzz(suite: string, seed: number, total: number, chunk: number): Promise<FuzzReport> {
+/** Options of {@link fuzz}. */
+export interface FuzzOptions {
+  /** Cases per child process (default 2,000). */
+  chunk?: number;
+  /** Child processes running at once (default 1; a campaign uses the cores). */
+  parallel?: number;
+  /** Called after each finished chunk with the cases done so far. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Runs cases [0, total) of `suite` from `seed` in child processes of `chunk`
+ * cases, `parallel` at a time. A chunk whose process dies is reported with the
+ * case it was running and resumed after it, so one crash hides no other.
+ */
+export async function fuzz(suite: string, seed: number, total: number, options: FuzzOptions = {}): Promise<FuzzReport> {
+  const chunk = options.chunk ?? 2_000;
+  const parallel = Math.max(1, options.parallel ?? 1);
   const report: FuzzReport = { suite, seed, cases: 0, returned: 0, errors: {}, unlabelled: {}, perTarget: {}, violations: [], crashes: [] };
   const base = fs.mkdtempSync(path.join(os.tmpdir(), `tf-fuzz-${suite}-`));
-  try {
-    let next = 0;
-    while (next < total) {
-      const count = Math.min(chunk, total - next);
+  const ranges: [number, number][] = [];
+  for (let s = 0; s < total; s += chunk) ranges.push([s, Math.min(total, s + chunk)]);
+  let done = 0;
+
+  const runRange = async ([from, to]: [number, number]): Promise<void> => {
+    let next = from;
+    while (next < to) {
+      const count = to - next;
       const workdir = path.join(base, `chunk-${next}`);
       fs.mkdirSync(workdir, { recursive: true });
       const r = await runChunk(suite, seed, next, count, workdir);
@@ -110,8 +130,8 @@ export async function fuzz(suite: string, seed: number, total: number, chunk: nu
         for (const [k, v] of Object.entries(s.unlabelled as Record<string, number>)) report.unlabelled[k] = (report.unlabelled[k] ?? 0) + v;
         for (const [k, v] of Object.entries(s.perTarget as Record<string, number>)) report.perTarget[k] = (report.perTarget[k] ?? 0) + v;
         report.violations.push(...s.violations);
-        next += count;
-        continue;
+        fs.rmSync(workdir, { recursive: true, force: true });
+        break;
       }
       // The process died: the progress file names the case it was running.
       const progress = fs.existsSync(path.join(workdir, 'progress')) ? fs.readFileSync(path.join(workdir, 'progress'), 'utf8').trim() : '';
@@ -121,15 +141,42 @@ export async function fuzz(suite: string, seed: number, total: number, chunk: nu
         seed, chunkStart: next, case: at, target: m ? m[2] : '(before the first case)',
         exit: r.hung ? `hung: no progress for ${CASE_HANG_MS / 1000} s, killed` : r.signal ? `signal ${r.signal}` : `exit code ${r.code}`,
         stderr: r.stderr.slice(-3000),
-        repro: `node --expose-gc --import tsx test/fuzz/runner.ts ${suite} ${seed} ${next} ${at - next + 1} /tmp/tf-fuzz-repro`,
+        repro: `${filterEnv()}node --expose-gc --import tsx test/fuzz/runner.ts ${suite} ${seed} ${next} ${at - next + 1} "$(mktemp -d)"`,
       });
       report.cases += at - next + 1;
       next = at + 1;
     }
+    done += to - from;
+    options.onProgress?.(done, total);
+  };
+
+  try {
+    let k = 0;
+    const lane = async (): Promise<void> => {
+      while (k < ranges.length) await runRange(ranges[k++]);
+    };
+    await Promise.all(Array.from({ length: Math.min(parallel, ranges.length) }, lane));
   } finally {
     fs.rmSync(base, { recursive: true, force: true });
   }
+  report.crashes.sort((a, b) => a.case - b.case);
+  report.violations.sort((a, b) => a.case - b.case);
   return report;
+}
+
+/** The target filter, as a prefix for a repro command. */
+function filterEnv(): string {
+  return process.env.TF_FUZZ_TARGETS ? `TF_FUZZ_TARGETS='${process.env.TF_FUZZ_TARGETS}' ` : '';
+}
+
+/**
+ * A seed that differs between runs (TF_FUZZ_SEED2 replays one): CI runs it
+ * beside the fixed seed, so every run explores new cases, and prints it.
+ */
+export function rotatingSeed(): number {
+  const v = Number(process.env.TF_FUZZ_SEED2);
+  if (Number.isInteger(v) && v >= 0) return v;
+  return (Date.now() ^ (process.pid << 16)) >>> 0;
 }
 
 /** A readable account of a run, for the test log. */
@@ -142,6 +189,6 @@ export function describe(r: FuzzReport): string {
   for (const c of r.crashes) lines.push(`  CRASH case ${c.case} (${c.target}): ${c.exit}\n    repro: ${c.repro}\n    ${c.stderr.split('\n').slice(-12).join('\n    ')}`);
   for (const v of r.violations.slice(0, 20)) lines.push(`  VIOLATION case ${v.case} (${v.target}): ${v.kind}: ${v.detail}`);
   const unl = Object.entries(r.unlabelled).sort((a, b) => b[1] - a[1]).slice(0, 15);
-  if (unl.length) lines.push(`  errors without a function name (not failures): ${unl.map(([k, v]) => `\n    ${v} x ${k}`).join('')}`);
+  if (unl.length) lines.push(`  errors without a function name (each is a 'raw error' violation): ${unl.map(([k, v]) => `\n    ${v} x ${k}`).join('')}`);
   return lines.join('\n');
 }

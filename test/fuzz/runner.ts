@@ -5,9 +5,12 @@
 //
 // Before each case it writes "<index> <target>" to <workdir>/progress; at the
 // end it writes a JSON summary to <workdir>/result.json. A case passes when it
-// returns, resolves, throws or rejects with an Error; anything else (a thrown
-// non-Error, an uncaught exception or unhandled rejection from library code, a
-// hang) is a violation, and a dead process is a crash.
+// returns, resolves, throws or rejects with an Error whose message starts with
+// the function's name; anything else (a raw JavaScript error such as "Cannot
+// read properties of undefined", a thrown non-Error, an uncaught exception or
+// unhandled rejection from library code, a hang) is a violation, and a dead
+// process is a crash. TF_FUZZ_TARGETS (comma-separated target names) narrows
+// the run to those targets.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '../../src/index';
@@ -51,14 +54,25 @@ function record(kind: string, detail: string, index = current.index, target = cu
   if (summary.violations.length < 200) summary.violations.push({ case: index, target, kind, detail: detail.slice(0, 500) });
 }
 
+/**
+ * An error the library may pass through unlabelled: the fuzzer's own planted
+ * throws, and an AbortSignal's reason (fit rejects with it, as fetch does).
+ */
+function passedThrough(e: Error): boolean {
+  return e.message.startsWith('fuzz: ') || e.name === 'AbortError' || e.name === 'TimeoutError';
+}
+
 function classify(e: unknown): void {
   if (e instanceof Error) {
     summary.errors[e.constructor.name] = (summary.errors[e.constructor.name] ?? 0) + 1;
-    if (!/^[\w.]+: /.test(e.message) && !e.message.startsWith('fuzz: ')) {
+    if (!/^[\w.]+: /.test(e.message) && !passedThrough(e)) {
       // Where it was thrown (first frame in src/), so the gap can be found.
       const at = /\/src\/[\w/.-]+:\d+/.exec(e.stack ?? '')?.[0] ?? '?';
       const key = `${e.message.slice(0, 100)} (${at}, ${current.target})`;
       summary.unlabelled[key] = (summary.unlabelled[key] ?? 0) + 1;
+      // A raw JavaScript error ("Cannot read properties of undefined", "x is
+      // not a function") is input that reached code unvalidated: a failure.
+      record('raw error', `${e.constructor.name}: ${e.message.slice(0, 200)} (at ${at})`);
     }
     return;
   }
@@ -100,7 +114,11 @@ async function main(): Promise<void> {
   process.chdir(dir);
   tf.setMemoryLimit(MEMORY_LIMIT);
   const pool: Pool = { models: [], tensors: [], objects: [], background: [], dir };
-  const targets = suite === 'files' ? FILE_TARGETS : TARGETS;
+  const all = suite === 'files' ? FILE_TARGETS : TARGETS;
+  // TF_FUZZ_TARGETS="raw native binding,model methods" runs only those targets (a focused campaign).
+  const only = process.env.TF_FUZZ_TARGETS?.split(',').map((t) => t.trim()).filter(Boolean);
+  const targets = only ? all.filter((t) => only.includes(t.name)) : all;
+  if (targets.length === 0) throw new Error(`no fuzz target matches TF_FUZZ_TARGETS=${process.env.TF_FUZZ_TARGETS}; targets: ${all.map((t) => t.name).join(', ')}`);
   for (let i = start; i < start + count; i++) {
     const g = new Gen(seed, i);
     const target = pickTarget(g, targets);

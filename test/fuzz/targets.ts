@@ -160,11 +160,19 @@ function schedule(g: Gen): unknown {
   ]);
 }
 
+/** At most this many generated values in x or y, so that the generator stays small. */
+const MAX_GENERATED_VALUES = 1 << 18;
+
 /** Training data for a model: x [n, ...inputs] and y fitting its loss (mostly). */
 function trainingData(ctx: Ctx, m: Sequential): [unknown, unknown] {
   const { g } = ctx;
   const inputs = m.inputs ?? (g.chance(0.5) ? [g.int(1, 6)] : [g.int(1, 3), g.int(1, 3)]);
-  const n = g.weighted([[8, () => g.int(1, 40)], [1, () => 0], [1, () => g.int(41, 300)]]);
+  const wanted = g.weighted([[8, () => g.int(1, 40)], [1, () => 0], [1, () => g.int(41, 300)]]);
+  // A model built with a huge input (a junk build) would make the generated
+  // data gigabytes of JavaScript values: the fuzzer's heap, not the library's.
+  const perSample = inputs.reduce((a, b) => a * b, 1);
+  const outputs = m.outputShape?.[0] ?? 1;
+  const n = Math.min(wanted, Math.floor(MAX_GENERATED_VALUES / Math.max(1, perSample, outputs)));
   const x: unknown = g.weighted<unknown>([
     [12, () => g.features(n, inputs)],
     [1, () => g.nested([n, ...inputs])],
@@ -223,7 +231,10 @@ function fitArgs(g: Gen): unknown {
     if (g.chance(0.1)) a.classWeight = maybe(g, () => ({ [g.pick([0, 1, 2, -1, 1.5, 99] as number[])]: g.edgeNumber() }));
     if (g.chance(0.1)) a.seed = g.chance(0.7) ? g.int(0, 100) : g.junk();
     if (g.chance(0.15)) a.callbacks = callbacks(g);
-    a.signal = hugeEpochs ? AbortSignal.timeout(g.int(1, 40)) : signal(g);
+    // A valid but long fit (epochs: 1e6 from the edge numbers) is legitimate
+    // work, not a hang: give every long one a deadline, as a server would.
+    const long = hugeEpochs || (typeof a.epochs === 'number' && a.epochs > 3);
+    a.signal = long ? AbortSignal.timeout(g.int(1, 40)) : signal(g);
     return a;
   }, 0.05);
 }

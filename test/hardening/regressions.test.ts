@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as tf from '../../src/index';
 import { native } from '../../src/native';
+import { Random } from '../../src/random';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -184,6 +185,23 @@ describe('a metric name the alias table inherits from Object.prototype (was: SIG
     expect(() => nm.evaluate(x, null, targets, null, 2, 2)).toThrow(/needs integer labels/);
     const r = await nm.trainChunk(x, new Int32Array([0, 2]), null, null, 2, order, 2, 0, 1);
     expect(r.batches).toBe(1);
+  });
+});
+
+describe('an initializer handed a fake array (was: V8 heap out of memory)', () => {
+  // The fuzzer called fill on an initializer object with a Proxy whose length
+  // claimed billions of elements; the loop wrote them one by one into the heap.
+  it('fill refuses anything but a Float32Array matching the shape, before writing', () => {
+    const huge = new Proxy({}, { get: (_t, k) => (k === 'length' ? 2 ** 31 : undefined) });
+    for (const init of [tf.initializers.glorotUniform(), tf.initializers.heNormal(), tf.initializers.zeros(), tf.initializers.randomNormal()]) {
+      expect(() => init.fill(huge as Float32Array, [2 ** 31], new Random(1))).toThrow(TypeError);
+      expect(() => init.fill(huge as Float32Array, [2 ** 31], new Random(1))).toThrow(new RegExp(`^${init.className}\\.fill: out must be a Float32Array`));
+      expect(() => init.fill(new Float32Array(4), [3], new Random(1))).toThrow(/holds 4 values, but shape \[3\] has 3/);
+      expect(() => init.fill(new Float32Array(4), 'x' as never, new Random(1))).toThrow(TypeError);
+    }
+    const out = new Float32Array(6);
+    tf.initializers.glorotUniform({ seed: 1 }).fill(out, [2, 3], new Random(1));
+    expect(out.some((v) => v !== 0)).toBe(true);
   });
 });
 
