@@ -1,6 +1,6 @@
 // Activation names (Keras snake_case and TensorFlow.js camelCase) and the
 // codes the native engine uses for them (native/activations.h).
-import { checkOneOf } from './errors';
+import { checkNumber, checkOneOf } from './errors';
 
 /** Activation functions a layer can apply. */
 export type ActivationIdentifier =
@@ -38,8 +38,9 @@ export function resolveActivation(fn: string, name: unknown): CanonicalActivatio
 }
 
 /** @internal Default parameter for parameterised activations (alpha). */
-export function activationParam(a: CanonicalActivation, alpha?: number): number {
-  if (a === 'leakyRelu') return alpha ?? 0.2;  // TensorFlow.js default (Keras 3's leaky_relu uses 0.2 too)
-  if (a === 'elu') return alpha ?? 1;
+export function activationParam(fn: string, a: CanonicalActivation, alpha?: unknown): number {
+  if (alpha !== undefined) checkNumber(fn, 'alpha', alpha, -Number.MAX_VALUE, Number.MAX_VALUE);
+  if (a === 'leakyRelu') return (alpha as number | undefined) ?? 0.2;  // TensorFlow.js default (Keras 3's leaky_relu uses 0.2 too)
+  if (a === 'elu') return (alpha as number | undefined) ?? 1;
   return 0;
 }

@@ -1,5 +1,5 @@
 // Weight initializers with Keras's definitions (VarianceScaling family), all seeded.
-import { checkNumber, checkOneOf, rangeError, show, typeError } from './errors';
+import { checkInt, checkNumber, checkOneOf, checkOptions, rangeError, show, typeError } from './errors';
 import { Random } from './random';
 
 /** Names of the built-in initializers (Keras snake_case is accepted too). */
@@ -64,8 +64,24 @@ export interface VarianceScalingArgs {
   seed?: number;
 }
 
+/** Reads an initializer factory's options (unknown keys refused) and checks its seed. */
+function options<K extends string>(fn: string, a: unknown, keys: readonly K[]): Partial<Record<K | 'seed', unknown>> {
+  const o = checkOptions<K | 'seed'>(fn, a, [...keys, 'seed']);
+  if (o.seed !== undefined && o.seed !== null) checkInt(fn, 'seed', o.seed, 0);
+  return o;
+}
+
+function seedOf(o: { seed?: unknown }): number | undefined {
+  return (o.seed ?? undefined) as number | undefined;
+}
+
+// Initializer objects are frozen: serialization and fill read their fields, and
+// a field replaced from JavaScript would change what a saved model says it is.
 class VarianceScaling implements Initializer {
-  constructor(readonly className: string, private args: Required<Omit<VarianceScalingArgs, 'seed'>> & { seed?: number }) {}
+  constructor(readonly className: string, private args: Required<Omit<VarianceScalingArgs, 'seed'>> & { seed?: number }) {
+    this.args = Object.freeze({ ...args });
+    Object.freeze(this);
+  }
   getConfig() {
     return { ...this.args };
   }
@@ -90,7 +106,9 @@ class VarianceScaling implements Initializer {
 }
 
 class Constant implements Initializer {
-  constructor(readonly className: string, private value: number) {}
+  constructor(readonly className: string, private value: number) {
+    Object.freeze(this);
+  }
   getConfig() {
     return this.className === 'Constant' ? { value: this.value } : {};
   }
@@ -101,7 +119,10 @@ class Constant implements Initializer {
 }
 
 class RandomDistribution implements Initializer {
-  constructor(readonly className: string, private args: { a: number; b: number; seed?: number }, private kind: 'normal' | 'uniform' | 'truncated') {}
+  constructor(readonly className: string, private args: { a: number; b: number; seed?: number }, private kind: 'normal' | 'uniform' | 'truncated') {
+    this.args = Object.freeze({ ...args });
+    Object.freeze(this);
+  }
   getConfig() {
     return this.kind === 'uniform'
       ? { minval: this.args.a, maxval: this.args.b, seed: this.args.seed ?? null }
@@ -117,49 +138,76 @@ class RandomDistribution implements Initializer {
   }
 }
 
+function varianceScalingFamily(name: string, className: string, scale: number, mode: 'fanIn' | 'fanOut' | 'fanAvg', distribution: 'uniform' | 'truncatedNormal') {
+  return (a: { seed?: number } = {}) => new VarianceScaling(className, { scale, mode, distribution, seed: seedOf(options(`initializers.${name}`, a, [])) });
+}
+
+const MODES = ['fanIn', 'fanOut', 'fanAvg'] as const;
+const DISTRIBUTIONS = ['truncatedNormal', 'untruncatedNormal', 'uniform', 'normal'] as const;
+
 /** Initializer factories, as `tf.initializers` in TensorFlow.js. */
 export const initializers = {
   /** Uniform in ±sqrt(6 / (fanIn + fanOut)) (Glorot & Bengio 2010); the Dense kernel default. */
-  glorotUniform: (a: { seed?: number } = {}) => new VarianceScaling('GlorotUniform', { scale: 1, mode: 'fanAvg', distribution: 'uniform', seed: a.seed }),
+  glorotUniform: varianceScalingFamily('glorotUniform', 'GlorotUniform', 1, 'fanAvg', 'uniform'),
   /** Truncated normal with std sqrt(2 / (fanIn + fanOut)). */
-  glorotNormal: (a: { seed?: number } = {}) => new VarianceScaling('GlorotNormal', { scale: 1, mode: 'fanAvg', distribution: 'truncatedNormal', seed: a.seed }),
+  glorotNormal: varianceScalingFamily('glorotNormal', 'GlorotNormal', 1, 'fanAvg', 'truncatedNormal'),
   /** Truncated normal with std sqrt(2 / fanIn) (He et al. 2015). */
-  heNormal: (a: { seed?: number } = {}) => new VarianceScaling('HeNormal', { scale: 2, mode: 'fanIn', distribution: 'truncatedNormal', seed: a.seed }),
+  heNormal: varianceScalingFamily('heNormal', 'HeNormal', 2, 'fanIn', 'truncatedNormal'),
   /** Uniform in ±sqrt(6 / fanIn). */
-  heUniform: (a: { seed?: number } = {}) => new VarianceScaling('HeUniform', { scale: 2, mode: 'fanIn', distribution: 'uniform', seed: a.seed }),
+  heUniform: varianceScalingFamily('heUniform', 'HeUniform', 2, 'fanIn', 'uniform'),
   /** Truncated normal with std sqrt(1 / fanIn) (LeCun; pairs with selu). */
-  lecunNormal: (a: { seed?: number } = {}) => new VarianceScaling('LecunNormal', { scale: 1, mode: 'fanIn', distribution: 'truncatedNormal', seed: a.seed }),
+  lecunNormal: varianceScalingFamily('lecunNormal', 'LecunNormal', 1, 'fanIn', 'truncatedNormal'),
   /** Uniform in ±sqrt(3 / fanIn). */
-  lecunUniform: (a: { seed?: number } = {}) => new VarianceScaling('LecunUniform', { scale: 1, mode: 'fanIn', distribution: 'uniform', seed: a.seed }),
+  lecunUniform: varianceScalingFamily('lecunUniform', 'LecunUniform', 1, 'fanIn', 'uniform'),
   /** The general variance-scaling initializer. */
-  varianceScaling: (a: VarianceScalingArgs = {}) => new VarianceScaling('VarianceScaling', {
-    scale: checkNumber('varianceScaling', 'scale', a.scale ?? 1, 0, Infinity, true),
-    mode: a.mode ?? 'fanIn',
-    distribution: a.distribution === 'normal' ? 'truncatedNormal' : a.distribution ?? 'truncatedNormal',
-    seed: a.seed,
-  }),
+  varianceScaling: (a: VarianceScalingArgs = {}) => {
+    const fn = 'initializers.varianceScaling';
+    const o = options(fn, a, ['scale', 'mode', 'distribution']);
+    const distribution = checkOneOf(fn, 'distribution', o.distribution ?? 'truncatedNormal', DISTRIBUTIONS);
+    return new VarianceScaling('VarianceScaling', {
+      scale: checkNumber(fn, 'scale', o.scale ?? 1, 0, Infinity, true),
+      mode: checkOneOf(fn, 'mode', o.mode ?? 'fanIn', MODES),
+      distribution: distribution === 'normal' ? 'truncatedNormal' : distribution,
+      seed: seedOf(o),
+    });
+  },
   /** All zeros; the bias default. */
   zeros: () => new Constant('Zeros', 0),
   /** All ones. */
   ones: () => new Constant('Ones', 1),
   /** A constant value. */
-  constant: (a: { value: number }) => new Constant('Constant', checkNumber('constant', 'value', a.value)),
+  constant: (a: { value: number }) => {
+    const o = checkOptions('initializers.constant', a, ['value'], true);
+    return new Constant('Constant', checkNumber('initializers.constant', 'value', o.value));
+  },
   /** Normal(mean = 0, stddev = 0.05), Keras's defaults. */
-  randomNormal: (a: { mean?: number; stddev?: number; seed?: number } = {}) =>
-    new RandomDistribution('RandomNormal', { a: a.mean ?? 0, b: a.stddev ?? 0.05, seed: a.seed }, 'normal'),
+  randomNormal: (a: { mean?: number; stddev?: number; seed?: number } = {}) => normalFamily('randomNormal', 'RandomNormal', 'normal', a),
   /** Normal truncated at 2 std (mean = 0, stddev = 0.05). */
-  truncatedNormal: (a: { mean?: number; stddev?: number; seed?: number } = {}) =>
-    new RandomDistribution('TruncatedNormal', { a: a.mean ?? 0, b: a.stddev ?? 0.05, seed: a.seed }, 'truncated'),
+  truncatedNormal: (a: { mean?: number; stddev?: number; seed?: number } = {}) => normalFamily('truncatedNormal', 'TruncatedNormal', 'truncated', a),
   /** Uniform in [minval, maxval) = [-0.05, 0.05) by default. */
-  randomUniform: (a: { minval?: number; maxval?: number; seed?: number } = {}) =>
-    new RandomDistribution('RandomUniform', { a: a.minval ?? -0.05, b: a.maxval ?? 0.05, seed: a.seed }, 'uniform'),
+  randomUniform: (a: { minval?: number; maxval?: number; seed?: number } = {}) => {
+    const fn = 'initializers.randomUniform';
+    const o = options(fn, a, ['minval', 'maxval']);
+    const lo = checkNumber(fn, 'minval', o.minval ?? -0.05, -Number.MAX_VALUE, Number.MAX_VALUE);
+    const hi = checkNumber(fn, 'maxval', o.maxval ?? 0.05, -Number.MAX_VALUE, Number.MAX_VALUE);
+    if (hi < lo) throw rangeError(fn, `maxval (${hi}) must be >= minval (${lo})`);
+    return new RandomDistribution('RandomUniform', { a: lo, b: hi, seed: seedOf(o) }, 'uniform');
+  },
 };
+
+function normalFamily(name: string, className: string, kind: 'normal' | 'truncated', a: unknown): Initializer {
+  const fn = `initializers.${name}`;
+  const o = options(fn, a, ['mean', 'stddev']);
+  const mean = checkNumber(fn, 'mean', o.mean ?? 0, -Number.MAX_VALUE, Number.MAX_VALUE);
+  const stddev = checkNumber(fn, 'stddev', o.stddev ?? 0.05, 0, Number.MAX_VALUE);
+  return new RandomDistribution(className, { a: mean, b: stddev, seed: seedOf(o) }, kind);
+}
 
 /** @internal Resolves a name or an Initializer object. */
 export function getInitializer(fn: string, what: string, v: unknown, fallback: (typeof NAMES)[number]): Initializer {
   if (v === undefined || v === null) return initializers[fallback]();
-  if (typeof v === 'object' && typeof (v as Initializer).fill === 'function') return v as Initializer;
-  if (typeof v !== 'string') throw typeError(fn, `${what} must be an initializer name or object, got ${show(v)}`);
+  if (v instanceof VarianceScaling || v instanceof Constant || v instanceof RandomDistribution) return v;
+  if (typeof v !== 'string') throw typeError(fn, `${what} must be an initializer name or a tf.initializers.* object, got ${show(v)}`);
   const name = checkOneOf(fn, what, v, NAMES, ALIASES);
   return initializers[name]();
 }

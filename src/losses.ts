@@ -1,5 +1,5 @@
 // Loss names and options (Keras semantics: "sum over batch size" reduction).
-import { checkBool, checkNumber, checkOneOf, show, typeError } from './errors';
+import { checkBool, checkNumber, checkOneOf, checkOptions } from './errors';
 
 /** Loss names accepted by `compile` (Keras snake_case or TensorFlow.js camelCase). */
 export type LossIdentifier =
@@ -36,9 +36,9 @@ export interface CrossentropyArgs {
   fromLogits?: boolean;
 }
 
-function make(name: CanonicalLoss, a: CrossentropyArgs & { delta?: number } = {}): Loss {
-  const fn = `losses.${name}`;
-  if (a === null || typeof a !== 'object') throw typeError(fn, `options must be an object, got ${show(a)}`);
+function make(name: CanonicalLoss, options: unknown, fn = `losses.${name}`): Loss {
+  const keys = name === 'huber' ? ['delta'] : name.endsWith('Crossentropy') ? ['fromLogits'] : [];
+  const a: { fromLogits?: unknown; delta?: unknown } = checkOptions(fn, options, keys);
   return Object.freeze({
     name,
     fromLogits: a.fromLogits === undefined ? false : checkBool(fn, 'fromLogits', a.fromLogits),
@@ -55,9 +55,9 @@ export const losses = {
   /** Binary cross-entropy per output, averaged over outputs; stable with a sigmoid output or logits. */
   binaryCrossentropy: (a?: CrossentropyArgs) => make('binaryCrossentropy', a),
   /** Mean of squared errors over outputs. */
-  meanSquaredError: () => make('meanSquaredError'),
+  meanSquaredError: () => make('meanSquaredError', undefined),
   /** Mean of absolute errors over outputs. */
-  meanAbsoluteError: () => make('meanAbsoluteError'),
+  meanAbsoluteError: () => make('meanAbsoluteError', undefined),
   /** Huber loss: quadratic below `delta` (default 1), linear above. */
   huber: (a: { delta?: number } = {}) => make('huber', a),
 };
@@ -75,8 +75,12 @@ export const KERAS_LOSS_NAME: Record<CanonicalLoss, string> = {
   meanAbsoluteError: 'mean_absolute_error', huber: 'huber',
 };
 
-/** @internal */
+/** @internal A name, or a Loss (a `tf.losses.*` object, or one of the same form, which is checked and copied). */
 export function resolveLoss(fn: string, v: unknown): Loss {
-  if (v !== null && typeof v === 'object' && 'name' in (v as object) && 'fromLogits' in (v as object)) return v as Loss;
-  return make(checkOneOf(fn, 'loss', v, NAMES, ALIASES));
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+    const o = checkOptions(fn, v, ['name', 'fromLogits', 'delta'], true);
+    const name = checkOneOf(fn, 'loss', o.name, NAMES, ALIASES);
+    return make(name, { ...(o.fromLogits === false ? {} : { fromLogits: o.fromLogits }), ...(o.delta === 1 ? {} : { delta: o.delta }) }, fn);
+  }
+  return make(checkOneOf(fn, 'loss', v, NAMES, ALIASES), undefined, fn);
 }

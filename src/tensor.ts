@@ -2,7 +2,8 @@
 // array. Native kernels read that array in place. The garbage collector frees
 // tensors; dispose() is optional and lets the next output reuse the memory.
 import { recycle, takeFloat32, takeInt32 } from './buffer_pool';
-import { checkOneOf, rangeError, show, typeError } from './errors';
+import { types } from 'node:util';
+import { checkArray, checkOneOf, rangeError, show, typeError } from './errors';
 import { checkAllocation } from './limits';
 
 /** Element types a tensor can hold. */
@@ -98,8 +99,15 @@ export class Tensor {
 
   /** @internal Use {@link tensor} and friends to create tensors. */
   constructor(values: TypedArray, shape: readonly number[], dtype: DataType) {
+    const fn = 'Tensor';
+    if (dtype !== 'float32' && dtype !== 'int32') throw typeError(fn, `dtype must be 'float32' or 'int32', got ${show(dtype)}`);
+    if (!(dtype === 'float32' ? values instanceof Float32Array : values instanceof Int32Array)) {
+      throw typeError(fn, `values must be ${dtype === 'float32' ? 'a Float32Array' : 'an Int32Array'} for dtype ${dtype}, got ${show(values)}`);
+    }
+    const dims = checkArray(fn, 'shape', shape, 'an array of integers').slice();
+    if (sizeFromShape(fn, dims) !== values.length) throw rangeError(fn, `shape ${show(dims)} needs ${sizeFromShape(fn, dims)} values but ${values.length} were given`);
     this.backing = { array: values, recyclable: false, disposed: false, kept: false };
-    this.shape = Object.freeze(Array.isArray(shape) ? shape.slice() : Array.from(shape));
+    this.shape = Object.freeze(dims as number[]);
     this.dtype = dtype;
     this.size = values.length;
     if (tracked !== null) tracked.push(this);
@@ -157,27 +165,21 @@ export class Tensor {
     return this.shape.length;
   }
 
-  /** @internal Throws unless the tensor is as constructed: its buffer not detached or resized, its fields not replaced. */
-  intact(fn: string, name = 'the tensor'): this {
-    checkTensor(fn, name, this);
-    return this;
-  }
-
   /** The values as a flat typed array. This is the tensor's own buffer: treat it as read-only. */
   dataSync(): TypedArray {
-    this.intact('dataSync');
+    checkTensor('dataSync', 'the tensor', this);
     return this.values;
   }
 
   /** Asynchronous form of {@link Tensor.dataSync}, for TensorFlow.js compatibility. */
   async data(): Promise<TypedArray> {
-    this.intact('data');
+    checkTensor('data', 'the tensor', this);
     return this.values;
   }
 
   /** The values as nested arrays following the shape (a number for a scalar). */
   arraySync(): NestedArray {
-    this.intact('arraySync');
+    checkTensor('arraySync', 'the tensor', this);
     const v = this.backing.array;
     const shape = this.shape;
     if (shape.length === 0) return v[0];
@@ -201,8 +203,8 @@ export class Tensor {
   /** Same values, new shape (one dimension may be -1 and is inferred). Shares the buffer. */
   reshape(shape: number[]): Tensor {
     const fn = 'reshape';
-    this.intact(fn);
-    if (!Array.isArray(shape)) throw typeError(fn, `shape must be an array, got ${show(shape)}`);
+    checkTensor(fn, 'the tensor', this);
+    shape = [...checkArray(fn, 'shape', shape, 'an array of integers')] as number[];
     const inferred = shape.indexOf(-1);
     if (inferred !== shape.lastIndexOf(-1)) throw rangeError(fn, `only one dimension may be -1, got ${show(shape)}`);
     let resolved = shape;
@@ -224,27 +226,27 @@ export class Tensor {
 
   /** A copy with its own buffer. */
   clone(): Tensor {
-    this.intact('clone');
+    checkTensor('clone', 'the tensor', this);
     const copy = allocate(this.dtype, this.size, 'clone');
-    copy.set(this.backing.array);
+    if (this.size > 0) copy.set(this.backing.array);
     return ownedTensor(copy, this.shape, this.dtype);
   }
 
   /** Converts to another dtype (float32 -> int32 truncates toward zero). */
   cast(dtype: DataType): Tensor {
     const d = checkOneOf('cast', 'dtype', dtype, DTYPES);
-    this.intact('cast');
+    checkTensor('cast', 'the tensor', this);
     if (d === this.dtype) return this;
     const out = allocate(d, this.size, 'cast');
     const v = this.backing.array;
     if (d === 'int32') for (let i = 0; i < this.size; i++) out[i] = Math.trunc(v[i]);
-    else out.set(v);
+    else if (this.size > 0) out.set(v);
     return ownedTensor(out, this.shape, d);
   }
 
   /** A readable rendering, e.g. `Tensor [2,2] float32\n  [[1, 2],\n   [3, 4]]`. Long axes are elided. */
   toString(): string {
-    this.intact('toString');
+    checkTensor('toString', 'the tensor', this);
     const values = this.backing.array;
     const fmt = (x: number) => (this.dtype === 'int32' ? String(x) : Number.isInteger(x) ? x.toFixed(0) : x.toPrecision(4));
     const render = (dim: number, offset: number, indent: string): string => {
@@ -317,6 +319,7 @@ export function makeTensor(fn: string, values: unknown, shape?: unknown, dtype?:
     if (values.buffer instanceof ArrayBuffer && (values.buffer as ArrayBuffer & { detached?: boolean }).detached) {
       throw typeError(fn, 'values is backed by a detached ArrayBuffer');
     }
+    if (values.byteOffset + values.byteLength > values.buffer.byteLength) throw typeError(fn, 'values is a view past the end of its (shrunk) ArrayBuffer');
     flat = values as TypedArray;
     inferred = [values.length];
   } else if (typeof values === 'number') {
@@ -350,7 +353,7 @@ export function makeTensor(fn: string, values: unknown, shape?: unknown, dtype?:
         data[i] = Math.trunc(x);
       }
     } else {
-      data.set(flat);
+      if (size > 0) data.set(flat);
     }
   }
   return own ? ownedTensor(data, finalShape, resolved) : new Tensor(data, finalShape, resolved);
@@ -423,20 +426,27 @@ function disposedError(fn: string, name: string): TypeError {
  * since (native code re-checks every length too); returns it.
  */
 export function checkTensor(fn: string, name: string, x: unknown): Tensor {
-  if (!(x instanceof Tensor)) throw typeError(fn, `${name} must be a Tensor, got ${show(x)}`);
+  // A Proxy could answer each read of a field differently (after the checks below passed).
+  if (!(x instanceof Tensor) || types.isProxy(x)) throw typeError(fn, `${name} must be a Tensor, got ${show(x)}`);
   const b = x.backing;
   if (typeof b !== 'object' || b === null) throw typeError(fn, `${name} is not a well-formed Tensor (its values, dtype or shape were replaced)`);
   if (b.disposed === true) throw disposedError(fn, name);
   const v = b.array;
   const typed = x.dtype === 'float32' ? v instanceof Float32Array : x.dtype === 'int32' && v instanceof Int32Array;
-  if (!typed || !Array.isArray(x.shape)) throw typeError(fn, `${name} is not a well-formed Tensor (its values, dtype or shape were replaced)`);
+  if (!typed || !Array.isArray(x.shape) || types.isProxy(x.shape) || typeof x.size !== 'number') {
+    throw typeError(fn, `${name} is not a well-formed Tensor (its values, dtype or shape were replaced)`);
+  }
   if (x.shape.length > 1024) throw rangeError(fn, `${name} has ${x.shape.length} dimensions; at most 1024 are supported`);
   if (v.length !== x.size) {
     throw typeError(fn, `${name}'s buffer was detached or resized after the tensor was created (${x.size} elements, now ${v.length})`);
   }
   let n = 1;
   const shape = x.shape;
-  for (let i = 0; i < shape.length; i++) n *= shape[i];
+  for (let i = 0; i < shape.length; i++) {
+    const d: unknown = shape[i];
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) throw typeError(fn, `${name} is not a well-formed Tensor (its shape ${show(shape)} was replaced)`);
+    n *= d;
+  }
   if (n !== x.size) throw typeError(fn, `${name} has shape ${show(x.shape)} but ${x.size} values`);
   return x;
 }

@@ -4,7 +4,7 @@
 import { appendFile, stat, writeFile } from 'node:fs/promises';
 import { checkBool, rangeError, show, typeError } from '../errors';
 import { Callback, Logs } from './callback';
-import { checkOptions } from './checks';
+import { checkHook, checkOptions, lockFields } from './checks';
 
 /** Options of {@link csvLogger}. */
 export interface CSVLoggerArgs {
@@ -32,8 +32,8 @@ export class CSVLogger extends Callback {
   readonly filename: string;
   readonly separator: string;
   readonly append: boolean;
-  private keys: string[] | null = null;
-  private writeHeader = true;
+  #keys: string[] | null = null;
+  #writeHeader = true;
 
   constructor(filename: string, args?: CSVLoggerArgs) {
     super();
@@ -46,15 +46,16 @@ export class CSVLogger extends Callback {
     this.filename = filename;
     this.separator = sep;
     this.append = checkBool(fn, 'append', a.append ?? false);
+    lockFields(this, ['filename', 'separator', 'append']);
   }
 
   override async onTrainBegin(_logs?: Logs): Promise<void> {
-    this.keys = null;
-    this.writeHeader = true;
+    this.#keys = null;
+    this.#writeHeader = true;
     if (this.append) {
       try {
         // Keras: a header only if the file is empty.
-        this.writeHeader = (await stat(this.filename)).size === 0;
+        this.#writeHeader = (await stat(this.filename)).size === 0;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       }
@@ -64,23 +65,25 @@ export class CSVLogger extends Callback {
   }
 
   override async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
+    logs = checkHook('CSVLogger.onEpochEnd', epoch, logs);
     let out = '';
-    if (this.keys === null) {
+    if (this.#keys === null) {
       const keys = Object.keys(logs).sort();
-      for (const m of this.params?.metrics ?? []) if (m.startsWith('val_') && !keys.includes(m)) keys.push(m);
-      this.keys = keys;
-      if (this.writeHeader) out += this.row(['epoch', ...keys]);
+      const metrics = this.params?.metrics;
+      for (const m of Array.isArray(metrics) ? metrics : []) if (typeof m === 'string' && m.startsWith('val_') && !keys.includes(m)) keys.push(m);
+      this.#keys = keys;
+      if (this.#writeHeader) out += this.#row(['epoch', ...keys]);
     }
-    out += this.row([String(epoch), ...this.keys.map((k) => (typeof logs[k] === 'number' ? String(logs[k]) : 'NA'))]);
+    out += this.#row([String(epoch), ...this.#keys.map((k) => (typeof logs[k] === 'number' ? String(logs[k]) : 'NA'))]);
     await appendFile(this.filename, out);
   }
 
   override onTrainEnd(_logs?: Logs): void {
-    this.keys = null;
+    this.#keys = null;
   }
 
   // Quoted only when needed, as Python's csv module (QUOTE_MINIMAL) does.
-  private row(fields: string[]): string {
+  #row(fields: string[]): string {
     const sep = this.separator;
     return fields.map((f) => (f.includes(sep) || /["\r\n]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f)).join(sep) + '\n';
   }

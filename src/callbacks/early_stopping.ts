@@ -3,7 +3,7 @@
 import { checkBool, checkInt, checkNumber } from '../errors';
 import type { Tensor } from '../tensor';
 import { Logs } from './callback';
-import { attachedModel, checkOptions, checkVerbose } from './checks';
+import { attachedModel, checkHook, checkOptions, checkVerbose, lockFields } from './checks';
 import { MonitorCallback, MonitorMode } from './monitor';
 
 /** Options of {@link earlyStopping}. */
@@ -58,7 +58,7 @@ export class EarlyStopping extends MonitorCallback {
   best: number | null = null;
   /** Epoch of the best value (or, with restoreBestWeights, of the weights kept). */
   bestEpoch = 0;
-  private bestWeights: Tensor[] | null = null;
+  #bestWeights: Tensor[] | null = null;
 
   constructor(args?: EarlyStoppingArgs) {
     const fn = 'callbacks.earlyStopping';
@@ -69,6 +69,7 @@ export class EarlyStopping extends MonitorCallback {
     this.restoreBestWeights = checkBool(fn, 'restoreBestWeights', a.restoreBestWeights ?? false);
     this.startFromEpoch = checkInt(fn, 'startFromEpoch', a.startFromEpoch ?? 0, 0);
     this.verbose = checkVerbose(fn, a.verbose);
+    lockFields(this, ['monitor', 'mode', 'direction', 'minDelta', ...OPTIONS.filter((k) => k in this)]);
   }
 
   override onTrainBegin(_logs?: Logs): void {
@@ -76,24 +77,25 @@ export class EarlyStopping extends MonitorCallback {
     this.wait = 0;
     this.stoppedEpoch = 0;
     this.best = null;
-    this.bestWeights = null;
+    this.#bestWeights = null;
     this.bestEpoch = 0;
   }
 
   override onEpochEnd(epoch: number, logs?: Logs): void {
+    const l = checkHook('EarlyStopping.onEpochEnd', epoch, logs);
     const model = attachedModel(this.fn, this);
-    const current = this.monitorValue(logs, 'early stopping');
+    const current = this.monitorValue(l, 'early stopping');
     if (current === undefined || epoch < this.startFromEpoch) return;
-    if (this.restoreBestWeights && this.bestWeights === null) {
+    if (this.restoreBestWeights && this.#bestWeights === null) {
       // Nothing kept yet: the current weights are the best.
-      this.bestWeights = model.getWeights();
+      this.#bestWeights = model.getWeights();
       this.bestEpoch = epoch;
     }
     this.wait++;
     if (this.isImprovement(current, this.best)) {
       this.best = current;
       this.bestEpoch = epoch;
-      if (this.restoreBestWeights) this.bestWeights = model.getWeights();
+      if (this.restoreBestWeights) this.#bestWeights = model.getWeights();
       if (this.baseline === null || this.isImprovement(current, this.baseline)) this.wait = 0;
       return;
     }
@@ -105,9 +107,9 @@ export class EarlyStopping extends MonitorCallback {
 
   override onTrainEnd(_logs?: Logs): void {
     if (this.stoppedEpoch > 0 && this.verbose > 0) process.stdout.write(`Epoch ${this.stoppedEpoch + 1}: early stopping\n`);
-    if (this.restoreBestWeights && this.bestWeights !== null) {
+    if (this.restoreBestWeights && this.#bestWeights !== null) {
       if (this.verbose > 0) process.stdout.write(`Restoring model weights from the end of the best epoch: ${this.bestEpoch + 1}.\n`);
-      attachedModel(this.fn, this).restoreWeights(this.bestWeights);
+      attachedModel(this.fn, this).restoreWeights(this.#bestWeights);
     }
   }
 }

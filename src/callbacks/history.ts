@@ -1,4 +1,5 @@
 import { Callback, Logs } from './callback';
+import { checkHook } from './checks';
 
 /** What `fit` resolves to: per-epoch logs (`history.loss`, `history.val_accuracy`, ...). */
 export class History extends Callback {
@@ -7,8 +8,15 @@ export class History extends Callback {
   /** One array per logged key. */
   readonly history: Record<string, number[]> = {};
 
+  constructor() {
+    super();
+    Object.defineProperty(this, 'epoch', { writable: false, configurable: false });
+    Object.defineProperty(this, 'history', { writable: false, configurable: false });
+  }
+
   override onEpochEnd(epoch: number, logs: Logs = {}): void {
+    const l = checkHook('History.onEpochEnd', epoch, logs);
     this.epoch.push(epoch);
-    for (const [k, v] of Object.entries(logs)) (this.history[k] ??= []).push(v);
+    for (const [k, v] of Object.entries(l)) (this.history[k] ??= []).push(v);
   }
 }

@@ -2,7 +2,9 @@
 // (keras/src/callbacks/learning_rate_scheduler.py).
 import { rangeError, show, typeError } from '../errors';
 import { Callback, Logs } from './callback';
-import { attachedModel, checkOptions, checkVerbose } from './checks';
+import { attachedModel, checkHook, checkOptions, checkVerbose, lockFields } from './checks';
+
+const FN = 'callbacks.learningRateScheduler';
 
 /** `(epoch, lr) => newLr`: epoch counts from 0, lr is the current learning rate. */
 export type LearningRateScheduleFn = (epoch: number, lr: number) => number;
@@ -23,26 +25,28 @@ const OPTIONS = ['verbose'];
 export class LearningRateScheduler extends Callback {
   readonly schedule: LearningRateScheduleFn;
   readonly verbose: number;
-  private readonly fn = 'callbacks.learningRateScheduler';
 
   constructor(schedule: LearningRateScheduleFn, args?: LearningRateSchedulerArgs) {
     super();
-    if (typeof schedule !== 'function') throw typeError(this.fn, `schedule must be a function (epoch, lr) => number, got ${show(schedule)}`);
-    const a = checkOptions(this.fn, args, OPTIONS);
+    if (typeof schedule !== 'function') throw typeError(FN, `schedule must be a function (epoch, lr) => number, got ${show(schedule)}`);
+    const a = checkOptions(FN, args, OPTIONS);
     this.schedule = schedule;
-    this.verbose = checkVerbose(this.fn, a.verbose);
+    this.verbose = checkVerbose(FN, a.verbose);
+    lockFields(this, ['schedule', 'verbose']);
   }
 
-  override onEpochBegin(epoch: number, _logs?: Logs): void {
-    const model = attachedModel(this.fn, this);
+  override onEpochBegin(epoch: number, logs?: Logs): void {
+    checkHook('LearningRateScheduler.onEpochBegin', epoch, logs);
+    const model = attachedModel(FN, this);
     const lr = this.schedule(epoch, model.getLearningRate());
-    if (typeof lr !== 'number') throw typeError(this.fn, `schedule must return a number, got ${show(lr)} at epoch ${epoch}`);
-    if (!(lr >= 0) || lr === Infinity) throw rangeError(this.fn, `schedule must return a finite learning rate >= 0, got ${lr} at epoch ${epoch}`);
+    if (typeof lr !== 'number') throw typeError(FN, `schedule must return a number, got ${show(lr)} at epoch ${epoch}`);
+    if (!(lr >= 0) || lr === Infinity) throw rangeError(FN, `schedule must return a finite learning rate >= 0, got ${lr} at epoch ${epoch}`);
     model.setLearningRate(lr);
     if (this.verbose > 0) process.stdout.write(`\nEpoch ${epoch + 1}: LearningRateScheduler setting learning rate to ${lr}.\n`);
   }
 
-  override onEpochEnd(_epoch: number, logs?: Logs): void {
-    if (logs) logs.learning_rate = attachedModel(this.fn, this).getLearningRate();
+  override onEpochEnd(epoch: number, logs?: Logs): void {
+    checkHook('LearningRateScheduler.onEpochEnd', epoch, logs);
+    if (logs) logs.learning_rate = attachedModel(FN, this).getLearningRate();
   }
 }

@@ -4,7 +4,7 @@
 import { checkBool, checkInt, checkNumber, show, typeError } from '../errors';
 import type { SaveConfig } from '../io/types';
 import { Logs } from './callback';
-import { attachedModel, checkOptions, checkVerbose } from './checks';
+import { attachedModel, checkHook, checkOptions, checkVerbose, lockFields } from './checks';
 import { MonitorCallback, MonitorMode } from './monitor';
 
 /** Options of {@link modelCheckpoint}. */
@@ -63,14 +63,14 @@ export class ModelCheckpoint extends MonitorCallback {
   readonly saveFreq: 'epoch' | number;
   readonly includeOptimizer: boolean;
   readonly verbose: number;
-  private readonly initialBest: number | null;
+  readonly #initialBest: number | null;
   /** Best monitored value so far (saveBestOnly), null before the first. */
   best: number | null;
   /** Paths saved in this fit, in order. */
   readonly saved: string[] = [];
-  private currentEpoch = 0;
-  private lastBatchSeen = -1;
-  private batchesSinceSave = 0;
+  #currentEpoch = 0;
+  #lastBatchSeen = -1;
+  #batchesSinceSave = 0;
 
   constructor(args: ModelCheckpointArgs) {
     const fn = 'callbacks.modelCheckpoint';
@@ -83,40 +83,44 @@ export class ModelCheckpoint extends MonitorCallback {
     const freq = a.saveFreq ?? 'epoch';
     if (freq !== 'epoch' && typeof freq !== 'number') throw typeError(fn, `saveFreq must be 'epoch' or a number of batches, got ${show(freq)}`);
     this.saveFreq = freq === 'epoch' ? 'epoch' : checkInt(fn, 'saveFreq', freq, 1);
-    this.initialBest = a.initialValueThreshold === undefined || a.initialValueThreshold === null
+    this.#initialBest = a.initialValueThreshold === undefined || a.initialValueThreshold === null
       ? null : checkNumber(fn, 'initialValueThreshold', a.initialValueThreshold);
-    this.best = this.initialBest;
+    this.best = this.#initialBest;
     this.includeOptimizer = checkBool(fn, 'includeOptimizer', a.includeOptimizer ?? true);
     this.verbose = checkVerbose(fn, a.verbose);
+    lockFields(this, ['monitor', 'mode', 'direction', 'minDelta', 'filepath', 'saveBestOnly', 'saveFreq', 'includeOptimizer', 'verbose', 'saved']);
   }
 
   override onTrainBegin(): void {
-    this.best = this.initialBest;
+    this.best = this.#initialBest;
     this.saved.length = 0;
-    this.lastBatchSeen = -1;
-    this.batchesSinceSave = 0;
+    this.#lastBatchSeen = -1;
+    this.#batchesSinceSave = 0;
   }
 
-  override onEpochBegin(epoch: number): void {
-    this.currentEpoch = epoch;
+  override onEpochBegin(epoch: number, logs?: Logs): void {
+    checkHook('ModelCheckpoint.onEpochBegin', epoch, logs);
+    this.#currentEpoch = epoch;
   }
 
   override async onBatchEnd(batch: number, logs?: Logs): Promise<void> {
+    logs = checkHook('ModelCheckpoint.onBatchEnd', batch, logs);
     if (this.saveFreq === 'epoch') return;
     // Keras counts batches across epoch boundaries.
-    this.batchesSinceSave += batch <= this.lastBatchSeen ? batch + 1 : batch - this.lastBatchSeen;
-    this.lastBatchSeen = batch;
-    if (this.batchesSinceSave >= this.saveFreq) {
-      this.batchesSinceSave = 0;
-      await this.saveModel(this.currentEpoch, batch, logs);
+    this.#batchesSinceSave += batch <= this.#lastBatchSeen ? batch + 1 : batch - this.#lastBatchSeen;
+    this.#lastBatchSeen = batch;
+    if (this.#batchesSinceSave >= this.saveFreq) {
+      this.#batchesSinceSave = 0;
+      await this.#saveModel(this.#currentEpoch, batch, logs);
     }
   }
 
   override async onEpochEnd(epoch: number, logs?: Logs): Promise<void> {
-    if (this.saveFreq === 'epoch') await this.saveModel(epoch, null, logs);
+    logs = checkHook('ModelCheckpoint.onEpochEnd', epoch, logs);
+    if (this.saveFreq === 'epoch') await this.#saveModel(epoch, null, logs);
   }
 
-  private async saveModel(epoch: number, batch: number | null, logs: Logs = {}): Promise<void> {
+  async #saveModel(epoch: number, batch: number | null, logs: Logs = {}): Promise<void> {
     const model = attachedModel(this.fn, this) as unknown as { save?(path: string, config?: SaveConfig): Promise<unknown> };
     if (typeof model.save !== 'function') throw new Error(`${this.fn}: the model has no save() method`);
     const values: Record<string, number> = { ...logs, epoch: epoch + 1 };

@@ -40,10 +40,17 @@ export abstract class MonitorCallback extends Callback {
   readonly direction: 'min' | 'max';
   /** Smallest change that counts as an improvement (the absolute value of the option). */
   readonly minDelta: number;
-  private warned = false;
+  #warned = false;
+  readonly #fn: string;
 
-  constructor(protected readonly fn: string, monitor: unknown, mode: unknown, minDelta: unknown) {
+  /** @internal The factory's name, for error messages. */
+  protected get fn(): string {
+    return this.#fn;
+  }
+
+  constructor(fn: string, monitor: unknown, mode: unknown, minDelta: unknown) {
     super();
+    this.#fn = fn;
     if (typeof monitor !== 'string' || monitor === '') throw typeError(fn, `monitor must be a non-empty string (a log key such as 'val_loss'), got ${show(monitor)}`);
     this.monitor = monitor;
     this.mode = checkOneOf(fn, 'mode', mode, MONITOR_MODES);
@@ -66,8 +73,8 @@ export abstract class MonitorCallback extends Callback {
   protected monitorValue(logs: Logs | undefined, what: string): number | undefined {
     const v = logs?.[this.monitor];
     if (typeof v === 'number') return v;
-    if (!this.warned) {
-      this.warned = true;
+    if (!this.#warned) {
+      this.#warned = true;
       const keys = Object.keys(logs ?? {});
       const hint = this.monitor.startsWith('val_') && !keys.some((k) => k.startsWith('val_'))
         ? ' (val_* values exist only when fit is given validationData or validationSplit)' : '';

@@ -2,7 +2,7 @@
 // Follows keras/src/callbacks/reduce_lr_on_plateau.py (Keras 3).
 import { checkInt, checkNumber, rangeError } from '../errors';
 import { Logs } from './callback';
-import { attachedModel, checkOptions, checkVerbose } from './checks';
+import { attachedModel, checkHook, checkOptions, checkVerbose, lockFields } from './checks';
 import { MonitorCallback, MonitorMode } from './monitor';
 
 /** Options of {@link reduceLROnPlateau}. */
@@ -60,6 +60,7 @@ export class ReduceLROnPlateau extends MonitorCallback {
     this.minLr = checkNumber(fn, 'minLr', a.minLr ?? 0, 0, Number.MAX_VALUE);
     this.verbose = checkVerbose(fn, a.verbose);
     this.best = this.worst;
+    lockFields(this, ['monitor', 'mode', 'direction', 'minDelta', 'factor', 'patience', 'cooldown', 'minLr', 'verbose']);
   }
 
   /** Whether the callback is in its cooldown period after a reduction. */
@@ -74,6 +75,7 @@ export class ReduceLROnPlateau extends MonitorCallback {
   }
 
   override onEpochEnd(epoch: number, logs?: Logs): void {
+    logs = checkHook('ReduceLROnPlateau.onEpochEnd', epoch, logs);
     const model = attachedModel(this.fn, this);
     if (logs) logs.learning_rate = model.getLearningRate();
     const current = this.monitorValue(logs, 'learning rate reduction');

@@ -1,6 +1,8 @@
 import { ACTIVATION_CODE, ActivationIdentifier, CanonicalActivation, KERAS_ACTIVATION_NAME, activationParam, resolveActivation } from '../activations';
 import { typeError } from '../errors';
-import { Layer, LayerArgs, NativeLayerSpec, requireFlat } from './layer';
+import { Layer, LayerArgs, NativeLayerSpec, checkInputShape, layerOptions, requireFlat } from './layer';
+
+const OPTIONS = ['activation', 'alpha'] as const;
 
 /** Options of {@link activation}. */
 export interface ActivationArgs extends LayerArgs {
@@ -16,15 +18,17 @@ export class ActivationLayer extends Layer {
   readonly activation: CanonicalActivation;
   readonly alpha: number;
 
-  constructor(args: ActivationArgs) {
-    super('activation', 'Activation', args ?? ({} as ActivationArgs));
+  constructor(options: ActivationArgs) {
+    const args = layerOptions('activation', options, OPTIONS, true) as ActivationArgs;
+    super('activation', 'Activation', args);
     if (args.activation === undefined) throw typeError('activation', 'options.activation is required');
     this.activation = resolveActivation('activation', args.activation);
-    this.alpha = activationParam(this.activation, args.alpha);
+    this.alpha = activationParam('activation', this.activation, args.alpha);
+    this.lockConfig();
   }
 
   computeOutputShape(inputShape: number[]): number[] {
-    return [...inputShape];
+    return checkInputShape('computeOutputShape', inputShape);
   }
 
   /** @internal */

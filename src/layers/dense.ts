@@ -2,7 +2,9 @@ import { ACTIVATION_CODE, ActivationIdentifier, CanonicalActivation, KERAS_ACTIV
 import { checkBool, checkInt } from '../errors';
 import { Initializer, InitializerIdentifier, getInitializer } from '../initializers';
 import { Regularizer, getRegularizer } from '../regularizers';
-import { Layer, LayerArgs, NativeLayerSpec, WeightSpec, requireFlat } from './layer';
+import { Layer, LayerArgs, NativeLayerSpec, WeightSpec, layerOptions, requireFlat } from './layer';
+
+const OPTIONS = ['units', 'activation', 'alpha', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer'] as const;
 
 /** Options of {@link dense}. */
 export interface DenseArgs extends LayerArgs {
@@ -33,16 +35,18 @@ export class Dense extends Layer {
   readonly biasInitializer: Initializer;
   readonly kernelRegularizer: Regularizer | null;
 
-  constructor(args: DenseArgs) {
-    super('dense', 'Dense', args ?? ({} as DenseArgs));
+  constructor(options: DenseArgs) {
+    const args = layerOptions('dense', options, OPTIONS, true) as DenseArgs;
+    super('dense', 'Dense', args);
     const fn = 'dense';
     this.units = checkInt(fn, 'units', args.units, 1, 1 << 24);
     this.activation = resolveActivation(fn, args.activation);
-    this.alpha = activationParam(this.activation, args.alpha);
+    this.alpha = activationParam(fn, this.activation, args.alpha);
     this.useBias = args.useBias === undefined ? true : checkBool(fn, 'useBias', args.useBias);
     this.kernelInitializer = getInitializer(fn, 'kernelInitializer', args.kernelInitializer, 'glorotUniform');
     this.biasInitializer = getInitializer(fn, 'biasInitializer', args.biasInitializer, 'zeros');
     this.kernelRegularizer = getRegularizer(fn, args.kernelRegularizer);
+    this.lockConfig();
   }
 
   computeOutputShape(inputShape: number[]): number[] {

@@ -1,5 +1,7 @@
 import { checkInt, checkNumber, rangeError } from '../errors';
-import { Layer, LayerArgs, NativeLayerSpec, requireFlat } from './layer';
+import { Layer, LayerArgs, NativeLayerSpec, checkInputShape, layerOptions, requireFlat } from './layer';
+
+const OPTIONS = ['rate', 'seed'] as const;
 
 /** Options of {@link dropout}. */
 export interface DropoutArgs extends LayerArgs {
@@ -15,15 +17,17 @@ export class Dropout extends Layer {
   readonly rate: number;
   readonly seed?: number;
 
-  constructor(args: DropoutArgs) {
-    super('dropout', 'Dropout', args ?? ({} as DropoutArgs));
+  constructor(options: DropoutArgs) {
+    const args = layerOptions('dropout', options, OPTIONS, true) as DropoutArgs;
+    super('dropout', 'Dropout', args);
     this.rate = checkNumber('dropout', 'rate', args.rate, 0, 1);
     if (this.rate >= 1) throw rangeError('dropout', `rate must be < 1, got ${this.rate}`);
     if (args.seed !== undefined) this.seed = checkInt('dropout', 'seed', args.seed, 0);
+    this.lockConfig();
   }
 
   computeOutputShape(inputShape: number[]): number[] {
-    return [...inputShape];
+    return checkInputShape('computeOutputShape', inputShape);
   }
 
   /** @internal */

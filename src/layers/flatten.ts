@@ -1,15 +1,16 @@
-import { Layer, LayerArgs, NativeLayerSpec } from './layer';
+import { Layer, LayerArgs, NativeLayerSpec, checkInputShape, layerOptions } from './layer';
 
 /** Flattens each sample to one dimension ([batch, 28, 28] -> [batch, 784]). Free: it only reinterprets the shape. */
 export class Flatten extends Layer {
   readonly className = 'Flatten';
 
   constructor(args: LayerArgs = {}) {
-    super('flatten', 'Flatten', args ?? {});
+    super('flatten', 'Flatten', layerOptions('flatten', args, []) as LayerArgs);
+    this.lockConfig();
   }
 
   computeOutputShape(inputShape: number[]): number[] {
-    return [inputShape.reduce((a, b) => a * b, 1)];
+    return [checkInputShape('computeOutputShape', inputShape).reduce((a, b) => a * b, 1)];
   }
 
   /** @internal */

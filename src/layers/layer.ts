@@ -1,7 +1,7 @@
 // The Layer contract (Keras's life cycle): the constructor stores the config,
 // the model builds it for an input shape, the native engine runs it, and
 // getConfig() round-trips it. Weights live in the model's native arena.
-import { rangeError, show, typeError } from '../errors';
+import { checkArray, checkOptions, rangeError, show, typeError } from '../errors';
 import type { Initializer } from '../initializers';
 import { Tensor } from '../tensor';
 
@@ -50,6 +50,52 @@ export interface WeightOwner {
 
 const nameCounters = new Map<string, number>();
 
+/** Options every layer takes (besides its own). */
+export const LAYER_OPTIONS = ['name', 'inputShape', 'batchInputShape', 'trainable'] as const;
+
+/**
+ * @internal Reads a layer factory's options: unknown keys are refused, and the
+ * result is a snapshot the constructor reads from.
+ */
+export function layerOptions<K extends string>(fn: string, args: unknown, own: readonly K[], required = false): Partial<Record<K | (typeof LAYER_OPTIONS)[number], unknown>> {
+  return checkOptions<K | (typeof LAYER_OPTIONS)[number]>(fn, args, [...LAYER_OPTIONS, ...own], required);
+}
+
+/** @internal Throws unless `shape` is a non-empty array of positive integers; returns a copy. */
+export function checkInputShape(fn: string, shape: unknown, name = 'inputShape'): number[] {
+  const list = [...checkArray(fn, name, shape, 'an array of positive integers')];
+  if (list.length === 0 || list.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d <= 0)) {
+    throw rangeError(fn, `${name} must be a non-empty array of positive integers, got ${show(shape)}`);
+  }
+  return list as number[];
+}
+
+/** The model a layer belongs to and the input shape it was built for, out of reach of the layer's own fields. */
+const placement = new WeakMap<Layer, { owner: WeightOwner; inputShape: number[] | null }>();
+
+/** @internal The model the layer was added to, or null. */
+export function layerOwner(layer: Layer): WeightOwner | null {
+  return placement.get(layer)?.owner ?? null;
+}
+
+/** @internal The per-sample input shape the layer was built for, or null. */
+export function layerInputShape(layer: Layer): number[] | null {
+  return placement.get(layer)?.inputShape ?? null;
+}
+
+/** Layers a constructor finished making (an object made with Object.create(Dense.prototype) passes instanceof but has no configuration). */
+const constructed = new WeakSet<Layer>();
+
+/** @internal Whether `v` is a layer its constructor made. */
+export function isLayer(v: unknown): v is Layer {
+  return v instanceof Layer && constructed.has(v);
+}
+
+/** @internal Records that `owner` holds the layer (and, once built, its input shape). */
+export function setLayerOwner(layer: Layer, owner: WeightOwner, inputShape: number[] | null): void {
+  placement.set(layer, { owner, inputShape: inputShape && [...inputShape] });
+}
+
 function snakeCase(s: string): string {
   return s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 }
@@ -64,13 +110,11 @@ export abstract class Layer {
   readonly trainable: boolean;
   /** @internal Input shape given by the user (first layer). */
   readonly inputShapeArg?: number[];
-  /** @internal Set when a model builds this layer. */
-  owner: WeightOwner | null = null;
-  /** @internal Per-sample input shape once built. */
-  builtInputShape: number[] | null = null;
 
+  /** @internal Subclasses pass the options snapshot {@link layerOptions} made. */
   protected constructor(fn: string, className: string, args: LayerArgs) {
-    if (args !== undefined && (typeof args !== 'object' || args === null)) throw typeError(fn, `options must be an object, got ${show(args)}`);
+    // NOTE: the label comes from the subclass, never from a caller: Layer itself is abstract.
+    if (new.target === Layer) throw typeError('Layer', 'is abstract; create layers with the factories (tf.layers.dense(...), ...)');
     if (args.name !== undefined && (typeof args.name !== 'string' || args.name === '')) {
       throw typeError(fn, `name must be a non-empty string, got ${show(args.name)}`);
     }
@@ -86,17 +130,32 @@ export abstract class Layer {
       throw rangeError(fn, 'trainable: false is not supported yet');
     }
     this.trainable = true;
-    let shape = args.inputShape;
+    let shape: unknown = args.inputShape;
     if (shape === undefined && args.batchInputShape !== undefined) {
-      if (!Array.isArray(args.batchInputShape)) throw typeError(fn, `batchInputShape must be an array, got ${show(args.batchInputShape)}`);
-      shape = args.batchInputShape.slice(1) as number[];
+      shape = checkArray(fn, 'batchInputShape', args.batchInputShape, 'an array').slice(1);
     }
-    if (shape !== undefined) {
-      if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d <= 0)) {
-        throw rangeError(fn, `inputShape must be a non-empty array of positive integers, got ${show(shape)}`);
-      }
-      this.inputShapeArg = [...shape];
-    }
+    if (shape !== undefined) this.inputShapeArg = checkInputShape(fn, shape);
+  }
+
+  /** @internal The model this layer was added to, or null. */
+  get owner(): WeightOwner | null {
+    return layerOwner(this);
+  }
+
+  /** @internal The per-sample input shape the layer was built for, or null. */
+  get builtInputShape(): number[] | null {
+    const s = layerInputShape(this);
+    return s && [...s];
+  }
+
+  /**
+   * @internal Called at the end of each concrete constructor: the layer's
+   * configuration (readonly in TypeScript) cannot be reassigned from
+   * JavaScript either, so a built model and its layers always agree.
+   */
+  protected lockConfig(): void {
+    constructed.add(this);
+    for (const k of Object.keys(this)) Object.defineProperty(this, k, { writable: false, configurable: false });
   }
 
   /** Output shape of one sample for a given input shape (no batch dimension). */
@@ -119,26 +178,29 @@ export abstract class Layer {
 
   /** Current weights (Keras order, e.g. kernel then bias). Requires the layer to be built in a model. */
   getWeights(): Tensor[] {
-    if (!this.owner) throw new Error(`getWeights: layer '${this.name}' is not built yet (add it to a model and build or fit it)`);
-    return this.owner.layerWeights(this);
+    const owner = layerOwner(this);
+    if (!owner) throw new Error(`getWeights: layer '${this.name}' is not built yet (add it to a model and build or fit it)`);
+    return owner.layerWeights(this);
   }
 
   /** Replaces the weights (same order and shapes as {@link Layer.getWeights}). */
   setWeights(weights: Tensor[]): void {
-    if (!this.owner) throw new Error(`setWeights: layer '${this.name}' is not built yet`);
-    this.owner.setLayerWeights(this, weights);
+    const owner = layerOwner(this);
+    if (!owner) throw new Error(`setWeights: layer '${this.name}' is not built yet`);
+    owner.setLayerWeights(this, weights);
   }
 
   /** Number of scalar weights (requires a built layer). */
   countParams(): number {
-    if (!this.builtInputShape) throw new Error(`countParams: layer '${this.name}' is not built yet`);
-    return this.weightSpecs(this.builtInputShape).reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1), 0);
+    const shape = layerInputShape(this);
+    if (!shape) throw new Error(`countParams: layer '${this.name}' is not built yet`);
+    return this.weightSpecs(shape).reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1), 0);
   }
 }
 
 /** @internal Layers operate on flat features; anything else needs a Flatten first. */
-export function requireFlat(fn: string, layer: Layer, inputShape: number[]): number {
-  if (!Array.isArray(inputShape)) throw typeError(fn, `inputShape must be an array of integers, got ${show(inputShape)}`);
+export function requireFlat(fn: string, layer: Layer, shape: unknown): number {
+  const inputShape = checkInputShape(fn, shape);
   if (inputShape.length !== 1) {
     throw rangeError(fn, `layer '${layer.name}' expects flat input [batch, features], got per-sample shape ${show(inputShape)}; add tf.layers.flatten() before it`);
   }

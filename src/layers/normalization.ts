@@ -1,7 +1,10 @@
 // BatchNormalization and LayerNormalization over the feature axis of [batch, features].
 import { checkBool, checkNumber, rangeError, show } from '../errors';
 import { Initializer, InitializerIdentifier, getInitializer } from '../initializers';
-import { Layer, LayerArgs, NativeLayerSpec, WeightSpec, requireFlat } from './layer';
+import { Layer, LayerArgs, NativeLayerSpec, WeightSpec, checkInputShape, layerOptions, requireFlat } from './layer';
+
+const OPTIONS = ['axis', 'epsilon', 'center', 'scale', 'betaInitializer', 'gammaInitializer'] as const;
+const BATCH_OPTIONS = [...OPTIONS, 'momentum', 'movingMeanInitializer', 'movingVarianceInitializer'] as const;
 
 /** Options shared by the normalization layers. */
 export interface NormalizationArgs extends LayerArgs {
@@ -36,9 +39,8 @@ abstract class NormalizationBase extends Layer {
   readonly betaInitializer: Initializer;
   readonly gammaInitializer: Initializer;
 
-  protected constructor(fn: string, className: string, args: NormalizationArgs) {
-    super(fn, className, args ?? {});
-    const a = args ?? {};
+  protected constructor(fn: string, className: string, a: NormalizationArgs) {
+    super(fn, className, a);
     if (a.axis !== undefined && a.axis !== -1) throw rangeError(fn, `only axis -1 is supported, got ${show(a.axis)}`);
     this.epsilon = checkNumber(fn, 'epsilon', a.epsilon ?? 1e-3, 0, Infinity, true);
     this.center = a.center === undefined ? true : checkBool(fn, 'center', a.center);
@@ -48,7 +50,7 @@ abstract class NormalizationBase extends Layer {
   }
 
   computeOutputShape(inputShape: number[]): number[] {
-    return [...inputShape];
+    return checkInputShape('computeOutputShape', inputShape);
   }
 
   protected affineSpecs(n: number): WeightSpec[] {
@@ -74,11 +76,12 @@ export class BatchNormalization extends NormalizationBase {
   readonly movingVarianceInitializer: Initializer;
 
   constructor(args: BatchNormalizationArgs = {}) {
-    super('batchNormalization', 'BatchNormalization', args);
-    const a = args ?? {};
+    const a = layerOptions('batchNormalization', args, BATCH_OPTIONS) as BatchNormalizationArgs;
+    super('batchNormalization', 'BatchNormalization', a);
     this.momentum = checkNumber('batchNormalization', 'momentum', a.momentum ?? 0.99, 0, 1);
     this.movingMeanInitializer = getInitializer('batchNormalization', 'movingMeanInitializer', a.movingMeanInitializer, 'zeros');
     this.movingVarianceInitializer = getInitializer('batchNormalization', 'movingVarianceInitializer', a.movingVarianceInitializer, 'ones');
+    this.lockConfig();
   }
 
   /** @internal */
@@ -107,7 +110,8 @@ export class LayerNormalization extends NormalizationBase {
   readonly className = 'LayerNormalization';
 
   constructor(args: NormalizationArgs = {}) {
-    super('layerNormalization', 'LayerNormalization', args);
+    super('layerNormalization', 'LayerNormalization', layerOptions('layerNormalization', args, OPTIONS) as NormalizationArgs);
+    this.lockConfig();
   }
 
   /** @internal */

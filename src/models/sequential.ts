@@ -4,8 +4,8 @@
 import { Callback, CallbackHooks, CallbackList, Logs, TrainableModel, TrainingParams } from '../callbacks/callback';
 import { History } from '../callbacks/history';
 import { ProgressBar } from '../callbacks/progress_bar';
-import { checkBool, checkInt, checkNumber, rangeError, show, typeError } from '../errors';
-import { Layer } from '../layers/layer';
+import { checkArray, checkBool, checkInt, checkNumber, checkOptions, rangeError, show, typeError } from '../errors';
+import { Layer, checkInputShape, isLayer, layerInputShape, layerOwner, setLayerOwner } from '../layers/layer';
 import { Loss, LOSS_CODE, LossIdentifier, resolveLoss } from '../losses';
 import { MetricIdentifier, ResolvedMetric, resolveMetrics } from '../metrics';
 import { checkAllocation } from '../limits';
@@ -121,81 +121,79 @@ export class Sequential implements TrainableModel {
   /** Set to true (e.g. from a callback) to stop fit at the next step boundary. */
   stopTraining = false;
 
-  private readonly stack: Layer[] = [];
-  private nm: NativeModel = null;
-  private inputShape: number[] | null = null;
-  private shapes: number[][] = [];
-  private slots: Slot[] = [];
-  private trainableSize = 0;
-  private stateSize = 0;
-  private compiled: Compiled | null = null;
-  private training = false;
-  private readonly lock = new ModelLock();
-  private epochSerial = 0;
+  #stack: Layer[] = [];
+  #nm: NativeModel = null;
+  #inputShape: number[] | null = null;
+  #shapes: number[][] = [];
+  #slots: Slot[] = [];
+  #trainableSize = 0;
+  #stateSize = 0;
+  #compiled: Compiled | null = null;
+  #training = false;
+  #lock = new ModelLock();
+  #epochSerial = 0;
 
   constructor(args: SequentialArgs = {}) {
     const fn = 'sequential';
-    if (args === null || typeof args !== 'object') throw typeError(fn, `options must be an object, got ${show(args)}`);
-    if (args.name !== undefined && (typeof args.name !== 'string' || !args.name)) throw typeError(fn, `name must be a non-empty string, got ${show(args.name)}`);
-    this.name = args.name ?? (modelCounter++ === 0 ? 'sequential' : `sequential_${modelCounter - 1}`);
-    if (args.layers !== undefined) {
-      if (!Array.isArray(args.layers)) throw typeError(fn, `layers must be an array of layers, got ${show(args.layers)}`);
-      for (const l of args.layers) this.add(l);
+    const a = checkOptions(fn, args, SEQUENTIAL_OPTIONS, true);
+    if (a.name !== undefined && (typeof a.name !== 'string' || !a.name)) throw typeError(fn, `name must be a non-empty string, got ${show(a.name)}`);
+    this.name = (a.name as string | undefined) ?? (modelCounter++ === 0 ? 'sequential' : `sequential_${modelCounter - 1}`);
+    Object.defineProperty(this, 'name', { writable: false, configurable: false });
+    if (a.layers !== undefined) {
+      for (const l of [...checkArray(fn, 'layers', a.layers, 'an array of layers')]) this.add(l as Layer);
     }
   }
 
   /** The layers, in order. */
   get layers(): Layer[] {
-    return [...this.stack];
+    return [...this.#stack];
   }
 
   /** Whether weights exist (after build, or the first fit/predict). */
   get built(): boolean {
-    return this.nm !== null;
+    return this.#nm !== null;
   }
 
   /** Per-sample input shape once known. */
   get inputs(): number[] | null {
-    return this.inputShape ? [...this.inputShape] : null;
+    return this.#inputShape ? [...this.#inputShape] : null;
   }
 
   /** Per-sample output shape once built. */
   get outputShape(): number[] | null {
-    return this.shapes.length ? [...this.shapes[this.shapes.length - 1]] : null;
+    return this.#shapes.length ? [...this.#shapes[this.#shapes.length - 1]] : null;
   }
 
   /** Appends a layer. Not allowed once the model is built. */
   add(layer: Layer): void {
     const fn = 'add';
-    if (!(layer instanceof Layer)) throw typeError(fn, `expected a layer (e.g. tf.layers.dense({units: 10})), got ${show(layer)}`);
+    if (!isLayer(layer)) throw typeError(fn, `expected a layer (e.g. tf.layers.dense({units: 10})), got ${show(layer)}`);
     if (this.built) throw new Error(`add: model '${this.name}' is already built; create a new model to change its layers`);
-    if (this.stack.includes(layer) || layer.owner) throw new Error(`add: layer '${layer.name}' is already in a model`);
-    if (this.stack.some((l) => l.name === layer.name)) throw new Error(`add: a layer named '${layer.name}' is already in the model`);
-    if (this.stack.length > 0 && layer.inputShapeArg) throw rangeError(fn, `only the first layer may set inputShape (layer '${layer.name}')`);
-    this.stack.push(layer);
-    layer.owner = this;
+    if (this.#stack.includes(layer) || layerOwner(layer)) throw new Error(`add: layer '${layer.name}' is already in a model`);
+    if (this.#stack.some((l) => l.name === layer.name)) throw new Error(`add: a layer named '${layer.name}' is already in the model`);
+    if (this.#stack.length > 0 && layer.inputShapeArg) throw rangeError(fn, `only the first layer may set inputShape (layer '${layer.name}')`);
+    this.#stack.push(layer);
+    setLayerOwner(layer, this, null);
     // NOTE: the declared input shape is recorded, not built: building here would
     // build a one-layer model and make every later add() fail. The weights are
     // created on first use (requireBuilt / ensureBuilt), with this shape.
-    if (this.stack.length === 1 && layer.inputShapeArg) this.inputShape = [...layer.inputShapeArg];
+    if (this.#stack.length === 1 && layer.inputShapeArg) this.#inputShape = [...layer.inputShapeArg];
   }
 
   /** Creates the weights for a per-sample input shape (done automatically from the first data). */
   build(inputShape: number[]): void {
     const fn = 'build';
+    inputShape = checkInputShape(fn, inputShape);
     if (this.built) {
-      if (show(inputShape) !== show(this.inputShape)) throw rangeError(fn, `model is built for input ${show(this.inputShape)}, got ${show(inputShape)}`);
+      if (show(inputShape) !== show(this.#inputShape)) throw rangeError(fn, `model is built for input ${show(this.#inputShape)}, got ${show(inputShape)}`);
       return;
     }
-    if (this.stack.length === 0) throw new Error(`build: model '${this.name}' has no layers`);
-    if (!Array.isArray(inputShape) || inputShape.length === 0 || inputShape.some((d) => !Number.isInteger(d) || d <= 0)) {
-      throw rangeError(fn, `inputShape must be a non-empty array of positive integers, got ${show(inputShape)}`);
-    }
+    if (this.#stack.length === 0) throw new Error(`build: model '${this.name}' has no layers`);
     const shapes: number[][] = [];
     const specs: unknown[] = [];
     const nativeIndex: number[] = [];
     let shape = [...inputShape];
-    for (const layer of this.stack) {
+    for (const layer of this.#stack) {
       const spec = layer.toNative(shape);
       nativeIndex.push(spec ? specs.length : -1);
       if (spec) specs.push(spec);
@@ -205,14 +203,14 @@ export class Sequential implements TrainableModel {
     if (specs.length === 0) throw new Error(`build: model '${this.name}' needs at least one layer besides Flatten`);
     if (shape.length !== 1) throw rangeError(fn, `the last layer must output flat features, got ${show(shape)}`);
     const inputSize = inputShape.reduce((a, b) => a * b, 1);
-    checkModelMemory(fn, this.stack, inputShape, shapes);
+    checkModelMemory(fn, this.#stack, inputShape, shapes);
     const nm = new native.NativeModel(specs, inputSize);
     // Map native slots to layers and check they match the layers' declared weights.
     const raw: { layer: number; name: string; trainable: boolean; offset: number; rows: number; cols: number }[] = nm.slots();
     const slots: Slot[] = [];
     let layerIn = [...inputShape];
-    for (let i = 0; i < this.stack.length; i++) {
-      const layer = this.stack[i];
+    for (let i = 0; i < this.#stack.length; i++) {
+      const layer = this.#stack[i];
       const declared = layer.weightSpecs(layerIn);
       const mine = raw.filter((s) => s.layer === nativeIndex[i]);
       if (declared.length !== mine.length || declared.some((d, k) => d.name !== mine[k].name)) {
@@ -221,68 +219,67 @@ export class Sequential implements TrainableModel {
       declared.forEach((d, k) => slots.push({ layer, name: d.name, trainable: d.trainable, offset: mine[k].offset, shape: d.shape }));
       layerIn = shapes[i];
     }
-    this.nm = nm;
-    this.inputShape = [...inputShape];
-    this.shapes = shapes;
-    this.slots = slots;
-    this.trainableSize = slots.filter((s) => s.trainable).reduce((a, s) => a + size(s.shape), 0);
-    this.stateSize = slots.filter((s) => !s.trainable).reduce((a, s) => a + size(s.shape), 0);
+    this.#nm = nm;
+    this.#inputShape = [...inputShape];
+    this.#shapes = shapes;
+    this.#slots = slots;
+    this.#trainableSize = slots.filter((s) => s.trainable).reduce((a, s) => a + size(s.shape), 0);
+    this.#stateSize = slots.filter((s) => !s.trainable).reduce((a, s) => a + size(s.shape), 0);
     layerIn = [...inputShape];
-    this.stack.forEach((l, i) => {
-      l.owner = this;
-      l.builtInputShape = layerIn;
+    this.#stack.forEach((l, i) => {
+      setLayerOwner(l, this, layerIn);
       layerIn = shapes[i];
     });
-    this.initializeWeights();
-    if (this.compiled) this.nm.compile(this.compiled.optimizer.toNative(), this.nativeLoss(this.compiled.loss), this.compiled.metrics.map((m) => m.native));
+    this.#initializeWeights();
+    if (this.#compiled) this.#nm.compile(this.#compiled.optimizer.toNative(), this.#nativeLoss(this.#compiled.loss), this.#compiled.metrics.map((m) => m.native));
   }
 
-  private initializeWeights(): void {
+  #initializeWeights(): void {
     const rng = randomFrom();
-    const params = new Float32Array(this.trainableSize);
-    const state = new Float32Array(this.stateSize);
-    for (const s of this.slots) {
+    const params = new Float32Array(this.#trainableSize);
+    const state = new Float32Array(this.#stateSize);
+    for (const s of this.#slots) {
       const arena = s.trainable ? params : state;
-      const specs = s.layer.weightSpecs(s.layer.builtInputShape!);
+      const specs = s.layer.weightSpecs(layerInputShape(s.layer)!);
       const spec = specs.find((w) => w.name === s.name)!;
       spec.initializer.fill(arena.subarray(s.offset, s.offset + size(s.shape)), s.shape, new Random(rng.seed()));
     }
-    this.nm.writeWeights(true, params);
-    this.nm.writeWeights(false, state);
+    this.#nm.writeWeights(true, params);
+    this.#nm.writeWeights(false, state);
   }
 
-  private nativeLoss(loss: Loss) {
+  #nativeLoss(loss: Loss) {
     return { kind: LOSS_CODE[loss.name], fromLogits: loss.fromLogits, delta: loss.delta };
   }
 
   /** Configures training: optimizer, loss and metrics. Recompiling resets the optimizer state. */
   compile(args: CompileArgs): void {
     const fn = 'compile';
-    if (args === null || typeof args !== 'object') throw typeError(fn, `options must be an object, got ${show(args)}`);
-    if (this.training) throw new Error('compile: the model is training');
-    if (args.optimizer === undefined) throw typeError(fn, 'optimizer is required');
-    if (args.loss === undefined) throw typeError(fn, 'loss is required');
-    const optimizer = resolveOptimizer(fn, args.optimizer);
-    const loss = resolveLoss(fn, args.loss);
-    const last = this.stack[this.stack.length - 1];
+    const a = checkOptions(fn, args, COMPILE_OPTIONS, true);
+    if (this.#training) throw new Error('compile: the model is training');
+    if (a.optimizer === undefined) throw typeError(fn, 'optimizer is required');
+    if (a.loss === undefined) throw typeError(fn, 'loss is required');
+    const optimizer = resolveOptimizer(fn, a.optimizer);
+    const loss = resolveLoss(fn, a.loss);
+    const last = this.#stack[this.#stack.length - 1];
     const units = this.outputShape?.[0] ?? (last && 'units' in last ? (last as unknown as { units: number }).units : 0);
-    const metrics = resolveMetrics(fn, args.metrics, loss, units);
+    const metrics = resolveMetrics(fn, a.metrics, loss, units);
     // Native first: if it refuses, the model keeps its previous configuration on both sides.
-    if (this.nm) this.nm.compile(optimizer.toNative(), this.nativeLoss(loss), metrics.map((m) => m.native));
-    this.compiled = { optimizer, loss, metrics };
+    if (this.#nm) this.#nm.compile(optimizer.toNative(), this.#nativeLoss(loss), metrics.map((m) => m.native));
+    this.#compiled = { optimizer, loss, metrics };
   }
 
   /** The compiled optimizer, loss and metrics, or null. */
   get compileConfig(): Readonly<Compiled> | null {
-    return this.compiled;
+    return this.#compiled;
   }
 
-  private requireCompiled(fn: string): Compiled {
-    if (!this.compiled) throw new Error(`${fn}: call model.compile({optimizer, loss}) first`);
-    return this.compiled;
+  #requireCompiled(fn: string): Compiled {
+    if (!this.#compiled) throw new Error(`${fn}: call model.compile({optimizer, loss}) first`);
+    return this.#compiled;
   }
 
-  private ensureBuilt(fn: string, sampleShape: number[]): void {
+  #ensureBuilt(fn: string, sampleShape: number[]): void {
     if (this.built) return;
     try {
       this.build(sampleShape);
@@ -296,11 +293,11 @@ export class Sequential implements TrainableModel {
    * Trains the model. The arithmetic runs on a worker thread, many steps per
    * native call; the event loop stays free. Resolves to the {@link History}.
    */
-  async fit(x: InputLike, y: InputLike, args: FitArgs = {}): Promise<History> {
+  async fit(x: InputLike, y: InputLike, options: FitArgs = {}): Promise<History> {
     const fn = 'fit';
-    if (args === null || typeof args !== 'object') throw typeError(fn, `options must be an object, got ${show(args)}`);
-    if (this.training) throw new Error(`fit: model '${this.name}' is already training; wait for the running fit to finish`);
-    const compiled = this.requireCompiled(fn);
+    const args = checkOptions(fn, options, FIT_OPTIONS, true) as FitArgs;
+    if (this.#training) throw new Error(`fit: model '${this.name}' is already training; wait for the running fit to finish`);
+    const compiled = this.#requireCompiled(fn);
     const epochs = checkInt(fn, 'epochs', args.epochs ?? 1, 0);
     const batchSize = checkInt(fn, 'batchSize', args.batchSize ?? 32, 1, 2 ** 31 - 1);
     const shuffle = args.shuffle === undefined ? true : checkBool(fn, 'shuffle', args.shuffle);
@@ -313,11 +310,12 @@ export class Sequential implements TrainableModel {
     const signal = args.signal;
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw typeError(fn, `signal must be an AbortSignal, got ${show(signal)}`);
     const userCallbacks = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
+    checkArray(fn, 'callbacks', userCallbacks, 'a callback or an array of callbacks');
     for (const c of userCallbacks) if (c === null || typeof c !== 'object') throw typeError(fn, `callbacks must be objects, got ${show(c)}`);
 
     // NaN/Infinity in x is checked below, off the event loop (assertFinite).
-    const feats = toFeatures(fn, x, this.inputShape, false);
-    this.ensureBuilt(fn, feats.sampleShape);
+    const feats = toFeatures(fn, x, this.#inputShape, false);
+    this.#ensureBuilt(fn, feats.sampleShape);
     const units = this.outputShape![0];
     const targets = toTargets(fn, y, feats.n, units, compiled.loss);
     const weights = classWeights(fn, args.classWeight, targets, feats.n, units);
@@ -325,8 +323,8 @@ export class Sequential implements TrainableModel {
     let train = { x: feats, t: targets, w: weights };
     let val: { x: Features; t: Targets; w: Float32Array | null } | null = null;
     if (args.validationData !== undefined) {
-      if (!Array.isArray(args.validationData) || args.validationData.length < 2) throw typeError(fn, 'validationData must be [x, y]');
-      const vx = toFeatures(fn, args.validationData[0], this.inputShape, false);
+      if (!Array.isArray(args.validationData) || args.validationData.length < 2) throw typeError(fn, `validationData must be [x, y], got ${show(args.validationData)}`);
+      const vx = toFeatures(fn, args.validationData[0], this.#inputShape, false);
       val = { x: vx, t: toTargets(fn, args.validationData[1], vx.n, units, compiled.loss), w: null };
     } else if (split > 0) {
       const cut = Math.floor(feats.n * (1 - split));
@@ -348,11 +346,11 @@ export class Sequential implements TrainableModel {
     callbacks.setup(this, params);
 
     const rng = randomFrom(args.seed);
-    this.nm.reseed(rng.seed());
+    this.#nm.reseed(rng.seed());
     const order = new Int32Array(n);
-    this.training = true;
+    this.#training = true;
     this.stopTraining = false;
-    const onAbort = () => this.nm.cancel();
+    const onAbort = () => this.#nm.cancel();
     signal?.addEventListener('abort', onAbort);
     try {
       signal?.throwIfAborted();
@@ -364,7 +362,7 @@ export class Sequential implements TrainableModel {
       // per-chunk thread hop (~tens of µs) is negligible, and the chunk's
       // private copy of its rows (made on this thread) stays a few ms.
       // At most ~8 MB of rows per chunk: each chunk trains on a private copy.
-      const maxChunk = Math.max(1, Math.floor(sliceRows(this.inputSize()) / batchSize));
+      const maxChunk = Math.max(1, Math.floor(sliceRows(this.#inputSize()) / batchSize));
       const chunkFor = (from: number): number =>
         perBatchMs > 0 ? Math.max(1, Math.min(steps - from, maxChunk, Math.round(50 / perBatchMs))) : 1;
       for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
@@ -385,19 +383,19 @@ export class Sequential implements TrainableModel {
         let nonFinite = false;
         const running = (): Logs => meanLogs(lossSum / seen, compiled.metrics, metricSums, seen);
         // Identifies this epoch's shuffled order to the native prefetch.
-        const epochId = ++this.epochSerial;
+        const epochId = ++this.#epochSerial;
         let staged: { first: number; count: number } | null = null;
         while (batch < steps && !this.stopTraining) {
           const count: number = staged && staged.first === batch ? staged.count : chunkFor(batch);
           const nextFirst: number = batch + count;
           const nextCount: number = nextFirst < steps && perBatchMs > 0 ? chunkFor(nextFirst) : 0;
           const t0 = performance.now();
-          const r = await this.lock.write((): Promise<ChunkResult> => {
+          const r = await this.#lock.write((): Promise<ChunkResult> => {
             // Checked here, in the same synchronous block as the native call: an
             // abort that arrived while we waited (callbacks, readers) is not lost.
             signal?.throwIfAborted();
             // The native side copies the next chunk's rows while this one trains.
-            return this.nm.trainChunk(train.x.values, train.t.labels, train.t.targets, train.w, n, order, batchSize, batch, count,
+            return this.#nm.trainChunk(train.x.values, train.t.labels, train.t.targets, train.w, n, order, batchSize, batch, count,
               nextFirst, nextCount, epochId);
           });
           staged = nextCount > 0 ? { first: nextFirst, count: nextCount } : null;
@@ -421,7 +419,7 @@ export class Sequential implements TrainableModel {
         if (seen === 0) break;
         const logs = running();
         if (val && !nonFinite) {
-          const v = await this.evaluateFeatures(val.x, val.t, val.w, batchSize);
+          const v = await this.#evaluateFeatures(val.x, val.t, val.w, batchSize);
           signal?.throwIfAborted();
           for (const [k, value] of Object.entries(v)) logs[`val_${k}`] = value;
         }
@@ -430,17 +428,17 @@ export class Sequential implements TrainableModel {
       await callbacks.trainEnd({});
     } finally {
       signal?.removeEventListener('abort', onAbort);
-      this.training = false;
+      this.#training = false;
     }
     return history;
   }
 
-  private async evaluateFeatures(x: Features, t: Targets, w: Float32Array | null, batchSize: number): Promise<Logs> {
-    const compiled = this.compiled!;
+  async #evaluateFeatures(x: Features, t: Targets, w: Float32Array | null, batchSize: number): Promise<Logs> {
+    const compiled = this.#compiled!;
     // Slices of at most ~8 MB of rows: the native side evaluates a private copy
     // of its input, and a whole test set copied at once costs that much memory.
     const units = this.outputShape![0];
-    const step = Math.max(1, Math.floor(sliceRows(this.inputSize()) / batchSize)) * batchSize;
+    const step = Math.max(1, Math.floor(sliceRows(this.#inputSize()) / batchSize)) * batchSize;
     const r = { lossSum: 0, samples: 0, metricSums: new Float64Array(compiled.metrics.length) };
     for (let start = 0; start < x.n; start += step) {
       // The caller's buffers may have been detached or shrunk while an earlier slice ran.
@@ -448,8 +446,8 @@ export class Sequential implements TrainableModel {
         if (a && a.length === 0 && x.n > 0) throw new Error(`evaluate: ${name} was detached or shrunk while evaluating`);
       }
       const part = sliceSamples(x, t, w, start, Math.min(x.n, start + step), units);
-      const pr = await this.lock.read((): Promise<EvalResult> =>
-        this.nm.evaluate(part.x.values, part.t.labels, part.t.targets, part.w, part.x.n, batchSize));
+      const pr = await this.#lock.read((): Promise<EvalResult> =>
+        this.#nm.evaluate(part.x.values, part.t.labels, part.t.targets, part.w, part.x.n, batchSize));
       r.lossSum += pr.lossSum;
       r.samples += pr.samples;
       pr.metricSums.forEach((v, k) => (r.metricSums[k] += v));
@@ -458,28 +456,28 @@ export class Sequential implements TrainableModel {
   }
 
   /** Loss and metrics on data, in inference mode. Resolves to `{ loss, accuracy, ... }`. */
-  async evaluate(x: InputLike, y: InputLike, args: EvaluateArgs = {}): Promise<Logs> {
+  async evaluate(x: InputLike, y: InputLike, options: EvaluateArgs = {}): Promise<Logs> {
     const fn = 'evaluate';
-    if (args === null || typeof args !== 'object') throw typeError(fn, `options must be an object, got ${show(args)}`);
-    const compiled = this.requireCompiled(fn);
+    const args = checkOptions(fn, options, EVALUATE_OPTIONS, true) as EvaluateArgs;
+    const compiled = this.#requireCompiled(fn);
     const batchSize = checkInt(fn, 'batchSize', args.batchSize ?? 32, 1, 2 ** 31 - 1);
-    const feats = toFeatures(fn, x, this.inputShape, false);
-    this.ensureBuilt(fn, feats.sampleShape);
+    const feats = toFeatures(fn, x, this.#inputShape, false);
+    this.#ensureBuilt(fn, feats.sampleShape);
     const t = toTargets(fn, y, feats.n, this.outputShape![0], compiled.loss);
     if (feats.n === 0) throw rangeError(fn, 'x has no samples');
     await assertFinite(fn, feats);
-    return this.evaluateFeatures(feats, t, null, batchSize);
+    return this.#evaluateFeatures(feats, t, null, batchSize);
   }
 
-  private predictInputs(fn: string, x: InputLike, args: PredictArgs, onlyDuringCall: boolean) {
-    if (args === null || typeof args !== 'object') throw typeError(fn, `options must be an object, got ${show(args)}`);
+  #predictInputs(fn: string, x: InputLike, options: PredictArgs, onlyDuringCall: boolean) {
+    const args = checkOptions(fn, options, PREDICT_OPTIONS, true) as PredictArgs;
     const batchSize = checkInt(fn, 'batchSize', args.batchSize ?? 32, 1, 2 ** 31 - 1);
-    const feats = toFeatures(fn, x, this.inputShape, false, onlyDuringCall);
-    this.ensureBuilt(fn, feats.sampleShape);
+    const feats = toFeatures(fn, x, this.#inputShape, false, onlyDuringCall);
+    this.#ensureBuilt(fn, feats.sampleShape);
     const units = this.outputShape![0];
     // Every element is written by the native predict: no zeroing needed, and a disposed output may be reused.
     const out = allocateUninitializedF32(feats.n * units, fn, () => `the output [${feats.n}, ${units}]`);
-    return { feats, batchSize, out, units };
+    return { feats, batchSize, out, units, signal: args.signal };
   }
 
   /**
@@ -491,11 +489,11 @@ export class Sequential implements TrainableModel {
    */
   predict(x: InputLike, args: PredictArgs = {}): Tensor {
     const fn = 'predict';
-    const { feats, batchSize, out, units } = this.predictInputs(fn, x, args, true);
-    if (this.lock.writing) {
+    const { feats, batchSize, out, units } = this.#predictInputs(fn, x, args, true);
+    if (this.#lock.writing) {
       throw new Error(`predict: model '${this.name}' is running native work (training); use predictAsync(), which waits for a consistent snapshot of the weights`);
     }
-    this.nm.predict(feats.values, feats.n, batchSize, out);
+    this.#nm.predict(feats.values, feats.n, batchSize, out);
     return ownedTensor(out, [feats.n, units], 'float32');
   }
 
@@ -509,14 +507,13 @@ export class Sequential implements TrainableModel {
    */
   async predictAsync(x: InputLike, args: PredictArgs = {}): Promise<Tensor> {
     const fn = 'predictAsync';
-    const { feats, batchSize, out, units } = this.predictInputs(fn, x, args, false);
-    const signal = args.signal;
+    const { feats, batchSize, out, units, signal } = this.#predictInputs(fn, x, args, false);
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw typeError(fn, `signal must be an AbortSignal, got ${show(signal)}`);
     signal?.throwIfAborted();
     if (feats.n > 0) {
       const cancel = signal ? new Int32Array(1) : null;
-      const work = this.lock.read((): Promise<void> =>
-        signal?.aborted ? Promise.resolve() : this.nm.predictAsync(feats.values, feats.n, batchSize, out, cancel));
+      const work = this.#lock.read((): Promise<void> =>
+        signal?.aborted ? Promise.resolve() : this.#nm.predictAsync(feats.values, feats.n, batchSize, out, cancel));
       await abortable(work, signal, () => cancel!.fill(1));
     }
     return ownedTensor(out, [feats.n, units], 'float32');
@@ -525,119 +522,129 @@ export class Sequential implements TrainableModel {
   /** One gradient step on one batch. Resolves to `{ loss, ...metrics }` for that batch. */
   async trainOnBatch(x: InputLike, y: InputLike): Promise<Logs> {
     const fn = 'trainOnBatch';
-    if (this.training) throw new Error(`trainOnBatch: model '${this.name}' is training`);
-    const compiled = this.requireCompiled(fn);
-    const feats = toFeatures(fn, x, this.inputShape, true);
-    this.ensureBuilt(fn, feats.sampleShape);
+    if (this.#training) throw new Error(`trainOnBatch: model '${this.name}' is training`);
+    const compiled = this.#requireCompiled(fn);
+    const feats = toFeatures(fn, x, this.#inputShape, true);
+    this.#ensureBuilt(fn, feats.sampleShape);
     const t = toTargets(fn, y, feats.n, this.outputShape![0], compiled.loss);
     if (feats.n === 0) throw rangeError(fn, 'x has no samples');
     const order = Int32Array.from({ length: feats.n }, (_, i) => i);
-    const r = await this.lock.write((): Promise<ChunkResult> => this.nm.trainChunk(feats.values, t.labels, t.targets, null, feats.n, order, feats.n, 0, 1));
+    const r = await this.#lock.write((): Promise<ChunkResult> => this.#nm.trainChunk(feats.values, t.labels, t.targets, null, feats.n, order, feats.n, 0, 1));
     return meanLogs(r.loss[0], compiled.metrics, r.metricSums, feats.n);
   }
 
-  private requireBuilt(fn: string): void {
-    if (!this.built && this.inputShape) this.ensureBuilt(fn, this.inputShape);
+  #requireBuilt(fn: string): void {
+    if (!this.built && this.#inputShape) this.#ensureBuilt(fn, this.#inputShape);
     if (!this.built) throw new Error(`${fn}: model '${this.name}' is not built yet; call build(inputShape), fit or predict first`);
   }
 
-  private readArenas(): [Float32Array, Float32Array] {
-    const p = new Float32Array(this.trainableSize);
-    const s = new Float32Array(this.stateSize);
-    this.nm.readWeights(true, p);
-    this.nm.readWeights(false, s);
+  #readArenas(): [Float32Array, Float32Array] {
+    const p = new Float32Array(this.#trainableSize);
+    const s = new Float32Array(this.#stateSize);
+    this.#nm.readWeights(true, p);
+    this.#nm.readWeights(false, s);
     return [p, s];
   }
 
-  private slotTensors(slots: Slot[]): Tensor[] {
-    if (!this.lock.idle && this.lock.writing) throw new Error('getWeights: a training step is running; read weights from a callback or after fit');
-    const [p, s] = this.readArenas();
+  #slotTensors(slots: Slot[]): Tensor[] {
+    if (!this.#lock.idle && this.#lock.writing) throw new Error('getWeights: a training step is running; read weights from a callback or after fit');
+    const [p, s] = this.#readArenas();
     return slots.map((sl) => new Tensor((sl.trainable ? p : s).slice(sl.offset, sl.offset + size(sl.shape)), sl.shape, 'float32'));
   }
 
-  private writeSlots(fn: string, slots: Slot[], weights: unknown): void {
+  #writeSlots(fn: string, slots: Slot[], weights: unknown): void {
     if (!Array.isArray(weights)) throw typeError(fn, `weights must be an array of tensors, got ${show(weights)}`);
     if (weights.length !== slots.length) throw rangeError(fn, `expected ${slots.length} weight tensors (${slots.map((s) => `${s.layer.name}/${s.name}`).join(', ')}), got ${weights.length}`);
     weights.forEach((w, i) => {
       checkTensor(fn, `weights[${i}]`, w);
       if (show(w.shape) !== show(slots[i].shape)) throw rangeError(fn, `weights[${i}] (${slots[i].layer.name}/${slots[i].name}) must have shape ${show(slots[i].shape)}, got ${show(w.shape)}`);
     });
-    if (!this.lock.idle) {
-      throw new Error(`${fn}: model '${this.name}' is ${this.lock.writing ? 'training' : 'running predictAsync/evaluate'}; await that work before changing the weights`);
+    if (!this.#lock.idle) {
+      throw new Error(`${fn}: model '${this.name}' is ${this.#lock.writing ? 'training' : 'running predictAsync/evaluate'}; await that work before changing the weights`);
     }
-    const [p, s] = this.readArenas();
+    const [p, s] = this.#readArenas();
     weights.forEach((w: Tensor, i) => {
       const sl = slots[i];
       (sl.trainable ? p : s).set(w.values, sl.offset);
     });
-    this.nm.writeWeights(true, p);
-    this.nm.writeWeights(false, s);
+    this.#nm.writeWeights(true, p);
+    this.#nm.writeWeights(false, s);
   }
 
   /** All weights, layer by layer in Keras order (kernel, bias, ...). */
   getWeights(): Tensor[] {
-    this.requireBuilt('getWeights');
-    return this.slotTensors(this.slots);
+    this.#requireBuilt('getWeights');
+    return this.#slotTensors(this.#slots);
   }
 
   /** Replaces all weights (same order and shapes as {@link getWeights}). Rejected while fit runs. */
   setWeights(weights: Tensor[]): void {
-    this.requireBuilt('setWeights');
-    if (this.training) throw new Error(`setWeights: model '${this.name}' is training; set weights before or after fit`);
-    this.writeSlots('setWeights', this.slots, weights);
+    this.#requireBuilt('setWeights');
+    if (this.#training) throw new Error(`setWeights: model '${this.name}' is training; set weights before or after fit`);
+    this.#writeSlots('setWeights', this.#slots, weights);
   }
 
   /** @internal Used by callbacks (restoreBestWeights) during fit, between steps. */
   restoreWeights(weights: Tensor[]): void {
-    this.writeSlots('restoreWeights', this.slots, weights);
+    this.#requireBuilt('restoreWeights');
+    this.#writeSlots('restoreWeights', this.#slots, weights);
   }
 
   /** @internal WeightOwner for Layer.getWeights. */
   layerWeights(layer: Layer): Tensor[] {
-    this.requireBuilt('getWeights');
-    return this.slotTensors(this.slots.filter((s) => s.layer === layer));
+    this.#requireBuilt('getWeights');
+    return this.#slotTensors(this.#slots.filter((s) => s.layer === layer));
   }
 
   /** @internal WeightOwner for Layer.setWeights. */
   setLayerWeights(layer: Layer, weights: Tensor[]): void {
-    this.requireBuilt('setWeights');
-    if (this.training) throw new Error(`setWeights: model '${this.name}' is training; set weights before or after fit`);
-    this.writeSlots('setWeights', this.slots.filter((s) => s.layer === layer), weights);
+    this.#requireBuilt('setWeights');
+    if (this.#training) throw new Error(`setWeights: model '${this.name}' is training; set weights before or after fit`);
+    this.#writeSlots('setWeights', this.#slots.filter((s) => s.layer === layer), weights);
   }
 
   /** @internal Weight names and shapes in order (`dense/kernel`), for save/load. */
   weightSpecs(): { name: string; shape: number[]; trainable: boolean }[] {
-    this.requireBuilt('weightSpecs');
-    return this.slots.map((s) => ({ name: `${s.layer.name}/${s.name}`, shape: [...s.shape], trainable: s.trainable }));
+    this.#requireBuilt('weightSpecs');
+    return this.#slots.map((s) => ({ name: `${s.layer.name}/${s.name}`, shape: [...s.shape], trainable: s.trainable }));
   }
 
   /** The optimizer's current learning rate. */
   getLearningRate(): number {
-    this.requireCompiled('getLearningRate');
-    this.requireBuilt('getLearningRate');
-    return this.nm.learningRate();
+    this.#requireCompiled('getLearningRate');
+    this.#requireBuilt('getLearningRate');
+    return this.#nm.learningRate();
   }
 
   /** Sets the learning rate (replacing a schedule with a constant), e.g. from a callback. */
   setLearningRate(lr: number): void {
     checkNumber('setLearningRate', 'lr', lr, 0);
-    this.requireCompiled('setLearningRate');
-    this.requireBuilt('setLearningRate');
-    this.nm.setLearningRate(lr);
+    this.#requireCompiled('setLearningRate');
+    this.#requireBuilt('setLearningRate');
+    this.#nm.setLearningRate(lr);
   }
 
   /** @internal Optimizer state, for saving with includeOptimizer. */
   getOptimizerState(): { iterations: number; nadamMomentumProduct: number; slots: Float32Array[] } {
-    this.requireCompiled('getOptimizerState');
-    this.requireBuilt('getOptimizerState');
-    return this.nm.optimizerState();
+    this.#requireCompiled('getOptimizerState');
+    this.#requireBuilt('getOptimizerState');
+    return this.#nm.optimizerState();
   }
 
   /** @internal */
   setOptimizerState(state: { iterations: number; nadamMomentumProduct: number; slots: Float32Array[] }): void {
-    this.requireCompiled('setOptimizerState');
-    this.requireBuilt('setOptimizerState');
-    this.nm.setOptimizerState(state.iterations, state.nadamMomentumProduct, state.slots);
+    this.#requireCompiled('setOptimizerState');
+    this.#requireBuilt('setOptimizerState');
+    const fn = 'setOptimizerState';
+    if (state === null || typeof state !== 'object') throw typeError(fn, `state must be {iterations, nadamMomentumProduct, slots}, got ${show(state)}`);
+    const { iterations, nadamMomentumProduct, slots } = state;
+    checkInt(fn, 'iterations', iterations, 0);
+    checkNumber(fn, 'nadamMomentumProduct', nadamMomentumProduct);
+    const list = [...checkArray(fn, 'slots', slots, 'an array of Float32Arrays')];
+    list.forEach((a, i) => {
+      if (!(a instanceof Float32Array)) throw typeError(fn, `slots[${i}] must be a Float32Array, got ${show(a)}`);
+    });
+    this.#nm.setOptimizerState(iterations, nadamMomentumProduct, list);
   }
 
   /**
@@ -646,36 +653,39 @@ export class Sequential implements TrainableModel {
    * training mode, without updating anything.
    */
   computeGradients(x: InputLike, y: InputLike): { loss: number; grads: Float32Array } {
-    const compiled = this.requireCompiled('computeGradients');
-    const feats = toFeatures('computeGradients', x, this.inputShape, true);
-    this.ensureBuilt('computeGradients', feats.sampleShape);
+    const compiled = this.#requireCompiled('computeGradients');
+    const feats = toFeatures('computeGradients', x, this.#inputShape, true);
+    this.#ensureBuilt('computeGradients', feats.sampleShape);
     const t = toTargets('computeGradients', y, feats.n, this.outputShape![0], compiled.loss);
-    const grads = new Float32Array(this.trainableSize);
-    const loss = this.nm.computeGradients(feats.values, t.labels, t.targets, null, feats.n, grads);
+    const grads = new Float32Array(this.#trainableSize);
+    const loss = this.#nm.computeGradients(feats.values, t.labels, t.targets, null, feats.n, grads);
     return { loss, grads };
   }
 
   /** @internal For optimizer tests: one update with the given flat gradients. */
   applyGradients(grads: Float32Array): void {
-    this.requireCompiled('applyGradients');
-    this.requireBuilt('applyGradients');
-    this.nm.applyGradients(grads);
+    this.#requireCompiled('applyGradients');
+    this.#requireBuilt('applyGradients');
+    if (!(grads instanceof Float32Array)) throw typeError('applyGradients', `grads must be a Float32Array, got ${show(grads)}`);
+    if (grads.length !== this.#trainableSize) throw rangeError('applyGradients', `grads must have ${this.#trainableSize} values, got ${grads.length}`);
+    this.#nm.applyGradients(grads);
   }
 
-  private inputSize(): number {
-    return (this.inputShape ?? [1]).reduce((a, b) => a * b, 1);
+  #inputSize(): number {
+    return (this.#inputShape ?? [1]).reduce((a, b) => a * b, 1);
   }
 
   /** Number of weights (trainable and not). */
   countParams(): number {
-    this.requireBuilt('countParams');
-    return this.trainableSize + this.stateSize;
+    this.#requireBuilt('countParams');
+    return this.#trainableSize + this.#stateSize;
   }
 
   /** Prints a table of layers, output shapes and parameter counts. */
   summary(lineLength?: number, positions?: number[], printFn: (line: string) => void = console.log): void {
-    this.requireBuilt('summary');
-    for (const line of formatSummary(this.name, this.stack, this.shapes, this.trainableSize, this.stateSize, lineLength, positions)) printFn(line);
+    if (typeof printFn !== 'function') throw typeError('summary', `printFn must be a function, got ${show(printFn)}`);
+    this.#requireBuilt('summary');
+    for (const line of formatSummary(this.name, this.#stack, this.#shapes, this.#trainableSize, this.#stateSize, lineLength, positions)) printFn(line);
   }
 
   /**
@@ -687,14 +697,21 @@ export class Sequential implements TrainableModel {
    */
   async save(handlerOrURL: string | IOHandler, config?: SaveConfig): Promise<SaveResult> {
     // A reader: waits for a running training chunk, so the weights are a consistent snapshot.
-    return saveModel(handlerOrURL, () => this.lock.read(async () => modelToArtifacts(this, config, 'save')), 'save');
+    return saveModel(handlerOrURL, () => this.#lock.read(async () => modelToArtifacts(this, config, 'save')), 'save');
   }
 
   /** The model as TensorFlow.js ModelArtifacts, for storing it elsewhere (a database, an object store); `tf.fromArtifacts` reads it back. */
   async toArtifacts(config?: SaveConfig): Promise<ModelArtifacts> {
-    return this.lock.read(async () => modelToArtifacts(this, config, 'toArtifacts'));
+    return this.#lock.read(async () => modelToArtifacts(this, config, 'toArtifacts'));
   }
 }
+
+const SEQUENTIAL_OPTIONS = ['layers', 'name'] as const;
+const COMPILE_OPTIONS = ['optimizer', 'loss', 'metrics'] as const;
+const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'initialEpoch', 'classWeight',
+  'verbose', 'callbacks', 'seed', 'signal'] as const;
+const EVALUATE_OPTIONS = ['batchSize'] as const;
+const PREDICT_OPTIONS = ['batchSize', 'signal'] as const;
 
 /** Rows per slice of private copies handed to native work (~8 MB of features). */
 function sliceRows(features: number): number {

@@ -1,7 +1,12 @@
 // Optimizers with Keras 3's update rules and defaults. Each is a configuration
 // the native engine turns into one fused update over the parameter arena.
-import { checkBool, checkNumber, checkOneOf, show, typeError } from '../errors';
-import { LearningRateSchedule } from './schedules';
+import { checkBool, checkNumber, checkOneOf, checkOptions, show, typeError } from '../errors';
+import { LearningRateSchedule, isSchedule } from './schedules';
+
+/** Proves a constructor call comes from this module's factories. */
+const FACTORY = Symbol('optimizer factory');
+/** Optimizers the constructor made (an object made with Object.create(Optimizer.prototype) passes instanceof but has no configuration). */
+const made = new WeakSet<object>();
 
 /** Options every optimizer accepts. */
 export interface OptimizerArgs {
@@ -94,11 +99,14 @@ export class Optimizer {
   readonly schedule: LearningRateSchedule | null;
 
   /** @internal Use the factories (`tf.optimizers.adam(...)`). */
-  constructor(name: OptimizerIdentifier, config: Record<string, number | boolean>, schedule: LearningRateSchedule | null) {
+  constructor(name: OptimizerIdentifier, config: Record<string, number | boolean>, schedule: LearningRateSchedule | null, token?: symbol) {
+    if (token !== FACTORY) throw typeError('Optimizer', 'create optimizers with the factories (tf.optimizers.adam(...), tf.optimizers.get(name, options), ...)');
     this.name = name;
     this.className = CLASS[name];
     this.config = Object.freeze({ ...config });
     this.schedule = schedule;
+    made.add(this);
+    Object.freeze(this);
   }
 
   /** Initial learning rate (the schedule's value at step 0). */
@@ -124,19 +132,14 @@ export class Optimizer {
 
 function build(name: OptimizerIdentifier, args: unknown, defaults: Record<string, number | boolean>): Optimizer {
   const fn = `optimizers.${name}`;
-  if (args === undefined) args = {};
-  if (args === null || typeof args !== 'object') throw typeError(fn, `options must be an object, got ${show(args)}`);
-  const a = args as Record<string, unknown>;
-  const known = new Set([...Object.keys(defaults), 'learningRate', 'clipNorm', 'clipValue', 'globalClipNorm', 'weightDecay']);
-  for (const k of Object.keys(a)) {
-    if (!known.has(k) && a[k] !== undefined) throw typeError(fn, `unknown option '${k}'; valid options: ${[...known].join(', ')}`);
-  }
+  const known = [...new Set([...Object.keys(defaults), 'learningRate', 'clipNorm', 'clipValue', 'globalClipNorm', 'weightDecay'])];
+  const a: Record<string, unknown> = checkOptions(fn, args, known);
   const config: Record<string, number | boolean> = {};
   let schedule: LearningRateSchedule | null = null;
   const lr = a.learningRate;
   if (lr !== undefined && lr !== null && typeof lr === 'object') {
-    if (typeof (lr as LearningRateSchedule).at !== 'function') throw typeError(fn, 'learningRate must be a number or a schedule');
-    schedule = lr as LearningRateSchedule;
+    if (!isSchedule(lr)) throw typeError(fn, `learningRate must be a number or a schedule from tf.optimizers.schedules, got ${show(lr)}`);
+    schedule = lr;
     config.learningRate = schedule.at(0);
   } else {
     config.learningRate = checkNumber(fn, 'learningRate', lr ?? defaults.learningRate, 0);
@@ -157,7 +160,7 @@ function build(name: OptimizerIdentifier, args: unknown, defaults: Record<string
   }
   config.weightDecay = checkNumber(fn, 'weightDecay', a.weightDecay ?? defaults.weightDecay ?? 0, 0);
   if (config.momentum === 1) throw typeError(fn, 'momentum must be < 1');
-  return new Optimizer(name, config, schedule);
+  return new Optimizer(name, config, schedule, FACTORY);
 }
 
 /** Stochastic gradient descent, optionally with (Nesterov) momentum. Keras defaults: lr 0.01. */
@@ -203,7 +206,7 @@ export function get(name: OptimizerIdentifier | string, options?: OptimizerArgs 
 
 /** @internal `compile` accepts a name or an Optimizer. */
 export function resolveOptimizer(fn: string, v: unknown): Optimizer {
-  if (v instanceof Optimizer) return v;
+  if (v instanceof Optimizer && made.has(v)) return v;
   if (typeof v === 'string') return get(v);
   throw typeError(fn, `optimizer must be a name (${NAMES.join(', ')}) or an Optimizer, got ${show(v)}`);
 }

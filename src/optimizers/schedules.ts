@@ -1,5 +1,5 @@
 // Learning-rate schedules (Keras's LearningRateSchedule), evaluated natively per step.
-import { checkBool, checkNumber, rangeError, show, typeError } from '../errors';
+import { checkArray, checkBool, checkNumber, checkOptions, rangeError, show } from '../errors';
 
 /** A learning rate that changes with the optimizer's step counter. */
 export interface LearningRateSchedule {
@@ -10,6 +10,22 @@ export interface LearningRateSchedule {
   at(step: number): number;
   /** Keras config, for serialization. */
   getConfig(): Record<string, unknown>;
+}
+
+/** Schedules made by the factories below: the only ones whose native form the engine can trust. */
+const made = new WeakSet<object>();
+
+function register(s: LearningRateSchedule): LearningRateSchedule {
+  const at = s.at;
+  (s as { at: (step: number) => number }).at = (step) => at(checkNumber(`${s.className}.at`, 'step', step, 0));
+  Object.freeze(s.native);
+  made.add(Object.freeze(s));
+  return s;
+}
+
+/** @internal Whether `v` is a schedule made by a factory of `tf.optimizers.schedules`. */
+export function isSchedule(v: unknown): v is LearningRateSchedule {
+  return typeof v === 'object' && v !== null && made.has(v);
 }
 
 /** Options of {@link exponentialDecay}. */
@@ -25,19 +41,19 @@ export interface ExponentialDecayArgs {
 }
 
 /** lr = initial * decayRate ^ (step / decaySteps). */
-export function exponentialDecay(a: ExponentialDecayArgs): LearningRateSchedule {
+export function exponentialDecay(args: ExponentialDecayArgs): LearningRateSchedule {
   const fn = 'exponentialDecay';
-  if (a === null || typeof a !== 'object') throw typeError(fn, `options must be an object, got ${show(a)}`);
+  const a = checkOptions(fn, args, ['initialLearningRate', 'decaySteps', 'decayRate', 'staircase'], true);
   const initial = checkNumber(fn, 'initialLearningRate', a.initialLearningRate, 0);
   const decaySteps = checkNumber(fn, 'decaySteps', a.decaySteps, 0, Infinity, true);
   const decayRate = checkNumber(fn, 'decayRate', a.decayRate, 0);
   const staircase = a.staircase === undefined ? false : checkBool(fn, 'staircase', a.staircase);
-  return {
+  return register({
     className: 'ExponentialDecay',
     native: { kind: 1, initial, decaySteps, decayRate, staircase },
     at: (s) => initial * decayRate ** (staircase ? Math.floor(s / decaySteps) : s / decaySteps),
     getConfig: () => ({ initial_learning_rate: initial, decay_steps: decaySteps, decay_rate: decayRate, staircase }),
-  };
+  });
 }
 
 /** Options of {@link cosineDecay}. */
@@ -55,15 +71,15 @@ export interface CosineDecayArgs {
 }
 
 /** Cosine decay (Loshchilov & Hutter 2017) from the initial (or warm-up target) rate to alpha times it. */
-export function cosineDecay(a: CosineDecayArgs): LearningRateSchedule {
+export function cosineDecay(args: CosineDecayArgs): LearningRateSchedule {
   const fn = 'cosineDecay';
-  if (a === null || typeof a !== 'object') throw typeError(fn, `options must be an object, got ${show(a)}`);
+  const a = checkOptions(fn, args, ['initialLearningRate', 'decaySteps', 'alpha', 'warmupTarget', 'warmupSteps'], true);
   const initial = checkNumber(fn, 'initialLearningRate', a.initialLearningRate, 0);
   const decaySteps = checkNumber(fn, 'decaySteps', a.decaySteps, 0, Infinity, true);
   const alpha = checkNumber(fn, 'alpha', a.alpha ?? 0, 0, 1);
   const warmupSteps = checkNumber(fn, 'warmupSteps', a.warmupSteps ?? 0, 0);
   const warmupTarget = checkNumber(fn, 'warmupTarget', a.warmupTarget ?? initial, 0);
-  return {
+  return register({
     className: 'CosineDecay',
     native: { kind: 2, initial, decaySteps, alpha, warmupSteps, warmupTarget },
     at: (s) => {
@@ -72,7 +88,7 @@ export function cosineDecay(a: CosineDecayArgs): LearningRateSchedule {
       return warmupTarget * ((1 - alpha) * 0.5 * (1 + Math.cos(Math.PI * t)) + alpha);
     },
     getConfig: () => ({ initial_learning_rate: initial, decay_steps: decaySteps, alpha, warmup_steps: warmupSteps, warmup_target: warmupTarget }),
-  };
+  });
 }
 
 /** Options of {@link piecewiseConstant}. */
@@ -84,22 +100,20 @@ export interface PiecewiseConstantArgs {
 }
 
 /** A step function of the step counter (Keras's PiecewiseConstantDecay). */
-export function piecewiseConstant(a: PiecewiseConstantArgs): LearningRateSchedule {
+export function piecewiseConstant(args: PiecewiseConstantArgs): LearningRateSchedule {
   const fn = 'piecewiseConstant';
-  if (a === null || typeof a !== 'object' || !Array.isArray(a.boundaries) || !Array.isArray(a.values)) {
-    throw typeError(fn, 'boundaries and values must be arrays of numbers');
+  const a = checkOptions(fn, args, ['boundaries', 'values'], true);
+  const boundaries = [...checkArray(fn, 'boundaries', a.boundaries, 'an array of numbers')] as number[];
+  const values = [...checkArray(fn, 'values', a.values, 'an array of numbers')] as number[];
+  boundaries.forEach((b, i) => checkNumber(fn, `boundaries[${i}]`, b, 0));
+  values.forEach((v, i) => checkNumber(fn, `values[${i}]`, v, 0));
+  if (values.length !== boundaries.length + 1) {
+    throw rangeError(fn, `values needs one more entry than boundaries (${boundaries.length}), got ${values.length}`);
   }
-  a.boundaries.forEach((b, i) => checkNumber(fn, `boundaries[${i}]`, b, 0));
-  a.values.forEach((v, i) => checkNumber(fn, `values[${i}]`, v, 0));
-  if (a.values.length !== a.boundaries.length + 1) {
-    throw rangeError(fn, `values needs one more entry than boundaries (${a.boundaries.length}), got ${a.values.length}`);
+  for (let i = 1; i < boundaries.length; i++) {
+    if (!(boundaries[i] > boundaries[i - 1])) throw rangeError(fn, `boundaries must increase, got ${show(boundaries)}`);
   }
-  for (let i = 1; i < a.boundaries.length; i++) {
-    if (!(a.boundaries[i] > a.boundaries[i - 1])) throw rangeError(fn, `boundaries must increase, got ${show(a.boundaries)}`);
-  }
-  const boundaries = [...a.boundaries];
-  const values = [...a.values];
-  return {
+  return register({
     className: 'PiecewiseConstantDecay',
     native: { kind: 3, initial: values[0], boundaries, values },
     at: (s) => {
@@ -107,6 +121,6 @@ export function piecewiseConstant(a: PiecewiseConstantArgs): LearningRateSchedul
       while (i < boundaries.length && s > boundaries[i]) i++;
       return values[i];
     },
-    getConfig: () => ({ boundaries, values }),
-  };
+    getConfig: () => ({ boundaries: [...boundaries], values: [...values] }),
+  });
 }
