@@ -38,8 +38,10 @@ interface Violation {
 const summary = {
   suite, seed, start, count, ran: 0, returned: 0,
   errors: {} as Record<string, number>,
-  /** Error messages that do not start with a function name: unvalidated input reaching code (not a failure). */
+  /** Error messages that do not start with a function name, thrown by library code: each is also a violation. */
   unlabelled: {} as Record<string, number>,
+  /** Raw errors thrown by the fuzzer's own code calling junk (not the library's; not failures). */
+  harness: {} as Record<string, number>,
   violations: [] as Violation[],
   perTarget: {} as Record<string, number>,
   /** Milliseconds per target, to keep the run's cost visible. */
@@ -62,6 +64,20 @@ function passedThrough(e: Error): boolean {
   return e.message.startsWith('fuzz: ') || e.name === 'AbortError' || e.name === 'TimeoutError';
 }
 
+/**
+ * Whether the innermost frame with a source file is the fuzzer's own code
+ * (frames of V8 builtins and Node internals are skipped): the library never ran.
+ */
+function thrownByFuzzer(e: Error): boolean {
+  for (const line of (e.stack ?? '').split('\n').slice(1)) {
+    const frame = /^\s*at (?:.*\((.*)\)|(.*))$/.exec(line);
+    const where = frame ? frame[1] ?? frame[2] : '';
+    if (!where || where.startsWith('node:') || where === '<anonymous>' || where === 'native') continue;
+    return where.includes('/test/fuzz/');
+  }
+  return false;
+}
+
 function classify(e: unknown): void {
   if (e instanceof Error) {
     summary.errors[e.constructor.name] = (summary.errors[e.constructor.name] ?? 0) + 1;
@@ -69,6 +85,11 @@ function classify(e: unknown): void {
       // Where it was thrown (first frame in src/), so the gap can be found.
       const at = /\/src\/[\w/.-]+:\d+/.exec(e.stack ?? '')?.[0] ?? '?';
       const key = `${e.message.slice(0, 100)} (${at}, ${current.target})`;
+      if (thrownByFuzzer(e)) {
+        // The fuzzer's own call on a junk object ("t.cast is not a function").
+        summary.harness[key] = (summary.harness[key] ?? 0) + 1;
+        return;
+      }
       summary.unlabelled[key] = (summary.unlabelled[key] ?? 0) + 1;
       // A raw JavaScript error ("Cannot read properties of undefined", "x is
       // not a function") is input that reached code unvalidated: a failure.
