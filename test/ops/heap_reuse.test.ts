@@ -61,12 +61,23 @@ describe('heap reuse', () => {
       const f0 = minflt();
       for (let i = 0; i < 600; i++) tf.matMul(a, a);
       console.log((minflt() - f0) / 600);`, env));
-    const reuse = faultsPerCall(clean);
-    const defaults = faultsPerCall({ ...clean, TENSORFORGE_HEAP_REUSE: '0' });
-    console.log(`page faults per 256x256 matMul: ${reuse} with heap reuse, ${defaults} with glibc's defaults`);
-    expect(reuse).toBeLessThan(8);
-    // Where the kernel backs the heap with huge pages (THP "always") the
-    // defaults fault rarely too; where they fault, reuse must remove most.
-    if (defaults >= 4) expect(reuse).toBeLessThan(defaults / 4);
+    // No absolute bound: how often fresh pages fault depends on the host
+    // (transparent huge pages, memory pressure). The verdict is relative to a
+    // control with glibc's defaults, measured alternately (twice each, the
+    // lower count kept, so a burst of outside memory pressure in one run does
+    // not decide).
+    const counts = { reuse: [] as number[], defaults: [] as number[] };
+    for (let round = 0; round < 2; round++) {
+      counts.reuse.push(faultsPerCall(clean));
+      counts.defaults.push(faultsPerCall({ ...clean, TENSORFORGE_HEAP_REUSE: '0' }));
+    }
+    const reuse = Math.min(...counts.reuse);
+    const defaults = Math.min(...counts.defaults);
+    console.log(`page faults per 256x256 matMul: ${counts.reuse.join(', ')} with heap reuse, ${counts.defaults.join(', ')} with glibc's defaults`);
+    // Each output spans 64 pages. Where the defaults fault (>= 4 pages a
+    // call), reuse must remove at least three quarters; where they barely do
+    // (THP "always" backs the heap with huge pages), reuse must not fault
+    // more than once a call.
+    expect(reuse).toBeLessThanOrEqual(Math.max(defaults / 4, 1));
   });
 });
