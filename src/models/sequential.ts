@@ -433,7 +433,8 @@ export class Sequential implements TrainableModel {
     return history;
   }
 
-  async #evaluateFeatures(x: Features, t: Targets, w: Float32Array | null, batchSize: number): Promise<Logs> {
+  /** `locked`: the caller already holds a read of the model's lock for the whole evaluation. */
+  async #evaluateFeatures(x: Features, t: Targets, w: Float32Array | null, batchSize: number, locked = false): Promise<Logs> {
     const compiled = this.#compiled!;
     // Slices of at most ~8 MB of rows: the native side evaluates a private copy
     // of its input, and a whole test set copied at once costs that much memory.
@@ -446,8 +447,8 @@ export class Sequential implements TrainableModel {
         if (a && a.length === 0 && x.n > 0) throw new Error(`evaluate: ${name} was detached or shrunk while evaluating`);
       }
       const part = sliceSamples(x, t, w, start, Math.min(x.n, start + step), units);
-      const pr = await this.#lock.read((): Promise<EvalResult> =>
-        this.#nm.evaluate(part.x.values, part.t.labels, part.t.targets, part.w, part.x.n, batchSize));
+      const run = (): Promise<EvalResult> => this.#nm.evaluate(part.x.values, part.t.labels, part.t.targets, part.w, part.x.n, batchSize);
+      const pr = await (locked ? run() : this.#lock.read(run));
       r.lossSum += pr.lossSum;
       r.samples += pr.samples;
       pr.metricSums.forEach((v, k) => (r.metricSums[k] += v));
@@ -465,8 +466,13 @@ export class Sequential implements TrainableModel {
     this.#ensureBuilt(fn, feats.sampleShape);
     const t = toTargets(fn, y, feats.n, this.outputShape![0], compiled.loss);
     if (feats.n === 0) throw rangeError(fn, 'x has no samples');
-    await assertFinite(fn, feats);
-    return this.#evaluateFeatures(feats, t, null, batchSize);
+    // One read for the whole call, taken now: setWeights throws from here on,
+    // a fit called later waits for it, and no training chunk runs between the
+    // slices of a large input (each slice would otherwise see other weights).
+    return this.#lock.read(async () => {
+      await assertFinite(fn, feats);
+      return this.#evaluateFeatures(feats, t, null, batchSize, true);
+    });
   }
 
   #predictInputs(fn: string, x: InputLike, options: PredictArgs, onlyDuringCall: boolean) {
