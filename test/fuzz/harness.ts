@@ -31,12 +31,6 @@ export interface FuzzReport {
 const ROOT = path.resolve(__dirname, '../..');
 const RUNNER = path.join(__dirname, 'runner.ts');
 
-/** Fuzz cases to run: TF_FUZZ_CASES, else `fallback` (the CI budget). */
-export function caseBudget(fallback: number): number {
-  const v = Number(process.env.TF_FUZZ_CASES);
-  return Number.isInteger(v) && v > 0 ? v : fallback;
-}
-
 /** Seed: TF_FUZZ_SEED, else a fixed one (CI runs are reproducible). */
 export function fuzzSeed(fallback: number): number {
   const v = Number(process.env.TF_FUZZ_SEED);
