@@ -22,10 +22,10 @@ export const MAX_TENSOR_SIZE = 2 ** 31 - 1;
 
 /** Validates a shape and returns its element count. */
 export function sizeFromShape(fn: string, shape: unknown): number {
-  if (!Array.isArray(shape)) throw typeError(fn, `shape must be an array of integers, got ${show(shape)}`);
+  const dims = checkArray(fn, 'shape', shape, 'an array of integers');
   let size = 1;
-  for (let i = 0; i < shape.length; i++) {
-    const d: unknown = shape[i];
+  for (let i = 0; i < dims.length; i++) {
+    const d: unknown = dims[i];
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
       throw rangeError(fn, `shape ${show(shape)} has an invalid dimension ${show(d)} (dims are integers >= 0)`);
     }
@@ -162,7 +162,9 @@ export class Tensor {
 
   /** Number of dimensions. */
   get rank(): number {
-    return this.shape.length;
+    const shape: unknown = this.shape;
+    if (!Array.isArray(shape)) throw typeError('rank', 'the tensor is not well-formed (its shape was replaced)');
+    return shape.length;
   }
 
   /** The values as a flat typed array. This is the tensor's own buffer: treat it as read-only. */
@@ -310,13 +312,26 @@ function flattenInto(fn: string, values: NestedArray, shape: number[], dim: numb
   for (const x of values) flattenInto(fn, x, shape, dim + 1, out);
 }
 
+/** Whether an ArrayBuffer was detached (transferred): `detached` where the runtime has it (Node >= 22), else a probe of an empty buffer. */
+function isDetached(buf: ArrayBuffer): boolean {
+  const flag = (buf as ArrayBuffer & { detached?: boolean }).detached;
+  if (typeof flag === 'boolean') return flag;
+  if (buf.byteLength !== 0) return false;
+  try {
+    new Uint8Array(buf);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 /** @internal Validation shared by the factories: builds a tensor from any accepted input. */
 export function makeTensor(fn: string, values: unknown, shape?: unknown, dtype?: unknown): Tensor {
   const dt: DataType | undefined = dtype === undefined ? undefined : checkOneOf(fn, 'dtype', dtype, DTYPES);
   let flat: TypedArray | number[];
   let inferred: number[];
   if (values instanceof Float32Array || values instanceof Int32Array || values instanceof Float64Array || values instanceof Uint8Array) {
-    if (values.buffer instanceof ArrayBuffer && (values.buffer as ArrayBuffer & { detached?: boolean }).detached) {
+    if (values.buffer instanceof ArrayBuffer && isDetached(values.buffer)) {
       throw typeError(fn, 'values is backed by a detached ArrayBuffer');
     }
     if (values.byteOffset + values.byteLength > values.buffer.byteLength) throw typeError(fn, 'values is a view past the end of its (shrunk) ArrayBuffer');

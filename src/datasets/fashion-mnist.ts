@@ -3,7 +3,7 @@
 // 10,000 for testing, as gzipped IDX files.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { checkBool, show, typeError } from '../errors';
+import { checkBool, checkOptions as readOptions, show, typeError } from '../errors';
 import { packageRoot } from '../package-root';
 import { Tensor, tensor } from '../tensor';
 import { IdxData, readIdx, readIdxUint8AsFloat32 } from './idx';
@@ -99,11 +99,7 @@ async function resolveDir(fn: string, options: FashionMnistOptions): Promise<str
 }
 
 function checkOptions(fn: string, options: unknown): FashionMnistOptions {
-  if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw typeError(fn, `options must be an object, got ${show(options)}`);
-  }
-  const { dir, subset } = options as Record<string, unknown>;
+  const { dir, subset } = readOptions(fn, options, ['dir', 'subset']);
   if (dir !== undefined && (typeof dir !== 'string' || dir === '')) throw typeError(fn, `dir must be a non-empty string, got ${show(dir)}`);
   if (subset !== undefined) checkBool(fn, 'subset', subset);
   if (dir !== undefined && subset !== undefined) {

@@ -3,7 +3,7 @@
 // IO path goes through.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { checkBool, show, typeError } from '../errors';
+import { checkArray, checkBool, checkOptions, show, typeError } from '../errors';
 import { Sequential } from '../models/sequential';
 import { packageRoot } from '../package-root';
 import { Tensor } from '../tensor';
@@ -29,11 +29,7 @@ export function version(): string {
 /** @internal Validates `{includeOptimizer}`. */
 export function checkSaveConfig(fn: string, config: unknown): { includeOptimizer: boolean } {
   if (config === undefined || config === null) return { includeOptimizer: false };
-  if (typeof config !== 'object' || Array.isArray(config)) throw typeError(fn, `options must be an object, got ${show(config)}`);
-  const c = config as Record<string, unknown>;
-  for (const k of Object.keys(c)) {
-    if (k !== 'includeOptimizer' && c[k] !== undefined) throw typeError(fn, `unknown option '${k}'; valid options: includeOptimizer`);
-  }
+  const c = checkOptions(fn, config, ['includeOptimizer']);
   return { includeOptimizer: c.includeOptimizer === undefined ? false : checkBool(fn, 'includeOptimizer', c.includeOptimizer) };
 }
 
@@ -74,8 +70,9 @@ function weightBytes(fn: string, data: unknown): Uint8Array {
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (Array.isArray(data)) {
+    data = [...checkArray(fn, 'weightData', data, 'an ArrayBuffer or an array of them')];
     let total = 0;
-    data.forEach((b, i) => {
+    (data as unknown[]).forEach((b, i) => {
       if (!(b instanceof ArrayBuffer)) throw new Error(`${fn}: weightData[${i}] must be an ArrayBuffer, got ${show(b)}`);
       total += b.byteLength;
     });
@@ -103,10 +100,10 @@ function findEntry(byName: Map<string, CheckedEntry>, name: string, index: numbe
  * more than the data it supplied.
  */
 export function artifactsToModel(fn: string, artifacts: unknown): Sequential {
-  if (artifacts === null || typeof artifacts !== 'object' || Array.isArray(artifacts)) throw new Error(`${fn}: artifacts must be an object, got ${show(artifacts)}`);
+  if (artifacts === null || typeof artifacts !== 'object' || Array.isArray(artifacts)) throw typeError(fn, `artifacts must be an object, got ${show(artifacts)}`);
   const a = artifacts as ModelArtifacts;
   if (a.format !== undefined && a.format !== null && a.format !== 'layers-model') {
-    throw new Error(`${fn}: format '${String(a.format)}' is not supported; tensorforge loads 'layers-model' (TensorFlow.js layers format)`);
+    throw new Error(`${fn}: format ${show(a.format)} is not supported; tensorforge loads 'layers-model' (TensorFlow.js layers format)`);
   }
   if (a.modelTopology === undefined || a.modelTopology === null) throw new Error(`${fn}: the artifacts have no modelTopology`);
   const topo = parseTopology(fn, a.modelTopology);

@@ -559,6 +559,7 @@ export class Sequential implements TrainableModel {
   }
 
   #writeSlots(fn: string, slots: Slot[], weights: unknown): void {
+    weights = [...checkArray(fn, 'weights', weights, 'an array of tensors')];
     if (!Array.isArray(weights)) throw typeError(fn, `weights must be an array of tensors, got ${show(weights)}`);
     if (weights.length !== slots.length) throw rangeError(fn, `expected ${slots.length} weight tensors (${slots.map((s) => `${s.layer.name}/${s.name}`).join(', ')}), got ${weights.length}`);
     weights.forEach((w, i) => {

@@ -1,7 +1,7 @@
 // Data movement: transpose, slice, gather, concat, stack, split, oneHot.
 // Transpose and slice are one native strided copy (permuted strides, or an
 // offset into the input); the rest are row copies.
-import { checkInt, checkNumber, checkOneOf, rangeError, show, typeError } from '../errors';
+import { checkArray, checkInt, checkNumber, checkOneOf, rangeError, show, typeError } from '../errors';
 import { native } from '../native';
 import { DataType, Tensor, checkTensor, makeTensor, ownedTensor, sizeFromShape } from '../tensor';
 import { allocate, checkStridedRank, checkTensorList, coalesce, i32, normalizeAxis, sizeOf, stridesOf } from './shapes';
@@ -39,7 +39,7 @@ export function transpose(x: Tensor, perm?: number[]): Tensor {
   checkTensor(fn, 'x', x);
   const rank = x.rank;
   if (perm === undefined) return permute(fn, x, Array.from({ length: rank }, (_, i) => rank - 1 - i));
-  if (!Array.isArray(perm)) throw typeError(fn, `perm must be an array of integers, got ${show(perm)}`);
+  checkArray(fn, 'perm', perm, 'an array of integers');
   if (perm.length !== rank) throw rangeError(fn, `perm ${show(perm)} has length ${perm.length} but x has rank ${rank} (shape ${show(x.shape)})`);
   const seen = new Set<number>();
   for (const p of perm) {
@@ -64,7 +64,7 @@ export function slice(x: Tensor, begin: number | number[], size?: number | numbe
   const rank = x.rank;
   const asList = (v: unknown, name: string): number[] => {
     if (typeof v === 'number') return [v];
-    if (Array.isArray(v)) return v;
+    if (Array.isArray(v)) return [...checkArray(fn, name, v, 'a number or an array of numbers')] as number[];
     throw typeError(fn, `${name} must be a number or an array of numbers, got ${show(v)}`);
   };
   const b = asList(begin, 'begin');
@@ -98,7 +98,7 @@ function indexTensor(fn: string, indices: unknown): Tensor {
     if (indices.dtype !== 'int32') throw typeError(fn, `indices must be an int32 tensor, got ${indices.dtype}`);
     return indices;
   }
-  if (!Array.isArray(indices)) throw typeError(fn, `indices must be an int32 Tensor or an array of integers, got ${show(indices)}`);
+  checkArray(fn, 'indices', indices, 'an int32 Tensor or an array of integers');
   const flat = (indices as unknown[]).flat(Infinity);
   flat.forEach((v, i) => {
     if (typeof v !== 'number' || !Number.isInteger(v) || Math.abs(v) > 2 ** 31 - 1) {
@@ -208,6 +208,7 @@ export function split(x: Tensor, numOrSizeSplits: number | number[], axis = 0): 
     if (dim % n !== 0) throw rangeError(fn, `dimension ${ax} of shape ${show(x.shape)} (${dim}) does not divide into ${n} equal pieces`);
     sizes = new Array(n).fill(dim / n);
   } else if (Array.isArray(numOrSizeSplits)) {
+    numOrSizeSplits = [...checkArray(fn, 'numOrSizeSplits', numOrSizeSplits, 'a number or an array of numbers')] as number[];
     const inferred = numOrSizeSplits.filter((s) => s === -1).length;
     if (inferred > 1) throw rangeError(fn, `numOrSizeSplits ${show(numOrSizeSplits)} may contain -1 only once`);
     numOrSizeSplits.forEach((s, i) => { if (s !== -1) checkInt(fn, `numOrSizeSplits[${i}]`, s, 0); });

@@ -1,6 +1,6 @@
 // Shape arithmetic shared by the ops: broadcasting, strides, axis parsing, and
 // merging of dimensions so the native kernels walk as few of them as possible.
-import { rangeError, show, typeError } from '../errors';
+import { checkArray, rangeError, show, typeError } from '../errors';
 import { takeFloat32 } from '../buffer_pool';
 import { checkAllocation } from '../limits';
 import { DataType, Tensor, TypedArray, allocateZeroed, checkTensor } from '../tensor';
@@ -129,7 +129,7 @@ export function normalizeAxis(fn: string, axis: unknown, rank: number, name = 'a
  */
 export function normalizeAxes(fn: string, axis: unknown, rank: number): number[] {
   if (axis === undefined || axis === null) return Array.from({ length: rank }, (_, i) => i);
-  const list = Array.isArray(axis) ? axis : [axis];
+  const list = Array.isArray(axis) ? [...checkArray(fn, 'axis', axis, 'an integer or an array of integers')] : [axis];
   if (!Array.isArray(axis) && typeof axis !== 'number') {
     throw typeError(fn, `axis must be an integer or an array of integers, got ${show(axis)}`);
   }
@@ -144,8 +144,8 @@ export function normalizeAxes(fn: string, axis: unknown, rank: number): number[]
 
 /** @internal Throws unless `list` is a non-empty array of Tensors; returns it. */
 export function checkTensorList(fn: string, name: string, list: unknown): Tensor[] {
-  if (!Array.isArray(list)) throw typeError(fn, `${name} must be an array of Tensors, got ${show(list)}`);
-  if (list.length === 0) throw rangeError(fn, `${name} must contain at least one Tensor`);
-  list.forEach((t, i) => checkTensor(fn, `${name}[${i}]`, t));
+  const tensors = checkArray(fn, name, list, 'an array of Tensors');
+  if (tensors.length === 0) throw rangeError(fn, `${name} must contain at least one Tensor`);
+  tensors.forEach((t, i) => checkTensor(fn, `${name}[${i}]`, t));
   return list as Tensor[];
 }

@@ -15,7 +15,7 @@ import { RandomSearch } from './random_search';
 import { encodeWeights } from './storage';
 import { Strategy } from './strategy';
 import { Tpe } from './tpe';
-import { Tuner, TunerOptions } from './tuner';
+import { TUNER_FACTORY, Tuner, TunerOptions } from './tuner';
 
 /** Parsed `tune` options. */
 export interface TuneArgs {
@@ -132,7 +132,7 @@ export async function tune(argv: string[], print: (s: string) => void = (s) => p
     ...space, objective: 'val_accuracy', directory: a.directory, overwrite: a.overwrite, maxTrials: a.maxTrials,
     parallelism: a.parallelism, verbose: a.quiet ? 0 : 1,
   };
-  const tuner = new Tuner(strategy, options, `tune --strategy ${a.strategy}`, a.strategy === 'hyperband' ? null : new MedianPruner());
+  const tuner = new Tuner(strategy, options, `tune --strategy ${a.strategy}`, a.strategy === 'hyperband' ? null : new MedianPruner(), TUNER_FACTORY);
   const resumed = tuner.trials.length;
   print(`tensorforge tune: ${a.dataset} from ${dir} (${train.y.shape[0]} train, ${test.y.shape[0]} test), ${a.strategy} search, budget ${fmtTime(a.budget)}, ` +
     `max ${a.maxEpochs} epochs per model, parallelism ${a.parallelism ?? getNumThreads()} on ${getNumThreads()} threads, seed ${a.seed}`);

@@ -1,6 +1,6 @@
 // The search space the CLI and the benchmark use: a multi-layer perceptron for
 // flat inputs (e.g. 28x28 images as 784 features) and integer class labels.
-import { checkInt } from '../errors';
+import { checkInt, checkOptions } from '../errors';
 import * as layers from '../layers';
 import { Sequential } from '../models/sequential';
 import * as optimizers from '../optimizers';
@@ -24,7 +24,8 @@ export function defaultMlpSpace(options: DefaultMlpSpaceOptions = {}): {
   build: (hp: HyperParameters) => Sequential;
   fitOptions: (hp: HyperParameters) => Omit<FitArgs, 'epochs' | 'initialEpoch' | 'callbacks' | 'verbose' | 'seed' | 'signal'>;
 } {
-  const classes = checkInt('defaultMlpSpace', 'classes', options.classes ?? 10, 2);
+  const o = checkOptions('defaultMlpSpace', options, ['classes']);
+  const classes = checkInt('defaultMlpSpace', 'classes', o.classes ?? 10, 2);
   return {
     build: (hp) => {
       const model = new Sequential();

@@ -2,7 +2,7 @@
 // value it needs (define-by-run, as Optuna and KerasTuner do), so the space is
 // discovered as it is used and a name asked for only on some paths (units_2
 // when layers = 3, momentum inside conditionalScope) is naturally conditional.
-import { rangeError, show, typeError } from '../errors';
+import { rangeError, show, typeError, checkOptions as readOptions } from '../errors';
 import { Random } from '../random';
 
 /** A hyperparameter value. */
@@ -179,9 +179,9 @@ export class HyperParameters {
 
   /** An integer in [min, max]. */
   int(name: string, min: number, max: number, options: IntOptions = {}): number {
-    const fn = `hp.int('${name}')`;
     checkName(name);
-    checkOptions(fn, options);
+    const fn = labelFor('hp.int', name);
+    options = readOptions('hp.int', options, ['step', 'sampling', 'default'], true) as IntOptions;
     if (!Number.isInteger(min) || !Number.isInteger(max)) throw rangeError(fn, `min and max must be integers, got ${show(min)} and ${show(max)}`);
     if (min > max) throw rangeError(fn, `min (${min}) > max (${max})`);
     const sampling = checkSampling(fn, options.sampling, min);
@@ -197,9 +197,9 @@ export class HyperParameters {
 
   /** A float in [min, max], continuous unless `step` is given. */
   float(name: string, min: number, max: number, options: FloatOptions = {}): number {
-    const fn = `hp.float('${name}')`;
     checkName(name);
-    checkOptions(fn, options);
+    const fn = labelFor('hp.float', name);
+    options = readOptions('hp.float', options, ['sampling', 'step', 'default'], true) as FloatOptions;
     if (typeof min !== 'number' || typeof max !== 'number' || !Number.isFinite(min) || !Number.isFinite(max)) {
       throw rangeError(fn, `min and max must be finite numbers, got ${show(min)} and ${show(max)}`);
     }
@@ -216,9 +216,9 @@ export class HyperParameters {
 
   /** One of `values` (numbers, strings or booleans, all of one type). */
   choice<T extends HPValue>(name: string, values: readonly T[], options: ChoiceOptions<T> = {}): T {
-    const fn = `hp.choice('${name}')`;
     checkName(name);
-    checkOptions(fn, options);
+    const fn = labelFor('hp.choice', name);
+    options = readOptions('hp.choice', options, ['default'], true) as ChoiceOptions<T>;
     if (!Array.isArray(values)) throw typeError(fn, `values must be an array, got ${show(values)}`);
     if (values.length === 0) throw rangeError(fn, 'values must not be empty');
     const type = typeof values[0];
@@ -234,9 +234,9 @@ export class HyperParameters {
 
   /** true or false. */
   boolean(name: string, options: ChoiceOptions<boolean> = {}): boolean {
-    const fn = `hp.boolean('${name}')`;
     checkName(name);
-    checkOptions(fn, options);
+    const fn = labelFor('hp.boolean', name);
+    options = readOptions('hp.boolean', options, ['default'], true) as ChoiceOptions<boolean>;
     const dflt = options.default ?? false;
     if (typeof dflt !== 'boolean') throw typeError(fn, `default must be a boolean, got ${show(dflt)}`);
     return this.value({ kind: 'boolean', name, default: dflt, conditions: [] }) as boolean;
@@ -245,7 +245,7 @@ export class HyperParameters {
   /** A constant: recorded with the trial, never searched. */
   fixed<T extends HPValue>(name: string, value: T): T {
     checkName(name);
-    if (!isValue(value)) throw typeError(`hp.fixed('${name}')`, `value must be a number, string or boolean, got ${show(value)}`);
+    if (!isValue(value)) throw typeError('hp.fixed', `in hp.fixed(${show(name)}): value must be a number, string or boolean, got ${show(value)}`);
     return this.value({ kind: 'fixed', name, value, default: value, conditions: [] }) as T;
   }
 
@@ -299,8 +299,13 @@ function checkName(name: unknown): void {
   if (typeof name !== 'string' || name.length === 0) throw typeError('hyperparameters', `name must be a non-empty string, got ${show(name)}`);
 }
 
-function checkOptions(fn: string, options: unknown): void {
-  if (options === null || typeof options !== 'object') throw typeError(fn, `options must be an object, got ${show(options)}`);
+/**
+ * The label of an `hp.*` method's errors: the method (the library's own name)
+ * and then the hyperparameter's name, quoted, so that a name never reads as
+ * the function that failed.
+ */
+function labelFor(method: string, name: string): string {
+  return `${method}: in ${method}(${show(name)})`;
 }
 
 function checkSampling(fn: string, s: unknown, min: number): Sampling {

@@ -5,7 +5,15 @@ import { GridSearch, GridSearchOptions } from './grid_search';
 import { Hyperband, HyperbandOptions } from './hyperband';
 import { RandomSearch, RandomSearchOptions } from './random_search';
 import { Tpe, TpeOptions } from './tpe';
-import { Tuner, TunerOptions } from './tuner';
+import { checkOptions } from '../errors';
+import { TUNER_FACTORY, TUNER_OPTIONS, Tuner, TunerOptions } from './tuner';
+
+const STRATEGY_OPTIONS = ['seed', 'maxEpochs'] as const;
+
+/** A factory's options: the tuner's, its strategy's, nothing else (a snapshot). */
+function readOptions<T>(fn: string, o: unknown, strategy: readonly string[] = []): T {
+  return checkOptions(fn, o, [...TUNER_OPTIONS, ...STRATEGY_OPTIONS, ...strategy], true) as T;
+}
 
 export { HyperParameters, SearchSpace } from './hyperparameters';
 export type { HPValue, HPSpec, IntSpec, FloatSpec, ChoiceSpec, BooleanSpec, FixedSpec, IntOptions, FloatOptions, ChoiceOptions, Sampling } from './hyperparameters';
@@ -26,21 +34,25 @@ export { defaultMlpSpace } from './default_space';
 export type { DefaultMlpSpaceOptions } from './default_space';
 
 /** Random search: independent uniform draws (log-uniform for log sampling). Median pruning by default. */
-export function randomSearch(options: TunerOptions & RandomSearchOptions): Tuner {
-  return new Tuner(new RandomSearch(options), options, 'tuner.randomSearch', new MedianPruner());
+export function randomSearch(args: TunerOptions & RandomSearchOptions): Tuner {
+  const o = readOptions<TunerOptions & RandomSearchOptions>('tuner.randomSearch', args);
+  return new Tuner(new RandomSearch(o), o, 'tuner.randomSearch', new MedianPruner(), TUNER_FACTORY);
 }
 
 /** Exhaustive grid search, depth first over the (conditional) space. Median pruning by default. */
-export function gridSearch(options: TunerOptions & GridSearchOptions): Tuner {
-  return new Tuner(new GridSearch(options), options, 'tuner.gridSearch', new MedianPruner());
+export function gridSearch(args: TunerOptions & GridSearchOptions): Tuner {
+  const o = readOptions<TunerOptions & GridSearchOptions>('tuner.gridSearch', args, ['floatPoints']);
+  return new Tuner(new GridSearch(o), o, 'tuner.gridSearch', new MedianPruner(), TUNER_FACTORY);
 }
 
 /** Hyperband (Li et al. 2018): successive-halving brackets over epochs, up to maxEpochs per model. */
-export function hyperband(options: TunerOptions & HyperbandOptions): Tuner {
-  return new Tuner(new Hyperband(options), options, 'tuner.hyperband', null);
+export function hyperband(args: TunerOptions & HyperbandOptions): Tuner {
+  const o = readOptions<TunerOptions & HyperbandOptions>('tuner.hyperband', args, ['factor', 'iterations']);
+  return new Tuner(new Hyperband(o), o, 'tuner.hyperband', null, TUNER_FACTORY);
 }
 
 /** Tree-structured Parzen Estimator, as Optuna's default sampler. Median pruning by default. */
-export function tpe(options: TunerOptions & TpeOptions): Tuner {
-  return new Tuner(new Tpe(options), options, 'tuner.tpe', new MedianPruner());
+export function tpe(args: TunerOptions & TpeOptions): Tuner {
+  const o = readOptions<TunerOptions & TpeOptions>('tuner.tpe', args, ['nStartupTrials', 'nEiCandidates', 'priorWeight']);
+  return new Tuner(new Tpe(o), o, 'tuner.tpe', new MedianPruner(), TUNER_FACTORY);
 }

@@ -2,7 +2,7 @@
 // Vizier's median stopping rule): after each epoch, stop a trial whose best
 // objective so far is worse than the median of what completed trials had
 // reached at the same epoch.
-import { checkInt } from '../errors';
+import { checkInt, checkOptions } from '../errors';
 import type { Direction, TrialRecord } from './trial';
 
 /** Options of {@link medianPruner}. */
@@ -23,6 +23,7 @@ export class MedianPruner {
 
   constructor(options: MedianPrunerOptions = {}) {
     const fn = 'tuner.medianPruner';
+    options = checkOptions(fn, options, ['nStartupTrials', 'nWarmupEpochs', 'intervalEpochs']) as MedianPrunerOptions;
     this.nStartupTrials = checkInt(fn, 'nStartupTrials', options.nStartupTrials ?? 5, 0);
     this.nWarmupEpochs = checkInt(fn, 'nWarmupEpochs', options.nWarmupEpochs ?? 1, 0);
     this.intervalEpochs = checkInt(fn, 'intervalEpochs', options.intervalEpochs ?? 1, 1);

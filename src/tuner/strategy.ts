@@ -57,6 +57,8 @@ export abstract class Strategy {
   ctx!: StrategyContext;
 
   constructor(fn: string, options: StrategyOptions) {
+    // NOTE: the label comes from the subclass, never from a caller: Strategy itself is abstract.
+    if (new.target === Strategy) throw typeError('Strategy', 'is abstract; use a tuner factory (tf.tuner.randomSearch(...), ...)');
     if (options === null || typeof options !== 'object') throw typeError(fn, `options must be an object, got ${show(options)}`);
     this.seed = options.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : checkInt(fn, 'seed', options.seed, 0, 2 ** 31 - 1);
     this.maxEpochs = checkInt(fn, 'maxEpochs', options.maxEpochs ?? 10, 1, 1e6);

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import { getNumThreads, setNumThreads } from '../backend';
 import type { CallbackHooks, Logs } from '../callbacks/callback';
-import { checkInt, checkNumber, rangeError, show, typeError } from '../errors';
+import { checkInt, checkNumber, checkOptions, rangeError, show, typeError } from '../errors';
 import { Sequential } from '../models/sequential';
 import { native } from '../native';
 import type { FitArgs } from '../models/sequential';
@@ -116,6 +116,14 @@ export interface SearchResult {
 
 class ConfigError extends Error {}
 
+/** @internal Options of every tuner factory besides its strategy's. */
+export const TUNER_OPTIONS = ['build', 'runTrial', 'fitOptions', 'objective', 'directory', 'overwrite', 'maxTrials',
+  'timeBudgetSeconds', 'pruner', 'parallelism', 'keepModels', 'verbose'] as const;
+const SEARCH_OPTIONS = ['validationSplit', 'validationData', 'batchSize', 'callbacks', 'timeBudgetSeconds', 'maxTrials',
+  'parallelism', 'verbose', 'signal'] as const;
+/** @internal Proves a constructor call comes from a factory of `tf.tuner` (whose name then labels the errors). */
+export const TUNER_FACTORY = Symbol('tuner factory');
+
 interface RunState {
   metrics: Record<string, number[]>;
   stop: null | 'pruned' | 'time' | 'abort';
@@ -146,7 +154,8 @@ export class Tuner {
   private searching = false;
 
   /** @internal Use the factories in `tf.tuner`. */
-  constructor(strategy: Strategy, options: TunerOptions, fn: string, defaultPruner: MedianPruner | null) {
+  constructor(strategy: Strategy, options: TunerOptions, fn: string, defaultPruner: MedianPruner | null, token?: symbol) {
+    if (token !== TUNER_FACTORY) throw typeError('Tuner', 'create tuners with the factories (tf.tuner.randomSearch(...), tf.tuner.hyperband(...), ...)');
     if (options === null || typeof options !== 'object') throw typeError(fn, `options must be an object, got ${show(options)}`);
     const o = options;
     if ((o.build === undefined) === (o.runTrial === undefined)) throw typeError(fn, 'pass exactly one of build (a function hp => compiled model) or runTrial (a function (hp, trial) => objective)');
@@ -245,7 +254,7 @@ export class Tuner {
       args = x as SearchArgs;
       x = undefined;
     }
-    if (args === null || typeof args !== 'object') throw typeError(fn, `options must be an object, got ${show(args)}`);
+    args = checkOptions(fn, args, SEARCH_OPTIONS, true) as SearchArgs;
     checkLimits(fn, args);
     let xs: Tensor | null = null;
     let ys: Tensor | null = null;
