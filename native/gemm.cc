@@ -1,9 +1,11 @@
 #include "gemm.h"
 
 #include "cpu_features.h"
+#include "gemm_avx512.h"
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -128,6 +130,34 @@ BlasInfo blasInfo() {
   return info;
 }
 
+namespace {
+enum class Path { Blas, Avx512Direct, Avx512Packed };
+
+bool avx512Allowed() {
+  static const bool allowed = [] {
+    const char* v = std::getenv("TENSORFORGE_GEMM");
+    return avx512GemmAvailable() && !(v && std::strcmp(v, "blas") == 0);
+  }();
+  return allowed;
+}
+
+// See gemmPathFor in gemm.h; figures in bench/RESULTS.md ("GEMM paths").
+Path pathFor(bool transA, bool transB, int64_t M, int64_t N, int64_t K) {
+  (void)transA;
+  (void)K;
+  if (!avx512Allowed() || (transB && (N < 32 || M < 8))) return Path::Blas;
+  return (!transB && (M <= 128 || N <= 128)) ? Path::Avx512Direct : Path::Avx512Packed;
+}
+}  // namespace
+
+std::string gemmPathFor(bool transA, bool transB, int64_t M, int64_t N, int64_t K) {
+  switch (pathFor(transA, transB, M, N, K)) {
+    case Path::Avx512Direct: return "avx512-direct";
+    case Path::Avx512Packed: return "avx512-packed";
+    default: return "blas";
+  }
+}
+
 void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha,
            const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
            float* C, int64_t ldc) {
@@ -136,6 +166,23 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alph
     // Some BLAS reject K = 0; the product is empty, so only the beta scaling remains.
     for (int64_t i = 0; i < M; ++i)
       for (int64_t j = 0; j < N; ++j) C[i * ldc + j] = beta == 0.f ? 0.f : beta * C[i * ldc + j];
+    return;
+  }
+  const Path path = alpha == 0.f ? Path::Blas : pathFor(transA, transB, M, N, K);
+  if (path != Path::Blas) {
+    sgemmAvx512(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, threadsForGemm(M, N, K),
+                path == Path::Avx512Direct ? Avx512Layout::Direct : Avx512Layout::Packed);
+    return;
+  }
+  sgemmBlas(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+void sgemmBlas(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha,
+               const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
+               float* C, int64_t ldc) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    sgemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);  // the beta scaling alone
     return;
   }
 #if defined(TF_BLAS_PORTABLE)

@@ -12,6 +12,12 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alph
            const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
            float* C, int64_t ldc);
 
+// The BLAS path alone (as tf::sgemm takes it for the shapes gemmPathFor
+// gives "blas"), exposed so tests and benchmarks can compare the paths.
+void sgemmBlas(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha,
+               const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
+               float* C, int64_t ldc);
+
 // The portable kernel, exposed so tests can compare it with the BLAS one.
 void sgemmPortable(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha,
                    const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
@@ -23,6 +29,21 @@ struct BlasInfo {
   std::string config;   // e.g. the core/architecture the library dispatched to
 };
 BlasInfo blasInfo();
+
+// The GEMM paths tf::sgemm chooses between, per call, by CPU and shape:
+//   "avx512-direct" / "avx512-packed"  tensorforge's own AVX-512 kernel
+//       (gemm_avx512.h) on CPUs with AVX-512 F/DQ/BW/VL, whatever kernels
+//       the BLAS picked (OpenBLAS honours OPENBLAS_CORETYPE, e.g. Haswell =
+//       ymm on the AMD EPYC), unpacked for products with <= 128 rows or
+//       columns, packed above;
+//   "blas"  the BLAS of the build: CPUs without AVX-512, and transposed-B
+//       products with fewer than 32 columns or 8 rows, where the kernel's
+//       zero-padded 32-column panels lose to it.
+// TENSORFORGE_GEMM=blas in the environment (read once) keeps every product
+// on the BLAS, for comparisons. The choice depends only on the CPU, the
+// shape and that variable, so a given machine and thread count give
+// bit-identical training.
+std::string gemmPathFor(bool transA, bool transB, int64_t M, int64_t N, int64_t K);
 
 // Picks the BLAS kernels for this CPU before the BLAS first runs. BLIS 0.9
 // and OpenBLAS 0.3.21 do not recognise recent Xeons (e.g. Sapphire/Emerald
