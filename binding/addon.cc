@@ -7,6 +7,7 @@ void registerMatmul(Napi::Env env, Napi::Object exports);
 void registerOps(Napi::Env env, Napi::Object exports);
 void registerNetwork(Napi::Env env, Napi::Object exports);
 void registerLimits(Napi::Env env, Napi::Object exports);
+void registerEnums(Napi::Env env, Napi::Object exports);
 }  // namespace tfb
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -15,6 +16,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tfb::registerOps(env, exports);
   tfb::registerNetwork(env, exports);
   tfb::registerLimits(env, exports);
+  tfb::registerEnums(env, exports);
   return exports;
 }
 

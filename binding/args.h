@@ -12,11 +12,6 @@
 
 namespace tfb {
 
-// Raised from native code: mapped to a RangeError at the boundary.
-struct RangeFailure : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
 [[noreturn]] inline void throwType(Napi::Env env, const std::string& fn, const std::string& msg) {
   throw Napi::TypeError::New(env, fn + ": " + msg);
 }
@@ -113,6 +108,44 @@ inline void requireLength(Napi::Env env, const char* fn, const char* name, const
     throwRange(env, fn, std::string(name) + " has " + std::to_string(v.length) + " elements, needs " + std::to_string(need));
 }
 
+// The one mapping of C++ exceptions to JavaScript errors, for calls on the
+// JavaScript thread (guarded) and on worker threads (PromiseWorker) alike:
+// std::invalid_argument -> TypeError; std::out_of_range (a label outside the
+// classes), std::length_error (over the memory limit) and std::bad_alloc ->
+// RangeError; anything else -> Error. Messages read "<function>: <what>".
+struct JsErrorInfo {
+  enum Kind { Error, TypeError, RangeError } kind = Error;
+  std::string message;
+};
+
+// Call inside a catch block.
+inline JsErrorInfo currentException(const std::string& fn) {
+  try {
+    throw;
+  } catch (const std::bad_alloc&) {
+    return {JsErrorInfo::RangeError, fn + ": out of memory"};
+  } catch (const std::invalid_argument& e) {
+    return {JsErrorInfo::TypeError, fn + ": " + e.what()};
+  } catch (const std::out_of_range& e) {
+    return {JsErrorInfo::RangeError, fn + ": " + e.what()};
+  } catch (const std::length_error& e) {
+    return {JsErrorInfo::RangeError, fn + ": " + e.what()};
+  } catch (const std::exception& e) {
+    return {JsErrorInfo::Error, fn + ": " + e.what()};
+  } catch (...) {
+    return {JsErrorInfo::Error, fn + ": unknown native error"};
+  }
+}
+
+inline Napi::Error toJsError(Napi::Env env, const JsErrorInfo& e) {
+  switch (e.kind) {
+    case JsErrorInfo::TypeError: return Napi::TypeError::New(env, e.message);
+    case JsErrorInfo::RangeError: return Napi::RangeError::New(env, e.message);
+    case JsErrorInfo::Error: break;
+  }
+  return Napi::Error::New(env, e.message);
+}
+
 // Wraps a binding so that no C++ exception escapes into Node as a crash.
 template <typename F>
 Napi::Value guarded(const Napi::CallbackInfo& info, const char* fn, F&& body) {
@@ -120,16 +153,8 @@ Napi::Value guarded(const Napi::CallbackInfo& info, const char* fn, F&& body) {
     return body();
   } catch (const Napi::Error&) {
     throw;
-  } catch (const RangeFailure& e) {
-    throw Napi::RangeError::New(info.Env(), std::string(fn) + ": " + e.what());
-  } catch (const std::bad_alloc&) {
-    throw Napi::RangeError::New(info.Env(), std::string(fn) + ": out of memory");
-  } catch (const std::length_error& e) {
-    throw Napi::RangeError::New(info.Env(), std::string(fn) + ": " + e.what());
-  } catch (const std::invalid_argument& e) {
-    throw Napi::TypeError::New(info.Env(), std::string(fn) + ": " + e.what());
-  } catch (const std::exception& e) {
-    throw Napi::Error::New(info.Env(), std::string(fn) + ": " + e.what());
+  } catch (...) {
+    throw toJsError(info.Env(), currentException(fn));
   }
 }
 

@@ -2,15 +2,16 @@
 // thread and must not touch JavaScript values; `done` builds the resolved value
 // on the main thread. Input typed arrays are pinned with references for the
 // worker's lifetime so the garbage collector cannot free them mid-computation.
+// Exceptions map to JavaScript errors as on the JavaScript thread (args.h).
 #pragma once
 #include <napi.h>
 
 #include <functional>
-#include <memory>
-#include <new>
-#include <stdexcept>
+#include <initializer_list>
 #include <string>
 #include <vector>
+
+#include "args.h"
 
 namespace tfb {
 
@@ -32,29 +33,21 @@ class PromiseWorker : public Napi::AsyncWorker {
   void Execute() override {
     try {
       work_();
-    } catch (const std::bad_alloc&) {
-      rangeError_ = true;
-      SetError(fn_ + ": out of memory");
-    } catch (const std::out_of_range& e) {
-      rangeError_ = true;
-      SetError(fn_ + ": " + e.what());
-    } catch (const std::exception& e) {
-      SetError(fn_ + ": " + e.what());
+    } catch (...) {
+      error_ = currentException(fn_);
+      SetError(error_.message);
     }
   }
   void OnOK() override {
-    Napi::Env env = Env();
     try {
-      deferred_.Resolve(done_(env));
+      deferred_.Resolve(done_(Env()));
     } catch (const Napi::Error& e) {
       deferred_.Reject(e.Value());
+    } catch (...) {
+      deferred_.Reject(toJsError(Env(), currentException(fn_)).Value());
     }
   }
-  void OnError(const Napi::Error& e) override {
-    Napi::Env env = Env();
-    if (rangeError_) deferred_.Reject(Napi::RangeError::New(env, e.Message()).Value());
-    else deferred_.Reject(Napi::Error::New(env, e.Message()).Value());
-  }
+  void OnError(const Napi::Error&) override { deferred_.Reject(toJsError(Env(), error_).Value()); }
 
  private:
   std::string fn_;
@@ -62,7 +55,20 @@ class PromiseWorker : public Napi::AsyncWorker {
   Work work_;
   Done done_;
   std::vector<Napi::ObjectReference> pinned_;
-  bool rangeError_ = false;
+  JsErrorInfo error_;
 };
+
+// Queues `work` on a worker thread and returns its promise, pinning `this`
+// and the arguments listed in `pins` until it settles.
+inline Napi::Promise queueWork(const Napi::CallbackInfo& info, const char* fn, std::initializer_list<size_t> pins,
+                               PromiseWorker::Work work, PromiseWorker::Done done) {
+  auto* w = new PromiseWorker(info.Env(), fn, std::move(work), std::move(done));
+  for (size_t k : pins)
+    if (k < info.Length()) w->pin(info[k]);
+  w->pin(info.This());
+  Napi::Promise p = w->promise();
+  w->Queue();
+  return p;
+}
 
 }  // namespace tfb

@@ -3,26 +3,29 @@
 #pragma once
 #include <cstdint>
 
+#include "enum_table.h"
+
 namespace tf {
 
-enum class Activation : int32_t {
-  Linear = 0,
-  Relu,
-  Relu6,
-  LeakyRelu,   // alpha = param (Keras default 0.3, tfjs 0.2; the caller passes it)
-  Elu,         // alpha = param (default 1)
-  Selu,
-  Sigmoid,
-  HardSigmoid, // Keras 3: relu6(x + 3) / 6
-  Tanh,
-  Softplus,
-  Softsign,
-  Gelu,        // exact: x * Phi(x) with erf
-  GeluTanh,    // tanh approximation
-  Silu,        // x * sigmoid(x), a.k.a. swish
-  Softmax,     // over the last axis of a [rows, cols] matrix
-  Count
-};
+// Names as TypeScript spells them (src/activations.ts).
+#define TF_ACTIVATIONS(X)                                                     \
+  X(Linear, "linear")                                                         \
+  X(Relu, "relu")                                                             \
+  X(Relu6, "relu6")                                                           \
+  X(LeakyRelu, "leakyRelu")     /* alpha = param (Keras 0.3, tfjs 0.2) */     \
+  X(Elu, "elu")                 /* alpha = param (default 1) */               \
+  X(Selu, "selu")                                                             \
+  X(Sigmoid, "sigmoid")                                                       \
+  X(HardSigmoid, "hardSigmoid") /* Keras 3: relu6(x + 3) / 6 */               \
+  X(Tanh, "tanh")                                                             \
+  X(Softplus, "softplus")                                                     \
+  X(Softsign, "softsign")                                                     \
+  X(Gelu, "gelu")               /* exact: x * Phi(x) with erf */              \
+  X(GeluTanh, "gelu_new")       /* tanh approximation */                      \
+  X(Silu, "silu")               /* x * sigmoid(x), a.k.a. swish */            \
+  X(Softmax, "softmax")         /* over the last axis */
+
+TF_DEFINE_ENUM(Activation, TF_ACTIVATIONS)
 
 // y = f(x) for n elements (in place allowed). Softmax needs rows/cols: use softmaxRows.
 void activationForward(Activation a, float param, const float* x, float* y, int64_t n);

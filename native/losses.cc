@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 namespace tf {
 
@@ -40,6 +41,7 @@ double lossForwardBackward(const LossConfig& cfg, const LossBatch& b, float* gra
     const float gs = static_cast<float>(w * norm);
     double l = 0;
     switch (cfg.kind) {
+      case LossKind::Count: break;  // the list's size, not a loss
       case LossKind::SparseCategoricalCrossentropy:
       case LossKind::CategoricalCrossentropy: {
         const bool sparse = cfg.kind == LossKind::SparseCategoricalCrossentropy;
@@ -146,6 +148,14 @@ double lossForwardBackward(const LossConfig& cfg, const LossBatch& b, float* gra
     total += w * l;
   }
   return total * norm;
+}
+
+LossConfig lossConfigFrom(const Config& c) {
+  LossConfig l;
+  l.kind = c.code<LossKind>("kind");
+  l.fromLogits = c.flag("fromLogits", false);
+  l.huberDelta = c.real("delta", 1.0);
+  return l;
 }
 
 }  // namespace tf

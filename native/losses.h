@@ -6,17 +6,20 @@
 #include <cstdint>
 
 #include "activations.h"
+#include "config.h"
+#include "enum_table.h"
 
 namespace tf {
 
-enum class LossKind : int32_t {
-  SparseCategoricalCrossentropy = 0,
-  CategoricalCrossentropy,
-  BinaryCrossentropy,
-  MeanSquaredError,
-  MeanAbsoluteError,
-  Huber,
-};
+#define TF_LOSSES(X)                                        \
+  X(SparseCategoricalCrossentropy, "sparseCategoricalCrossentropy") \
+  X(CategoricalCrossentropy, "categoricalCrossentropy")     \
+  X(BinaryCrossentropy, "binaryCrossentropy")               \
+  X(MeanSquaredError, "meanSquaredError")                   \
+  X(MeanAbsoluteError, "meanAbsoluteError")                 \
+  X(Huber, "huber")
+
+TF_DEFINE_ENUM(LossKind, TF_LOSSES)
 
 struct LossConfig {
   LossKind kind = LossKind::MeanSquaredError;
@@ -41,5 +44,8 @@ struct LossBatch {
 // Returns the sum over the batch of weighted per-sample losses divided by
 // `normalizer`; when grad != nullptr writes dLoss/d(out) there.
 double lossForwardBackward(const LossConfig& cfg, const LossBatch& b, float* grad);
+
+// "kind", "fromLogits", "delta" (Huber); throws std::invalid_argument.
+LossConfig lossConfigFrom(const Config& c);
 
 }  // namespace tf

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <stdexcept>
 
 #if defined(__unix__) || defined(__APPLE__)
 #include <unistd.h>
@@ -78,6 +79,13 @@ bool fitsMemoryLimit(int64_t bytes) {
   const int64_t l = explicitMemoryLimit();
   if (l > 0) return bytes <= l;
   return bytes < kUncheckedBytes || bytes <= availableMemory();
+}
+
+void requireMemory(const std::string& what, int64_t bytes) {
+  if (fitsMemoryLimit(bytes)) return;
+  const std::string need = bytes < 0 ? "more than 2^63 bytes" : std::to_string(bytes) + " bytes";
+  throw std::length_error(what + " needs " + need + ", more than the memory limit (" + std::to_string(memoryLimit()) +
+                          " bytes; see tf.setMemoryLimit)");
 }
 
 }  // namespace tf

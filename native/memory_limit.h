@@ -5,6 +5,7 @@
 // first turns that into an error. Shared with src/limits.ts (tf.setMemoryLimit).
 #pragma once
 #include <cstdint>
+#include <string>
 
 namespace tf {
 
@@ -19,5 +20,8 @@ int64_t availableMemory();
 int64_t memoryLimit();
 // Whether `bytes` (negative = overflowed) fits the limit in force.
 bool fitsMemoryLimit(int64_t bytes);
+// Throws std::length_error ("<what> needs N bytes, more than the memory limit
+// ...") unless `bytes` fits.
+void requireMemory(const std::string& what, int64_t bytes);
 
 }  // namespace tf

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 namespace tf {
 
@@ -60,6 +61,7 @@ double metricSum(const MetricSpec& m, const float* out, Activation logitsOf, con
     const float* o = out + r * dim;
     const float* t = targets ? targets + r * dim : nullptr;
     switch (m.kind) {
+      case MetricKind::Count: break;  // the list's size, not a metric
       case MetricKind::SparseCategoricalAccuracy:
         // softmax is monotonic: argmax of logits = argmax of probabilities
         total += argmax(o, dim) == labels[r] ? 1 : 0;
@@ -89,6 +91,14 @@ double metricSum(const MetricSpec& m, const float* out, Activation logitsOf, con
     }
   }
   return total;
+}
+
+MetricSpec metricSpecFrom(const Config& c) {
+  MetricSpec m;
+  m.kind = c.code<MetricKind>("kind");
+  m.k = static_cast<int32_t>(c.integer("k", 5, INT32_MIN, INT32_MAX));
+  m.threshold = c.real("threshold", 0.5);
+  return m;
 }
 
 }  // namespace tf

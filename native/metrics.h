@@ -4,18 +4,21 @@
 #include <cstdint>
 
 #include "activations.h"
+#include "config.h"
+#include "enum_table.h"
 
 namespace tf {
 
-enum class MetricKind : int32_t {
-  SparseCategoricalAccuracy = 0,
-  CategoricalAccuracy,
-  BinaryAccuracy,
-  MeanSquaredError,
-  MeanAbsoluteError,
-  SparseTopKCategoricalAccuracy,
-  TopKCategoricalAccuracy,
-};
+#define TF_METRICS(X)                                               \
+  X(SparseCategoricalAccuracy, "sparseCategoricalAccuracy")         \
+  X(CategoricalAccuracy, "categoricalAccuracy")                     \
+  X(BinaryAccuracy, "binaryAccuracy")                               \
+  X(MeanSquaredError, "meanSquaredError")                           \
+  X(MeanAbsoluteError, "meanAbsoluteError")                         \
+  X(SparseTopKCategoricalAccuracy, "sparseTopKCategoricalAccuracy") \
+  X(TopKCategoricalAccuracy, "topKCategoricalAccuracy")
+
+TF_DEFINE_ENUM(MetricKind, TF_METRICS)
 
 struct MetricSpec {
   MetricKind kind = MetricKind::SparseCategoricalAccuracy;
@@ -33,5 +36,8 @@ MetricInput metricInput(MetricKind kind);
 // Reads labels or targets as metricInput(m.kind) says; callers check that first (Trainer::checkData).
 double metricSum(const MetricSpec& m, const float* out, Activation logitsOf, const int32_t* labels,
                  const float* targets, int64_t batch, int64_t dim);
+
+// "kind", "k" (top-k), "threshold" (binary accuracy); throws std::invalid_argument.
+MetricSpec metricSpecFrom(const Config& c);
 
 }  // namespace tf

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cfloat>
 #include <cstring>
+#include <stdexcept>
 
 #include "cpu_features.h"
 #include "simd.h"
@@ -210,6 +211,7 @@ TF_SIMD_CLONES void decayWeightsF32(float* __restrict w, int64_t n, float d) {
 double LearningRateSchedule::at(int64_t step) const {
   const double s = static_cast<double>(step);
   switch (kind) {
+    case ScheduleKind::Count: break;  // the list's size, not a schedule
     case ScheduleKind::Constant: return initial;
     case ScheduleKind::ExponentialDecay: {
       double p = s / decaySteps;
@@ -237,6 +239,7 @@ double LearningRateSchedule::at(int64_t step) const {
 Optimizer::Optimizer(OptimizerConfig cfg, int64_t size) : cfg_(std::move(cfg)) {
   auto slot = [&](float init = 0.f) { slots_.emplace_back(static_cast<size_t>(size), init); };
   switch (cfg_.kind) {
+    case OptimizerKind::Count: break;  // the list's size, not an optimizer
     case OptimizerKind::SGD: if (cfg_.momentum != 0) slot(); break;
     case OptimizerKind::Adam:
     case OptimizerKind::AdamW: slot(); slot(); if (cfg_.amsgrad) slot(); break;
@@ -286,6 +289,7 @@ bool Optimizer::step(float* w, float* g, int64_t n, const std::vector<std::pair<
 
   bool finite = true;
   switch (c.kind) {
+    case OptimizerKind::Count: break;  // the list's size, not an optimizer
     case OptimizerKind::SGD:
       if (c.momentum == 0) finite = sgdStepF32(w, g, n, lr);
       else finite = sgdMomentumStepF32(w, g, slots_[0].data(), n, lr, static_cast<float>(c.momentum), c.nesterov);
@@ -328,6 +332,38 @@ bool Optimizer::step(float* w, float* g, int64_t n, const std::vector<std::pair<
   }
   ++iterations_;
   return finite;
+}
+
+OptimizerConfig optimizerConfigFrom(const Config& o) {
+  OptimizerConfig c;
+  c.kind = o.code<OptimizerKind>("kind");
+  const Config& s = o.object("schedule");
+  c.lr.kind = s.code<ScheduleKind>("kind");
+  c.lr.initial = s.number("initial", 1e-3);
+  c.lr.decaySteps = s.number("decaySteps", 1);
+  c.lr.decayRate = s.number("decayRate", 1);
+  c.lr.alpha = s.number("alpha", 0);
+  c.lr.staircase = s.flag("staircase", false);
+  c.lr.warmupTarget = s.number("warmupTarget", NAN);
+  c.lr.warmupSteps = s.number("warmupSteps", 0);
+  c.lr.boundaries = s.numbers("boundaries");
+  c.lr.values = s.numbers("values");
+  if (c.lr.kind == ScheduleKind::PiecewiseConstant && c.lr.values.size() != c.lr.boundaries.size() + 1)
+    throw std::invalid_argument("piecewiseConstant needs one more value than boundaries");
+  c.beta1 = o.number("beta1", 0.9);
+  c.beta2 = o.number("beta2", 0.999);
+  c.epsilon = o.number("epsilon", 1e-7);
+  c.momentum = o.number("momentum", 0);
+  c.rho = o.number("rho", 0.9);
+  c.nesterov = o.flag("nesterov", false);
+  c.amsgrad = o.flag("amsgrad", false);
+  c.centered = o.flag("centered", false);
+  c.initialAccumulator = o.number("initialAccumulatorValue", 0.1);
+  c.weightDecay = o.number("weightDecay", 0);
+  c.clipNorm = o.number("clipNorm", 0);
+  c.clipValue = o.number("clipValue", 0);
+  c.globalClipNorm = o.number("globalClipNorm", 0);
+  return c;
 }
 
 }  // namespace tf

@@ -7,11 +7,30 @@
 #include <utility>
 #include <vector>
 
+#include "config.h"
+#include "enum_table.h"
+
 namespace tf {
 
-enum class OptimizerKind : int32_t { SGD = 0, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam };
+#define TF_OPTIMIZERS(X) \
+  X(SGD, "sgd")            \
+  X(Adam, "adam")          \
+  X(AdamW, "adamw")        \
+  X(RMSprop, "rmsprop")    \
+  X(Adagrad, "adagrad")    \
+  X(Adadelta, "adadelta")  \
+  X(Adamax, "adamax")      \
+  X(Nadam, "nadam")
 
-enum class ScheduleKind : int32_t { Constant = 0, ExponentialDecay, CosineDecay, PiecewiseConstant };
+TF_DEFINE_ENUM(OptimizerKind, TF_OPTIMIZERS)
+
+#define TF_SCHEDULES(X)                    \
+  X(Constant, "constant")                  \
+  X(ExponentialDecay, "exponentialDecay")  \
+  X(CosineDecay, "cosineDecay")            \
+  X(PiecewiseConstant, "piecewiseConstant")
+
+TF_DEFINE_ENUM(ScheduleKind, TF_SCHEDULES)
 
 // Learning rate as a function of the step counter (Keras's LearningRateSchedule).
 struct LearningRateSchedule {
@@ -65,5 +84,9 @@ class Optimizer {
   int64_t iterations_ = 0;
   double uProduct_ = 1.0;  // Nadam's running product of momentum schedule values
 };
+
+// The optimizer a config describes ("kind", "schedule": {"kind", ...} and
+// the rule's options, Keras names); throws std::invalid_argument.
+OptimizerConfig optimizerConfigFrom(const Config& c);
 
 }  // namespace tf

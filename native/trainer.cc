@@ -19,7 +19,7 @@ void checkLabels(const int32_t* labels, int64_t n, int64_t classes) {
 }
 }  // namespace
 
-Trainer::Trainer(Network& net, OptimizerConfig opt, LossConfig loss, std::vector<MetricSpec> metrics)
+Trainer::Trainer(Graph& net, OptimizerConfig opt, LossConfig loss, std::vector<MetricSpec> metrics)
     : net_(net),
       opt_(std::make_unique<Optimizer>(std::move(opt), static_cast<int64_t>(net.params().size()))),
       loss_(loss),
@@ -53,19 +53,33 @@ void Trainer::checkData(const Dataset& d) const {
   }
 }
 
-ChunkResult Trainer::trainChunk(const Dataset& d, int64_t batchSize, int64_t firstBatch, int64_t count,
-                                const std::atomic<bool>* cancel) {
+double Trainer::step(const float* x, const int32_t* labels, const float* targets, const float* weights, int64_t rows,
+                     std::vector<double>* metricSums) {
+  const float* y = net_.forwardTraining(x, rows, fused_, ws_, &rng_);
+  float* dOut = net_.outputGrad(ws_);
+  const int64_t out = net_.outputSize();
+  LossBatch lb{y, fused_ || loss_.fromLogits, labels, targets, weights, rows, out, rows};
+  const double loss = lossForwardBackward(loss_, lb, dOut);
+  if (metricSums) {
+    const Activation deferred = fused_ ? net_.outputActivation() : Activation::Linear;
+    for (const MetricSpec& m : metrics_) metricSums->push_back(metricSum(m, y, deferred, labels, targets, rows, out));
+  }
+  net_.backward(rows, fused_, ws_);
+  return loss + net_.addRegularizationGradients();
+}
+
+ChunkResult Trainer::trainChunk(const Dataset& d, int64_t batchSize, int64_t count, const std::atomic<bool>* cancel) {
   checkData(d);
   ScopedFlushDenormals ftz;
-  const int64_t in = net_.inputSize(), out = net_.outputSize(), nm = static_cast<int64_t>(metrics_.size());
+  const int64_t in = net_.inputSize(), out = net_.outputSize();
   const bool sparse = loss_.kind == LossKind::SparseCategoricalCrossentropy;
-  const Activation deferred = fused_ ? net_.outputActivation() : Activation::Linear;
   ChunkResult res;
   res.loss.reserve(static_cast<size_t>(count));
-  res.metricSums.reserve(static_cast<size_t>(count * nm));
+  res.metricSums.reserve(static_cast<size_t>(count) * metrics_.size());
   res.sizes.reserve(static_cast<size_t>(count));
   net_.prepare(ws_, batchSize);
-  for (int64_t b = firstBatch; b < firstBatch + count; ++b) {
+  const int64_t np = static_cast<int64_t>(net_.params().size());
+  for (int64_t b = 0; b < count; ++b) {
     if (cancel && cancel->load(std::memory_order_relaxed)) {
       res.cancelled = true;
       break;
@@ -79,19 +93,12 @@ ChunkResult Trainer::trainChunk(const Dataset& d, int64_t batchSize, int64_t fir
     const float* bw = d.weights ? d.weights + start : nullptr;
     if (sparse) checkLabels(bl, B, out);
 
-    const float* y = net_.forward(bx, B, true, fused_, ws_, &rng_);
-    float* dOut = ws_.grad[0].data();
-    LossBatch lb{y, fused_ || loss_.fromLogits, bl, bt, bw, B, out, B};
-    double loss = lossForwardBackward(loss_, lb, dOut);
-    for (const MetricSpec& m : metrics_) res.metricSums.push_back(metricSum(m, y, deferred, bl, bt, B, out));
-    net_.backward(bx, dOut, B, fused_, ws_);
-    loss += net_.addRegularization(true);
+    const double loss = step(bx, bl, bt, bw, B, &res.metricSums);
     res.loss.push_back(static_cast<float>(loss));
     res.sizes.push_back(static_cast<int32_t>(B));
     ++res.batches;
     // A loss that overflows float, or a gradient that overflowed in backprop
     // under a finite loss: stop before the update, so the weights stay finite.
-    const int64_t np = static_cast<int64_t>(net_.params().size());
     if (!std::isfinite(static_cast<float>(loss)) || !allFiniteF32(net_.grads().data(), np)) {
       res.nonFinite = true;
       break;
@@ -111,12 +118,7 @@ double Trainer::computeGradients(const Dataset& d) {
   ScopedFlushDenormals ftz;
   if (loss_.kind == LossKind::SparseCategoricalCrossentropy) checkLabels(d.labels, d.n, net_.outputSize());
   net_.prepare(ws_, d.n);
-  const float* y = net_.forward(d.x, d.n, true, fused_, ws_, &rng_);
-  float* dOut = ws_.grad[0].data();
-  LossBatch lb{y, fused_ || loss_.fromLogits, d.labels, d.targets, d.weights, d.n, net_.outputSize(), d.n};
-  double loss = lossForwardBackward(loss_, lb, dOut);
-  net_.backward(d.x, dOut, d.n, fused_, ws_);
-  return loss + net_.addRegularization(true);
+  return step(d.x, d.labels, d.targets, d.weights, d.n, nullptr);
 }
 
 void Trainer::applyGradients() {
@@ -134,12 +136,12 @@ EvalResult Trainer::evaluate(const Dataset& d, int64_t batchSize, const std::ato
   res.metricSums.assign(metrics_.size(), 0.0);
   // Like training, a fused loss reads logits (stable log-sum-exp); metrics apply the deferred activation.
   const Activation deferred = fused_ ? net_.outputActivation() : Activation::Linear;
-  const double reg = const_cast<Network&>(net_).addRegularization(false);
+  const double reg = net_.regularizationPenalty();
   for (int64_t start = 0; start < d.n; start += batchSize) {
     if (cancel && cancel->load(std::memory_order_relaxed)) break;
     const int64_t B = std::min(batchSize, d.n - start);
     if (sparse) checkLabels(d.labels + start, B, out);
-    const float* y = const_cast<Network&>(net_).forward(d.x + start * in, B, false, fused_, ws, nullptr);
+    const float* y = net_.infer(d.x + start * in, B, fused_, ws);
     const float* w = d.weights ? d.weights + start : nullptr;
     LossBatch lb{y, fused_ || loss_.fromLogits, d.labels ? d.labels + start : nullptr,
                  d.targets ? d.targets + start * out : nullptr, w, B, out, B};
@@ -152,15 +154,13 @@ EvalResult Trainer::evaluate(const Dataset& d, int64_t batchSize, const std::ato
   return res;
 }
 
-void predictInto(const Network& net, const float* x, int64_t n, int64_t batchSize, float* out, Workspace& ws) {
+void predictInto(const Graph& net, const float* x, int64_t n, int64_t batchSize, float* out, Workspace& ws) {
   ScopedFlushDenormals ftz;
   const int64_t in = net.inputSize(), od = net.outputSize();
-  // NOTE: inference-mode forward reads parameters only (no moving-statistics
-  // update, no dropout), so concurrent predictions with separate workspaces are safe.
-  Network& mut = const_cast<Network&>(net);
+  // Inference reads the arenas only, so concurrent predictions with separate workspaces are safe.
   for (int64_t start = 0; start < n; start += batchSize) {
     const int64_t B = std::min(batchSize, n - start);
-    const float* y = mut.forward(x + start * in, B, false, false, ws, nullptr);
+    const float* y = net.infer(x + start * in, B, false, ws);
     std::memcpy(out + start * od, y, sizeof(float) * B * od);
   }
 }

@@ -10,7 +10,7 @@
 
 #include "losses.h"
 #include "metrics.h"
-#include "network.h"
+#include "graph.h"
 #include "optimizers.h"
 
 namespace tf {
@@ -42,20 +42,19 @@ class Trainer {
  public:
   // Throws std::invalid_argument when a metric needs data the loss does not
   // use (a sparse metric beside a dense loss, or the other way round).
-  Trainer(Network& net, OptimizerConfig opt, LossConfig loss, std::vector<MetricSpec> metrics);
+  Trainer(Graph& net, OptimizerConfig opt, LossConfig loss, std::vector<MetricSpec> metrics);
 
   // Throws std::invalid_argument unless `data` holds what the loss and every
   // metric read (labels for the sparse ones, targets for the rest). Every entry
   // point below calls it: a caller's mistake must not become a null read.
   void checkData(const Dataset& data) const;
 
-  // Runs batches [firstBatch, firstBatch + count) over the rows of `data` as
-  // stored (the binding has already copied them in the epoch's shuffled
-  // order). Stops early on a non-finite loss or gradient (the update of that
-  // batch is skipped, so weights stay finite), after an update that
-  // overflowed, or when `cancel` becomes true. Throws std::out_of_range for a label outside [0, outDim).
-  ChunkResult trainChunk(const Dataset& data, int64_t batchSize, int64_t firstBatch, int64_t count,
-                         const std::atomic<bool>* cancel);
+  // Runs `count` batches over the rows of `data` as stored (row_staging.h
+  // has already copied them in the epoch's shuffled order). Stops early on a
+  // non-finite loss or gradient (the update of that batch is skipped, so
+  // weights stay finite), after an update that overflowed, or when `cancel`
+  // becomes true. Throws std::out_of_range for a label outside [0, outDim).
+  ChunkResult trainChunk(const Dataset& data, int64_t batchSize, int64_t count, const std::atomic<bool>* cancel);
 
   // Loss (with regularization) and its gradient in grads() for one batch in
   // training mode, without an update: for gradient checks against finite differences.
@@ -67,14 +66,16 @@ class Trainer {
   // run at once, each with its own workspace.
   EvalResult evaluate(const Dataset& data, int64_t batchSize, const std::atomic<bool>* cancel, Workspace& ws) const;
 
-  Network& network() { return net_; }
   Optimizer& optimizer() { return *opt_; }
-  const LossConfig& loss() const { return loss_; }
-  const std::vector<MetricSpec>& metrics() const { return metrics_; }
   void reseed(uint64_t seed) { rng_.reseed(seed); }
 
  private:
-  Network& net_;
+  // One training step on batch rows: forward, loss, backward, regularization.
+  // Appends the metrics' sums to `metricSums` when given.
+  double step(const float* x, const int32_t* labels, const float* targets, const float* weights, int64_t rows,
+              std::vector<double>* metricSums);
+
+  Graph& net_;
   std::unique_ptr<Optimizer> opt_;
   LossConfig loss_;
   std::vector<MetricSpec> metrics_;
@@ -85,7 +86,7 @@ class Trainer {
 };
 
 // Batched inference into out [n, outDim] with a caller-owned workspace, so
-// several predictions can run at once on one network.
-void predictInto(const Network& net, const float* x, int64_t n, int64_t batchSize, float* out, Workspace& ws);
+// several predictions can run at once on one graph.
+void predictInto(const Graph& net, const float* x, int64_t n, int64_t batchSize, float* out, Workspace& ws);
 
 }  // namespace tf

@@ -1,19 +1,207 @@
 // Loads the compiled addon: a prebuild for this platform if one is present,
 // else the local cmake-js build (node-gyp-build's search order).
 // TENSORFORGE_ADDON=/path/to/tensorforge.node loads that file instead (e.g.
-// the AddressSanitizer build that scripts/sanitize.sh makes).
+// the AddressSanitizer build that scripts/sanitize.sh makes, or another
+// build to benchmark against).
+//
+// The types below are the binding's contract (binding/*.cc). Every function
+// re-checks its arguments natively; TypeScript validates first and names the
+// public function in its errors.
 import { packageRoot } from './package-root';
+
+type F32 = Float32Array;
+type I32 = Int32Array;
+/** A Float32Array or an Int32Array (ops run on both; the binding dispatches on the type). */
+type NumArray = Float32Array | Int32Array;
+
+/**
+ * Options of a layer, optimizer, schedule, loss or metric as the native engine
+ * reads them (native/config.h): numbers, booleans, arrays of numbers, nested
+ * option objects. Each native reader checks its own keys; codes come from
+ * {@link NativeEnums}.
+ */
+export interface NativeOptions {
+  readonly [key: string]: NativeOptionValue;
+}
+export type NativeOptionValue = number | boolean | readonly number[] | NativeOptions | null | undefined;
+
+/** A layer: `kind` from `enums.layer`, then the kind's options (native/layers/<kind>.cc). */
+export interface NativeLayerSpec extends NativeOptions {
+  readonly kind: number;
+}
+/** A learning-rate schedule: `kind` from `enums.schedule` (native/optimizers.cc, optimizerConfigFrom). */
+export interface NativeScheduleSpec extends NativeOptions {
+  readonly kind: number;
+  readonly initial: number;
+}
+/** An optimizer: `kind` from `enums.optimizer`, its schedule, and the rule's options (Keras names). */
+export interface NativeOptimizerSpec extends NativeOptions {
+  readonly kind: number;
+  readonly schedule: NativeScheduleSpec;
+}
+/** A loss: `kind` from `enums.loss`. */
+export interface NativeLossSpec extends NativeOptions {
+  readonly kind: number;
+  readonly fromLogits?: boolean;
+  /** Huber's delta. */
+  readonly delta?: number;
+}
+/** A metric: `kind` from `enums.metric`. */
+export interface NativeMetricSpec extends NativeOptions {
+  readonly kind: number;
+  /** Top-k accuracy's k. */
+  readonly k?: number;
+  /** Binary accuracy's threshold. */
+  readonly threshold?: number;
+}
+
+/** Where one weight lives in the model's arenas (Keras order per layer). */
+export interface NativeSlot {
+  /** Index of the native layer (graph node). */
+  layer: number;
+  name: string;
+  /** Trainable weights live in the parameter arena, the rest (moving statistics) in the state arena. */
+  trainable: boolean;
+  offset: number;
+  shape: number[];
+  /** shape[0]. */
+  rows: number;
+  /** The product of the remaining dimensions; 0 for a vector. */
+  cols: number;
+}
+
+/** Result of one native training chunk. */
+export interface NativeChunkResult {
+  batches: number;
+  /** Stopped: the loss, a gradient or an updated weight became NaN or infinite. */
+  nonFinite: boolean;
+  cancelled: boolean;
+  /** Per batch (with regularization). */
+  loss: Float32Array;
+  /** Per batch x metric, summed over the batch. */
+  metricSums: Float64Array;
+  /** Per batch sample count. */
+  sizes: Int32Array;
+}
+
+export interface NativeEvalResult {
+  /** Sum over samples of (batch loss x batch size). */
+  lossSum: number;
+  samples: number;
+  metricSums: Float64Array;
+}
+
+export interface NativeOptimizerState {
+  iterations: number;
+  nadamMomentumProduct: number;
+  slots: Float32Array[];
+}
+
+/**
+ * One model in the native engine (binding/network_binding.cc). Data arguments
+ * are (x, labels | null, targets | null, sample weights | null, n). Calls that
+ * overlap native work in flight throw "busy" instead of waiting.
+ */
+export interface NativeModel {
+  slots(): NativeSlot[];
+  readWeights(trainable: boolean, out: F32): void;
+  writeWeights(trainable: boolean, values: F32): void;
+  compile(optimizer: NativeOptimizerSpec, loss: NativeLossSpec, metrics: readonly NativeMetricSpec[]): void;
+  /**
+   * Trains batches [firstBatch, firstBatch + count) of the epoch's `order` on a
+   * worker thread. With nextCount > 0 the rows of batches [nextFirst,
+   * nextFirst + nextCount) are copied while this chunk trains (used when the
+   * next call asks for them with the same epochId).
+   */
+  trainChunk(x: F32, labels: I32 | null, targets: F32 | null, weights: F32 | null, n: number, order: I32, batchSize: number,
+    firstBatch: number, count: number, nextFirst?: number, nextCount?: number, epochId?: number): Promise<NativeChunkResult>;
+  evaluate(x: F32, labels: I32 | null, targets: F32 | null, weights: F32 | null, n: number, batchSize: number): Promise<NativeEvalResult>;
+  /** Synchronous, on the calling thread. */
+  predict(x: F32, n: number, batchSize: number, out: F32): void;
+  /** On a worker thread; stops between batches once cancel[0] != 0. */
+  predictAsync(x: F32, n: number, batchSize: number, out: F32, cancel?: I32): Promise<void>;
+  /** Stops the training chunk in flight at its next batch. */
+  cancel(): void;
+  learningRate(): number;
+  setLearningRate(learningRate: number): void;
+  optimizerState(): NativeOptimizerState;
+  setOptimizerState(iterations: number, nadamMomentumProduct: number, slots: readonly F32[]): void;
+  reseed(seed: number): void;
+  /** Loss and gradients of one batch in training mode, into `grads` (tests). */
+  computeGradients(x: F32, labels: I32 | null, targets: F32 | null, weights: F32 | null, n: number, grads: F32): number;
+  /** One optimizer step with the given gradients (tests). */
+  applyGradients(grads: F32): void;
+}
+
+export interface NativeModelConstructor {
+  /**
+   * A chain of layers over inputs of `input` features (or that per-sample
+   * shape). Each entry is a {@link NativeLayerSpec}; `unknown` is accepted
+   * because the binding checks each one (TypeError "each layer must be an
+   * object", then the layer's own option checks).
+   */
+  new (layers: readonly (NativeLayerSpec | unknown)[], input: number | readonly number[]): NativeModel;
+}
+
+/** Name -> code tables generated from the one native list of each enum (native/enum_table.h). */
+export interface NativeEnums {
+  readonly layer: Readonly<Record<string, number>>;
+  readonly activation: Readonly<Record<string, number>>;
+  readonly loss: Readonly<Record<string, number>>;
+  readonly metric: Readonly<Record<string, number>>;
+  readonly optimizer: Readonly<Record<string, number>>;
+  readonly schedule: Readonly<Record<string, number>>;
+}
+
+export interface NativeBackendInfo {
+  blas: string;
+  blasVersion: string;
+  blasConfig: string;
+  threads: number;
+  hardwareThreads: number;
+  allocator: string;
+  simd: string;
+  compiledSimd: string;
+}
+
+/**
+ * The raw N-API surface. Internal: every public function validates before
+ * calling it. Typed-array arguments of the ops are NumArray: the binding
+ * checks each one's element type (Float32Array for float-only kernels,
+ * Int32Array for shapes, strides and indices) and throws a TypeError otherwise.
+ */
+export interface NativeAddon {
+  NativeModel: NativeModelConstructor;
+  enums: NativeEnums;
+  backendInfo(): NativeBackendInfo;
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  /** The process-wide core budget (tests, diagnostics); `resetPeak` clears the peak after reading it. */
+  coreBudget(resetPeak?: boolean): { total: number; inUse: number; peak: number };
+  setMemoryLimit(bytes: number): void;
+  getMemoryLimit(): number;
+  matMul(a: NumArray, b: NumArray, out: NumArray, batch: number, M: number, N: number, K: number, transposeA: boolean, transposeB: boolean): void;
+  binary(op: number, a: NumArray, aStrides: NumArray, b: NumArray, bStrides: NumArray, out: NumArray, shape: NumArray): void;
+  unary(op: number, x: NumArray, out: NumArray): void;
+  activation(kind: number, param: number, x: NumArray, out: NumArray): void;
+  activationGrad(kind: number, param: number, x: NumArray, y: NumArray, dy: NumArray, dx: NumArray): void;
+  softmax(x: NumArray, out: NumArray, rows: number, cols: number, log: boolean): void;
+  softmaxGrad(y: NumArray, dy: NumArray, dx: NumArray, rows: number, cols: number, log: boolean): void;
+  reduce(op: number, x: NumArray, out: NumArray, outer: number, n: number, inner: number): void;
+  argReduce(isMin: boolean, x: NumArray, out: NumArray, outer: number, n: number, inner: number): void;
+  stridedCopy(x: NumArray, offset: number, shape: NumArray, strides: NumArray, out: NumArray): void;
+  gather(x: NumArray, indices: NumArray, out: NumArray, outer: number, axisDim: number, inner: number): void;
+  concat(inputs: readonly NumArray[], widths: NumArray, out: NumArray, outer: number): void;
+  oneHot(indices: NumArray, out: NumArray, depth: number, on: number, off: number): void;
+}
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const nodeGypBuild: (dir: string) => unknown = require('node-gyp-build');
 
-function load(): unknown {
+function load(): NativeAddon {
   const override = process.env.TENSORFORGE_ADDON;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  if (override) return require(override);
-  return nodeGypBuild(packageRoot());
+  return (override ? require(override) : nodeGypBuild(packageRoot())) as NativeAddon;
 }
 
-/** The raw N-API surface. Internal: every public function validates before calling it. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const native: any = load();
+export const native: NativeAddon = load();

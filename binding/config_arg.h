@@ -1,0 +1,57 @@
+// A JavaScript options object as a tf::Config (native/config.h): numbers,
+// booleans, arrays of numbers and nested objects are kept as such; the
+// native reader of each field checks it, so this file knows no option names.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "args.h"
+#include "config.h"
+
+namespace tfb {
+
+inline tf::Config configFrom(Napi::Object o, int depth = 0) {
+  tf::Config c;
+  Napi::Array keys = o.GetPropertyNames();
+  for (uint32_t i = 0; i < keys.Length(); ++i) {
+    const std::string key = keys.Get(i).ToString().Utf8Value();
+    Napi::Value v = o.Get(key);
+    if (v.IsUndefined() || v.IsNull()) c.setMissing(key);
+    else if (v.IsNumber()) c.setNumber(key, v.As<Napi::Number>().DoubleValue());
+    else if (v.IsBoolean()) c.setBool(key, v.As<Napi::Boolean>().Value());
+    else if (v.IsArray()) {
+      Napi::Array a = v.As<Napi::Array>();
+      std::vector<double> nums;
+      for (uint32_t k = 0; k < a.Length() && nums.size() == k; ++k) {
+        Napi::Value e = a.Get(k);
+        if (e.IsNumber()) nums.push_back(e.As<Napi::Number>().DoubleValue());
+      }
+      if (nums.size() == a.Length()) c.setNumbers(key, std::move(nums));
+      else c.setOther(key);
+    } else if (v.IsObject() && depth < 4) c.setObject(key, configFrom(v.As<Napi::Object>(), depth + 1));
+    else c.setOther(key);
+  }
+  return c;
+}
+
+// Argument i as a Config; `what` names it in the TypeError.
+inline tf::Config configArg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* what) {
+  if (info.Length() <= i || !info[i].IsObject() || info[i].IsArray()) throwType(info.Env(), fn, std::string(what) + " must be an object");
+  return configFrom(info[i].As<Napi::Object>());
+}
+
+// Argument i as an array of Configs ("<list> must be an array", "each <item> must be an object").
+inline std::vector<tf::Config> configListArg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* list,
+                                             const char* item) {
+  if (info.Length() <= i || !info[i].IsArray()) throwType(info.Env(), fn, std::string(list) + " must be an array");
+  Napi::Array a = info[i].As<Napi::Array>();
+  std::vector<tf::Config> out;
+  for (uint32_t k = 0; k < a.Length(); ++k) {
+    Napi::Value v = a.Get(k);
+    if (!v.IsObject()) throwType(info.Env(), fn, std::string("each ") + item + " must be an object");
+    out.push_back(configFrom(v.As<Napi::Object>()));
+  }
+  return out;
+}
+
+}  // namespace tfb

@@ -1,0 +1,68 @@
+#include "config.h"
+
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+namespace tf {
+
+namespace {
+[[noreturn]] void fail(const std::string& key, const std::string& what) { throw std::invalid_argument(key + " " + what); }
+}  // namespace
+
+const Config::Value* Config::find(const std::string& key) const {
+  auto it = values_.find(key);
+  return it == values_.end() || it->second.type == Type::Missing ? nullptr : &it->second;
+}
+
+bool Config::has(const std::string& key) const { return find(key) != nullptr; }
+
+double Config::number(const std::string& key, double def) const {
+  const Value* v = find(key);
+  if (!v) return def;
+  if (v->type != Type::Number) fail(key, "must be a number");
+  return v->number;
+}
+
+bool Config::flag(const std::string& key, bool def) const {
+  const Value* v = find(key);
+  if (!v) return def;
+  if (v->type != Type::Bool) fail(key, "must be a boolean");
+  return v->flag;
+}
+
+int64_t Config::integer(const std::string& key, double def, int64_t lo, int64_t hi) const {
+  const double d = number(key, def);
+  if (!(d >= static_cast<double>(lo) && d <= static_cast<double>(hi)) || std::floor(d) != d)
+    fail(key, "must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  return static_cast<int64_t>(d);
+}
+
+float Config::real(const std::string& key, double def) const {
+  const double d = number(key, def);
+  if (d > std::numeric_limits<float>::max()) return std::numeric_limits<float>::infinity();
+  if (d < -std::numeric_limits<float>::max()) return -std::numeric_limits<float>::infinity();
+  return static_cast<float>(d);
+}
+
+std::vector<double> Config::numbers(const std::string& key) const {
+  auto it = values_.find(key);
+  if (it == values_.end()) return {};
+  if (it->second.type == Type::Other) fail(key, "must hold numbers");
+  return it->second.type == Type::Numbers ? it->second.numbers : std::vector<double>{};
+}
+
+const Config& Config::object(const std::string& key) const {
+  const Value* v = find(key);
+  if (!v || v->type != Type::Object) fail(key, "must be an object");
+  return *v->object;
+}
+
+int32_t Config::codeIn(const std::string& key, int32_t count) const {
+  if (!has(key)) fail(key, "is required");
+  const double d = number(key, 0);
+  if (!(d >= 0 && d < count) || d != static_cast<int32_t>(d)) fail(key, "is not a valid code");
+  return static_cast<int32_t>(d);
+}
+
+}  // namespace tf

@@ -1,0 +1,137 @@
+// The graph executor: runs a DAG of layer nodes (layer.h) over N-D tensors,
+// batch first. A Sequential model is a one-chain graph (chainGraph). The
+// executor owns the topological order, the per-node buffers (sized once per
+// batch size, in a Workspace), the summing of gradients where an output fans
+// out, and the flat arenas: all trainable parameters in one buffer with the
+// gradients in a parallel one (so an optimizer step is one pass), and the
+// non-trainable state (moving statistics) in a third. See
+// docs/architecture.md for the hooks later work plugs in here.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "layer.h"
+#include "random.h"
+
+namespace tf {
+
+struct GraphNode {
+  std::unique_ptr<Layer> layer;
+  // What feeds each input: a node index >= 0, or graph input k as -1 - k.
+  std::vector<int32_t> inputs;
+};
+
+struct GraphSpec {
+  std::vector<Shape> inputs;  // per-sample shapes of the graph inputs
+  std::vector<GraphNode> nodes;
+  int32_t output = -1;        // the node whose output the model returns; -1: the last node
+};
+
+// layers[0] <- input, layers[i] <- layers[i - 1].
+GraphSpec chainGraph(std::vector<std::unique_ptr<Layer>> layers, Shape input);
+
+// One node's buffers for one batch size.
+struct NodeBuffers {
+  std::vector<float> out;
+  std::vector<std::vector<float>> scratch;
+  std::vector<float*> scratchPtr;   // scratch[k].data()
+  std::vector<const float*> in;     // filled per pass
+  std::vector<float*> dIn;          // filled per backward pass
+};
+
+// Everything one pass over a batch writes besides the arenas. Sized by
+// Graph::prepare for the largest batch seen, then reused with no allocation.
+// Several inference passes may run at once on one graph, each with its own.
+struct Workspace {
+  int64_t batch = 0;
+  std::vector<NodeBuffers> nodes;
+  std::vector<std::vector<float>> grads;  // gradient buffers of node outputs, reused along the backward order
+  std::vector<std::vector<float>> sums;   // per input edge: a fan-out's second gradient, before it is added
+};
+
+class Graph {
+ public:
+  // Validates the graph (shapes, references, cycles, every node feeding the
+  // output) and lays out the arenas; throws std::invalid_argument, or
+  // std::length_error when the arenas exceed the memory limit.
+  explicit Graph(GraphSpec spec);
+  Graph(const Graph&) = delete;
+  Graph& operator=(const Graph&) = delete;
+
+  size_t inputCount() const { return inputs_.size(); }
+  const Shape& inputShape(size_t k = 0) const { return inputs_[k]; }
+  int64_t inputSize(size_t k = 0) const { return elementsOf(inputs_[k]); }
+  const Shape& outputShape() const { return nodes_[output_].layer->outputShape(); }
+  int64_t outputSize() const { return elementsOf(outputShape()); }
+  size_t nodeCount() const { return nodes_.size(); }
+  const Layer& layer(size_t i) const { return *nodes_[i].layer; }
+
+  const std::vector<WeightSlot>& slots() const { return slots_; }
+  std::vector<float>& params() { return params_; }
+  const std::vector<float>& params() const { return params_; }
+  std::vector<float>& grads() { return grads_; }
+  std::vector<float>& state() { return state_; }
+  const std::vector<float>& state() const { return state_; }
+  // Trainable segments (offset, size) for per-variable gradient clipping.
+  std::vector<std::pair<int64_t, int64_t>> trainableSegments() const;
+
+  void prepare(Workspace& ws, int64_t batch) const;
+  // Bytes prepare() allocates for `batch` samples, plus one batch of input
+  // rows and targets (what a worker's private copy of one batch holds);
+  // -1 if the count overflows. Checked against the memory limit first.
+  int64_t workspaceBytes(int64_t batch) const;
+  // Bytes of the weight arenas with gradients and the largest optimizer state
+  // (3 slots per trainable weight: AMSGrad); -1 if the count overflows.
+  static int64_t arenaBytes(int64_t trainable, int64_t state);
+
+  // Threads worth using for batches of `batch` samples: the most any node's
+  // arithmetic can use (the thread policy of every job on this graph).
+  int usefulThreads(int64_t batch) const;
+  // The output node's activation (what a fused loss sees and defers).
+  Activation outputActivation() const { return nodes_[output_].layer->outputActivation(); }
+
+  // Inference over inputs x[k] ([batch, inputShape(k)]); reads the arenas
+  // only. With `logits`, the output node leaves out its softmax / sigmoid.
+  // Returns the output buffer inside ws.
+  const float* infer(const float* const* x, int64_t batch, bool logits, Workspace& ws) const;
+  const float* infer(const float* x, int64_t batch, bool logits, Workspace& ws) const { return infer(&x, batch, logits, ws); }
+  // Training forward: batch statistics (updating moving statistics), dropout.
+  const float* forwardTraining(const float* const* x, int64_t batch, bool logits, Workspace& ws, Rng* rng);
+  const float* forwardTraining(const float* x, int64_t batch, bool logits, Workspace& ws, Rng* rng) {
+    return forwardTraining(&x, batch, logits, ws, rng);
+  }
+  // Where the loss writes dLoss/d(output) (dLoss/d(logits) when `logits`)
+  // before backward.
+  float* outputGrad(Workspace& ws) const { return ws.grads[gradBuffer_[output_]].data(); }
+  // Backward after forwardTraining on the same workspace: fills grads().
+  void backward(int64_t batch, bool logits, Workspace& ws);
+
+  // The kernel regularizers' penalty; the second also adds its gradient to grads().
+  double regularizationPenalty() const;
+  double addRegularizationGradients();
+
+ private:
+  std::vector<Shape> inputs_;
+  std::vector<GraphNode> nodes_;
+  int32_t output_;
+  std::vector<int32_t> order_;          // topological
+  std::vector<int32_t> firstSlot_;      // per node, into slots_
+  std::vector<WeightSlot> slots_;
+  std::vector<float> params_, grads_, state_;
+  // Backward plan, fixed at construction: which gradient buffer holds each
+  // node's output gradient, and per input edge whether the layer writes the
+  // producer's buffer directly (-1), needs none (-2: a graph input), or
+  // writes ws.sums[k] to be added (k: the producer fans out).
+  std::vector<int32_t> gradBuffer_;
+  std::vector<std::vector<int32_t>> edgePlan_;
+  int32_t gradBufferCount_ = 0, sumCount_ = 0;
+  int64_t widestOutput_ = 1;
+
+  NodeWeights weights(int32_t node) const;  // read-only
+  NodeWeights trainingWeights(int32_t node);
+  void bindInputs(const float* const* x, Workspace& ws) const;
+};
+
+}  // namespace tf

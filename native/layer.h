@@ -1,0 +1,122 @@
+// The interface every layer kind implements (one file per kind in layers/,
+// listed once in layers/registry.h). A layer is a node of the graph executor
+// (graph.h): it says what it outputs for given inputs and which weights it
+// needs, and computes forward (inference or training) and backward on raw
+// buffers the executor owns. Tensors are N-D, batch first, channels last; a
+// Shape is one sample's dimensions (the batch axis is implicit).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "activations.h"
+#include "config.h"
+#include "random.h"
+
+namespace tf {
+
+using Shape = std::vector<int64_t>;
+int64_t elementsOf(const Shape& s);
+std::string showShape(const Shape& s);
+
+// One weight a layer asks for, in Keras order (kernel, bias / gamma, beta,
+// moving_mean, moving_variance). Initializers run in TypeScript; `fill` is
+// the value the arena holds until then (Keras's gamma = 1, moving_variance = 1).
+struct WeightDecl {
+  std::string name;
+  Shape shape;
+  bool trainable;  // trainable -> parameter arena (with gradients, optimizer slots), else state arena
+  float fill = 0.f;
+};
+
+// Where one weight lives.
+struct WeightSlot {
+  int32_t layer;  // node index
+  std::string name;
+  bool trainable;
+  int64_t offset;  // into the parameter or the state arena (and, if trainable, the gradient arena)
+  Shape shape;
+  int64_t size() const { return elementsOf(shape); }
+};
+
+// One node's weights in one pass. Inference gets read-only views (grads and
+// mutableState are null); training forward may update state (moving
+// statistics); backward writes gradients (it overwrites them: each weight
+// belongs to one node).
+struct NodeWeights {
+  const WeightSlot* slots = nullptr;
+  const float* params = nullptr;
+  const float* state = nullptr;
+  float* grads = nullptr;
+  float* mutableState = nullptr;
+  const float* value(int k) const { return (slots[k].trainable ? params : state) + slots[k].offset; }
+  float* grad(int k) const { return grads + slots[k].offset; }
+  float* stateValue(int k) const { return mutableState + slots[k].offset; }
+};
+
+// One node's buffers in a forward pass over `batch` samples.
+struct ForwardIo {
+  int64_t batch;
+  const float* const* in;  // one per input edge, [batch, inputShape(k)]
+  float* out;              // [batch, outputShape()]
+  float* const* scratch;   // the buffers scratchSizes() asked for
+  bool logits;             // the output node of a fused loss: leave out the softmax / sigmoid
+};
+
+struct BackwardIo {
+  int64_t batch;
+  const float* const* in;
+  const float* out;
+  float* dOut;           // dLoss/d(out); the layer may overwrite it
+  float* const* dIn;     // one per input edge, to overwrite; null where no gradient is needed
+  float* const* scratch;
+  bool logits;
+};
+
+class Layer {
+ public:
+  virtual ~Layer() = default;
+
+  // Build time (the executor calls these once, in this order).
+  // Per-sample output shape for these input shapes; throws std::invalid_argument.
+  virtual Shape computeOutputShape(const std::vector<Shape>& in) const = 0;
+  virtual std::vector<WeightDecl> weights() const { return {}; }
+  // Float counts of the per-batch buffers forward leaves for backward.
+  virtual std::vector<int64_t> scratchSizes(int64_t batch) const { return {}; }
+
+  // The activation a fused softmax / sigmoid cross-entropy may defer (Linear: none).
+  virtual Activation outputActivation() const { return Activation::Linear; }
+  // Threads worth giving this layer's arithmetic for `batch` samples (the
+  // job's thread policy takes the maximum over the graph).
+  virtual int usefulThreads(int64_t batch) const { return 1; }
+  // Kernel regularization penalty; adds its gradient when `grads` is set.
+  virtual double regularization(const NodeWeights& w, bool withGradients) const { return 0; }
+
+  // Inference: reads weights only, so concurrent calls with separate buffers are safe.
+  virtual void forward(const ForwardIo& io, const NodeWeights& w) const = 0;
+  // Training: batch statistics, dropout; may update state and the layer's own generator.
+  virtual void forwardTraining(const ForwardIo& io, const NodeWeights& w, Rng* rng) { forward(io, w); }
+  virtual void backward(const BackwardIo& io, const NodeWeights& w) const = 0;
+
+  // Set by the executor after computeOutputShape succeeded.
+  void setShapes(std::vector<Shape> in, Shape out) {
+    in_ = std::move(in);
+    out_ = std::move(out);
+  }
+  const std::vector<Shape>& inputShapes() const { return in_; }
+  const Shape& outputShape() const { return out_; }
+
+ protected:
+  // Rows and features of input k seen as a matrix over its last axis.
+  int64_t rows(int64_t batch, size_t k = 0) const { return batch * (elementsOf(in_[k]) / features(k)); }
+  int64_t features(size_t k = 0) const { return in_[k].empty() ? 1 : in_[k].back(); }
+  int64_t inSize(int64_t batch, size_t k = 0) const { return batch * elementsOf(in_[k]); }
+  int64_t outSize(int64_t batch) const { return batch * elementsOf(out_); }
+
+ private:
+  std::vector<Shape> in_;
+  Shape out_;
+};
+
+}  // namespace tf

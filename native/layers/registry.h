@@ -1,0 +1,32 @@
+// Every layer kind, listed once: X(Identifier, "name"). The list gives the
+// LayerKind enum and its name table (exported to TypeScript as
+// native.enums.layer), and makeLayer() calls make<Identifier>Layer(config),
+// which the layer's own file defines. Adding a layer is its file plus one
+// line here (docs/architecture.md, "Adding a layer").
+#pragma once
+#include <memory>
+
+#include "../config.h"
+#include "../layer.h"
+
+namespace tf {
+
+#define TF_LAYER_KINDS(X)                          \
+  X(Dense, "dense")                                \
+  X(Activation, "activation")                      \
+  X(Dropout, "dropout")                            \
+  X(BatchNorm, "batchNormalization")               \
+  X(LayerNorm, "layerNormalization")               \
+  X(Add, "add")
+
+TF_DEFINE_ENUM(LayerKind, TF_LAYER_KINDS)
+
+// The layer a config describes ("kind" plus the kind's own options);
+// throws std::invalid_argument for a bad kind or option.
+std::unique_ptr<Layer> makeLayer(const Config& config);
+
+#define TF_DECLARE_LAYER_MAKER(id, name) std::unique_ptr<Layer> make##id##Layer(const Config& config);
+TF_LAYER_KINDS(TF_DECLARE_LAYER_MAKER)
+#undef TF_DECLARE_LAYER_MAKER
+
+}  // namespace tf

@@ -1,0 +1,83 @@
+// One model as the binding sees it: the graph, its trainer once compiled, the
+// staged rows of the next training chunk and the workspaces kept between
+// calls, with the thread policy of every job. What the binding adds is
+// argument checks, the reader/writer lock of the concurrency contract and
+// the hop to a worker thread; everything here runs (and is tested) without Node.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <vector>
+
+#include "config.h"
+#include "graph.h"
+#include "row_staging.h"
+#include "trainer.h"
+
+namespace tf {
+
+// A call the model's state does not allow (not compiled yet).
+struct StateError : std::logic_error {
+  using std::logic_error::logic_error;
+};
+
+// Reads a cancel flag JavaScript sets in an Int32Array while a worker runs.
+bool flagSet(const int32_t* flag);
+
+class Model {
+ public:
+  // A chain of layers (one Config each: "kind" plus the kind's options) over
+  // inputs of `inputShape` per sample.
+  Model(const std::vector<Config>& layers, Shape inputShape);
+  explicit Model(GraphSpec spec);
+
+  Graph& graph() { return graph_; }
+  const Graph& graph() const { return graph_; }
+  // Replaces the trainer (and with it the optimizer state); throws
+  // std::invalid_argument for a bad configuration, leaving the old one.
+  void compile(const Config& optimizer, const Config& loss, const std::vector<Config>& metrics);
+  Trainer& trainer();  // throws StateError before compile
+  bool compiled() const { return trainer_ != nullptr; }
+
+  // Threads worth using for batches of `rows` samples.
+  int usefulThreads(int64_t rows) const { return graph_.usefulThreads(std::max<int64_t>(rows, 1)); }
+
+  // Training: the chunk's rows on the caller's thread (prefetched or copied),
+  // then trainJob on a worker thread, then optionally the next chunk's prefetch.
+  std::shared_ptr<const RowCopy> chunkRows(const Dataset& d, const ChunkKey& key);
+  void prefetch(const Dataset& d, const ChunkKey& key) { stager_.prefetch(d, key, graph_.inputSize(), graph_.outputSize()); }
+  ChunkResult trainJob(const RowCopy& rows, int64_t batchSize, int64_t batches);
+  // Stops a running trainJob at its next batch; the next trainJob clears it.
+  void cancel() { cancel_ = true; }
+  void clearCancel() { cancel_ = false; }
+
+  // Inference on the calling (JavaScript) thread: never waits for cores.
+  void predict(const float* x, int64_t n, int64_t batchSize, float* out);
+  // Worker-thread jobs; a cancel flag is honoured between batches.
+  void predictJob(const float* x, int64_t n, int64_t batchSize, float* out, const int32_t* cancel);
+  EvalResult evaluateJob(const Dataset& d, int64_t batchSize);
+
+ private:
+  // Workspaces are kept on the model while they stay under this size: a fresh
+  // one per call cost a 1000-row seed-model prediction a third of its time
+  // in page faults and zero-filling, and one per libuv thread left several
+  // MB in every thread's malloc arena (+33 MB resident after fit + evaluate).
+  static constexpr int64_t kKeptWorkspaceBytes = 32 << 20;
+  bool keepsWorkspace(int64_t batchSize, int64_t n) const;
+  // f(workspace) with the kept worker-thread workspace when `keep` and it is
+  // free (one job at a time), else a fresh one (several jobs may run at once).
+  template <class F>
+  void withWorkerWorkspace(bool keep, F&& f);
+
+  Graph graph_;
+  std::unique_ptr<Trainer> trainer_;
+  ChunkStager stager_;
+  std::atomic<bool> cancel_{false};
+  Workspace syncWs_;  // predict on the JavaScript thread only
+  std::mutex workerWsMutex_;
+  Workspace workerWs_;
+};
+
+}  // namespace tf

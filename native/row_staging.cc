@@ -1,0 +1,77 @@
+#include "row_staging.h"
+
+#include <algorithm>
+#include <cstring>
+#include <exception>
+
+#include "memory_limit.h"
+
+namespace tf {
+
+namespace {
+// Keeps a reused buffer's capacity unless it is far larger than needed.
+template <typename T>
+void sizeTo(std::vector<T>& v, int64_t n) {
+  if (v.capacity() > 4 * static_cast<size_t>(n) + 4096) std::vector<T>().swap(v);
+  v.resize(static_cast<size_t>(n));
+}
+}  // namespace
+
+void copyRows(RowCopy& o, const Dataset& d, const int32_t* order, int64_t begin, int64_t end, int64_t in, int64_t out) {
+  const int64_t rows = std::max<int64_t>(0, end - begin);
+  const double perRow = static_cast<double>(sizeof(float)) *
+                        static_cast<double>(in + (d.targets ? out : 0) + (d.weights ? 1 : 0) + (d.labels ? 1 : 0));
+  const double bytes = perRow * static_cast<double>(rows);
+  requireMemory("a private copy of the data for the worker thread", bytes >= 9.0e18 ? -1 : static_cast<int64_t>(bytes));
+  sizeTo(o.x, rows * in);
+  sizeTo(o.labels, d.labels ? rows : 0);
+  sizeTo(o.targets, d.targets ? rows * out : 0);
+  sizeTo(o.weights, d.weights ? rows : 0);
+  if (!order && rows > 0) {
+    std::memcpy(o.x.data(), d.x + begin * in, sizeof(float) * rows * in);
+    if (d.labels) std::memcpy(o.labels.data(), d.labels + begin, sizeof(int32_t) * rows);
+    if (d.targets) std::memcpy(o.targets.data(), d.targets + begin * out, sizeof(float) * rows * out);
+    if (d.weights) std::memcpy(o.weights.data(), d.weights + begin, sizeof(float) * rows);
+  }
+  for (int64_t r = 0; order && r < rows; ++r) {
+    const int64_t src = order[begin + r];
+    std::memcpy(o.x.data() + r * in, d.x + src * in, sizeof(float) * in);
+    if (d.labels) o.labels[r] = d.labels[src];
+    if (d.targets) std::memcpy(o.targets.data() + r * out, d.targets + src * out, sizeof(float) * out);
+    if (d.weights) o.weights[r] = d.weights[src];
+  }
+  o.data.x = o.x.data();
+  o.data.labels = d.labels ? o.labels.data() : nullptr;
+  o.data.targets = d.targets ? o.targets.data() : nullptr;
+  o.data.weights = d.weights ? o.weights.data() : nullptr;
+  o.data.n = rows;
+}
+
+std::shared_ptr<RowCopy> copyAllRows(const Dataset& d, int64_t in, int64_t out) {
+  auto o = std::make_shared<RowCopy>();
+  copyRows(*o, d, nullptr, 0, d.n, in, out);
+  return o;
+}
+
+std::shared_ptr<const RowCopy> ChunkStager::take(const Dataset& d, const ChunkKey& key, int64_t in, int64_t out) {
+  const bool hit = valid_ && key.epoch >= 0 && stagedKey_ == key;
+  valid_ = false;
+  if (hit) std::swap(current_, staged_);
+  else copyRows(*current_, d, key.order, key.beginRow(), key.endRow(), in, out);
+  return current_;
+}
+
+void ChunkStager::prefetch(const Dataset& d, const ChunkKey& key, int64_t in, int64_t out) noexcept {
+  // NOTE: runs after the current chunk was queued, so it must not throw: a
+  // prefetch that fails (memory limit, allocation) stages nothing, and the
+  // next take() copies, and reports, by itself.
+  try {
+    copyRows(*staged_, d, key.order, key.beginRow(), key.endRow(), in, out);
+    stagedKey_ = key;
+    valid_ = true;
+  } catch (const std::exception&) {
+    valid_ = false;
+  }
+}
+
+}  // namespace tf
