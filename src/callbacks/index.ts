@@ -33,4 +33,6 @@ export { CSVLogger, EarlyStopping, LearningRateScheduler, ReduceLROnPlateau, Ter
 export type { CSVLoggerArgs, EarlyStoppingArgs, LearningRateScheduleFn, LearningRateSchedulerArgs, ReduceLROnPlateauArgs };
 export type { MonitorMode } from './monitor';
 export { modelCheckpoint, ModelCheckpoint } from './model_checkpoint';
+export { tensorBoard, TensorBoard } from './tensorboard';
+export type { TensorBoardArgs } from './tensorboard';
 export type { ModelCheckpointArgs } from './model_checkpoint';
