@@ -20,6 +20,9 @@ static Napi::Value BackendInfo(const Napi::CallbackInfo& info) {
     o.Set("allocator", tf::heapReuseDescription());
     o.Set("simd", tf::kernelSimd());
     o.Set("compiledSimd", tf::compiledSimd());
+    Napi::Object paths = Napi::Object::New(env);
+    for (const auto& [shapes, path] : tf::gemmPathTable()) paths.Set(shapes, path);
+    o.Set("gemmPaths", paths);
     return o;
   });
 }

@@ -158,6 +158,18 @@ std::string gemmPathFor(bool transA, bool transB, int64_t M, int64_t N, int64_t 
   }
 }
 
+std::vector<std::pair<std::string, std::string>> gemmPathTable() {
+  // One representative shape per class, through the same rule sgemm uses.
+  return {
+      {"B not transposed, <= 128 rows or columns (Dense forward and weight gradient up to batch 128; batch 1)",
+       gemmPathFor(false, false, 32, 512, 784)},
+      {"B not transposed, > 128 rows and columns (Dense forward and weight gradient at batch 256; large squares)",
+       gemmPathFor(false, false, 256, 512, 784)},
+      {"B transposed, >= 8 rows and >= 32 columns (Dense input gradient)", gemmPathFor(false, true, 256, 512, 512)},
+      {"B transposed, < 8 rows or < 32 columns", gemmPathFor(false, true, 256, 10, 512)},
+  };
+}
+
 void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha,
            const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
            float* C, int64_t ldc) {

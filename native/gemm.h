@@ -3,6 +3,8 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace tf {
 
@@ -44,6 +46,10 @@ BlasInfo blasInfo();
 // shape and that variable, so a given machine and thread count give
 // bit-identical training.
 std::string gemmPathFor(bool transA, bool transB, int64_t M, int64_t N, int64_t K);
+
+// The path each shape class takes on this machine, as (class, path) pairs in
+// a fixed order (reported by backendInfo().gemmPaths).
+std::vector<std::pair<std::string, std::string>> gemmPathTable();
 
 // Picks the BLAS kernels for this CPU before the BLAS first runs. BLIS 0.9
 // and OpenBLAS 0.3.21 do not recognise recent Xeons (e.g. Sapphire/Emerald

@@ -21,6 +21,13 @@ export interface BackendInfo {
   simd: string;
   /** The SIMD level the addon was compiled for ('sse2' for the x86-64 prebuilds); wider kernels are chosen at run time. */
   compiledSimd: string;
+  /**
+   * Which GEMM path each class of matrix product takes on this machine:
+   * 'avx512-direct' / 'avx512-packed' (tensorforge's own AVX-512 kernel, on
+   * CPUs with AVX-512 whatever kernels the BLAS picked) or 'blas'. Keys name
+   * the shape class.
+   */
+  gemmPaths: Record<string, string>;
   /** Node-API version the addon targets. */
   napiVersion: number;
   /**
@@ -44,6 +51,8 @@ export function backendInfo(): BackendInfo {
     hardwareThreads: raw.hardwareThreads,
     simd: raw.simd,
     compiledSimd: raw.compiledSimd,
+    // (typed here rather than in native.ts's NativeBackendInfo, which another change owns)
+    gemmPaths: { ...(raw as { gemmPaths?: Record<string, string> }).gemmPaths },
     napiVersion: 8,
     allocator: raw.allocator,
     portable: raw.blas === 'portable',

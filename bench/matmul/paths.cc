@@ -87,6 +87,12 @@ int main(int argc, char** argv) {
                        tf::sgemmAvx512(ta, tb, M, N, K, 1.f, A, lda, B, ldb, 0.f, C, ldc, t);
                      }});
   if (tf::avx512GemmAvailable()) {
+    // The same product kept on one thread: against "avx512" on a line with
+    // threads 2, the gain of splitting it across two cores.
+    paths.push_back({"avx512-1t", [](bool ta, bool tb, int M, int N, int K, const float* A, int lda, const float* B,
+                                     int ldb, float* C, int ldc, int) {
+                       tf::sgemmAvx512(ta, tb, M, N, K, 1.f, A, lda, B, ldb, 0.f, C, ldc, 1);
+                     }});
     paths.push_back({"avx512-packed", [](bool ta, bool tb, int M, int N, int K, const float* A, int lda,
                                          const float* B, int ldb, float* C, int ldc, int t) {
                        tf::sgemmAvx512(ta, tb, M, N, K, 1.f, A, lda, B, ldb, 0.f, C, ldc, t, tf::Avx512Layout::Packed);

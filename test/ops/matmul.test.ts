@@ -105,3 +105,69 @@ describe('backend', () => {
     expect(() => tf.setNumThreads(1.5)).toThrow('setNumThreads: n must be an integer, got 1.5');
   });
 });
+
+// Issue 17: every GEMM path (tensorforge's AVX-512 kernel unpacked and
+// packed, the BLAS) through the public matMul, against float64 with the
+// float32 rounding bound (K+1 roundings of 2^-24 relative to sum |a b|).
+describe('GEMM paths', () => {
+  const avx512 = process.platform === 'linux' && process.arch === 'x64' &&
+    ['avx512f', 'avx512dq', 'avx512bw', 'avx512vl'].every((f) => new Set((/^flags\s*:(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '').trim().split(/\s+/)).has(f));
+
+  function check(M: number, N: number, K: number, ta: boolean, tb: boolean, seed: number): Float32Array {
+    const a = tf.randomUniform(ta ? [K, M] : [M, K], -1, 1, 'float32', seed);
+    const b = tf.randomUniform(tb ? [N, K] : [K, N], -1, 1, 'float32', seed + 1);
+    const c = tf.matMul(a, b, ta, tb).dataSync() as Float32Array;
+    const av = a.values as Float32Array, bv = b.values as Float32Array;
+    let worst = 0;
+    for (let i = 0; i < M; i++)
+      for (let j = 0; j < N; j++) {
+        let s = 0, mag = 0;
+        for (let k = 0; k < K; k++) {
+          const p = (ta ? av[k * M + i] : av[i * K + k]) * (tb ? bv[j * K + k] : bv[k * N + j]);
+          s += p;
+          mag += Math.abs(p);
+        }
+        worst = Math.max(worst, Math.abs(c[i * N + j] - s) / ((K + 1) * 2 ** -24 * mag + 1e-30));
+      }
+    expect(worst).toBeLessThanOrEqual(1);
+    return c;
+  }
+
+  it('reports a path for every shape class; AVX-512 CPUs use the AVX-512 kernel', () => {
+    const paths = tf.backendInfo().gemmPaths;
+    const values = Object.values(paths);
+    expect(values.length).toBe(4);
+    for (const p of values) expect(['avx512-direct', 'avx512-packed', 'blas']).toContain(p);
+    const sanitized = !!process.env.TENSORFORGE_ADDON && /asan/.test(process.env.LD_PRELOAD ?? '');
+    if (avx512 && !process.env.TENSORFORGE_GEMM && !sanitized) {
+      expect(values).toContain('avx512-direct');
+      expect(values).toContain('avx512-packed');
+    }
+    if (!avx512) expect(new Set(values)).toEqual(new Set(['blas']));
+  });
+
+  // Shapes of each class: batch 1, odd sizes around the 14 x 32 tile, the
+  // seed model (batch 32, unpacked) and the large MLP (batch 256, packed), a
+  // transposed B under 32 columns (BLAS).
+  const shapes: [number, number, number][] = [[1, 512, 784], [1, 10, 33], [15, 33, 257], [32, 64, 784], [784, 64, 32], [32, 10, 64],
+    [256, 512, 784], [512, 512, 256], [256, 512, 10], [141, 129, 300], [256, 10, 512]];
+  for (const [M, N, K] of shapes)
+    for (const ta of [false, true]) for (const tb of [false, true])
+      it(`${M}x${N}x${K}${ta ? ' Aᵀ' : ''}${tb ? ' Bᵀ' : ''} within the float32 bound of float64`, () => void check(M, N, K, ta, tb, M + N + K));
+
+  it('gives bit-identical products on 1 and 2 threads (AVX-512 kernel: each element summed on one thread)', () => {
+    if (!avx512 || process.env.TENSORFORGE_GEMM) return;
+    const before = tf.getNumThreads();
+    try {
+      for (const [M, N, K, ta, tb] of [[256, 512, 784, false, false], [784, 512, 256, true, false], [256, 512, 512, false, true]] as const) {
+        tf.setNumThreads(1);
+        const one = check(M, N, K, ta, tb, 3);
+        tf.setNumThreads(2);
+        const two = check(M, N, K, ta, tb, 3);
+        expect(Buffer.from(two.buffer).equals(Buffer.from(one.buffer))).toBe(true);
+      }
+    } finally {
+      tf.setNumThreads(before);
+    }
+  });
+});
