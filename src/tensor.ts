@@ -122,8 +122,15 @@ export class Tensor {
     // A tensor whose fields were tampered with answers undefined here, and checkTensor() names the problem.
     if (typeof b !== 'object' || b === null) return undefined as unknown as TypedArray;
     if (b.disposed === true) throw disposedError('values', 'the tensor');
-    b.recyclable = false;
-    return b.array;
+    const array = b.array;
+    if (!(array instanceof Float32Array || array instanceof Int32Array)) return undefined as unknown as TypedArray;
+    try {
+      b.recyclable = false;
+    } catch {
+      // A frozen or foreign state object: not one this tensor made.
+      return undefined as unknown as TypedArray;
+    }
+    return array;
   }
 
   /** Whether {@link Tensor.dispose} was called. */
@@ -293,6 +300,7 @@ function inferShape(fn: string, values: NestedArray): number[] {
   const shape: number[] = [];
   let v: NestedArray = values;
   while (Array.isArray(v)) {
+    if (types.isProxy(v)) throw typeError(fn, `values must be (nested) arrays of numbers, got a Proxy at depth ${shape.length}`);
     shape.push(v.length);
     if (v.length === 0) break;
     v = v[0];
@@ -306,10 +314,11 @@ function flattenInto(fn: string, values: NestedArray, shape: number[], dim: numb
     out.push(values);
     return;
   }
+  if (types.isProxy(values)) throw typeError(fn, `values must be (nested) arrays of numbers, got a Proxy at depth ${dim}`);
   if (!Array.isArray(values) || values.length !== shape[dim]) {
     throw rangeError(fn, `nested arrays are ragged: expected length ${shape[dim]} at depth ${dim}, got ${show(Array.isArray(values) ? values.length : values)}`);
   }
-  for (const x of values) flattenInto(fn, x, shape, dim + 1, out);
+  for (let i = 0; i < values.length; i++) flattenInto(fn, values[i], shape, dim + 1, out);
 }
 
 /** Whether an ArrayBuffer was detached (transferred): `detached` where the runtime has it (Node >= 22), else a probe of an empty buffer. */

@@ -38,7 +38,7 @@ export class CSVLogger extends Callback {
   constructor(filename: string, args?: CSVLoggerArgs) {
     super();
     const fn = 'callbacks.csvLogger';
-    if (typeof filename !== 'string' || filename === '') throw typeError(fn, `filename must be a non-empty string, got ${show(filename)}`);
+    if (typeof filename !== 'string' || filename === '' || filename.includes('\0')) throw typeError(fn, `filename must be a non-empty string without NUL characters, got ${show(filename)}`);
     const a = checkOptions(fn, args, OPTIONS);
     const sep = a.separator ?? ',';
     if (typeof sep !== 'string') throw typeError(fn, `separator must be a string, got ${show(sep)}`);

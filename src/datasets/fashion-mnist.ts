@@ -100,7 +100,7 @@ async function resolveDir(fn: string, options: FashionMnistOptions): Promise<str
 
 function checkOptions(fn: string, options: unknown): FashionMnistOptions {
   const { dir, subset } = readOptions(fn, options, ['dir', 'subset']);
-  if (dir !== undefined && (typeof dir !== 'string' || dir === '')) throw typeError(fn, `dir must be a non-empty string, got ${show(dir)}`);
+  if (dir !== undefined && (typeof dir !== 'string' || dir === '' || dir.includes('\0'))) throw typeError(fn, `dir must be a non-empty string without NUL characters, got ${show(dir)}`);
   if (subset !== undefined) checkBool(fn, 'subset', subset);
   if (dir !== undefined && subset !== undefined) {
     throw typeError(fn, `give either dir or subset, not both (dir ${show(dir)}, subset ${show(subset)})`);

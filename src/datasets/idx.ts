@@ -248,6 +248,7 @@ function readExactlySync(fn: string, file: string, fd: number, into: Uint8Array,
 
 function checkPath(fn: string, file: unknown): string {
   if (typeof file !== 'string' || file === '') throw typeError(fn, `path must be a non-empty string, got ${show(file)}`);
+  if (file.includes('\0')) throw typeError(fn, `path must not contain a NUL character, got ${show(file)}`);
   return file;
 }
 

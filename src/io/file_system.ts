@@ -49,6 +49,7 @@ function isDict(v: unknown): v is Record<string, unknown> {
 /** @internal A `file://` URL or a plain path -> a path. Other schemes are refused. */
 export function pathFromUrl(fn: string, url: string): string {
   if (url === '') throw typeError(fn, 'the path must be a non-empty string');
+  if (url.includes('\0')) throw typeError(fn, `the path must not contain a NUL character, got ${show(url)}`);
   // As tfjs-node: 'file:///abs/dir' -> '/abs/dir', 'file://rel/dir' -> 'rel/dir'.
   if (url.startsWith('file://')) {
     const p = url.slice('file://'.length);

@@ -95,6 +95,7 @@ export function slice(x: Tensor, begin: number | number[], size?: number | numbe
 /** Converts an index argument (int32 Tensor or array of integers) to an int32 tensor. */
 function indexTensor(fn: string, indices: unknown): Tensor {
   if (indices instanceof Tensor) {
+    checkTensor(fn, 'indices', indices);
     if (indices.dtype !== 'int32') throw typeError(fn, `indices must be an int32 tensor, got ${indices.dtype}`);
     return indices;
   }

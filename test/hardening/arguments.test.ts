@@ -155,6 +155,17 @@ describe('tensors and ops', () => {
     ['gather: a Proxy of indices', () => tf.gather(t(), evilProxy as never), TypeError, 'gather', 'a Proxy'],
     ['oneHot: depth 0', () => tf.oneHot([1], 0), RangeError, 'oneHot', '0'],
     ['softmax: axis 5', () => tf.softmax(t(), 5), RangeError, 'softmax', '5'],
+    ['oneHot: an int32 tensor whose shape was replaced', () => {
+      const i = tf.tensor1d([0, 1], 'int32');
+      (i as unknown as { shape: unknown }).shape = undefined;
+      return tf.oneHot(i, 2);
+    }, TypeError, 'oneHot', 'indices'],
+    ['tensor: a Proxy inside nested arrays', () => tf.tensor([[1, 2], evilProxy] as never), TypeError, 'tensor', 'a Proxy'],
+    ['dataSync: a frozen foreign state object', () => {
+      const a = t();
+      (a as unknown as { backing: unknown }).backing = Object.freeze({ array: 1 });
+      return a.dataSync();
+    }, TypeError, 'dataSync', 'well-formed'],
     ['keep: not a tensor', () => tf.keep(7 as never), TypeError, 'keep', '7'],
     ['tidy: not a function', () => tf.tidy(7 as never), TypeError, 'tidy', '7'],
     ['setNumThreads: 0', () => tf.setNumThreads(0), RangeError, 'setNumThreads', '0'],
@@ -254,6 +265,9 @@ describe('io, datasets, tuner', () => {
       const a = await model().toArtifacts();
       return tf.fromArtifacts({ ...a, weightData: evilProxy as never });
     }, TypeError, 'fromArtifacts', 'a Proxy'],
+    ['loadLayersModel: a NUL in the path', () => tf.loadLayersModel('model\0.json'), TypeError, 'loadLayersModel', 'NUL'],
+    ['save: a NUL in the path', () => model().save('dir\0x'), TypeError, 'save', 'NUL'],
+    ['loadIdx: a NUL in the path', () => tf.datasets.loadIdx('a\0b'), TypeError, 'loadIdx', 'NUL'],
     ['loadIdx: a number', () => tf.datasets.loadIdx(42 as never), TypeError, 'loadIdx', '42'],
     ['loadIdxSync: a symbol', () => tf.datasets.loadIdxSync(Symbol('p') as never), TypeError, 'loadIdxSync', 'Symbol(p)'],
     ['fashionMnist: dir a number', () => tf.datasets.fashionMnist({ dir: 3 as never }), TypeError, 'fashionMnist', '3'],
