@@ -4,6 +4,7 @@
 #include "gemm_avx512.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <atomic>
@@ -136,7 +137,7 @@ enum class Path { Blas, Avx512Direct, Avx512Packed };
 bool avx512Allowed() {
   static const bool allowed = [] {
     const char* v = std::getenv("TENSORFORGE_GEMM");
-    return avx512GemmAvailable() && !(v && std::strcmp(v, "blas") == 0);
+    return avx512GemmAvailable() && !blasHasAvx512Kernels() && !(v && std::strcmp(v, "blas") == 0);
   }();
   return allowed;
 }
@@ -149,6 +150,17 @@ Path pathFor(bool transA, bool transB, int64_t M, int64_t N, int64_t K) {
   return (!transB && (M <= 128 || N <= 128)) ? Path::Avx512Direct : Path::Avx512Packed;
 }
 }  // namespace
+
+bool blasHasAvx512Kernels() {
+  static const bool has = [] {
+    std::string c = blasInfo().config;
+    for (char& ch : c) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    for (const char* k : {"skylakex", "cooperlake", "sapphirerapids", "skx", "knl", "zen4", "zen5"})
+      if (c.find(k) != std::string::npos) return true;
+    return false;
+  }();
+  return has;
+}
 
 std::string gemmPathFor(bool transA, bool transB, int64_t M, int64_t N, int64_t K) {
   switch (pathFor(transA, transB, M, N, K)) {

@@ -34,18 +34,23 @@ BlasInfo blasInfo();
 
 // The GEMM paths tf::sgemm chooses between, per call, by CPU and shape:
 //   "avx512-direct" / "avx512-packed"  tensorforge's own AVX-512 kernel
-//       (gemm_avx512.h) on CPUs with AVX-512 F/DQ/BW/VL, whatever kernels
-//       the BLAS picked (OpenBLAS honours OPENBLAS_CORETYPE, e.g. Haswell =
-//       ymm on the AMD EPYC), unpacked for products with <= 128 rows or
+//       (gemm_avx512.h) on CPUs with AVX-512 F/DQ/BW/VL where the BLAS runs
+//       narrower kernels (OpenBLAS honours OPENBLAS_CORETYPE: Haswell = ymm
+//       on the AMD EPYC), unpacked for products with <= 128 rows or
 //       columns, packed above;
-//   "blas"  the BLAS of the build: CPUs without AVX-512, and transposed-B
-//       products with fewer than 32 columns or 8 rows, where the kernel's
-//       zero-padded 32-column panels lose to it.
+//   "blas"  the BLAS of the build: CPUs without AVX-512; a BLAS already on
+//       its own AVX-512 kernels (OpenBLAS SkylakeX on the Intel Xeon, where
+//       it gave the last recorded figures; not yet measured against this
+//       kernel there); transposed-B products with fewer than 32 columns or
+//       8 rows, where the kernel's zero-padded 32-column panels lose to it.
 // TENSORFORGE_GEMM=blas in the environment (read once) keeps every product
 // on the BLAS, for comparisons. The choice depends only on the CPU, the
 // shape and that variable, so a given machine and thread count give
 // bit-identical training.
 std::string gemmPathFor(bool transA, bool transB, int64_t M, int64_t N, int64_t K);
+
+// Whether the BLAS dispatched to AVX-512 kernels of its own (from blasInfo().config).
+bool blasHasAvx512Kernels();
 
 // The path each shape class takes on this machine, as (class, path) pairs in
 // a fixed order (reported by backendInfo().gemmPaths).

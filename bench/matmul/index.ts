@@ -5,6 +5,8 @@
 //   npm run bench:matmul -- --blas            BLIS vs OpenBLAS (raw and inside tensorforge), sweep + shapes, 1 and 2 threads
 //   npm run bench:matmul -- --quick           CI smoke run (< 1 min)
 //   npm run bench:matmul -- --blis-contexts   BLIS's haswell vs skx kernels per shape, in one process
+//   npm run bench:matmul -- --paths           tensorforge's GEMM paths (BLAS, AVX-512 kernel unpacked/packed, libxsmm
+//                                             when installed) per training shape, 1 and 2 threads, in one process (paths.cc)
 // Options: --systems=tf,tfjs,raw-blis,...  --sizes=64,128  --threads=1,2  --runs=7
 //          --min-time=0.1 (s per run)  --tfjs-max=1024 (largest n given to tfjs-cpu, ~0.7 GFLOP/s)
 //          --settle=50 (ms idle between systems)  --json  --no-save  --rebuild-addons
@@ -415,6 +417,55 @@ export function formatBlisContexts(rows: BlisContextRow[]): string {
   );
 }
 
+// ------------------------------------------------------------------ GEMM paths
+
+export interface PathRow {
+  label: string;
+  M: number;
+  N: number;
+  K: number;
+  ta: number;
+  tb: number;
+  threads: number;
+  maxRelDiff: number;
+  /** Per path: median GFLOP/s (wall), GFLOP per CPU second, median per-run ratio of blas time to this path's. */
+  paths: Record<string, { gflops: number; cpuGflops: number; ratio: number }>;
+}
+
+/**
+ * The GEMM paths side by side in one process (paths.cc), built from the
+ * native sources with the OpenBLAS of bench/matmul and, when libxsmm-dev is
+ * installed, libxsmm.
+ */
+export function runPaths(cases: Case[], threads: number[], args: string[] = []): { info: Record<string, unknown>; rows: PathRow[] } {
+  const p = BLAS_PATHS.openblas;
+  const native = path.join(__dirname, '..', '..', 'native');
+  const xsmm = fs.existsSync('/usr/include/libxsmm.h');
+  const bin = compileCxx('gemm-paths', path.join(__dirname, 'paths.cc'), [
+    '-O3', `-I${native}`, `-I${p.inc}`, '-DTF_BLAS_OPENBLAS', '-DTF_BLAS_NAME="OpenBLAS"', ...(xsmm ? ['-DUSE_XSMM'] : []),
+    ...['gemm.cc', 'gemm_portable.cc', 'cpu_features.cc', 'gemm_avx512.cc', 'gemm_avx512_kernel.cc'].map((f) => path.join(native, f)),
+    `-L${p.lib}`, ...(xsmm ? ['-lxsmm'] : []), '-lopenblas', `-Wl,-rpath,${p.lib}`, '-ldl',
+  ], true);
+  const input = threads.flatMap((t) => cases.map((c) => `${c.M} ${c.N} ${c.K} ${c.ta ? 1 : 0} ${c.tb ? 1 : 0} ${t} ${c.group.split(',')[0]}: ${c.name}`)).join('\n') + '\n';
+  const lines = execFileSync(bin, args, { input, encoding: 'utf8', maxBuffer: 1 << 24 }).trim().split('\n').map((l) => JSON.parse(l));
+  return { info: lines[0].info, rows: lines.slice(1) };
+}
+
+export function formatPaths(rows: PathRow[], peak: PeakResult): string {
+  const ids = Object.keys(rows[0]?.paths ?? {});
+  const perCpu = (peak as PeakResult & { peak1Cpu?: number }).peak1Cpu;
+  return table(
+    ['case', 'M×N×K', 'thr', ...ids.map((i) => `${i} GFLOP/s (per CPU s${perCpu ? ', % of peak' : ''})`), ...ids.slice(1).map((i) => `${i} vs blas`)],
+    rows.map((r) => [
+      r.label,
+      `${r.M}×${r.N}×${r.K}${r.ta ? ' Aᵀ' : ''}${r.tb ? ' Bᵀ' : ''}`,
+      String(r.threads),
+      ...ids.map((i) => `${fmt(r.paths[i].gflops)} (${fmt(r.paths[i].cpuGflops)}${perCpu ? `, ${fmt((100 * r.paths[i].cpuGflops) / perCpu, 0)}%` : ''})`),
+      ...ids.slice(1).map((i) => `×${fmt(r.paths[i].ratio, 2)}`),
+    ]),
+  );
+}
+
 // ------------------------------------------------------------------ report
 
 /** Recomputes % of peak against another peak measurement (e.g. a later, quieter one). */
@@ -578,6 +629,16 @@ async function main() {
     const rows = await runBlisContexts();
     if (!a['no-save']) writeResult('matmul-blis-contexts', { benchmark: 'matmul-blis-contexts', machine: machineInfo(), rows });
     process.stdout.write(a.json ? JSON.stringify(rows) + '\n' : formatBlisContexts(rows) + '\n');
+    return;
+  }
+  if (a.paths) {
+    warnIfBusy();
+    const peak = await loadPeak();
+    const cases = [...SHAPE_CASES, ...squareCases(numList(a.sizes) ?? [1, 64, 128, 256, 512, 1024])];
+    const args = [`--runs=${a.runs ?? 7}`, ...(typeof a['only-paths'] === 'string' ? [`--paths=${a['only-paths']}`] : [])];
+    const r = runPaths(cases, numList(a.threads) ?? [1, 2], args);
+    if (!a['no-save']) writeResult('matmul-paths', { benchmark: 'matmul-paths', machine: machineInfo(), peak, ...r });
+    process.stdout.write(a.json ? JSON.stringify(r) + '\n' : `${peak.cpuModel}: ${JSON.stringify(r.info)}\n` + formatPaths(r.rows, peak) + '\n');
     return;
   }
   if (typeof a.from === 'string') {

@@ -16,6 +16,7 @@ export interface PeakVariant {
   flopsPerCycle: number;
   peak1: number;
   peakAll: number;
+  peak1Cpu?: number;
 }
 
 export interface PeakResult {
@@ -27,6 +28,12 @@ export interface PeakResult {
   peak1: number;
   /** GFLOP/s on all hardware threads together. */
   peakAll: number;
+  /**
+   * 1-thread GFLOP per CPU second of the measuring thread: what a core does
+   * while it runs us, which other people's load on a shared machine does not
+   * lower (compare with bench/matmul --paths' per-CPU-second figures).
+   */
+  peak1Cpu?: number;
   cores: number;
   cpuModel: string;
   /** Headline width: the widest FMA the CPU has ("zmm-fma" with AVX-512F, else "ymm-fma"). */
@@ -78,11 +85,13 @@ export async function run(options: PeakOptions & { repeat?: number } = {}): Prom
     best.clockGHz = Math.max(best.clockGHz, p.clockGHz);
     best.peak1 = Math.max(best.peak1, p.peak1);
     best.peakAll = Math.max(best.peakAll, p.peakAll);
+    best.peak1Cpu = Math.max(best.peak1Cpu ?? 0, p.peak1Cpu ?? 0);
     for (const v of best.variants) {
       const w = p.variants.find((x) => x.simd === v.simd);
       if (w) {
         v.peak1 = Math.max(v.peak1, w.peak1);
         v.peakAll = Math.max(v.peakAll, w.peakAll);
+        v.peak1Cpu = Math.max(v.peak1Cpu ?? 0, w.peak1Cpu ?? 0);
       }
     }
   }
@@ -111,6 +120,7 @@ export function formatPeak(p: PeakResult): string {
     lines.push(
       `${v.simd.padEnd(8)} ${v.flopsPerCycle.toFixed(1).padStart(5)} FLOP/cycle  ` +
         `1 thread ${v.peak1.toFixed(1).padStart(6)} GFLOP/s  ${p.cores} threads ${v.peakAll.toFixed(1).padStart(6)} GFLOP/s` +
+        (v.peak1Cpu ? `  per CPU second ${v.peak1Cpu.toFixed(1).padStart(6)}` : '') +
         (v.simd === p.simd ? '  <- peak' : ''),
     );
   }

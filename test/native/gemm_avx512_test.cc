@@ -177,7 +177,10 @@ TF_TEST(gemm_avx512_threads_bit_identical) {
 
 // The path per shape class, as documented in gemm.h.
 TF_TEST(gemm_path_choice) {
-  if (!tf::avx512GemmAvailable() || std::getenv("TENSORFORGE_GEMM")) return;
+  if (!tf::avx512GemmAvailable() || tf::blasHasAvx512Kernels() || std::getenv("TENSORFORGE_GEMM")) {
+    for (const auto& [shapes, path] : tf::gemmPathTable()) TF_EXPECT(path == "blas");
+    return;
+  }
   TF_EXPECT(tf::gemmPathFor(false, false, 32, 64, 784) == "avx512-direct");   // seed model forward
   TF_EXPECT(tf::gemmPathFor(true, false, 784, 64, 32) == "avx512-direct");    // seed model dW
   TF_EXPECT(tf::gemmPathFor(false, false, 256, 512, 784) == "avx512-packed"); // large MLP forward
