@@ -3,12 +3,14 @@
 #pragma once
 #include <napi.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace tfb {
 
@@ -81,6 +83,22 @@ inline int64_t intArg(const Napi::CallbackInfo& info, size_t i, const char* fn, 
   return static_cast<int64_t>(d);
 }
 
+// Argument i as one integer or an array of integers, each in [lo, hi].
+inline std::vector<int64_t> intsArg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name, int64_t lo,
+                                    int64_t hi) {
+  if (info.Length() <= i || !info[i].IsArray()) return {intArg(info, i, fn, name, lo, hi)};
+  Napi::Array a = info[i].As<Napi::Array>();
+  std::vector<int64_t> out;
+  for (uint32_t k = 0; k < a.Length(); ++k) {
+    double d = 0;
+    if (napi_get_value_double(info.Env(), a.Get(k), &d) != napi_ok) throwType(info.Env(), fn, std::string(name) + " must hold numbers");
+    if (!(d >= static_cast<double>(lo) && d <= static_cast<double>(hi)) || std::floor(d) != d)
+      throwRange(info.Env(), fn, std::string(name) + " must hold integers in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    out.push_back(static_cast<int64_t>(d));
+  }
+  return out;
+}
+
 inline double numberArg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name) {
   double d = 0;
   if (info.Length() <= i || napi_get_value_double(info.Env(), info[i], &d) != napi_ok)
@@ -106,6 +124,14 @@ template <typename T>
 inline void requireLength(Napi::Env env, const char* fn, const char* name, const View<T>& v, int64_t need) {
   if (static_cast<int64_t>(v.length) < need)
     throwRange(env, fn, std::string(name) + " has " + std::to_string(v.length) + " elements, needs " + std::to_string(need));
+}
+
+// A new JavaScript typed array (Float32Array for float, ...) holding a copy of v.
+template <typename T>
+Napi::TypedArrayOf<T> typedArrayCopy(Napi::Env env, const std::vector<T>& v) {
+  auto a = Napi::TypedArrayOf<T>::New(env, v.size());
+  std::copy(v.begin(), v.end(), a.Data());
+  return a;
 }
 
 // The one mapping of C++ exceptions to JavaScript errors, for calls on the

@@ -11,23 +11,13 @@
 
 #include "args.h"
 #include "config_arg.h"
+#include "dataset_arg.h"
 #include "memory_limit.h"
 #include "model.h"
 #include "promise_worker.h"
 
 namespace tfb {
 
-namespace {
-// A new JavaScript typed array (Float32Array for float, ...) holding a copy of v.
-template <typename T>
-Napi::TypedArrayOf<T> typedArrayCopy(Napi::Env env, const std::vector<T>& v) {
-  auto a = Napi::TypedArrayOf<T>::New(env, v.size());
-  std::copy(v.begin(), v.end(), a.Data());
-  return a;
-}
-
-std::string rowsText(int64_t rows) { return "the workspace for batches of " + std::to_string(rows); }
-}  // namespace
 
 class NativeModel : public Napi::ObjectWrap<NativeModel> {
  public:
@@ -56,19 +46,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     guarded(info, fn, [&]() -> Napi::Value {
       Napi::Env env = info.Env();
       std::vector<tf::Config> layers = configListArg(info, 0, fn, "layers", "layer");
-      tf::Shape input;
-      if (info.Length() > 1 && info[1].IsArray()) {
-        Napi::Array a = info[1].As<Napi::Array>();
-        for (uint32_t k = 0; k < a.Length(); ++k) {
-          if (!a.Get(k).IsNumber()) throwType(env, fn, "inputShape must hold integers");
-          const double d = a.Get(k).As<Napi::Number>().DoubleValue();
-          if (!(d >= 1 && d <= 2147483648.0) || d != static_cast<int64_t>(d)) throwRange(env, fn, "inputShape must hold positive integers");
-          input.push_back(static_cast<int64_t>(d));
-        }
-      } else {
-        input.push_back(intArg(info, 1, fn, "inputSize", 1, int64_t{1} << 31));
-      }
-      model_ = std::make_unique<tf::Model>(layers, input);
+      model_ = std::make_unique<tf::Model>(layers, intsArg(info, 1, fn, "inputSize", 1, int64_t{1} << 31));
       reported_ = static_cast<int64_t>(graph().params().size() * 2 + graph().state().size()) * 4;
       Napi::MemoryManagement::AdjustExternalMemory(env, reported_);
       return env.Undefined();
@@ -79,29 +57,9 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
 
  private:
   std::unique_ptr<tf::Model> model_;
-  std::shared_mutex lock_;
-  bool chunkInFlight_ = false;  // main thread only
   int64_t reported_ = 0;
 
   tf::Graph& graph() { return model_->graph(); }
-
-  // Fails fast instead of blocking the event loop when native work is in flight.
-  std::unique_lock<std::shared_mutex> exclusive(Napi::Env env, const char* fn) {
-    std::unique_lock<std::shared_mutex> g(lock_, std::try_to_lock);
-    if (!g.owns_lock()) throw Napi::Error::New(env, std::string(fn) + ": the model is busy (training or predicting)");
-    return g;
-  }
-  std::shared_lock<std::shared_mutex> shared(Napi::Env env, const char* fn) {
-    std::shared_lock<std::shared_mutex> g(lock_, std::try_to_lock);
-    if (!g.owns_lock()) throw Napi::Error::New(env, std::string(fn) + ": the model is busy (training)");
-    return g;
-  }
-  // For state only training reads (optimizer, learning rate, dropout generator):
-  // readers never touch it, so only a training chunk in flight conflicts.
-  tf::Trainer& idleTrainer(Napi::Env env, const char* fn) {
-    if (chunkInFlight_) throw Napi::Error::New(env, std::string(fn) + ": the model is busy (training)");
-    return model_->trainer();
-  }
 
   Napi::Value Slots(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
@@ -130,7 +88,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     return guarded(info, fn, [&]() -> Napi::Value {
       const bool trainable = boolArg(info, 0, fn, "trainable");
       auto out = typedArrayArg<float>(info, 1, fn, "out");
-      auto g = shared(info.Env(), fn);
+      auto g = model_->shared();
       const std::vector<float>& src = trainable ? graph().params() : graph().state();
       requireLength(info.Env(), fn, "out", out, static_cast<int64_t>(src.size()));
       if (!src.empty()) std::memcpy(out.data, src.data(), src.size() * sizeof(float));
@@ -143,7 +101,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     return guarded(info, fn, [&]() -> Napi::Value {
       const bool trainable = boolArg(info, 0, fn, "trainable");
       auto in = typedArrayArg<float>(info, 1, fn, "values");
-      auto g = exclusive(info.Env(), fn);
+      auto g = model_->exclusive();
       std::vector<float>& dst = trainable ? graph().params() : graph().state();
       requireLength(info.Env(), fn, "values", in, static_cast<int64_t>(dst.size()));
       if (!dst.empty()) std::memcpy(dst.data(), in.data, dst.size() * sizeof(float));
@@ -159,36 +117,16 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
         throwType(info.Env(), fn, "expects (optimizer, loss, metrics)");
       const tf::Config opt = configArg(info, 0, fn, "optimizer"), loss = configArg(info, 1, fn, "loss");
       const std::vector<tf::Config> metrics = configListArg(info, 2, fn, "metrics", "metric");
-      auto g = exclusive(info.Env(), fn);
+      auto g = model_->exclusive();
       model_->compile(opt, loss, metrics);
       return info.Env().Undefined();
     });
   }
 
-  // (x, labels|null, targets|null, weights|null, n) at info[i..i+4]; checked
-  // against what the loss and metrics read (Trainer::checkData) once compiled.
-  tf::Dataset dataArgs(const Napi::CallbackInfo& info, size_t i, const char* fn) {
-    Napi::Env env = info.Env();
-    tf::Dataset d;
-    auto x = typedArrayArg<float>(info, i, fn, "x");
-    d.n = intArg(info, i + 4, fn, "n", 0, INT32_MAX);
-    requireLength(env, fn, "x", x, checkedMul(env, fn, d.n, graph().inputSize()));
-    d.x = x.data;
-    if (!info[i + 1].IsNull()) {
-      auto l = typedArrayArg<int32_t>(info, i + 1, fn, "labels");
-      requireLength(env, fn, "labels", l, d.n);
-      d.labels = l.data;
-    }
-    if (!info[i + 2].IsNull()) {
-      auto t = typedArrayArg<float>(info, i + 2, fn, "targets");
-      requireLength(env, fn, "targets", t, checkedMul(env, fn, d.n, graph().outputSize()));
-      d.targets = t.data;
-    }
-    if (!info[i + 3].IsNull()) {
-      auto w = typedArrayArg<float>(info, i + 3, fn, "weights");
-      requireLength(env, fn, "weights", w, d.n);
-      d.weights = w.data;
-    }
+  // The data arguments at info[0..4], checked against what the loss and
+  // metrics read (Trainer::checkData) once compiled.
+  tf::Dataset dataArgs(const Napi::CallbackInfo& info, const char* fn) {
+    tf::Dataset d = datasetArg(info, 0, fn, graph().inputSize(), graph().outputSize());
     if (model_->compiled()) model_->trainer().checkData(d);
     return d;
   }
@@ -201,46 +139,26 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     return guarded(info, fn, [&]() -> Napi::Value {
       Napi::Env env = info.Env();
       model_->trainer();
-      tf::Dataset d = dataArgs(info, 0, fn);
+      tf::Dataset d = dataArgs(info, fn);
       auto order = typedArrayArg<int32_t>(info, 5, fn, "order");
       requireLength(env, fn, "order", order, d.n);
       const int64_t batchSize = intArg(info, 6, fn, "batchSize", 1, INT32_MAX);
-      tf::ChunkKey key{intArg(info, 7, fn, "firstBatch", 0, INT32_MAX), intArg(info, 8, fn, "count", 0, INT32_MAX)};
-      tf::ChunkKey next{info.Length() > 10 ? intArg(info, 9, fn, "nextFirst", 0, INT32_MAX) : 0,
-                        info.Length() > 10 ? intArg(info, 10, fn, "nextCount", 0, INT32_MAX) : 0};
-      for (int64_t k = 0; k < d.n; ++k)
-        if (order.data[k] < 0 || order.data[k] >= d.n) throwRange(env, fn, "order holds an index outside the data");
-      // A batch never holds more than the data (a huge batchSize would size the workspace by it).
-      const int64_t bs = std::min(batchSize, std::max<int64_t>(d.n, 1));
-      const double epoch = info.Length() > 11 && info[11].IsNumber() ? info[11].As<Napi::Number>().DoubleValue() : -1;
-      for (tf::ChunkKey* k : {&key, &next}) {
-        k->batchSize = bs;
-        k->n = d.n;
-        k->x = d.x;
-        k->order = order.data;
-        k->epoch = epoch;
-      }
-      // Batches in this chunk (a larger count would only reserve room for results that never come).
-      const int64_t batches = std::min(key.count, (key.endRow() - key.beginRow() + bs - 1) / bs);
-      tf::requireMemory("the training workspace for batches of " + std::to_string(bs), graph().workspaceBytes(bs));
-      // Released (lock and flag) when the worker is done, on the main thread, even on error.
-      struct ChunkHold {
-        ChunkHold(std::unique_lock<std::shared_mutex> l, bool* f) : lock(std::move(l)), inFlight(f) {}
-        ~ChunkHold() { *inFlight = false; }
-        std::unique_lock<std::shared_mutex> lock;
-        bool* inFlight;
-      };
-      auto hold = std::make_shared<ChunkHold>(exclusive(env, fn), &chunkInFlight_);
-      std::shared_ptr<const tf::RowCopy> rows = model_->chunkRows(d, key);
-      chunkInFlight_ = true;
+      const int64_t first = intArg(info, 7, fn, "firstBatch", 0, INT32_MAX), count = intArg(info, 8, fn, "count", 0, INT32_MAX);
+      const bool next = info.Length() > 10;
+      const tf::Model::ChunkPlan plan = model_->planChunk(
+          d, order.data, batchSize, first, count, next ? intArg(info, 9, fn, "nextFirst", 0, INT32_MAX) : 0,
+          next ? intArg(info, 10, fn, "nextCount", 0, INT32_MAX) : 0,
+          info.Length() > 11 && info[11].IsNumber() ? info[11].As<Napi::Number>().DoubleValue() : -1);
+      // Released when the worker is done, on the main thread, even on error.
+      auto hold = std::make_shared<tf::Model::ChunkHold>(*model_);
+      std::shared_ptr<const tf::RowCopy> rows = model_->chunkRows(d, plan.key);
       model_->clearCancel();
       auto result = std::make_shared<tf::ChunkResult>();
       tf::Model* m = model_.get();
       Napi::Promise p = queueWork(
-          info, fn, {0, 1, 2, 3, 4, 5}, [m, rows, bs, batches, result] { *result = m->trainJob(*rows, bs, batches); },
+          info, fn, {0, 1, 2, 3, 4, 5}, [m, rows, plan, result] { *result = m->trainJob(*rows, plan.batchSize, plan.batches); },
           [result, hold](Napi::Env env) -> Napi::Value {
-            hold->lock.unlock();
-            *hold->inFlight = false;
+            hold->release();
             Napi::Object o = Napi::Object::New(env);
             o.Set("batches", static_cast<double>(result->batches));
             o.Set("nonFinite", result->nonFinite);
@@ -250,7 +168,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
             o.Set("sizes", typedArrayCopy(env, result->sizes));
             return o;
           });
-      if (next.count > 0) model_->prefetch(d, next);
+      if (plan.next.count > 0) model_->prefetch(d, plan.next);
       return p;
     });
   }
@@ -260,11 +178,11 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     static const char* fn = "evaluate";
     return guarded(info, fn, [&]() -> Napi::Value {
       model_->trainer();
-      tf::Dataset d = dataArgs(info, 0, fn);
+      tf::Dataset d = dataArgs(info, fn);
       const int64_t batchSize = intArg(info, 5, fn, "batchSize", 1, INT32_MAX);
-      tf::requireMemory(rowsText(std::min(batchSize, d.n)), graph().workspaceBytes(std::min(batchSize, d.n)));
+      model_->requireWorkspace(std::min(batchSize, d.n));
       auto rows = tf::copyAllRows(d, graph().inputSize(), graph().outputSize());
-      auto lock = std::make_shared<std::shared_lock<std::shared_mutex>>(shared(info.Env(), fn));
+      auto lock = std::make_shared<std::shared_lock<std::shared_mutex>>(model_->shared());
       auto result = std::make_shared<tf::EvalResult>();
       tf::Model* m = model_.get();
       return queueWork(
@@ -294,7 +212,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     auto out = typedArrayArg<float>(info, 3, fn, "out");
     requireLength(env, fn, "x", x, checkedMul(env, fn, n, graph().inputSize()));
     requireLength(env, fn, "out", out, checkedMul(env, fn, n, graph().outputSize()));
-    tf::requireMemory(rowsText(std::min(batchSize, n)), graph().workspaceBytes(std::min(batchSize, n)));
+    model_->requireWorkspace(std::min(batchSize, n));
     return {x.data, out.data, n, batchSize};
   }
 
@@ -302,7 +220,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   Napi::Value Predict(const Napi::CallbackInfo& info) {
     return guarded(info, "predict", [&]() -> Napi::Value {
       PredictArgs a = predictArgs(info, "predict");
-      auto g = shared(info.Env(), "predict");
+      auto g = model_->shared();
       model_->predict(a.x, a.n, a.batchSize, a.out);
       return info.Env().Undefined();
     });
@@ -321,23 +239,20 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
         cancel = flag.data;  // the caller's own: Sequential creates it and never hands it out
       }
       // The worker reads a private copy of x and writes a private output,
-      // copied into `out` on the main thread (see native/row_staging.h).
-      auto rows = tf::copyAllRows(tf::Dataset{a.x, nullptr, nullptr, nullptr, a.n}, graph().inputSize(), 0);
-      const int64_t outSize = a.n * graph().outputSize();
-      tf::requireMemory("the output", outSize * static_cast<int64_t>(sizeof(float)));
-      auto result = std::make_shared<std::vector<float>>(static_cast<size_t>(outSize));
+      // copied into `out` here afterwards (see native/row_staging.h).
+      auto job = model_->stagePredict(a.x, a.n, a.batchSize, cancel);
       auto outRef = std::make_shared<Napi::Reference<Napi::Float32Array>>(Napi::Persistent(info[3].As<Napi::Float32Array>()));
-      auto lock = std::make_shared<std::shared_lock<std::shared_mutex>>(shared(env, fn));
+      auto lock = std::make_shared<std::shared_lock<std::shared_mutex>>(model_->shared());
       tf::Model* m = model_.get();
-      const int64_t n = a.n, bs = a.batchSize;
       return queueWork(
-          info, fn, {0, 3, 4}, [m, rows, n, bs, result, cancel] { m->predictJob(rows->x.data(), n, bs, result->data(), cancel); },
-          [lock, result, outRef](Napi::Env env) -> Napi::Value {
+          info, fn, {0, 3, 4}, [m, job] { m->predictJob(*job); },
+          [lock, job, outRef](Napi::Env env) -> Napi::Value {
             lock->unlock();
             Napi::Float32Array out = outRef->Value();
-            if (out.ElementLength() < result->size())
+            const std::vector<float>& result = job->output;
+            if (out.ElementLength() < result.size())
               throw Napi::RangeError::New(env, "predictAsync: out was detached or shrunk while predicting");
-            if (!result->empty()) std::memcpy(out.Data(), result->data(), result->size() * sizeof(float));
+            if (!result.empty()) std::memcpy(out.Data(), result.data(), result.size() * sizeof(float));
             return env.Undefined();
           });
     });
@@ -357,7 +272,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   Napi::Value SetLearningRate(const Napi::CallbackInfo& info) {
     return guarded(info, "setLearningRate", [&]() -> Napi::Value {
       const double lr = numberArg(info, 0, "setLearningRate", "learningRate");
-      idleTrainer(info.Env(), "setLearningRate").optimizer().setLearningRate(lr);
+      model_->idleTrainer().optimizer().setLearningRate(lr);
       return info.Env().Undefined();
     });
   }
@@ -366,7 +281,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   Napi::Value OptimizerState(const Napi::CallbackInfo& info) {
     return guarded(info, "optimizerState", [&]() -> Napi::Value {
       Napi::Env env = info.Env();
-      auto g = shared(env, "optimizerState");
+      auto g = model_->shared();
       tf::Optimizer& opt = model_->trainer().optimizer();
       Napi::Object o = Napi::Object::New(env);
       o.Set("iterations", static_cast<double>(opt.iterations()));
@@ -387,18 +302,14 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       const int64_t it = intArg(info, 0, fn, "iterations", 0);
       const double u = numberArg(info, 1, fn, "nadamMomentumProduct");
       if (info.Length() < 3 || !info[2].IsArray()) throwType(env, fn, "slots must be an array");
-      tf::Optimizer& opt = idleTrainer(env, fn).optimizer();
       Napi::Array arr = info[2].As<Napi::Array>();
-      if (arr.Length() != opt.slots().size())
-        throwRange(env, fn, "expected " + std::to_string(opt.slots().size()) + " slot arrays, got " + std::to_string(arr.Length()));
+      std::vector<std::pair<const float*, size_t>> slots;
       for (uint32_t i = 0; i < arr.Length(); ++i) {
         TypedArrayInfo a;
         if (!typedArrayInfo(env, arr.Get(i), a) || a.type != napi_float32_array) throwType(env, fn, "slots must be Float32Arrays");
-        if (a.length != opt.slots()[i].size()) throwRange(env, fn, "slot " + std::to_string(i) + " has the wrong length");
-        if (a.length) std::memcpy(opt.slots()[i].data(), a.data, a.length * sizeof(float));
+        slots.emplace_back(static_cast<const float*>(a.data), a.length);
       }
-      opt.setIterations(it);
-      opt.setNadamMomentumProduct(u);
+      model_->idleTrainer().optimizer().restore(it, u, slots);
       return env.Undefined();
     });
   }
@@ -407,17 +318,11 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   Napi::Value ComputeGradients(const Napi::CallbackInfo& info) {
     static const char* fn = "computeGradients";
     return guarded(info, fn, [&]() -> Napi::Value {
-      Napi::Env env = info.Env();
-      tf::Trainer& tr = model_->trainer();
-      tf::Dataset d = dataArgs(info, 0, fn);
-      if (d.n == 0) throwRange(env, fn, "needs at least one sample");
-      tf::requireMemory("the workspace for " + std::to_string(d.n) + " samples", graph().workspaceBytes(d.n));
+      model_->trainer();
+      const tf::Dataset d = dataArgs(info, fn);
       auto out = typedArrayArg<float>(info, 5, fn, "grads");
-      requireLength(env, fn, "grads", out, static_cast<int64_t>(graph().grads().size()));
-      auto g = exclusive(env, fn);
-      const double loss = tr.computeGradients(d);
-      std::copy(graph().grads().begin(), graph().grads().end(), out.data);
-      return Napi::Number::New(env, loss);
+      requireLength(info.Env(), fn, "grads", out, static_cast<int64_t>(graph().grads().size()));
+      return Napi::Number::New(info.Env(), model_->computeGradients(d, out.data));
     });
   }
 
@@ -425,12 +330,10 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   Napi::Value ApplyGradients(const Napi::CallbackInfo& info) {
     static const char* fn = "applyGradients";
     return guarded(info, fn, [&]() -> Napi::Value {
-      tf::Trainer& tr = model_->trainer();
+      model_->trainer();
       auto in = typedArrayArg<float>(info, 0, fn, "grads");
       requireLength(info.Env(), fn, "grads", in, static_cast<int64_t>(graph().grads().size()));
-      auto g = exclusive(info.Env(), fn);
-      std::copy(in.data, in.data + graph().grads().size(), graph().grads().begin());
-      tr.applyGradients();
+      model_->applyGradients(in.data);
       return info.Env().Undefined();
     });
   }
@@ -438,7 +341,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   Napi::Value Reseed(const Napi::CallbackInfo& info) {
     return guarded(info, "reseed", [&]() -> Napi::Value {
       const int64_t seed = intArg(info, 0, "reseed", "seed", 0);
-      idleTrainer(info.Env(), "reseed").reseed(static_cast<uint64_t>(seed));
+      model_->idleTrainer().reseed(static_cast<uint64_t>(seed));
       return info.Env().Undefined();
     });
   }

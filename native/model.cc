@@ -1,8 +1,10 @@
 #include "model.h"
 
 #include <algorithm>
+#include <string>
 
 #include "layers/registry.h"
+#include "memory_limit.h"
 #include "thread_policy.h"
 
 namespace tf {
@@ -40,6 +42,39 @@ Trainer& Model::trainer() {
   return *trainer_;
 }
 
+Model::ChunkPlan Model::planChunk(const Dataset& d, const int32_t* order, int64_t batchSize, int64_t first, int64_t count,
+                                  int64_t nextFirst, int64_t nextCount, double epoch) const {
+  for (int64_t k = 0; k < d.n; ++k)
+    if (order[k] < 0 || order[k] >= d.n) throw std::out_of_range("order holds an index outside the data");
+  ChunkPlan p;
+  // A batch never holds more than the data (a huge batchSize would size the workspace by it);
+  // batch `first` then still starts at sample first * batchSize, or past the end.
+  p.batchSize = std::min(batchSize, std::max<int64_t>(d.n, 1));
+  p.key = {first, count, p.batchSize, d.n, d.x, order, epoch};
+  p.next = {nextFirst, nextCount, p.batchSize, d.n, d.x, order, epoch};
+  // Batches in this chunk (a larger count would only reserve room for results that never come).
+  p.batches = std::min(count, (p.key.endRow() - p.key.beginRow() + p.batchSize - 1) / p.batchSize);
+  requireMemory("the training workspace for batches of " + std::to_string(p.batchSize), graph_.workspaceBytes(p.batchSize));
+  return p;
+}
+
+std::unique_lock<std::shared_mutex> Model::exclusive() {
+  std::unique_lock<std::shared_mutex> g(lock_, std::try_to_lock);
+  if (!g.owns_lock()) throw BusyError("the model is busy (training or predicting)");
+  return g;
+}
+
+std::shared_lock<std::shared_mutex> Model::shared() {
+  std::shared_lock<std::shared_mutex> g(lock_, std::try_to_lock);
+  if (!g.owns_lock()) throw BusyError("the model is busy (training)");
+  return g;
+}
+
+Trainer& Model::idleTrainer() {
+  if (chunkInFlight_) throw BusyError("the model is busy (training)");
+  return trainer();
+}
+
 std::shared_ptr<const RowCopy> Model::chunkRows(const Dataset& d, const ChunkKey& key) {
   return stager_.take(d, key, graph_.inputSize(), graph_.outputSize());
 }
@@ -47,6 +82,39 @@ std::shared_ptr<const RowCopy> Model::chunkRows(const Dataset& d, const ChunkKey
 ChunkResult Model::trainJob(const RowCopy& rows, int64_t batchSize, int64_t batches) {
   WorkerThreads threads(usefulThreads(batchSize));
   return trainer().trainChunk(rows.data, batchSize, batches, &cancel_);
+}
+
+double Model::computeGradients(const Dataset& d, float* grads) {
+  Trainer& tr = trainer();
+  if (d.n == 0) throw std::out_of_range("needs at least one sample");
+  requireMemory("the workspace for " + std::to_string(d.n) + " samples", graph_.workspaceBytes(d.n));
+  auto g = exclusive();
+  const double loss = tr.computeGradients(d);
+  std::copy(graph_.grads().begin(), graph_.grads().end(), grads);
+  return loss;
+}
+
+void Model::applyGradients(const float* grads) {
+  Trainer& tr = trainer();
+  auto g = exclusive();
+  std::copy(grads, grads + graph_.grads().size(), graph_.grads().begin());
+  tr.applyGradients();
+}
+
+void Model::requireWorkspace(int64_t rows) const {
+  requireMemory("the workspace for batches of " + std::to_string(rows), graph_.workspaceBytes(rows));
+}
+
+std::shared_ptr<Model::PredictCopy> Model::stagePredict(const float* x, int64_t n, int64_t batchSize, const int32_t* cancel) const {
+  auto p = std::make_shared<PredictCopy>();
+  p->input = copyAllRows(Dataset{x, nullptr, nullptr, nullptr, n}, graph_.inputSize(), 0);
+  const int64_t outSize = n * graph_.outputSize();
+  requireMemory("the output", outSize * static_cast<int64_t>(sizeof(float)));
+  p->output.resize(static_cast<size_t>(outSize));
+  p->n = n;
+  p->batchSize = batchSize;
+  p->cancel = cancel;
+  return p;
 }
 
 bool Model::keepsWorkspace(int64_t batchSize, int64_t n) const {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <stdexcept>
 #include <vector>
 
@@ -21,6 +22,12 @@ namespace tf {
 // A call the model's state does not allow (not compiled yet).
 struct StateError : std::logic_error {
   using std::logic_error::logic_error;
+};
+
+// Native work on the model is in flight: the call would have to wait, and
+// the JavaScript thread never waits.
+struct BusyError : std::runtime_error {
+  using std::runtime_error::runtime_error;
 };
 
 // Reads a cancel flag JavaScript sets in an Int32Array while a worker runs.
@@ -41,9 +48,45 @@ class Model {
   Trainer& trainer();  // throws StateError before compile
   bool compiled() const { return trainer_ != nullptr; }
 
+  // The concurrency contract (TypeScript's model lock enforces it first):
+  // writers (weights, compile, training) exclude everything, readers
+  // (predict, evaluate, reading weights) only writers. Locks are tried, never
+  // waited for: BusyError instead.
+  std::unique_lock<std::shared_mutex> exclusive();
+  std::shared_lock<std::shared_mutex> shared();
+  // The trainer, for state only training reads (optimizer, learning rate,
+  // dropout generator): only a training chunk in flight conflicts.
+  Trainer& idleTrainer();
+  // Holds the exclusive lock and marks a chunk in flight until released or
+  // destroyed (on the caller's thread).
+  class ChunkHold {
+   public:
+    explicit ChunkHold(Model& m) : lock_(m.exclusive()), inFlight_(m.chunkInFlight_) { inFlight_ = true; }
+    ~ChunkHold() { release(); }
+    void release() {
+      if (lock_.owns_lock()) lock_.unlock();
+      inFlight_ = false;
+    }
+
+   private:
+    std::unique_lock<std::shared_mutex> lock_;
+    bool& inFlight_;
+  };
+
   // Threads worth using for batches of `rows` samples.
   int usefulThreads(int64_t rows) const { return graph_.usefulThreads(std::max<int64_t>(rows, 1)); }
 
+  // One training chunk as fit asks for it: batches [first, first + count) of
+  // the epoch's `order` (a permutation of the n samples, identified by
+  // `epoch`), and the chunk to prefetch after it (nextCount 0: none).
+  struct ChunkPlan {
+    ChunkKey key, next;
+    int64_t batchSize = 0, batches = 0;
+  };
+  // Checks the order (std::out_of_range for an index outside the data) and
+  // the workspace against the memory limit (std::length_error).
+  ChunkPlan planChunk(const Dataset& d, const int32_t* order, int64_t batchSize, int64_t first, int64_t count,
+                      int64_t nextFirst, int64_t nextCount, double epoch) const;
   // Training: the chunk's rows on the caller's thread (prefetched or copied),
   // then trainJob on a worker thread, then optionally the next chunk's prefetch.
   std::shared_ptr<const RowCopy> chunkRows(const Dataset& d, const ChunkKey& key);
@@ -52,6 +95,25 @@ class Model {
   // Stops a running trainJob at its next batch; the next trainJob clears it.
   void cancel() { cancel_ = true; }
   void clearCancel() { cancel_ = false; }
+
+  // Loss and gradients of one batch in training mode (copied to `grads`),
+  // and one optimizer step with given gradients: for gradient checks.
+  double computeGradients(const Dataset& d, float* grads);
+  void applyGradients(const float* grads);
+
+  // std::length_error unless the workspace for batches of `rows` fits the memory limit.
+  void requireWorkspace(int64_t rows) const;
+
+  // A prediction for a worker thread: a private copy of the input, a private
+  // output (copied into the caller's array on its thread afterwards).
+  struct PredictCopy {
+    std::shared_ptr<RowCopy> input;
+    std::vector<float> output;
+    int64_t n = 0, batchSize = 0;
+    const int32_t* cancel = nullptr;  // the caller's flag, honoured between batches
+  };
+  std::shared_ptr<PredictCopy> stagePredict(const float* x, int64_t n, int64_t batchSize, const int32_t* cancel) const;
+  void predictJob(PredictCopy& p) { predictJob(p.input->x.data(), p.n, p.batchSize, p.output.data(), p.cancel); }
 
   // Inference on the calling (JavaScript) thread: never waits for cores.
   void predict(const float* x, int64_t n, int64_t batchSize, float* out);
@@ -73,6 +135,8 @@ class Model {
 
   Graph graph_;
   std::unique_ptr<Trainer> trainer_;
+  std::shared_mutex lock_;
+  bool chunkInFlight_ = false;  // the caller's thread only
   ChunkStager stager_;
   std::atomic<bool> cancel_{false};
   Workspace syncWs_;  // predict on the JavaScript thread only

@@ -5,6 +5,7 @@
 #include <cfloat>
 #include <cstring>
 #include <stdexcept>
+#include <string>
 
 #include "cpu_features.h"
 #include "simd.h"
@@ -332,6 +333,16 @@ bool Optimizer::step(float* w, float* g, int64_t n, const std::vector<std::pair<
   }
   ++iterations_;
   return finite;
+}
+
+void Optimizer::restore(int64_t iterations, double u, const std::vector<std::pair<const float*, size_t>>& slots) {
+  if (slots.size() != slots_.size())
+    throw std::length_error("expected " + std::to_string(slots_.size()) + " slot arrays, got " + std::to_string(slots.size()));
+  for (size_t i = 0; i < slots.size(); ++i)
+    if (slots[i].second != slots_[i].size()) throw std::length_error("slot " + std::to_string(i) + " has the wrong length");
+  for (size_t i = 0; i < slots.size(); ++i) std::copy(slots[i].first, slots[i].first + slots[i].second, slots_[i].begin());
+  iterations_ = iterations;
+  uProduct_ = u;
 }
 
 OptimizerConfig optimizerConfigFrom(const Config& o) {

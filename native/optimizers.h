@@ -77,6 +77,10 @@ class Optimizer {
   std::vector<std::vector<float>>& slots() { return slots_; }
   double nadamMomentumProduct() const { return uProduct_; }
   void setNadamMomentumProduct(double u) { uProduct_ = u; }
+  // Restores a saved state: one (data, length) per slot, in slots() order.
+  // Throws std::length_error when the count or a length differs, before
+  // changing anything.
+  void restore(int64_t iterations, double nadamMomentumProduct, const std::vector<std::pair<const float*, size_t>>& slots);
 
  private:
   OptimizerConfig cfg_;
