@@ -41,7 +41,14 @@ thread_local int tCap = 0;  // 0 = no per-thread cap
 // yield; its 2-thread products pay off from ~8 MFLOP per thread
 // (bench/matmul --blas: n=128 even, n=256 1.6x; the seed model's 3 MFLOP
 // products slower on 2 threads).
-#if defined(TF_BLAS_BLIS)
+// The AVX-512 kernel's parts are claimed, not assigned (gemm_avx512.cc), so
+// it tolerates a busy second core like OpenBLAS; splitting the seed model's
+// 3.2 MFLOP products across two cores did not pay on the loaded AMD EPYC
+// (bench/RESULTS.md, "GEMM paths"), so it keeps OpenBLAS's threshold.
+// TF_MIN_FLOPS_PER_THREAD overrides it at build time, for that experiment.
+#if defined(TF_MIN_FLOPS_PER_THREAD)
+constexpr double kMinFlopsPerThread = TF_MIN_FLOPS_PER_THREAD;
+#elif defined(TF_BLAS_BLIS)
 constexpr double kMinFlopsPerThread = 32e6;
 #else
 constexpr double kMinFlopsPerThread = 8e6;

@@ -6,7 +6,7 @@
 //   npm run bench:matmul -- --quick           CI smoke run (< 1 min)
 //   npm run bench:matmul -- --blis-contexts   BLIS's haswell vs skx kernels per shape, in one process
 //   npm run bench:matmul -- --paths           tensorforge's GEMM paths (BLAS, AVX-512 kernel unpacked/packed, libxsmm
-//                                             when installed) per training shape, 1 and 2 threads, in one process (paths.cc)
+//                                             and BLIS skx when installed) per training shape, 1 and 2 threads, in one process (paths.cc)
 // Options: --systems=tf,tfjs,raw-blis,...  --sizes=64,128  --threads=1,2  --runs=7
 //          --min-time=0.1 (s per run)  --tfjs-max=1024 (largest n given to tfjs-cpu, ~0.7 GFLOP/s)
 //          --settle=50 (ms idle between systems)  --json  --no-save  --rebuild-addons
@@ -441,10 +441,12 @@ export function runPaths(cases: Case[], threads: number[], args: string[] = []):
   const p = BLAS_PATHS.openblas;
   const native = path.join(__dirname, '..', '..', 'native');
   const xsmm = fs.existsSync('/usr/include/libxsmm.h');
+  const blis = fs.existsSync(`${BLAS_PATHS.blis.lib}/libblis.a`);
   const bin = compileCxx('gemm-paths', path.join(__dirname, 'paths.cc'), [
     '-O3', `-I${native}`, `-I${p.inc}`, '-DTF_BLAS_OPENBLAS', '-DTF_BLAS_NAME="OpenBLAS"', ...(xsmm ? ['-DUSE_XSMM'] : []),
+    ...(blis ? ['-DUSE_BLIS', `-idirafter${BLAS_PATHS.blis.inc}`] : []),
     ...['gemm.cc', 'gemm_portable.cc', 'cpu_features.cc', 'gemm_avx512.cc', 'gemm_avx512_kernel.cc'].map((f) => path.join(native, f)),
-    `-L${p.lib}`, ...(xsmm ? ['-lxsmm'] : []), '-lopenblas', `-Wl,-rpath,${p.lib}`, '-ldl',
+    `-L${p.lib}`, ...(xsmm ? ['-lxsmm'] : []), '-lopenblas', ...(blis ? [`${BLAS_PATHS.blis.lib}/libblis.a`] : []), `-Wl,-rpath,${p.lib}`, '-ldl', '-lm',
   ], true);
   const input = threads.flatMap((t) => cases.map((c) => `${c.M} ${c.N} ${c.K} ${c.ta ? 1 : 0} ${c.tb ? 1 : 0} ${t} ${c.group.split(',')[0]}: ${c.name}`)).join('\n') + '\n';
   const lines = execFileSync(bin, args, { input, encoding: 'utf8', maxBuffer: 1 << 24 }).trim().split('\n').map((l) => JSON.parse(l));

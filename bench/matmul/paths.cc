@@ -6,6 +6,7 @@
 //            layout chosen by shape; avx512-packed / avx512-direct force one
 //   xsmm     libxsmm_sgemm (JIT for small shapes, the BLAS above beyond; built
 //            with -DUSE_XSMM when libxsmm-dev is installed)
+//   blis-skx BLIS 0.9's skylake-x kernels (static libblis.a, -DUSE_BLIS)
 //   tf       tf::sgemm: whichever path gemm.cc picks for the shape
 // For every shape and thread count the paths run in rotation (A B C, B C A,
 // ...), each run repeating the call for ~min-time seconds; reported: median
@@ -35,6 +36,10 @@
 #include "gemm_avx512.h"
 #ifdef USE_XSMM
 #include <libxsmm.h>
+#endif
+#ifdef USE_BLIS
+#include <blis.h>
+extern "C" cntx_t* bli_gks_lookup_nat_cntx(arch_t id);  // in the static libblis.a only
 #endif
 
 extern "C" void openblas_set_num_threads(int);
@@ -102,6 +107,22 @@ int main(int argc, char** argv) {
                        tf::sgemmAvx512(ta, tb, M, N, K, 1.f, A, lda, B, ldb, 0.f, C, ldc, t, tf::Avx512Layout::Direct);
                      }});
   }
+#ifdef USE_BLIS
+  // BLIS 0.9's skx kernels (Debian's has no zen4/zen5 configuration), through
+  // its expert API with the context passed per call: no BLIS_ARCH_TYPE needed.
+  bli_init();
+  static cntx_t* skx = bli_gks_lookup_nat_cntx(BLIS_ARCH_SKX);
+  if (skx && tf::avx512GemmAvailable())
+    paths.push_back({"blis-skx", [](bool ta, bool tb, int M, int N, int K, const float* A, int lda, const float* B,
+                                    int ldb, float* C, int ldc, int t) {
+                       rntm_t rntm = BLIS_RNTM_INITIALIZER;
+                       bli_rntm_set_num_threads(t, &rntm);
+                       float one = 1.f, zero = 0.f;
+                       bli_sgemm_ex(ta ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, tb ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, M, N,
+                                    K, &one, const_cast<float*>(A), lda, 1, const_cast<float*>(B), ldb, 1, &zero, C, ldc,
+                                    1, skx, &rntm);
+                     }});
+#endif
 #ifdef USE_XSMM
   paths.push_back({"xsmm", [](bool ta, bool tb, int M, int N, int K, const float* A, int lda, const float* B, int ldb,
                               float* C, int ldc, int t) {

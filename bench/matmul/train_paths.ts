@@ -5,7 +5,9 @@
 // time of each and the median over rounds of the per-round ratios, so a
 // slowdown of the shared machine that spans a round cancels out.
 //
-//   npx tsx bench/matmul/train_paths.ts [--model=seed|large|both] [--rounds=5] [--samples=N] [--no-torch]
+//   npx tsx bench/matmul/train_paths.ts [--model=seed|large|both] [--rounds=5] [--samples=N] [--no-torch] [--no-blas]
+//       [--alt-addon=PATH]   also a tensorforge addon built otherwise ("tf-alt"), e.g. the seed step split
+//                            across cores: cmake-js compile --out DIR --CDCMAKE_CXX_FLAGS=-DTF_MIN_FLOPS_PER_THREAD=1e6
 //
 // Uses bench/train's workers (same models, data and PyTorch settings as
 // npm run bench:train).
@@ -18,7 +20,8 @@ import { ROOT, machineInfo, parseArgs } from '../lib/util';
 const TRAIN = path.join(ROOT, 'bench', 'train');
 const FLOPS_PER_SAMPLE = { seed: 3 * 2 * (784 * 64 + 64 * 10), large: 3 * 2 * (784 * 512 + 512 * 512 + 512 * 10) };
 
-type Sys = 'tf' | 'tf-blas' | 'pytorch';
+type Sys = 'tf' | 'tf-blas' | 'tf-alt' | 'pytorch';
+let altAddon = '';
 
 function epochSeconds(sys: Sys, model: string, epochs: number, samples?: number): { t: number; acc: number } {
   const common = [`--model=${model}`, `--epochs=${epochs}`, ...(samples ? [`--samples=${samples}`] : [])];
@@ -31,7 +34,12 @@ function epochSeconds(sys: Sys, model: string, epochs: number, samples?: number)
       : execFileSync(process.execPath, [path.join(TRAIN, 'worker.cjs'), '--system=tensorforge', ...common], {
           encoding: 'utf8',
           cwd: ROOT,
-          env: sys === 'tf-blas' ? { ...process.env, TENSORFORGE_GEMM: 'blas' } : process.env,
+          env:
+            sys === 'tf-blas'
+              ? { ...process.env, TENSORFORGE_GEMM: 'blas' }
+              : sys === 'tf-alt'
+                ? { ...process.env, TENSORFORGE_ADDON: altAddon }
+                : process.env,
         });
   const r = JSON.parse(out.trim().split('\n').pop()!);
   const times: number[] = r.epochTimes;
@@ -50,12 +58,17 @@ async function main() {
   const rounds = Number(a.rounds ?? 5);
   const samples = a.samples ? Number(a.samples) : undefined;
   const systems: Sys[] = a['no-torch'] ? ['tf', 'tf-blas'] : ['tf', 'tf-blas', 'pytorch'];
+  if (typeof a['alt-addon'] === 'string') {
+    altAddon = path.resolve(a['alt-addon']);
+    systems.push('tf-alt');
+  }
+  if (a['no-blas']) systems.splice(systems.indexOf('tf-blas'), 1);
   const peak = await loadPeak();
   const m = machineInfo();
   console.log(`CPU ${peak.cpuModel}; clock ${peak.clockGHz.toFixed(2)} GHz; peak ${peak.peak1.toFixed(0)} (1 thread) / ${peak.peakAll.toFixed(0)} (all) GFLOP/s ${peak.simd}; load ${m.loadavg?.map((x) => x.toFixed(1)).join(' ')}`);
   for (const model of models) {
     const epochs = model === 'seed' ? 2 : 1;
-    const t: Record<Sys, number[]> = { tf: [], 'tf-blas': [], pytorch: [] };
+    const t: Record<Sys, number[]> = { tf: [], 'tf-blas': [], 'tf-alt': [], pytorch: [] };
     const acc: Record<string, number> = {};
     for (let r = 0; r < rounds; r++) {
       for (let q = 0; q < systems.length; q++) {
