@@ -114,6 +114,32 @@ export function classWeights(fn: string, cw: unknown, t: Targets, n: number, uni
   return w;
 }
 
+/**
+ * @internal Per-sample loss weights (Keras's sample_weight): a tensor, typed
+ * array or array of n finite numbers >= 0, or null when not given.
+ */
+export function sampleWeights(fn: string, sw: unknown, n: number): Float32Array | null {
+  if (sw === undefined || sw === null) return null;
+  let t: Tensor;
+  if (sw instanceof Tensor) t = checkTensor(fn, 'sampleWeight', sw);
+  else if (Array.isArray(sw) || ArrayBuffer.isView(sw)) t = makeTensor(fn, sw as TensorLike, undefined, undefined);
+  else throw typeError(fn, `sampleWeight must be a tensor or an array of ${n} numbers, got ${show(sw)}`);
+  if (!(t.rank === 1 || (t.rank === 2 && t.shape[1] === 1)) || t.shape[0] !== n) {
+    throw rangeError(fn, `sampleWeight must hold one weight per sample (shape [${n}]), got shape ${show(t.shape)}`);
+  }
+  const w = Float32Array.from(t.values);
+  for (let i = 0; i < n; i++) {
+    if (!(w[i] >= 0) || !Number.isFinite(w[i])) throw rangeError(fn, `sampleWeight[${i}] must be a finite number >= 0, got ${show(t.values[i])}`);
+  }
+  return w;
+}
+
+/** @internal Class and sample weights together: their product per sample (either may be absent). */
+export function combineWeights(a: Float32Array | null, b: Float32Array | null): Float32Array | null {
+  if (!a || !b) return a ?? b;
+  return a.map((v, i) => v * b[i]);
+}
+
 /** @internal A contiguous range of samples [start, end) as views (no copy). */
 export function sliceSamples(f: Features, t: Targets, w: Float32Array | null, start: number, end: number, units: number) {
   const per = f.values.length / Math.max(f.n, 1);

@@ -13,8 +13,8 @@ import { native } from '../native';
 import { allocateUninitializedF32 } from '../ops/shapes';
 import { Optimizer, resolveOptimizer } from '../optimizers/optimizer';
 import { Random, randomFrom } from '../random';
-import { Tensor, checkTensor, ownedTensor } from '../tensor';
-import { Features, InputLike, Targets, classWeights, sliceSamples, toFeatures, toTargets } from './data';
+import { Tensor, TensorLike, checkTensor, ownedTensor } from '../tensor';
+import { Features, InputLike, Targets, classWeights, combineWeights, sampleWeights, sliceSamples, toFeatures, toTargets } from './data';
 import { assertFinite } from './finite';
 import { ModelLock, abortable } from './model_lock';
 import { formatSummary } from './summary';
@@ -48,6 +48,12 @@ export interface FitArgs {
   initialEpoch?: number;
   /** Loss weight per class index, e.g. `{0: 1, 1: 5}`. */
   classWeight?: Record<number, number>;
+  /**
+   * Loss weight per sample (Keras's sample_weight): one finite number >= 0
+   * per sample of x, multiplied with classWeight where both are given; with
+   * validationSplit, the held-out part is weighted by its samples' weights.
+   */
+  sampleWeight?: TensorLike | Tensor;
   /** 0 = silent, 1 = progress bar (one line per epoch when not a TTY), 2 = one line per epoch (default 1). */
   verbose?: 0 | 1 | 2;
   /** Callbacks: objects with onEpochEnd/onBatchEnd/... or `tf.callbacks.*`. */
@@ -62,6 +68,8 @@ export interface FitArgs {
 export interface EvaluateArgs {
   /** Samples per batch (default 32). */
   batchSize?: number;
+  /** Loss weight per sample (Keras's sample_weight); metrics stay unweighted, as Keras's compiled metrics. */
+  sampleWeight?: TensorLike | Tensor;
 }
 
 /** Options of {@link Sequential.predict}. */
@@ -318,7 +326,8 @@ export class Sequential implements TrainableModel {
     this.#ensureBuilt(fn, feats.sampleShape);
     const units = this.outputShape![0];
     const targets = toTargets(fn, y, feats.n, units, compiled.loss);
-    const weights = classWeights(fn, args.classWeight, targets, feats.n, units);
+    const perSample = sampleWeights(fn, args.sampleWeight, feats.n);
+    const weights = combineWeights(classWeights(fn, args.classWeight, targets, feats.n, units), perSample);
 
     let train = { x: feats, t: targets, w: weights };
     let val: { x: Features; t: Targets; w: Float32Array | null } | null = null;
@@ -330,7 +339,7 @@ export class Sequential implements TrainableModel {
       const cut = Math.floor(feats.n * (1 - split));
       if (cut === 0 || cut === feats.n) throw rangeError(fn, `validationSplit ${split} leaves no ${cut === 0 ? 'training' : 'validation'} samples out of ${feats.n}`);
       train = sliceSamples(feats, targets, weights, 0, cut, units);
-      val = sliceSamples(feats, targets, null, cut, feats.n, units);
+      val = sliceSamples(feats, targets, perSample, cut, feats.n, units);
     }
     const n = train.x.n;
     if (n === 0) throw rangeError(fn, 'x has no samples');
@@ -466,12 +475,13 @@ export class Sequential implements TrainableModel {
     this.#ensureBuilt(fn, feats.sampleShape);
     const t = toTargets(fn, y, feats.n, this.outputShape![0], compiled.loss);
     if (feats.n === 0) throw rangeError(fn, 'x has no samples');
+    const w = sampleWeights(fn, args.sampleWeight, feats.n);
     // One read for the whole call, taken now: setWeights throws from here on,
     // a fit called later waits for it, and no training chunk runs between the
     // slices of a large input (each slice would otherwise see other weights).
     return this.#lock.read(async () => {
       await assertFinite(fn, feats);
-      return this.#evaluateFeatures(feats, t, null, batchSize, true);
+      return this.#evaluateFeatures(feats, t, w, batchSize, true);
     });
   }
 
@@ -715,9 +725,9 @@ export class Sequential implements TrainableModel {
 
 const SEQUENTIAL_OPTIONS = ['layers', 'name'] as const;
 const COMPILE_OPTIONS = ['optimizer', 'loss', 'metrics'] as const;
-const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'initialEpoch', 'classWeight',
+const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'initialEpoch', 'classWeight', 'sampleWeight',
   'verbose', 'callbacks', 'seed', 'signal'] as const;
-const EVALUATE_OPTIONS = ['batchSize'] as const;
+const EVALUATE_OPTIONS = ['batchSize', 'sampleWeight'] as const;
 const PREDICT_OPTIONS = ['batchSize', 'signal'] as const;
 
 /** Rows per slice of private copies handed to native work (~8 MB of features). */
