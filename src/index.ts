@@ -27,6 +27,7 @@ export { regularizers } from './regularizers';
 export type { Regularizer } from './regularizers';
 export { Sequential, sequential } from './models/sequential';
 export type { CompileArgs, FitArgs, EvaluateArgs, PredictArgs, SequentialArgs } from './models/sequential';
+export type { FitDatasetArgs, EvaluateDatasetArgs } from './models/fit_dataset';
 export { Callback } from './callbacks/callback';
 export type { CallbackHooks, Logs, TrainingParams } from './callbacks/callback';
 export { History } from './callbacks/history';

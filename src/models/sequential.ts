@@ -14,6 +14,8 @@ import { allocateUninitializedF32 } from '../ops/shapes';
 import { Optimizer, resolveOptimizer } from '../optimizers/optimizer';
 import { Random, randomFrom } from '../random';
 import { Tensor, TensorLike, checkTensor, ownedTensor } from '../tensor';
+import { Dataset } from '../data/dataset';
+import { DatasetFitHost, EvaluateDatasetArgs, FitDatasetArgs, elementParts, evaluateDatasetLoop, fitDatasetLoop } from './fit_dataset';
 import { Features, InputLike, Targets, classWeights, combineWeights, sampleWeights, sliceSamples, toFeatures, toTargets } from './data';
 import { assertFinite } from './finite';
 import { ModelLock, abortable } from './model_lock';
@@ -140,6 +142,8 @@ export class Sequential implements TrainableModel {
   #training = false;
   #lock = new ModelLock();
   #epochSerial = 0;
+  /** The running fitDataset's signal, to detach its abort listener at the end. */
+  #signal: AbortSignal | undefined = undefined;
 
   constructor(args: SequentialArgs = {}) {
     const fn = 'sequential';
@@ -440,6 +444,71 @@ export class Sequential implements TrainableModel {
       this.#training = false;
     }
     return history;
+  }
+
+  /**
+   * Trains from a tf.data Dataset whose elements are batches (`{ xs, ys }` or
+   * `[xs, ys]`, optionally with a sample weight), for data that does not fit
+   * in memory. Batches of one size train in native chunks while the next ones
+   * are read from the dataset. Resolves to the {@link History}.
+   */
+  async fitDataset(dataset: Dataset, options?: FitDatasetArgs): Promise<History> {
+    if (this.#training) throw new Error(`fitDataset: model '${this.name}' is already training; wait for the running fit to finish`);
+    this.#requireCompiled('fitDataset');
+    return fitDatasetLoop(this.#datasetHost(), dataset, options);
+  }
+
+  /** Loss and metrics over the batches of a Dataset, in inference mode. */
+  async evaluateDataset(dataset: Dataset, options?: EvaluateDatasetArgs): Promise<Logs> {
+    this.#requireCompiled('evaluateDataset');
+    return evaluateDatasetLoop(this.#datasetHost(), dataset, options);
+  }
+
+  #datasetHost(): DatasetFitHost {
+    const compiled = this.#compiled!;
+    const self = this;
+    let abort: (() => void) | null = null;
+    return {
+      metricCount: compiled.metrics.length,
+      logKeys: ['loss', ...compiled.metrics.flatMap((m) => [m.key, ...m.aliases])],
+      model: this,
+      get stopTraining() { return self.stopTraining; },
+      set stopTraining(v: boolean) { self.stopTraining = v; },
+      stage: (fn, element, index) => {
+        const { xs, ys, sw } = elementParts(fn, element, index);
+        const at = (e: unknown): never => {
+          if (e instanceof Error) e.message = e.message.replace(/^(\w+): /, `$1: batch ${index}: `);
+          throw e;
+        };
+        try {
+          const feats = toFeatures(fn, xs, this.#inputShape, true);
+          this.#ensureBuilt(fn, feats.sampleShape);
+          const t = toTargets(fn, ys, feats.n, this.outputShape![0], compiled.loss);
+          return { x: feats.values, labels: t.labels, targets: t.targets, weights: sampleWeights(fn, sw, feats.n), n: feats.n };
+        } catch (e) {
+          return at(e);
+        }
+      },
+      train: (chunk, batchSize, count) => this.#lock.write((): Promise<ChunkResult> => {
+        const order = Int32Array.from({ length: chunk.n }, (_, i) => i);
+        return this.#nm.trainChunk(chunk.x, chunk.labels, chunk.targets, chunk.weights, chunk.n, order, batchSize, 0, count);
+      }),
+      evaluate: (b) => this.#lock.read((): Promise<EvalResult> => this.#nm.evaluate(b.x, b.labels, b.targets, b.weights, b.n, b.n)),
+      evaluateTensors: (x, y, batchSize) => this.evaluate(x as InputLike, y as InputLike, { batchSize }),
+      meanLogs: (loss, sums, samples) => meanLogs(loss, compiled.metrics, sums, samples),
+      begin: (signal) => {
+        this.#training = true;
+        if (signal) {
+          abort = () => this.#nm.cancel();
+          signal.addEventListener('abort', abort);
+        }
+        this.#signal = signal;
+      },
+      end: () => {
+        if (abort) this.#signal?.removeEventListener('abort', abort);
+        this.#training = false;
+      },
+    };
   }
 
   /** `locked`: the caller already holds a read of the model's lock for the whole evaluation. */
