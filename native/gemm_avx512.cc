@@ -71,10 +71,15 @@ void runPart(const GemmArgs& g, const Part& p) {
     avx512::gemmBlockDirect(g, p.m0, p.m1, p.n0, p.n1);
     return;
   }
+  // Columns in slices of at most kMaxPackedCols, so the packing space of a
+  // thread stays bounded (~4 MiB) whatever N is; each element's sum over k
+  // runs in the same order either way.
+  constexpr int64_t kMaxPackedCols = 4096;
   PackBuffers& buf = threadBuffers();
   float* a = PackBuffers::grow(buf.a, buf.aCap, avx512::packedAFloats(g.kc));
-  float* b = PackBuffers::grow(buf.b, buf.bCap, avx512::packedBFloats(p.n1 - p.n0, g.kc));
-  avx512::gemmBlock(g, p.m0, p.m1, p.n0, p.n1, a, b);
+  float* b = PackBuffers::grow(buf.b, buf.bCap, avx512::packedBFloats(std::min(p.n1 - p.n0, kMaxPackedCols), g.kc));
+  for (int64_t n0 = p.n0; n0 < p.n1; n0 += kMaxPackedCols)
+    avx512::gemmBlock(g, p.m0, p.m1, n0, std::min(p.n1, n0 + kMaxPackedCols), a, b);
 }
 
 // Helper threads for products split across cores. One product at a time

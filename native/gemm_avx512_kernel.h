@@ -5,9 +5,11 @@
 
 #include "gemm_avx512.h"
 
-// Built where GCC/Clang can target AVX-512 from one file; sanitizer builds
-// keep it too (the kernel is plain loads, stores and FMAs).
-#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+// Built by GCC for x86-64 Unix (its `#pragma GCC target` compiles one file
+// for AVX-512; clang ignores that pragma, and MinGW lacks std::aligned_alloc,
+// so those builds and MSVC's keep the BLAS path). Sanitizer builds keep it
+// (plain loads, stores, gathers and FMAs).
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(_WIN32)
 #define TF_GEMM_AVX512_BUILT 1
 #else
 #define TF_GEMM_AVX512_BUILT 0

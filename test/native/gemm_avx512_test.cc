@@ -20,10 +20,10 @@ struct Shape {
   int64_t M, N, K;
 };
 
-// Sizes: tile edges (13/14/15 rows, 31/32/33 columns), the 140-row block,
+// Sizes: more columns than one packed slice (4096), tile edges (13/14/15 rows, 31/32/33 columns), the 140-row block,
 // K below, at and above the 256 block (and 3 blocks), batch 1, the
 // training shapes of the seed model.
-const Shape kShapes[] = {{1, 1, 1},    {1, 10, 784},  {1, 512, 33},  {2, 3, 5},      {13, 31, 7},
+const Shape kShapes[] = {{3, 4100, 300}, {1, 1, 1},    {1, 10, 784},  {1, 512, 33},  {2, 3, 5},      {13, 31, 7},
                          {14, 32, 256}, {15, 33, 257}, {29, 65, 100}, {32, 64, 784},  {32, 10, 64},
                          {64, 10, 32}, {32, 64, 10},  {141, 47, 513}, {150, 160, 90}, {300, 129, 31},
                          {129, 300, 20}, {8, 31, 16}, {7, 40, 9}};
