@@ -38,47 +38,57 @@ const COLUMN_OPTIONS = ['dtype', 'isLabel', 'required', 'default'] as const;
 
 /** Rows of a CSV stream with the line each starts on; quotes may span lines and chunks. */
 async function* csvRows(path: string, delimiter: string): AsyncGenerator<{ fields: string[]; line: number }> {
+  const DELIM = delimiter.charCodeAt(0), QUOTE = 34, LF = 10, CR = 13;
   let field = '', fields: string[] = [], line = 1, rowLine = 1;
   // quoted: inside quotes; quoteSeen: a quote inside quotes, which closes them
   // unless the next character is another quote (an escaped one).
   let quoted = false, quoteSeen = false, afterQuote = false, pendingCR = false;
-  const stream = fs.createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 16 });
   const rows: { fields: string[]; line: number }[] = [];
-  const step = (c: string): void => {
-    if (pendingCR) {
-      pendingCR = false;
-      if (c === '\n') return;
-    }
-    if (quoteSeen) {
-      quoteSeen = false;
-      if (c === '"') { field += '"'; return; }
-      quoted = false;
-      afterQuote = true;
-    }
-    if (quoted) {
-      if (c === '"') quoteSeen = true;
-      else {
-        if (c === '\n') line++;
-        field += c;
-      }
-      return;
-    }
-    if (c === '"' && field === '' && !afterQuote) { quoted = true; return; }
-    if (c === delimiter) { fields.push(field); field = ''; afterQuote = false; return; }
-    if (c === '\n' || c === '\r') {
-      fields.push(field);
-      rows.push({ fields, line: rowLine });
-      fields = []; field = ''; afterQuote = false;
-      line++;
-      rowLine = line;
-      pendingCR = c === '\r';
-      return;
-    }
-    if (afterQuote) throw new Error(`${FN}: ${path} line ${line}: text after a closing quote`);
-    field += c;
+  const endRow = (c: number): void => {
+    fields.push(field);
+    rows.push({ fields, line: rowLine });
+    fields = []; field = ''; afterQuote = false;
+    line++;
+    rowLine = line;
+    pendingCR = c === CR;
   };
+  const stream = fs.createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 16 });
   for await (const chunk of stream as AsyncIterable<string>) {
-    for (let i = 0; i < chunk.length; i++) step(chunk[i]);
+    let i = 0;
+    const len = chunk.length;
+    while (i < len) {
+      let c = chunk.charCodeAt(i);
+      if (pendingCR) {
+        pendingCR = false;
+        if (c === LF) { i++; continue; }
+      }
+      if (quoteSeen) {
+        quoteSeen = false;
+        if (c === QUOTE) { field += '"'; i++; continue; }
+        quoted = false;
+        afterQuote = true;
+      }
+      if (quoted) {
+        // Up to the next quote in one slice.
+        const q = chunk.indexOf('"', i);
+        const end = q < 0 ? len : q;
+        const part = chunk.slice(i, end);
+        for (let k = part.indexOf('\n'); k >= 0; k = part.indexOf('\n', k + 1)) line++;
+        field += part;
+        if (q >= 0) quoteSeen = true;
+        i = end + (q >= 0 ? 1 : 0);
+        continue;
+      }
+      if (c === QUOTE && field === '' && !afterQuote) { quoted = true; i++; continue; }
+      if (c === DELIM) { fields.push(field); field = ''; afterQuote = false; i++; continue; }
+      if (c === LF || c === CR) { endRow(c); i++; continue; }
+      if (afterQuote) throw new Error(`${FN}: ${path} line ${line}: text after a closing quote`);
+      // An unquoted run: up to the next delimiter, line break or quote, in one slice.
+      let k = i + 1;
+      while (k < len && (c = chunk.charCodeAt(k)) !== DELIM && c !== LF && c !== CR) k++;
+      field += chunk.slice(i, k);
+      i = k;
+    }
     yield* rows.splice(0);
   }
   if (quoteSeen) { quoted = false; quoteSeen = false; }
@@ -122,6 +132,8 @@ export function csv(path: string, config?: CSVConfig): Dataset<Record<string, un
   return new Dataset(async function* () {
     if (!fs.existsSync(path)) throw new Error(`${FN}: no file at ${show(path)}`);
     let columns: string[] | null = names ? [...names] : null;
+    // Per column, looked up once: its name, configuration and destination.
+    let plan: { name: string; cc: ColumnConfig | undefined; skip: boolean; label: boolean }[] | null = null;
     let first = true;
     for await (const { fields, line } of csvRows(path, delimiter)) {
       if (first && hasHeader) {
@@ -133,13 +145,13 @@ export function csv(path: string, config?: CSVConfig): Dataset<Record<string, un
       first = false;
       if (fields.length === 1 && fields[0] === '' && columns!.length > 1) continue; // a blank line
       if (fields.length !== columns!.length) throw new Error(`${FN}: ${path} line ${line}: expected ${columns!.length} fields, got ${fields.length}`);
+      plan ??= columns!.map((name) => ({ name, cc: configs[name], skip: onlyConfigured && !configs[name], label: Boolean(configs[name]?.isLabel) }));
       const xs: Record<string, unknown> = {}, ys: Record<string, unknown> = {};
-      columns!.forEach((name, k) => {
-        const cc = configs[name];
-        if (onlyConfigured && !cc) return;
-        const value = parseField(path, line, name, fields[k], cc);
-        (cc?.isLabel ? ys : xs)[name] = value;
-      });
+      for (let k = 0; k < plan.length; k++) {
+        const col = plan[k];
+        if (col.skip) continue;
+        (col.label ? ys : xs)[col.name] = parseField(path, line, col.name, fields[k], col.cc);
+      }
       yield hasLabels ? { xs, ys } : xs;
     }
   }, null);
@@ -151,12 +163,15 @@ function parseField(path: string, line: number, column: string, text: string, cc
     if (cc?.required) throw new Error(`${FN}: ${path} line ${line}, column '${column}': the field is empty but required`);
     return cc?.dtype === 'string' ? '' : NaN;
   }
-  if (cc?.dtype === 'string') return text;
-  const v = Number(text.trim());
-  if (cc?.dtype === 'float32' || cc?.dtype === 'int32') {
-    if (text.trim() === '' || Number.isNaN(v) && text.trim() !== 'NaN') throw new Error(`${FN}: ${path} line ${line}, column '${column}': ${show(text)} is not a number`);
-    if (cc.dtype === 'int32' && !Number.isInteger(v)) throw new Error(`${FN}: ${path} line ${line}, column '${column}': ${show(text)} is not an integer`);
+  const dtype = cc?.dtype;
+  if (dtype === 'string') return text;
+  // Number() ignores surrounding whitespace; a blank or non-numeric field gives NaN (or 0 for blanks).
+  const v = +text;
+  const numeric = !Number.isNaN(v) ? v !== 0 || text.trim() !== '' : text.trim() === 'NaN';
+  if (dtype === 'float32' || dtype === 'int32') {
+    if (!numeric) throw new Error(`${FN}: ${path} line ${line}, column '${column}': ${show(text)} is not a number`);
+    if (dtype === 'int32' && !Number.isInteger(v)) throw new Error(`${FN}: ${path} line ${line}, column '${column}': ${show(text)} is not an integer`);
     return v;
   }
-  return text.trim() !== '' && !Number.isNaN(v) ? v : text;
+  return numeric ? v : text;
 }
