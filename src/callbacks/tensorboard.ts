@@ -87,6 +87,11 @@ export class TensorBoard extends Callback {
     lockFields(this, ['logdir', 'updateFreq', 'histogramFreq']);
   }
 
+  /** @internal The same callback writing under `<logdir>/<run>` (the tuner gives each trial its own run). */
+  forRun(run: string): TensorBoard {
+    return new TensorBoard(path.join(this.logdir, run), { updateFreq: this.updateFreq, histogramFreq: this.histogramFreq });
+  }
+
   override onTrainBegin(_logs?: Logs): void {
     this.#batches = 0;
     const made: string[] = [];

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import { getNumThreads, setNumThreads } from '../backend';
 import type { CallbackHooks, Logs } from '../callbacks/callback';
+import { TensorBoard } from '../callbacks/tensorboard';
 import { checkInt, checkNumber, checkOptions, rangeError, show, typeError } from '../errors';
 import { Sequential } from '../models/sequential';
 import { native } from '../native';
@@ -558,7 +559,8 @@ export class Tuner {
       ...(args.batchSize !== undefined ? { batchSize: args.batchSize } : {}),
       ...extra,
       epochs: req.epochs, initialEpoch: req.initialEpoch, verbose: 0, seed: seedFor(seed, req.initialEpoch),
-      callbacks: [hooks, ...(args.callbacks ?? [])],
+      // A TensorBoard callback writes each trial to its own run (<logdir>/trial_<id>), so TensorBoard compares them.
+      callbacks: [hooks, ...(args.callbacks ?? []).map((c) => (c instanceof TensorBoard ? c.forRun(`trial_${rec.id}`) : c))],
     };
     await model.fit(x, y, fitArgs);
     const params = model.countParams();

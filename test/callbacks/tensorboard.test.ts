@@ -228,3 +228,25 @@ describe('tf.callbacks.tensorBoard', () => {
     expect(() => tf.callbacks.tensorBoard('d', { histogram_freq: 1 } as never)).toThrow(/unknown option 'histogram_freq'; did you mean 'histogramFreq'\?/);
   });
 });
+
+describe('tensorBoard in a tuner search', () => {
+  it('writes each trial to its own run directory, with that trial\'s epochs', async () => {
+    const logdir = tmp();
+    const { x, y } = data(60);
+    const tuner = tf.tuner.randomSearch({
+      build: (hp) => {
+        const m = tf.sequential({ layers: [tf.layers.dense({ units: hp.choice('units', [3, 6]), inputShape: [4], activation: 'relu' }), tf.layers.dense({ units: 3, activation: 'softmax' })] });
+        m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+        return m;
+      },
+      objective: 'val_loss', directory: path.join(logdir, 'study'), maxEpochs: 2, maxTrials: 3, seed: 1, parallelism: 2, verbose: 0,
+    });
+    await tuner.search(x, y, { validationSplit: 0.25, batchSize: 8, callbacks: [tf.callbacks.tensorBoard(path.join(logdir, 'tb'))] });
+    const runs = fs.readdirSync(path.join(logdir, 'tb')).sort();
+    expect(runs).toEqual(tuner.trials.map((t) => `trial_${t.id}`).sort());
+    for (const t of tuner.trials) {
+      const s = scalarsOf(path.join(logdir, 'tb', `trial_${t.id}`, 'validation'));
+      expect(s.epoch_loss.map(([, v]) => v)).toEqual(t.metrics.val_loss.map((v) => Math.fround(v)));
+    }
+  });
+});
