@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <memory>
+#include <new>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -107,7 +108,8 @@ class HelperPool {
     if (!busy.owns_lock()) return false;
     args_ = &g;
     parts_ = parts;
-    count_parts_ = n;
+    count_parts_.store(n, std::memory_order_relaxed);
+    failed_.store(false, std::memory_order_relaxed);
     done_.store(0, std::memory_order_relaxed);
     const uint64_t gen = (claim_.load(std::memory_order_relaxed) >> 32) + 1;
     claim_.store(gen << 32, std::memory_order_release);  // publishes args_, parts_, count_parts_
@@ -120,6 +122,9 @@ class HelperPool {
       if (spins < 4096) _mm_pause();
       else std::this_thread::yield();
     }
+    // A part that could not get its packing space (the only failure) is
+    // reported here, on the caller's thread, once no helper uses the parts.
+    if (failed_.load(std::memory_order_acquire)) throw std::bad_alloc();
     return true;
   }
 
@@ -136,10 +141,14 @@ class HelperPool {
       do {
         if ((c >> 32) != gen) return;
         index = static_cast<int>(c & 0xffffffffu);
-        if (index >= count_parts_) return;
+        if (index >= count_parts_.load(std::memory_order_relaxed)) return;
       } while (!claim_.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel));
       // The product cannot end (nor args_ change) before this part is done.
-      runPart(*args_, parts_[index]);
+      try {
+        runPart(*args_, parts_[index]);
+      } catch (...) {
+        failed_.store(true, std::memory_order_release);
+      }
       done_.fetch_add(1, std::memory_order_acq_rel);
     }
   }
@@ -171,7 +180,8 @@ class HelperPool {
   // Generation of the current product (high 32 bits) and its next unclaimed part.
   std::atomic<uint64_t> claim_{0};
   std::atomic<int> done_{0};
-  int count_parts_ = 0;
+  std::atomic<int> count_parts_{0};
+  std::atomic<bool> failed_{false};
   const GemmArgs* args_ = nullptr;
   const Part* parts_ = nullptr;
 };
