@@ -8,6 +8,7 @@ void registerOps(Napi::Env env, Napi::Object exports);
 void registerNetwork(Napi::Env env, Napi::Object exports);
 void registerLimits(Napi::Env env, Napi::Object exports);
 void registerEnums(Napi::Env env, Napi::Object exports);
+void registerDistributed(Napi::Env env, Napi::Object exports);
 }  // namespace tfb
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -17,6 +18,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tfb::registerNetwork(env, exports);
   tfb::registerLimits(env, exports);
   tfb::registerEnums(env, exports);
+  tfb::registerDistributed(env, exports);
   return exports;
 }
 

@@ -10,6 +10,7 @@ export type { BackendInfo } from './backend';
 export { setMemoryLimit, getMemoryLimit } from './limits';
 export * as datasets from './datasets';
 export * as data from './data';
+export * as distributed from './distributed';
 export { add, sub, mul, div, maximum, minimum, pow, squaredDifference, neg, exp, log, sqrt, square, abs } from './ops/elementwise';
 export { relu, relu6, leakyRelu, elu, selu, sigmoid, tanh, softplus, softsign, gelu, silu, swish, softmax, logSoftmax, activationBackward } from './ops/activations';
 export type { ActivationOpName, ActivationBackwardOptions } from './ops/activations';

@@ -193,6 +193,13 @@ export interface NativeAddon {
   gather(x: NumArray, indices: NumArray, out: NumArray, outer: number, axisDim: number, inner: number): void;
   concat(inputs: readonly NumArray[], widths: NumArray, out: NumArray, outer: number): void;
   oneHot(indices: NumArray, out: NumArray, depth: number, on: number, off: number): void;
+  /** MPI, opened at run time (binding/distributed_binding.cc). */
+  distributedInit(): { rank: number; size: number; localRank: number; library: string };
+  distributedBroadcast(data: F32, root: number): void;
+  distributedAllreduceMean(data: F32): void;
+  distributedAllreduceSum(data: Float64Array): void;
+  distributedBarrier(): void;
+  distributedFinalize(): void;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
