@@ -146,6 +146,7 @@ export function normalizeAxes(fn: string, axis: unknown, rank: number): number[]
 export function checkTensorList(fn: string, name: string, list: unknown): Tensor[] {
   const tensors = checkArray(fn, name, list, 'an array of Tensors');
   if (tensors.length === 0) throw rangeError(fn, `${name} must contain at least one Tensor`);
-  tensors.forEach((t, i) => checkTensor(fn, `${name}[${i}]`, t));
+  // An index loop, not forEach: forEach skips the holes of a sparse array.
+  for (let i = 0; i < tensors.length; i++) checkTensor(fn, `${name}[${i}]`, tensors[i]);
   return list as Tensor[];
 }

@@ -2,6 +2,7 @@
 // value it needs (define-by-run, as Optuna and KerasTuner do), so the space is
 // discovered as it is used and a name asked for only on some paths (units_2
 // when layers = 3, momentum inside conditionalScope) is naturally conditional.
+import { types } from 'node:util';
 import { rangeError, show, typeError, checkOptions as readOptions } from '../errors';
 import { Random } from '../random';
 
@@ -148,7 +149,7 @@ export class HyperParameters {
    * trial's set. `values` fixes names to given values.
    */
   constructor(values: Record<string, HPValue> = {}, options: { space?: SearchSpace; suggest?: Suggest } = {}) {
-    if (values === null || typeof values !== 'object') throw typeError('HyperParameters', `values must be an object, got ${show(values)}`);
+    if (values === null || typeof values !== 'object' || types.isProxy(values)) throw typeError('HyperParameters', `values must be a plain object, got ${show(values)}`);
     this.fixedValues = { ...values };
     this.space = options.space ?? new SearchSpace();
     this.suggest = options.suggest ?? ((spec) => spec.default);

@@ -3,7 +3,7 @@
 // (SECURITY.md); CI runs only the short suites (api.test.ts, files.test.ts).
 //
 //   npx tsx test/fuzz/campaign.ts [--suite api|files] [--cases 200000] [--seeds 3,4,5]
-//                                 [--parallel <cores>] [--chunk 2000] [--targets 'raw native binding']
+//                                 [--parallel <cores>] [--chunk 2000] [--targets 'raw native binding;model methods']
 //
 // --cases is per seed; without --seeds, three seeds are drawn and printed.
 // Exits 1 when any case crashed, hung or broke the oracle (runner.ts), after

@@ -9,7 +9,7 @@
 // the function's name; anything else (a raw JavaScript error such as "Cannot
 // read properties of undefined", a thrown non-Error, an uncaught exception or
 // unhandled rejection from library code, a hang) is a violation, and a dead
-// process is a crash. TF_FUZZ_TARGETS (comma-separated target names) narrows
+// process is a crash. TF_FUZZ_TARGETS (target names separated by ';') narrows
 // the run to those targets.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -136,8 +136,8 @@ async function main(): Promise<void> {
   tf.setMemoryLimit(MEMORY_LIMIT);
   const pool: Pool = { models: [], tensors: [], objects: [], background: [], dir };
   const all = suite === 'files' ? FILE_TARGETS : TARGETS;
-  // TF_FUZZ_TARGETS="raw native binding,model methods" runs only those targets (a focused campaign).
-  const only = process.env.TF_FUZZ_TARGETS?.split(',').map((t) => t.trim()).filter(Boolean);
+  // TF_FUZZ_TARGETS="raw native binding;model methods" runs only those targets (a focused campaign; names hold commas, so ';' separates them).
+  const only = process.env.TF_FUZZ_TARGETS?.split(';').map((t) => t.trim()).filter(Boolean);
   const targets = only ? all.filter((t) => only.includes(t.name)) : all;
   if (targets.length === 0) throw new Error(`no fuzz target matches TF_FUZZ_TARGETS=${process.env.TF_FUZZ_TARGETS}; targets: ${all.map((t) => t.name).join(', ')}`);
   for (let i = start; i < start + count; i++) {
