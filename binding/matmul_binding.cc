@@ -2,8 +2,8 @@
 // TypeScript first; here every length is re-checked so that no call, however
 // malformed, can read or write outside its buffers.
 #include "args.h"
-#include "core_budget.h"
 #include "gemm.h"
+#include "thread_policy.h"
 
 namespace tfb {
 
@@ -25,8 +25,7 @@ static Napi::Value MatMul(const Napi::CallbackInfo& info) {
     requireLength(env, fn, "b", b, checkedMul(env, fn, batch, bSize));
     requireLength(env, fn, "out", out, checkedMul(env, fn, batch, cSize));
     // Inline on the JavaScript thread: BLAS helpers only from free core tokens (never waits).
-    tf::CoreLease helpers(tf::CoreBudget::global(), tf::threadsForGemm(M, N, K) - 1, tf::CoreLease::NoWait);
-    tf::ScopedBlasThreads cap(1 + helpers.count());
+    tf::InlineThreads threads(tf::threadsForGemm(M, N, K));
     for (int64_t i = 0; i < batch; ++i) {
       tf::sgemm(ta, tb, M, N, K, 1.f, a.data + i * aSize, ta ? M : K, b.data + i * bSize, tb ? K : N, 0.f,
                 out.data + i * cSize, N);

@@ -1,9 +1,8 @@
-// NativeModel: the JavaScript face of one tf::Model (native/model.h). The
-// TypeScript model class owns one and enforces the concurrency contract; this
-// layer re-checks every buffer length, converts options into tf::Configs,
-// and guards against overlapping native work with a reader/writer lock taken
-// with try_lock (it never blocks the event loop). Row staging, the thread
-// policy and workspace reuse live in native/.
+// NativeModel: the JavaScript face of one tf::Model (native/model.h), which
+// the TypeScript model class owns. This layer re-checks every argument,
+// converts options into tf::Configs, queues worker-thread jobs and turns
+// results into JavaScript values; the model's try-lock (it never blocks the
+// event loop), row staging, thread policy and workspaces live in native/.
 #include <algorithm>
 #include <cstring>
 #include <memory>
@@ -12,7 +11,6 @@
 #include "args.h"
 #include "config_arg.h"
 #include "dataset_arg.h"
-#include "memory_limit.h"
 #include "model.h"
 #include "promise_worker.h"
 
@@ -26,18 +24,15 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     return InstanceMethod(name, fn, napi_default_method);
   }
   static Napi::Function Define(Napi::Env env) {
+    using M = NativeModel;
     return DefineClass(env, "NativeModel",
-                       {method("slots", &NativeModel::Slots), method("readWeights", &NativeModel::ReadWeights),
-                        method("writeWeights", &NativeModel::WriteWeights), method("compile", &NativeModel::Compile),
-                        method("trainChunk", &NativeModel::TrainChunk), method("evaluate", &NativeModel::Evaluate),
-                        method("predict", &NativeModel::Predict), method("predictAsync", &NativeModel::PredictAsync),
-                        method("cancel", &NativeModel::Cancel), method("learningRate", &NativeModel::LearningRate),
-                        method("setLearningRate", &NativeModel::SetLearningRate),
-                        method("optimizerState", &NativeModel::OptimizerState),
-                        method("setOptimizerState", &NativeModel::SetOptimizerState),
-                        method("reseed", &NativeModel::Reseed),
-                        method("computeGradients", &NativeModel::ComputeGradients),
-                        method("applyGradients", &NativeModel::ApplyGradients)});
+                       {method("slots", &M::Slots), method("readWeights", &M::ReadWeights), method("writeWeights", &M::WriteWeights),
+                        method("compile", &M::Compile), method("trainChunk", &M::TrainChunk), method("evaluate", &M::Evaluate),
+                        method("predict", &M::Predict), method("predictAsync", &M::PredictAsync), method("cancel", &M::Cancel),
+                        method("learningRate", &M::LearningRate), method("setLearningRate", &M::SetLearningRate),
+                        method("optimizerState", &M::OptimizerState), method("setOptimizerState", &M::SetOptimizerState),
+                        method("reseed", &M::Reseed), method("computeGradients", &M::ComputeGradients),
+                        method("applyGradients", &M::ApplyGradients)});
   }
 
   // NativeModel(layers, inputSize | inputShape): a chain of layers.

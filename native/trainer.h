@@ -1,7 +1,7 @@
 // The training engine: runs many steps (forward -> loss -> backward -> fused
-// optimizer update, over batches the binding has already put in shuffled
-// order) in one native call, with no allocation per step. Also batched
-// evaluation and inference.
+// optimizer update, over rows row_staging.h has already gathered in the
+// epoch's shuffled order) in one native call, with no allocation per step.
+// Also batched evaluation and inference.
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -71,6 +71,9 @@ class Trainer {
 
  private:
   // One training step on batch rows: forward, loss, backward, regularization.
+  // NOTE: grads() is complete for the batch when this returns: the point
+  // where a data-parallel allreduce over the gradient arena goes (see
+  // docs/architecture.md).
   // Appends the metrics' sums to `metricSums` when given.
   double step(const float* x, const int32_t* labels, const float* targets, const float* weights, int64_t rows,
               std::vector<double>* metricSums);
