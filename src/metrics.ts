@@ -1,5 +1,5 @@
 // Metric names; 'accuracy' picks its binary / categorical / sparse form from the loss, as Keras does.
-import { checkOneOf, show, typeError } from './errors';
+import { checkOneOf, show, typeError, checkArray } from './errors';
 import type { Loss } from './losses';
 
 /** Metric names accepted by `compile`. */
@@ -31,8 +31,7 @@ export interface ResolvedMetric {
 /** @internal Resolves `compile`'s metrics list against the loss and output width. */
 export function resolveMetrics(fn: string, metrics: unknown, loss: Loss, outputUnits: number): ResolvedMetric[] {
   if (metrics === undefined || metrics === null) return [];
-  const list = typeof metrics === 'string' ? [metrics] : metrics;
-  if (!Array.isArray(list)) throw typeError(fn, `metrics must be a string or an array of strings, got ${show(metrics)}`);
+  const list = typeof metrics === 'string' ? [metrics] : checkArray(fn, 'metrics', metrics, 'a string or an array of strings');
   const seen = new Set<string>();
   const out: ResolvedMetric[] = [];
   for (const m of list) {

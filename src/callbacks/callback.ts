@@ -79,8 +79,9 @@ export class CallbackList {
         c.setModel(model);
         c.setParams(params);
       } else {
-        (c as { model?: unknown; params?: unknown }).model = model;
-        (c as { params?: unknown }).params = params;
+        // Reflect.set: a frozen hooks object keeps its hooks and simply gets no model or params.
+        Reflect.set(c, 'model', model);
+        Reflect.set(c, 'params', params);
       }
     }
   }

@@ -1,12 +1,11 @@
 // Where datasets come from: an array, a generator (sync or async), or several
 // datasets zipped together (tfjs-data/src/readers.ts and dataset.ts names).
-import { show, typeError } from '../errors';
+import { checkArray, show, typeError } from '../errors';
 import { Dataset } from './dataset';
 
 /** A dataset of the items of `items` (copied: later changes to the array do not show). */
 export function array<T>(items: T[]): Dataset<T> {
-  if (!Array.isArray(items)) throw typeError('data.array', `items must be an array, got ${show(items)}`);
-  const copy = items.slice();
+  const copy = checkArray('data.array', 'items', items).slice() as T[];
   return new Dataset(() => copy[Symbol.iterator](), copy.length);
 }
 

@@ -67,8 +67,16 @@ export function modelToArtifacts(model: Sequential, config?: SaveConfig, fn = 't
 
 /** Joins weightData given as several buffers (TensorFlow.js's WeightData). */
 function weightBytes(fn: string, data: unknown): Uint8Array {
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  // A detached buffer cannot be viewed; say so rather than let the view constructor throw.
+  const view = (b: ArrayBuffer, offset: number, length: number, what: string): Uint8Array => {
+    try {
+      return new Uint8Array(b, offset, length);
+    } catch {
+      throw typeError(fn, `${what} was detached or is out of range`);
+    }
+  };
+  if (data instanceof ArrayBuffer) return view(data, 0, data.byteLength, 'weightData');
+  if (ArrayBuffer.isView(data)) return view(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength, 'weightData');
   if (Array.isArray(data)) {
     data = [...checkArray(fn, 'weightData', data, 'an ArrayBuffer or an array of them')];
     let total = 0;

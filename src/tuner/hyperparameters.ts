@@ -150,6 +150,7 @@ export class HyperParameters {
    */
   constructor(values: Record<string, HPValue> = {}, options: { space?: SearchSpace; suggest?: Suggest } = {}) {
     if (values === null || typeof values !== 'object' || types.isProxy(values)) throw typeError('HyperParameters', `values must be a plain object, got ${show(values)}`);
+    if (options === null || typeof options !== 'object' || types.isProxy(options)) throw typeError('HyperParameters', `options must be an object, got ${show(options)}`);
     this.fixedValues = { ...values };
     this.space = options.space ?? new SearchSpace();
     this.suggest = options.suggest ?? ((spec) => spec.default);

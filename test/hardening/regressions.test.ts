@@ -234,3 +234,38 @@ describe('a batchSize larger than the data (was: a workspace sized by batchSize)
     expect((await m.predictAsync(x, { batchSize: 2 ** 31 - 1 })).shape).toEqual([4, 1]);
   });
 });
+
+describe('raw errors the 200,000-case campaign found (seed 20261206)', () => {
+  const model = () => {
+    const m = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
+    m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    return m;
+  };
+  const lying = <T extends object>(target: T) => new Proxy(target, { get: (t, k) => (k === Symbol.iterator ? 3 : Reflect.get(t, k)) });
+
+  it('compile refuses a Proxy for metrics (was: "list is not iterable")', () => {
+    expect(() => model().compile({ optimizer: 'sgd', loss: 'meanSquaredError', metrics: lying(['mse']) })).toThrow(/^compile: metrics must be a string or an array of strings/);
+  });
+
+  it('fromArtifacts refuses detached weightData (was: "Cannot perform Construct on a detached ArrayBuffer")', async () => {
+    const a = await model().toArtifacts();
+    const data = a.weightData as ArrayBuffer;
+    structuredClone(data, { transfer: [data] });
+    await expect(tf.fromArtifacts(a)).rejects.toThrow(/weightData was detached or is out of range/);
+  });
+
+  it('HyperParameters refuses null options (was: "reading \'space\'")', () => {
+    expect(() => new tf.tuner.HyperParameters({}, null as never)).toThrow(/^HyperParameters: options must be an object, got null/);
+  });
+
+  it('a frozen callback object is called without being given model and params (was: "object is not extensible")', async () => {
+    let epochs = 0;
+    const cb = Object.freeze({ onEpochEnd: () => { epochs++; } });
+    await model().fit(tf.zeros([4, 3]), tf.zeros([4, 2]), { epochs: 2, verbose: 0, callbacks: [cb] });
+    expect(epochs).toBe(2);
+  });
+
+  it('tf.data.array refuses a Proxy (was: "items.slice is not a function")', () => {
+    expect(() => tf.data.array(lying([1, 2]))).toThrow(/^data\.array: items must be an array/);
+  });
+});
