@@ -190,6 +190,9 @@ export function stack(tensors: Tensor[], axis = 0): Tensor {
   return concatChecked(fn, expanded, ax);
 }
 
+/** Pieces split may cut an empty dimension into (each an empty tensor). */
+const MAX_EMPTY_PIECES = 1 << 16;
+
 /**
  * Splits x along `axis` into pieces.
  * @param numOrSizeSplits a number n (x.shape[axis] must divide by n into equal
@@ -207,6 +210,8 @@ export function split(x: Tensor, numOrSizeSplits: number | number[], axis = 0): 
   if (typeof numOrSizeSplits === 'number') {
     const n = checkInt(fn, 'numOrSizeSplits', numOrSizeSplits, 1);
     if (dim % n !== 0) throw rangeError(fn, `dimension ${ax} of shape ${show(x.shape)} (${dim}) does not divide into ${n} equal pieces`);
+    // An empty dimension divides into any number of pieces: bound the count of empty tensors made.
+    if (dim === 0 && n > MAX_EMPTY_PIECES) throw rangeError(fn, `numOrSizeSplits ${n} would make ${n} empty tensors (at most ${MAX_EMPTY_PIECES} from an empty dimension)`);
     sizes = new Array(n).fill(dim / n);
   } else if (Array.isArray(numOrSizeSplits)) {
     numOrSizeSplits = [...checkArray(fn, 'numOrSizeSplits', numOrSizeSplits, 'a number or an array of numbers')] as number[];

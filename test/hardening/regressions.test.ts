@@ -269,3 +269,11 @@ describe('raw errors the 200,000-case campaign found (seed 20261206)', () => {
     expect(() => tf.data.array(lying([1, 2]))).toThrow(/^data\.array: items must be an array/);
   });
 });
+
+describe('split of an empty dimension into 2^31 - 1 pieces (was: a hang, seed 20261206 case 143655)', () => {
+  it('is refused up front; a few empty pieces are still fine', () => {
+    const empty = tf.zeros([0, 3]);
+    expect(() => tf.split(empty, 2 ** 31 - 1)).toThrow(/^split: numOrSizeSplits 2147483647 would make 2147483647 empty tensors/);
+    expect(tf.split(empty, 4).map((t) => t.shape)).toEqual([[0, 3], [0, 3], [0, 3], [0, 3]]);
+  });
+});
