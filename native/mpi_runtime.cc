@@ -44,6 +44,7 @@ struct Api {
 std::mutex gMutex;
 Api gApi;
 bool gReady = false;
+bool gFinalized = false;  // MPI cannot start again in a process once finalized
 ProcessInfo gInfo;
 std::string gLibrary;
 
@@ -82,6 +83,7 @@ void inPieces(int64_t n, F&& f) {
 ProcessInfo init() {
   std::lock_guard<std::mutex> g(gMutex);
   if (gReady) return gInfo;
+  if (gFinalized) throw std::runtime_error("MPI was finalized in this process and cannot be started again");
 #ifndef TF_HAVE_DLOPEN
   throw std::runtime_error("distributed training needs a POSIX system with Open MPI");
 #else
@@ -122,6 +124,12 @@ ProcessInfo init() {
   a.errorsReturn = global(lib, "ompi_mpi_errors_return");
   a.infoNull = global(lib, "ompi_mpi_info_null");
   gApi = a;
+  int finalized = 0;
+  check(a.Finalized(&finalized), "MPI_Finalized");
+  if (finalized) {
+    gFinalized = true;
+    throw std::runtime_error("MPI was finalized in this process and cannot be started again");
+  }
   int already = 0;
   check(a.Initialized(&already), "MPI_Initialized");
   if (!already) {
@@ -197,6 +205,7 @@ void finalize() {
   int done = 0;
   if (gApi.Finalized(&done) == kSuccess && !done) gApi.Finalize();
   gReady = false;
+  gFinalized = true;
 }
 
 }  // namespace tf::mpi

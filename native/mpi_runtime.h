@@ -18,7 +18,8 @@ struct ProcessInfo {
 // library itself), initialises MPI with thread support for calls from one
 // worker thread at a time, and makes errors return instead of aborting.
 // Idempotent. Throws std::runtime_error naming the package when no libmpi
-// can be opened, or with MPI's message when initialisation fails.
+// can be opened, with MPI's message when initialisation fails, and after
+// finalize() (MPI cannot start twice in one process).
 ProcessInfo init();
 
 // Whether init() succeeded in this process.

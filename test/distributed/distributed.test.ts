@@ -49,4 +49,14 @@ describe('tf.distributed', () => {
     expect(none.stdout).toMatch(/distributed\.barrier: call tf\.distributed\.init\(\) first/);
     expect(none.stdout).toMatch(/still works: 4,6/);
   }, 180_000);
+
+  it('init after finalize is an error, not an MPI abort of the process (was: a fuzz crash)', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', `const { native } = require(${JSON.stringify(path.join(ROOT, 'src/native'))});
+      native.distributedInit(); native.distributedFinalize();
+      try { native.distributedInit(); console.log('no error'); } catch (e) { console.log(e.message); }
+      try { native.distributedBarrier(); } catch (e) { console.log(e.message); }`], { cwd: ROOT, env: ENV, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/distributed\.init: MPI was finalized in this process and cannot be started again/);
+    expect(r.stdout).toMatch(/distributed\.barrier: distributed\.init\(\) has not been called/);
+  }, 60_000);
 });
