@@ -9,7 +9,9 @@ import { History } from '../callbacks/history';
 import { ProgressBar } from '../callbacks/progress_bar';
 import { Dataset } from '../data/dataset';
 import { checkInt, checkOptions, rangeError, show, typeError } from '../errors';
+import type { NativeChunkResult } from '../native';
 import { Tensor } from '../tensor';
+import { EpochTally } from './epoch_tally';
 
 /** Options of {@link Sequential.fitDataset}. */
 export interface FitDatasetArgs {
@@ -49,15 +51,6 @@ export interface StagedBatch {
   n: number;
 }
 
-export interface ChunkOutcome {
-  batches: number;
-  nonFinite: boolean;
-  cancelled: boolean;
-  loss: Float32Array;
-  metricSums: Float64Array;
-  sizes: Int32Array;
-}
-
 /** @internal What the loop needs from the model (Sequential builds it). */
 export interface DatasetFitHost {
   readonly metricCount: number;
@@ -65,7 +58,7 @@ export interface DatasetFitHost {
   /** Converts one dataset element (a batch) to native arrays; builds the model on the first. */
   stage(fn: string, element: unknown, index: number): StagedBatch;
   /** Trains `count` batches of `batchSize` rows held contiguously in `chunk`. */
-  train(chunk: StagedBatch, batchSize: number, count: number): Promise<ChunkOutcome>;
+  train(chunk: StagedBatch, batchSize: number, count: number): Promise<NativeChunkResult>;
   /** Loss and metric sums of one batch, in inference mode. */
   evaluate(batch: StagedBatch): Promise<{ lossSum: number; samples: number; metricSums: Float64Array }>;
   /** Logs of tensors [x, y] (fit's evaluate path). */
@@ -190,10 +183,8 @@ export async function fitDatasetLoop(host: DatasetFitHost, dataset: Dataset, opt
         await reader?.close();
         reader = new ChunkReader(await dataset.iterator(), host, fn);
       }
-      let seen = 0, lossSum = 0, batch = 0, nonFinite = false;
-      const metricSums = new Float64Array(host.metricCount);
-      const running = (): Logs => host.meanLogs(lossSum / seen, metricSums, seen);
-      const left = () => (batchesPerEpoch === null ? Infinity : batchesPerEpoch - batch);
+      const tally = new EpochTally(host.metricCount, host.meanLogs);
+      const left = () => (batchesPerEpoch === null ? Infinity : batchesPerEpoch - tally.batch);
       const max = () => (perBatchMs > 0 ? Math.max(1, Math.round(50 / perBatchMs)) : 1);
       let next = await reader.next(max(), left());
       while (next && !host.stopTraining) {
@@ -211,29 +202,17 @@ export async function fitDatasetLoop(host: DatasetFitHost, dataset: Dataset, opt
         if (stageError) throw stageError;
         const ms = performance.now() - t0;
         if (r.batches > 0) perBatchMs = perBatchMs === 0 ? ms / r.batches : 0.5 * perBatchMs + 0.5 * (ms / r.batches);
-        for (let b = 0; b < r.batches; b++) {
-          const size = r.sizes[b];
-          seen += size;
-          lossSum += r.loss[b] * size;
-          for (let k = 0; k < metricSums.length; k++) metricSums[k] += r.metricSums[b * metricSums.length + k];
-          await callbacks.batchEnd(batch + b, { batch: batch + b, size, ...running() });
-        }
-        batch += r.batches;
-        if (r.nonFinite) {
-          nonFinite = true;
-          host.stopTraining = true;
-          if (verbose) process.stdout.write(`\nBatch ${batch - 1}: invalid loss or gradient (loss ${r.loss[r.batches - 1]}), terminating training\n`);
-        }
+        if (await tally.add(r, callbacks, verbose)) host.stopTraining = true;
         if (r.cancelled || signal?.aborted) signal?.throwIfAborted();
         next = following;
       }
-      if (batchesPerEpoch !== null && batch < batchesPerEpoch && !host.stopTraining) {
-        throw rangeError(fn, `the dataset ended after ${batch} batches of epoch ${epoch}, but batchesPerEpoch is ${batchesPerEpoch}; use repeat() or fewer batches`);
+      if (batchesPerEpoch !== null && tally.batch < batchesPerEpoch && !host.stopTraining) {
+        throw rangeError(fn, `the dataset ended after ${tally.batch} batches of epoch ${epoch}, but batchesPerEpoch is ${batchesPerEpoch}; use repeat() or fewer batches`);
       }
-      if (params.steps === 0) params.steps = batch;
-      if (seen === 0) break;
-      const logs = running();
-      if (val && !nonFinite) {
+      if (params.steps === 0) params.steps = tally.batch;
+      if (tally.seen === 0) break;
+      const logs = tally.logs();
+      if (val && !tally.nonFinite) {
         const v = val instanceof Dataset ? await evaluateDatasetLoop(host, val, undefined, fn) : await host.evaluateTensors(val[0], val[1], valBatch);
         signal?.throwIfAborted();
         for (const [k, value] of Object.entries(v)) logs[`val_${k}`] = value;

@@ -15,6 +15,8 @@ import { Optimizer, resolveOptimizer } from '../optimizers/optimizer';
 import { Random, randomFrom } from '../random';
 import { Tensor, TensorLike, checkTensor, ownedTensor } from '../tensor';
 import { Dataset } from '../data/dataset';
+import type { NativeChunkResult } from '../native';
+import { EpochTally } from './epoch_tally';
 import { DatasetFitHost, EvaluateDatasetArgs, FitDatasetArgs, elementParts, evaluateDatasetLoop, fitDatasetLoop } from './fit_dataset';
 import { Features, InputLike, Targets, classWeights, combineWeights, sampleWeights, sliceSamples, toFeatures, toTargets } from './data';
 import { assertFinite } from './finite';
@@ -107,15 +109,8 @@ interface Compiled {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type NativeModel = any;
 
-/** Result of one native training chunk (binding/network_binding.cc). */
-interface ChunkResult {
-  batches: number;
-  nonFinite: boolean;
-  cancelled: boolean;
-  loss: Float32Array;
-  metricSums: Float64Array;
-  sizes: Int32Array;
-}
+/** Result of one native training chunk. */
+type ChunkResult = NativeChunkResult;
 interface EvalResult {
   lossSum: number;
   samples: number;
@@ -389,16 +384,12 @@ export class Sequential implements TrainableModel {
             order[j] = tmp;
           }
         }
-        let seen = 0;
-        let lossSum = 0;
-        const metricSums = new Float64Array(compiled.metrics.length);
-        let batch = 0;
-        let nonFinite = false;
-        const running = (): Logs => meanLogs(lossSum / seen, compiled.metrics, metricSums, seen);
+        const tally = new EpochTally(compiled.metrics.length, (loss, sums, samples) => meanLogs(loss, compiled.metrics, sums, samples));
         // Identifies this epoch's shuffled order to the native prefetch.
         const epochId = ++this.#epochSerial;
         let staged: { first: number; count: number } | null = null;
-        while (batch < steps && !this.stopTraining) {
+        while (tally.batch < steps && !this.stopTraining) {
+          const batch = tally.batch;
           const count: number = staged && staged.first === batch ? staged.count : chunkFor(batch);
           const nextFirst: number = batch + count;
           const nextCount: number = nextFirst < steps && perBatchMs > 0 ? chunkFor(nextFirst) : 0;
@@ -414,24 +405,12 @@ export class Sequential implements TrainableModel {
           staged = nextCount > 0 ? { first: nextFirst, count: nextCount } : null;
           const ms = performance.now() - t0;
           if (r.batches > 0) perBatchMs = perBatchMs === 0 ? ms / r.batches : 0.5 * perBatchMs + 0.5 * (ms / r.batches);
-          for (let b = 0; b < r.batches; b++) {
-            const size = r.sizes[b];
-            seen += size;
-            lossSum += r.loss[b] * size;
-            for (let k = 0; k < metricSums.length; k++) metricSums[k] += r.metricSums[b * metricSums.length + k];
-            await callbacks.batchEnd(batch + b, { batch: batch + b, size, ...running() });
-          }
-          batch += r.batches;
-          if (r.nonFinite) {
-            nonFinite = true;
-            this.stopTraining = true;
-            if (verbose) process.stdout.write(`\nBatch ${batch - 1}: invalid loss or gradient (loss ${r.loss[r.batches - 1]}), terminating training\n`);
-          }
+          if (await tally.add(r, callbacks, verbose)) this.stopTraining = true;
           if (r.cancelled || signal?.aborted) signal?.throwIfAborted();
         }
-        if (seen === 0) break;
-        const logs = running();
-        if (val && !nonFinite) {
+        if (tally.seen === 0) break;
+        const logs = tally.logs();
+        if (val && !tally.nonFinite) {
           const v = await this.#evaluateFeatures(val.x, val.t, val.w, batchSize);
           signal?.throwIfAborted();
           for (const [k, value] of Object.entries(v)) logs[`val_${k}`] = value;
