@@ -71,8 +71,13 @@ int hardwareThreads() {
   return n == 0 ? 1 : static_cast<int>(n);
 }
 
+static std::atomic<int> gSelections{0};
+
+int blasKernelSelections() { return gSelections.load(); }
+
 // The work of selectBlasKernels(), once per process.
 static void selectBlasKernelsNow() {
+  gSelections.fetch_add(1);
 #if defined(TF_BLAS_BLIS) && defined(__GNUC__) && defined(__x86_64__) && !defined(_WIN32)
   if (!cpuHasSkylakeXFeatures() || std::getenv("BLIS_ARCH_TYPE")) return;
   // BLIS reads the variable once, when it initialises: set it, initialise,

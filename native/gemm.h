@@ -64,6 +64,8 @@ std::vector<std::pair<std::string, std::string>> gemmPathTable();
 // Call early, before any BLAS call (each addon load may call it; it acts once
 // per process); the environment is left unchanged.
 void selectBlasKernels();
+// How many times the selection ran in this process (0 or 1): for tests.
+int blasKernelSelections();
 
 // Threads the BLAS may use per call (all of ours go through here).
 void setBlasThreads(int n);
