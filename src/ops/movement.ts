@@ -100,7 +100,14 @@ function indexTensor(fn: string, indices: unknown): Tensor {
     return indices;
   }
   checkArray(fn, 'indices', indices, 'an int32 Tensor or an array of integers');
-  const flat = (indices as unknown[]).flat(Infinity);
+  let flat: unknown[];
+  try {
+    flat = (indices as unknown[]).flat(Infinity);
+  } catch (e) {
+    // A nested array holding more than 2^32 - 1 entries in all (V8's array limit).
+    if (e instanceof RangeError) throw rangeError(fn, `indices holds more values than an array can (${e.message})`);
+    throw e;
+  }
   flat.forEach((v, i) => {
     if (typeof v !== 'number' || !Number.isInteger(v) || Math.abs(v) > 2 ** 31 - 1) {
       throw rangeError(fn, `indices must be int32 integers, got ${show(v)} at flat position ${i}`);

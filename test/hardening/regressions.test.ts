@@ -277,3 +277,10 @@ describe('split of an empty dimension into 2^31 - 1 pieces (was: a hang, seed 20
     expect(tf.split(empty, 4).map((t) => t.shape)).toEqual([[0, 3], [0, 3], [0, 3], [0, 3]]);
   });
 });
+
+describe('gather with a nested array claiming 2^32 entries (was: a raw "Invalid array length", seed 20261207)', () => {
+  it('is a RangeError naming gather', () => {
+    const huge = new Proxy([], { get: (t, k) => (k === 'length' ? 2 ** 32 + 5 : k in t ? Reflect.get(t, k) : 0), has: () => true });
+    expect(() => tf.gather(tf.tensor1d([1, 2, 3]), [huge] as never)).toThrow(/^gather: indices holds more values than an array can/);
+  });
+});
