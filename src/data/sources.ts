@@ -1,5 +1,6 @@
 // Where datasets come from: an array, a generator (sync or async), or several
 // datasets zipped together (tfjs-data/src/readers.ts and dataset.ts names).
+import { types } from 'node:util';
 import { checkArray, show, typeError } from '../errors';
 import { Dataset } from './dataset';
 
@@ -32,7 +33,7 @@ export function generator<T>(make: () => Iterator<T> | AsyncIterator<T>): Datase
  */
 export function zip<T>(datasets: Dataset<T>[] | Record<string, Dataset<T>>): Dataset<T[] | Record<string, T>> {
   const fn = 'data.zip';
-  if (datasets === null || typeof datasets !== 'object') throw typeError(fn, `datasets must be an array or an object of datasets, got ${show(datasets)}`);
+  if (datasets === null || typeof datasets !== 'object' || types.isProxy(datasets)) throw typeError(fn, `datasets must be an array or an object of datasets, got ${show(datasets)}`);
   const keys = Object.keys(datasets);
   const list = keys.map((k) => (datasets as Record<string, Dataset<T>>)[k]);
   list.forEach((d, i) => {

@@ -3,6 +3,7 @@
 // TensorFlow.js writes it. Read: `Sequential` (with or without a leading
 // InputLayer, Keras 2 or 3 spellings) and single-chain functional models
 // (`Model` / `Functional`), which are a Sequential model in another form.
+import { types } from 'node:util';
 import { KERAS_ACTIVATION_NAME } from '../activations';
 import { show } from '../errors';
 import { Initializer, getInitializer, initializers } from '../initializers';
@@ -416,7 +417,7 @@ export function parseTopology(fn: string, topology: unknown): ParsedTopology {
   if (cls === 'Sequential') {
     const config = t.config;
     const list = Array.isArray(config) ? config : isDict(config) ? config.layers : undefined;  // Keras 1 wrote a bare list
-    if (!Array.isArray(list)) throw new Error(`${fn}: modelTopology.config.layers must be an array, got ${show(list)}`);
+    if (!Array.isArray(list) || types.isProxy(list)) throw new Error(`${fn}: modelTopology.config.layers must be an array, got ${show(list)}`);
     entries = list.map((raw, i) => readEntry(fn, raw, i));
     if (isDict(config) && typeof config.name === 'string') name = config.name;
   } else if (cls === 'Model' || cls === 'Functional') {

@@ -284,3 +284,14 @@ describe('gather with a nested array claiming 2^32 entries (was: a raw "Invalid 
     expect(() => tf.gather(tf.tensor1d([1, 2, 3]), [huge] as never)).toThrow(/^gather: indices holds more values than an array can/);
   });
 });
+
+describe('Proxies the campaign passed where arrays or objects belong (seed 20261208)', () => {
+  const broken = <T extends object>(target: T) => new Proxy(target, { ownKeys: () => [], get: () => 3 });
+  it('tf.data.zip and a model topology refuse them with the function name', async () => {
+    expect(() => tf.data.zip(broken([tf.data.array([1])]) as never)).toThrow(/^data\.zip: datasets must be an array or an object of datasets/);
+    const a = await tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [2] })] }).toArtifacts();
+    const topology = a.modelTopology as { config: { layers: unknown[] } };
+    topology.config.layers = broken(topology.config.layers);
+    await expect(tf.fromArtifacts(a)).rejects.toThrow(/modelTopology\.config\.layers must be an array/);
+  });
+});
