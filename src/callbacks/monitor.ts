@@ -65,6 +65,10 @@ export abstract class MonitorCallback extends Callback {
 
   /** Keras's test: `value - d < ref` (min, d = -minDelta) or `value - d > ref` (max, d = minDelta). A null reference is always beaten. */
   protected isImprovement(value: number, reference: number | null): boolean {
+    // Reachable by reflection: a non-number must not reach the arithmetic (ToPrimitive on an object throws a raw error).
+    if (typeof value !== 'number' || (reference !== null && typeof reference !== 'number')) {
+      throw typeError('Callback.isImprovement', `value and reference must be numbers, got ${show(value)} and ${show(reference)}`);
+    }
     if (reference === null) return true;
     return this.direction === 'min' ? value + this.minDelta < reference : value - this.minDelta > reference;
   }

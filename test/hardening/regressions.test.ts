@@ -295,3 +295,11 @@ describe('Proxies the campaign passed where arrays or objects belong (seed 20261
     await expect(tf.fromArtifacts(a)).rejects.toThrow(/modelTopology\.config\.layers must be an array/);
   });
 });
+
+describe('a monitor callback compared against a junk value (was: raw "Cannot convert object to primitive value", seed 20261211)', () => {
+  it('is a TypeError naming the method', () => {
+    const cb = tf.callbacks.earlyStopping() as unknown as { isImprovement(v: unknown, r: unknown): boolean };
+    expect(() => cb.isImprovement(Object.create(null), 1)).toThrow(/^Callback\.isImprovement: value and reference must be numbers/);
+    expect(cb.isImprovement(0.5, 1)).toBe(true);
+  });
+});
