@@ -1,6 +1,7 @@
 // Activation names (Keras snake_case and TensorFlow.js camelCase) and the
-// codes the native engine uses for them (native/activations.h).
+// codes the native engine uses for them (native.enums.activation).
 import { checkNumber, checkOneOf } from './errors';
+import { nativeCodes } from './native_codes';
 
 /** Activation functions a layer can apply. */
 export type ActivationIdentifier =
@@ -18,11 +19,8 @@ const ALIASES: Record<string, CanonicalActivation> = {
   swish: 'silu', geluNew: 'gelu_new', gelu_approximate: 'gelu_new', approximate: 'gelu_new',
 };
 
-/** @internal Native codes, in the order of tf::Activation. */
-export const ACTIVATION_CODE: Record<CanonicalActivation, number> = {
-  linear: 0, relu: 1, relu6: 2, leakyRelu: 3, elu: 4, selu: 5, sigmoid: 6, hardSigmoid: 7, tanh: 8,
-  softplus: 9, softsign: 10, gelu: 11, gelu_new: 12, silu: 13, softmax: 14,
-};
+/** @internal Native code of each activation, from the addon's table (TF_ACTIVATIONS in native/activations.h). */
+export const ACTIVATION_CODE: Readonly<Record<CanonicalActivation, number>> = nativeCodes('activation', CANONICAL);
 
 /** @internal Keras's serialized name for each activation (used by save/load). */
 export const KERAS_ACTIVATION_NAME: Record<CanonicalActivation, string> = {

@@ -1,5 +1,6 @@
 // Loss names and options (Keras semantics: "sum over batch size" reduction).
 import { checkBool, checkNumber, checkOneOf, checkOptions } from './errors';
+import { nativeCodes } from './native_codes';
 
 /** Loss names accepted by `compile` (Keras snake_case or TensorFlow.js camelCase). */
 export type LossIdentifier =
@@ -62,11 +63,8 @@ export const losses = {
   huber: (a: { delta?: number } = {}) => make('huber', a),
 };
 
-/** @internal Native codes, in the order of tf::LossKind. */
-export const LOSS_CODE: Record<CanonicalLoss, number> = {
-  sparseCategoricalCrossentropy: 0, categoricalCrossentropy: 1, binaryCrossentropy: 2, meanSquaredError: 3,
-  meanAbsoluteError: 4, huber: 5,
-};
+/** @internal Native code of each loss, from the addon's table (TF_LOSSES in native/losses.h). */
+export const LOSS_CODE: Readonly<Record<CanonicalLoss, number>> = nativeCodes('loss', NAMES);
 
 /** @internal Keras's serialized loss names. */
 export const KERAS_LOSS_NAME: Record<CanonicalLoss, string> = {

@@ -1,6 +1,7 @@
 // Metric names; 'accuracy' picks its binary / categorical / sparse form from the loss, as Keras does.
 import { checkOneOf, show, typeError, checkArray } from './errors';
 import type { Loss } from './losses';
+import { nativeCodes } from './native_codes';
 
 /** Metric names accepted by `compile`. */
 export type MetricIdentifier =
@@ -18,6 +19,13 @@ const ALIASES: Record<string, Canonical> = {
   mae: 'meanAbsoluteError', mean_absolute_error: 'meanAbsoluteError', topK: 'topKCategoricalAccuracy',
   top_k_categorical_accuracy: 'topKCategoricalAccuracy', sparse_top_k_categorical_accuracy: 'sparseTopKCategoricalAccuracy',
 };
+
+/** The metrics the native engine computes ('accuracy' resolves to one of the first three). */
+const NATIVE_METRICS = ['sparseCategoricalAccuracy', 'categoricalAccuracy', 'binaryAccuracy', 'meanSquaredError',
+  'meanAbsoluteError', 'sparseTopKCategoricalAccuracy', 'topKCategoricalAccuracy'] as const;
+type NativeMetric = (typeof NATIVE_METRICS)[number];
+/** Native code of each, from the addon's table (TF_METRICS in native/metrics.h). */
+const METRIC_CODE = nativeCodes('metric', NATIVE_METRICS);
 
 /** @internal A resolved metric: the key it is logged under and its native form. */
 export interface ResolvedMetric {
@@ -39,30 +47,29 @@ export function resolveMetrics(fn: string, metrics: unknown, loss: Loss, outputU
     const key = m as string;
     if (seen.has(key)) continue;
     seen.add(key);
-    let kind: number;
+    let kind: NativeMetric;
     switch (name) {
       case 'accuracy':
-        kind = loss.name === 'sparseCategoricalCrossentropy' ? 0
-          : loss.name === 'categoricalCrossentropy' ? 1
-          : loss.name === 'binaryCrossentropy' || outputUnits === 1 ? 2 : 1;
+        kind = loss.name === 'sparseCategoricalCrossentropy' ? 'sparseCategoricalAccuracy'
+          : loss.name === 'categoricalCrossentropy' ? 'categoricalAccuracy'
+          : loss.name === 'binaryCrossentropy' || outputUnits === 1 ? 'binaryAccuracy' : 'categoricalAccuracy';
         break;
-      case 'sparseCategoricalAccuracy': kind = 0; break;
-      case 'categoricalAccuracy': kind = 1; break;
-      case 'binaryAccuracy': kind = 2; break;
-      case 'meanSquaredError': kind = 3; break;
-      case 'meanAbsoluteError': kind = 4; break;
-      case 'sparseTopKCategoricalAccuracy': kind = 5; break;
-      case 'topKCategoricalAccuracy': kind = loss.name === 'sparseCategoricalCrossentropy' ? 5 : 6; break;
+      case 'topKCategoricalAccuracy':
+        kind = loss.name === 'sparseCategoricalCrossentropy' ? 'sparseTopKCategoricalAccuracy' : 'topKCategoricalAccuracy';
+        break;
+      default:
+        kind = name;
     }
-    const needsLabels = kind === 0 || kind === 5;
+    const needsLabels = kind === 'sparseCategoricalAccuracy' || kind === 'sparseTopKCategoricalAccuracy';
     if (needsLabels && loss.name !== 'sparseCategoricalCrossentropy') {
       throw typeError(fn, `metric '${key}' needs integer labels, which only the sparseCategoricalCrossentropy loss uses`);
     }
-    if ((kind === 1 || kind === 2 || kind === 6) && loss.name === 'sparseCategoricalCrossentropy') {
+    const needsDense = kind === 'categoricalAccuracy' || kind === 'binaryAccuracy' || kind === 'topKCategoricalAccuracy';
+    if (needsDense && loss.name === 'sparseCategoricalCrossentropy') {
       throw typeError(fn, `metric '${key}' needs dense targets, but the sparseCategoricalCrossentropy loss uses integer labels; use 'accuracy' or 'sparseCategoricalAccuracy'`);
     }
     const aliases = key === 'accuracy' ? ['acc'] : key === 'acc' ? ['accuracy'] : [];
-    out.push({ key, aliases, native: { kind, k: 5, threshold: 0.5 } });
+    out.push({ key, aliases, native: { kind: METRIC_CODE[kind], k: 5, threshold: 0.5 } });
   }
   return out;
 }

@@ -3,17 +3,15 @@
 // TensorFlow.js writes it. Read: `Sequential` (with or without a leading
 // InputLayer, Keras 2 or 3 spellings) and single-chain functional models
 // (`Model` / `Functional`), which are a Sequential model in another form.
+// Each layer is its registered class name and getConfig() (layers/registry):
+// this file knows the file format and the model's structure, no layer class.
 import { types } from 'node:util';
-import { KERAS_ACTIVATION_NAME } from '../activations';
 import { show } from '../errors';
-import { Initializer, getInitializer, initializers } from '../initializers';
-import { ActivationLayer } from '../layers/activation_layer';
-import { Dense } from '../layers/dense';
-import { Dropout } from '../layers/dropout';
-import { Flatten } from '../layers/flatten';
+// Importing the layers registers every built-in layer class.
+import '../layers';
+import { LayerConfig, activationName, camelCase, dtypeProblem, snakeCase } from '../layers/config';
 import { Layer } from '../layers/layer';
-import { BatchNormalization, LayerNormalization } from '../layers/normalization';
-import type { Regularizer } from '../regularizers';
+import { deserializeLayer, isRegisteredLayerClass, registeredLayerClasses, serializeLayer } from '../layers/registry';
 import { MAX_ELEMENTS } from './weights';
 
 type Dict = Record<string, unknown>;
@@ -22,101 +20,34 @@ function isDict(v: unknown): v is Dict {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-/** snake_case -> camelCase, as TensorFlow.js's toCamelCase. */
-function camel(s: string): string {
-  return s.indexOf('_') < 0 ? s : s.replace(/_+(\w|$)/g, (_m, c: string) => c.toUpperCase());
-}
-
-/** camelCase -> snake_case. */
-function snake(s: string): string {
-  return s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
-}
-
 /** Converts the keys (not the values) of a JSON config to camelCase, recursively. */
 function camelKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(camelKeys);
   if (!isDict(v)) return v;
   const out: Dict = {};
-  for (const [k, x] of Object.entries(v)) out[camel(k)] = camelKeys(x);
+  for (const [k, x] of Object.entries(v)) out[camelCase(k)] = camelKeys(x);
+  return out;
+}
+
+/** Converts the keys (not the values) of a layer config to snake_case, recursively: TensorFlow.js's TypeScript form to Keras's JSON. */
+function snakeKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(snakeKeys);
+  if (!isDict(v)) return v;
+  const out: Dict = {};
+  for (const [k, x] of Object.entries(v)) out[snakeCase(k)] = snakeKeys(x);
   return out;
 }
 
 // ---------------------------------------------------------------- writing
 
-// Names both TensorFlow.js and Keras read; TensorFlow.js knows 'silu' only as 'swish'.
-function activationName(a: keyof typeof KERAS_ACTIVATION_NAME): string {
-  return a === 'silu' ? 'swish' : KERAS_ACTIVATION_NAME[a];
-}
-
-function initializerToJSON(init: Initializer): Dict {
-  const c = init.getConfig() as Dict;
-  const seed = c.seed ?? null;
-  switch (init.className) {
-    case 'GlorotUniform': case 'GlorotNormal': case 'HeNormal': case 'HeUniform':
-      return { class_name: init.className, config: { seed } };
-    case 'LecunNormal': case 'LecunUniform': case 'VarianceScaling':
-      // Keras spells it LecunNormal, TensorFlow.js LeCunNormal: the general form reads in both.
-      return {
-        class_name: 'VarianceScaling',
-        config: { scale: c.scale, mode: snake(String(c.mode)), distribution: snake(String(c.distribution)), seed },
-      };
-    default: {
-      const config: Dict = {};
-      for (const [k, v] of Object.entries(c)) config[snake(k)] = v ?? null;
-      return { class_name: init.className, config };
-    }
-  }
-}
-
-function regularizerToJSON(r: Regularizer | null): Dict | null {
-  return r ? { class_name: 'L1L2', config: { l1: r.l1, l2: r.l2 } } : null;
-}
-
+/** One layer as Keras JSON: its registered class name and getConfig(); the model's input shape goes on the first layer. */
 function layerToJSON(layer: Layer, inputShape: number[] | null): Dict {
-  const tail: Dict = { name: layer.name, trainable: layer.trainable };
-  if (inputShape) Object.assign(tail, { batch_input_shape: [null, ...inputShape], dtype: 'float32' });
-  if (layer instanceof Dense) {
-    const config: Dict = {
-      units: layer.units, activation: activationName(layer.activation), use_bias: layer.useBias,
-      kernel_initializer: initializerToJSON(layer.kernelInitializer), bias_initializer: initializerToJSON(layer.biasInitializer),
-      kernel_regularizer: regularizerToJSON(layer.kernelRegularizer), bias_regularizer: null, activity_regularizer: null,
-      kernel_constraint: null, bias_constraint: null,
-    };
-    // tensorforge extension: a non-default alpha of a leaky_relu / elu activation (other readers ignore it).
-    if ((layer.activation === 'leakyRelu' && layer.alpha !== 0.2) || (layer.activation === 'elu' && layer.alpha !== 1)) config.alpha = layer.alpha;
-    return { class_name: 'Dense', config: { ...config, ...tail } };
-  }
-  if (layer instanceof ActivationLayer) {
-    // As layers, leaky ReLU and ELU with its alpha have classes of their own that both Keras and TensorFlow.js read.
-    if (layer.activation === 'leakyRelu') return { class_name: 'LeakyReLU', config: { alpha: layer.alpha, ...tail } };
-    if (layer.activation === 'elu' && layer.alpha !== 1) return { class_name: 'ELU', config: { alpha: layer.alpha, ...tail } };
-    return { class_name: 'Activation', config: { activation: activationName(layer.activation), ...tail } };
-  }
-  if (layer instanceof Dropout) return { class_name: 'Dropout', config: { rate: layer.rate, noise_shape: null, seed: layer.seed ?? null, ...tail } };
-  if (layer instanceof Flatten) return { class_name: 'Flatten', config: { data_format: 'channels_last', ...tail } };
-  if (layer instanceof BatchNormalization) {
-    return {
-      class_name: 'BatchNormalization',
-      config: {
-        axis: -1, momentum: layer.momentum, epsilon: layer.epsilon, center: layer.center, scale: layer.scale,
-        beta_initializer: initializerToJSON(layer.betaInitializer), gamma_initializer: initializerToJSON(layer.gammaInitializer),
-        moving_mean_initializer: initializerToJSON(layer.movingMeanInitializer),
-        moving_variance_initializer: initializerToJSON(layer.movingVarianceInitializer),
-        beta_regularizer: null, gamma_regularizer: null, beta_constraint: null, gamma_constraint: null, ...tail,
-      },
-    };
-  }
-  if (layer instanceof LayerNormalization) {
-    return {
-      class_name: 'LayerNormalization',
-      config: {
-        axis: -1, epsilon: layer.epsilon, center: layer.center, scale: layer.scale,
-        beta_initializer: initializerToJSON(layer.betaInitializer), gamma_initializer: initializerToJSON(layer.gammaInitializer),
-        beta_regularizer: null, gamma_regularizer: null, ...tail,
-      },
-    };
-  }
-  throw new Error(`save: layer '${layer.name}' of class '${layer.className}' cannot be serialized`);
+  if (!isRegisteredLayerClass(layer.getClassName())) throw new Error(`save: layer '${layer.name}' of class '${layer.getClassName()}' cannot be serialized`);
+  const { className, config } = serializeLayer(layer);
+  const c: LayerConfig = { ...config };
+  delete c.batchInputShape;
+  if (inputShape) Object.assign(c, { batchInputShape: [null, ...inputShape], dtype: 'float32' });
+  return { class_name: className, config: snakeKeys(c) };
 }
 
 /** @internal The `modelTopology` of a built Sequential model. */
@@ -131,12 +62,6 @@ export function topologyToJSON(name: string, layers: Layer[], inputShape: number
 
 // ---------------------------------------------------------------- reading
 
-/** The layer classes tensorforge reads, in the order error messages list them. */
-export const SUPPORTED_LAYER_CLASSES = [
-  'InputLayer', 'Dense', 'Dropout', 'Flatten', 'Activation', 'BatchNormalization', 'LayerNormalization',
-  'LeakyReLU', 'ELU', 'ReLU', 'Softmax',
-] as const;
-
 /** @internal A topology read from JSON, with its layers made but no model built yet. */
 export interface ParsedTopology {
   name?: string;
@@ -149,66 +74,6 @@ export interface ParsedTopology {
 interface LayerEntry {
   className: string;
   config: Dict;
-}
-
-function readInitializer(v: unknown, fallback: Parameters<typeof getInitializer>[3]): Initializer {
-  // Initializers only matter for re-initialising: the saved weights replace
-  // their values. One tensorforge lacks falls back to the layer's default.
-  try {
-    if (typeof v === 'string') return getInitializer('load', 'initializer', v, fallback);
-    if (!isDict(v) || typeof v.className !== 'string') return getInitializer('load', 'initializer', undefined, fallback);
-    const c = isDict(v.config) ? v.config : {};
-    const seed = Number.isInteger(c.seed) && (c.seed as number) >= 0 ? (c.seed as number) : undefined;
-    const num = (x: unknown) => (typeof x === 'number' ? x : undefined);
-    switch (v.className) {
-      case 'GlorotUniform': return initializers.glorotUniform({ seed });
-      case 'GlorotNormal': return initializers.glorotNormal({ seed });
-      case 'HeNormal': return initializers.heNormal({ seed });
-      case 'HeUniform': return initializers.heUniform({ seed });
-      case 'LeCunNormal': case 'LecunNormal': return initializers.lecunNormal({ seed });
-      case 'LeCunUniform': case 'LecunUniform': return initializers.lecunUniform({ seed });
-      case 'VarianceScaling': {
-        const mode = camel(String(c.mode ?? 'fan_in')) as 'fanIn' | 'fanOut' | 'fanAvg';
-        const distribution = camel(String(c.distribution ?? 'truncated_normal')) as 'truncatedNormal' | 'untruncatedNormal' | 'uniform' | 'normal';
-        if (!['fanIn', 'fanOut', 'fanAvg'].includes(mode) || !['truncatedNormal', 'untruncatedNormal', 'uniform', 'normal'].includes(distribution)) break;
-        const scale = num(c.scale) ?? 1;
-        // The named members of the family are written in this general form (TensorFlow.js does so too): name them again.
-        const kind = distribution === 'uniform' ? 'Uniform' : distribution === 'untruncatedNormal' ? '' : 'Normal';
-        const named = kind && ({ '1fanAvg': 'glorot', '2fanIn': 'he', '1fanIn': 'lecun' } as Record<string, string>)[`${scale}${mode}`];
-        if (named) return initializers[`${named}${kind}` as 'glorotUniform']({ seed });
-        return initializers.varianceScaling({ scale, mode, distribution, seed });
-      }
-      case 'Zeros': return initializers.zeros();
-      case 'Ones': return initializers.ones();
-      case 'Constant': return initializers.constant({ value: num(c.value) ?? 0 });
-      case 'RandomNormal': return initializers.randomNormal({ mean: num(c.mean), stddev: num(c.stddev), seed });
-      case 'TruncatedNormal': return initializers.truncatedNormal({ mean: num(c.mean), stddev: num(c.stddev), seed });
-      case 'RandomUniform': return initializers.randomUniform({ minval: num(c.minval), maxval: num(c.maxval), seed });
-    }
-  } catch {
-    // fall through to the default
-  }
-  return getInitializer('load', 'initializer', undefined, fallback);
-}
-
-function readRegularizer(v: unknown): Regularizer | undefined {
-  if (v === null || v === undefined) return undefined;
-  if (!isDict(v) || typeof v.className !== 'string') throw new Error(`unsupported kernel_regularizer ${show(v)}`);
-  const c = isDict(v.config) ? v.config : {};
-  const num = (x: unknown, d: number) => (typeof x === 'number' ? x : d);
-  switch (v.className) {
-    case 'L1L2': return { className: 'L1L2', l1: num(c.l1, 0), l2: num(c.l2, 0) };
-    case 'L1': return { className: 'L1', l1: num(c.l1, 0.01), l2: 0 };
-    case 'L2': return { className: 'L2', l1: 0, l2: num(c.l2, 0.01) };
-  }
-  throw new Error(`unsupported kernel_regularizer class '${v.className}'; supported: L1L2, L1, L2`);
-}
-
-function readActivation(v: unknown): string {
-  if (v === undefined || v === null) return 'linear';
-  if (typeof v === 'string') return v;
-  if (isDict(v) && typeof v.className === 'string') return v.className;
-  throw new Error(`activation must be a name, got ${show(v)}`);
 }
 
 /** batch_input_shape (Keras 2, TensorFlow.js) or batch_shape (Keras 3), without the batch dimension. */
@@ -228,78 +93,25 @@ function readBatchShape(c: Dict): number[] | undefined {
   return dims as number[];
 }
 
-function checkDtype(c: Dict): void {
-  const d = c.dtype;
-  if (d === undefined || d === null || d === 'float32') return;
-  if (isDict(d) && isDict(d.config) && d.config.name === 'float32') return;  // Keras 3 DTypePolicy
-  throw new Error(`dtype ${isDict(d) ? show(isDict(d.config) ? d.config.name : d) : show(d)} is not supported; tensorforge computes in float32`);
-}
-
-/** The feature axis given as -1, [-1], or the last axis's index counting the batch axis (rank = batch rank). */
-function checkLastAxis(axis: unknown, rank: number): void {
-  const a = Array.isArray(axis) && axis.length === 1 ? axis[0] : axis;
-  if (a === undefined || a === null || a === -1 || a === rank - 1) return;
-  throw new Error(`only the last axis is supported, got axis ${show(axis)}`);
-}
-
-function makeLayer(e: LayerEntry, shape: number[], inputShape: number[] | undefined, writer: string): Layer {
-  const c = e.config;
-  checkDtype(c);
+/**
+ * One layer through the registry. The model decides the input shape: the
+ * first layer gets the model's, and another layer's batch shape is ignored.
+ */
+function makeLayer(e: LayerEntry, inputShape: number[] | undefined, writer: string): Layer {
   // NOTE: 'hard_sigmoid' changed meaning: clip(0.2x + 0.5, 0, 1) in Keras 2 and
   // TensorFlow.js, relu6(x + 3) / 6 in Keras 3 and tensorforge. Loading the
   // old one as the new would silently change the model's outputs.
-  if (/^hard_?sigmoid$/i.test(readActivation(c.activation)) && !/^(3\.|tensorforge)/.test(writer)) {
+  if (/^hard_?sigmoid$/i.test(activationName(e.config) ?? '') && !/^(3\.|tensorforge)/.test(writer)) {
     throw new Error(`activation 'hard_sigmoid' from ${writer || 'an unknown writer'} is clip(0.2x + 0.5, 0, 1) (Keras 2, TensorFlow.js); tensorforge's hard_sigmoid is Keras 3's relu6(x + 3) / 6, and the older one is not supported`);
   }
-  const base = { name: c.name as string, ...(inputShape ? { inputShape } : {}), trainable: c.trainable as boolean | undefined };
-  const num = (k: string) => (c[k] === null ? undefined : (c[k] as number | undefined));
-  const bool = (k: string) => (c[k] === null ? undefined : (c[k] as boolean | undefined));
-  switch (e.className) {
-    case 'Dense':
-      return new Dense({
-        ...base, units: c.units as number, activation: readActivation(c.activation) as never, alpha: num('alpha'),
-        useBias: bool('useBias'), kernelInitializer: readInitializer(c.kernelInitializer, 'glorotUniform'),
-        biasInitializer: readInitializer(c.biasInitializer, 'zeros'), kernelRegularizer: readRegularizer(c.kernelRegularizer),
-      });
-    case 'Dropout':
-      return new Dropout({ ...base, rate: c.rate as number, seed: Number.isInteger(c.seed) && (c.seed as number) >= 0 ? (c.seed as number) : undefined });
-    case 'Flatten':
-      if (c.dataFormat === 'channels_first' && shape.length > 1) throw new Error(`data_format 'channels_first' is not supported`);
-      return new Flatten(base);
-    case 'Activation':
-      return new ActivationLayer({ ...base, activation: readActivation(c.activation) as never });
-    case 'LeakyReLU':  // Keras 2 / TensorFlow.js: alpha (default 0.3); Keras 3: negative_slope (default 0.3)
-      return new ActivationLayer({ ...base, activation: 'leakyRelu', alpha: num('alpha') ?? num('negativeSlope') ?? 0.3 });
-    case 'ELU':
-      return new ActivationLayer({ ...base, activation: 'elu', alpha: num('alpha') ?? 1 });
-    case 'ReLU': {
-      const max = num('maxValue');
-      if ((num('negativeSlope') ?? 0) !== 0 || (num('threshold') ?? 0) !== 0 || (max !== undefined && max !== 6)) {
-        throw new Error(`only ReLU with max_value null or 6, negative_slope 0 and threshold 0 is supported`);
-      }
-      return new ActivationLayer({ ...base, activation: max === 6 ? 'relu6' : 'relu' });
-    }
-    case 'Softmax':
-      checkLastAxis(c.axis, shape.length + 1);
-      return new ActivationLayer({ ...base, activation: 'softmax' });
-    case 'BatchNormalization':
-      checkLastAxis(c.axis, shape.length + 1);
-      if (c.renorm === true) throw new Error('renorm is not supported');
-      return new BatchNormalization({
-        ...base, momentum: num('momentum'), epsilon: num('epsilon'), center: bool('center'), scale: bool('scale'),
-        betaInitializer: readInitializer(c.betaInitializer, 'zeros'), gammaInitializer: readInitializer(c.gammaInitializer, 'ones'),
-        movingMeanInitializer: readInitializer(c.movingMeanInitializer, 'zeros'),
-        movingVarianceInitializer: readInitializer(c.movingVarianceInitializer, 'ones'),
-      });
-    case 'LayerNormalization':
-      checkLastAxis(c.axis, shape.length + 1);
-      if (c.rmsScaling === true) throw new Error('rms_scaling is not supported');
-      return new LayerNormalization({
-        ...base, epsilon: num('epsilon'), center: bool('center'), scale: bool('scale'),
-        betaInitializer: readInitializer(c.betaInitializer, 'zeros'), gammaInitializer: readInitializer(c.gammaInitializer, 'ones'),
-      });
+  if (!isRegisteredLayerClass(e.className)) {
+    throw new Error(`unsupported layer class '${e.className}'; tensorforge reads ${['InputLayer', ...registeredLayerClasses()].join(', ')}`);
   }
-  throw new Error(`unsupported layer class '${e.className}'; tensorforge reads ${SUPPORTED_LAYER_CLASSES.join(', ')}`);
+  const config: LayerConfig = { ...e.config };
+  delete config.batchInputShape;
+  delete config.batchShape;
+  if (inputShape) config.batchInputShape = [null, ...inputShape];
+  return deserializeLayer({ className: e.className, config });
 }
 
 function readEntry(fn: string, raw: unknown, i: number): LayerEntry & { inboundNodes?: unknown; entryName?: unknown } {
@@ -442,7 +254,8 @@ export function parseTopology(fn: string, topology: unknown): ParsedTopology {
     try {
       if (e.className === 'InputLayer') {
         if (i !== 0) throw new Error('an InputLayer must come first');
-        checkDtype(e.config);
+        const dtype = dtypeProblem(e.config.dtype);
+        if (dtype) throw new Error(dtype);
         if (e.config.sparse === true || e.config.ragged === true) throw new Error('sparse and ragged inputs are not supported');
         inputShape = readBatchShape(e.config);
         if (!inputShape) throw new Error('the InputLayer has no batch_input_shape');
@@ -455,7 +268,7 @@ export function parseTopology(fn: string, topology: unknown): ParsedTopology {
         if (!first) throw new Error(`the model's input shape is unknown: the first layer has no batch_input_shape and there is no InputLayer`);
         inputShape = shape = first;
       }
-      const layer = makeLayer(e, shape, first ?? (layers.length === 0 ? inputShape : undefined), writer);
+      const layer = makeLayer(e, first ?? (layers.length === 0 ? inputShape : undefined), writer);
       for (const w of layer.weightSpecs(shape)) {
         if (w.shape.reduce((a, b) => a * b, 1) > MAX_ELEMENTS) throw new Error(`weight '${w.name}' of shape ${show(w.shape)} is too large`);
         weights.push({ name: `${lname}/${w.name}`, shape: w.shape, trainable: w.trainable });

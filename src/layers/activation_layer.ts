@@ -1,6 +1,9 @@
-import { ACTIVATION_CODE, ActivationIdentifier, CanonicalActivation, KERAS_ACTIVATION_NAME, activationParam, resolveActivation } from '../activations';
-import { typeError } from '../errors';
+import { ACTIVATION_CODE, ActivationIdentifier, CanonicalActivation, activationParam, resolveActivation } from '../activations';
+import { rangeError, typeError } from '../errors';
+import { native } from '../native';
+import { LayerConfig, baseArgs, checkFeatureAxis, checkLayerConfig, deserializeActivation, optional, serializeActivation } from './config';
 import { Layer, LayerArgs, NativeLayerSpec, checkInputShape, layerOptions, requireFlat } from './layer';
+import { LayerAliases, registerLayer } from './registry';
 
 const OPTIONS = ['activation', 'alpha'] as const;
 
@@ -14,7 +17,9 @@ export interface ActivationArgs extends LayerArgs {
 
 /** Applies an activation function elementwise (softmax: over the features). */
 export class ActivationLayer extends Layer {
-  readonly className = 'Activation';
+  /** The Keras class name. */
+  static readonly className = 'Activation';
+  readonly className = ActivationLayer.className;
   readonly activation: CanonicalActivation;
   readonly alpha: number;
 
@@ -27,6 +32,13 @@ export class ActivationLayer extends Layer {
     this.lockConfig();
   }
 
+  /** An Activation layer from a Keras / TensorFlow.js Activation config (its `activation`; Keras's Activation has no alpha). */
+  static fromConfig(config: LayerConfig): ActivationLayer {
+    const fn = 'Activation.fromConfig';
+    const c = checkLayerConfig(fn, config);
+    return new ActivationLayer({ ...baseArgs(fn, c), activation: deserializeActivation(fn, optional(c, 'activation')) } as ActivationArgs);
+  }
+
   computeOutputShape(inputShape: number[]): number[] {
     return checkInputShape('computeOutputShape', inputShape);
   }
@@ -34,10 +46,59 @@ export class ActivationLayer extends Layer {
   /** @internal */
   toNative(inputShape: number[]): NativeLayerSpec {
     requireFlat('activation', this, inputShape);
-    return { kind: 1, activation: ACTIVATION_CODE[this.activation], activationParam: this.alpha };
+    return { kind: native.enums.layer.activation, activation: ACTIVATION_CODE[this.activation], activationParam: this.alpha };
   }
 
-  override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), activation: KERAS_ACTIVATION_NAME[this.activation] };
+  /**
+   * 'Activation', or the Keras layer that carries this activation's alpha:
+   * Keras's Activation layer has none, so leaky ReLU is saved as a LeakyReLU
+   * layer and ELU with an alpha other than 1 as an ELU layer (both Keras and
+   * TensorFlow.js read them).
+   */
+  override getClassName(): string {
+    if (this.activation === 'leakyRelu') return 'LeakyReLU';
+    if (this.activation === 'elu' && this.alpha !== 1) return 'ELU';
+    return ActivationLayer.className;
+  }
+
+  /** The config of the class {@link ActivationLayer.getClassName} names: `{ activation }`, or `{ alpha }` for LeakyReLU and ELU. */
+  override getConfig(): LayerConfig {
+    const own = this.getClassName() === ActivationLayer.className ? { activation: serializeActivation(this.activation) } : { alpha: this.alpha };
+    return { ...own, ...super.getConfig() };
   }
 }
+
+// Keras's advanced-activation layers, read as Activation layers. Writers
+// disagree on names and defaults, as the comments say.
+const advancedActivations: LayerAliases = {
+  /** Keras 2 / TensorFlow.js: alpha (default 0.3); Keras 3: negative_slope (default 0.3). */
+  LeakyReLU(config) {
+    const fn = 'LeakyReLU.fromConfig';
+    const c = checkLayerConfig(fn, config);
+    const alpha = optional(c, 'alpha') ?? optional(c, 'negativeSlope') ?? 0.3;
+    return new ActivationLayer({ ...baseArgs(fn, c), activation: 'leakyRelu', alpha } as ActivationArgs);
+  },
+  ELU(config) {
+    const fn = 'ELU.fromConfig';
+    const c = checkLayerConfig(fn, config);
+    return new ActivationLayer({ ...baseArgs(fn, c), activation: 'elu', alpha: optional(c, 'alpha') ?? 1 } as ActivationArgs);
+  },
+  /** Plain ReLU (max_value null) or ReLU6 (max_value 6); the leaky and thresholded forms are refused. */
+  ReLU(config) {
+    const fn = 'ReLU.fromConfig';
+    const c = checkLayerConfig(fn, config);
+    const max = optional(c, 'maxValue');
+    if ((optional(c, 'negativeSlope') ?? 0) !== 0 || (optional(c, 'threshold') ?? 0) !== 0 || (max !== undefined && max !== 6)) {
+      throw rangeError(fn, 'only ReLU with max_value null or 6, negative_slope 0 and threshold 0 is supported');
+    }
+    return new ActivationLayer({ ...baseArgs(fn, c), activation: max === 6 ? 'relu6' : 'relu' });
+  },
+  Softmax(config) {
+    const fn = 'Softmax.fromConfig';
+    const c = checkLayerConfig(fn, config);
+    checkFeatureAxis(fn, optional(c, 'axis'));
+    return new ActivationLayer({ ...baseArgs(fn, c), activation: 'softmax' });
+  },
+};
+
+registerLayer(ActivationLayer, advancedActivations);

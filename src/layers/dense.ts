@@ -1,8 +1,14 @@
-import { ACTIVATION_CODE, ActivationIdentifier, CanonicalActivation, KERAS_ACTIVATION_NAME, activationParam, resolveActivation } from '../activations';
+import { ActivationIdentifier, CanonicalActivation, ACTIVATION_CODE, activationParam, resolveActivation } from '../activations';
 import { checkBool, checkInt } from '../errors';
 import { Initializer, InitializerIdentifier, getInitializer } from '../initializers';
+import { native } from '../native';
 import { Regularizer, getRegularizer } from '../regularizers';
+import {
+  LayerConfig, baseArgs, checkLayerConfig, deserializeActivation, deserializeInitializer, deserializeRegularizer, optional,
+  serializeActivation, serializeInitializer, serializeRegularizer,
+} from './config';
 import { Layer, LayerArgs, NativeLayerSpec, WeightSpec, layerOptions, requireFlat } from './layer';
+import { registerLayer } from './registry';
 
 const OPTIONS = ['units', 'activation', 'alpha', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer'] as const;
 
@@ -26,7 +32,9 @@ export interface DenseArgs extends LayerArgs {
 
 /** A fully connected layer: `activation(x · kernel + bias)`. */
 export class Dense extends Layer {
-  readonly className = 'Dense';
+  /** The Keras class name. */
+  static readonly className = 'Dense';
+  readonly className = Dense.className;
   readonly units: number;
   readonly activation: CanonicalActivation;
   readonly alpha: number;
@@ -49,6 +57,23 @@ export class Dense extends Layer {
     this.lockConfig();
   }
 
+  /**
+   * A Dense layer from its {@link Dense.getConfig}, or from a Keras /
+   * TensorFlow.js Dense config (camelCase keys). Keys tensorforge has no use
+   * for (constraints, a bias regularizer) are ignored, as they are in files.
+   */
+  static fromConfig(config: LayerConfig): Dense {
+    const fn = 'Dense.fromConfig';
+    const c = checkLayerConfig(fn, config);
+    return new Dense({
+      ...baseArgs(fn, c), units: optional(c, 'units'), activation: deserializeActivation(fn, optional(c, 'activation')),
+      alpha: optional(c, 'alpha'), useBias: optional(c, 'useBias'),
+      kernelInitializer: deserializeInitializer(optional(c, 'kernelInitializer'), 'glorotUniform'),
+      biasInitializer: deserializeInitializer(optional(c, 'biasInitializer'), 'zeros'),
+      kernelRegularizer: deserializeRegularizer(fn, optional(c, 'kernelRegularizer')),
+    } as DenseArgs);
+  }
+
   computeOutputShape(inputShape: number[]): number[] {
     requireFlat('dense', this, inputShape);
     return [this.units];
@@ -58,7 +83,7 @@ export class Dense extends Layer {
   toNative(inputShape: number[]): NativeLayerSpec {
     requireFlat('dense', this, inputShape);
     return {
-      kind: 0, units: this.units, useBias: this.useBias, activation: ACTIVATION_CODE[this.activation],
+      kind: native.enums.layer.dense, units: this.units, useBias: this.useBias, activation: ACTIVATION_CODE[this.activation],
       activationParam: this.alpha, l1: this.kernelRegularizer?.l1 ?? 0, l2: this.kernelRegularizer?.l2 ?? 0,
     };
   }
@@ -71,12 +96,17 @@ export class Dense extends Layer {
     return w;
   }
 
-  override getConfig(): Record<string, unknown> {
-    return {
-      ...super.getConfig(), units: this.units, activation: KERAS_ACTIVATION_NAME[this.activation], useBias: this.useBias,
-      kernelInitializer: { className: this.kernelInitializer.className, config: this.kernelInitializer.getConfig() },
-      biasInitializer: { className: this.biasInitializer.className, config: this.biasInitializer.getConfig() },
-      kernelRegularizer: this.kernelRegularizer ? { className: 'L1L2', config: { l1: this.kernelRegularizer.l1, l2: this.kernelRegularizer.l2 } } : null,
+  /** Keras's Dense config; `alpha` is a tensorforge addition, written only when it is not the activation's default (other readers ignore it). */
+  override getConfig(): LayerConfig {
+    const config: LayerConfig = {
+      units: this.units, activation: serializeActivation(this.activation), useBias: this.useBias,
+      kernelInitializer: serializeInitializer(this.kernelInitializer), biasInitializer: serializeInitializer(this.biasInitializer),
+      kernelRegularizer: serializeRegularizer(this.kernelRegularizer), biasRegularizer: null, activityRegularizer: null,
+      kernelConstraint: null, biasConstraint: null,
     };
+    if (this.alpha !== activationParam('dense', this.activation)) config.alpha = this.alpha;
+    return { ...config, ...super.getConfig() };
   }
 }
+
+registerLayer(Dense);

@@ -1,5 +1,8 @@
 import { checkInt, checkNumber, rangeError } from '../errors';
+import { native } from '../native';
+import { LayerConfig, baseArgs, checkLayerConfig, optional } from './config';
 import { Layer, LayerArgs, NativeLayerSpec, checkInputShape, layerOptions, requireFlat } from './layer';
+import { registerLayer } from './registry';
 
 const OPTIONS = ['rate', 'seed'] as const;
 
@@ -13,7 +16,9 @@ export interface DropoutArgs extends LayerArgs {
 
 /** Randomly zeroes a fraction of inputs during training and scales the rest by 1 / (1 - rate); identity at inference. */
 export class Dropout extends Layer {
-  readonly className = 'Dropout';
+  /** The Keras class name. */
+  static readonly className = 'Dropout';
+  readonly className = Dropout.className;
   readonly rate: number;
   readonly seed?: number;
 
@@ -26,6 +31,18 @@ export class Dropout extends Layer {
     this.lockConfig();
   }
 
+  /**
+   * A Dropout layer from its {@link Dropout.getConfig} or a Keras / TensorFlow.js
+   * one. A seed other than a non-negative integer (Keras allows any Python
+   * integer) is read as none.
+   */
+  static fromConfig(config: LayerConfig): Dropout {
+    const fn = 'Dropout.fromConfig';
+    const c = checkLayerConfig(fn, config);
+    const seed = optional(c, 'seed');
+    return new Dropout({ ...baseArgs(fn, c), rate: optional(c, 'rate'), seed: Number.isInteger(seed) && (seed as number) >= 0 ? seed : undefined } as DropoutArgs);
+  }
+
   computeOutputShape(inputShape: number[]): number[] {
     return checkInputShape('computeOutputShape', inputShape);
   }
@@ -33,10 +50,12 @@ export class Dropout extends Layer {
   /** @internal */
   toNative(inputShape: number[]): NativeLayerSpec {
     requireFlat('dropout', this, inputShape);
-    return { kind: 2, rate: this.rate, seed: this.seed ?? -1 };
+    return { kind: native.enums.layer.dropout, rate: this.rate, seed: this.seed ?? -1 };
   }
 
-  override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), rate: this.rate, seed: this.seed ?? null };
+  override getConfig(): LayerConfig {
+    return { rate: this.rate, noiseShape: null, seed: this.seed ?? null, ...super.getConfig() };
   }
 }
+
+registerLayer(Dropout);

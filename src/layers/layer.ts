@@ -4,6 +4,7 @@
 import { checkArray, checkOptions, rangeError, show, typeError } from '../errors';
 import type { Initializer } from '../initializers';
 import { Tensor } from '../tensor';
+import { LayerConfig, snakeCase } from './config';
 
 /** Options every layer accepts. */
 export interface LayerArgs {
@@ -17,7 +18,7 @@ export interface LayerArgs {
   trainable?: boolean;
 }
 
-/** @internal The layer as the native engine sees it (native/network.h LayerSpec). */
+/** @internal The layer as the native engine reads it: `kind` from native.enums.layer, then the kind's options (native/layers/<kind>.cc). */
 export interface NativeLayerSpec {
   kind: number;
   units?: number;
@@ -96,10 +97,6 @@ export function setLayerOwner(layer: Layer, owner: WeightOwner, inputShape: numb
   placement.set(layer, { owner, inputShape: inputShape && [...inputShape] });
 }
 
-function snakeCase(s: string): string {
-  return s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
-}
-
 /** Base class of every layer. */
 export abstract class Layer {
   /** The Keras class name, e.g. 'Dense'. */
@@ -169,11 +166,27 @@ export abstract class Layer {
     return [];
   }
 
-  /** The layer's options, in Keras/TensorFlow.js config form (camelCase). */
-  getConfig(): Record<string, unknown> {
-    const c: Record<string, unknown> = { name: this.name, trainable: this.trainable };
+  /**
+   * The layer's configuration in Keras / TensorFlow.js form (camelCase keys,
+   * values as Keras writes them), complete enough that the class's static
+   * `fromConfig` rebuilds the layer from it. It is the layer's only
+   * serialization: saved models hold it under {@link Layer.getClassName}.
+   * Subclasses put their own options first and these shared ones last, as
+   * TensorFlow.js does.
+   */
+  getConfig(): LayerConfig {
+    const c: LayerConfig = { name: this.name, trainable: this.trainable };
     if (this.inputShapeArg) c.batchInputShape = [null, ...this.inputShapeArg];
     return c;
+  }
+
+  /**
+   * The class name this layer is saved under with its {@link Layer.getConfig}
+   * (TensorFlow.js's `getClassName`): its `className`, unless a Keras class of
+   * its own carries the configuration better.
+   */
+  getClassName(): string {
+    return this.className;
   }
 
   /** Current weights (Keras order, e.g. kernel then bias). Requires the layer to be built in a model. */

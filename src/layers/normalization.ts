@@ -1,7 +1,10 @@
 // BatchNormalization and LayerNormalization over the feature axis of [batch, features].
 import { checkBool, checkNumber, rangeError, show } from '../errors';
 import { Initializer, InitializerIdentifier, getInitializer } from '../initializers';
+import { native } from '../native';
+import { LayerConfig, baseArgs, checkFeatureAxis, checkLayerConfig, deserializeInitializer, optional, serializeInitializer } from './config';
 import { Layer, LayerArgs, NativeLayerSpec, WeightSpec, checkInputShape, layerOptions, requireFlat } from './layer';
+import { registerLayer } from './registry';
 
 const OPTIONS = ['axis', 'epsilon', 'center', 'scale', 'betaInitializer', 'gammaInitializer'] as const;
 const BATCH_OPTIONS = [...OPTIONS, 'momentum', 'movingMeanInitializer', 'movingVarianceInitializer'] as const;
@@ -53,6 +56,16 @@ abstract class NormalizationBase extends Layer {
     return checkInputShape('computeOutputShape', inputShape);
   }
 
+  /** @internal The options both layers read from a config; the feature axis must be the last. */
+  protected static commonArgs(fn: string, c: LayerConfig): NormalizationArgs {
+    checkFeatureAxis(fn, optional(c, 'axis'));
+    return {
+      ...baseArgs(fn, c), epsilon: optional(c, 'epsilon'), center: optional(c, 'center'), scale: optional(c, 'scale'),
+      betaInitializer: deserializeInitializer(optional(c, 'betaInitializer'), 'zeros'),
+      gammaInitializer: deserializeInitializer(optional(c, 'gammaInitializer'), 'ones'),
+    } as NormalizationArgs;
+  }
+
   protected affineSpecs(n: number): WeightSpec[] {
     const w: WeightSpec[] = [];
     if (this.scale) w.push({ name: 'gamma', shape: [n], initializer: this.gammaInitializer, trainable: true });
@@ -60,8 +73,12 @@ abstract class NormalizationBase extends Layer {
     return w;
   }
 
-  override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), axis: -1, epsilon: this.epsilon, center: this.center, scale: this.scale };
+  /** The options both layers share, as Keras writes them, before their own. */
+  protected commonConfig(): LayerConfig {
+    return {
+      axis: -1, epsilon: this.epsilon, center: this.center, scale: this.scale,
+      betaInitializer: serializeInitializer(this.betaInitializer), gammaInitializer: serializeInitializer(this.gammaInitializer),
+    };
   }
 }
 
@@ -70,7 +87,9 @@ abstract class NormalizationBase extends Layer {
  * and with moving averages of them at inference (Ioffe & Szegedy 2015).
  */
 export class BatchNormalization extends NormalizationBase {
-  readonly className = 'BatchNormalization';
+  /** The Keras class name. */
+  static readonly className = 'BatchNormalization';
+  readonly className = BatchNormalization.className;
   readonly momentum: number;
   readonly movingMeanInitializer: Initializer;
   readonly movingVarianceInitializer: Initializer;
@@ -84,10 +103,22 @@ export class BatchNormalization extends NormalizationBase {
     this.lockConfig();
   }
 
+  /** A BatchNormalization layer from its {@link BatchNormalization.getConfig} or a Keras / TensorFlow.js one (renorm refused). */
+  static fromConfig(config: LayerConfig): BatchNormalization {
+    const fn = 'BatchNormalization.fromConfig';
+    const c = checkLayerConfig(fn, config);
+    if (optional(c, 'renorm') === true) throw rangeError(fn, 'renorm is not supported');
+    return new BatchNormalization({
+      ...NormalizationBase.commonArgs(fn, c), momentum: optional(c, 'momentum'),
+      movingMeanInitializer: deserializeInitializer(optional(c, 'movingMeanInitializer'), 'zeros'),
+      movingVarianceInitializer: deserializeInitializer(optional(c, 'movingVarianceInitializer'), 'ones'),
+    } as BatchNormalizationArgs);
+  }
+
   /** @internal */
   toNative(inputShape: number[]): NativeLayerSpec {
     requireFlat('batchNormalization', this, inputShape);
-    return { kind: 3, epsilon: this.epsilon, momentum: this.momentum, center: this.center, scale: this.scale };
+    return { kind: native.enums.layer.batchNormalization, epsilon: this.epsilon, momentum: this.momentum, center: this.center, scale: this.scale };
   }
 
   /** @internal */
@@ -100,28 +131,52 @@ export class BatchNormalization extends NormalizationBase {
     ];
   }
 
-  override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), momentum: this.momentum };
+  override getConfig(): LayerConfig {
+    const { axis, ...common } = this.commonConfig();
+    return {
+      axis, momentum: this.momentum, ...common,
+      movingMeanInitializer: serializeInitializer(this.movingMeanInitializer),
+      movingVarianceInitializer: serializeInitializer(this.movingVarianceInitializer),
+      betaRegularizer: null, gammaRegularizer: null, betaConstraint: null, gammaConstraint: null, ...super.getConfig(),
+    };
   }
 }
 
+registerLayer(BatchNormalization);
+
 /** Normalizes each sample over its features (Ba et al. 2016); the same in training and inference. */
 export class LayerNormalization extends NormalizationBase {
-  readonly className = 'LayerNormalization';
+  /** The Keras class name. */
+  static readonly className = 'LayerNormalization';
+  readonly className = LayerNormalization.className;
 
   constructor(args: NormalizationArgs = {}) {
     super('layerNormalization', 'LayerNormalization', layerOptions('layerNormalization', args, OPTIONS) as NormalizationArgs);
     this.lockConfig();
   }
 
+  /** A LayerNormalization layer from its {@link LayerNormalization.getConfig} or a Keras / TensorFlow.js one (rms_scaling refused). */
+  static fromConfig(config: LayerConfig): LayerNormalization {
+    const fn = 'LayerNormalization.fromConfig';
+    const c = checkLayerConfig(fn, config);
+    if (optional(c, 'rmsScaling') === true) throw rangeError(fn, 'rms_scaling is not supported');
+    return new LayerNormalization(NormalizationBase.commonArgs(fn, c));
+  }
+
   /** @internal */
   toNative(inputShape: number[]): NativeLayerSpec {
     requireFlat('layerNormalization', this, inputShape);
-    return { kind: 4, epsilon: this.epsilon, center: this.center, scale: this.scale };
+    return { kind: native.enums.layer.layerNormalization, epsilon: this.epsilon, center: this.center, scale: this.scale };
   }
 
   /** @internal */
   override weightSpecs(inputShape: number[]): WeightSpec[] {
     return this.affineSpecs(requireFlat('layerNormalization', this, inputShape));
   }
+
+  override getConfig(): LayerConfig {
+    return { ...this.commonConfig(), betaRegularizer: null, gammaRegularizer: null, ...super.getConfig() };
+  }
 }
+
+registerLayer(LayerNormalization);
