@@ -66,17 +66,34 @@ function numericBatch(fn: string, values: unknown[], where: () => string): Tenso
   const shape = shapeOf(values[0]);
   const per = shape.reduce((a, b) => a * b, 1);
   const out = new Float32Array(values.length * per);
+  const notNumber = (b: number, x: unknown) => typeError(fn, `${where()}: sample ${b} holds ${show(x)} where a number belongs`);
+  const ragged = (b: number, depth: number, x: unknown) => rangeError(fn, `${where()}: sample ${b} is ragged: expected ${shape[depth]} values at depth ${depth} like the first sample, got ${show(x)}`);
+  if (shape.length <= 1) {
+    // Numbers or flat arrays (a row of features): one plain loop, the common case.
+    values.forEach((v, b) => {
+      if (shape.length === 0) {
+        if (typeof v !== 'number') throw notNumber(b, v);
+        out[b] = v;
+        return;
+      }
+      if (!Array.isArray(v) || v.length !== per) throw ragged(b, 0, v);
+      for (let k = 0, at = b * per; k < per; k++) {
+        const x: unknown = v[k];
+        if (typeof x !== 'number') throw notNumber(b, x);
+        out[at + k] = x;
+      }
+    });
+    return new Tensor(out, [values.length, ...shape], 'float32');
+  }
   values.forEach((v, b) => {
     let k = 0;
     const walk = (x: unknown, depth: number): void => {
       if (depth === shape.length) {
-        if (typeof x !== 'number') throw typeError(fn, `${where()}: sample ${b} holds ${show(x)} where a number belongs`);
+        if (typeof x !== 'number') throw notNumber(b, x);
         out[b * per + k++] = x;
         return;
       }
-      if (!Array.isArray(x) || x.length !== shape[depth]) {
-        throw rangeError(fn, `${where()}: sample ${b} is ragged: expected ${shape[depth]} values at depth ${depth} like the first sample, got ${show(x)}`);
-      }
+      if (!Array.isArray(x) || x.length !== shape[depth]) throw ragged(b, depth, x);
       for (const y of x) walk(y, depth + 1);
     };
     walk(v, 0);

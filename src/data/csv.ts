@@ -1,22 +1,16 @@
 // tf.data.csv: a CSV file streamed from disk, one element per row, parsed as
 // RFC 4180 says (quoted fields with delimiters, doubled quotes and line breaks
 // inside). As in TensorFlow.js, a row is an object by column name, or
-// { xs, ys } when some columns are labels.
+// { xs, ys } when some columns are labels. Rows are decoded straight from the
+// read chunks into compact arrays (CsvRow) and become objects only when
+// something looks at them; batch() reads the arrays directly.
 import * as fs from 'node:fs';
 import { checkBool, checkOptions, show, typeError } from '../errors';
+import { CsvScanner, FieldSink } from './csv_scanner';
+import { ColumnConfig, CsvRow, CsvTable } from './csv_table';
 import { Dataset } from './dataset';
 
-/** How one column is read. */
-export interface ColumnConfig {
-  /** 'float32' / 'int32' parse numbers, 'string' keeps the text; default: a number when the field parses as one. */
-  dtype?: 'float32' | 'int32' | 'string';
-  /** The column goes to `ys` instead of `xs` (default false). */
-  isLabel?: boolean;
-  /** An empty field is an error (default false). */
-  required?: boolean;
-  /** The value of an empty field. */
-  default?: number | string;
-}
+export type { ColumnConfig } from './csv_table';
 
 /** Options of {@link csv}. */
 export interface CSVConfig {
@@ -36,66 +30,96 @@ const FN = 'data.csv';
 const OPTIONS = ['hasHeader', 'columnNames', 'columnConfigs', 'configuredColumnsOnly', 'delimiter'] as const;
 const COLUMN_OPTIONS = ['dtype', 'isLabel', 'required', 'default'] as const;
 
-/** Rows of a CSV stream with the line each starts on; quotes may span lines and chunks. */
-async function* csvRows(path: string, delimiter: string): AsyncGenerator<{ fields: string[]; line: number }> {
-  const DELIM = delimiter.charCodeAt(0), QUOTE = 34, LF = 10, CR = 13;
-  let field = '', fields: string[] = [], line = 1, rowLine = 1;
-  // quoted: inside quotes; quoteSeen: a quote inside quotes, which closes them
-  // unless the next character is another quote (an escaped one).
-  let quoted = false, quoteSeen = false, afterQuote = false, pendingCR = false;
-  const rows: { fields: string[]; line: number }[] = [];
-  const endRow = (c: number): void => {
-    fields.push(field);
-    rows.push({ fields, line: rowLine });
-    fields = []; field = ''; afterQuote = false;
-    line++;
-    rowLine = line;
-    pendingCR = c === CR;
-  };
-  const stream = fs.createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 16 });
-  for await (const chunk of stream as AsyncIterable<string>) {
-    let i = 0;
-    const len = chunk.length;
-    while (i < len) {
-      let c = chunk.charCodeAt(i);
-      if (pendingCR) {
-        pendingCR = false;
-        if (c === LF) { i++; continue; }
-      }
-      if (quoteSeen) {
-        quoteSeen = false;
-        if (c === QUOTE) { field += '"'; i++; continue; }
-        quoted = false;
-        afterQuote = true;
-      }
-      if (quoted) {
-        // Up to the next quote in one slice.
-        const q = chunk.indexOf('"', i);
-        const end = q < 0 ? len : q;
-        const part = chunk.slice(i, end);
-        for (let k = part.indexOf('\n'); k >= 0; k = part.indexOf('\n', k + 1)) line++;
-        field += part;
-        if (q >= 0) quoteSeen = true;
-        i = end + (q >= 0 ? 1 : 0);
-        continue;
-      }
-      if (c === QUOTE && field === '' && !afterQuote) { quoted = true; i++; continue; }
-      if (c === DELIM) { fields.push(field); field = ''; afterQuote = false; i++; continue; }
-      if (c === LF || c === CR) { endRow(c); i++; continue; }
-      if (afterQuote) throw new Error(`${FN}: ${path} line ${line}: text after a closing quote`);
-      // An unquoted run: up to the next delimiter, line break or quote, in one slice.
-      let k = i + 1;
-      while (k < len && (c = chunk.charCodeAt(k)) !== DELIM && c !== LF && c !== CR) k++;
-      field += chunk.slice(i, k);
-      i = k;
-    }
-    yield* rows.splice(0);
+/** What the rows of one file are read with. */
+interface RowSettings {
+  path: string;
+  hasHeader: boolean;
+  names: string[] | undefined;
+  configs: Record<string, ColumnConfig>;
+  onlyConfigured: boolean;
+  hasLabels: boolean;
+}
+
+/**
+ * Turns scanned fields into CsvRows, queued until the reader takes them. The
+ * first error (a header naming no configured column, a row with the wrong
+ * number of fields, a bad field) is kept and ends the rows: the rows before
+ * it still come out, then the error.
+ */
+class RowAssembler implements FieldSink {
+  readonly #s: RowSettings;
+  #table: CsvTable | null = null;
+  #columns = 0;
+  /** The header row's fields while it is being read. */
+  #header: string[] | null;
+  /** Fields seen in the current row; whether its first one was empty. */
+  #count = 0;
+  #firstEmpty = false;
+  #values: unknown[] = [];
+  #rowError: unknown = null;
+  #rows: CsvRow[] = [];
+  error: unknown = null;
+
+  constructor(s: RowSettings) {
+    this.#s = s;
+    this.#header = s.hasHeader ? [] : null;
+    if (!s.hasHeader) this.#useColumns(s.names!);
   }
-  if (quoteSeen) { quoted = false; quoteSeen = false; }
-  if (quoted) throw new Error(`${FN}: ${path} line ${rowLine}: a quoted field is not closed`);
-  if (field !== '' || fields.length > 0 || afterQuote) {
-    fields.push(field);
-    yield { fields, line: rowLine };
+
+  /** The rows completed since the last call. */
+  take(): CsvRow[] {
+    const rows = this.#rows;
+    this.#rows = [];
+    return rows;
+  }
+
+  field(src: string, start: number, end: number, line: number): void {
+    const k = this.#count++;
+    if (this.error !== null) return;
+    if (this.#header) {
+      this.#header.push(src.slice(start, end));
+      return;
+    }
+    if (k === 0) this.#firstEmpty = start === end;
+    if (k >= this.#columns || this.#rowError !== null) return;
+    const table = this.#table!;
+    const j = table.slots[k];
+    if (j < 0) return;
+    try {
+      this.#values.push(table.decode(src, start, end, j, line));
+    } catch (e) {
+      this.#rowError = e; // reported after the field count is checked, as a whole row would be
+    }
+  }
+
+  endRow(line: number): void {
+    const count = this.#count, values = this.#values, rowError = this.#rowError;
+    this.#count = 0;
+    this.#values = [];
+    this.#rowError = null;
+    if (this.error !== null) return;
+    if (this.#header) {
+      const fields = this.#header;
+      this.#header = null;
+      const columns = this.#s.names ?? fields;
+      const missing = Object.keys(this.#s.configs).find((k) => !columns.includes(k));
+      if (missing !== undefined) {
+        this.error = new Error(`${FN}: ${this.#s.path}: columnConfigs names '${missing}', which is not a column (${columns.join(', ')})`);
+        return;
+      }
+      this.#useColumns(columns);
+      return;
+    }
+    if (count === 1 && this.#firstEmpty && this.#columns > 1) return; // a blank line
+    if (count !== this.#columns) this.error = new Error(`${FN}: ${this.#s.path} line ${line}: expected ${this.#columns} fields, got ${count}`);
+    else if (rowError !== null) this.error = rowError;
+    else this.#rows.push(new CsvRow(this.#table!, values));
+  }
+
+  #useColumns(columns: readonly string[]): void {
+    const s = this.#s;
+    this.#columns = columns.length;
+    this.#table = new CsvTable(columns, s.configs, s.onlyConfigured, s.hasLabels, s.path);
   }
 }
 
@@ -117,7 +141,8 @@ export function csv(path: string, config?: CSVConfig): Dataset<Record<string, un
   const names = c.columnNames;
   if (names !== undefined && (!Array.isArray(names) || names.some((n) => typeof n !== 'string'))) throw typeError(FN, `columnNames must be an array of strings, got ${show(names)}`);
   if (!hasHeader && names === undefined) throw typeError(FN, 'columnNames is required when hasHeader is false');
-  const configs: Record<string, ColumnConfig> = {};
+  // No prototype: a column called 'constructor' or '__proto__' has no configuration unless given one.
+  const configs: Record<string, ColumnConfig> = Object.create(null);
   if (c.columnConfigs !== undefined) {
     if (c.columnConfigs === null || typeof c.columnConfigs !== 'object') throw typeError(FN, `columnConfigs must be an object, got ${show(c.columnConfigs)}`);
     for (const [k, v] of Object.entries(c.columnConfigs as Record<string, unknown>)) {
@@ -126,52 +151,24 @@ export function csv(path: string, config?: CSVConfig): Dataset<Record<string, un
       configs[k] = { ...cc, isLabel: checkBool(FN, `columnConfigs.${k}.isLabel`, cc.isLabel ?? false), required: checkBool(FN, `columnConfigs.${k}.required`, cc.required ?? false) };
     }
   }
-  const onlyConfigured = checkBool(FN, 'configuredColumnsOnly', c.configuredColumnsOnly ?? false);
-  const hasLabels = Object.values(configs).some((cc) => cc.isLabel);
+  const settings: RowSettings = {
+    path, hasHeader, names: names ? [...names] : undefined, configs,
+    onlyConfigured: checkBool(FN, 'configuredColumnsOnly', c.configuredColumnsOnly ?? false),
+    hasLabels: Object.values(configs).some((cc) => cc.isLabel),
+  };
 
-  return new Dataset(async function* () {
+  return new Dataset<Record<string, unknown>>(async function* () {
     if (!fs.existsSync(path)) throw new Error(`${FN}: no file at ${show(path)}`);
-    let columns: string[] | null = names ? [...names] : null;
-    // Per column, looked up once: its name, configuration and destination.
-    let plan: { name: string; cc: ColumnConfig | undefined; skip: boolean; label: boolean }[] | null = null;
-    let first = true;
-    for await (const { fields, line } of csvRows(path, delimiter)) {
-      if (first && hasHeader) {
-        first = false;
-        if (!columns) columns = fields;
-        for (const k of Object.keys(configs)) if (!columns.includes(k)) throw new Error(`${FN}: ${path}: columnConfigs names '${k}', which is not a column (${columns.join(', ')})`);
-        continue;
-      }
-      first = false;
-      if (fields.length === 1 && fields[0] === '' && columns!.length > 1) continue; // a blank line
-      if (fields.length !== columns!.length) throw new Error(`${FN}: ${path} line ${line}: expected ${columns!.length} fields, got ${fields.length}`);
-      plan ??= columns!.map((name) => ({ name, cc: configs[name], skip: onlyConfigured && !configs[name], label: Boolean(configs[name]?.isLabel) }));
-      const xs: Record<string, unknown> = {}, ys: Record<string, unknown> = {};
-      for (let k = 0; k < plan.length; k++) {
-        const col = plan[k];
-        if (col.skip) continue;
-        (col.label ? ys : xs)[col.name] = parseField(path, line, col.name, fields[k], col.cc);
-      }
-      yield hasLabels ? { xs, ys } : xs;
+    const rows = new RowAssembler(settings);
+    const scanner = new CsvScanner(delimiter, rows, `${FN}: ${path}`);
+    const stream = fs.createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 16 });
+    for await (const chunk of stream as AsyncIterable<string>) {
+      scanner.push(chunk);
+      for (const r of rows.take()) yield r as unknown as Record<string, unknown>;
+      if (rows.error !== null) throw rows.error;
     }
-  }, null);
-}
-
-function parseField(path: string, line: number, column: string, text: string, cc: ColumnConfig | undefined): unknown {
-  if (text === '') {
-    if (cc?.default !== undefined) return cc.default;
-    if (cc?.required) throw new Error(`${FN}: ${path} line ${line}, column '${column}': the field is empty but required`);
-    return cc?.dtype === 'string' ? '' : NaN;
-  }
-  const dtype = cc?.dtype;
-  if (dtype === 'string') return text;
-  // Number() ignores surrounding whitespace; a blank or non-numeric field gives NaN (or 0 for blanks).
-  const v = +text;
-  const numeric = !Number.isNaN(v) ? v !== 0 || text.trim() !== '' : text.trim() === 'NaN';
-  if (dtype === 'float32' || dtype === 'int32') {
-    if (!numeric) throw new Error(`${FN}: ${path} line ${line}, column '${column}': ${show(text)} is not a number`);
-    if (dtype === 'int32' && !Number.isInteger(v)) throw new Error(`${FN}: ${path} line ${line}, column '${column}': ${show(text)} is not an integer`);
-    return v;
-  }
-  return numeric ? v : text;
+    scanner.end();
+    for (const r of rows.take()) yield r as unknown as Record<string, unknown>;
+    if (rows.error !== null) throw rows.error;
+  }, null, true);
 }

@@ -6,29 +6,46 @@
 import { checkInt, checkBool, show, typeError } from '../errors';
 import { Random, randomFrom } from '../random';
 import { batchElements } from './batch';
+import { LazyElement, materialize } from './lazy_element';
 
 /** Makes a fresh iterator over the elements: called once per iteration. */
 export type IteratorFactory<T> = () => AsyncIterator<T> | Iterator<T>;
 
 /** A stream of elements, read with `for await` or `iterator()`. */
 export class Dataset<T = unknown> implements AsyncIterable<T> {
+  /** The stored elements: LazyElements among them when #lazy. */
   readonly #source: () => AsyncIterator<T>;
+  /**
+   * Whether the stored elements may be LazyElements (a csv source and the
+   * stages that pass elements on unseen): iteration then materializes them.
+   */
+  readonly #lazy: boolean;
   /** Elements per iteration when known (array sources and transforms of them), else null. */
   readonly size: number | null;
 
   /** @internal Use the sources (`tf.data.array`, `generator`, `csv`, `zip`). */
-  constructor(source: IteratorFactory<T>, size: number | null) {
+  constructor(source: IteratorFactory<T>, size: number | null, lazy = false) {
     this.#source = () => toAsync(source());
     this.size = size;
+    this.#lazy = lazy;
   }
 
   /** A fresh iterator over the elements. */
   async iterator(): Promise<AsyncIterator<T>> {
-    return this.#source();
+    return this[Symbol.asyncIterator]();
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
-    return this.#source();
+    if (!this.#lazy) return this.#source();
+    const stored = this.#stored();
+    return (async function* () {
+      for await (const e of stored) yield materialize(e) as T;
+    })();
+  }
+
+  /** The stored elements, LazyElements left as they are: for the stages that do not look at them. */
+  #stored(): AsyncIterable<T> {
+    return { [Symbol.asyncIterator]: () => this.#source() };
   }
 
   /**
@@ -47,14 +64,14 @@ export class Dataset<T = unknown> implements AsyncIterable<T> {
     return new Dataset(async function* () {
       index = 0;
       let group: T[] = [];
-      for await (const e of self) {
+      for await (const e of self.#stored()) {
         group.push(e);
         if (group.length === n) {
-          yield batchElements(fn, group, index++);
+          yield batchGroup(fn, group, index++);
           group = [];
         }
       }
-      if (group.length > 0 && keepSmall) yield batchElements(fn, group, index++);
+      if (group.length > 0 && keepSmall) yield batchGroup(fn, group, index++);
     }, size);
   }
 
@@ -84,11 +101,11 @@ export class Dataset<T = unknown> implements AsyncIterable<T> {
     return new Dataset(async function* () {
       if (n === 0) return;
       let k = 0;
-      for await (const e of self) {
+      for await (const e of self.#stored()) {
         yield e;
         if (++k >= n) return;
       }
-    }, this.size === null ? null : Math.min(n, this.size));
+    }, this.size === null ? null : Math.min(n, this.size), this.#lazy);
   }
 
   /** All but the first `count` elements. */
@@ -97,8 +114,8 @@ export class Dataset<T = unknown> implements AsyncIterable<T> {
     const self = this;
     return new Dataset(async function* () {
       let k = 0;
-      for await (const e of self) if (k++ >= n) yield e;
-    }, this.size === null ? null : Math.max(0, this.size - n));
+      for await (const e of self.#stored()) if (k++ >= n) yield e;
+    }, this.size === null ? null : Math.max(0, this.size - n), this.#lazy);
   }
 
   /** The elements `count` times over (forever without a count). */
@@ -108,13 +125,13 @@ export class Dataset<T = unknown> implements AsyncIterable<T> {
     return new Dataset(async function* () {
       for (let r = 0; r < n; r++) {
         let any = false;
-        for await (const e of self) {
+        for await (const e of self.#stored()) {
           any = true;
           yield e;
         }
         if (!any) return; // an empty dataset repeated forever is still empty
       }
-    }, this.size === null || n === Infinity ? null : this.size * n);
+    }, this.size === null || n === Infinity ? null : this.size * n, this.#lazy);
   }
 
   /**
@@ -132,7 +149,7 @@ export class Dataset<T = unknown> implements AsyncIterable<T> {
     return new Dataset(async function* () {
       const rng = new Random(reshuffle ? base + 0x9e3779b9 * iteration++ : base);
       const buffer: T[] = [];
-      for await (const e of self) {
+      for await (const e of self.#stored()) {
         if (buffer.length < size) {
           buffer.push(e);
           continue;
@@ -149,7 +166,7 @@ export class Dataset<T = unknown> implements AsyncIterable<T> {
         buffer.pop();
         yield out;
       }
-    }, this.size);
+    }, this.size, this.#lazy);
   }
 
   /** Reads up to `bufferSize` elements ahead, so a slow source overlaps with its consumer. */
@@ -157,7 +174,7 @@ export class Dataset<T = unknown> implements AsyncIterable<T> {
     const n = checkInt('Dataset.prefetch', 'bufferSize', bufferSize, 1);
     const self = this;
     return new Dataset(async function* () {
-      const it = self[Symbol.asyncIterator]();
+      const it = self.#source();
       const ahead: Promise<IteratorResult<T>>[] = [];
       try {
         for (;;) {
@@ -169,7 +186,7 @@ export class Dataset<T = unknown> implements AsyncIterable<T> {
       } finally {
         await it.return?.();
       }
-    }, this.size);
+    }, this.size, this.#lazy);
   }
 
   /** Calls `f` on each element in order. */
@@ -184,6 +201,16 @@ export class Dataset<T = unknown> implements AsyncIterable<T> {
     for await (const e of this) out.push(e);
     return out;
   }
+}
+
+/** A batch of stored elements: built straight from LazyElements of one kind when they can, else from the materialized elements. */
+function batchGroup(fn: string, group: unknown[], batchIndex: number): unknown {
+  const first = group[0];
+  if (first instanceof LazyElement) {
+    const direct = first.batch(group);
+    if (direct !== null) return direct;
+  }
+  return batchElements(fn, group.map(materialize), batchIndex);
 }
 
 function toAsync<T>(it: AsyncIterator<T> | Iterator<T>): AsyncIterator<T> {
