@@ -15,7 +15,8 @@
 import { show } from '../errors';
 import { KERAS_LOSS_NAME, Loss, losses } from '../losses';
 import type { ResolvedMetric } from '../metrics';
-import { Optimizer, adadelta, adagrad, adam, adamax, adamw, nadam, rmsprop, sgd } from '../optimizers/optimizer';
+import { OPTIMIZER_NAMES, OptimizerIdentifier, SlotName, definitionOf } from '../optimizers/definitions';
+import { Optimizer, createOptimizer } from '../optimizers/optimizer';
 import { LearningRateSchedule, cosineDecay, exponentialDecay, piecewiseConstant } from '../optimizers/schedules';
 import type { CheckedEntry } from './weights';
 import type { NamedWeight } from './weights';
@@ -57,60 +58,20 @@ function scheduleToJSON(s: LearningRateSchedule): Dict {
   return { class_name: s.className, config: s.getConfig() };
 }
 
-/** The optimizer as `{class_name, config}`, and whether TensorFlow.js can rebuild it. */
+/** The optimizer as `{class_name, config}` in its row's training-config form, and whether TensorFlow.js can rebuild it. */
 function optimizerToJSON(opt: Optimizer, learningRate: number, includeOptimizer: boolean): { json: TrainingConfig['optimizer_config']; tfjs: boolean } {
-  const c = opt.config as Record<string, number | boolean>;
-  const lr: unknown = opt.schedule ? scheduleToJSON(opt.schedule) : learningRate;
-  let className: string;
-  let config: Dict;
-  let tfjs = !opt.schedule;
-  switch (opt.name) {
-    case 'sgd':
-      if (c.momentum === 0) {
-        className = 'SGD';
-        config = { learningRate: lr };
-      } else {
-        className = 'Momentum';
-        config = { learningRate: lr, momentum: c.momentum, useNesterov: c.nesterov };
-      }
-      break;
-    case 'adam':
-      className = 'Adam';
-      config = { learningRate: lr, beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon, amsgrad: c.amsgrad };
-      if (c.amsgrad) tfjs = false;
-      break;
-    case 'rmsprop':
-      // TensorFlow.js calls rho 'decay'; both are written.
-      className = 'RMSProp';
-      config = { learningRate: lr, decay: c.rho, rho: c.rho, momentum: c.momentum, epsilon: c.epsilon, centered: c.centered };
-      break;
-    case 'adagrad':
-      className = 'Adagrad';
-      config = { learningRate: lr, initialAccumulatorValue: c.initialAccumulatorValue, epsilon: c.epsilon };
-      break;
-    case 'adadelta':
-      className = 'Adadelta';
-      config = { learningRate: lr, rho: c.rho, epsilon: c.epsilon };
-      break;
-    case 'adamax':
-      className = 'Adamax';
-      config = { learningRate: lr, beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon, decay: 0 };
-      if (includeOptimizer) tfjs = false;  // TensorFlow.js's Adamax.setWeights throws "not implemented"
-      break;
-    case 'adamw':
-      className = 'AdamW';
-      config = { learningRate: lr, beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon, amsgrad: c.amsgrad };
-      tfjs = false;
-      break;
-    case 'nadam':
-      className = 'Nadam';
-      config = { learningRate: lr, beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon };
-      tfjs = false;
-      break;
+  const def = definitionOf(opt.name);
+  const c = opt.config;
+  const form = def.trainingConfig.find((f) => !f.when || f.when(c)) ?? def.trainingConfig[def.trainingConfig.length - 1];
+  const config: Dict = { learningRate: opt.schedule ? scheduleToJSON(opt.schedule) : learningRate };
+  for (const key of form.keys) {
+    const [written, option] = typeof key === 'string' ? [key, key] : key;
+    config[written] = c[option];
   }
+  Object.assign(config, form.constants);
   for (const k of ['clipNorm', 'clipValue', 'globalClipNorm'] as const) if (c[k] !== undefined) config[k] = c[k];
   if (c.weightDecay) config.weightDecay = c.weightDecay;
-  return { json: { class_name: className, config }, tfjs };
+  return { json: { class_name: form.className, config }, tfjs: !opt.schedule && def.tfjs(c, includeOptimizer) };
 }
 
 function lossToJSON(loss: Loss): { json: TrainingConfig['loss']; tfjs: boolean } {
@@ -157,54 +118,37 @@ function readSchedule(v: Dict): LearningRateSchedule {
   throw new Error(`unsupported learning rate schedule ${show(v.class_name ?? v.className)}`);
 }
 
+/** Every class name the reader accepts (each optimizer's name, Keras class, aliases and written forms), to its optimizer. */
+const OPTIMIZER_CLASSES = new Map<string, OptimizerIdentifier>(OPTIMIZER_NAMES.flatMap((n) => {
+  const def = definitionOf(n);
+  return [n, def.className, ...def.aliases, ...def.trainingConfig.map((f) => f.className)].map((c) => [c, n] as const);
+}));
+/** The class names written, for the message about an unknown one. */
+const WRITTEN_CLASSES = [...new Set(OPTIMIZER_NAMES.flatMap((n) => definitionOf(n).trainingConfig.map((f) => f.className)))];
+
 function readOptimizer(v: unknown): Optimizer {
   if (!isDict(v) || typeof v.class_name !== 'string') throw new Error(`optimizer_config must be {class_name, config}, got ${show(v)}`);
+  const name = OPTIMIZER_CLASSES.get(v.class_name);
+  if (name === undefined) throw new Error(`unsupported optimizer class '${v.class_name}'; tensorforge reads ${WRITTEN_CLASSES.join(', ')}`);
+  const def = definitionOf(name);
   const raw = isDict(v.config) ? v.config : {};
   const c: Dict = {};
   for (const [k, x] of Object.entries(raw)) if (x !== null) c[camel(k)] = x;
   const a: Dict = {};
   const lr = c.learningRate ?? c.lr;
   if (lr !== undefined) a.learningRate = isDict(lr) ? readSchedule(lr) : lr;
-  const take = (...keys: string[]) => {
-    for (const k of keys) if (c[k] !== undefined) a[k] = c[k];
-  };
+  // Keras's clipping names, then ours.
   if (c.clipnorm !== undefined) a.clipNorm = c.clipnorm;
   if (c.clipvalue !== undefined) a.clipValue = c.clipvalue;
   if (c.globalClipnorm !== undefined) a.globalClipNorm = c.globalClipnorm;
-  take('clipNorm', 'clipValue', 'globalClipNorm');
-  switch (v.class_name) {
-    case 'SGD': case 'sgd':
-      take('momentum', 'nesterov', 'weightDecay');
-      return sgd(a);
-    case 'Momentum':
-      take('momentum', 'weightDecay');
-      if (c.useNesterov !== undefined) a.nesterov = c.useNesterov;
-      return sgd(a);
-    case 'Adam': case 'adam':
-      take('beta1', 'beta2', 'epsilon', 'amsgrad', 'weightDecay');
-      return adam(a);
-    case 'AdamW': case 'adamw':
-      take('beta1', 'beta2', 'epsilon', 'amsgrad', 'weightDecay');
-      return adamw(a);
-    case 'RMSProp': case 'RMSprop': case 'rmsprop':
-      take('momentum', 'epsilon', 'centered', 'weightDecay');
-      if (c.rho !== undefined) a.rho = c.rho;
-      else if (c.decay !== undefined) a.rho = c.decay;  // TensorFlow.js's name for rho
-      return rmsprop(a);
-    case 'Adagrad': case 'adagrad':
-      take('initialAccumulatorValue', 'epsilon', 'weightDecay');
-      return adagrad(a);
-    case 'Adadelta': case 'adadelta':
-      take('rho', 'epsilon', 'weightDecay');
-      return adadelta(a);
-    case 'Adamax': case 'adamax':
-      take('beta1', 'beta2', 'epsilon', 'weightDecay');
-      return adamax(a);
-    case 'Nadam': case 'nadam':
-      take('beta1', 'beta2', 'epsilon', 'weightDecay');
-      return nadam(a);
+  for (const k of ['clipNorm', 'clipValue', 'globalClipNorm', 'weightDecay']) if (c[k] !== undefined) a[k] = c[k];
+  // Each option under its own name, else under a name a written form gives it (RMSProp's decay for rho).
+  for (const option of Object.keys(def.options)) {
+    const names = [option, ...def.trainingConfig.flatMap((f) => f.keys.flatMap((k) => (typeof k !== 'string' && k[1] === option ? [k[0]] : [])))];
+    const found = names.find((k) => c[k] !== undefined);
+    if (found !== undefined) a[option] = c[found];
   }
-  throw new Error(`unsupported optimizer class '${v.class_name}'; tensorforge reads SGD, Momentum, Adam, AdamW, RMSProp, Adagrad, Adadelta, Adamax, Nadam`);
+  return createOptimizer(name, a);
 }
 
 function readLoss(v: unknown): Loss | string {
@@ -258,28 +202,8 @@ export function readTrainingConfig(v: unknown): { optimizer: Optimizer; loss: Lo
 
 // ---------------------------------------------------------------- optimizer state
 
-interface SlotName {
-  suffix: string;
-  /** Index into the native slot buffers, or null for one TensorFlow.js has and tensorforge lacks (written as zeros). */
-  slot: number | null;
-}
-
-function slotNames(opt: Optimizer): SlotName[] {
-  const c = opt.config as Record<string, number | boolean>;
-  switch (opt.name) {
-    case 'sgd': return c.momentum !== 0 ? [{ suffix: 'momentum', slot: 0 }] : [];
-    case 'adam': case 'adamw':
-      return [{ suffix: 'm', slot: 0 }, { suffix: 'v', slot: 1 }, ...(c.amsgrad ? [{ suffix: 'vhat', slot: 2 }] : [])];
-    case 'rmsprop': {
-      // TensorFlow.js's RMSProp always keeps a momentum accumulator; with momentum 0 it starts at zero.
-      const mom = (c.momentum as number) > 0;
-      return [{ suffix: 'rms', slot: 0 }, { suffix: 'momentum', slot: mom ? 1 : null }, ...(c.centered ? [{ suffix: 'mg', slot: mom ? 2 : 1 }] : [])];
-    }
-    case 'adagrad': return [{ suffix: 'accumulator', slot: 0 }];
-    case 'adadelta': return [{ suffix: 'accum_grad', slot: 0 }, { suffix: 'accum_var', slot: 1 }];
-    case 'adamax': return [{ suffix: 'm', slot: 0 }, { suffix: 'u', slot: 1 }];
-    case 'nadam': return [{ suffix: 'm', slot: 0 }, { suffix: 'v', slot: 1 }];
-  }
+function slotNames(opt: Optimizer): readonly SlotName[] {
+  return definitionOf(opt.name).slots(opt.config);
 }
 
 /** The native optimizer state (model.getOptimizerState()). */
@@ -311,7 +235,7 @@ export function trainableVariables(specs: { name: string; shape: number[]; train
 export function optimizerWeights(opt: Optimizer, state: OptimizerState, vars: Variable[]): NamedWeight[] {
   const group = 'optimizer';
   const out: NamedWeight[] = [{ name: 'iter', shape: [], dtype: 'int32', values: Int32Array.of(state.iterations), group }];
-  if (opt.name === 'nadam') {
+  if (definitionOf(opt.name).momentumProduct) {
     // The running product of Nadam's momentum schedule, a float64 kept as its two int32 halves (exact).
     out.push({ name: 'u_product', shape: [2], dtype: 'int32', values: new Int32Array(Float64Array.of(state.nadamMomentumProduct).buffer), group });
   }
@@ -342,7 +266,7 @@ export function readOptimizerState(opt: Optimizer, entries: CheckedEntry[], deco
   const iterations = decode(iterEntry)[0];
   if (!Number.isInteger(iterations) || iterations < 0) throw new Error(`optimizer weight 'iter' must be a non-negative integer, got ${iterations}`);
   let nadamMomentumProduct = 1;
-  if (opt.name === 'nadam') {
+  if (definitionOf(opt.name).momentumProduct) {
     const e = get('u_product', [2]);
     if (e.dtype !== 'int32') throw new Error(`optimizer weight 'u_product' must be int32, got ${e.dtype}`);
     nadamMomentumProduct = new Float64Array(Int32Array.from(decode(e)).buffer)[0];

@@ -1,11 +1,13 @@
 // Learning-rate schedules (Keras's LearningRateSchedule), evaluated natively per step.
 import { checkArray, checkBool, checkNumber, checkOptions, rangeError, show } from '../errors';
+import { native } from '../native';
+import type { NativeScheduleSpec } from '../native';
 
 /** A learning rate that changes with the optimizer's step counter. */
 export interface LearningRateSchedule {
   readonly className: 'ExponentialDecay' | 'CosineDecay' | 'PiecewiseConstantDecay';
-  /** @internal Native form. */
-  readonly native: Record<string, unknown>;
+  /** @internal Native form: `kind` from `native.enums.schedule`. */
+  readonly native: NativeScheduleSpec;
   /** Learning rate at a step (the same formula the engine uses). */
   at(step: number): number;
   /** Keras config, for serialization. */
@@ -50,7 +52,7 @@ export function exponentialDecay(args: ExponentialDecayArgs): LearningRateSchedu
   const staircase = a.staircase === undefined ? false : checkBool(fn, 'staircase', a.staircase);
   return register({
     className: 'ExponentialDecay',
-    native: { kind: 1, initial, decaySteps, decayRate, staircase },
+    native: { kind: native.enums.schedule.exponentialDecay, initial, decaySteps, decayRate, staircase },
     at: (s) => initial * decayRate ** (staircase ? Math.floor(s / decaySteps) : s / decaySteps),
     getConfig: () => ({ initial_learning_rate: initial, decay_steps: decaySteps, decay_rate: decayRate, staircase }),
   });
@@ -81,7 +83,7 @@ export function cosineDecay(args: CosineDecayArgs): LearningRateSchedule {
   const warmupTarget = checkNumber(fn, 'warmupTarget', a.warmupTarget ?? initial, 0);
   return register({
     className: 'CosineDecay',
-    native: { kind: 2, initial, decaySteps, alpha, warmupSteps, warmupTarget },
+    native: { kind: native.enums.schedule.cosineDecay, initial, decaySteps, alpha, warmupSteps, warmupTarget },
     at: (s) => {
       if (warmupSteps > 0 && s < warmupSteps) return initial + (warmupTarget - initial) * (s / warmupSteps);
       const t = Math.min(s - warmupSteps, decaySteps) / decaySteps;
@@ -115,7 +117,7 @@ export function piecewiseConstant(args: PiecewiseConstantArgs): LearningRateSche
   }
   return register({
     className: 'PiecewiseConstantDecay',
-    native: { kind: 3, initial: values[0], boundaries, values },
+    native: { kind: native.enums.schedule.piecewiseConstant, initial: values[0], boundaries, values },
     at: (s) => {
       let i = 0;
       while (i < boundaries.length && s > boundaries[i]) i++;
