@@ -5,10 +5,19 @@
 // process probes, at every turn, whether a native training chunk is in
 // flight, and must see the loop turn while each chunk runs (chunks are told
 // apart by fit's batch events, which it replays between them).
+//
+// That probe sees the chunk's hold on the model, which is released on the
+// JavaScript thread when the chunk's promise settles: a chunk computed on the
+// JavaScript thread itself, before its promise was queued, would still show
+// the loop turning "while it runs". The second test tells the two apart
+// without a clock: an abort issued on such a turn must cut that very chunk
+// short, which it can only do while the chunk is still computing.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import * as tf from '../../src/index';
-import { inTrainingChunk, rows, seedModel } from './helpers';
+import { native } from '../../src/native';
+import type { NativeChunkResult, NativeModel } from '../../src/native';
+import { inTrainingChunk, rejection, rows, seedModel } from './helpers';
 
 describe('event loop during fit', () => {
   it('fit on the full Fashion-MNIST training set leaves the event loop turning while native chunks run', async () => {
@@ -69,5 +78,66 @@ describe('event loop during fit', () => {
     // before the loop's next turn: it is not counted.)
     expect(bursts).toBeGreaterThanOrEqual(2);
     expect(burstsAfterTurnInChunk).toBeGreaterThanOrEqual(bursts - 1);
+  });
+
+  it('a chunk computes while the loop turns, not before: an abort issued on such a turn cuts that chunk short', async () => {
+    const { train, test } = await tf.datasets.fashionMnist({ subset: true });
+    const probe = rows(test.x, 0, 1);
+    // What fit asks of each native chunk (its batch count) and what the chunk
+    // did, read at the binding's own method.
+    const proto = (native.NativeModel as unknown as { prototype: NativeModel }).prototype;
+    const original = proto.trainChunk;
+    type Chunk = { count: number; result?: NativeChunkResult };
+    let chunks: Chunk[] = [];
+    proto.trainChunk = function (this: NativeModel, ...args: Parameters<NativeModel['trainChunk']>) {
+      const chunk: Chunk = { count: args[8] };
+      chunks.push(chunk);
+      const p = original.apply(this, args);
+      p.then((r) => { chunk.result = r; }, () => undefined);
+      return p;
+    };
+    const threads = tf.getNumThreads();
+    const outcomes: string[] = [];
+    let cutShort = false;
+    try {
+      // One core for the chunk, so this thread keeps the other. A model of
+      // ~33 MFLOP per batch of 8: fit sizes its chunks to ~50 ms, several
+      // steps, and the abort must arrive before the last of them starts.
+      // Rarely this thread is descheduled for that long between the chunk's
+      // start and its next turn, so up to three tries; a chunk computed on
+      // this thread before the loop turns can never be cut short.
+      tf.setNumThreads(1);
+      for (let attempt = 0; attempt < 3 && !cutShort; attempt++) {
+        chunks = [];
+        tf.setSeed(attempt + 1);
+        const model = tf.sequential({ layers: [
+          tf.layers.dense({ units: 512, inputShape: [784], activation: 'relu' }),
+          tf.layers.dense({ units: 512, activation: 'relu' }),
+          tf.layers.dense({ units: 10, activation: 'softmax' }),
+        ] });
+        model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+        const ac = new AbortController();
+        const fitting = model.fit(train.x, train.y, { epochs: 1, batchSize: 8, verbose: 0, signal: ac.signal });
+        let settled = false;
+        void fitting.then(() => (settled = true), () => (settled = true));
+        // A chunk of several steps (the first is a single batch; the next few are sized from its timing).
+        while (!(chunks.length >= 2 && chunks[chunks.length - 1].count >= 4 && inTrainingChunk(model, probe))) {
+          expect(settled, 'fit ended before a chunk of 4 or more batches was seen').toBe(false);
+          await new Promise((r) => setImmediate(r));
+        }
+        const running = chunks[chunks.length - 1];
+        ac.abort(new Error('stop now'));
+        expect(((await rejection(fitting)) as Error).message).toBe('stop now');
+        const r = running.result!;
+        expect(r, 'the chunk settled').toBeDefined();
+        outcomes.push(`${r.batches} of ${running.count} batches${r.cancelled ? ', cancelled' : ''}`);
+        cutShort = r.cancelled && r.batches < running.count;
+      }
+    } finally {
+      proto.trainChunk = original;
+      tf.setNumThreads(threads);
+    }
+    console.log(`abort on a turn of the loop during a chunk: ${outcomes.join('; ')}`);
+    expect(cutShort, `chunks aborted on a turn of the loop: ${outcomes.join('; ')}`).toBe(true);
   });
 });
