@@ -3,7 +3,7 @@
 // its share, and the ranks combine results with collectives. The MPI library
 // is opened at run time, so nothing depends on it until init() is called.
 import { show, typeError } from './errors';
-import type { Sequential } from './models/sequential';
+import type { LayersModel } from './models/layers_model';
 import { native } from './native';
 import { Tensor } from './tensor';
 
@@ -49,10 +49,10 @@ function requireInit(fn: string): ProcessInfo {
  * start training from the same model. Every rank must call it, with models
  * of the same shape (a different shape is an error on every rank, not a hang).
  */
-export function broadcastWeights(model: Sequential, root = 0): void {
+export function broadcastWeights(model: LayersModel, root = 0): void {
   const fn = 'distributed.broadcastWeights';
   const info = requireInit(fn);
-  if (model === null || typeof model !== 'object' || typeof (model as Sequential).getWeights !== 'function') {
+  if (model === null || typeof model !== 'object' || typeof (model as LayersModel).getWeights !== 'function') {
     throw typeError(fn, `model must be a built model, got ${show(model)}`);
   }
   if (!Number.isInteger(root) || root < 0 || root >= info.size) throw typeError(fn, `root must be a rank in [0, ${info.size}), got ${show(root)}`);

@@ -27,6 +27,7 @@ export type { Initializer, InitializerIdentifier } from './initializers';
 export { regularizers } from './regularizers';
 export type { Regularizer } from './regularizers';
 export { Sequential, sequential } from './models/sequential';
+export { LayersModel } from './models/layers_model';
 export type { CompileArgs, FitArgs, EvaluateArgs, PredictArgs, SequentialArgs } from './models/sequential';
 export type { FitDatasetArgs, EvaluateDatasetArgs } from './models/fit_dataset';
 export { Callback } from './callbacks/callback';

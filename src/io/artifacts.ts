@@ -1,10 +1,11 @@
-// A Sequential model <-> TensorFlow.js ModelArtifacts (topology + training
+// A model <-> TensorFlow.js ModelArtifacts (topology + training
 // configuration + weight specs + one weight buffer), the in-memory form every
 // IO path goes through.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkArray, checkBool, checkOptions, show, typeError } from '../errors';
-import { Sequential } from '../models/sequential';
+import type { Layer } from '../layers/layer';
+import type { LayersModel } from '../models/layers_model';
 import { packageRoot } from '../package-root';
 import { Tensor } from '../tensor';
 import { parseTopology, topologyToJSON } from './model_json';
@@ -38,7 +39,7 @@ export function checkSaveConfig(fn: string, config: unknown): { includeOptimizer
  * configuration goes where TensorFlow.js can read it when it can rebuild it
  * (top-level `trainingConfig`), else into `modelTopology.training_config`.
  */
-export function modelToArtifacts(model: Sequential, config?: SaveConfig, fn = 'toArtifacts'): ModelArtifacts {
+export function modelToArtifacts(model: LayersModel, config?: SaveConfig, fn = 'toArtifacts'): ModelArtifacts {
   const { includeOptimizer } = checkSaveConfig(fn, config);
   // A model whose input shape is known is built here (its weights are created on first use).
   if (!model.built && !model.inputs) throw new Error(`${fn}: model '${model.name}' is not built yet; call build(inputShape), fit or predict first`);
@@ -107,7 +108,7 @@ function findEntry(byName: Map<string, CheckedEntry>, name: string, index: numbe
  * its native weight arena) is built, so a hostile file cannot make it allocate
  * more than the data it supplied.
  */
-export function artifactsToModel(fn: string, artifacts: unknown): Sequential {
+export function artifactsToModel<M extends LayersModel>(fn: string, artifacts: unknown, makeModel: (name: string | undefined, layers: Layer[]) => M): M {
   if (artifacts === null || typeof artifacts !== 'object' || Array.isArray(artifacts)) throw typeError(fn, `artifacts must be an object, got ${show(artifacts)}`);
   const a = artifacts as ModelArtifacts;
   if (a.format !== undefined && a.format !== null && a.format !== 'layers-model') {
@@ -162,7 +163,7 @@ export function artifactsToModel(fn: string, artifacts: unknown): Sequential {
     }
   }
 
-  const model = new Sequential({ name: topo.name, layers: topo.layers });
+  const model = makeModel(topo.name, topo.layers);
   model.build(topo.inputShape);
   const built = model.weightSpecs();
   if (show(built.map((w) => w.name)) !== show(topo.weights.map((w) => w.name))) throw new Error(`${fn}: internal error: weight order mismatch`);

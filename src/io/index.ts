@@ -2,19 +2,17 @@
 // files (file:// URLs or paths), TensorFlow.js IO handlers, and in-memory
 // ModelArtifacts.
 import { show, typeError } from '../errors';
-import type { Sequential } from '../models/sequential';
+import type { Layer } from '../layers/layer';
+import { Sequential } from '../models/sequential';
 import { artifactsToModel } from './artifacts';
-import { loadFromFile, pathFromUrl, saveToDirectory } from './file_system';
-import type { IOHandler, ModelArtifacts, SaveResult } from './types';
+import { loadFromFile, pathFromUrl } from './file_system';
+import { isHandler } from './save_model';
+import type { IOHandler, ModelArtifacts } from './types';
 
 export type {
   IOHandler, ModelArtifacts, ModelArtifactsInfo, ModelJSON, SaveConfig, SaveResult, TrainingConfig, WeightDType,
   WeightsManifestEntry, WeightsManifestGroupConfig,
 } from './types';
-
-function isHandler(v: unknown, method: 'save' | 'load'): v is IOHandler {
-  return v !== null && typeof v === 'object' && typeof (v as Record<string, unknown>)[method] === 'function';
-}
 
 /**
  * Loads a model saved in the TensorFlow.js layers format: by tensorforge,
@@ -35,7 +33,7 @@ export async function loadLayersModel(pathOrIOHandler: string | IOHandler): Prom
   } else {
     throw typeError(fn, `expected a path, a file:// URL or an IOHandler with a load() method, got ${show(pathOrIOHandler)}`);
   }
-  return artifactsToModel(fn, artifacts);
+  return artifactsToModel(fn, artifacts, makeSequential);
 }
 
 /**
@@ -43,15 +41,10 @@ export async function loadLayersModel(pathOrIOHandler: string | IOHandler): Prom
  * TensorFlow.js IO handlers pass around), e.g. read back from a database.
  */
 export async function fromArtifacts(artifacts: ModelArtifacts): Promise<Sequential> {
-  return artifactsToModel('fromArtifacts', artifacts);
+  return artifactsToModel('fromArtifacts', artifacts, makeSequential);
 }
 
-/** @internal model.save: to a directory (file:// URL or path) or through an IO handler's save(). */
-export async function saveModel(handlerOrURL: unknown, snapshot: () => Promise<ModelArtifacts>, fn = 'save'): Promise<SaveResult> {
-  if (typeof handlerOrURL === 'string') {
-    const dir = pathFromUrl(fn, handlerOrURL);
-    return saveToDirectory(fn, dir, await snapshot());
-  }
-  if (isHandler(handlerOrURL, 'save')) return handlerOrURL.save!(await snapshot());
-  throw typeError(fn, `expected a directory path, a file:// URL or an IOHandler with a save() method, got ${show(handlerOrURL)}`);
+/** The model a file describes: tensorforge reads Sequential models and single-chain functional ones as a Sequential. */
+function makeSequential(name: string | undefined, layers: Layer[]): Sequential {
+  return new Sequential({ name, layers });
 }

@@ -1,0 +1,129 @@
+// fit's training loop over in-memory data: the epoch's shuffled order, the
+// scheduling of native chunks (each ~50 ms of steps, the next chunk's rows
+// staged while this one trains), the batch and epoch events and the history.
+// The model (layers_model.ts) checks the arguments and owns the native model;
+// this module only drives it.
+import { CallbackHooks, CallbackList, Logs, TrainableModel, TrainingParams } from '../callbacks/callback';
+import { History } from '../callbacks/history';
+import { ProgressBar } from '../callbacks/progress_bar';
+import type { NativeChunkResult } from '../native';
+import { Random } from '../random';
+import { EpochTally } from './epoch_tally';
+import type { Features, Targets } from './data';
+import { assertFinite } from './finite';
+import { sliceRows, sizeOf } from './model_args';
+
+/** @internal Samples with their targets and optional per-sample loss weights. */
+export interface LabelledData {
+  x: Features;
+  t: Targets;
+  w: Float32Array | null;
+}
+
+/** @internal One fit call, its arguments checked. */
+export interface FitPlan {
+  train: LabelledData;
+  val: LabelledData | null;
+  /** Inputs to check for NaN and infinity, off the event loop, before the first step (x whole, and validationData's x). */
+  finiteChecks: Features[];
+  epochs: number;
+  initialEpoch: number;
+  batchSize: number;
+  shuffle: boolean;
+  verbose: 0 | 1 | 2;
+  callbacks: CallbackHooks[];
+  rng: Random;
+  signal: AbortSignal | undefined;
+  /** History keys without the `val_` ones. */
+  logKeys: string[];
+  metricCount: number;
+}
+
+/** @internal What the loop needs from the model. */
+export interface FitHost {
+  readonly model: TrainableModel;
+  /**
+   * Trains batches [first, first + count) of `order` under the model's write
+   * lock; stages the rows of [nextFirst, nextFirst + nextCount) meanwhile.
+   * `beforeStart` runs in the same synchronous block as the native call.
+   */
+  trainChunk(data: LabelledData, order: Int32Array, batchSize: number, first: number, count: number,
+    nextFirst: number, nextCount: number, epochId: number, beforeStart: () => void): Promise<NativeChunkResult>;
+  /** Loss and metrics of `data` in inference mode. */
+  evaluate(data: LabelledData, batchSize: number): Promise<Logs>;
+  meanLogs(loss: number, sums: ArrayLike<number>, samples: number): Logs;
+  /** A fresh id for an epoch's order (the native prefetch keys on it). */
+  nextEpochId(): number;
+}
+
+/** Target wall time of one native chunk: callbacks and the progress bar stay live; the thread hop (~tens of µs) is negligible. */
+const CHUNK_MS = 50;
+
+/** Fisher-Yates over 0..n-1 with the fit's generator. */
+function shuffledOrder(order: Int32Array, shuffle: boolean, rng: Random): void {
+  const n = order.length;
+  for (let i = 0; i < n; i++) order[i] = i;
+  if (!shuffle) return;
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const tmp = order[i];
+    order[i] = order[j];
+    order[j] = tmp;
+  }
+}
+
+/** @internal Runs a checked fit plan to its end; resolves to the History. */
+export async function runFit(host: FitHost, plan: FitPlan): Promise<History> {
+  const { train, val, batchSize, verbose, signal } = plan;
+  const n = train.x.n;
+  const steps = Math.ceil(n / batchSize);
+  const params: TrainingParams = {
+    epochs: plan.epochs, initialEpoch: plan.initialEpoch, samples: n, steps, batchSize, verbose,
+    metrics: [...plan.logKeys, ...(val ? plan.logKeys.map((k) => `val_${k}`) : [])],
+  };
+  const history = new History();
+  const callbacks = new CallbackList([history, ...(verbose ? [new ProgressBar(verbose)] : []), ...plan.callbacks]);
+  const model = host.model;
+  callbacks.setup(model, params);
+  const order = new Int32Array(n);
+
+  signal?.throwIfAborted();
+  for (const x of plan.finiteChecks) await assertFinite('fit', x);
+  await callbacks.trainBegin({});
+  let perBatchMs = 0;
+  // At most ~8 MB of rows per chunk: each chunk trains on a private copy made on this thread.
+  const maxChunk = Math.max(1, Math.floor(sliceRows(sizeOf(train.x.sampleShape)) / batchSize));
+  const chunkFor = (from: number): number =>
+    perBatchMs > 0 ? Math.max(1, Math.min(steps - from, maxChunk, Math.round(CHUNK_MS / perBatchMs))) : 1;
+  for (let epoch = plan.initialEpoch; epoch < plan.epochs && !model.stopTraining; epoch++) {
+    await callbacks.epochBegin(epoch, {});
+    shuffledOrder(order, plan.shuffle, plan.rng);
+    const tally = new EpochTally(plan.metricCount, host.meanLogs);
+    const epochId = host.nextEpochId();
+    let staged: { first: number; count: number } | null = null;
+    while (tally.batch < steps && !model.stopTraining) {
+      const batch = tally.batch;
+      const count: number = staged && staged.first === batch ? staged.count : chunkFor(batch);
+      const nextFirst: number = batch + count;
+      const nextCount: number = nextFirst < steps && perBatchMs > 0 ? chunkFor(nextFirst) : 0;
+      const t0 = performance.now();
+      // An abort that arrived while waiting for the lock (callbacks, readers) is not lost: checked next to the native call.
+      const r = await host.trainChunk(train, order, batchSize, batch, count, nextFirst, nextCount, epochId, () => signal?.throwIfAborted());
+      staged = nextCount > 0 ? { first: nextFirst, count: nextCount } : null;
+      const ms = performance.now() - t0;
+      if (r.batches > 0) perBatchMs = perBatchMs === 0 ? ms / r.batches : 0.5 * perBatchMs + 0.5 * (ms / r.batches);
+      if (await tally.add(r, callbacks, verbose)) model.stopTraining = true;
+      if (r.cancelled || signal?.aborted) signal?.throwIfAborted();
+    }
+    if (tally.seen === 0) break;
+    const logs = tally.logs();
+    if (val && !tally.nonFinite) {
+      const v = await host.evaluate(val, batchSize);
+      signal?.throwIfAborted();
+      for (const [k, value] of Object.entries(v)) logs[`val_${k}`] = value;
+    }
+    await callbacks.epochEnd(epoch, logs);
+  }
+  await callbacks.trainEnd({});
+  return history;
+}

@@ -1,0 +1,593 @@
+// LayersModel: what every model made of layers shares (TensorFlow.js's
+// tf.LayersModel) — building the native model from its layers, compile, fit,
+// evaluate, predict, weights, saving. Sequential (sequential.ts) supplies a
+// chain of layers; the training loop lives in fit_loop.ts and fit_dataset.ts.
+// fit's hot loop runs in native code on a worker thread, many steps per call;
+// JavaScript sees batch and epoch events (DESIGN.md principle 1).
+import { CallbackHooks, Logs, TrainableModel } from '../callbacks/callback';
+import { History } from '../callbacks/history';
+import { checkArray, checkBool, checkInt, checkNumber, checkOptions, rangeError, show, typeError } from '../errors';
+import { Layer, checkInputShape, setLayerOwner } from '../layers/layer';
+import { LOSS_CODE, Loss, resolveLoss } from '../losses';
+import { resolveMetrics } from '../metrics';
+import { checkAllocation } from '../limits';
+import { native } from '../native';
+import type { NativeChunkResult, NativeEvalResult, NativeLayerSpec, NativeLossSpec, NativeModel, NativeOptimizerSpec } from '../native';
+import { allocateUninitializedF32 } from '../ops/shapes';
+import { resolveOptimizer } from '../optimizers/optimizer';
+import { randomFrom } from '../random';
+import { Tensor, ownedTensor } from '../tensor';
+import { Dataset } from '../data/dataset';
+import { DatasetFitHost, EvaluateDatasetArgs, FitDatasetArgs, elementParts, evaluateDatasetLoop, fitDatasetLoop } from './fit_dataset';
+import { Features, InputLike, Targets, classWeights, combineWeights, sampleWeights, sliceSamples, toFeatures, toTargets } from './data';
+import { assertFinite } from './finite';
+import { FitHost, LabelledData, runFit } from './fit_loop';
+import { ModelLock, abortable } from './model_lock';
+import {
+  COMPILE_OPTIONS, CompileArgs, CompiledConfig, EVALUATE_OPTIONS, EvaluateArgs, FIT_OPTIONS, FitArgs, PREDICT_OPTIONS, PredictArgs,
+  logKeys, meanLogs, sizeOf, sliceRows,
+} from './model_args';
+import { formatSummary } from './summary';
+import { PlacedLayer, WeightLayout, WeightSlot, checkFlatGradients } from './weight_layout';
+import { modelToArtifacts } from '../io/artifacts';
+import { saveModel } from '../io/save_model';
+import type { IOHandler, ModelArtifacts, SaveConfig, SaveResult } from '../io/types';
+
+/** What build() made: the native model and where everything lives in it. */
+interface Built {
+  nm: NativeModel;
+  inputShape: number[];
+  /** Per-sample output shape of each layer, in model order. */
+  shapes: number[][];
+  placed: PlacedLayer[];
+  weights: WeightLayout;
+}
+
+/**
+ * A model made of layers, with Keras's compile / fit / evaluate / predict.
+ * Create one with {@link sequential}; Sequential is the LayersModel whose
+ * layers form one chain.
+ */
+export abstract class LayersModel implements TrainableModel {
+  /** Model name. */
+  readonly name: string;
+  /** Set to true (e.g. from a callback) to stop fit at the next step boundary. */
+  stopTraining = false;
+
+  #built: Built | null = null;
+  #declaredInput: number[] | null = null;
+  #compiled: CompiledConfig | null = null;
+  #training = false;
+  #lock = new ModelLock();
+  #epochSerial = 0;
+  /** The running fitDataset's signal, to detach its abort listener at the end. */
+  #signal: AbortSignal | undefined = undefined;
+
+  /** @internal */
+  protected constructor(name: string) {
+    this.name = name;
+    Object.defineProperty(this, 'name', { writable: false, configurable: false });
+  }
+
+  /** The layers, in order. */
+  abstract get layers(): Layer[];
+
+  /** Whether weights exist (after build, or the first fit/predict). */
+  get built(): boolean {
+    return this.#built !== null;
+  }
+
+  /** Per-sample input shape once known. */
+  get inputs(): number[] | null {
+    const s = this.#built?.inputShape ?? this.#declaredInput;
+    return s ? [...s] : null;
+  }
+
+  /** Per-sample output shape once built. */
+  get outputShape(): number[] | null {
+    const shapes = this.#built?.shapes;
+    return shapes?.length ? [...shapes[shapes.length - 1]] : null;
+  }
+
+  /** @internal Records the input shape the first layer declares; the weights are made on first use. */
+  protected declareInputShape(shape: number[] | null): void {
+    this.#declaredInput = shape && [...shape];
+  }
+
+  /** Creates the weights for a per-sample input shape (done automatically from the first data). */
+  build(inputShape: number[]): void {
+    const fn = 'build';
+    inputShape = checkInputShape(fn, inputShape);
+    if (this.#built) {
+      if (show(inputShape) !== show(this.#built.inputShape)) throw rangeError(fn, `model is built for input ${show(this.#built.inputShape)}, got ${show(inputShape)}`);
+      return;
+    }
+    const layers = this.layers;
+    if (layers.length === 0) throw new Error(`build: model '${this.name}' has no layers`);
+    // The layers as a chain of native nodes; Flatten only reinterprets the shape and has none.
+    const shapes: number[][] = [];
+    const specs: NativeLayerSpec[] = [];
+    const placed: PlacedLayer[] = [];
+    let shape = [...inputShape];
+    for (const layer of layers) {
+      const spec = layer.toNative(shape);
+      placed.push({ layer, inputShape: shape, nativeNode: spec ? specs.length : -1 });
+      if (spec) specs.push(spec as NativeLayerSpec);
+      shape = layer.computeOutputShape(shape);
+      shapes.push(shape);
+    }
+    if (specs.length === 0) throw new Error(`build: model '${this.name}' needs at least one layer besides Flatten`);
+    if (shape.length !== 1) throw rangeError(fn, `the last layer must output flat features, got ${show(shape)}`);
+    checkModelMemory(fn, placed);
+    const nm = new native.NativeModel(specs, sizeOf(inputShape));
+    const weights = new WeightLayout(fn, nm, placed);
+    this.#built = { nm, inputShape: [...inputShape], shapes, placed, weights };
+    for (const p of placed) setLayerOwner(p.layer, this, p.inputShape);
+    weights.initialize(nm, placed);
+    const c = this.#compiled;
+    if (c) nm.compile(c.optimizer.toNative() as NativeOptimizerSpec, nativeLoss(c.loss), c.metrics.map((m) => m.native));
+  }
+
+  /** Configures training: optimizer, loss and metrics. Recompiling resets the optimizer state. */
+  compile(args: CompileArgs): void {
+    const fn = 'compile';
+    const a = checkOptions(fn, args, COMPILE_OPTIONS, true);
+    if (this.#training) throw new Error('compile: the model is training');
+    if (a.optimizer === undefined) throw typeError(fn, 'optimizer is required');
+    if (a.loss === undefined) throw typeError(fn, 'loss is required');
+    const optimizer = resolveOptimizer(fn, a.optimizer);
+    const loss = resolveLoss(fn, a.loss);
+    const layers = this.layers;
+    const last = layers[layers.length - 1];
+    const units = this.outputShape?.[0] ?? (last && 'units' in last ? (last as unknown as { units: number }).units : 0);
+    const metrics = resolveMetrics(fn, a.metrics, loss, units);
+    // Native first: if it refuses, the model keeps its previous configuration on both sides.
+    this.#built?.nm.compile(optimizer.toNative() as NativeOptimizerSpec, nativeLoss(loss), metrics.map((m) => m.native));
+    this.#compiled = { optimizer, loss, metrics };
+  }
+
+  /** The compiled optimizer, loss and metrics, or null. */
+  get compileConfig(): Readonly<CompiledConfig> | null {
+    return this.#compiled;
+  }
+
+  #requireCompiled(fn: string): CompiledConfig {
+    if (!this.#compiled) throw new Error(`${fn}: call model.compile({optimizer, loss}) first`);
+    return this.#compiled;
+  }
+
+  /** Builds from the first data's sample shape; build's errors are relabelled with the caller. */
+  #ensureBuilt(fn: string, sampleShape: number[]): Built {
+    if (!this.#built) {
+      try {
+        this.build(sampleShape);
+      } catch (e) {
+        if (e instanceof Error) e.message = e.message.replace(/^build:/, `${fn}:`);
+        throw e;
+      }
+    }
+    return this.#built!;
+  }
+
+  #requireBuilt(fn: string): Built {
+    if (!this.#built && this.#declaredInput) this.#ensureBuilt(fn, this.#declaredInput);
+    if (!this.#built) throw new Error(`${fn}: model '${this.name}' is not built yet; call build(inputShape), fit or predict first`);
+    return this.#built;
+  }
+
+  #units(): number {
+    return this.outputShape![0];
+  }
+
+  /**
+   * Trains the model. The arithmetic runs on a worker thread, many steps per
+   * native call; the event loop stays free. Resolves to the {@link History}.
+   */
+  async fit(x: InputLike, y: InputLike, options: FitArgs = {}): Promise<History> {
+    const fn = 'fit';
+    const args = checkOptions(fn, options, FIT_OPTIONS, true) as FitArgs;
+    if (this.#training) throw new Error(`fit: model '${this.name}' is already training; wait for the running fit to finish`);
+    const compiled = this.#requireCompiled(fn);
+    const epochs = checkInt(fn, 'epochs', args.epochs ?? 1, 0);
+    const batchSize = checkInt(fn, 'batchSize', args.batchSize ?? 32, 1, 2 ** 31 - 1);
+    const shuffle = args.shuffle === undefined ? true : checkBool(fn, 'shuffle', args.shuffle);
+    const initialEpoch = checkInt(fn, 'initialEpoch', args.initialEpoch ?? 0, 0);
+    const verbose = args.verbose ?? 1;
+    if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw rangeError(fn, `verbose must be 0, 1 or 2, got ${show(verbose)}`);
+    const split = checkNumber(fn, 'validationSplit', args.validationSplit ?? 0, 0, 1);
+    if (split >= 1) throw rangeError(fn, `validationSplit must be < 1, got ${split}`);
+    if (args.seed !== undefined) checkInt(fn, 'seed', args.seed, 0);
+    const signal = args.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw typeError(fn, `signal must be an AbortSignal, got ${show(signal)}`);
+    const callbacks: CallbackHooks[] = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
+    checkArray(fn, 'callbacks', callbacks, 'a callback or an array of callbacks');
+    for (const c of callbacks) if (c === null || typeof c !== 'object') throw typeError(fn, `callbacks must be objects, got ${show(c)}`);
+
+    // NaN/Infinity in x is checked off the event loop (runFit's assertFinite).
+    const feats = toFeatures(fn, x, this.inputs, false);
+    const built = this.#ensureBuilt(fn, feats.sampleShape);
+    const units = this.#units();
+    const targets = toTargets(fn, y, feats.n, units, compiled.loss);
+    const perSample = sampleWeights(fn, args.sampleWeight, feats.n);
+    const weights = combineWeights(classWeights(fn, args.classWeight, targets, feats.n, units), perSample);
+
+    let train: LabelledData = { x: feats, t: targets, w: weights };
+    let val: LabelledData | null = null;
+    const finiteChecks = [feats];
+    if (args.validationData !== undefined) {
+      if (!Array.isArray(args.validationData) || args.validationData.length < 2) throw typeError(fn, `validationData must be [x, y], got ${show(args.validationData)}`);
+      const vx = toFeatures(fn, args.validationData[0], this.inputs, false);
+      val = { x: vx, t: toTargets(fn, args.validationData[1], vx.n, units, compiled.loss), w: null };
+      finiteChecks.push(vx);
+    } else if (split > 0) {
+      const cut = Math.floor(feats.n * (1 - split));
+      if (cut === 0 || cut === feats.n) throw rangeError(fn, `validationSplit ${split} leaves no ${cut === 0 ? 'training' : 'validation'} samples out of ${feats.n}`);
+      train = sliceSamples(feats, targets, weights, 0, cut, units);
+      val = sliceSamples(feats, targets, perSample, cut, feats.n, units);
+    }
+    if (train.x.n === 0) throw rangeError(fn, 'x has no samples');
+
+    const rng = randomFrom(args.seed);
+    built.nm.reseed(rng.seed());
+    this.#training = true;
+    this.stopTraining = false;
+    const onAbort = () => built.nm.cancel();
+    signal?.addEventListener('abort', onAbort);
+    try {
+      return await runFit(this.#fitHost(built, compiled), {
+        train, val, finiteChecks, epochs, initialEpoch, batchSize, shuffle, verbose, callbacks, rng, signal,
+        logKeys: logKeys(compiled.metrics), metricCount: compiled.metrics.length,
+      });
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      this.#training = false;
+    }
+  }
+
+  #fitHost(built: Built, compiled: CompiledConfig): FitHost {
+    return {
+      model: this,
+      trainChunk: (d, order, batchSize, first, count, nextFirst, nextCount, epochId, beforeStart) =>
+        this.#lock.write((): Promise<NativeChunkResult> => {
+          beforeStart();
+          // The native side copies the next chunk's rows while this one trains.
+          return built.nm.trainChunk(d.x.values, d.t.labels, d.t.targets, d.w, d.x.n, order, batchSize, first, count, nextFirst, nextCount, epochId);
+        }),
+      evaluate: (d, batchSize) => this.#evaluateFeatures(d.x, d.t, d.w, batchSize),
+      meanLogs: (loss, sums, samples) => meanLogs(loss, compiled.metrics, sums, samples),
+      nextEpochId: () => ++this.#epochSerial,
+    };
+  }
+
+  /**
+   * Trains from a tf.data Dataset whose elements are batches (`{ xs, ys }` or
+   * `[xs, ys]`, optionally with a sample weight), for data that does not fit
+   * in memory. Batches of one size train in native chunks while the next ones
+   * are read from the dataset. Resolves to the {@link History}.
+   */
+  async fitDataset(dataset: Dataset, options?: FitDatasetArgs): Promise<History> {
+    if (this.#training) throw new Error(`fitDataset: model '${this.name}' is already training; wait for the running fit to finish`);
+    this.#requireCompiled('fitDataset');
+    return fitDatasetLoop(this.#datasetHost(), dataset, options);
+  }
+
+  /** Loss and metrics over the batches of a Dataset, in inference mode. */
+  async evaluateDataset(dataset: Dataset, options?: EvaluateDatasetArgs): Promise<Logs> {
+    this.#requireCompiled('evaluateDataset');
+    return evaluateDatasetLoop(this.#datasetHost(), dataset, options);
+  }
+
+  #datasetHost(): DatasetFitHost {
+    const compiled = this.#compiled!;
+    const self = this;
+    let abort: (() => void) | null = null;
+    // The native model exists once the first batch is staged (stage builds it).
+    const nm = (): NativeModel => this.#built!.nm;
+    return {
+      metricCount: compiled.metrics.length,
+      logKeys: logKeys(compiled.metrics),
+      model: this,
+      get stopTraining() { return self.stopTraining; },
+      set stopTraining(v: boolean) { self.stopTraining = v; },
+      stage: (fn, element, index) => {
+        const { xs, ys, sw } = elementParts(fn, element, index);
+        try {
+          const feats = toFeatures(fn, xs, this.inputs, true);
+          this.#ensureBuilt(fn, feats.sampleShape);
+          const t = toTargets(fn, ys, feats.n, this.#units(), compiled.loss);
+          return { x: feats.values, labels: t.labels, targets: t.targets, weights: sampleWeights(fn, sw, feats.n), n: feats.n };
+        } catch (e) {
+          if (e instanceof Error) e.message = e.message.replace(/^(\w+): /, `$1: batch ${index}: `);
+          throw e;
+        }
+      },
+      train: (chunk, batchSize, count) => this.#lock.write((): Promise<NativeChunkResult> => {
+        const order = Int32Array.from({ length: chunk.n }, (_, i) => i);
+        return nm().trainChunk(chunk.x, chunk.labels, chunk.targets, chunk.weights, chunk.n, order, batchSize, 0, count);
+      }),
+      evaluate: (b) => this.#lock.read((): Promise<NativeEvalResult> => nm().evaluate(b.x, b.labels, b.targets, b.weights, b.n, b.n)),
+      evaluateTensors: (x, y, batchSize) => this.evaluate(x as InputLike, y as InputLike, { batchSize }),
+      meanLogs: (loss, sums, samples) => meanLogs(loss, compiled.metrics, sums, samples),
+      begin: (signal) => {
+        this.#training = true;
+        if (signal) {
+          abort = () => this.#built?.nm.cancel();
+          signal.addEventListener('abort', abort);
+        }
+        this.#signal = signal;
+      },
+      end: () => {
+        if (abort) this.#signal?.removeEventListener('abort', abort);
+        this.#training = false;
+      },
+    };
+  }
+
+  /** `locked`: the caller already holds a read of the model's lock for the whole evaluation. */
+  async #evaluateFeatures(x: Features, t: Targets, w: Float32Array | null, batchSize: number, locked = false): Promise<Logs> {
+    const compiled = this.#compiled!;
+    const nm = this.#built!.nm;
+    // Slices of at most ~8 MB of rows: the native side evaluates a private copy
+    // of its input, and a whole test set copied at once costs that much memory.
+    const units = this.#units();
+    const step = Math.max(1, Math.floor(sliceRows(sizeOf(x.sampleShape)) / batchSize)) * batchSize;
+    const r = { lossSum: 0, samples: 0, metricSums: new Float64Array(compiled.metrics.length) };
+    for (let start = 0; start < x.n; start += step) {
+      // The caller's buffers may have been detached or shrunk while an earlier slice ran.
+      for (const [name, a] of [['x', x.values], ['y', t.labels ?? t.targets]] as const) {
+        if (a && a.length === 0 && x.n > 0) throw new Error(`evaluate: ${name} was detached or shrunk while evaluating`);
+      }
+      const part = sliceSamples(x, t, w, start, Math.min(x.n, start + step), units);
+      const run = (): Promise<NativeEvalResult> => nm.evaluate(part.x.values, part.t.labels, part.t.targets, part.w, part.x.n, batchSize);
+      const pr = await (locked ? run() : this.#lock.read(run));
+      r.lossSum += pr.lossSum;
+      r.samples += pr.samples;
+      pr.metricSums.forEach((v, k) => (r.metricSums[k] += v));
+    }
+    return meanLogs(r.samples ? r.lossSum / r.samples : NaN, compiled.metrics, r.metricSums, r.samples);
+  }
+
+  /** Loss and metrics on data, in inference mode. Resolves to `{ loss, accuracy, ... }`. */
+  async evaluate(x: InputLike, y: InputLike, options: EvaluateArgs = {}): Promise<Logs> {
+    const fn = 'evaluate';
+    const args = checkOptions(fn, options, EVALUATE_OPTIONS, true) as EvaluateArgs;
+    const compiled = this.#requireCompiled(fn);
+    const batchSize = checkInt(fn, 'batchSize', args.batchSize ?? 32, 1, 2 ** 31 - 1);
+    const feats = toFeatures(fn, x, this.inputs, false);
+    this.#ensureBuilt(fn, feats.sampleShape);
+    const t = toTargets(fn, y, feats.n, this.#units(), compiled.loss);
+    if (feats.n === 0) throw rangeError(fn, 'x has no samples');
+    const w = sampleWeights(fn, args.sampleWeight, feats.n);
+    // One read for the whole call, taken now: setWeights throws from here on,
+    // a fit called later waits for it, and no training chunk runs between the
+    // slices of a large input (each slice would otherwise see other weights).
+    return this.#lock.read(async () => {
+      await assertFinite(fn, feats);
+      return this.#evaluateFeatures(feats, t, w, batchSize, true);
+    });
+  }
+
+  #predictInputs(fn: string, x: InputLike, options: PredictArgs, onlyDuringCall: boolean) {
+    const args = checkOptions(fn, options, PREDICT_OPTIONS, true) as PredictArgs;
+    const batchSize = checkInt(fn, 'batchSize', args.batchSize ?? 32, 1, 2 ** 31 - 1);
+    const feats = toFeatures(fn, x, this.inputs, false, onlyDuringCall);
+    const built = this.#ensureBuilt(fn, feats.sampleShape);
+    const units = this.#units();
+    // Every element is written by the native predict: no zeroing needed, and a disposed output may be reused.
+    const out = allocateUninitializedF32(feats.n * units, fn, () => `the output [${feats.n}, ${units}]`);
+    return { nm: built.nm, feats, batchSize, out, units, signal: args.signal };
+  }
+
+  /**
+   * Predictions for x [N, ...features] → [N, outputs], synchronously (as in
+   * TensorFlow.js). For large inputs in a server, prefer {@link predictAsync}.
+   * Throws if a native training chunk is running at that moment (it cannot
+   * wait without blocking the event loop); between chunks, e.g. in callbacks,
+   * it works. During fit, use {@link predictAsync}.
+   */
+  predict(x: InputLike, args: PredictArgs = {}): Tensor {
+    const fn = 'predict';
+    const { nm, feats, batchSize, out, units } = this.#predictInputs(fn, x, args, true);
+    if (this.#lock.writing) {
+      throw new Error(`predict: model '${this.name}' is running native work (training); use predictAsync(), which waits for a consistent snapshot of the weights`);
+    }
+    nm.predict(feats.values, feats.n, batchSize, out);
+    return ownedTensor(out, [feats.n, units], 'float32');
+  }
+
+  /**
+   * Predictions computed on a worker thread; never blocks the event loop.
+   * During fit it waits for the running training chunk and then reads a
+   * consistent snapshot of the weights; training resumes after it. Any number
+   * may run at once. With `signal`, an abort rejects at once with the
+   * signal's reason (also while waiting for a training chunk) and stops the
+   * native work at the next batch.
+   */
+  async predictAsync(x: InputLike, args: PredictArgs = {}): Promise<Tensor> {
+    const fn = 'predictAsync';
+    const { nm, feats, batchSize, out, units, signal } = this.#predictInputs(fn, x, args, false);
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw typeError(fn, `signal must be an AbortSignal, got ${show(signal)}`);
+    signal?.throwIfAborted();
+    if (feats.n > 0) {
+      const cancel = signal ? new Int32Array(1) : undefined;
+      const work = this.#lock.read((): Promise<void> =>
+        signal?.aborted ? Promise.resolve() : nm.predictAsync(feats.values, feats.n, batchSize, out, cancel));
+      await abortable(work, signal, () => cancel!.fill(1));
+    }
+    return ownedTensor(out, [feats.n, units], 'float32');
+  }
+
+  /** One gradient step on one batch. Resolves to `{ loss, ...metrics }` for that batch. */
+  async trainOnBatch(x: InputLike, y: InputLike): Promise<Logs> {
+    const fn = 'trainOnBatch';
+    if (this.#training) throw new Error(`trainOnBatch: model '${this.name}' is training`);
+    const compiled = this.#requireCompiled(fn);
+    const feats = toFeatures(fn, x, this.inputs, true);
+    const { nm } = this.#ensureBuilt(fn, feats.sampleShape);
+    const t = toTargets(fn, y, feats.n, this.#units(), compiled.loss);
+    if (feats.n === 0) throw rangeError(fn, 'x has no samples');
+    const order = Int32Array.from({ length: feats.n }, (_, i) => i);
+    const r = await this.#lock.write((): Promise<NativeChunkResult> => nm.trainChunk(feats.values, t.labels, t.targets, null, feats.n, order, feats.n, 0, 1));
+    return meanLogs(r.loss[0], compiled.metrics, r.metricSums, feats.n);
+  }
+
+  #slotTensors(built: Built, slots: readonly WeightSlot[]): Tensor[] {
+    if (!this.#lock.idle && this.#lock.writing) throw new Error('getWeights: a training step is running; read weights from a callback or after fit');
+    return built.weights.tensors(built.nm, slots);
+  }
+
+  #writeSlots(fn: string, built: Built, slots: readonly WeightSlot[], weights: unknown): void {
+    const checked = built.weights.check(fn, slots, weights);
+    if (!this.#lock.idle) {
+      throw new Error(`${fn}: model '${this.name}' is ${this.#lock.writing ? 'training' : 'running predictAsync/evaluate'}; await that work before changing the weights`);
+    }
+    built.weights.write(built.nm, slots, checked);
+  }
+
+  /** All weights, layer by layer in Keras order (kernel, bias, ...). */
+  getWeights(): Tensor[] {
+    const built = this.#requireBuilt('getWeights');
+    return this.#slotTensors(built, built.weights.slots);
+  }
+
+  /** Replaces all weights (same order and shapes as {@link getWeights}). Rejected while fit runs. */
+  setWeights(weights: Tensor[]): void {
+    const built = this.#requireBuilt('setWeights');
+    if (this.#training) throw new Error(`setWeights: model '${this.name}' is training; set weights before or after fit`);
+    this.#writeSlots('setWeights', built, built.weights.slots, weights);
+  }
+
+  /** @internal Used by callbacks (restoreBestWeights) during fit, between steps. */
+  restoreWeights(weights: Tensor[]): void {
+    const built = this.#requireBuilt('restoreWeights');
+    this.#writeSlots('restoreWeights', built, built.weights.slots, weights);
+  }
+
+  /** @internal WeightOwner for Layer.getWeights. */
+  layerWeights(layer: Layer): Tensor[] {
+    const built = this.#requireBuilt('getWeights');
+    return this.#slotTensors(built, built.weights.slots.filter((s) => s.layer === layer));
+  }
+
+  /** @internal WeightOwner for Layer.setWeights. */
+  setLayerWeights(layer: Layer, weights: Tensor[]): void {
+    const built = this.#requireBuilt('setWeights');
+    if (this.#training) throw new Error(`setWeights: model '${this.name}' is training; set weights before or after fit`);
+    this.#writeSlots('setWeights', built, built.weights.slots.filter((s) => s.layer === layer), weights);
+  }
+
+  /** @internal Weight names and shapes in order (`dense/kernel`), for save/load. */
+  weightSpecs(): { name: string; shape: number[]; trainable: boolean }[] {
+    return this.#requireBuilt('weightSpecs').weights.slots.map((s) => ({ name: `${s.layer.name}/${s.name}`, shape: [...s.shape], trainable: s.trainable }));
+  }
+
+  /** The optimizer's current learning rate. */
+  getLearningRate(): number {
+    this.#requireCompiled('getLearningRate');
+    return this.#requireBuilt('getLearningRate').nm.learningRate();
+  }
+
+  /** Sets the learning rate (replacing a schedule with a constant), e.g. from a callback. */
+  setLearningRate(lr: number): void {
+    checkNumber('setLearningRate', 'lr', lr, 0);
+    this.#requireCompiled('setLearningRate');
+    this.#requireBuilt('setLearningRate').nm.setLearningRate(lr);
+  }
+
+  /** @internal Optimizer state, for saving with includeOptimizer. */
+  getOptimizerState(): { iterations: number; nadamMomentumProduct: number; slots: Float32Array[] } {
+    this.#requireCompiled('getOptimizerState');
+    return this.#requireBuilt('getOptimizerState').nm.optimizerState();
+  }
+
+  /** @internal */
+  setOptimizerState(state: { iterations: number; nadamMomentumProduct: number; slots: Float32Array[] }): void {
+    const fn = 'setOptimizerState';
+    this.#requireCompiled(fn);
+    const { nm } = this.#requireBuilt(fn);
+    if (state === null || typeof state !== 'object') throw typeError(fn, `state must be {iterations, nadamMomentumProduct, slots}, got ${show(state)}`);
+    const { iterations, nadamMomentumProduct, slots } = state;
+    checkInt(fn, 'iterations', iterations, 0);
+    checkNumber(fn, 'nadamMomentumProduct', nadamMomentumProduct);
+    const list = [...checkArray(fn, 'slots', slots, 'an array of Float32Arrays')];
+    list.forEach((a, i) => {
+      if (!(a instanceof Float32Array)) throw typeError(fn, `slots[${i}] must be a Float32Array, got ${show(a)}`);
+    });
+    nm.setOptimizerState(iterations, nadamMomentumProduct, list as Float32Array[]);
+  }
+
+  /**
+   * @internal For gradient checks: loss and the gradient of every trainable
+   * weight (flat, in getWeights order of the trainable ones) on one batch, in
+   * training mode, without updating anything.
+   */
+  computeGradients(x: InputLike, y: InputLike): { loss: number; grads: Float32Array } {
+    const fn = 'computeGradients';
+    const compiled = this.#requireCompiled(fn);
+    const feats = toFeatures(fn, x, this.inputs, true);
+    const built = this.#ensureBuilt(fn, feats.sampleShape);
+    const t = toTargets(fn, y, feats.n, this.#units(), compiled.loss);
+    const grads = new Float32Array(built.weights.trainableSize);
+    const loss = built.nm.computeGradients(feats.values, t.labels, t.targets, null, feats.n, grads);
+    return { loss, grads };
+  }
+
+  /** @internal For optimizer tests: one update with the given flat gradients. */
+  applyGradients(grads: Float32Array): void {
+    this.#requireCompiled('applyGradients');
+    const built = this.#requireBuilt('applyGradients');
+    built.nm.applyGradients(checkFlatGradients('applyGradients', grads, built.weights.trainableSize));
+  }
+
+  /** Number of weights (trainable and not). */
+  countParams(): number {
+    const { weights } = this.#requireBuilt('countParams');
+    return weights.trainableSize + weights.stateSize;
+  }
+
+  /** Prints a table of layers, output shapes and parameter counts. */
+  summary(lineLength?: number, positions?: number[], printFn: (line: string) => void = console.log): void {
+    if (typeof printFn !== 'function') throw typeError('summary', `printFn must be a function, got ${show(printFn)}`);
+    const built = this.#requireBuilt('summary');
+    const layers = built.placed.map((p) => p.layer);
+    for (const line of formatSummary(this.name, layers, built.shapes, built.weights.trainableSize, built.weights.stateSize, lineLength, positions)) printFn(line);
+  }
+
+  /**
+   * Saves the model in the TensorFlow.js layers format: to a directory
+   * (`'file:///path/to/dir'` or a plain path; writes model.json and
+   * weights.bin atomically) or through a TensorFlow.js IO handler. The
+   * training configuration is saved too; `includeOptimizer: true` adds the
+   * optimizer state so training resumes exactly. See src/io.
+   */
+  async save(handlerOrURL: string | IOHandler, config?: SaveConfig): Promise<SaveResult> {
+    // A reader: waits for a running training chunk, so the weights are a consistent snapshot.
+    return saveModel(handlerOrURL, () => this.#lock.read(async () => modelToArtifacts(this, config, 'save')), 'save');
+  }
+
+  /** The model as TensorFlow.js ModelArtifacts, for storing it elsewhere (a database, an object store); `tf.fromArtifacts` reads it back. */
+  async toArtifacts(config?: SaveConfig): Promise<ModelArtifacts> {
+    return this.#lock.read(async () => modelToArtifacts(this, config, 'toArtifacts'));
+  }
+}
+
+function nativeLoss(loss: Loss): NativeLossSpec {
+  return { kind: LOSS_CODE[loss.name], fromLogits: loss.fromLogits, delta: loss.delta };
+}
+
+/**
+ * Refuses a model whose weights would not fit the memory limit, before the
+ * native arena is allocated: per trainable weight its value, gradient and up
+ * to 3 optimizer slots (AMSGrad), per non-trainable weight its value.
+ */
+function checkModelMemory(fn: string, placed: readonly PlacedLayer[]): void {
+  let trainable = 0;
+  let state = 0;
+  for (const { layer, inputShape } of placed) {
+    for (const w of layer.weightSpecs(inputShape)) {
+      if (w.trainable) trainable += sizeOf(w.shape);
+      else state += sizeOf(w.shape);
+    }
+  }
+  checkAllocation(fn, `a model of ${trainable + state} weights (with gradients and optimizer slots)`, (5 * trainable + state) * 4);
+}

@@ -1,0 +1,104 @@
+// The options of compile / fit / evaluate / predict, their accepted keys, and
+// the small helpers every model path shares (log means, slice sizes).
+import type { CallbackHooks, Logs } from '../callbacks/callback';
+import type { Loss, LossIdentifier } from '../losses';
+import type { MetricIdentifier, ResolvedMetric } from '../metrics';
+import type { Optimizer } from '../optimizers/optimizer';
+import type { Tensor, TensorLike } from '../tensor';
+import type { InputLike } from './data';
+
+/** Options of {@link LayersModel.compile}. */
+export interface CompileArgs {
+  /** Optimizer name ('adam', 'sgd', 'rmsprop', ...) or a configured `tf.optimizers.*` object. */
+  optimizer: string | Optimizer;
+  /** Loss name ('sparse_categorical_crossentropy', 'meanSquaredError', ...) or a `tf.losses.*` object. */
+  loss: LossIdentifier | string | Loss;
+  /** Metrics to report, e.g. ['accuracy'] (default none). */
+  metrics?: (MetricIdentifier | string)[] | string;
+}
+
+/** Options of {@link LayersModel.fit}. */
+export interface FitArgs {
+  /** Passes over the data (default 1). */
+  epochs?: number;
+  /** Samples per gradient step (default 32). */
+  batchSize?: number;
+  /** Shuffle the sample order every epoch (default true). */
+  shuffle?: boolean;
+  /** Fraction of the data, taken from the end before shuffling (as Keras), held out for validation (default 0). */
+  validationSplit?: number;
+  /** Explicit validation data `[x, y]`; overrides validationSplit. */
+  validationData?: [InputLike, InputLike];
+  /** Epoch to start counting from, to resume (default 0). */
+  initialEpoch?: number;
+  /** Loss weight per class index, e.g. `{0: 1, 1: 5}`. */
+  classWeight?: Record<number, number>;
+  /**
+   * Loss weight per sample (Keras's sample_weight): one finite number >= 0
+   * per sample of x, multiplied with classWeight where both are given; with
+   * validationSplit, the held-out part is weighted by its samples' weights.
+   */
+  sampleWeight?: TensorLike | Tensor;
+  /** 0 = silent, 1 = progress bar (one line per epoch when not a TTY), 2 = one line per epoch (default 1). */
+  verbose?: 0 | 1 | 2;
+  /** Callbacks: objects with onEpochEnd/onBatchEnd/... or `tf.callbacks.*`. */
+  callbacks?: CallbackHooks | CallbackHooks[];
+  /** Seed for shuffling and dropout; with the same seed and thread count, two runs are bit-identical. */
+  seed?: number;
+  /** Stops training at the next step boundary; fit then rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/** Options of {@link LayersModel.evaluate}. */
+export interface EvaluateArgs {
+  /** Samples per batch (default 32). */
+  batchSize?: number;
+  /** Loss weight per sample (Keras's sample_weight); metrics stay unweighted, as Keras's compiled metrics. */
+  sampleWeight?: TensorLike | Tensor;
+}
+
+/** Options of {@link LayersModel.predict}. */
+export interface PredictArgs {
+  /** Samples per batch (default 32). */
+  batchSize?: number;
+  /** predictAsync only: reject with the signal's reason if it aborts before the result is ready. */
+  signal?: AbortSignal;
+}
+
+/** The optimizer, loss and metrics a model was compiled with. */
+export interface CompiledConfig {
+  optimizer: Optimizer;
+  loss: Loss;
+  metrics: ResolvedMetric[];
+}
+
+export const COMPILE_OPTIONS = ['optimizer', 'loss', 'metrics'] as const;
+export const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'initialEpoch', 'classWeight', 'sampleWeight',
+  'verbose', 'callbacks', 'seed', 'signal'] as const;
+export const EVALUATE_OPTIONS = ['batchSize', 'sampleWeight'] as const;
+export const PREDICT_OPTIONS = ['batchSize', 'signal'] as const;
+
+/** @internal Rows per slice of private copies handed to native work (~8 MB of features). */
+export function sliceRows(features: number): number {
+  return Math.max(1, Math.floor((8 << 20) / (4 * Math.max(1, features))));
+}
+
+/** @internal `{ loss, ...metrics }`, each metric's mean (its sum over `samples`) under its key and its aliases. */
+export function meanLogs(loss: number, metrics: readonly ResolvedMetric[], sums: ArrayLike<number>, samples: number): Logs {
+  const logs: Logs = { loss };
+  metrics.forEach((m, k) => {
+    logs[m.key] = sums[k] / samples;
+    for (const a of m.aliases) logs[a] = logs[m.key];
+  });
+  return logs;
+}
+
+/** @internal The history keys of a compiled model: 'loss', then each metric's key and aliases. */
+export function logKeys(metrics: readonly ResolvedMetric[]): string[] {
+  return ['loss', ...metrics.flatMap((m) => [m.key, ...m.aliases])];
+}
+
+/** @internal Number of elements of a shape. */
+export function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
