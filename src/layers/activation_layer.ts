@@ -32,10 +32,16 @@ export class ActivationLayer extends Layer {
     this.lockConfig();
   }
 
-  /** An Activation layer from a Keras / TensorFlow.js Activation config (its `activation`; Keras's Activation has no alpha). */
+  /**
+   * An Activation layer from a Keras / TensorFlow.js Activation config: its
+   * `activation` is required (null is linear); Keras's Activation has no
+   * alpha. The LeakyReLU and ELU configs {@link ActivationLayer.getConfig}
+   * may return are read by `deserializeLayer` under their own class names.
+   */
   static fromConfig(config: LayerConfig): ActivationLayer {
     const fn = 'Activation.fromConfig';
     const c = checkLayerConfig(fn, config);
+    if (!Object.hasOwn(c, 'activation')) throw typeError(fn, 'config.activation is required (null means linear)');
     return new ActivationLayer({ ...baseArgs(fn, c), activation: deserializeActivation(fn, optional(c, 'activation')) } as ActivationArgs);
   }
 
