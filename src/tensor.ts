@@ -461,7 +461,8 @@ export function checkTensor(fn: string, name: string, x: unknown): Tensor {
     throw typeError(fn, `${name} is not a well-formed Tensor (its values, dtype or shape were replaced)`);
   }
   if (x.shape.length > 1024) throw rangeError(fn, `${name} has ${x.shape.length} dimensions; at most 1024 are supported`);
-  if (v.length !== x.size) {
+  // An empty tensor's detached buffer keeps its length (0), and copying from it still throws.
+  if (v.length !== x.size || (v.length === 0 && v.buffer instanceof ArrayBuffer && isDetached(v.buffer))) {
     throw typeError(fn, `${name}'s buffer was detached or resized after the tensor was created (${x.size} elements, now ${v.length})`);
   }
   let n = 1;

@@ -122,7 +122,7 @@ describe('raw binding', () => {
     }
     expect(() => new native.NativeModel([{ kind: 2, rate: 0.5, seed: 1e300 }], 4)).toThrow(/seed must be an integer/);
     const m = nm();
-    expect(() => m.compile({ kind: 0, schedule: { kind: 0, initial: 0.1 } }, { kind: 3 }, [{ kind: 5, k: 1e300 }])).toThrow(/k must be an integer/);
+    expect(() => m.compile({ kind: 0, schedule: { kind: 0, initial: 0.1 }, momentum: 0, nesterov: false, weightDecay: 0 }, { kind: 3 }, [{ kind: 5, k: 1e300 }])).toThrow(/k must be an integer/);
     // Float fields beyond float's range saturate instead.
     expect(() => new native.NativeModel([{ kind: 3, epsilon: 1e300, momentum: -1e300 }], 4)).not.toThrow();
   });
@@ -185,7 +185,7 @@ describe('a metric name the alias table inherits from Object.prototype (was: SIG
 
   it('the binding refuses a metric without a kind, and data without what a metric reads', async () => {
     const nm = new native.NativeModel([{ kind: 0, units: 3, activation: 0 }], 2);
-    const sgd = { kind: 0, schedule: { kind: 0, initial: 0.1 } };
+    const sgd = { kind: 0, schedule: { kind: 0, initial: 0.1 }, momentum: 0, nesterov: false, weightDecay: 0 };
     expect(() => nm.compile(sgd, { kind: 3 }, [{ k: 5, threshold: 0.5 }])).toThrow(/kind is required/);
     expect(() => nm.compile(sgd, { kind: 3 }, [{ kind: 0 }])).toThrow(/sparse metric needs integer labels/);
     expect(() => nm.compile(sgd, { kind: 0 }, [{ kind: 1 }])).toThrow(/dense targets/);
@@ -301,5 +301,19 @@ describe('a monitor callback compared against a junk value (was: raw "Cannot con
     const cb = tf.callbacks.earlyStopping() as unknown as { isImprovement(v: unknown, r: unknown): boolean };
     expect(() => cb.isImprovement(Object.create(null), 1)).toThrow(/^Callback\.isImprovement: value and reference must be numbers/);
     expect(cb.isImprovement(0.5, 1)).toBe(true);
+  });
+});
+
+describe('an empty int32 tensor whose buffer was transferred (was: raw "Cannot perform %TypedArray%.prototype.values on a detached ArrayBuffer", seed 20261221 case 152448)', () => {
+  it('is a TypeError naming the method, for predict and fit alike', async () => {
+    const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
+    model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const x = tf.tensor2d(new Int32Array(0), [0, 3], 'int32');
+    // A live empty tensor passes; its detached twin must be refused, not copied from.
+    expect(model.predict(x).shape).toEqual([0, 2]);
+    const buffer = (x.values as Int32Array).buffer;
+    structuredClone(buffer, { transfer: [buffer] });
+    expect(() => model.predict(x)).toThrow(/^predict: x's buffer was detached or resized/);
+    await expect(model.fit(x, tf.zeros([0, 2]))).rejects.toThrow(/^fit: x's buffer was detached or resized/);
   });
 });
