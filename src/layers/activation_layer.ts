@@ -41,8 +41,9 @@ export class ActivationLayer extends Layer {
   static fromConfig(config: LayerConfig): ActivationLayer {
     const fn = 'Activation.fromConfig';
     const c = checkLayerConfig(fn, config);
+    const base = baseArgs(fn, c);
     if (!Object.hasOwn(c, 'activation')) throw typeError(fn, 'config.activation is required (null means linear)');
-    return new ActivationLayer({ ...baseArgs(fn, c), activation: deserializeActivation(fn, optional(c, 'activation')) } as ActivationArgs);
+    return new ActivationLayer({ ...base, activation: deserializeActivation(fn, optional(c, 'activation')) } as ActivationArgs);
   }
 
   computeOutputShape(inputShape: number[]): number[] {
