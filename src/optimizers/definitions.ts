@@ -6,10 +6,12 @@
 // all read these rows; the defaults live here and nowhere else (the native
 // engine requires every option, native/optimizers.cc).
 //
-// Adding an optimizer: its options interface and row here, its one-line
-// factory in optimizer.ts (and the export in index.ts), and on the native
-// side one line in TF_OPTIMIZERS and one row in native/optimizers.cc.
-// test/training/optimizer_rows.test.ts then checks the new row end to end.
+// Adding an optimizer: its options interface (unless one fits), its entry in
+// OptimizerArgsByName and its row here, its factory in index.ts, and on the
+// native side one line in TF_OPTIMIZERS and one row (with its kernel) in
+// native/optimizers.cc. test/training/optimizer_rows.test.ts then checks the
+// new row end to end; its update rule still needs a case in
+// test/training/optimizers.test.ts.
 import type { LearningRateSchedule } from './schedules';
 
 /** Options every optimizer accepts. */

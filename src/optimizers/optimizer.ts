@@ -1,13 +1,11 @@
-// Optimizers with Keras 3's update rules and defaults. Each is a configuration
-// the native engine turns into one fused update over the parameter arena; what
-// differs between optimizers is their row in definitions.ts.
+// The Optimizer object and its construction from options: Keras 3's update
+// rules and defaults, a configuration the native engine turns into one fused
+// update over the parameter arena. What differs between optimizers is their
+// row in definitions.ts; the public factories are in index.ts.
 import { checkBool, checkNumber, checkOneOf, checkOptions, show, typeError } from '../errors';
 import { native } from '../native';
 import type { NativeOptimizerSpec } from '../native';
-import {
-  AdadeltaArgs, AdagradArgs, AdamArgs, AdamaxArgs, OPTIMIZER_NAMES, OptimizerArgs, OptimizerIdentifier, RMSpropArgs, ResolvedOptions,
-  SGDArgs, definitionOf,
-} from './definitions';
+import { OPTIMIZER_NAMES, OptimizerArgs, OptimizerIdentifier, ResolvedOptions, definitionOf } from './definitions';
 import { LearningRateSchedule, isSchedule } from './schedules';
 
 /** Proves a constructor call comes from this module's factories. */
@@ -109,39 +107,6 @@ export function createOptimizer(name: OptimizerIdentifier, args: unknown): Optim
     if ('belowMax' in option && config[k] === option.max) throw typeError(fn, `${k} must be < ${option.max}`);
   }
   return new Optimizer(name, config, schedule, FACTORY);
-}
-
-/** Stochastic gradient descent, optionally with (Nesterov) momentum. Keras defaults: lr 0.01. */
-export function sgd(args?: SGDArgs): Optimizer {
-  return createOptimizer('sgd', args);
-}
-/** Adam (Kingma & Ba 2015), Keras form: alpha = lr·sqrt(1-β2ᵗ)/(1-β1ᵗ), w -= alpha·m/(sqrt(v)+ε). */
-export function adam(args?: AdamArgs): Optimizer {
-  return createOptimizer('adam', args);
-}
-/** Adam with decoupled weight decay (Loshchilov & Hutter 2019); weightDecay default 0.004. */
-export function adamw(args?: AdamArgs): Optimizer {
-  return createOptimizer('adamw', args);
-}
-/** RMSprop (Hinton), Keras form: w -= lr·g/sqrt(v+ε). */
-export function rmsprop(args?: RMSpropArgs): Optimizer {
-  return createOptimizer('rmsprop', args);
-}
-/** Adagrad (Duchi et al. 2011); accumulators start at 0.1. */
-export function adagrad(args?: AdagradArgs): Optimizer {
-  return createOptimizer('adagrad', args);
-}
-/** Adadelta (Zeiler 2012). */
-export function adadelta(args?: AdadeltaArgs): Optimizer {
-  return createOptimizer('adadelta', args);
-}
-/** Adamax, Adam's infinity-norm variant. */
-export function adamax(args?: AdamaxArgs): Optimizer {
-  return createOptimizer('adamax', args);
-}
-/** Nadam, Adam with Nesterov momentum (Dozat 2016). */
-export function nadam(args?: AdamaxArgs): Optimizer {
-  return createOptimizer('nadam', args);
 }
 
 /** Builds an optimizer from its name ('adam', 'sgd', ... or Keras class names) and options. */
