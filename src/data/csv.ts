@@ -56,6 +56,8 @@ class RowAssembler implements FieldSink {
   #count = 0;
   #firstEmpty = false;
   #values: unknown[] = [];
+  /** Kept columns per row: the length a row's values array is allocated with. */
+  #kept = 0;
   #rowError: unknown = null;
   #rows: CsvRow[] = [];
   error: unknown = null;
@@ -86,7 +88,7 @@ class RowAssembler implements FieldSink {
     const j = table.slots[k];
     if (j < 0) return;
     try {
-      this.#values.push(table.decode(src, start, end, j, line));
+      this.#values[j] = table.decode(src, start, end, j, line);
     } catch (e) {
       this.#rowError = e; // reported after the field count is checked, as a whole row would be
     }
@@ -95,7 +97,7 @@ class RowAssembler implements FieldSink {
   endRow(line: number): void {
     const count = this.#count, values = this.#values, rowError = this.#rowError;
     this.#count = 0;
-    this.#values = [];
+    this.#values = this.#newValues();
     this.#rowError = null;
     if (this.error !== null) return;
     if (this.#header) {
@@ -120,6 +122,17 @@ class RowAssembler implements FieldSink {
     const s = this.#s;
     this.#columns = columns.length;
     this.#table = new CsvTable(columns, s.configs, s.onlyConfigured, s.hasLabels, s.path);
+    this.#kept = this.#table.kept.length;
+    this.#values = this.#newValues();
+  }
+
+  /**
+   * A row's values: an array of tagged elements from the start (not of
+   * unboxed doubles), so that each number is boxed once, when it is
+   * decoded, and row objects and their Object.values copy references.
+   */
+  #newValues(): unknown[] {
+    return new Array(this.#kept).fill(null);
   }
 }
 
