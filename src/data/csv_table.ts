@@ -170,19 +170,25 @@ export class CsvRow extends LazyElement {
     const n = group.length;
     for (const g of group) if (!(g instanceof CsvRow) || g.table !== table) return null;
     const rows = group as readonly CsvRow[];
-    const columns: unknown[] = new Array(table.kept.length);
-    for (let j = 0; j < columns.length; j++) {
-      if (typeof rows[0].values[j] !== 'number') {
-        columns[j] = rows.map((r) => r.values[j]);
-        continue;
-      }
-      const out = new Float32Array(n);
-      for (let b = 0; b < n; b++) {
-        const x = rows[b].values[j];
+    const width = table.kept.length;
+    // A column is numeric when its first row holds a number, as batching the objects decides.
+    const numeric = rows[0].values.map((x) => typeof x === 'number');
+    // One buffer for the batch, a view of it per column: a wide file has
+    // hundreds of columns, and a small typed array of its own costs ten
+    // times what a view does. Rows are read in order, as their numbers lie in memory.
+    const all = new Float32Array(n * width);
+    for (let b = 0; b < n; b++) {
+      const values = rows[b].values;
+      for (let j = 0; j < width; j++) {
+        if (!numeric[j]) continue;
+        const x = values[j];
         if (typeof x !== 'number') return null; // the generic path names the sample
-        out[b] = x;
+        all[j * n + b] = x;
       }
-      columns[j] = new Tensor(out, [n], 'float32');
+    }
+    const columns: unknown[] = new Array(width);
+    for (let j = 0; j < width; j++) {
+      columns[j] = numeric[j] ? new Tensor(all.subarray(j * n, (j + 1) * n), [n], 'float32') : rows.map((r) => r.values[j]);
     }
     return table.element(columns);
   }
