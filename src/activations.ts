@@ -11,7 +11,7 @@ export type ActivationIdentifier =
 
 const CANONICAL = ['linear', 'relu', 'relu6', 'leakyRelu', 'elu', 'selu', 'sigmoid', 'hardSigmoid', 'tanh',
   'softplus', 'softsign', 'gelu', 'gelu_new', 'silu', 'softmax'] as const;
-/** @internal */
+/** An activation's canonical name (aliases such as 'leaky_relu' or 'swish' resolve to one of these). */
 export type CanonicalActivation = (typeof CANONICAL)[number];
 
 const ALIASES: Record<string, CanonicalActivation> = {

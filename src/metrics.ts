@@ -27,12 +27,13 @@ type NativeMetric = (typeof NATIVE_METRICS)[number];
 /** Native code of each, from the addon's table (TF_METRICS in native/metrics.h). */
 const METRIC_CODE = nativeCodes('metric', NATIVE_METRICS);
 
-/** @internal A resolved metric: the key it is logged under and its native form. */
+/** A compiled metric: the key it is logged under and its aliases (`model.compileConfig.metrics`). */
 export interface ResolvedMetric {
   /** Log key: the name the user wrote (Keras and TensorFlow.js both do this). */
   key: string;
   /** Extra keys with the same value ('acc' for 'accuracy' and back), for tfjs users. */
   aliases: string[];
+  /** @internal The metric as the native engine reads it. */
   native: { kind: number; k?: number; threshold?: number };
 }
 

@@ -32,7 +32,7 @@ export interface TrainingParams {
   metrics: string[];
 }
 
-/** @internal What callbacks may do to the model being trained. */
+/** What a callback may do to the model being trained (`callback.model`). */
 export interface TrainableModel {
   stopTraining: boolean;
   getWeights(): import('../tensor').Tensor[];

@@ -30,7 +30,7 @@ export function inferDirection(monitor: string): 'min' | 'max' {
   return MAXIMIZED.has(name) || name.includes('acc') || name.includes('auc') ? 'max' : 'min';
 }
 
-/** @internal Base of earlyStopping and reduceLROnPlateau. */
+/** Base of the callbacks that watch one logged value: earlyStopping, reduceLROnPlateau, modelCheckpoint. */
 export abstract class MonitorCallback extends Callback {
   /** The log key watched. */
   readonly monitor: string;

@@ -66,6 +66,7 @@ abstract class NormalizationBase extends Layer {
     } as NormalizationArgs;
   }
 
+  /** @internal */
   protected affineSpecs(n: number): WeightSpec[] {
     const w: WeightSpec[] = [];
     if (this.scale) w.push({ name: 'gamma', shape: [n], initializer: this.gammaInitializer, trainable: true });

@@ -83,10 +83,10 @@ export interface ChoiceOptions<T extends HPValue> {
   default?: T;
 }
 
-/** @internal How a strategy supplies values for names a trial has not fixed. */
+/** How a strategy supplies values for names a trial has not fixed (see {@link Strategy}). */
 export type Suggest = (spec: HPSpec) => HPValue;
 
-/** @internal The space shared by every trial of one search: definitions by name, in discovery order. */
+/** The space shared by every trial of one search: the hyperparameter definitions by name, in discovery order. */
 export class SearchSpace {
   readonly specs = new Map<string, HPSpec>();
 
