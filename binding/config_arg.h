@@ -1,5 +1,6 @@
 // A JavaScript options object as a tf::Config (native/config.h): numbers,
-// booleans, arrays of numbers and nested objects are kept as such; the
+// booleans, arrays of numbers, nested objects, arrays of objects and arrays
+// of number arrays are kept as such (nesting up to 4 deep); the
 // native reader of each field checks it, so this file knows no option names.
 #pragma once
 #include <string>
@@ -10,6 +11,8 @@
 
 namespace tfb {
 
+inline void setArray(tf::Config& c, const std::string& key, Napi::Array a, int depth);
+
 inline tf::Config configFrom(Napi::Object o, int depth = 0) {
   tf::Config c;
   Napi::Array keys = o.GetPropertyNames();
@@ -19,19 +22,49 @@ inline tf::Config configFrom(Napi::Object o, int depth = 0) {
     if (v.IsUndefined() || v.IsNull()) c.setMissing(key);
     else if (v.IsNumber()) c.setNumber(key, v.As<Napi::Number>().DoubleValue());
     else if (v.IsBoolean()) c.setBool(key, v.As<Napi::Boolean>().Value());
-    else if (v.IsArray()) {
-      Napi::Array a = v.As<Napi::Array>();
-      std::vector<double> nums;
-      for (uint32_t k = 0; k < a.Length() && nums.size() == k; ++k) {
-        Napi::Value e = a.Get(k);
-        if (e.IsNumber()) nums.push_back(e.As<Napi::Number>().DoubleValue());
-      }
-      if (nums.size() == a.Length()) c.setNumbers(key, std::move(nums));
-      else c.setOther(key);
-    } else if (v.IsObject() && depth < 4) c.setObject(key, configFrom(v.As<Napi::Object>(), depth + 1));
+    else if (v.IsArray()) setArray(c, key, v.As<Napi::Array>(), depth);
+    else if (v.IsObject() && depth < 4) c.setObject(key, configFrom(v.As<Napi::Object>(), depth + 1));
     else c.setOther(key);
   }
   return c;
+}
+
+// An array's elements as numbers; false at the first element that is not one.
+inline bool numbersFrom(Napi::Array a, std::vector<double>& nums) {
+  for (uint32_t k = 0; k < a.Length(); ++k) {
+    Napi::Value e = a.Get(k);
+    if (!e.IsNumber()) return false;
+    nums.push_back(e.As<Napi::Number>().DoubleValue());
+  }
+  return true;
+}
+
+// Numbers, objects (as Configs) or arrays of numbers, by the first element;
+// any other mix is Other.
+inline void setArray(tf::Config& c, const std::string& key, Napi::Array a, int depth) {
+  const Napi::Value first = a.Length() > 0 ? a.Get(0u) : Napi::Value();
+  if (a.Length() > 0 && first.IsArray()) {
+    std::vector<std::vector<double>> lists;
+    for (uint32_t k = 0; k < a.Length(); ++k) {
+      Napi::Value e = a.Get(k);
+      lists.emplace_back();
+      if (!e.IsArray() || !numbersFrom(e.As<Napi::Array>(), lists.back())) return c.setOther(key);
+    }
+    return c.setNumberLists(key, std::move(lists));
+  }
+  if (a.Length() > 0 && first.IsObject()) {
+    if (depth >= 4) return c.setOther(key);
+    std::vector<tf::Config> objects;
+    for (uint32_t k = 0; k < a.Length(); ++k) {
+      Napi::Value e = a.Get(k);
+      if (!e.IsObject() || e.IsArray()) return c.setOther(key);
+      objects.push_back(configFrom(e.As<Napi::Object>(), depth + 1));
+    }
+    return c.setObjects(key, std::move(objects));
+  }
+  std::vector<double> nums;
+  if (numbersFrom(a, nums)) c.setNumbers(key, std::move(nums));
+  else c.setOther(key);
 }
 
 // Argument i as a Config; `what` names it in the TypeError.

@@ -12,10 +12,10 @@
 #include "config_arg.h"
 #include "dataset_arg.h"
 #include "model.h"
+#include "model_values.h"
 #include "promise_worker.h"
 
 namespace tfb {
-
 
 class NativeModel : public Napi::ObjectWrap<NativeModel> {
  public:
@@ -36,12 +36,19 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   }
 
   // NativeModel(layers, inputSize | inputShape): a chain of layers.
+  // NativeModel(graph): a graph, read and checked by native/graph_spec.h.
   explicit NativeModel(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeModel>(info) {
     static const char* fn = "NativeModel";
     guarded(info, fn, [&]() -> Napi::Value {
       Napi::Env env = info.Env();
-      std::vector<tf::Config> layers = configListArg(info, 0, fn, "layers", "layer");
-      model_ = std::make_unique<tf::Model>(layers, intsArg(info, 1, fn, "inputSize", 1, int64_t{1} << 31));
+      if (info.Length() == 0 || !info[0].IsObject()) throwType(env, fn, "expects (layers, inputShape) or (graph)");
+      if (info[0].IsArray()) {
+        std::vector<tf::Config> layers = configListArg(info, 0, fn, "layers", "layer");
+        model_ = std::make_unique<tf::Model>(layers, intsArg(info, 1, fn, "inputSize", 1, int64_t{1} << 31));
+      } else {
+        if (info.Length() > 1 && !info[1].IsUndefined()) throwType(env, fn, "a graph takes no input size (its inputs hold the shapes)");
+        model_ = std::make_unique<tf::Model>(configArg(info, 0, fn, "graph"));
+      }
       reported_ = static_cast<int64_t>(graph().params().size() * 2 + graph().state().size()) * 4;
       Napi::MemoryManagement::AdjustExternalMemory(env, reported_);
       return env.Undefined();
@@ -56,26 +63,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
 
   tf::Graph& graph() { return model_->graph(); }
 
-  Napi::Value Slots(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    Napi::Array out = Napi::Array::New(env);
-    uint32_t i = 0;
-    for (const tf::WeightSlot& s : graph().slots()) {
-      Napi::Object o = Napi::Object::New(env);
-      o.Set("layer", s.layer);
-      o.Set("name", s.name);
-      o.Set("trainable", s.trainable);
-      o.Set("offset", static_cast<double>(s.offset));
-      Napi::Array shape = Napi::Array::New(env, s.shape.size());
-      for (uint32_t k = 0; k < s.shape.size(); ++k) shape.Set(k, static_cast<double>(s.shape[k]));
-      o.Set("shape", shape);
-      // rows / cols: the [rows, cols] or [rows] view older callers read (cols = 0 for a vector).
-      o.Set("rows", static_cast<double>(s.shape.empty() ? 1 : s.shape[0]));
-      o.Set("cols", static_cast<double>(s.shape.size() > 1 ? s.size() / s.shape[0] : 0));
-      out.Set(i++, o);
-    }
-    return out;
-  }
+  Napi::Value Slots(const Napi::CallbackInfo& info) { return slotsValue(info.Env(), graph().slots()); }
 
   // readWeights(trainable, out): copies an arena out.
   Napi::Value ReadWeights(const Napi::CallbackInfo& info) {
@@ -154,14 +142,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
           info, fn, {0, 1, 2, 3, 4, 5}, [m, rows, plan, result] { *result = m->trainJob(*rows, plan.batchSize, plan.batches); },
           [result, hold](Napi::Env env) -> Napi::Value {
             hold->release();
-            Napi::Object o = Napi::Object::New(env);
-            o.Set("batches", static_cast<double>(result->batches));
-            o.Set("nonFinite", result->nonFinite);
-            o.Set("cancelled", result->cancelled);
-            o.Set("loss", typedArrayCopy(env, result->loss));
-            o.Set("metricSums", typedArrayCopy(env, result->metricSums));
-            o.Set("sizes", typedArrayCopy(env, result->sizes));
-            return o;
+            return chunkResultValue(env, *result);
           });
       if (plan.next.count > 0) model_->prefetch(d, plan.next);
       return p;
@@ -184,11 +165,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
           info, fn, {0, 1, 2, 3}, [m, rows, batchSize, result] { *result = m->evaluateJob(rows->data, batchSize); },
           [result, lock](Napi::Env env) -> Napi::Value {
             lock->unlock();
-            Napi::Object o = Napi::Object::New(env);
-            o.Set("lossSum", result->lossSum);
-            o.Set("samples", static_cast<double>(result->samples));
-            o.Set("metricSums", typedArrayCopy(env, result->metricSums));
-            return o;
+            return evalResultValue(env, *result);
           });
     });
   }
@@ -275,17 +252,8 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   // optimizerState() -> { iterations, nadamMomentumProduct, slots: Float32Array[] }
   Napi::Value OptimizerState(const Napi::CallbackInfo& info) {
     return guarded(info, "optimizerState", [&]() -> Napi::Value {
-      Napi::Env env = info.Env();
       auto g = model_->shared();
-      tf::Optimizer& opt = model_->trainer().optimizer();
-      Napi::Object o = Napi::Object::New(env);
-      o.Set("iterations", static_cast<double>(opt.iterations()));
-      o.Set("nadamMomentumProduct", opt.nadamMomentumProduct());
-      Napi::Array slots = Napi::Array::New(env);
-      uint32_t i = 0;
-      for (const auto& s : opt.slots()) slots.Set(i++, typedArrayCopy(env, s));
-      o.Set("slots", slots);
-      return o;
+      return optimizerStateValue(info.Env(), model_->trainer().optimizer());
     });
   }
 

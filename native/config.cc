@@ -58,6 +58,28 @@ const Config& Config::object(const std::string& key) const {
   return *v->object;
 }
 
+const std::vector<Config>& Config::objects(const std::string& key) const {
+  static const std::vector<Config> none;
+  const Value* v = find(key);
+  if (v && v->type == Type::Numbers && v->numbers.empty()) return none;
+  if (!v || v->type != Type::Objects) fail(key, "must be an array of objects");
+  return v->objects;
+}
+
+const std::vector<std::vector<double>>& Config::numberLists(const std::string& key) const {
+  static const std::vector<std::vector<double>> none;
+  const Value* v = find(key);
+  if (v && v->type == Type::Numbers && v->numbers.empty()) return none;
+  if (!v || v->type != Type::NumberLists) fail(key, "must be an array of arrays of numbers");
+  return v->numberLists;
+}
+
+std::vector<std::string> Config::keys() const {
+  std::vector<std::string> out;
+  for (const auto& kv : values_) out.push_back(kv.first);
+  return out;
+}
+
 int32_t Config::codeIn(const std::string& key, int32_t count) const {
   if (!has(key)) fail(key, "is required");
   const double d = number(key, 0);

@@ -1,7 +1,7 @@
 // A layer's, optimizer's, loss's or metric's options as plain values, read by
 // the native code that uses them. The binding only converts a JavaScript
 // object into a Config (numbers, booleans, arrays of numbers, nested
-// objects); each reader checks its own fields, so a new layer or optimizer
+// objects, arrays of objects or of number arrays); each reader checks its own fields, so a new layer or optimizer
 // adds its options in its own file and the binding does not change.
 // Every accessor throws std::invalid_argument naming the key.
 #pragma once
@@ -19,14 +19,19 @@ class Config {
  public:
   // What a key holds. Missing: present but undefined / null (the same as
   // absent, except to code(), where it is "required"). Other: a value of no
-  // type above (a string, a function, an array holding a non-number).
-  enum class Type { Missing, Number, Bool, Numbers, Object, Other };
+  // type above (a string, a function, an array mixing kinds of element).
+  // An empty array is Numbers, and reads as an empty list of either kind.
+  enum class Type { Missing, Number, Bool, Numbers, Object, Objects, NumberLists, Other };
 
   void setMissing(const std::string& key) { values_[key].type = Type::Missing; }
   void setNumber(const std::string& key, double v) { put(key, Type::Number).number = v; }
   void setBool(const std::string& key, bool v) { put(key, Type::Bool).flag = v; }
   void setNumbers(const std::string& key, std::vector<double> v) { put(key, Type::Numbers).numbers = std::move(v); }
   void setObject(const std::string& key, Config v) { put(key, Type::Object).object = std::make_shared<Config>(std::move(v)); }
+  void setObjects(const std::string& key, std::vector<Config> v) { put(key, Type::Objects).objects = std::move(v); }
+  void setNumberLists(const std::string& key, std::vector<std::vector<double>> v) {
+    put(key, Type::NumberLists).numberLists = std::move(v);
+  }
   void setOther(const std::string& key) { put(key, Type::Other); }
 
   // Present with a value (not undefined / null).
@@ -44,6 +49,11 @@ class Config {
   // Empty when absent or not an array; throws when an array holds a non-number.
   std::vector<double> numbers(const std::string& key) const;
   const Config& object(const std::string& key) const;  // required
+  // Arrays of objects / of number arrays; required (empty arrays allowed).
+  const std::vector<Config>& objects(const std::string& key) const;
+  const std::vector<std::vector<double>>& numberLists(const std::string& key) const;
+  // Every key present, sorted (for readers that refuse unknown keys).
+  std::vector<std::string> keys() const;
   // An enum code in [0, count). Required: a missing code must not silently
   // mean the enum's first value (a metric without a kind became a sparse metric).
   template <typename E>
@@ -58,6 +68,8 @@ class Config {
     bool flag = false;
     std::vector<double> numbers;
     std::shared_ptr<const Config> object;
+    std::vector<Config> objects;
+    std::vector<std::vector<double>> numberLists;
   };
   std::map<std::string, Value> values_;
   const Value* find(const std::string& key) const;

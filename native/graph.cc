@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 #include <string>
+#include <typeinfo>
 
 #include "memory_limit.h"
 
@@ -27,57 +28,141 @@ GraphSpec chainGraph(std::vector<std::unique_ptr<Layer>> layers, Shape input) {
   return g;
 }
 
+namespace {
+std::string nodeName(int32_t i) { return "node " + std::to_string(i); }
+std::string sourceName(int32_t src) { return src >= 0 ? nodeName(src) : "graph input " + std::to_string(-1 - src); }
+std::string showShapes(const std::vector<Shape>& shapes) {
+  std::string out;
+  for (size_t i = 0; i < shapes.size(); ++i) out += (i ? ", " : "") + showShape(shapes[i]);
+  return out;
+}
+bool sameWeights(const WeightDecl& a, const WeightDecl& b) { return a.name == b.name && a.shape == b.shape && a.trainable == b.trainable; }
+}  // namespace
+
 Graph::Graph(GraphSpec spec) : inputs_(std::move(spec.inputs)), nodes_(std::move(spec.nodes)), output_(spec.output) {
   const auto count = static_cast<int32_t>(nodes_.size());
   if (count == 0) throw std::invalid_argument("a model needs at least one layer");
   if (inputs_.empty()) throw std::invalid_argument("a model needs an input");
-  for (const Shape& s : inputs_) {
-    if (s.empty()) throw std::invalid_argument("an input needs at least one dimension besides the batch");
+  for (size_t k = 0; k < inputs_.size(); ++k) {
+    const Shape& s = inputs_[k];
+    const std::string name = sourceName(-1 - static_cast<int32_t>(k));
+    if (s.empty()) throw std::invalid_argument(name + " needs at least one dimension besides the batch");
     for (int64_t d : s)
-      if (d <= 0 || d > (int64_t{1} << 31)) throw std::invalid_argument("input size must be positive");
-    if (elementsOf(s) > (int64_t{1} << 31)) throw std::invalid_argument("input size must be at most 2^31");
+      if (d <= 0 || d > (int64_t{1} << 31)) throw std::invalid_argument(name + ": input size must be positive, got " + showShape(s));
+    if (elementsOf(s) > (int64_t{1} << 31)) throw std::invalid_argument(name + ": input size must be at most 2^31");
   }
-  if (output_ < 0) output_ = count - 1;
-  if (output_ >= count) throw std::invalid_argument("the output is not a node");
+  if (output_ == -1) output_ = count - 1;
+  if (output_ < 0 || output_ >= count)
+    throw std::out_of_range("the output " + std::to_string(output_) + " is not a node (there are " + std::to_string(count) + ")");
 
-  // Topological order (Kahn), refusing dangling references and cycles.
+  // References, then the topological order (Kahn).
   std::vector<int32_t> pending(count, 0);
   std::vector<std::vector<int32_t>> consumers(count);
+  std::vector<bool> inputUsed(inputs_.size(), false);
   for (int32_t i = 0; i < count; ++i) {
-    if (!nodes_[i].layer) throw std::invalid_argument("node " + std::to_string(i) + " has no layer");
-    if (nodes_[i].inputs.empty()) throw std::invalid_argument("node " + std::to_string(i) + " has no input");
+    if (!nodes_[i].layer) throw std::invalid_argument(nodeName(i) + " has no layer");
+    if (nodes_[i].inputs.empty()) throw std::invalid_argument(nodeName(i) + " has no input");
     for (int32_t src : nodes_[i].inputs) {
       if (src >= count || -1 - src >= static_cast<int32_t>(inputs_.size()))
-        throw std::invalid_argument("node " + std::to_string(i) + " reads an input that does not exist");
+        throw std::out_of_range(nodeName(i) + " reads " + sourceName(src) + ", which does not exist");
       if (src >= 0) {
         ++pending[i];
         consumers[src].push_back(i);
+      } else {
+        inputUsed[-1 - src] = true;
       }
     }
+    const int32_t shared = nodes_[i].sharesWeightsWith;
+    if (shared != -1 && (shared < 0 || shared >= count))
+      throw std::out_of_range(nodeName(i) + " shares the weights of " + nodeName(shared) + ", which does not exist");
+    if (shared == i) throw std::invalid_argument(nodeName(i) + " shares weights with itself");
   }
+  for (size_t k = 0; k < inputs_.size(); ++k)
+    if (!inputUsed[k]) throw std::invalid_argument(sourceName(-1 - static_cast<int32_t>(k)) + " feeds no node");
   for (int32_t i = 0; i < count; ++i)
     if (pending[i] == 0) order_.push_back(i);
   for (size_t k = 0; k < order_.size(); ++k)
     for (int32_t c : consumers[order_[k]])
       if (--pending[c] == 0) order_.push_back(c);
-  if (static_cast<int32_t>(order_.size()) != count) throw std::invalid_argument("the graph has a cycle");
-  for (int32_t i = 0; i < count; ++i)
-    if (i != output_ && consumers[i].empty())
-      throw std::invalid_argument("node " + std::to_string(i) + " does not feed the output");
+  checkStructure(consumers);
 
-  // Shapes, then weights in node order (for a chain: Keras's layer order).
+  // Shapes in topological order; then weights (for a chain: Keras's layer order).
   for (int32_t i : order_) {
     std::vector<Shape> in;
     for (int32_t src : nodes_[i].inputs) in.push_back(src >= 0 ? nodes_[src].layer->outputShape() : inputs_[-1 - src]);
-    Shape out = nodes_[i].layer->computeOutputShape(in);
+    Shape out;
+    try {
+      out = nodes_[i].layer->computeOutputShape(in);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(nodeName(i) + ": " + e.what());
+    }
     nodes_[i].layer->setShapes(std::move(in), out);
     widestOutput_ = std::max(widestOutput_, elementsOf(out));
   }
+  owner_.resize(count);
+  for (int32_t i = 0; i < count; ++i) {
+    owner_[i] = nodes_[i].sharesWeightsWith < 0 ? i : nodes_[i].sharesWeightsWith;
+    if (owner_[i] != i) checkSharing(i);
+  }
+  layOutWeights();
+  planBackward();
+}
+
+void Graph::checkStructure(const std::vector<std::vector<int32_t>>& consumers) {
+  const auto count = static_cast<int32_t>(nodes_.size());
+  if (static_cast<int32_t>(order_.size()) != count) {
+    // Name a node on the cycle: from any node left over, follow inputs that
+    // are left over too until one repeats.
+    std::vector<bool> placed(count, false), seen(count, false);
+    for (int32_t i : order_) placed[i] = true;
+    int32_t at = 0;
+    while (placed[at]) ++at;
+    while (!seen[at]) {
+      seen[at] = true;
+      for (int32_t src : nodes_[at].inputs)
+        if (src >= 0 && !placed[src]) {
+          at = src;
+          break;
+        }
+    }
+    throw std::invalid_argument("the graph has a cycle through " + nodeName(at));
+  }
+  for (int32_t i = 0; i < count; ++i)
+    if (i != output_ && consumers[i].empty())
+      throw std::invalid_argument(nodeName(i) + " does not feed the output (" + nodeName(output_) + ")");
+}
+
+// A shared layer: the same kind of layer, with weights of the same names and
+// shapes for its own input shapes, over its owner's slots.
+void Graph::checkSharing(int32_t i) const {
+  const int32_t j = owner_[i];
+  const std::string what = nodeName(i) + " shares the weights of " + nodeName(j);
+  if (nodes_[j].sharesWeightsWith >= 0)
+    throw std::invalid_argument(what + ", which shares those of " + nodeName(nodes_[j].sharesWeightsWith) + ": name that node instead");
+  const Layer& mine = *nodes_[i].layer;
+  const Layer& theirs = *nodes_[j].layer;
+  if (typeid(mine) != typeid(theirs)) throw std::invalid_argument(what + ", a different kind of layer");
+  const std::vector<WeightDecl> a = mine.weights(), b = theirs.weights();
+  for (size_t k = 0; k < std::max(a.size(), b.size()); ++k) {
+    if (k < a.size() && k < b.size() && sameWeights(a[k], b[k])) continue;
+    const std::string need = k < a.size() ? a[k].name + " " + showShape(a[k].shape) : "no " + b[k].name;
+    const std::string have = k < b.size() ? b[k].name + " " + showShape(b[k].shape) : "no " + a[k].name;
+    throw std::invalid_argument(what + ", but its inputs " + showShapes(mine.inputShapes()) + " need " + need + " where " +
+                                nodeName(j) + " (inputs " + showShapes(theirs.inputShapes()) + ") has " + have);
+  }
+}
+
+void Graph::layOutWeights() {
+  const auto count = static_cast<int32_t>(nodes_.size());
   constexpr int64_t kMaxParams = int64_t{1} << 31;
   int64_t pOff = 0, sOff = 0;
   std::vector<float> fills;
+  firstSlot_.assign(count, 0);
+  gradRange_.assign(count, {0, 0});
   for (int32_t i = 0; i < count; ++i) {
-    firstSlot_.push_back(static_cast<int32_t>(slots_.size()));
+    if (owner_[i] != i) continue;
+    firstSlot_[i] = static_cast<int32_t>(slots_.size());
+    gradRange_[i].first = pOff;
     for (WeightDecl& d : nodes_[i].layer->weights()) {
       int64_t& off = d.trainable ? pOff : sOff;
       slots_.push_back({i, d.name, d.trainable, off, d.shape});
@@ -85,6 +170,11 @@ Graph::Graph(GraphSpec spec) : inputs_(std::move(spec.inputs)), nodes_(std::move
       off += elementsOf(d.shape);
       if (off > kMaxParams) throw std::invalid_argument("model has more than 2^31 parameters");
     }
+    gradRange_[i].second = pOff - gradRange_[i].first;
+  }
+  for (int32_t i = 0; i < count; ++i) {
+    firstSlot_[i] = firstSlot_[owner_[i]];
+    gradRange_[i] = gradRange_[owner_[i]];
   }
   if (!fitsMemoryLimit(arenaBytes(pOff, sOff)))
     throw std::length_error("the model's weights, gradients and optimizer slots need " + std::to_string(arenaBytes(pOff, sOff)) +
@@ -96,13 +186,19 @@ Graph::Graph(GraphSpec spec) : inputs_(std::move(spec.inputs)), nodes_(std::move
     std::vector<float>& arena = slots_[k].trainable ? params_ : state_;
     std::fill_n(arena.begin() + slots_[k].offset, slots_[k].size(), fills[k]);
   }
+}
 
-  // Backward plan: walking the reverse order, a producer's gradient buffer
-  // is taken by its first consumer (which overwrites it) and given back once
-  // the producer's own backward has run; for a chain that is two buffers,
-  // used in turn.
+// Walking the reverse order, a producer's gradient buffer is taken by its
+// first consumer (which overwrites it) and given back once the producer's
+// own backward has run; for a chain that is two buffers, used in turn. Of a
+// shared layer's applications, the first to run backward overwrites the
+// weight gradients and each later one adds its own through ws.weightGrads.
+void Graph::planBackward() {
+  const auto count = static_cast<int32_t>(nodes_.size());
   gradBuffer_.assign(count, -1);
   edgePlan_.resize(count);
+  addsWeightGrads_.assign(count, 0);
+  std::vector<bool> ownerSeen(count, false);
   std::vector<int32_t> freeList;
   auto take = [&] {
     if (freeList.empty()) return gradBufferCount_++;
@@ -123,6 +219,11 @@ Graph::Graph(GraphSpec spec) : inputs_(std::move(spec.inputs)), nodes_(std::move
       edgePlan_[i].push_back(plan);
     }
     freeList.push_back(gradBuffer_[i]);
+    if (ownerSeen[owner_[i]] && gradRange_[i].second > 0) {
+      addsWeightGrads_[i] = 1;
+      weightGradFloats_ = std::max(weightGradFloats_, gradRange_[i].second);
+    }
+    ownerSeen[owner_[i]] = true;
   }
 }
 
@@ -148,6 +249,7 @@ void Graph::prepare(Workspace& ws, int64_t batch) const {
   }
   ws.grads.assign(static_cast<size_t>(gradBufferCount_), std::vector<float>(static_cast<size_t>(ws.batch * widestOutput_)));
   ws.sums.assign(static_cast<size_t>(sumCount_), std::vector<float>(static_cast<size_t>(ws.batch * widestOutput_)));
+  ws.weightGrads.assign(static_cast<size_t>(weightGradFloats_), 0.f);
 }
 
 int64_t Graph::workspaceBytes(int64_t batch) const {
@@ -160,6 +262,7 @@ int64_t Graph::workspaceBytes(int64_t batch) const {
     for (int64_t s : n.layer->scratchSizes(rows)) floats += static_cast<double>(s);
   }
   floats += static_cast<double>(gradBufferCount_ + sumCount_) * static_cast<double>(rows) * static_cast<double>(widestOutput_);
+  floats += static_cast<double>(weightGradFloats_);
   double inputs = 0;
   for (const Shape& s : inputs_) inputs += static_cast<double>(elementsOf(s));
   floats += static_cast<double>(rows) * (inputs + static_cast<double>(outputSize()) + 2);
@@ -231,9 +334,20 @@ void Graph::backward(int64_t batch, bool logits, Workspace& ws) {
       const int32_t src = nodes_[i].inputs[k];
       b.dIn[k] = plan[k] == -2 ? nullptr : plan[k] == -1 ? ws.grads[gradBuffer_[src]].data() : ws.sums[plan[k]].data();
     }
+    NodeWeights w = trainingWeights(i);
+    if (addsWeightGrads_[i]) {
+      w.grads = ws.weightGrads.data();
+      w.gradOrigin = gradRange_[i].first;
+    }
     nodes_[i].layer->backward({batch, b.in.data(), b.out.data(), ws.grads[gradBuffer_[i]].data(), b.dIn.data(),
                                b.scratchPtr.data(), logits && i == output_},
-                              trainingWeights(i));
+                              w);
+    if (addsWeightGrads_[i]) {
+      // A shared layer applied again: its gradient adds to the other applications'.
+      float* dst = grads_.data() + gradRange_[i].first;
+      const float* add = ws.weightGrads.data();
+      for (int64_t e = 0, n = gradRange_[i].second; e < n; ++e) dst[e] += add[e];
+    }
     // A producer that fans out: add this consumer's share to the gradient its other consumers wrote.
     for (size_t k = 0; k < plan.size(); ++k) {
       if (plan[k] < 0) continue;
@@ -245,15 +359,18 @@ void Graph::backward(int64_t batch, bool logits, Workspace& ws) {
   }
 }
 
+// Once per set of weights: a shared layer's owner counts for all its applications.
 double Graph::regularizationPenalty() const {
   double penalty = 0;
-  for (int32_t i = 0; i < static_cast<int32_t>(nodes_.size()); ++i) penalty += nodes_[i].layer->regularization(weights(i), false);
+  for (int32_t i = 0; i < static_cast<int32_t>(nodes_.size()); ++i)
+    if (owner_[i] == i) penalty += nodes_[i].layer->regularization(weights(i), false);
   return penalty;
 }
 
 double Graph::addRegularizationGradients() {
   double penalty = 0;
-  for (int32_t i = 0; i < static_cast<int32_t>(nodes_.size()); ++i) penalty += nodes_[i].layer->regularization(trainingWeights(i), true);
+  for (int32_t i = 0; i < static_cast<int32_t>(nodes_.size()); ++i)
+    if (owner_[i] == i) penalty += nodes_[i].layer->regularization(trainingWeights(i), true);
   return penalty;
 }
 

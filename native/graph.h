@@ -4,7 +4,8 @@
 // batch size, in a Workspace), the summing of gradients where an output fans
 // out, and the flat arenas: all trainable parameters in one buffer with the
 // gradients in a parallel one (so an optimizer step is one pass), and the
-// non-trainable state (moving statistics) in a third. See
+// non-trainable state (moving statistics) in a third. A layer applied twice
+// is two nodes over one set of weights, whose gradients add up. See
 // docs/architecture.md for the hooks later work plugs in here.
 #pragma once
 #include <cstdint>
@@ -21,6 +22,9 @@ struct GraphNode {
   std::unique_ptr<Layer> layer;
   // What feeds each input: a node index >= 0, or graph input k as -1 - k.
   std::vector<int32_t> inputs;
+  // Another node whose weights this one uses (a shared layer, Keras's layer
+  // applied twice): same kind of layer, same weight shapes; -1: its own.
+  int32_t sharesWeightsWith = -1;
 };
 
 struct GraphSpec {
@@ -49,12 +53,15 @@ struct Workspace {
   std::vector<NodeBuffers> nodes;
   std::vector<std::vector<float>> grads;  // gradient buffers of node outputs, reused along the backward order
   std::vector<std::vector<float>> sums;   // per input edge: a fan-out's second gradient, before it is added
+  std::vector<float> weightGrads;         // a shared layer's later application's weight gradients, before they are added
 };
 
 class Graph {
  public:
-  // Validates the graph (shapes, references, cycles, every node feeding the
-  // output) and lays out the arenas; throws std::invalid_argument, or
+  // Validates the graph (references, cycles, shapes, shared weights, every
+  // node feeding the output, every input used) and lays out the arenas;
+  // throws std::invalid_argument (std::out_of_range for a reference to a
+  // node or input that does not exist) naming the node, or
   // std::length_error when the arenas exceed the memory limit.
   explicit Graph(GraphSpec spec);
   Graph(const Graph&) = delete;
@@ -67,6 +74,8 @@ class Graph {
   int64_t outputSize() const { return elementsOf(outputShape()); }
   size_t nodeCount() const { return nodes_.size(); }
   const Layer& layer(size_t i) const { return *nodes_[i].layer; }
+  // The node whose weights node i uses (i itself unless it shares).
+  int32_t weightOwner(size_t i) const { return owner_[i]; }
 
   const std::vector<WeightSlot>& slots() const { return slots_; }
   std::vector<float>& params() { return params_; }
@@ -105,7 +114,8 @@ class Graph {
   // Where the loss writes dLoss/d(output) (dLoss/d(logits) when `logits`)
   // before backward.
   float* outputGrad(Workspace& ws) const { return ws.grads[gradBuffer_[output_]].data(); }
-  // Backward after forwardTraining on the same workspace: fills grads().
+  // Backward after forwardTraining on the same workspace: fills grads()
+  // (a shared layer's gradient is the sum over its applications).
   void backward(int64_t batch, bool logits, Workspace& ws);
 
   // The kernel regularizers' penalty; the second also adds its gradient to grads().
@@ -117,7 +127,8 @@ class Graph {
   std::vector<GraphNode> nodes_;
   int32_t output_;
   std::vector<int32_t> order_;          // topological
-  std::vector<int32_t> firstSlot_;      // per node, into slots_
+  std::vector<int32_t> owner_;          // per node: the node whose weights it uses
+  std::vector<int32_t> firstSlot_;      // per node, into slots_ (its owner's)
   std::vector<WeightSlot> slots_;
   std::vector<float> params_, grads_, state_;
   // Backward plan, fixed at construction: which gradient buffer holds each
@@ -128,7 +139,17 @@ class Graph {
   std::vector<std::vector<int32_t>> edgePlan_;
   int32_t gradBufferCount_ = 0, sumCount_ = 0;
   int64_t widestOutput_ = 1;
+  // Shared weights: per node, its trainable weights' range of the gradient
+  // arena (one node's slots are contiguous), and whether its backward runs
+  // after another application's (then it writes ws.weightGrads, added after).
+  std::vector<std::pair<int64_t, int64_t>> gradRange_;
+  std::vector<uint8_t> addsWeightGrads_;
+  int64_t weightGradFloats_ = 0;
 
+  void checkStructure(const std::vector<std::vector<int32_t>>& consumers);
+  void checkSharing(int32_t node) const;
+  void layOutWeights();
+  void planBackward();
   NodeWeights weights(int32_t node) const;  // read-only
   NodeWeights trainingWeights(int32_t node);
   void bindInputs(const float* const* x, Workspace& ws) const;

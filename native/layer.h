@@ -32,7 +32,7 @@ struct WeightDecl {
 
 // Where one weight lives.
 struct WeightSlot {
-  int32_t layer;  // node index
+  int32_t layer;  // the node that owns it (nodes sharing it name this one)
   std::string name;
   bool trainable;
   int64_t offset;  // into the parameter or the state arena (and, if trainable, the gradient arena)
@@ -42,16 +42,18 @@ struct WeightSlot {
 
 // One node's weights in one pass. Inference gets read-only views (grads and
 // mutableState are null); training forward may update state (moving
-// statistics); backward writes gradients (it overwrites them: each weight
-// belongs to one node).
+// statistics); backward writes gradients: it overwrites them, and where a
+// shared layer's second application runs, the executor points grads at a
+// scratch (standing for the arena from offset gradOrigin) and adds it up.
 struct NodeWeights {
   const WeightSlot* slots = nullptr;
   const float* params = nullptr;
   const float* state = nullptr;
   float* grads = nullptr;
+  int64_t gradOrigin = 0;  // the gradient arena offset grads[0] stands for
   float* mutableState = nullptr;
   const float* value(int k) const { return (slots[k].trainable ? params : state) + slots[k].offset; }
-  float* grad(int k) const { return grads + slots[k].offset; }
+  float* grad(int k) const { return grads + (slots[k].offset - gradOrigin); }
   float* stateValue(int k) const { return mutableState + slots[k].offset; }
 };
 

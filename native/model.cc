@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "graph_spec.h"
 #include "layers/registry.h"
 #include "memory_limit.h"
 #include "thread_policy.h"
@@ -14,6 +15,13 @@ GraphSpec chainFrom(const std::vector<Config>& layers, Shape input) {
   std::vector<std::unique_ptr<Layer>> made;
   for (const Config& c : layers) made.push_back(makeLayer(c));
   return chainGraph(std::move(made), std::move(input));
+}
+
+GraphSpec oneInput(GraphSpec spec) {
+  if (spec.inputs.size() > 1)
+    throw std::invalid_argument("a graph of " + std::to_string(spec.inputs.size()) +
+                                " inputs is not supported yet (training and prediction take one input)");
+  return spec;
 }
 }  // namespace
 
@@ -27,7 +35,8 @@ bool flagSet(const int32_t* flag) {
 }
 
 Model::Model(const std::vector<Config>& layers, Shape inputShape) : graph_(chainFrom(layers, std::move(inputShape))) {}
-Model::Model(GraphSpec spec) : graph_(std::move(spec)) {}
+Model::Model(const Config& graph) : Model(graphSpecFrom(graph)) {}
+Model::Model(GraphSpec spec) : graph_(oneInput(std::move(spec))) {}
 
 void Model::compile(const Config& optimizer, const Config& loss, const std::vector<Config>& metrics) {
   OptimizerConfig opt = optimizerConfigFrom(optimizer);

@@ -38,6 +38,10 @@ class Model {
   // A chain of layers (one Config each: "kind" plus the kind's options) over
   // inputs of `inputShape` per sample.
   Model(const std::vector<Config>& layers, Shape inputShape);
+  // A graph (graph_spec.h describes the options). Training, evaluation and
+  // prediction take one input array, so a graph of several inputs is refused
+  // here (std::invalid_argument); Graph itself runs them.
+  explicit Model(const Config& graph);
   explicit Model(GraphSpec spec);
 
   Graph& graph() { return graph_; }

@@ -133,6 +133,43 @@ export interface NativeModel {
   applyGradients(grads: F32): void;
 }
 
+/**
+ * One node of a {@link NativeGraphSpec}: a layer applied to the outputs of
+ * other nodes or to graph inputs (native/graph.h, GraphNode).
+ */
+export interface NativeGraphNode {
+  /** The layer this node applies (`kind` from `enums.layer`, then its options). */
+  readonly layer: NativeLayerSpec;
+  /**
+   * What feeds each of the layer's inputs, in order: a node index >= 0, or
+   * graph input k as `-1 - k`. A node may read the same source more than once.
+   */
+  readonly inputs: readonly number[];
+  /**
+   * A node whose weights this one uses instead of its own (a layer applied
+   * twice): the same kind of layer with the same weight shapes; its gradient
+   * is the sum over both applications. That node must own its weights (not
+   * share another's). Default: the node has its own weights.
+   */
+  readonly shareWeightsWith?: number;
+}
+
+/**
+ * A model as a graph of layer nodes (native/graph_spec.h). Nodes may come in
+ * any order (the executor sorts them); every node must feed the output and
+ * every input must feed a node. Weight slots are reported per owning node.
+ */
+export interface NativeGraphSpec {
+  /**
+   * The per-sample shape of each graph input (batch axis left out). Only one
+   * input is supported for now: training and prediction take one input array.
+   */
+  readonly inputs: readonly (readonly number[])[];
+  readonly nodes: readonly NativeGraphNode[];
+  /** The node whose output the model returns. Default: the last node. */
+  readonly output?: number;
+}
+
 export interface NativeModelConstructor {
   /**
    * A chain of layers over inputs of `input` features (or that per-sample
@@ -141,6 +178,12 @@ export interface NativeModelConstructor {
    * object", then the layer's own option checks).
    */
   new (layers: readonly (NativeLayerSpec | unknown)[], input: number | readonly number[]): NativeModel;
+  /**
+   * A graph of layers. Native code checks it all (unknown keys, references,
+   * cycles, shapes, shared weights) and throws a TypeError or RangeError
+   * whose message starts with `NativeModel:` and names the node.
+   */
+  new (graph: NativeGraphSpec): NativeModel;
 }
 
 /** Name -> code tables generated from the one native list of each enum (native/enum_table.h). */
