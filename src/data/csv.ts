@@ -36,8 +36,8 @@ interface RowSettings {
   hasHeader: boolean;
   names: string[] | undefined;
   configs: Record<string, ColumnConfig>;
-  onlyConfigured: boolean;
-  hasLabels: boolean;
+  /** The table of these columns: kept across iterations (epochs), so its generated row builder stays compiled and warm. */
+  table: (columns: readonly string[]) => CsvTable;
 }
 
 /**
@@ -119,9 +119,8 @@ class RowAssembler implements FieldSink {
   }
 
   #useColumns(columns: readonly string[]): void {
-    const s = this.#s;
     this.#columns = columns.length;
-    this.#table = new CsvTable(columns, s.configs, s.onlyConfigured, s.hasLabels, s.path);
+    this.#table = this.#s.table(columns);
     this.#kept = this.#table.kept.length;
     this.#values = this.#newValues();
   }
@@ -164,10 +163,16 @@ export function csv(path: string, config?: CSVConfig): Dataset<Record<string, un
       configs[k] = { ...cc, isLabel: checkBool(FN, `columnConfigs.${k}.isLabel`, cc.isLabel ?? false), required: checkBool(FN, `columnConfigs.${k}.required`, cc.required ?? false) };
     }
   }
+  const onlyConfigured = checkBool(FN, 'configuredColumnsOnly', c.configuredColumnsOnly ?? false);
+  const hasLabels = Object.values(configs).some((cc) => cc.isLabel);
+  let last: { key: string; table: CsvTable } | null = null;
   const settings: RowSettings = {
     path, hasHeader, names: names ? [...names] : undefined, configs,
-    onlyConfigured: checkBool(FN, 'configuredColumnsOnly', c.configuredColumnsOnly ?? false),
-    hasLabels: Object.values(configs).some((cc) => cc.isLabel),
+    table: (columns) => {
+      const key = JSON.stringify(columns);
+      if (last?.key !== key) last = { key, table: new CsvTable(columns, configs, onlyConfigured, hasLabels, path) };
+      return last.table;
+    },
   };
 
   return new Dataset<Record<string, unknown>>(async function* () {

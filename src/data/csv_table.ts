@@ -31,7 +31,7 @@ type Builder = (values: readonly unknown[]) => Record<string, unknown>;
 const POW10 = Array.from({ length: 16 }, (_, k) => 10 ** k);
 
 /**
- * A field of digits with an optional sign and decimal point (at most 15
+ * @internal A field of digits with an optional sign and decimal point (at most 15
  * digits) as a number, or NaN for anything else. Equal to Number() on such
  * a field: the digits form an integer below 2^53 and 10^k is exact for
  * k <= 22, so one IEEE division rounds correctly (Clinger's fast path).
@@ -171,8 +171,11 @@ export class CsvRow extends LazyElement {
     for (const g of group) if (!(g instanceof CsvRow) || g.table !== table) return null;
     const rows = group as readonly CsvRow[];
     const width = table.kept.length;
-    // A column is numeric when its first row holds a number, as batching the objects decides.
+    // A column is numeric when its first row holds a number and kept as an
+    // array when it holds a string, as batching the objects decides; a
+    // default of another kind is batched by the generic path.
     const numeric = rows[0].values.map((x) => typeof x === 'number');
+    if (rows[0].values.some((x) => typeof x !== 'number' && typeof x !== 'string')) return null;
     // One buffer for the batch, a view of it per column: a wide file has
     // hundreds of columns, and a small typed array of its own costs ten
     // times what a view does. Rows are read in order, as their numbers lie in memory.

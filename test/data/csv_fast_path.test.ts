@@ -302,6 +302,16 @@ describe('csv fast paths against the reference', () => {
     }
   });
 
+  it('defaults that are neither numbers nor strings batch as the generic path batches them', async () => {
+    const p = write('a,b\n1,\n2,\n');
+    for (const d of [[7, 8], { k: 3 }, null]) {
+      const config = { columnConfigs: { b: { default: d as never } } };
+      const expected = referenceElements('a,b\n1,\n2,\n', config);
+      expect(await tf.data.csv(p, config).toArray()).toEqual(expected);
+      expect(await outcome(tf.data.csv(p, config).batch(2))).toEqual(await outcome(tf.data.array(expected).batch(2)));
+    }
+  });
+
   it('a lazy csv stage read by zip, forEachAsync and iterator() gives plain objects', async () => {
     const p = write('a;b\n1;x\n2;"y;z"\n');
     const config = { delimiter: ';' };
