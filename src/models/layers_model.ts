@@ -90,8 +90,9 @@ export abstract class LayersModel implements TrainableModel {
   }
 
   /** @internal Records the input shape the first layer declares; the weights are made on first use. */
-  protected declareInputShape(shape: number[] | null): void {
-    this.#declaredInput = shape && [...shape];
+  protected declareInputShape(shape: number[]): void {
+    if (this.#built) throw new Error(`declareInputShape: model '${this.name}' is already built`);
+    this.#declaredInput = checkInputShape('declareInputShape', shape);
   }
 
   /** Creates the weights for a per-sample input shape (done automatically from the first data). */

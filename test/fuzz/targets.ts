@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as tf from '../../src/index';
 import { native } from '../../src/native';
 import { Sequential } from '../../src/models/sequential';
+import { LayerClass, deserializeLayer, registeredLayerClasses } from '../../src/layers/registry';
 import { Tensor } from '../../src/tensor';
 import { EDGE_NUMBERS, FuzzThrow, Gen, detach, gc } from './gen';
 
@@ -452,9 +453,22 @@ const LAYERS: Target = {
       [1, () => layer.countParams()],
       [1, () => layer.getWeights()],
       [1, () => layer.setWeights(g.junk() as Tensor[])],
+      // The registry reads configs from files: a real config with one key junked, or junk whole.
+      [1, () => deserializeLayer({ className: g.chance(0.8) ? g.pick(registeredLayerClasses()) : g.junk(), config: junkedConfig(g, layer) } as never)],
+      [1, () => (layer.constructor as unknown as LayerClass).fromConfig((g.chance(0.7) ? junkedConfig(g, layer) : g.junk()) as never)],
+      [1, () => deserializeLayer(g.junk() as never)],
     ]);
   },
 };
+
+/** A layer's config with one key (present or not) set to junk. */
+function junkedConfig(g: Gen, layer: tf.layers.Layer): Record<string, unknown> {
+  const config: Record<string, unknown> = { ...(layer.getConfig() as Record<string, unknown>) };
+  const keys = Object.keys(config);
+  const key = keys.length > 0 && g.chance(0.8) ? g.pick(keys) : g.pick(['units', 'activation', 'rate', 'axis', 'name', '__proto__', 'constructor']);
+  config[key] = g.junk();
+  return config;
+}
 
 const CONFIG_OBJECTS: Target = {
   name: 'optimizers, schedules, losses, initializers, regularizers, callbacks', weight: 4,
@@ -764,6 +778,8 @@ function nativeLayerSpec(g: Gen): unknown {
 }
 
 const nativeModels: unknown[] = [];
+const EVERY_OPTIMIZER_OPTION = (): Record<string, unknown> =>
+  Object.assign({}, ...Object.keys(native.enums.optimizer).map((n) => tf.optimizers.get(n).toNative()));
 
 const NATIVE_RAW: Target = {
   name: 'raw native binding', weight: 8,
@@ -777,7 +793,8 @@ const NATIVE_RAW: Target = {
       const inputs = g.chance(0.9) ? g.int(1, 6) : g.edgeNumber();
       const nm = new native.NativeModel(g.chance(0.95) ? Array.from({ length: g.int(0, 4) }, () => nativeLayerSpec(g)) : g.junk(), inputs);
       if (g.chance(0.8)) {
-        const opt = { kind: g.int(0, 7), schedule: { kind: g.int(0, 3), initial: g.float(), boundaries: [1], values: [0.1, 0.01] } } as Record<string, unknown>;
+        // Every option any optimizer requires (the engine has no defaults), so that compiles get past the first check.
+        const opt = { ...EVERY_OPTIMIZER_OPTION(), kind: g.int(0, 7), schedule: { kind: g.int(0, 3), initial: g.float(), boundaries: [1], values: [0.1, 0.01] } } as Record<string, unknown>;
         if (g.chance(0.3)) opt[g.pick(['beta1', 'epsilon', 'momentum', 'clipNorm', 'clipValue', 'globalClipNorm', 'weightDecay'])] = g.edgeNumber();
         tryIt(() => nm.compile(opt, { kind: g.int(0, 5), fromLogits: g.chance(0.5), delta: g.edgeNumber() }, g.chance(0.5) ? [{ kind: g.int(0, 6), k: g.edgeNumber() }] : []));
       }
