@@ -1,6 +1,8 @@
 #include "optimizers.h"
 
 #include <algorithm>
+#include <array>
+#include <iterator>
 #include <cmath>
 #include <cfloat>
 #include <cstring>
@@ -207,6 +209,151 @@ TF_SIMD_CLONES bool nadamStepF32(float* __restrict w, const float* __restrict g,
 TF_SIMD_CLONES void decayWeightsF32(float* __restrict w, int64_t n, float d) {
   for (int64_t i = 0; i < n; ++i) w[i] -= w[i] * d;
 }
+
+// ---------------------------------------------------------------- one row per optimizer
+
+// What one update needs besides the kind's own options.
+struct StepArgs {
+  const OptimizerConfig& c;
+  float* w;
+  const float* g;
+  int64_t n;
+  std::vector<std::vector<float>>& slots;
+  double lr;         // this step's learning rate
+  double t;          // this step's number, from 1
+  double& uProduct;  // Nadam's running product of momentum schedule values
+};
+
+// NOTE: 1 - beta in double, as Keras does: 1.f - 0.999f is 1.3e-5 off 0.001.
+inline float oneMinus(double beta) { return static_cast<float>(1 - beta); }
+
+// An option a rule reads, under the name TypeScript's row gives it, and the
+// field it fills (a number or a flag).
+struct OptionField {
+  const char* key;
+  double OptimizerConfig::*number;
+  bool OptimizerConfig::*flag;
+};
+constexpr OptionField numberOption(const char* key, double OptimizerConfig::*field) { return {key, field, nullptr}; }
+constexpr OptionField flagOption(const char* key, bool OptimizerConfig::*field) { return {key, nullptr, field}; }
+
+// The slot arrays a kind keeps for a config, each starting at `start`.
+struct SlotPlan {
+  int count;
+  double start;
+};
+
+// One optimizer: the options its rule reads (all required), its slots and its
+// update. A new optimizer is one line in TF_OPTIMIZERS and one row here.
+struct OptimizerRow {
+  OptimizerKind kind;
+  std::array<OptionField, 4> options;  // unused entries have no key
+  SlotPlan (*slots)(const OptimizerConfig&);
+  // Returns whether every updated weight is finite.
+  bool (*step)(const StepArgs&);
+};
+
+using C = OptimizerConfig;
+
+bool adamStepOf(const StepArgs& a) {
+  const C& c = a.c;
+  // Keras: alpha = lr * sqrt(1 - b2^t) / (1 - b1^t); w -= alpha * m / (sqrt(v) + eps)
+  const float alpha = static_cast<float>(a.lr * std::sqrt(1 - std::pow(c.beta2, a.t)) / (1 - std::pow(c.beta1, a.t)));
+  const float eps = static_cast<float>(c.epsilon);
+  auto& s = a.slots;
+  if (c.amsgrad)
+    return amsgradStepF32(a.w, a.g, s[0].data(), s[1].data(), s[2].data(), a.n, alpha, oneMinus(c.beta1), oneMinus(c.beta2), eps);
+  return adamStep(a.w, a.g, s[0].data(), s[1].data(), a.n, alpha, oneMinus(c.beta1), oneMinus(c.beta2), eps);
+}
+SlotPlan adamSlots(const C& c) { return {c.amsgrad ? 3 : 2, 0}; }
+constexpr std::array<OptionField, 4> kAdamOptions = {numberOption("beta1", &C::beta1), numberOption("beta2", &C::beta2),
+                                                     numberOption("epsilon", &C::epsilon), flagOption("amsgrad", &C::amsgrad)};
+SlotPlan twoSlots(const C&) { return {2, 0}; }
+
+constexpr OptimizerRow kOptimizers[] = {
+    {OptimizerKind::SGD,
+     {numberOption("momentum", &C::momentum), flagOption("nesterov", &C::nesterov)},
+     [](const C& c) { return SlotPlan{c.momentum != 0 ? 1 : 0, 0}; },
+     [](const StepArgs& a) {
+       const float lr = static_cast<float>(a.lr);
+       if (a.c.momentum == 0) return sgdStepF32(a.w, a.g, a.n, lr);
+       return sgdMomentumStepF32(a.w, a.g, a.slots[0].data(), a.n, lr, static_cast<float>(a.c.momentum), a.c.nesterov);
+     }},
+    {OptimizerKind::Adam, kAdamOptions, adamSlots, adamStepOf},
+    // AdamW is Adam with decoupled weight decay, which every optimizer applies before its step.
+    {OptimizerKind::AdamW, kAdamOptions, adamSlots, adamStepOf},
+    {OptimizerKind::RMSprop,
+     {numberOption("rho", &C::rho), numberOption("momentum", &C::momentum), numberOption("epsilon", &C::epsilon),
+      flagOption("centered", &C::centered)},
+     // The squared-gradient average, then the momentum (if > 0), then the gradient average (if centered).
+     [](const C& c) { return SlotPlan{1 + (c.momentum > 0 ? 1 : 0) + (c.centered ? 1 : 0), 0}; },
+     [](const StepArgs& a) {
+       const C& c = a.c;
+       auto& s = a.slots;
+       return rmspropStepF32(a.w, a.g, s[0].data(), c.momentum > 0 ? s[1].data() : nullptr,
+                             c.centered ? s.back().data() : nullptr, a.n, static_cast<float>(a.lr),
+                             static_cast<float>(c.rho), static_cast<float>(c.momentum), static_cast<float>(c.epsilon));
+     }},
+    {OptimizerKind::Adagrad,
+     {numberOption("initialAccumulatorValue", &C::initialAccumulator), numberOption("epsilon", &C::epsilon)},
+     [](const C& c) { return SlotPlan{1, c.initialAccumulator}; },
+     [](const StepArgs& a) {
+       return adagradStepF32(a.w, a.g, a.slots[0].data(), a.n, static_cast<float>(a.lr), static_cast<float>(a.c.epsilon));
+     }},
+    {OptimizerKind::Adadelta,
+     {numberOption("rho", &C::rho), numberOption("epsilon", &C::epsilon)},
+     twoSlots,
+     [](const StepArgs& a) {
+       return adadeltaStepF32(a.w, a.g, a.slots[0].data(), a.slots[1].data(), a.n, static_cast<float>(a.lr),
+                              static_cast<float>(a.c.rho), static_cast<float>(a.c.epsilon));
+     }},
+    {OptimizerKind::Adamax,
+     {numberOption("beta1", &C::beta1), numberOption("beta2", &C::beta2), numberOption("epsilon", &C::epsilon)},
+     twoSlots,
+     [](const StepArgs& a) {
+       const C& c = a.c;
+       return adamaxStepF32(a.w, a.g, a.slots[0].data(), a.slots[1].data(), a.n,
+                            static_cast<float>(a.lr / (1 - std::pow(c.beta1, a.t))), oneMinus(c.beta1),
+                            static_cast<float>(c.beta2), static_cast<float>(c.epsilon));
+     }},
+    {OptimizerKind::Nadam,
+     {numberOption("beta1", &C::beta1), numberOption("beta2", &C::beta2), numberOption("epsilon", &C::epsilon)},
+     twoSlots,
+     [](const StepArgs& a) {
+       const C& c = a.c;
+       const double t = a.t;
+       // Keras 3 (keras/src/optimizers/nadam.py): momentum schedule u_t = b1 (1 - 0.5 * 0.96^t).
+       // NOTE: not Keras 2's 0.96^(0.004 t) (its schedule_decay).
+       const double ut = c.beta1 * (1 - 0.5 * std::pow(0.96, t));
+       const double ut1 = c.beta1 * (1 - 0.5 * std::pow(0.96, t + 1));
+       const double uProdT = a.uProduct * ut;
+       const double uProdT1 = uProdT * ut1;
+       a.uProduct = uProdT;
+       return nadamStepF32(a.w, a.g, a.slots[0].data(), a.slots[1].data(), a.n, static_cast<float>(a.lr),
+                           oneMinus(c.beta1), oneMinus(c.beta2), static_cast<float>(c.epsilon),
+                           static_cast<float>(ut1 / (1 - uProdT1)), static_cast<float>((1 - ut) / (1 - uProdT)),
+                           static_cast<float>(1 / (1 - std::pow(c.beta2, t))));
+     }},
+};
+
+constexpr bool rowsFollowTheList() {
+  if (std::size(kOptimizers) != static_cast<size_t>(enumCount(OptimizerKind{}))) return false;
+  for (size_t i = 0; i < std::size(kOptimizers); ++i)
+    if (static_cast<size_t>(kOptimizers[i].kind) != i) return false;
+  return true;
+}
+static_assert(rowsFollowTheList(), "kOptimizers needs one row per TF_OPTIMIZERS entry, in list order");
+
+const OptimizerRow& rowOf(OptimizerKind kind) { return kOptimizers[static_cast<size_t>(kind)]; }
+
+double requiredNumber(const Config& o, const char* key, OptimizerKind kind) {
+  if (!o.has(key)) throw std::invalid_argument(std::string(key) + " is required for " + enumName(kind));
+  return o.number(key, 0);
+}
+bool requiredFlag(const Config& o, const char* key, OptimizerKind kind) {
+  if (!o.has(key)) throw std::invalid_argument(std::string(key) + " is required for " + enumName(kind));
+  return o.flag(key, false);
+}
 }  // namespace
 
 double LearningRateSchedule::at(int64_t step) const {
@@ -237,19 +384,12 @@ double LearningRateSchedule::at(int64_t step) const {
   return initial;
 }
 
+int optimizerSlotCount(const OptimizerConfig& c) { return rowOf(c.kind).slots(c).count; }
+
 Optimizer::Optimizer(OptimizerConfig cfg, int64_t size) : cfg_(std::move(cfg)) {
-  auto slot = [&](float init = 0.f) { slots_.emplace_back(static_cast<size_t>(size), init); };
-  switch (cfg_.kind) {
-    case OptimizerKind::Count: break;  // the list's size, not an optimizer
-    case OptimizerKind::SGD: if (cfg_.momentum != 0) slot(); break;
-    case OptimizerKind::Adam:
-    case OptimizerKind::AdamW: slot(); slot(); if (cfg_.amsgrad) slot(); break;
-    case OptimizerKind::RMSprop: slot(); if (cfg_.momentum > 0) slot(); if (cfg_.centered) slot(); break;
-    case OptimizerKind::Adagrad: slot(static_cast<float>(cfg_.initialAccumulator)); break;
-    case OptimizerKind::Adadelta: slot(); slot(); break;
-    case OptimizerKind::Adamax: slot(); slot(); break;
-    case OptimizerKind::Nadam: slot(); slot(); break;
-  }
+  if (cfg_.kind == OptimizerKind::Count) throw std::invalid_argument("kind is not a valid code");
+  const SlotPlan plan = rowOf(cfg_.kind).slots(cfg_);
+  slots_.assign(static_cast<size_t>(plan.count), std::vector<float>(static_cast<size_t>(size), static_cast<float>(plan.start)));
 }
 
 bool Optimizer::step(float* w, float* g, int64_t n, const std::vector<std::pair<int64_t, int64_t>>& segments) {
@@ -279,58 +419,9 @@ bool Optimizer::step(float* w, float* g, int64_t n, const std::vector<std::pair<
     for (int64_t i = 0; i < n; ++i) g[i] = std::min(std::max(g[i], -v), v);
   }
 
-  const double lrD = c.lr.at(iterations_);
-  const float lr = static_cast<float>(lrD);
-  const double t = static_cast<double>(iterations_ + 1);
-  if (c.weightDecay > 0) decayWeightsF32(w, n, static_cast<float>(lrD * c.weightDecay));
-  const float b2 = static_cast<float>(c.beta2);
-  // NOTE: 1 - beta in double, as Keras does: 1.f - 0.999f is 1.3e-5 off 0.001.
-  const float omb1 = static_cast<float>(1 - c.beta1), omb2 = static_cast<float>(1 - c.beta2);
-  const float eps = static_cast<float>(c.epsilon);
-
-  bool finite = true;
-  switch (c.kind) {
-    case OptimizerKind::Count: break;  // the list's size, not an optimizer
-    case OptimizerKind::SGD:
-      if (c.momentum == 0) finite = sgdStepF32(w, g, n, lr);
-      else finite = sgdMomentumStepF32(w, g, slots_[0].data(), n, lr, static_cast<float>(c.momentum), c.nesterov);
-      break;
-    case OptimizerKind::Adam:
-    case OptimizerKind::AdamW: {
-      // Keras: alpha = lr * sqrt(1 - b2^t) / (1 - b1^t); w -= alpha * m / (sqrt(v) + eps)
-      const float alpha = static_cast<float>(lrD * std::sqrt(1 - std::pow(c.beta2, t)) / (1 - std::pow(c.beta1, t)));
-      if (c.amsgrad)
-        finite = amsgradStepF32(w, g, slots_[0].data(), slots_[1].data(), slots_[2].data(), n, alpha, omb1, omb2, eps);
-      else finite = adamStep(w, g, slots_[0].data(), slots_[1].data(), n, alpha, omb1, omb2, eps);
-      break;
-    }
-    case OptimizerKind::RMSprop:
-      finite = rmspropStepF32(w, g, slots_[0].data(), c.momentum > 0 ? slots_[1].data() : nullptr,
-                              c.centered ? slots_.back().data() : nullptr, n, lr, static_cast<float>(c.rho),
-                              static_cast<float>(c.momentum), eps);
-      break;
-    case OptimizerKind::Adagrad: finite = adagradStepF32(w, g, slots_[0].data(), n, lr, eps); break;
-    case OptimizerKind::Adadelta:
-      finite = adadeltaStepF32(w, g, slots_[0].data(), slots_[1].data(), n, lr, static_cast<float>(c.rho), eps);
-      break;
-    case OptimizerKind::Adamax:
-      finite = adamaxStepF32(w, g, slots_[0].data(), slots_[1].data(), n,
-                             static_cast<float>(lrD / (1 - std::pow(c.beta1, t))), omb1, b2, eps);
-      break;
-    case OptimizerKind::Nadam: {
-      // Keras 3 (keras/src/optimizers/nadam.py): momentum schedule u_t = b1 (1 - 0.5 * 0.96^t).
-      // NOTE: not Keras 2's 0.96^(0.004 t) (its schedule_decay).
-      const double ut = c.beta1 * (1 - 0.5 * std::pow(0.96, t));
-      const double ut1 = c.beta1 * (1 - 0.5 * std::pow(0.96, t + 1));
-      const double uProdT = uProduct_ * ut;
-      const double uProdT1 = uProdT * ut1;
-      uProduct_ = uProdT;
-      finite = nadamStepF32(w, g, slots_[0].data(), slots_[1].data(), n, lr, omb1, omb2, eps,
-                            static_cast<float>(ut1 / (1 - uProdT1)), static_cast<float>((1 - ut) / (1 - uProdT)),
-                            static_cast<float>(1 / (1 - std::pow(c.beta2, t))));
-      break;
-    }
-  }
+  const double lr = c.lr.at(iterations_);
+  if (c.weightDecay > 0) decayWeightsF32(w, n, static_cast<float>(lr * c.weightDecay));
+  const bool finite = rowOf(c.kind).step({c, w, g, n, slots_, lr, static_cast<double>(iterations_ + 1), uProduct_});
   ++iterations_;
   return finite;
 }
@@ -361,16 +452,12 @@ OptimizerConfig optimizerConfigFrom(const Config& o) {
   c.lr.values = s.numbers("values");
   if (c.lr.kind == ScheduleKind::PiecewiseConstant && c.lr.values.size() != c.lr.boundaries.size() + 1)
     throw std::invalid_argument("piecewiseConstant needs one more value than boundaries");
-  c.beta1 = o.number("beta1", 0.9);
-  c.beta2 = o.number("beta2", 0.999);
-  c.epsilon = o.number("epsilon", 1e-7);
-  c.momentum = o.number("momentum", 0);
-  c.rho = o.number("rho", 0.9);
-  c.nesterov = o.flag("nesterov", false);
-  c.amsgrad = o.flag("amsgrad", false);
-  c.centered = o.flag("centered", false);
-  c.initialAccumulator = o.number("initialAccumulatorValue", 0.1);
-  c.weightDecay = o.number("weightDecay", 0);
+  c.weightDecay = requiredNumber(o, "weightDecay", c.kind);
+  for (const OptionField& f : rowOf(c.kind).options) {
+    if (!f.key) continue;
+    if (f.number) c.*f.number = requiredNumber(o, f.key, c.kind);
+    else c.*f.flag = requiredFlag(o, f.key, c.kind);
+  }
   c.clipNorm = o.number("clipNorm", 0);
   c.clipValue = o.number("clipValue", 0);
   c.globalClipNorm = o.number("globalClipNorm", 0);

@@ -43,14 +43,19 @@ struct LearningRateSchedule {
   double at(int64_t step) const;
 };
 
+// An optimizer's settings. The update rule's own options carry no defaults
+// here: optimizerConfigFrom requires every option the kind's row reads (the
+// defaults live once, in TypeScript's src/optimizers/definitions.ts, which
+// sends them all). The zeros below only keep a default-constructed config
+// defined.
 struct OptimizerConfig {
   OptimizerKind kind = OptimizerKind::Adam;
   LearningRateSchedule lr;
-  double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7;
-  double momentum = 0, rho = 0.9;
+  double beta1 = 0, beta2 = 0, epsilon = 0;
+  double momentum = 0, rho = 0;
   bool nesterov = false, amsgrad = false, centered = false;
-  double initialAccumulator = 0.1;  // Adagrad
-  double weightDecay = 0;           // decoupled decay (AdamW default 0.004)
+  double initialAccumulator = 0;  // Adagrad
+  double weightDecay = 0;         // decoupled decay, w -= lr * weightDecay * w
   double clipNorm = 0, clipValue = 0, globalClipNorm = 0;  // 0 = off
 };
 
@@ -73,7 +78,8 @@ class Optimizer {
   }
   const OptimizerConfig& config() const { return cfg_; }
 
-  // Slot buffers, in a fixed order per kind, for saving and restoring state.
+  // Slot buffers, in the order the kind's row in optimizers.cc gives, for
+  // saving and restoring state.
   std::vector<std::vector<float>>& slots() { return slots_; }
   double nadamMomentumProduct() const { return uProduct_; }
   void setNadamMomentumProduct(double u) { uProduct_ = u; }
@@ -89,8 +95,13 @@ class Optimizer {
   double uProduct_ = 1.0;  // Nadam's running product of momentum schedule values
 };
 
-// The optimizer a config describes ("kind", "schedule": {"kind", ...} and
-// the rule's options, Keras names); throws std::invalid_argument.
+// The optimizer a config describes: "kind", "schedule": {"kind", ...},
+// "weightDecay", the options the kind's rule reads (all required, named as in
+// TypeScript) and optionally "clipNorm" / "clipValue" / "globalClipNorm"
+// (off when absent or 0); throws std::invalid_argument.
 OptimizerConfig optimizerConfigFrom(const Config& c);
+
+// How many slot arrays (each the parameter arena's size) an optimizer keeps.
+int optimizerSlotCount(const OptimizerConfig& c);
 
 }  // namespace tf

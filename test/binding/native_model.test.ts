@@ -34,7 +34,7 @@ describe('native.enums', () => {
 describe('native errors map one way on both paths', () => {
   const model = () => {
     const nm = new native.NativeModel([{ kind: native.enums.layer.dense, units: 3, activation: native.enums.activation.softmax }], 2);
-    nm.compile({ kind: native.enums.optimizer.sgd, schedule: { kind: native.enums.schedule.constant, initial: 0.1 } },
+    nm.compile({ kind: native.enums.optimizer.sgd, schedule: { kind: native.enums.schedule.constant, initial: 0.1 }, momentum: 0, nesterov: false, weightDecay: 0 },
       { kind: native.enums.loss.sparseCategoricalCrossentropy }, []);
     return nm;
   };

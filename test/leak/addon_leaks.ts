@@ -67,7 +67,7 @@ async function round(dir: string, i: number): Promise<void> {
   const nm = new native.NativeModel([{ kind: 0, units: 3, activation: 0 }], 4);
   expectThrow(() => nm.predict(new Float32Array(3), 1, 1, new Float32Array(3)));
   expectThrow(() => nm.trainChunk(new Float32Array(8), null, new Float32Array(6), null, 2, new Int32Array([0, 1]), 1, 0, 1));
-  nm.compile({ kind: 1, schedule: { kind: 0, initial: 0.1 } }, { kind: 3 }, []);
+  nm.compile({ kind: 1, schedule: { kind: 0, initial: 0.1 }, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, amsgrad: false, weightDecay: 0 }, { kind: 3 }, []);
   await nm.trainChunk(new Float32Array(8), null, new Float32Array(6), null, 2, new Int32Array([0, 1]), 1, 0, 2);
   await nm.trainChunk(new Float32Array(8), null, new Float32Array([NaN, 0, 0, 0, 0, 0]), null, 2, new Int32Array([0, 1]), 1, 0, 2);
   await nm.evaluate(new Float32Array(8), null, new Float32Array(6), null, 2, 1);

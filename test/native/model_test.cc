@@ -78,6 +78,12 @@ TF_TEST(model_parses_options_and_predicts_like_the_graph) {
   TF_EXPECT(threw);
   tf::Config opt, schedule, loss;
   opt.setNumber("kind", static_cast<int32_t>(tf::OptimizerKind::Adam));
+  // Every option of the rule is required (the defaults live in TypeScript).
+  opt.setNumber("beta1", 0.9);
+  opt.setNumber("beta2", 0.999);
+  opt.setNumber("epsilon", 1e-7);
+  opt.setBool("amsgrad", false);
+  opt.setNumber("weightDecay", 0);
   schedule.setNumber("kind", 0);
   schedule.setNumber("initial", 0.01);
   opt.setObject("schedule", schedule);
