@@ -4,6 +4,8 @@
 // round trip in both the TensorFlow.js and the Keras form; the native engine
 // knows it, requires each of its options, and keeps as many slot arrays as
 // the row names; and its state survives includeOptimizer bit for bit.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as tf from '../../src/index';
 import { readTrainingConfig, trainingConfigToJSON } from '../../src/io/training_config';
@@ -78,6 +80,24 @@ describe('the rows and the native list', () => {
         else expect(make({ [k]: o.max === Infinity ? 1e30 : o.max })().config[k], label).toBe(o.max === Infinity ? 1e30 : o.max);
       }
     }
+  });
+});
+
+describe('the options interfaces', () => {
+  it("document each rule option's default as its row has it", () => {
+    const source = fs.readFileSync(path.join(__dirname, '../../src/optimizers/definitions.ts'), 'utf8');
+    const byName = /interface OptimizerArgsByName \{([^}]*)\}/.exec(source)![1];
+    let checked = 0;
+    for (const [, name, args] of byName.matchAll(/(\w+): (\w+);/g)) {
+      const body = new RegExp(`interface ${args} extends OptimizerArgs \\{([^}]*)\\}`).exec(source)![1];
+      const documented = new Map([...body.matchAll(/\/\*\*[^*]*\bdefault ([\w.+-]+)\)?\.? \*\/\s*(\w+)\?:/gi)].map((m) => [m[2], m[1].replace(/\.$/, '')]));
+      for (const [k, o] of Object.entries(definitionOf(name as OptimizerIdentifier).options)) {
+        expect(documented.get(k), `${args}.${k} documents its default`).toBeDefined();
+        expect(documented.get(k) === String(o.default) || Number(documented.get(k)) === o.default, `${args}.${k}: documented ${documented.get(k)}, row ${o.default}`).toBe(true);
+        checked++;
+      }
+    }
+    expect(checked).toBe(OPTIMIZER_NAMES.reduce((n, name) => n + Object.keys(definitionOf(name).options).length, 0));
   });
 });
 
