@@ -185,7 +185,7 @@ const ADAM_OPTIONS = { beta1: fraction(0.9), beta2: fraction(0.999), epsilon: no
 const ADAM_SLOTS = (c: ResolvedOptions): SlotName[] => [{ suffix: 'm', slot: 0 }, { suffix: 'v', slot: 1 }, ...(c.amsgrad ? [{ suffix: 'vhat', slot: 2 }] : [])];
 const ADAMAX_OPTIONS = { beta1: fraction(0.9), beta2: fraction(0.999), epsilon: nonNegative(1e-7) };
 
-/** The optimizers, in the native list's order. */
+/** @internal The optimizers, in the native list's order. */
 export const OPTIMIZERS: { readonly [N in OptimizerIdentifier]: TypedDefinition<OptimizerArgsByName[N]> } = {
   sgd: {
     className: 'SGD', aliases: [], native: 'sgd', learningRate: 0.01, weightDecay: 0,
@@ -257,10 +257,10 @@ export const OPTIMIZERS: { readonly [N in OptimizerIdentifier]: TypedDefinition<
   },
 };
 
-/** The optimizer names, in the rows' order. */
+/** @internal The optimizer names, in the rows' order. */
 export const OPTIMIZER_NAMES = Object.freeze(Object.keys(OPTIMIZERS) as OptimizerIdentifier[]);
 
-/** The row of an optimizer, typed for code that handles every optimizer alike. */
+/** @internal The row of an optimizer, typed for code that handles every optimizer alike. */
 export function definitionOf(name: OptimizerIdentifier): OptimizerDefinition {
   return OPTIMIZERS[name];
 }
