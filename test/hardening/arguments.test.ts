@@ -282,6 +282,36 @@ describe('io, datasets, tuner', () => {
   ]);
 });
 
+describe('tf.data, fitDataset, the TensorBoard callback, the other tuners, distributed', () => {
+  const ds = () => tf.data.array([1, 2, 3]);
+  const batches = () => tf.data.array([{ xs: [1, 2], ys: [1, 2] }]).batch(1);
+  runTable([
+    ['data.array: null', () => tf.data.array(null as never), TypeError, 'data.array', 'null'],
+    ['data.generator: a number', () => tf.data.generator(3 as never), TypeError, 'data.generator', '3'],
+    ['data.csv: a number path', () => tf.data.csv(5 as never), TypeError, 'data.csv', '5'],
+    ['data.csv: null options', () => tf.data.csv('x.csv', null as never), TypeError, 'data.csv', 'null'],
+    ['data.zip: a number', () => tf.data.zip(5 as never), TypeError, 'data.zip', '5'],
+    ['Dataset.batch: a string', () => ds().batch('2' as never), TypeError, 'Dataset.batch', "'2'"],
+    ['Dataset.batch: 0', () => ds().batch(0), RangeError, 'Dataset.batch', '0'],
+    ['Dataset.shuffle: seed -1', () => ds().shuffle(2, -1), RangeError, 'Dataset.shuffle', '-1'],
+    ['Dataset.map: a number', () => ds().map(3 as never), TypeError, 'Dataset.map', '3'],
+    ['Dataset.filter: a number', () => ds().filter(3 as never), TypeError, 'Dataset.filter', '3'],
+    ['Dataset.take: 1.5', () => ds().take(1.5), RangeError, 'Dataset.take', '1.5'],
+    ['Dataset.skip: -1', () => ds().skip(-1), RangeError, 'Dataset.skip', '-1'],
+    ['Dataset.repeat: -2', () => ds().repeat(-2), RangeError, 'Dataset.repeat', '-2'],
+    ['Dataset.prefetch: -1', () => ds().prefetch(-1), RangeError, 'Dataset.prefetch', '-1'],
+    ['Dataset.forEachAsync: a number', () => ds().forEachAsync(3 as never), TypeError, 'Dataset.forEachAsync', '3'],
+    ['fitDataset: null', () => model().fitDataset(null as never), TypeError, 'fitDataset', 'null'],
+    ['fitDataset: batchesPerEpoch -1', () => model().fitDataset(batches(), { batchesPerEpoch: -1, verbose: 0 }), RangeError, 'fitDataset', '-1'],
+    ['evaluateDataset: a number', () => model().evaluateDataset(3 as never), TypeError, 'evaluateDataset', '3'],
+    ['callbacks.tensorBoard: a number logdir', () => tf.callbacks.tensorBoard(3 as never), TypeError, 'callbacks.tensorBoard', '3'],
+    ['callbacks.tensorBoard: histogramFreq -1', () => tf.callbacks.tensorBoard('d', { histogramFreq: -1 }), RangeError, 'callbacks.tensorBoard', '-1'],
+    ['tuner.gridSearch: null', () => tf.tuner.gridSearch(null as never), TypeError, 'tuner.gridSearch', 'null'],
+    ['tuner.hyperband: factor 1', () => tf.tuner.hyperband({ runTrial: () => 1, factor: 1 }), RangeError, 'tuner.hyperband', '1'],
+    ['distributed.allreduceMean before init', () => tf.distributed.allreduceMean(3 as never), Error, 'distributed.allreduceMean', 'init()'],
+  ]);
+});
+
 describe('configuration cannot be changed behind the checks', () => {
   it('layer, optimizer, schedule, initializer and loss fields are read-only', () => {
     const objects: [object, string, unknown][] = [
