@@ -47,6 +47,8 @@ describe('timeBudgetSeconds', () => {
       });
       // Drive the virtual clock well past the budget, a second at a time.
       for (let s = 0; s < 300 && end < 0; s++) await vi.advanceTimersByTimeAsync(1_000);
+      // (A search that ignored the budget would wait on the virtual clock for ever.)
+      expect(end, `the search ended within 300 virtual seconds; trials started at ${starts.join(', ')} ms`).toBeGreaterThanOrEqual(0);
       const result = await searching;
 
       // Trials of 40 s from 0, 40 and 80 s; the third is stopped at 100 s.
@@ -76,6 +78,7 @@ describe('timeBudgetSeconds', () => {
     let done = false;
     const searching = tuner.search({ timeBudgetSeconds: 25 }).finally(() => (done = true));
     for (let s = 0; s < 100 && !done; s++) await vi.advanceTimersByTimeAsync(1_000);
+    expect(done, 'the search ended within 100 virtual seconds').toBe(true);
     const result = await searching;
     expect(result.reason).toBe('timeBudget');
     expect(seen).toEqual([true]);
