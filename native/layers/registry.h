@@ -17,7 +17,16 @@ namespace tf {
   X(Dropout, "dropout")                            \
   X(BatchNorm, "batchNormalization")               \
   X(LayerNorm, "layerNormalization")               \
-  X(Add, "add")
+  X(Add, "add")                                    \
+  X(Subtract, "subtract")                          \
+  X(Multiply, "multiply")                          \
+  X(Average, "average")                            \
+  X(Maximum, "maximum")                            \
+  X(Minimum, "minimum")                            \
+  X(Concatenate, "concatenate")                    \
+  X(Reshape, "reshape")                            \
+  X(Permute, "permute")                            \
+  X(RepeatVector, "repeatVector")
 
 TF_DEFINE_ENUM(LayerKind, TF_LAYER_KINDS)
 

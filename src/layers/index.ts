@@ -7,6 +7,11 @@ import { Dropout, DropoutArgs } from './dropout';
 import { Flatten, FlattenArgs } from './flatten';
 import { ActivationArgs, ActivationLayer } from './activation_layer';
 import { BatchNormalization, BatchNormalizationArgs, LayerNormalization, NormalizationArgs } from './normalization';
+import { Add, Average, Maximum, MergeArgs, Minimum, Multiply, Subtract } from './merge';
+import { Concatenate, ConcatenateArgs } from './concatenate';
+import { Reshape, ReshapeArgs } from './reshape';
+import { Permute, PermuteArgs } from './permute';
+import { RepeatVector, RepeatVectorArgs } from './repeat_vector';
 
 /** A fully connected layer. */
 export function dense(args: DenseArgs): Dense {
@@ -33,8 +38,51 @@ export function layerNormalization(args?: NormalizationArgs): LayerNormalization
   return new LayerNormalization(args);
 }
 
+/** The sum of its inputs (a merge layer: `tf.layers.add().apply([a, b])`). */
+export function add(args?: MergeArgs): Add {
+  return new Add(args);
+}
+/** Its first input minus its second. */
+export function subtract(args?: MergeArgs): Subtract {
+  return new Subtract(args);
+}
+/** The elementwise product of its inputs. */
+export function multiply(args?: MergeArgs): Multiply {
+  return new Multiply(args);
+}
+/** The elementwise mean of its inputs. */
+export function average(args?: MergeArgs): Average {
+  return new Average(args);
+}
+/** The elementwise maximum of its inputs. */
+export function maximum(args?: MergeArgs): Maximum {
+  return new Maximum(args);
+}
+/** The elementwise minimum of its inputs. */
+export function minimum(args?: MergeArgs): Minimum {
+  return new Minimum(args);
+}
+/** Joins its inputs along an axis (default the last). */
+export function concatenate(args?: ConcatenateArgs): Concatenate {
+  return new Concatenate(args);
+}
+/** Gives each sample another shape with the same number of elements. */
+export function reshape(args: ReshapeArgs): Reshape {
+  return new Reshape(args);
+}
+/** Reorders the axes of each sample. */
+export function permute(args: PermuteArgs): Permute {
+  return new Permute(args);
+}
+/** Repeats each sample's features n times. */
+export function repeatVector(args: RepeatVectorArgs): RepeatVector {
+  return new RepeatVector(args);
+}
+
 export { Layer } from './layer';
 export type { LayerArgs } from './layer';
 export type { LayerConfig } from './config';
 export { Dense, ActivationLayer as Activation, Dropout, Flatten, BatchNormalization, LayerNormalization };
 export type { DenseArgs, ActivationArgs, DropoutArgs, FlattenArgs, BatchNormalizationArgs, NormalizationArgs };
+export { Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Reshape, Permute, RepeatVector };
+export type { MergeArgs, ConcatenateArgs, ReshapeArgs, PermuteArgs, RepeatVectorArgs };

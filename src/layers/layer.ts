@@ -5,6 +5,7 @@ import { checkArray, checkOptions, rangeError, show, typeError } from '../errors
 import type { Initializer } from '../initializers';
 import { Tensor } from '../tensor';
 import { LayerConfig, snakeCase } from './config';
+import { SymbolicTensor, applyLayer } from './symbolic_tensor';
 
 /** Options every layer accepts. */
 export interface LayerArgs {
@@ -33,6 +34,16 @@ export interface NativeLayerSpec {
   scale?: boolean;
   l1?: number;
   l2?: number;
+  /** False for a frozen layer: its weights go to the non-trainable arena and get no gradient. */
+  trainable?: boolean;
+  /** reshape: the per-sample output shape. */
+  targetShape?: number[];
+  /** permute: the order of the per-sample axes (0-based). */
+  dims?: number[];
+  /** repeatVector: how many times. */
+  n?: number;
+  /** concatenate: the per-sample axis (0-based). */
+  axis?: number;
 }
 
 /** @internal One weight a layer declares, in Keras order. */
@@ -71,17 +82,22 @@ export function checkInputShape(fn: string, shape: unknown, name = 'inputShape')
   return list as number[];
 }
 
-/** The model a layer belongs to and the input shape it was built for, out of reach of the layer's own fields. */
-const placement = new WeakMap<Layer, { owner: WeightOwner; inputShape: number[] | null }>();
+/** The model a layer belongs to and the input shapes it was built for, out of reach of the layer's own fields. */
+const placement = new WeakMap<Layer, { owner: WeightOwner; inputShapes: number[][] | null }>();
 
 /** @internal The model the layer was added to, or null. */
 export function layerOwner(layer: Layer): WeightOwner | null {
   return placement.get(layer)?.owner ?? null;
 }
 
-/** @internal The per-sample input shape the layer was built for, or null. */
+/** @internal The per-sample input shape the layer was built for (its first input's, for a merge layer), or null. */
 export function layerInputShape(layer: Layer): number[] | null {
-  return placement.get(layer)?.inputShape ?? null;
+  return placement.get(layer)?.inputShapes?.[0] ?? null;
+}
+
+/** @internal The per-sample shapes of every input the layer was built for, or null. */
+export function layerInputShapes(layer: Layer): number[][] | null {
+  return placement.get(layer)?.inputShapes ?? null;
 }
 
 /** Layers a constructor finished making (an object made with Object.create(Dense.prototype) passes instanceof but has no configuration). */
@@ -92,9 +108,9 @@ export function isLayer(v: unknown): v is Layer {
   return v instanceof Layer && constructed.has(v);
 }
 
-/** @internal Records that `owner` holds the layer (and, once built, its input shape). */
-export function setLayerOwner(layer: Layer, owner: WeightOwner, inputShape: number[] | null): void {
-  placement.set(layer, { owner, inputShape: inputShape && [...inputShape] });
+/** @internal Records that `owner` holds the layer (and, once built, the shapes of its inputs). */
+export function setLayerOwner(layer: Layer, owner: WeightOwner, inputShapes: number[][] | null): void {
+  placement.set(layer, { owner, inputShapes: inputShapes && inputShapes.map((s) => [...s]) });
 }
 
 /** Base class of every layer. */
@@ -167,6 +183,41 @@ export abstract class Layer {
   }
 
   /**
+   * Applies the layer to symbolic tensors (from {@link input} or another
+   * layer's `apply`) and returns the symbolic output, for `tf.model`. A merge
+   * layer takes an array of them. Applying one layer twice shares its
+   * weights, so the second inputs must fit the weights the first made.
+   */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+    return applyLayer(this, inputs);
+  }
+
+  /** @internal Whether the layer takes several inputs (merge layers). */
+  get takesSeveralInputs(): boolean {
+    return false;
+  }
+
+  /** @internal The output shape for the shapes of all the layer's inputs (one, but for merge layers). */
+  outputShapeFor(inputShapes: number[][]): number[] {
+    return this.computeOutputShape(this.#single('computeOutputShape', inputShapes));
+  }
+
+  /** @internal The native spec for the shapes of all the layer's inputs. */
+  nativeSpecFor(inputShapes: number[][]): NativeLayerSpec | null {
+    return this.toNative(this.#single('toNative', inputShapes));
+  }
+
+  /** @internal The weights for the shapes of all the layer's inputs. */
+  weightSpecsFor(inputShapes: number[][]): WeightSpec[] {
+    return this.weightSpecs(this.#single('weightSpecs', inputShapes));
+  }
+
+  #single(fn: string, inputShapes: number[][]): number[] {
+    if (inputShapes.length !== 1) throw typeError(fn, `layer '${this.name}' (${this.className}) takes one input, got ${inputShapes.length}`);
+    return inputShapes[0];
+  }
+
+  /**
    * The layer's configuration in Keras / TensorFlow.js form (camelCase keys,
    * values as Keras writes them), complete enough that the class's static
    * `fromConfig` rebuilds the layer from it. It is the layer's only
@@ -205,9 +256,9 @@ export abstract class Layer {
 
   /** Number of scalar weights (requires a built layer). */
   countParams(): number {
-    const shape = layerInputShape(this);
-    if (!shape) throw new Error(`countParams: layer '${this.name}' is not built yet`);
-    return this.weightSpecs(shape).reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1), 0);
+    const shapes = layerInputShapes(this);
+    if (!shapes) throw new Error(`countParams: layer '${this.name}' is not built yet`);
+    return this.weightSpecsFor(shapes).reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1), 0);
   }
 }
 

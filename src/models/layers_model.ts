@@ -12,7 +12,7 @@ import { LOSS_CODE, Loss, resolveLoss } from '../losses';
 import { resolveMetrics } from '../metrics';
 import { checkAllocation } from '../limits';
 import { native } from '../native';
-import type { NativeChunkResult, NativeEvalResult, NativeLayerSpec, NativeLossSpec, NativeModel, NativeOptimizerSpec } from '../native';
+import type { NativeChunkResult, NativeEvalResult, NativeLossSpec, NativeModel, NativeOptimizerSpec } from '../native';
 import { allocateUninitializedF32 } from '../ops/shapes';
 import { resolveOptimizer } from '../optimizers/optimizer';
 import { randomFrom } from '../random';
@@ -27,7 +27,8 @@ import {
   COMPILE_OPTIONS, CompileArgs, CompiledConfig, EVALUATE_OPTIONS, EvaluateArgs, FIT_OPTIONS, FitArgs, PREDICT_OPTIONS, PredictArgs,
   logKeys, meanLogs, sizeOf, sliceRows,
 } from './model_args';
-import { formatSummary } from './summary';
+import { ModelGraph, chainGraph, planNativeModel } from './native_graph';
+import { SummaryInputs, formatSummary, summaryRows } from './summary';
 import { PlacedLayer, WeightLayout, WeightSlot, checkFlatGradients } from './weight_layout';
 import { modelToArtifacts } from '../io/artifacts';
 import { saveModel } from '../io/save_model';
@@ -37,8 +38,11 @@ import type { IOHandler, ModelArtifacts, SaveConfig, SaveResult } from '../io/ty
 interface Built {
   nm: NativeModel;
   inputShape: number[];
-  /** Per-sample output shape of each layer, in model order. */
+  /** The layer applications it was built from. */
+  graph: ModelGraph;
+  /** Per-sample output shape of each node of `graph`. */
   shapes: number[][];
+  outputShape: number[];
   placed: PlacedLayer[];
   weights: WeightLayout;
 }
@@ -72,6 +76,25 @@ export abstract class LayersModel implements TrainableModel {
   /** The layers, in order. */
   abstract get layers(): Layer[];
 
+  /**
+   * A layer by name, or by its position in {@link layers} (Keras's
+   * `get_layer`; a functional model's inputs are not layers here).
+   */
+  getLayer(nameOrIndex: string | number): Layer {
+    const fn = 'getLayer';
+    const layers = this.layers;
+    if (typeof nameOrIndex === 'number') {
+      if (!Number.isInteger(nameOrIndex) || nameOrIndex < 0 || nameOrIndex >= layers.length) {
+        throw rangeError(fn, `index must be an integer in [0, ${layers.length - 1}] (model '${this.name}' has ${layers.length} layers), got ${show(nameOrIndex)}`);
+      }
+      return layers[nameOrIndex];
+    }
+    if (typeof nameOrIndex !== 'string') throw typeError(fn, `expected a layer name or index, got ${show(nameOrIndex)}`);
+    const found = layers.find((l) => l.name === nameOrIndex);
+    if (!found) throw rangeError(fn, `model '${this.name}' has no layer named ${show(nameOrIndex)}; its layers: ${layers.map((l) => l.name).join(', ')}`);
+    return found;
+  }
+
   /** Whether weights exist (after build, or the first fit/predict). */
   get built(): boolean {
     return this.#built !== null;
@@ -85,8 +108,17 @@ export abstract class LayersModel implements TrainableModel {
 
   /** Per-sample output shape once built. */
   get outputShape(): number[] | null {
-    const shapes = this.#built?.shapes;
-    return shapes?.length ? [...shapes[shapes.length - 1]] : null;
+    const s = this.#built?.outputShape;
+    return s ? [...s] : null;
+  }
+
+  /**
+   * @internal The layer applications the model is made of, in an order where
+   * each follows those it reads (input `-1 - k` is model input k). A chain of
+   * {@link layers} unless the model says otherwise (functional models).
+   */
+  protected topology(): ModelGraph {
+    return chainGraph(this.layers);
   }
 
   /** @internal Records the input shape the first layer declares; the weights are made on first use. */
@@ -103,27 +135,17 @@ export abstract class LayersModel implements TrainableModel {
       if (show(inputShape) !== show(this.#built.inputShape)) throw rangeError(fn, `model is built for input ${show(this.#built.inputShape)}, got ${show(inputShape)}`);
       return;
     }
-    const layers = this.layers;
-    if (layers.length === 0) throw new Error(`build: model '${this.name}' has no layers`);
-    // The layers as a chain of native nodes; Flatten only reinterprets the shape and has none.
-    const shapes: number[][] = [];
-    const specs: NativeLayerSpec[] = [];
-    const placed: PlacedLayer[] = [];
-    let shape = [...inputShape];
-    for (const layer of layers) {
-      const spec = layer.toNative(shape);
-      placed.push({ layer, inputShape: shape, nativeNode: spec ? specs.length : -1 });
-      if (spec) specs.push(spec as NativeLayerSpec);
-      shape = layer.computeOutputShape(shape);
-      shapes.push(shape);
-    }
-    if (specs.length === 0) throw new Error(`build: model '${this.name}' needs at least one layer besides Flatten`);
-    if (shape.length !== 1) throw rangeError(fn, `the last layer must output flat features, got ${show(shape)}`);
+    if (this.layers.length === 0) throw new Error(`build: model '${this.name}' has no layers`);
+    // The one place layers become native nodes (models/native_graph.ts): a chain stays NativeModel's chain form.
+    const graph = this.topology();
+    const plan = planNativeModel(fn, this.name, graph, [inputShape]);
+    if (plan.outputShape.length !== 1) throw rangeError(fn, `the last layer must output flat features, got ${show(plan.outputShape)}`);
+    const placed = plan.placed;
     checkModelMemory(fn, placed);
-    const nm = new native.NativeModel(specs, sizeOf(inputShape));
+    const nm = 'chain' in plan.native ? new native.NativeModel(plan.native.chain, plan.native.input) : new native.NativeModel(plan.native.graph);
     const weights = new WeightLayout(fn, nm, placed);
-    this.#built = { nm, inputShape: [...inputShape], shapes, placed, weights };
-    for (const p of placed) setLayerOwner(p.layer, this, p.inputShape);
+    this.#built = { nm, inputShape: [...inputShape], graph, shapes: plan.shapes, outputShape: plan.outputShape, placed, weights };
+    for (const p of placed) setLayerOwner(p.layer, this, p.inputShapes);
     weights.initialize(nm, placed);
     const c = this.#compiled;
     if (c) nm.compile(c.optimizer.toNative() as NativeOptimizerSpec, nativeLoss(c.loss), c.metrics.map((m) => m.native));
@@ -550,8 +572,23 @@ export abstract class LayersModel implements TrainableModel {
   summary(lineLength?: number, positions?: number[], printFn: (line: string) => void = console.log): void {
     if (typeof printFn !== 'function') throw typeError('summary', `printFn must be a function, got ${show(printFn)}`);
     const built = this.#requireBuilt('summary');
-    const layers = built.placed.map((p) => p.layer);
-    for (const line of formatSummary(this.name, layers, built.shapes, built.weights.trainableSize, built.weights.stateSize, lineLength, positions)) printFn(line);
+    const inputs = this.summaryInputs(built.inputShape);
+    // Trainable as the layers are now (as Keras counts): a change of `trainable` reaches training at the next compile.
+    let trainable = 0;
+    let frozen = 0;
+    for (const { layer, inputShapes } of built.placed) {
+      for (const w of layer.weightSpecsFor(inputShapes)) {
+        if (w.trainable && layer.trainable) trainable += sizeOf(w.shape);
+        else frozen += sizeOf(w.shape);
+      }
+    }
+    const rows = summaryRows(built.graph, built.shapes, built.placed, inputs);
+    for (const line of formatSummary(this.name, rows, trainable, frozen, lineLength, positions)) printFn(line);
+  }
+
+  /** @internal The model inputs a summary lists as rows with a "Connected to" column (functional models); null for none. */
+  protected summaryInputs(_inputShape: number[]): SummaryInputs | null {
+    return null;
   }
 
   /**
@@ -584,8 +621,8 @@ function nativeLoss(loss: Loss): NativeLossSpec {
 function checkModelMemory(fn: string, placed: readonly PlacedLayer[]): void {
   let trainable = 0;
   let state = 0;
-  for (const { layer, inputShape } of placed) {
-    for (const w of layer.weightSpecs(inputShape)) {
+  for (const { layer, inputShapes } of placed) {
+    for (const w of layer.weightSpecsFor(inputShapes)) {
       if (w.trainable) trainable += sizeOf(w.shape);
       else state += sizeOf(w.shape);
     }

@@ -18,10 +18,10 @@ export interface WeightSlot {
   shape: number[];
 }
 
-/** @internal A layer of the model, the input shape it is built for and its native node (-1: none, e.g. Flatten). */
+/** @internal A layer of the model, the shapes of the inputs it is built for and the native node holding its weights (-1: none, e.g. Flatten). */
 export interface PlacedLayer {
   layer: Layer;
-  inputShape: number[];
+  inputShapes: number[][];
   nativeNode: number;
 }
 
@@ -31,17 +31,21 @@ export class WeightLayout {
   readonly trainableSize: number;
   readonly stateSize: number;
 
-  /** Matches the native slots to the layers' declared weights; throws on any disagreement (an engine bug). */
+  /**
+   * Matches the native slots to the layers' declared weights; throws on any
+   * disagreement (an engine bug). Where a weight lives is the engine's word: a
+   * frozen layer's weights are in the non-trainable arena.
+   */
   constructor(fn: string, nm: NativeModel, placed: readonly PlacedLayer[]) {
     const raw = nm.slots();
     const slots: WeightSlot[] = [];
-    for (const { layer, inputShape, nativeNode } of placed) {
-      const declared = layer.weightSpecs(inputShape);
+    for (const { layer, inputShapes, nativeNode } of placed) {
+      const declared = layer.weightSpecsFor(inputShapes);
       const mine = raw.filter((s) => s.layer === nativeNode);
-      if (declared.length !== mine.length || declared.some((d, k) => d.name !== mine[k].name)) {
+      if (declared.length !== mine.length || declared.some((d, k) => d.name !== mine[k].name || (d.trainable && layer.trainable) !== mine[k].trainable)) {
         throw new Error(`${fn}: internal weight layout mismatch in layer '${layer.name}'`);
       }
-      declared.forEach((d, k) => slots.push({ layer, name: d.name, trainable: d.trainable, offset: mine[k].offset, shape: d.shape }));
+      declared.forEach((d, k) => slots.push({ layer, name: d.name, trainable: mine[k].trainable, offset: mine[k].offset, shape: d.shape }));
     }
     this.slots = slots;
     this.trainableSize = slots.filter((s) => s.trainable).reduce((a, s) => a + sizeOf(s.shape), 0);
@@ -53,10 +57,10 @@ export class WeightLayout {
     const rng = randomFrom();
     const params = new Float32Array(this.trainableSize);
     const state = new Float32Array(this.stateSize);
-    const shapeOf = new Map(placed.map((p) => [p.layer, p.inputShape]));
+    const shapesOf = new Map(placed.map((p) => [p.layer, p.inputShapes]));
     for (const s of this.slots) {
       const arena = s.trainable ? params : state;
-      const spec = s.layer.weightSpecs(shapeOf.get(s.layer)!).find((w) => w.name === s.name)!;
+      const spec = s.layer.weightSpecsFor(shapesOf.get(s.layer)!).find((w) => w.name === s.name)!;
       spec.initializer.fill(arena.subarray(s.offset, s.offset + sizeOf(s.shape)), s.shape, new Random(rng.seed()));
     }
     nm.writeWeights(true, params);

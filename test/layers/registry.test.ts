@@ -10,7 +10,9 @@ const CLASSES = [tf.layers.Dense, tf.layers.Activation, tf.layers.Dropout, tf.la
 describe('layer registry', () => {
   it('lists every built-in class, then the Keras classes read as Activation layers', () => {
     expect(registeredLayerClasses()).toEqual([
-      'Dense', 'Dropout', 'Flatten', 'Activation', 'BatchNormalization', 'LayerNormalization', 'LeakyReLU', 'ELU', 'ReLU', 'Softmax',
+      'Dense', 'Dropout', 'Flatten', 'Activation', 'BatchNormalization', 'LayerNormalization',
+      'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate', 'Reshape', 'Permute', 'RepeatVector',
+      'LeakyReLU', 'ELU', 'ReLU', 'Softmax',
     ]);
     for (const name of ['__proto__', 'constructor', 'toString', 'InputLayer', 'Conv2D']) expect(isRegisteredLayerClass(name)).toBe(false);
   });

@@ -1,0 +1,124 @@
+// Functional models (TensorFlow.js's tf.model, Keras's functional API): a
+// LayersModel whose layers form any graph the caller wired with
+// `layer.apply` from `tf.input` — skip connections, branches, merges, a layer
+// applied twice (shared weights). It supplies its graph to LayersModel.build,
+// which runs it through the same native executor as a Sequential chain.
+import { checkOptions, rangeError, show, typeError } from '../errors';
+import { FunctionalGraph, functionalGraph } from '../layers/functional_graph';
+import { Layer, layerOwner, setLayerOwner } from '../layers/layer';
+import { LayerNode, SymbolicTensor, nodeOf, sampleShape } from '../layers/symbolic_tensor';
+import { LayersModel } from './layers_model';
+import type { ModelGraph } from './native_graph';
+import type { SummaryInputs } from './summary';
+
+/** Options of {@link model}. */
+export interface ModelArgs {
+  /** The model's input: a symbolic tensor from `tf.input` (an array of one is accepted). Required. */
+  inputs: SymbolicTensor | SymbolicTensor[];
+  /** The model's output: a symbolic tensor from `layer.apply` (an array of one is accepted). Required. */
+  outputs: SymbolicTensor | SymbolicTensor[];
+  /** Model name (default 'model', then 'model_1', ...). */
+  name?: string;
+}
+
+const MODEL_OPTIONS = ['inputs', 'outputs', 'name'] as const;
+
+let modelCounter = 0;
+
+/**
+ * A model made of layers wired with the functional API (skip connections,
+ * branches, shared layers). Create one with {@link model}. TensorFlow.js
+ * returns such models as a LayersModel, and so does loading one.
+ */
+export class Functional extends LayersModel {
+  /** The Keras class name of functional models. */
+  static readonly className = 'Functional';
+  readonly #graph: FunctionalGraph;
+
+  constructor(args: ModelArgs) {
+    const fn = 'model';
+    const a = checkOptions(fn, args, MODEL_OPTIONS, true);
+    if (a.inputs === undefined) throw typeError(fn, 'inputs is required (a symbolic tensor from tf.input)');
+    if (a.outputs === undefined) throw typeError(fn, 'outputs is required (a symbolic tensor from layer.apply)');
+    if (a.name !== undefined && (typeof a.name !== 'string' || !a.name)) throw typeError(fn, `name must be a non-empty string, got ${show(a.name)}`);
+    const graph = functionalGraph(fn, a.inputs, a.outputs);
+    // NOTE: training and prediction take one x and one y array; several need the native trainer to take several (issue 16).
+    if (graph.inputs.length > 1) throw rangeError(fn, `models with several inputs are not supported yet (got ${graph.inputs.length}: ${graph.inputs.map((t) => `'${t.name}'`).join(', ')}); fit and predict take one input array`);
+    if (graph.outputs.length > 1) throw rangeError(fn, `models with several outputs are not supported yet (got ${graph.outputs.length}: ${graph.outputs.map((t) => `'${t.name}'`).join(', ')}); fit takes one loss and one target array`);
+    for (const layer of graph.layers) {
+      const owner = layerOwner(layer) as { name?: unknown } | null;
+      if (owner) throw new Error(`${fn}: layer '${layer.name}' is already in model '${String(owner.name)}'; a layer's weights belong to one model`);
+    }
+    super((a.name as string | undefined) ?? (modelCounter++ === 0 ? 'model' : `model_${modelCounter - 1}`));
+    this.#graph = graph;
+    for (const layer of graph.layers) setLayerOwner(layer, this, null);
+    this.declareInputShape(sampleShape(graph.inputs[0]));
+  }
+
+  /** The layers, each once, in the order of their first application (model inputs are not layers). */
+  get layers(): Layer[] {
+    return [...this.#graph.layers];
+  }
+
+  /** Per-sample output shape (known from the graph before the model is built). */
+  override get outputShape(): number[] | null {
+    return super.outputShape ?? sampleShape(this.#graph.outputs[0]);
+  }
+
+  /** Names of the model's inputs, in order. */
+  get inputNames(): string[] {
+    return this.#graph.inputs.map((t) => t.name);
+  }
+
+  /** Names of the layers whose outputs the model returns, in order. */
+  get outputNames(): string[] {
+    return this.#graph.outputs.map((t) => nodeOf(t)!.layer.name);
+  }
+
+  /** Builds the weights for the input's shape (done on first use); another shape is refused. */
+  override build(inputShape?: number[]): void {
+    const declared = sampleShape(this.#graph.inputs[0]);
+    if (inputShape !== undefined && show(inputShape) !== show(declared)) {
+      throw rangeError('build', `model '${this.name}' takes inputs of shape ${show(declared)} (input '${this.#graph.inputs[0].name}'), got ${show(inputShape)}`);
+    }
+    super.build(declared);
+  }
+
+  /** @internal */
+  protected override summaryInputs(inputShape: number[]): SummaryInputs {
+    return { names: this.inputNames, shapes: [inputShape] };
+  }
+
+  /** @internal */
+  protected override topology(): ModelGraph {
+    return modelGraphOf(this.#graph);
+  }
+
+  /** @internal The symbolic graph, for saving. */
+  functionalGraph(): FunctionalGraph {
+    return this.#graph;
+  }
+}
+
+/** @internal The functional graph as model nodes (input `-1 - k` is model input k). */
+export function modelGraphOf(graph: FunctionalGraph): ModelGraph {
+  const index = new Map<LayerNode, number>(graph.nodes.map((n, i) => [n, i]));
+  const refOf = (t: SymbolicTensor): number => {
+    const made = nodeOf(t);
+    return made ? index.get(made)! : -1 - graph.inputs.indexOf(t);
+  };
+  return {
+    nodes: graph.nodes.map((n) => ({ layer: n.layer, inputs: n.inputs.map(refOf) })),
+    output: refOf(graph.outputs[0]),
+  };
+}
+
+/**
+ * A functional model from symbolic tensors (TensorFlow.js's `tf.model`):
+ * `const x = tf.input({ shape: [784] })`, layers applied with
+ * `layer.apply(x)`, then `tf.model({ inputs: x, outputs: y })`. One input
+ * and one output for now.
+ */
+export function model(args: ModelArgs): Functional {
+  return new Functional(args);
+}

@@ -1,0 +1,117 @@
+// How a model's layers become the native engine's nodes: the one place that
+// turns a graph of layer applications (a chain for Sequential, a DAG for a
+// functional model) into NativeModel's chain form or graph form.
+//
+// Each tensor has a TypeScript shape and a native shape. They are the same,
+// except that Flatten has no native node: it passes its input on and only
+// the shape it reports changes. So the native shape of a flattened tensor is
+// its source's; where a consumer needs the flat one (a Dense after Flatten of
+// an N-D tensor another layer made), the Flatten becomes a native reshape. A
+// model input read only through Flatten is given to the engine flat, as the
+// chain form always did, so a Sequential model runs as it did before graphs.
+import { show } from '../errors';
+import type { Layer, NativeLayerSpec } from '../layers/layer';
+import { native } from '../native';
+import type { NativeGraphNode, NativeGraphSpec, NativeLayerSpec as NativeOptionsSpec } from '../native';
+import { sizeOf } from './model_args';
+import type { PlacedLayer } from './weight_layout';
+
+/** @internal One application of a layer: what feeds each of its inputs (`-1 - k`: model input k; `j >= 0`: node j). */
+export interface ModelNode {
+  layer: Layer;
+  inputs: number[];
+}
+
+/** @internal A model's layer applications, each after the nodes it reads, and the node whose output the model returns. */
+export interface ModelGraph {
+  nodes: ModelNode[];
+  output: number;
+}
+
+/** @internal What NativeModel is constructed from: the chain form (layers, input shape) or the graph form. */
+export type NativeModelArgs = { chain: NativeOptionsSpec[]; input: number | number[] } | { graph: NativeGraphSpec };
+
+/** @internal A model's graph, planned for the native engine. */
+export interface NativePlan {
+  /** Per model node, its per-sample output shape. */
+  shapes: number[][];
+  /** Each layer once, with the input shapes of its first application and its weights' native node. */
+  placed: PlacedLayer[];
+  native: NativeModelArgs;
+  outputShape: number[];
+}
+
+/** A tensor as the engine holds it: native node `ref` (or model input `-1 - k`) and its native shape. */
+interface NativeTensor {
+  ref: number;
+  shape: number[];
+}
+
+/** @internal The chain of layers a Sequential model is. */
+export function chainGraph(layers: Layer[]): ModelGraph {
+  return { nodes: layers.map((layer, i) => ({ layer, inputs: [i - 1] })), output: layers.length - 1 };
+}
+
+/**
+ * @internal Works out every node's shapes and the native nodes; throws what
+ * the layers throw for shapes they cannot take (labelled with their own
+ * function) and Errors naming `fn` for a model the engine cannot run.
+ */
+export function planNativeModel(fn: string, modelName: string, graph: ModelGraph, inputShapes: number[][]): NativePlan {
+  const specs = graph.nodes.map(() => null as NativeLayerSpec | null);
+  const shapes: number[][] = [];
+  const inShapesOf = (n: ModelNode) => n.inputs.map((r) => (r < 0 ? inputShapes[-1 - r] : shapes[r]));
+  // Shapes first, each layer asked for its native spec before its output shape (as build always did).
+  graph.nodes.forEach((n, i) => {
+    const inShapes = inShapesOf(n);
+    specs[i] = n.layer.nativeSpecFor(inShapes);
+    shapes.push(n.layer.outputShapeFor(inShapes));
+  });
+  // A model input that only Flatten reads goes to the engine flat.
+  const inputs: NativeTensor[] = inputShapes.map((s, k) => {
+    const flat = s.length === 1 || graph.nodes.every((n, i) => !n.inputs.includes(-1 - k) || specs[i] === null);
+    return { ref: -1 - k, shape: flat ? [sizeOf(s)] : [...s] };
+  });
+
+  const nodes: NativeGraphNode[] = [];
+  const tensors: NativeTensor[] = [];
+  const weightNode = new Map<Layer, number>();
+  const placed = new Map<Layer, PlacedLayer>();
+  graph.nodes.forEach((n, i) => {
+    const inShapes = inShapesOf(n);
+    const sources = n.inputs.map((r) => (r < 0 ? inputs[-1 - r] : tensors[r]));
+    let spec = specs[i];
+    if (spec === null) {
+      // Flatten: the same values under another shape; a native reshape only where the native shape differs.
+      const src = sources[0];
+      if (show(src.shape) === show(shapes[i]) || src.shape.length === 1) {
+        tensors.push(src);
+      } else {
+        nodes.push({ layer: { kind: native.enums.layer.reshape, targetShape: [...shapes[i]] }, inputs: [src.ref] });
+        tensors.push({ ref: nodes.length - 1, shape: shapes[i] });
+      }
+    } else {
+      sources.forEach((s, k) => {
+        if (show(s.shape) !== show(inShapes[k])) throw new Error(`${fn}: internal error: layer '${n.layer.name}' reads native shape ${show(s.shape)} for ${show(inShapes[k])}`);
+      });
+      const weights = n.layer.weightSpecsFor(inShapes);
+      if (!n.layer.trainable && weights.length > 0) spec = { ...spec, trainable: false };
+      const owner = weightNode.get(n.layer);
+      nodes.push({ layer: spec as NativeOptionsSpec, inputs: sources.map((s) => s.ref), ...(owner !== undefined && weights.length > 0 ? { shareWeightsWith: owner } : {}) });
+      if (owner === undefined) weightNode.set(n.layer, nodes.length - 1);
+      tensors.push({ ref: nodes.length - 1, shape: shapes[i] });
+    }
+    if (!placed.has(n.layer)) placed.set(n.layer, { layer: n.layer, inputShapes: inShapes, nativeNode: -1 });
+  });
+  for (const p of placed.values()) p.nativeNode = weightNode.get(p.layer) ?? -1;
+
+  const out = tensors[graph.output];
+  if (nodes.length === 0 || out.ref < 0) throw new Error(`${fn}: model '${modelName}' needs at least one layer besides Flatten`);
+  const outputShape = shapes[graph.output];
+  const isChain = inputs.length === 1 && out.ref === nodes.length - 1
+    && nodes.every((nd, j) => nd.inputs.length === 1 && nd.inputs[0] === j - 1 && nd.shareWeightsWith === undefined);
+  const nativeArgs: NativeModelArgs = isChain
+    ? { chain: nodes.map((nd) => nd.layer), input: inputs[0].shape.length === 1 ? inputs[0].shape[0] : inputs[0].shape }
+    : { graph: { inputs: inputs.map((t) => t.shape), nodes, output: out.ref } };
+  return { shapes, placed: [...placed.values()], native: nativeArgs, outputShape };
+}
