@@ -15,7 +15,13 @@
 // A layer without weights still has its backward checked: a linear Dense
 // "probe" in front of it receives its gradient through the layer's backward
 // (the probe's own reference is written here). A layer the native engine does
-// not run (Flatten) gets a linear Dense "tail" after it instead.
+// not run (Flatten) gets a linear Dense "tail" after it instead. Over N-D
+// inputs the probe is a Dense and a Reshape to the input shape; before the
+// tail, an N-D output is flattened (both only reorder nothing: row-major).
+//
+// Layers of several inputs (merges) go through runMergeLayerTest: a
+// functional model whose one input feeds one Dense probe per merge input
+// (reshaped to that input's shape), so every input's backward is checked.
 import * as tfjs from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import * as tf from '../../src/index';
@@ -68,9 +74,9 @@ export interface LayerCase {
   loss?: LossName;
   /** Training draws random numbers (Dropout): the training-mode checks are the test file's own. */
   stochasticTraining?: boolean;
-  /** Put a Dense probe in front (default: when the input is flat). */
+  /** Put a Dense probe in front (default: when the input is flat); over an N-D input it is followed by a Reshape. */
   probe?: boolean;
-  /** Put a Dense tail after the layer (for layers the engine does not run). */
+  /** Put a Dense tail after the layer (for layers the engine does not run, or N-D outputs: then after a Flatten). */
   tail?: boolean;
   /** Range of the inputs (default ±2). */
   inputRange?: number;
@@ -154,6 +160,8 @@ interface Fixture {
   xRows: Matrix;
   /** The float64 forward of the whole model with weights `v` (same layout as `values`). */
   forward: (v: ArrayLike<number>[], training: boolean) => Matrix;
+  /** The per-sample shape the model reads (flat when a probe reads an N-D input). */
+  modelInput: number[];
 }
 
 function weightsOf(c: LayerCase, v: ArrayLike<number>[], indices: number[]): Weights {
@@ -172,10 +180,14 @@ function fixture(c: LayerCase, seed: number): Fixture {
   const layer = c.make();
   const layers: tf.layers.Layer[] = [];
   if (useProbe) layers.push(tf.layers.dense({ units: features }));
+  if (useProbe && !flatIn) layers.push(tf.layers.reshape({ targetShape: c.inputShape }));
   layers.push(layer);
+  if (c.tail && c.outputShape.length > 1) layers.push(tf.layers.flatten());
   if (c.tail) layers.push(tf.layers.dense({ units: PROBE_OUT_TAIL }));
   const model = tf.sequential({ layers });
-  model.build(c.inputShape);
+  // Over an N-D input the probe reads it flat and a Reshape gives it its shape.
+  const modelInput = useProbe && !flatIn ? [features] : c.inputShape;
+  model.build(modelInput);
   const specs = model.weightSpecs();
   const parts = { probe: [] as number[], layer: [] as number[], tail: [] as number[] };
   specs.forEach((s, k) => {
@@ -197,7 +209,7 @@ function fixture(c: LayerCase, seed: number): Fixture {
       continue;
     }
     model.setWeights(values.map((v, k) => tf.tensor(v, specs[k].shape)));
-    return { model, layer, values, parts, x, xRows, forward };
+    return { model, layer, values, parts, x, xRows, forward, modelInput };
   }
 }
 
@@ -247,7 +259,7 @@ export function runLayerTest(c: LayerCase, seed: number): void {
       const f = fixture(c, seed);
       expect(f.layer.computeOutputShape([...c.inputShape])).toEqual(c.outputShape);
       if (!c.tail) expect(f.model.outputShape).toEqual(c.outputShape);
-      expect(f.model.predict(tf.tensor(f.x, [BATCH, ...c.inputShape])).shape).toEqual([BATCH, ...(c.tail ? [PROBE_OUT_TAIL] : c.outputShape)]);
+      expect(f.model.predict(tf.tensor(f.x, [BATCH, ...f.modelInput])).shape).toEqual([BATCH, ...(c.tail ? [PROBE_OUT_TAIL] : c.outputShape)]);
     });
 
     it('weights: count, names, shapes and trainability, as declared and as built', () => {
@@ -263,7 +275,7 @@ export function runLayerTest(c: LayerCase, seed: number): void {
 
     it('forward (inference): predict against the float64 reference', () => {
       const f = fixture(c, seed);
-      const out = f.model.predict(tf.tensor(f.x, [BATCH, ...c.inputShape])).values as Float32Array;
+      const out = f.model.predict(tf.tensor(f.x, [BATCH, ...f.modelInput])).values as Float32Array;
       expectClose(out, f.forward(f.values, false).flat(), FORWARD_TOL, 'output');
     });
 
@@ -273,7 +285,7 @@ export function runLayerTest(c: LayerCase, seed: number): void {
         f.model.compile({ optimizer: 'sgd', loss });
         const out = f.forward(f.values, true);
         const y = targets(loss, out[0].length, new Rng(seed + 1));
-        const { loss: got } = f.model.computeGradients(tf.tensor(f.x, [BATCH, ...c.inputShape]), y.tensor);
+        const { loss: got } = f.model.computeGradients(tf.tensor(f.x, [BATCH, ...f.modelInput]), y.tensor);
         expectClose([got], [trainingLossRef(c, f, f.values, loss, y.rows)], FORWARD_TOL, 'loss');
       });
 
@@ -282,7 +294,7 @@ export function runLayerTest(c: LayerCase, seed: number): void {
         f.model.compile({ optimizer: 'sgd', loss });
         const width = f.forward(f.values, true)[0].length;
         const y = targets(loss, width, new Rng(seed + 1));
-        const { grads } = f.model.computeGradients(tf.tensor(f.x, [BATCH, ...c.inputShape]), y.tensor);
+        const { grads } = f.model.computeGradients(tf.tensor(f.x, [BATCH, ...f.modelInput]), y.tensor);
         const specs = f.model.weightSpecs();
         const numeric: number[] = [];
         const labels: string[] = [];
@@ -335,9 +347,9 @@ export function runLayerTest(c: LayerCase, seed: number): void {
       const loaded = await tf.fromArtifacts(await f.model.toArtifacts());
       const i = f.model.layers.indexOf(f.layer);
       // The model's input shape is written on its first layer.
-      expectSameLayer(loaded.layers[i], f.layer, i === 0 ? { batchInputShape: [null, ...c.inputShape] } : {});
+      expectSameLayer(loaded.layers[i], f.layer, i === 0 ? { batchInputShape: [null, ...f.modelInput] } : {});
       expect(loaded.getWeights().map((t) => t.values)).toEqual(f.model.getWeights().map((t) => t.values));
-      const x = tf.tensor(f.x, [BATCH, ...c.inputShape]);
+      const x = tf.tensor(f.x, [BATCH, ...f.modelInput]);
       expect(loaded.predict(x).values).toEqual(f.model.predict(x).values);
     });
 
@@ -346,7 +358,8 @@ export function runLayerTest(c: LayerCase, seed: number): void {
       it('TensorFlow.js: the same weights give the same outputs', () => {
         const rng = new Rng(seed + 2);
         const layer = c.make();
-        const model = tf.sequential({ layers: [layer] });
+        // An N-D output is compared flattened (row-major: the same order).
+        const model = tf.sequential({ layers: c.outputShape.length > 1 ? [layer, tf.layers.flatten()] : [layer] });
         model.build(c.inputShape);
         const values = model.weightSpecs().map((s) => (c.drawWeight ?? defaultDraw)(s.name.split('/')[1], size(s.shape), rng));
         layer.setWeights(values.map((v, k) => tf.tensor(v, c.weights[k].shape)));
@@ -356,6 +369,160 @@ export function runLayerTest(c: LayerCase, seed: number): void {
         tl.setWeights(values.map((v, k) => tfjs.tensor(v, c.weights[k].shape)));
         const theirs = (tl.apply(tfjs.tensor(x, [BATCH, ...c.inputShape]), { training: false }) as tfjs.Tensor).dataSync();
         expectClose(model.predict(tf.tensor(x, [BATCH, ...c.inputShape])).values as Float32Array, theirs, TFJS_TOL, 'output');
+      });
+    }
+  });
+}
+
+/** A layer of several inputs (a merge layer) and what its test needs. */
+export interface MergeCase {
+  /** Label of the describe block. */
+  name: string;
+  /** A fresh layer. */
+  make: () => tf.layers.Layer;
+  /** Per-sample shape of each input. */
+  inputShapes: number[][];
+  /** Expected per-sample output shape. */
+  outputShape: number[];
+  /** Float64 forward of a batch: per input, each row one sample (flattened row-major); the output rows flattened the same way. */
+  reference: (xs: Matrix[]) => Matrix;
+  /** Distance of the inputs from the reference's nearest non-differentiable point (a tie of maximum's inputs); below 1e-3 the data is drawn again. */
+  kinkMargin?: (xs: Matrix[]) => number;
+  /** Expected values of some config keys (a subset of getConfig()). */
+  config?: Record<string, unknown>;
+  /** The TensorFlow.js layer, to give the same outputs for the same inputs. */
+  tfjs?: () => tfjs.layers.Layer;
+}
+
+/** Width of the model input the probes read. */
+const MERGE_IN = 3;
+
+/** A merge model: input [MERGE_IN] -> one Dense probe per merge input (reshaped to its shape) -> the layer [-> Flatten]. */
+function mergeFixture(c: MergeCase, seed: number) {
+  const rng = new Rng(seed);
+  const layer = c.make();
+  const x = tf.input({ shape: [MERGE_IN] });
+  const probes = c.inputShapes.map((s) => {
+    const p = tf.layers.dense({ units: size(s) }).apply(x);
+    return s.length > 1 ? tf.layers.reshape({ targetShape: s }).apply(p) : p;
+  });
+  let out = layer.apply(probes);
+  if (c.outputShape.length > 1) out = tf.layers.flatten().apply(out);
+  const model = tf.model({ inputs: x, outputs: out });
+  const specs = model.weightSpecs();
+  for (let attempt = 0; ; attempt++) {
+    const values = specs.map((sp) => defaultDraw(sp.name.split('/')[1], size(sp.shape), rng));
+    const xv = rng.array(BATCH * MERGE_IN, -2, 2);
+    const xRows = Array.from({ length: BATCH }, (_, b) => Array.from(xv.subarray(b * MERGE_IN, (b + 1) * MERGE_IN)));
+    // Weights in model order: each probe's kernel and bias, in input order.
+    const inputsOf = (v: ArrayLike<number>[]) => c.inputShapes.map((s, k) => denseRef(xRows, v[2 * k], v[2 * k + 1], size(s)));
+    const forward = (v: ArrayLike<number>[]) => c.reference(inputsOf(v));
+    if (c.kinkMargin && c.kinkMargin(inputsOf(values)) < KINK_DISTANCE) {
+      if (attempt > 200) throw new Error(`${c.name}: no data away from the reference's kinks`);
+      continue;
+    }
+    model.setWeights(values.map((v, k) => tf.tensor(v, specs[k].shape)));
+    return { model, layer, values, x: tf.tensor(xv, [BATCH, MERGE_IN]), forward };
+  }
+}
+
+/** Registers the describe block of one merge layer case: shapes, forward, backward through every input, config, TensorFlow.js. */
+export function runMergeLayerTest(c: MergeCase, seed: number): void {
+  describe(c.name, () => {
+    it('shapes: computeOutputShape of the input shapes, the symbolic output and predict', () => {
+      const f = mergeFixture(c, seed);
+      expect(f.layer.computeOutputShape(c.inputShapes.map((s) => [...s]) as never)).toEqual(c.outputShape);
+      expect(c.make().apply(c.inputShapes.map((s) => tf.input({ shape: s }))).shape).toEqual([null, ...c.outputShape]);
+      expect(f.model.predict(f.x).shape).toEqual([BATCH, size(c.outputShape)]);
+      expect(f.layer.countParams()).toBe(0);
+      expect(f.layer.getWeights()).toEqual([]);
+    });
+
+    it('forward (inference): predict against the float64 reference', () => {
+      const f = mergeFixture(c, seed);
+      expectClose(f.model.predict(f.x).values as Float32Array, f.forward(f.values).flat(), FORWARD_TOL, 'output');
+    });
+
+    it('backward: every probe gradient (through each input) against central differences of the float64 reference loss', () => {
+      const f = mergeFixture(c, seed);
+      f.model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+      const y = targets('meanSquaredError', size(c.outputShape), new Rng(seed + 1));
+      const { loss, grads } = f.model.computeGradients(f.x, y.tensor);
+      const v = f.values.map((a) => Float64Array.from(a));
+      const lossOf = () => lossRef('meanSquaredError', f.forward(v), y.rows);
+      expectClose([loss], [lossOf()], FORWARD_TOL, 'loss');
+      const numeric: number[] = [];
+      v.forEach((arr) => {
+        for (let j = 0; j < arr.length; j++) {
+          const w = arr[j];
+          arr[j] = w + FD_STEP;
+          const plus = lossOf();
+          arr[j] = w - FD_STEP;
+          const minus = lossOf();
+          arr[j] = w;
+          numeric.push((plus - minus) / (2 * FD_STEP));
+        }
+      });
+      expect(grads.length).toBe(numeric.length);
+      for (let i = 0; i < numeric.length; i++) {
+        if (!(Math.abs(grads[i] - numeric[i]) <= GRAD_TOL.atol + GRAD_TOL.rtol * Math.abs(numeric[i]))) {
+          expect.fail(`gradient ${i}: computeGradients ${grads[i]}, central difference ${numeric[i]} (rtol ${GRAD_TOL.rtol}, atol ${GRAD_TOL.atol})`);
+        }
+      }
+      // Not vacuous: every input's probe reaches the loss.
+      let at = 0;
+      f.values.forEach((a, k) => {
+        const part = numeric.slice(at, at + a.length);
+        at += a.length;
+        if (k % 2 === 0) expect(Math.max(...part.map(Math.abs)), `largest gradient of probe ${k / 2}'s kernel`).toBeGreaterThan(1e-4);
+      });
+    });
+
+    it('config: getConfig -> fromConfig -> getConfig, through the registry and through JSON', () => {
+      const layer = c.make();
+      const config = layer.getConfig();
+      if (c.config) expect(config).toMatchObject(c.config);
+      const s = serializeLayer(layer);
+      expect(s).toEqual({ className: layer.className, config });
+      expectSameLayer(deserializeLayer(s), layer);
+      expectSameLayer(deserializeLayer(JSON.parse(JSON.stringify(s))), layer);
+      expectSameLayer((layer.constructor as unknown as LayerClass).fromConfig(config), layer);
+    });
+
+    const tfjsLayer = c.tfjs;
+    if (tfjsLayer) {
+      it('TensorFlow.js: the same inputs give the same outputs', () => {
+        const rng = new Rng(seed + 2);
+        const xs = c.inputShapes.map((s) => rng.array(BATCH * size(s), -2, 2));
+        // A tensorforge model has one input: the merge inputs are slices of it, through linear Dense layers set to pick them.
+        const total = c.inputShapes.reduce((a, s) => a + size(s), 0);
+        const x = tf.input({ shape: [total] });
+        let offset = 0;
+        const picks = c.inputShapes.map((s) => {
+          const n = size(s);
+          const kernel = new Float32Array(total * n);
+          for (let j = 0; j < n; j++) kernel[(offset + j) * n + j] = 1;
+          offset += n;
+          const d = tf.layers.dense({ units: n, useBias: false });
+          const p = d.apply(x);
+          return { d, kernel, t: s.length > 1 ? tf.layers.reshape({ targetShape: s }).apply(p) : p };
+        });
+        let out = c.make().apply(picks.map((p) => p.t));
+        if (c.outputShape.length > 1) out = tf.layers.flatten().apply(out);
+        const model = tf.model({ inputs: x, outputs: out });
+        picks.forEach((p) => p.d.setWeights([tf.tensor(p.kernel, [total, p.kernel.length / total])]));
+        const joined = new Float32Array(BATCH * total);
+        for (let b = 0; b < BATCH; b++) {
+          let at = 0;
+          xs.forEach((v, k) => {
+            const n = size(c.inputShapes[k]);
+            joined.set(v.subarray(b * n, (b + 1) * n), b * total + at);
+            at += n;
+          });
+        }
+        const ours = model.predict(tf.tensor(joined, [BATCH, total])).values as Float32Array;
+        const theirs = (tfjsLayer().apply(xs.map((v, k) => tfjs.tensor(v, [BATCH, ...c.inputShapes[k]]))) as tfjs.Tensor).dataSync();
+        expectClose(ours, theirs, TFJS_TOL, 'output');
       });
     }
   });
