@@ -100,9 +100,12 @@ describe('event loop during fit', () => {
     const outcomes: string[] = [];
     let cutShort = false;
     try {
-      // One core for the chunk, so this thread keeps the other. A model of
-      // ~33 MFLOP per batch of 8: fit sizes its chunks to ~50 ms, several
-      // steps, and the abort must arrive before the last of them starts.
+      // One core for the chunk, so this thread keeps the other. Batches of
+      // one sample through a 784-256-256-10 model (270,000 weights, so each
+      // Adam step moves ~4 MB): fit sizes its chunks to ~50 ms, which is many
+      // steps on a fast host and still several on a slow one (or under a
+      // sanitizer), and the 8 MB cap on a chunk's rows (2,670 samples) is
+      // far off. The abort must arrive before the chunk's last step starts.
       // Rarely this thread is descheduled for that long between the chunk's
       // start and its next turn, so up to three tries; a chunk computed on
       // this thread before the loop turns can never be cut short.
@@ -111,18 +114,20 @@ describe('event loop during fit', () => {
         chunks = [];
         tf.setSeed(attempt + 1);
         const model = tf.sequential({ layers: [
-          tf.layers.dense({ units: 512, inputShape: [784], activation: 'relu' }),
-          tf.layers.dense({ units: 512, activation: 'relu' }),
+          tf.layers.dense({ units: 256, inputShape: [784], activation: 'relu' }),
+          tf.layers.dense({ units: 256, activation: 'relu' }),
           tf.layers.dense({ units: 10, activation: 'softmax' }),
         ] });
         model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
         const ac = new AbortController();
-        const fitting = model.fit(train.x, train.y, { epochs: 1, batchSize: 8, verbose: 0, signal: ac.signal });
+        const fitting = model.fit(train.x, train.y, { epochs: 1, batchSize: 1, verbose: 0, signal: ac.signal });
         let settled = false;
         void fitting.then(() => (settled = true), () => (settled = true));
-        // A chunk of several steps (the first is a single batch; the next few are sized from its timing).
-        while (!(chunks.length >= 2 && chunks[chunks.length - 1].count >= 4 && inTrainingChunk(model, probe))) {
-          expect(settled, 'fit ended before a chunk of 4 or more batches was seen').toBe(false);
+        // The first chunk is a single step, timed with the thread hop and the
+        // workspace set-up; the next ones grow as fit's per-step estimate (a
+        // running mean) settles. From the eighth on they are ~50 ms long.
+        while (!(chunks.length >= 8 && chunks[chunks.length - 1].count >= 4 && inTrainingChunk(model, probe))) {
+          expect(settled, `fit ended before its eighth chunk, with 4 or more steps, was seen (${chunks.map((c) => c.count).join(', ')})`).toBe(false);
           await new Promise((r) => setImmediate(r));
         }
         const running = chunks[chunks.length - 1];
