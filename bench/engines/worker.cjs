@@ -25,8 +25,9 @@ async function main() {
   model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
   if (what === 'predict') {
     // Latency of one-sample and 256-sample predictions on a trained-shape model.
-    const one = data.test.x.slice([0, 0], [1, 784]);
-    const batch = data.test.x.slice([0, 0], [256, 784]);
+    const rows = (n) => tf.tensor(data.test.x.dataSync().slice(0, n * 784), [n, 784]);
+    const one = rows(1);
+    const batch = rows(256);
     model.predict(one);
     const time = (x, reps) => {
       const t0 = process.hrtime.bigint();
