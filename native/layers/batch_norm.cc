@@ -1,6 +1,8 @@
 // BatchNormalization over the last axis (Keras axis = -1): training
 // normalizes with the batch statistics (biased variance, as Keras) and moves
 // the moving statistics by `momentum`; inference uses the moving statistics.
+// A frozen layer (trainable false) runs in inference mode in training too, as
+// in Keras, and its gamma and beta sit in the non-trainable arena.
 #include <cmath>
 #include <stdexcept>
 
@@ -13,7 +15,7 @@ class BatchNorm final : public Layer {
  public:
   explicit BatchNorm(const Config& c)
       : epsilon_(c.real("epsilon", 1e-3)), momentum_(c.real("momentum", 0.99)), center_(c.flag("center", true)),
-        scale_(c.flag("scale", true)) {}
+        scale_(c.flag("scale", true)), trainable_(c.flag("trainable", true)) {}
 
   Shape computeOutputShape(const std::vector<Shape>& in) const override {
     if (in.size() != 1 || in[0].empty()) throw std::invalid_argument("batchNormalization takes one input with a feature axis");
@@ -22,8 +24,8 @@ class BatchNorm final : public Layer {
   std::vector<WeightDecl> weights() const override {
     const int64_t f = features();
     std::vector<WeightDecl> w;
-    if (scale_) w.push_back({"gamma", {f}, true, 1.f});
-    if (center_) w.push_back({"beta", {f}, true});
+    if (scale_) w.push_back({"gamma", {f}, trainable_, 1.f});
+    if (center_) w.push_back({"beta", {f}, trainable_});
     w.push_back({"moving_mean", {f}, false});
     w.push_back({"moving_variance", {f}, false, 1.f});
     return w;
@@ -46,6 +48,7 @@ class BatchNorm final : public Layer {
   }
 
   void forwardTraining(const ForwardIo& io, const NodeWeights& w, Rng*) override {
+    if (!trainable_) return forward(io, w);
     const int64_t n = rows(io.batch), nf = features();
     const float* gamma = scale_ ? w.value(0) : nullptr;
     const float* beta = center_ ? w.value(scale_) : nullptr;
@@ -76,6 +79,7 @@ class BatchNorm final : public Layer {
   }
 
   void backward(const BackwardIo& io, const NodeWeights& w) const override {
+    if (!trainable_) return backwardFrozen(io, w);
     const int64_t n = rows(io.batch), nf = features();
     const float* gamma = scale_ ? w.value(0) : nullptr;
     float* dgamma = scale_ ? w.grad(0) : nullptr;
@@ -102,7 +106,19 @@ class BatchNorm final : public Layer {
 
  private:
   float epsilon_, momentum_;
-  bool center_, scale_;
+  bool center_, scale_, trainable_;
+
+  // Inference mode is affine in x: dx = dy * gamma / sqrt(moving_variance + epsilon).
+  void backwardFrozen(const BackwardIo& io, const NodeWeights& w) const {
+    float* dx = io.dIn[0];
+    if (!dx) return;
+    const int64_t n = rows(io.batch), nf = features();
+    const float* gamma = scale_ ? w.value(0) : nullptr;
+    const float* mvar = w.value(scale_ + center_ + 1);
+    for (int64_t r = 0; r < n; ++r)
+      for (int64_t f = 0; f < nf; ++f)
+        dx[r * nf + f] = io.dOut[r * nf + f] * (gamma ? gamma[f] : 1.f) / std::sqrt(mvar[f] + epsilon_);
+  }
 };
 }  // namespace
 

@@ -19,7 +19,8 @@ class Dense final : public Layer {
         act_(activationOption(c)),
         param_(c.real("activationParam", 0)),
         l1_(c.real("l1", 0)),
-        l2_(c.real("l2", 0)) {}
+        l2_(c.real("l2", 0)),
+        trainable_(c.flag("trainable", true)) {}
 
   Shape computeOutputShape(const std::vector<Shape>& in) const override {
     if (in.size() != 1 || in[0].empty()) throw std::invalid_argument("dense takes one input with a feature axis");
@@ -30,8 +31,9 @@ class Dense final : public Layer {
     return out;
   }
   std::vector<WeightDecl> weights() const override {
-    std::vector<WeightDecl> w{{"kernel", {features(), units_}, true}};
-    if (useBias_) w.push_back({"bias", {units_}, true});
+    // A frozen layer's weights live in the non-trainable arena: no gradient, no optimizer slots.
+    std::vector<WeightDecl> w{{"kernel", {features(), units_}, trainable_}};
+    if (useBias_) w.push_back({"bias", {units_}, trainable_});
     return w;
   }
   // The pre-activation z, when the activation's gradient needs it.
@@ -66,8 +68,8 @@ class Dense final : public Layer {
       applyActivationGrad(act_, param_, z, io.out, dy, dy, n, nout);
     }
     // dW = inᵀ · dZ, db = column sums of dZ, dX = dZ · Wᵀ
-    sgemm(true, false, nin, nout, n, 1.f, io.in[0], nin, dy, nout, 0.f, w.grad(0), nout);
-    if (useBias_) {
+    if (trainable_) sgemm(true, false, nin, nout, n, 1.f, io.in[0], nin, dy, nout, 0.f, w.grad(0), nout);
+    if (useBias_ && trainable_) {
       float* db = w.grad(1);
       std::fill(db, db + nout, 0.f);
       for (int64_t r = 0; r < n; ++r)
@@ -77,7 +79,8 @@ class Dense final : public Layer {
   }
 
   double regularization(const NodeWeights& w, bool withGradients) const override {
-    if (l1_ == 0.f && l2_ == 0.f) return 0;
+    // As Keras: regularizers count for trainable weights only.
+    if ((l1_ == 0.f && l2_ == 0.f) || !trainable_) return 0;
     const int64_t size = w.slots[0].size();
     const float* v = w.value(0);
     float* g = withGradients ? w.grad(0) : nullptr;
@@ -96,6 +99,7 @@ class Dense final : public Layer {
   bool useBias_;
   Activation act_;
   float param_, l1_, l2_;
+  bool trainable_;
 };
 }  // namespace
 

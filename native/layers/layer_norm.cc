@@ -12,7 +12,8 @@ namespace {
 class LayerNorm final : public Layer {
  public:
   explicit LayerNorm(const Config& c)
-      : epsilon_(c.real("epsilon", 1e-3)), center_(c.flag("center", true)), scale_(c.flag("scale", true)) {}
+      : epsilon_(c.real("epsilon", 1e-3)), center_(c.flag("center", true)), scale_(c.flag("scale", true)),
+        trainable_(c.flag("trainable", true)) {}
 
   Shape computeOutputShape(const std::vector<Shape>& in) const override {
     if (in.size() != 1 || in[0].empty()) throw std::invalid_argument("layerNormalization takes one input with a feature axis");
@@ -20,8 +21,9 @@ class LayerNorm final : public Layer {
   }
   std::vector<WeightDecl> weights() const override {
     std::vector<WeightDecl> w;
-    if (scale_) w.push_back({"gamma", {features()}, true, 1.f});
-    if (center_) w.push_back({"beta", {features()}, true});
+    // Frozen (trainable false): in the non-trainable arena, no gradients.
+    if (scale_) w.push_back({"gamma", {features()}, trainable_, 1.f});
+    if (center_) w.push_back({"beta", {features()}, trainable_});
     return w;
   }
   // x-hat, row mean, row 1/std
@@ -52,8 +54,8 @@ class LayerNorm final : public Layer {
   void backward(const BackwardIo& io, const NodeWeights& w) const override {
     const int64_t n = rows(io.batch), nf = features();
     const float* gamma = scale_ ? w.value(0) : nullptr;
-    float* dgamma = scale_ ? w.grad(0) : nullptr;
-    float* dbeta = center_ ? w.grad(scale_) : nullptr;
+    float* dgamma = scale_ && trainable_ ? w.grad(0) : nullptr;
+    float* dbeta = center_ && trainable_ ? w.grad(scale_) : nullptr;
     const float *xhat = io.scratch[0], *invStd = io.scratch[2];
     float* dx = io.dIn[0];
     if (dgamma) std::fill(dgamma, dgamma + nf, 0.f);
@@ -81,7 +83,7 @@ class LayerNorm final : public Layer {
 
  private:
   float epsilon_;
-  bool center_, scale_;
+  bool center_, scale_, trainable_;
 };
 }  // namespace
 

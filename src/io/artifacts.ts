@@ -4,11 +4,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkArray, checkBool, checkOptions, show, typeError } from '../errors';
-import type { Layer } from '../layers/layer';
+import type { FunctionalGraph } from '../layers/functional_graph';
 import type { LayersModel } from '../models/layers_model';
 import { packageRoot } from '../package-root';
 import { Tensor } from '../tensor';
-import { parseTopology, topologyToJSON } from './model_json';
+import { ParsedTopology, functionalTopologyToJSON, parseTopology, topologyToJSON } from './model_json';
 import { optimizerWeights, readOptimizerState, readTrainingConfig, trainableVariables, trainingConfigToJSON } from './training_config';
 import type { ModelArtifacts, SaveConfig, TrainingConfig } from './types';
 import { CheckedEntry, NamedWeight, checkWeightEntries, decodeEntry, encodeWeights, totalBytes } from './weights';
@@ -46,7 +46,9 @@ export function modelToArtifacts(model: LayersModel, config?: SaveConfig, fn = '
   const specs = model.weightSpecs();
   const values = model.getWeights();
   const weights: NamedWeight[] = specs.map((s, i) => ({ name: s.name, shape: s.shape, dtype: 'float32', values: values[i].values as Float32Array }));
-  const topology = topologyToJSON(model.name, model.layers, model.inputs!, version());
+  // A functional model (models/functional.ts) has its graph; a Sequential one is its layers.
+  const graph = (model as Partial<{ functionalGraph(): FunctionalGraph }>).functionalGraph?.();
+  const topology = graph ? functionalTopologyToJSON(model.name, graph, version()) : topologyToJSON(model.name, model.layers, model.inputs!, version());
   const artifacts: ModelArtifacts = {
     modelTopology: topology,
     format: 'layers-model',
@@ -108,7 +110,7 @@ function findEntry(byName: Map<string, CheckedEntry>, name: string, index: numbe
  * its native weight arena) is built, so a hostile file cannot make it allocate
  * more than the data it supplied.
  */
-export function artifactsToModel<M extends LayersModel>(fn: string, artifacts: unknown, makeModel: (name: string | undefined, layers: Layer[]) => M): M {
+export function artifactsToModel<M extends LayersModel>(fn: string, artifacts: unknown, makeModel: (topology: ParsedTopology) => M): M {
   if (artifacts === null || typeof artifacts !== 'object' || Array.isArray(artifacts)) throw typeError(fn, `artifacts must be an object, got ${show(artifacts)}`);
   const a = artifacts as ModelArtifacts;
   if (a.format !== undefined && a.format !== null && a.format !== 'layers-model') {
@@ -163,7 +165,7 @@ export function artifactsToModel<M extends LayersModel>(fn: string, artifacts: u
     }
   }
 
-  const model = makeModel(topo.name, topo.layers);
+  const model = makeModel(topo);
   model.build(topo.inputShape);
   const built = model.weightSpecs();
   if (show(built.map((w) => w.name)) !== show(topo.weights.map((w) => w.name))) throw new Error(`${fn}: internal error: weight order mismatch`);

@@ -1,8 +1,12 @@
 // The model topology in Keras's JSON config form (snake_case keys), both ways.
-// Written: a `Sequential` whose first layer carries `batch_input_shape`, as
-// TensorFlow.js writes it. Read: `Sequential` (with or without a leading
-// InputLayer, Keras 2 or 3 spellings) and single-chain functional models
-// (`Model` / `Functional`), which are a Sequential model in another form.
+// Written: a `Sequential` whose first layer carries `batch_input_shape`, and a
+// functional model as `Model` with an InputLayer, each layer's
+// `inbound_nodes` (one per application: a shared layer has several) and
+// `input_layers` / `output_layers`, as TensorFlow.js writes them. Read:
+// `Sequential` (with or without a leading InputLayer, Keras 2 or 3
+// spellings) and functional models (`Model` / `Functional`; TensorFlow.js,
+// Keras 2 and Keras 3 inbound-node forms), whose layers are applied again as
+// the file wires them.
 // Each layer is its registered class name and getConfig() (layers/registry):
 // this file knows the file format and the model's structure, no layer class.
 import { types } from 'node:util';
@@ -11,7 +15,9 @@ import { show } from '../errors';
 import '../layers';
 import { LayerConfig, activationName, camelCase, dtypeProblem, snakeCase } from '../layers/config';
 import { Layer } from '../layers/layer';
+import { FunctionalGraph, functionalGraph } from '../layers/functional_graph';
 import { deserializeLayer, isRegisteredLayerClass, registeredLayerClasses, serializeLayer } from '../layers/registry';
+import { LayerNode, SymbolicTensor, input as symbolicInput, nodeOf, sampleShape } from '../layers/symbolic_tensor';
 import { MAX_ELEMENTS } from './weights';
 
 type Dict = Record<string, unknown>;
@@ -60,6 +66,39 @@ export function topologyToJSON(name: string, layers: Layer[], inputShape: number
   };
 }
 
+/**
+ * @internal The `modelTopology` of a functional model, as TensorFlow.js
+ * writes it: the inputs as InputLayers, then each layer once with one
+ * inbound node per application, numbered in the model's order.
+ */
+export function functionalTopologyToJSON(name: string, graph: FunctionalGraph, version: string): Dict {
+  const nodeIndex = new Map<LayerNode, number>();
+  const applications = new Map<Layer, LayerNode[]>();
+  for (const n of graph.nodes) {
+    const list = applications.get(n.layer) ?? [];
+    nodeIndex.set(n, list.length);
+    applications.set(n.layer, [...list, n]);
+  }
+  const ref = (t: SymbolicTensor): [string, number, number] => {
+    const from = nodeOf(t);
+    return from ? [from.layer.name, nodeIndex.get(from)!, 0] : [t.name, 0, 0];
+  };
+  const inputs = graph.inputs.map((t) => ({
+    name: t.name, class_name: 'InputLayer', config: { batch_input_shape: [...t.shape], dtype: 'float32', sparse: false, name: t.name }, inbound_nodes: [],
+  }));
+  const layers = graph.layers.map((l) => ({
+    name: l.name,
+    ...layerToJSON(l, null),
+    inbound_nodes: applications.get(l)!.map((n) => n.inputs.map((t) => [...ref(t), {}])),
+  }));
+  return {
+    class_name: 'Model',
+    config: { name, layers: [...inputs, ...layers], input_layers: graph.inputs.map(ref), output_layers: graph.outputs.map(ref) },
+    keras_version: `tensorforge ${version}`,
+    backend: 'tensor_flow.js',
+  };
+}
+
 // ---------------------------------------------------------------- reading
 
 /** @internal A topology read from JSON, with its layers made but no model built yet. */
@@ -69,6 +108,8 @@ export interface ParsedTopology {
   layers: Layer[];
   /** Weights the model will have, in order (`layer/weight`), computed without allocating them. */
   weights: { name: string; shape: number[]; trainable: boolean }[];
+  /** A functional model: its layers applied from its inputs to its outputs (absent for Sequential). */
+  functional?: { inputs: SymbolicTensor[]; outputs: SymbolicTensor[] };
 }
 
 interface LayerEntry {
@@ -126,21 +167,36 @@ function readEntry(fn: string, raw: unknown, i: number): LayerEntry & { inboundN
   return { className: raw.class_name, config, inboundNodes: raw.inbound_nodes, entryName: raw.name ?? config.name };
 }
 
-/** Layer names a node's inputs come from: TensorFlow.js / Keras 2 `[[name, node, tensor, kwargs], ...]` or Keras 3 `{args: [keras tensors]}`. */
-function nodeSources(node: unknown): string[] {
+/** One input of a layer application in a file: the layer that makes it, which of its applications, which of its outputs. */
+interface TensorRef {
+  name: string;
+  node: number;
+  tensor: number;
+}
+
+function refOf(v: unknown): TensorRef | null {
+  if (!Array.isArray(v) || typeof v[0] !== 'string') return null;
+  const [name, node, tensor] = v;
+  const index = (x: unknown) => (x === undefined ? 0 : Number.isInteger(x) && (x as number) >= 0 && (x as number) < 2 ** 31 ? (x as number) : -1);
+  return { name, node: index(node), tensor: index(tensor) };
+}
+
+/** The inputs of one application: TensorFlow.js / Keras 2 `[[name, node, tensor, kwargs], ...]` or Keras 3 `{args: [keras tensors]}`. */
+function nodeRefs(node: unknown): TensorRef[] {
   if (Array.isArray(node)) {
     return node.map((t) => {
-      if (!Array.isArray(t) || typeof t[0] !== 'string') throw new Error(`bad inbound node ${show(t)}`);
-      return t[0];
+      const r = refOf(t);
+      if (!r) throw new Error(`bad inbound node ${show(t)}`);
+      return r;
     });
   }
   if (isDict(node)) {
-    const found: string[] = [];
+    const found: TensorRef[] = [];
     const walk = (v: unknown): void => {
       if (Array.isArray(v)) v.forEach(walk);
       else if (isDict(v)) {
-        const h = isDict(v.config) ? v.config.keras_history : undefined;
-        if (v.class_name === '__keras_tensor__' && Array.isArray(h) && typeof h[0] === 'string') found.push(h[0]);
+        const h = isDict(v.config) ? refOf(v.config.keras_history) : null;
+        if (v.class_name === '__keras_tensor__' && h) found.push(h);
         else Object.values(v).forEach(walk);
       }
     };
@@ -151,15 +207,26 @@ function nodeSources(node: unknown): string[] {
 }
 
 /** input_layers / output_layers: `[[name, 0, 0], ...]`, or Keras 3's `[name, 0, 0]` for one. */
-function refNames(v: unknown): string[] {
+function layerRefs(v: unknown): TensorRef[] {
   if (!Array.isArray(v)) return [];
-  if (typeof v[0] === 'string') return [v[0]];
-  return v.map((r) => (Array.isArray(r) && typeof r[0] === 'string' ? r[0] : ''));
+  if (typeof v[0] === 'string') return [refOf(v) ?? { name: '', node: 0, tensor: 0 }];
+  return v.map((r) => refOf(r) ?? { name: '', node: 0, tensor: 0 });
 }
 
-/** Orders a functional model's layers along its single chain, or says why it is not one. */
-function chainOf(fn: string, config: Dict): LayerEntry[] {
-  if (!Array.isArray(config.layers)) throw new Error(`${fn}: modelTopology.config.layers must be an array`);
+const showRef = (r: TensorRef) => `${r.name}[${r.node}][${r.tensor}]`;
+
+/** Most applications a file may describe (layers times their inbound nodes). */
+const MAX_NODES = 100_000;
+
+/**
+ * A functional model's layers applied as the file wires them, each
+ * application once every tensor it reads exists (so the order of the layer
+ * list does not matter). Refuses references to unknown layers, applications
+ * or outputs, and applications that can never run (a cycle).
+ */
+function parseFunctional(fn: string, config: Dict, writer: string): ParsedTopology {
+  if (!Array.isArray(config.layers) || types.isProxy(config.layers)) throw new Error(`${fn}: modelTopology.config.layers must be an array`);
+  if (config.layers.length > 10_000) throw new Error(`${fn}: modelTopology has ${config.layers.length} layers; at most 10000 are accepted`);
   const entries = config.layers.map((raw, i) => readEntry(fn, raw, i));
   const byName = new Map<string, (typeof entries)[number]>();
   for (const e of entries) {
@@ -167,50 +234,120 @@ function chainOf(fn: string, config: Dict): LayerEntry[] {
     if (byName.has(n)) throw new Error(`${fn}: duplicate layer name '${n}' in modelTopology`);
     byName.set(n, e);
   }
-  const single = `tensorforge loads Sequential models and functional models that are a single chain of layers`;
-  const inputs = refNames(config.input_layers);
-  const outputs = refNames(config.output_layers);
-  if (inputs.length !== 1 || outputs.length !== 1) {
-    throw new Error(`${fn}: the functional model has ${inputs.length} inputs and ${outputs.length} outputs; ${single}`);
+  const inputRefs = layerRefs(config.input_layers);
+  const outputRefs = layerRefs(config.output_layers);
+  if (inputRefs.length !== 1 || outputRefs.length !== 1) {
+    throw new Error(`${fn}: the functional model has ${inputRefs.length} inputs and ${outputRefs.length} outputs; tensorforge loads functional models of one input and one output for now`);
   }
-  const sources = new Map<string, string[]>();
-  const consumers = new Map<string, string[]>();
+
+  // Every tensor made so far, by `layer[node][tensor]`.
+  const made = new Map<string, SymbolicTensor>();
+  const inputs: SymbolicTensor[] = [];
+  for (const r of inputRefs) {
+    const e = byName.get(r.name);
+    if (!e) throw new Error(`${fn}: input layer '${r.name}' is not among the layers`);
+    if (e.className !== 'InputLayer') throw new Error(`${fn}: the functional model's input '${r.name}' is a ${e.className}, not an InputLayer`);
+    const where = `layer '${r.name}' (InputLayer)`;
+    const dtype = dtypeProblem(e.config.dtype);
+    if (dtype) throw new Error(`${fn}: ${where}: ${dtype}`);
+    if (e.config.sparse === true || e.config.ragged === true) throw new Error(`${fn}: ${where}: sparse and ragged inputs are not supported`);
+    let shape: number[] | undefined;
+    try {
+      shape = readBatchShape(e.config);
+    } catch (err) {
+      throw new Error(`${fn}: ${where}: ${(err as Error).message}`);
+    }
+    if (!shape) throw new Error(`${fn}: ${where}: the InputLayer has no batch_input_shape`);
+    const t = symbolicInput({ shape, name: r.name });
+    inputs.push(t);
+    made.set(showRef({ name: r.name, node: 0, tensor: 0 }), t);
+  }
+
+  // The applications, each waiting for the tensors it reads.
+  interface Application { layer: Layer; where: string; refs: TensorRef[]; key: string; waiting: number }
+  const waiters = new Map<string, Application[]>();
+  const ready: Application[] = [];
+  let count = 0;
   for (const e of entries) {
+    if (e.className === 'InputLayer') continue;
     const n = e.config.name as string;
+    const where = `layer '${n}' (${e.className})`;
     const nodes = e.inboundNodes ?? [];
     if (!Array.isArray(nodes)) throw new Error(`${fn}: layer '${n}' has malformed inbound_nodes`);
-    if (nodes.length > 1) throw new Error(`${fn}: layer '${n}' is called ${nodes.length} times (a shared layer); ${single}`);
-    let src: string[];
+    if (nodes.length === 0) throw new Error(`${fn}: ${where} is not connected to the model (it has no inbound nodes)`);
+    count += nodes.length;
+    if (count > MAX_NODES) throw new Error(`${fn}: modelTopology describes more than ${MAX_NODES} layer applications`);
+    let layer: Layer;
     try {
-      src = nodes.length ? nodeSources(nodes[0]) : [];
+      layer = makeLayer(e, undefined, writer);
     } catch (err) {
-      throw new Error(`${fn}: layer '${n}': ${(err as Error).message}`);
+      const msg = (err as Error).message;
+      throw new Error(msg.startsWith(`${fn}: `) ? msg : `${fn}: ${where}: ${msg}`);
     }
-    if (src.length > 1) throw new Error(`${fn}: layer '${n}' (${e.className}) joins ${src.length} inputs; ${single}`);
-    for (const s of src) {
-      if (!byName.has(s)) throw new Error(`${fn}: layer '${n}' takes its input from unknown layer '${s}'`);
-      consumers.set(s, [...(consumers.get(s) ?? []), n]);
+    nodes.forEach((node, k) => {
+      let refs: TensorRef[];
+      try {
+        refs = nodeRefs(node);
+      } catch (err) {
+        throw new Error(`${fn}: layer '${n}': ${(err as Error).message}`);
+      }
+      if (refs.length === 0) throw new Error(`${fn}: ${where}: inbound node ${k} has no inputs`);
+      for (const r of refs) {
+        if (!byName.has(r.name)) throw new Error(`${fn}: layer '${n}' takes its input from unknown layer '${r.name}'`);
+        if (r.node < 0 || r.tensor < 0) throw new Error(`${fn}: layer '${n}' reads ${show([r.name])}'s node or tensor index out of range`);
+        if (r.tensor !== 0) throw new Error(`${fn}: layer '${n}' reads output ${r.tensor} of layer '${r.name}', which has one output`);
+      }
+      const app: Application = { layer, where, refs, key: showRef({ name: n, node: k, tensor: 0 }), waiting: 0 };
+      for (const r of new Set(refs.map(showRef))) {
+        if (made.has(r)) continue;
+        app.waiting++;
+        waiters.set(r, [...(waiters.get(r) ?? []), app]);
+      }
+      if (app.waiting === 0) ready.push(app);
+    });
+  }
+  let applied = 0;
+  while (ready.length > 0) {
+    const app = ready.pop()!;
+    const ins = app.refs.map((r) => made.get(showRef(r))!);
+    let out: SymbolicTensor;
+    try {
+      out = app.layer.apply(ins.length === 1 ? ins[0] : ins);
+    } catch (err) {
+      throw new Error(`${fn}: ${app.where}: ${(err as Error).message.replace(/^apply: /, '')}`);
     }
-    sources.set(n, src);
+    applied++;
+    made.set(app.key, out);
+    for (const w of waiters.get(app.key) ?? []) if (--w.waiting === 0) ready.push(w);
+    waiters.delete(app.key);
   }
-  const first = byName.get(inputs[0]);
-  if (!first) throw new Error(`${fn}: input layer '${inputs[0]}' is not among the layers`);
-  const order = [first];
-  let cur = inputs[0];
-  while (consumers.has(cur)) {
-    const next = consumers.get(cur)!;
-    if (next.length > 1) throw new Error(`${fn}: layer '${cur}' feeds ${next.length} layers (${next.join(', ')}); ${single}`);
-    cur = next[0];
-    if (order.length > entries.length) throw new Error(`${fn}: the functional model has a cycle at '${cur}'`);
-    order.push(byName.get(cur)!);
+  if (applied < count) {
+    const [missing, stuck] = [...waiters.entries()][0];
+    const by = byName.has(missing.slice(0, missing.indexOf('['))) ? '' : ' (unknown layer)';
+    throw new Error(`${fn}: ${stuck[0].where} reads ${missing}${by}, which the model never makes (a missing node or a cycle)`);
   }
-  if (cur !== outputs[0]) throw new Error(`${fn}: the chain from '${inputs[0]}' ends at '${cur}', not at the output layer '${outputs[0]}'; ${single}`);
-  if (order.length !== entries.length) {
-    const stray = entries.filter((e) => !order.includes(e)).map((e) => e.config.name);
-    throw new Error(`${fn}: layers ${stray.map((s) => `'${s}'`).join(', ')} are not on the chain from input to output; ${single}`);
+  const outputs = outputRefs.map((r) => {
+    const t = made.get(showRef(r));
+    if (!t) throw new Error(`${fn}: the output ${showRef(r)} is not made by any layer of the model`);
+    return t;
+  });
+
+  const graph = functionalGraph(fn, inputs, outputs);
+  const firstInputs = new Map<Layer, number[][]>();
+  for (const n of graph.nodes) if (!firstInputs.has(n.layer)) firstInputs.set(n.layer, n.inputs.map(sampleShape));
+  const weights: ParsedTopology['weights'] = [];
+  for (const layer of graph.layers) {
+    for (const w of layer.weightSpecsFor(firstInputs.get(layer)!)) {
+      if (w.shape.reduce((a, b) => a * b, 1) > MAX_ELEMENTS) throw new Error(`${fn}: layer '${layer.name}': weight '${w.name}' of shape ${show(w.shape)} is too large`);
+      weights.push({ name: `${layer.name}/${w.name}`, shape: w.shape, trainable: w.trainable && layer.trainable });
+    }
   }
-  if (order[0].className !== 'InputLayer') throw new Error(`${fn}: the functional model's input '${inputs[0]}' is a ${order[0].className}, not an InputLayer`);
-  return order;
+  const outShape = sampleShape(outputs[0]);
+  if (outShape.length !== 1) throw new Error(`${fn}: the last layer must output flat features, got per-sample shape ${show(outShape)}`);
+  return {
+    name: typeof config.name === 'string' ? config.name : undefined,
+    inputShape: sampleShape(inputs[0]), layers: graph.layers, weights, functional: { inputs, outputs },
+  };
 }
 
 /**
@@ -234,10 +371,9 @@ export function parseTopology(fn: string, topology: unknown): ParsedTopology {
     if (isDict(config) && typeof config.name === 'string') name = config.name;
   } else if (cls === 'Model' || cls === 'Functional') {
     if (!isDict(t.config)) throw new Error(`${fn}: modelTopology.config must be an object`);
-    entries = chainOf(fn, t.config);
-    if (typeof t.config.name === 'string') name = t.config.name;
+    return parseFunctional(fn, t.config, writer);
   } else {
-    throw new Error(`${fn}: unsupported model class '${cls}'; tensorforge loads 'Sequential', and 'Model' / 'Functional' models that are a single chain`);
+    throw new Error(`${fn}: unsupported model class '${cls}'; tensorforge loads 'Sequential', and 'Model' / 'Functional' (functional) models`);
   }
   if (entries.length > 10_000) throw new Error(`${fn}: modelTopology has ${entries.length} layers; at most 10000 are accepted`);
 
@@ -271,7 +407,7 @@ export function parseTopology(fn: string, topology: unknown): ParsedTopology {
       const layer = makeLayer(e, first ?? (layers.length === 0 ? inputShape : undefined), writer);
       for (const w of layer.weightSpecs(shape)) {
         if (w.shape.reduce((a, b) => a * b, 1) > MAX_ELEMENTS) throw new Error(`weight '${w.name}' of shape ${show(w.shape)} is too large`);
-        weights.push({ name: `${lname}/${w.name}`, shape: w.shape, trainable: w.trainable });
+        weights.push({ name: `${lname}/${w.name}`, shape: w.shape, trainable: w.trainable && layer.trainable });
       }
       shape = layer.computeOutputShape(shape);
       layers.push(layer);

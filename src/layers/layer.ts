@@ -1,7 +1,7 @@
 // The Layer contract (Keras's life cycle): the constructor stores the config,
 // the model builds it for an input shape, the native engine runs it, and
 // getConfig() round-trips it. Weights live in the model's native arena.
-import { checkArray, checkOptions, rangeError, show, typeError } from '../errors';
+import { checkArray, checkBool, checkOptions, rangeError, show, typeError } from '../errors';
 import type { Initializer } from '../initializers';
 import { Tensor } from '../tensor';
 import { LayerConfig, snakeCase } from './config';
@@ -15,7 +15,7 @@ export interface LayerArgs {
   inputShape?: number[];
   /** Shape including the batch dimension (`[null, 784]`); an alternative to inputShape. */
   batchInputShape?: (number | null)[];
-  /** Whether the layer's weights are updated by training (default true). Only `true` is supported for now. */
+  /** Whether the layer's weights are updated by training (default true); see {@link Layer.trainable}. */
   trainable?: boolean;
 }
 
@@ -108,6 +108,11 @@ export function isLayer(v: unknown): v is Layer {
   return v instanceof Layer && constructed.has(v);
 }
 
+/** @internal Forgets the model the layer was in (Sequential.pop), so another model may take it. */
+export function clearLayerOwner(layer: Layer): void {
+  placement.delete(layer);
+}
+
 /** @internal Records that `owner` holds the layer (and, once built, the shapes of its inputs). */
 export function setLayerOwner(layer: Layer, owner: WeightOwner, inputShapes: number[][] | null): void {
   placement.set(layer, { owner, inputShapes: inputShapes && inputShapes.map((s) => [...s]) });
@@ -119,8 +124,7 @@ export abstract class Layer {
   abstract readonly className: string;
   /** Unique layer name. */
   readonly name: string;
-  /** Whether training updates this layer's weights. */
-  readonly trainable: boolean;
+  #trainable: boolean;
   /** @internal Input shape given by the user (first layer). */
   readonly inputShapeArg?: number[];
 
@@ -139,15 +143,28 @@ export abstract class Layer {
       nameCounters.set(base, n + 1);
       this.name = n === 0 ? base : `${base}_${n}`;
     }
-    if (args.trainable !== undefined && args.trainable !== true) {
-      throw rangeError(fn, 'trainable: false is not supported yet');
-    }
-    this.trainable = true;
+    this.#trainable = args.trainable === undefined ? true : checkBool(fn, 'trainable', args.trainable);
     let shape: unknown = args.inputShape;
     if (shape === undefined && args.batchInputShape !== undefined) {
       shape = checkArray(fn, 'batchInputShape', args.batchInputShape, 'an array').slice(1);
     }
     if (shape !== undefined) this.inputShapeArg = checkInputShape(fn, shape);
+  }
+
+  /**
+   * Whether training updates this layer's weights (Keras's transfer
+   * learning: freeze a loaded model's layers, train a new head). A frozen
+   * layer's weights get no gradient and no optimizer slots, and a frozen
+   * BatchNormalization runs in inference mode (its moving statistics stay).
+   * As in Keras, a change reaches a built model at its next `compile()`;
+   * `summary()` counts the layer's weights as it is now.
+   */
+  get trainable(): boolean {
+    return this.#trainable;
+  }
+
+  set trainable(value: boolean) {
+    this.#trainable = checkBool('trainable', 'trainable', value);
   }
 
   /** @internal The model this layer was added to, or null. */

@@ -164,9 +164,68 @@ export abstract class LayersModel implements TrainableModel {
     const last = layers[layers.length - 1];
     const units = this.outputShape?.[0] ?? (last && 'units' in last ? (last as unknown as { units: number }).units : 0);
     const metrics = resolveMetrics(fn, a.metrics, loss, units);
+    // A change of `trainable` since the model was built takes effect here, as in Keras: the
+    // frozen weights move to the non-trainable arena (no gradients, no optimizer slots).
+    if (this.#built && this.#trainableChanged(this.#built)) this.#rebuild(fn, true);
     // Native first: if it refuses, the model keeps its previous configuration on both sides.
     this.#built?.nm.compile(optimizer.toNative() as NativeOptimizerSpec, nativeLoss(loss), metrics.map((m) => m.native));
     this.#compiled = { optimizer, loss, metrics };
+  }
+
+  /** Whether a layer's `trainable` differs from where the built model keeps its weights. */
+  #trainableChanged(built: Built): boolean {
+    return built.placed.some(({ layer, inputShapes }) => {
+      const declared = layer.weightSpecsFor(inputShapes);
+      const slots = built.weights.slots.filter((s) => s.layer === layer);
+      return declared.some((w, k) => (w.trainable && layer.trainable) !== slots[k].trainable);
+    });
+  }
+
+  /**
+   * @internal After a change of layers (Sequential's add / pop): a built
+   * model is built again, every weight still there keeping its value, and
+   * is no longer compiled (the loss and metrics were chosen for the old
+   * output), so the next compile() starts training afresh, as in Keras.
+   */
+  protected layersChanged(fn: string): void {
+    if (this.#built) this.#rebuild(fn, false);
+    else this.#compiled = null;
+  }
+
+  /**
+   * Builds the native model again, each weight still there keeping its
+   * value, new ones initialized; the optimizer state starts over. A model
+   * left without layers is unbuilt.
+   */
+  #rebuild(fn: string, keepCompile: boolean): void {
+    const old = this.#built;
+    if (!old) return;
+    if (this.#training) throw new Error(`${fn}: model '${this.name}' is training`);
+    if (!this.#lock.idle) throw new Error(`${fn}: model '${this.name}' is running predictAsync/evaluate; await that work first`);
+    const compiled = this.#compiled;
+    if (!keepCompile) this.#compiled = null;
+    const values = old.weights.tensors(old.nm, old.weights.slots);
+    const kept = new Map<Layer, Map<string, Tensor>>();
+    old.weights.slots.forEach((s, i) => {
+      if (!kept.has(s.layer)) kept.set(s.layer, new Map());
+      kept.get(s.layer)!.set(s.name, values[i]);
+    });
+    this.#built = null;
+    if (this.layers.length === 0) return;
+    try {
+      this.build(old.inputShape);
+    } catch (e) {
+      this.#built = old;
+      this.#compiled = compiled;
+      throw e;
+    }
+    const built = this.#built as Built | null;
+    if (!built) return;
+    const fresh = built.weights.tensors(built.nm, built.weights.slots);
+    built.weights.write(built.nm, built.weights.slots, built.weights.slots.map((s, i) => {
+      const v = kept.get(s.layer)?.get(s.name);
+      return v && show(v.shape) === show(s.shape) ? v : fresh[i];
+    }));
   }
 
   /** The compiled optimizer, loss and metrics, or null. */

@@ -2,7 +2,7 @@
 // or a list of layers (TensorFlow.js's tf.sequential).
 import type { Callback } from '../callbacks/callback';
 import { checkArray, checkOptions, rangeError, show, typeError } from '../errors';
-import { Layer, isLayer, layerOwner, setLayerOwner } from '../layers/layer';
+import { Layer, clearLayerOwner, isLayer, layerOwner, setLayerOwner } from '../layers/layer';
 import { LayersModel } from './layers_model';
 
 export type { CompileArgs, EvaluateArgs, FitArgs, PredictArgs } from './model_args';
@@ -38,20 +38,50 @@ export class Sequential extends LayersModel {
     return [...this.#stack];
   }
 
-  /** Appends a layer. Not allowed once the model is built. */
+  /**
+   * Appends a layer. On a built model the other layers keep their weights
+   * and the model must be compiled again before training.
+   */
   add(layer: Layer): void {
     const fn = 'add';
     if (!isLayer(layer)) throw typeError(fn, `expected a layer (e.g. tf.layers.dense({units: 10})), got ${show(layer)}`);
-    if (this.built) throw new Error(`add: model '${this.name}' is already built; create a new model to change its layers`);
     if (this.#stack.includes(layer) || layerOwner(layer)) throw new Error(`add: layer '${layer.name}' is already in a model`);
     if (this.#stack.some((l) => l.name === layer.name)) throw new Error(`add: a layer named '${layer.name}' is already in the model`);
     if (this.#stack.length > 0 && layer.inputShapeArg) throw rangeError(fn, `only the first layer may set inputShape (layer '${layer.name}')`);
     this.#stack.push(layer);
     setLayerOwner(layer, this, null);
+    if (this.built) {
+      try {
+        this.layersChanged(fn);
+      } catch (e) {
+        this.#stack.pop();
+        clearLayerOwner(layer);
+        throw e;
+      }
+      return;
+    }
     // NOTE: the declared input shape is recorded, not built: building here would
     // build a one-layer model and make every later add() fail. The weights are
     // created on first use, with this shape.
     if (this.#stack.length === 1 && layer.inputShapeArg) this.declareInputShape(layer.inputShapeArg);
+  }
+
+  /**
+   * Removes the last layer (Keras's `pop`), e.g. to put another head on a
+   * loaded model. The other layers keep their weights; the removed layer may
+   * go into another model. Compile again before training.
+   */
+  pop(): void {
+    const fn = 'pop';
+    if (this.#stack.length === 0) throw typeError(fn, `model '${this.name}' has no layers`);
+    const layer = this.#stack.pop()!;
+    try {
+      this.layersChanged(fn);
+    } catch (e) {
+      this.#stack.push(layer);
+      throw e;
+    }
+    clearLayerOwner(layer);
   }
 }
 

@@ -217,21 +217,35 @@ describe('manifest against topology', () => {
       .rejects.toThrow(/activation 'hard_sigmoid' from tfjs-layers .* is clip\(0\.2x \+ 0\.5, 0, 1\)/);
   });
 
-  it('functional models that are not a single chain', async () => {
+  // Issue 16 lifted the single-chain limit: branches, merges and shared layers load now
+  // (test/models/functional_io.test.ts); what stays refused, and malformed wiring, is here.
+  it('functional models: several outputs, and wiring that references what the model never makes', async () => {
     const input = tfjs.input({ shape: [4] });
     const a = tfjs.layers.dense({ units: 3, name: 'a' }).apply(input) as tfjs.SymbolicTensor;
     const b = tfjs.layers.dense({ units: 3, name: 'b' }).apply(input) as tfjs.SymbolicTensor;
     const sum = tfjs.layers.add({ name: 'sum' }).apply([a, b]) as tfjs.SymbolicTensor;
-    const branchy = tfjs.model({ inputs: input, outputs: sum });
-    await expect(tf.loadLayersModel(tfjs.io.fromMemory(await captureTfjs(branchy)) as Any))
-      .rejects.toThrow(`layer 'sum' (Add) joins 2 inputs; tensorforge loads Sequential models and functional models that are a single chain of layers`);
     const twoOut = tfjs.model({ inputs: input, outputs: [a, b] });
     await expect(tf.loadLayersModel(tfjs.io.fromMemory(await captureTfjs(twoOut)) as Any))
       .rejects.toThrow(/the functional model has 1 inputs and 2 outputs/);
-    const shared = tfjs.layers.dense({ units: 4, name: 'shared' });
-    const twice = shared.apply(shared.apply(input)) as tfjs.SymbolicTensor;
-    await expect(tf.loadLayersModel(tfjs.io.fromMemory(await captureTfjs(tfjs.model({ inputs: input, outputs: twice }))) as Any))
-      .rejects.toThrow(`layer 'shared' is called 2 times (a shared layer)`);
+    const branchy = await captureTfjs(tfjs.model({ inputs: input, outputs: sum }));
+    const rewire = (mutate: (layers: Any[]) => void) => {
+      const t = JSON.parse(JSON.stringify(branchy.modelTopology));
+      mutate(t.config.layers);
+      return tf.loadLayersModel(tfjs.io.fromMemory({ ...branchy, modelTopology: t }) as Any);
+    };
+    const byName = (layers: Any[], n: string) => layers.find((l: Any) => l.name === n);
+    await expect(rewire((l) => { byName(l, 'sum').inbound_nodes[0][1][0] = 'nowhere'; }))
+      .rejects.toThrow("loadLayersModel: layer 'sum' takes its input from unknown layer 'nowhere'");
+    await expect(rewire((l) => { byName(l, 'sum').inbound_nodes[0][1][1] = 3; }))
+      .rejects.toThrow("loadLayersModel: layer 'sum' (Add) reads b[3][0], which the model never makes (a missing node or a cycle)");
+    await expect(rewire((l) => { byName(l, 'a').inbound_nodes[0][0][0] = 'sum'; }))
+      .rejects.toThrow(/^loadLayersModel: layer '(a|sum)' \((Dense|Add)\) reads \w+\[0\]\[0\], which the model never makes \(a missing node or a cycle\)/);
+    await expect(rewire((l) => { byName(l, 'sum').inbound_nodes[0][1][2] = 1; }))
+      .rejects.toThrow("loadLayersModel: layer 'sum' reads output 1 of layer 'b', which has one output");
+    await expect(rewire((l) => { byName(l, 'b').inbound_nodes = []; }))
+      .rejects.toThrow("loadLayersModel: layer 'b' (Dense) is not connected to the model (it has no inbound nodes)");
+    await expect(rewire((l) => { byName(l, 'b').config.units = 5; }))
+      .rejects.toThrow("loadLayersModel: layer 'sum' (Add): layer 'sum' (Add) cannot merge inputs of shapes [3] and [5]");
   });
 });
 
