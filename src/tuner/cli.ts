@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { getNumThreads } from '../backend';
 import { fashionMnist } from '../datasets';
-import type { Sequential } from '../models/sequential';
+import type { LayersModel } from '../models/layers_model';
 import { defaultMlpSpace } from './default_space';
 import { fmtTime } from './format';
 import { GridSearch } from './grid_search';
@@ -161,7 +161,7 @@ export async function tune(argv: string[], print: (s: string) => void = (s) => p
  * hyperparameters beside it; without model.save (an older build), the
  * weights go to weights.tuner.bin in the tuner's own format.
  */
-async function saveModel(model: Sequential, dir: string, values: Record<string, unknown>): Promise<void> {
+async function saveModel(model: LayersModel, dir: string, values: Record<string, unknown>): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'hyperparameters.json'), `${JSON.stringify(values, null, 1)}\n`);
   const save = (model as unknown as { save?: (url: string) => Promise<unknown> }).save;

@@ -7,7 +7,7 @@ import { getNumThreads, setNumThreads } from '../backend';
 import type { CallbackHooks, Logs } from '../callbacks/callback';
 import { TensorBoard } from '../callbacks/tensorboard';
 import { checkInt, checkNumber, checkOptions, rangeError, show, typeError } from '../errors';
-import { Sequential } from '../models/sequential';
+import { LayersModel } from '../models/layers_model';
 import { native } from '../native';
 import type { FitArgs } from '../models/sequential';
 import type { InputLike } from '../models/data';
@@ -49,8 +49,8 @@ export type RunTrial = (hp: HyperParameters, trial: TrialContext) => number | Lo
 
 /** Options of every tuner factory (`tf.tuner.hyperband(...)`, ...). */
 export interface TunerOptions {
-  /** Builds and compiles a model from the hyperparameters. */
-  build?: (hp: HyperParameters) => Sequential;
+  /** Builds and compiles a model from the hyperparameters: a tf.sequential or a functional tf.model (e.g. plain or residual blocks by hp.choice). */
+  build?: (hp: HyperParameters) => LayersModel;
   /** Instead of build: a function that runs a trial itself (no model); see {@link TrialContext}. */
   runTrial?: RunTrial;
   /** Extra fit options that depend on the hyperparameters, e.g. `(hp) => ({ batchSize: hp.choice('batch_size', [32, 128]) })`. */
@@ -146,7 +146,7 @@ export class Tuner {
   private readonly space = new SearchSpace();
   private readonly trialMap = new Map<number, TrialRecord>();
   private readonly storage: TrialStorage;
-  private readonly build: ((hp: HyperParameters) => Sequential) | null;
+  private readonly build: ((hp: HyperParameters) => LayersModel) | null;
   private readonly runTrial: RunTrial | null;
   private readonly fitOptions: TunerOptions['fitOptions'] | null;
   private readonly pruner: MedianPruner | null;
@@ -211,7 +211,7 @@ export class Tuner {
    * The best n models, best first, rebuilt with their weights from their best
    * epoch (and compiled by build, so they can evaluate or train further).
    */
-  getBestModels(n = 1): Sequential[] {
+  getBestModels(n = 1): LayersModel[] {
     const fn = 'getBestModels';
     checkInt(fn, 'n', n, 1);
     if (!this.build) throw new Error(`${fn}: this tuner has runTrial, not build; it has no models`);
@@ -349,7 +349,7 @@ export class Tuner {
       const hp = new HyperParameters(req.values, { space: this.space, suggest: req.suggest });
       const seed = seedFor(this.strategy.seed, ...req.seedKey);
       const st: RunState = { metrics: {}, stop: null, stopModel: null, controller: new AbortController(), best: null, bestEpoch: null, bestWeights: null };
-      let model: Sequential | null = null;
+      let model: LayersModel | null = null;
       let fitExtra: ReturnType<NonNullable<TunerOptions['fitOptions']>> = {};
       let setupError: unknown = null;
       let pending: Promise<number | Logs | void> | number | Logs | void = undefined;
@@ -358,7 +358,7 @@ export class Tuner {
         if (this.build) {
           setSeed(seed);
           model = this.build(hp);
-          if (!(model instanceof Sequential)) throw new TypeError(`build must return a compiled tf.sequential model, got ${show(model)}`);
+          if (!(model instanceof LayersModel)) throw new TypeError(`build must return a compiled model (tf.sequential or tf.model), got ${show(model)}`);
           if (this.fitOptions) fitExtra = this.fitOptions(hp) ?? {};
         } else {
           pending = this.runTrial!(hp, ctx);
@@ -505,7 +505,7 @@ export class Tuner {
   }
 
   /** Adds one epoch's logs; tracks the best value; asks the pruner. */
-  private recordEpoch(st: RunState, initialEpoch: number, epoch: number, logs: Logs, model: Sequential | null): void {
+  private recordEpoch(st: RunState, initialEpoch: number, epoch: number, logs: Logs, model: LayersModel | null): void {
     const name = this.objective.name;
     if (!(name in logs)) {
       throw new ConfigError(`search: objective '${name}' is not among the logged metrics (${Object.keys(logs).join(', ') || 'none'})` +
@@ -533,7 +533,7 @@ export class Tuner {
     }
   }
 
-  private async fitTrial(model: Sequential, rec: TrialRecord, req: TrialRequest, seed: number, st: RunState, x: Tensor, y: Tensor, args: SearchArgs, extra: object): Promise<number> {
+  private async fitTrial(model: LayersModel, rec: TrialRecord, req: TrialRequest, seed: number, st: RunState, x: Tensor, y: Tensor, args: SearchArgs, extra: object): Promise<number> {
     if (req.parent !== null) {
       const ck = this.storage.loadWeights(req.parent, 'ckpt');
       model.build(x.shape.slice(1));
