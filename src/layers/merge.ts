@@ -26,7 +26,7 @@ export function mergeShapes(fn: string, layer: Layer, inputShapes: unknown, exac
   return list.map((s, i) => checkInputShape(fn, s, `inputShape[${i}]`));
 }
 
-/** @internal The base of layers that take several inputs and have no weights. */
+/** The base of the layers that take several inputs and have no weights (the merge layers, Concatenate). */
 export abstract class MergeBase extends Layer {
   /** @internal */
   override get takesSeveralInputs(): boolean {
@@ -64,8 +64,8 @@ export abstract class MergeBase extends Layer {
 /** The native kind of each elementwise merge. */
 type ElementwiseKind = 'add' | 'subtract' | 'multiply' | 'average' | 'maximum' | 'minimum';
 
-/** @internal The elementwise merges: inputs of one shape, combined element by element. */
-abstract class ElementwiseMerge extends MergeBase {
+/** The base of the elementwise merges: inputs of one shape, combined element by element. */
+export abstract class ElementwiseMerge extends MergeBase {
   readonly #fn: ElementwiseKind;
 
   protected constructor(fn: ElementwiseKind, className: string, args: MergeArgs) {
