@@ -230,8 +230,9 @@ export abstract class Layer {
   }
 
   #single(fn: string, inputShapes: number[][]): number[] {
-    if (inputShapes.length !== 1) throw typeError(fn, `layer '${this.name}' (${this.className}) takes one input, got ${inputShapes.length}`);
-    return inputShapes[0];
+    const list = checkArray(fn, 'inputShapes', inputShapes, 'an array of input shapes');
+    if (list.length !== 1) throw typeError(fn, `layer '${this.name}' (${this.className}) takes one input, got ${list.length}`);
+    return list[0] as number[];
   }
 
   /**
