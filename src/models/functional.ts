@@ -42,7 +42,12 @@ export class Functional extends LayersModel {
     if (a.outputs === undefined) throw typeError(fn, 'outputs is required (a symbolic tensor from layer.apply)');
     if (a.name !== undefined && (typeof a.name !== 'string' || !a.name)) throw typeError(fn, `name must be a non-empty string, got ${show(a.name)}`);
     const graph = functionalGraph(fn, a.inputs, a.outputs);
-    // NOTE: training and prediction take one x and one y array; several need the native trainer to take several (issue 16).
+    // NOTE: several inputs or outputs are refused rather than half supported. What they need (issue 16):
+    // natively, one array per input in Dataset::x, row staging (ChunkStager, copyAllRows), Trainer
+    // and predictInto (Graph already runs several inputs), and a loss per output node with its
+    // weight; here, fit / evaluate / predict taking arrays or dicts by input name, a loss, lossWeights
+    // and metrics per output, history keys as Keras names them (`cls_loss`, `val_cls_accuracy`) and
+    // predict returning one tensor per output; then these two checks go.
     if (graph.inputs.length > 1) throw rangeError(fn, `models with several inputs are not supported yet (got ${graph.inputs.length}: ${graph.inputs.map((t) => `'${t.name}'`).join(', ')}); fit and predict take one input array`);
     if (graph.outputs.length > 1) throw rangeError(fn, `models with several outputs are not supported yet (got ${graph.outputs.length}: ${graph.outputs.map((t) => `'${t.name}'`).join(', ')}); fit takes one loss and one target array`);
     for (const layer of graph.layers) {
