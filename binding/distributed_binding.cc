@@ -1,11 +1,18 @@
 // Distributed training over MPI, opened at run time (native/mpi_runtime.h):
-//   distributedInit() -> { rank, size, localRank, library }
+//   distributedInit() -> { rank, size, localRank, library }, distributedSetTimeout(seconds)
 //   distributedBroadcast(Float32Array, root), distributedAllreduceMean(Float32Array),
 //   distributedAllreduceSum(Float64Array), distributedBarrier()
+//   distributedExchange(Float64Array, 'sum' | 'max') and distributedExchangeAsync (a
+//   Promise): a control round, then the reduction (native/rank_agreement.h)
+//   distributedReportFailure(message) -> boolean, distributedClearFailure()
+//   distributedAllgather(Float32Array, counts: Float64Array)
 // Collectives here run on the JavaScript thread (setup: broadcasting weights,
-// averaging metrics); training's per-step allreduce runs on the worker thread.
+// gathering predictions) or, for the Async one, on a worker thread; training's
+// per-step exchange runs on the training worker.
 #include "args.h"
 #include "mpi_runtime.h"
+#include "promise_worker.h"
+#include "rank_agreement.h"
 
 namespace tfb {
 
@@ -41,7 +48,7 @@ static Napi::Value DistributedAllreduceMean(const Napi::CallbackInfo& info) {
 static Napi::Value DistributedAllreduceSum(const Napi::CallbackInfo& info) {
   return guarded(info, "distributed.allreduceSum", [&]() -> Napi::Value {
     auto data = typedArrayArg<double>(info, 0, "distributed.allreduceSum", "data");
-    tf::mpi::allreduceSum(data.data, data.length);
+    tf::mpi::allreduce(data.data, data.length, tf::mpi::Op::Sum);
     return info.Env().Undefined();
   });
 }
@@ -51,6 +58,86 @@ static Napi::Value DistributedBarrier(const Napi::CallbackInfo& info) {
     tf::mpi::barrier();
     return info.Env().Undefined();
   });
+}
+
+static Napi::Value DistributedSetTimeout(const Napi::CallbackInfo& info) {
+  return guarded(info, "distributed.init", [&]() -> Napi::Value {
+    tf::mpi::setTimeout(numberArg(info, 0, "distributed.init", "timeout"));
+    return info.Env().Undefined();
+  });
+}
+
+static tf::mpi::Op opArg(const Napi::CallbackInfo& info, size_t i, const char* fn) {
+  if (info.Length() > i && info[i].IsString()) {
+    const std::string op = info[i].As<Napi::String>().Utf8Value();
+    if (op == "sum") return tf::mpi::Op::Sum;
+    if (op == "max") return tf::mpi::Op::Max;
+  }
+  throwType(info.Env(), fn, "op must be 'sum' or 'max'");
+}
+
+static Napi::Value DistributedExchange(const Napi::CallbackInfo& info) {
+  static const char* fn = "distributed.exchange";
+  return guarded(info, fn, [&]() -> Napi::Value {
+    auto values = typedArrayArg<double>(info, 0, fn, "values");
+    tf::mpi::exchange(values.data, values.length, opArg(info, 1, fn));
+    return info.Env().Undefined();
+  });
+}
+
+// The same on a worker thread: the event loop stays free while slower ranks catch up.
+static Napi::Value DistributedExchangeAsync(const Napi::CallbackInfo& info) {
+  static const char* fn = "distributed.exchange";
+  return guarded(info, fn, [&]() -> Napi::Value {
+    auto values = typedArrayArg<double>(info, 0, fn, "values");
+    const tf::mpi::Op op = opArg(info, 1, fn);
+    // A private copy: the caller's buffer may be detached while the worker runs.
+    auto copy = std::make_shared<std::vector<double>>(values.data, values.data + values.length);
+    auto target = std::make_shared<Napi::Reference<Napi::Float64Array>>(Napi::Persistent(info[0].As<Napi::Float64Array>()));
+    return queueWork(
+        info, fn, {0}, [copy, op] { tf::mpi::exchange(copy->data(), static_cast<int64_t>(copy->size()), op); },
+        [copy, target](Napi::Env env) -> Napi::Value {
+          Napi::Float64Array out = target->Value();
+          if (out.ElementLength() >= copy->size()) std::copy(copy->begin(), copy->end(), out.Data());
+          return env.Undefined();
+        });
+  });
+}
+
+static Napi::Value DistributedReportFailure(const Napi::CallbackInfo& info) {
+  static const char* fn = "distributed.reportFailure";
+  return guarded(info, fn, [&]() -> Napi::Value {
+    if (info.Length() < 1 || !info[0].IsString()) throwType(info.Env(), fn, "message must be a string");
+    return Napi::Boolean::New(info.Env(), tf::mpi::reportFailure(info[0].As<Napi::String>().Utf8Value()));
+  });
+}
+
+static Napi::Value DistributedClearFailure(const Napi::CallbackInfo& info) {
+  tf::mpi::clearAgreedFailure();
+  return info.Env().Undefined();
+}
+
+static Napi::Value DistributedAllgather(const Napi::CallbackInfo& info) {
+  static const char* fn = "distributed.allgather";
+  return guarded(info, fn, [&]() -> Napi::Value {
+    auto data = typedArrayArg<float>(info, 0, fn, "data");
+    auto counts = typedArrayArg<double>(info, 1, fn, "counts");
+    std::vector<int64_t> n;
+    double total = 0;
+    for (size_t r = 0; r < counts.length; ++r) {
+      const double c = counts.data[r];
+      if (!(c >= 0) || c != static_cast<double>(static_cast<int64_t>(c))) throwRange(info.Env(), fn, "counts must be integers >= 0");
+      n.push_back(static_cast<int64_t>(c));
+      total += c;
+    }
+    if (total > static_cast<double>(data.length)) throwRange(info.Env(), fn, "data is shorter than the counts' sum");
+    tf::mpi::allgather(data.data, n);
+    return info.Env().Undefined();
+  });
+}
+
+static Napi::Value DistributedBroken(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), tf::mpi::brokenReason());
 }
 
 static Napi::Value DistributedFinalize(const Napi::CallbackInfo& info) {
@@ -67,6 +154,13 @@ void registerDistributed(Napi::Env env, Napi::Object exports) {
   exports.Set("distributedAllreduceSum", Napi::Function::New(env, DistributedAllreduceSum, "distributedAllreduceSum"));
   exports.Set("distributedBarrier", Napi::Function::New(env, DistributedBarrier, "distributedBarrier"));
   exports.Set("distributedFinalize", Napi::Function::New(env, DistributedFinalize, "distributedFinalize"));
+  exports.Set("distributedSetTimeout", Napi::Function::New(env, DistributedSetTimeout, "distributedSetTimeout"));
+  exports.Set("distributedExchange", Napi::Function::New(env, DistributedExchange, "distributedExchange"));
+  exports.Set("distributedExchangeAsync", Napi::Function::New(env, DistributedExchangeAsync, "distributedExchangeAsync"));
+  exports.Set("distributedReportFailure", Napi::Function::New(env, DistributedReportFailure, "distributedReportFailure"));
+  exports.Set("distributedClearFailure", Napi::Function::New(env, DistributedClearFailure, "distributedClearFailure"));
+  exports.Set("distributedAllgather", Napi::Function::New(env, DistributedAllgather, "distributedAllgather"));
+  exports.Set("distributedBroken", Napi::Function::New(env, DistributedBroken, "distributedBroken"));
 }
 
 }  // namespace tfb

@@ -14,6 +14,7 @@
 #include "model.h"
 #include "model_values.h"
 #include "promise_worker.h"
+#include "rank_agreement.h"
 
 namespace tfb {
 
@@ -114,9 +115,11 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     return d;
   }
 
-  // trainChunk(x, labels, targets, weights, n, order, batchSize, firstBatch, count[, nextFirst, nextCount, epochId])
-  // -> Promise<ChunkResult>. With nextCount > 0, the rows of batches
-  // [nextFirst, nextFirst + nextCount) are copied while this chunk trains.
+  // trainChunk(x, labels, targets, weights, n, order, batchSize, firstBatch, count[, nextFirst, nextCount, epochId,
+  // distributed]) -> Promise<ChunkResult>. With nextCount > 0, the rows of batches
+  // [nextFirst, nextFirst + nextCount) are copied while this chunk trains. With
+  // distributed, this rank trains on its share of each batch, the ranks
+  // summing gradients every step over MPI (native/rank_agreement.h).
   Napi::Value TrainChunk(const Napi::CallbackInfo& info) {
     static const char* fn = "fit";
     return guarded(info, fn, [&]() -> Napi::Value {
@@ -128,10 +131,13 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       const int64_t batchSize = intArg(info, 6, fn, "batchSize", 1, INT32_MAX);
       const int64_t first = intArg(info, 7, fn, "firstBatch", 0, INT32_MAX), count = intArg(info, 8, fn, "count", 0, INT32_MAX);
       const bool next = info.Length() > 10;
+      const bool distributed = info.Length() > 12 && boolArg(info, 12, fn, "distributed");
+      const tf::mpi::ProcessInfo job = distributed ? tf::mpi::requireJob() : tf::mpi::ProcessInfo{};
       const tf::Model::ChunkPlan plan = model_->planChunk(
           d, order.data, batchSize, first, count, next ? intArg(info, 9, fn, "nextFirst", 0, INT32_MAX) : 0,
           next ? intArg(info, 10, fn, "nextCount", 0, INT32_MAX) : 0,
-          info.Length() > 11 && info[11].IsNumber() ? info[11].As<Napi::Number>().DoubleValue() : -1);
+          info.Length() > 11 && info[11].IsNumber() ? info[11].As<Napi::Number>().DoubleValue() : -1, job.rank, job.size);
+      tf::GradientSync* sync = distributed ? &tf::mpi::gradientSync() : nullptr;
       // Released when the worker is done, on the main thread, even on error.
       auto hold = std::make_shared<tf::Model::ChunkHold>(*model_);
       std::shared_ptr<const tf::RowCopy> rows = model_->chunkRows(d, plan.key);
@@ -139,7 +145,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       auto result = std::make_shared<tf::ChunkResult>();
       tf::Model* m = model_.get();
       Napi::Promise p = queueWork(
-          info, fn, {0, 1, 2, 3, 4, 5}, [m, rows, plan, result] { *result = m->trainJob(*rows, plan.batchSize, plan.batches); },
+          info, fn, {0, 1, 2, 3, 4, 5}, [m, rows, plan, result, sync] { *result = m->trainJob(*rows, plan, sync); },
           [result, hold](Napi::Env env) -> Napi::Value {
             hold->release();
             return chunkResultValue(env, *result);

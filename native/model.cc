@@ -52,15 +52,16 @@ Trainer& Model::trainer() {
 }
 
 Model::ChunkPlan Model::planChunk(const Dataset& d, const int32_t* order, int64_t batchSize, int64_t first, int64_t count,
-                                  int64_t nextFirst, int64_t nextCount, double epoch) const {
+                                  int64_t nextFirst, int64_t nextCount, double epoch, int rank, int ranks) const {
   for (int64_t k = 0; k < d.n; ++k)
     if (order[k] < 0 || order[k] >= d.n) throw std::out_of_range("order holds an index outside the data");
   ChunkPlan p;
   // A batch never holds more than the data (a huge batchSize would size the workspace by it);
   // batch `first` then still starts at sample first * batchSize, or past the end.
   p.batchSize = std::min(batchSize, std::max<int64_t>(d.n, 1));
-  p.key = {first, count, p.batchSize, d.n, d.x, order, epoch};
-  p.next = {nextFirst, nextCount, p.batchSize, d.n, d.x, order, epoch};
+  if (ranks < 1 || rank < 0 || rank >= ranks) throw std::out_of_range("rank " + std::to_string(rank) + " of " + std::to_string(ranks));
+  p.key = {first, count, p.batchSize, d.n, d.x, order, epoch, rank, ranks};
+  p.next = {nextFirst, nextCount, p.batchSize, d.n, d.x, order, epoch, rank, ranks};
   // Batches in this chunk (a larger count would only reserve room for results that never come).
   p.batches = std::min(count, (p.key.endRow() - p.key.beginRow() + p.batchSize - 1) / p.batchSize);
   requireMemory("the training workspace for batches of " + std::to_string(p.batchSize), graph_.workspaceBytes(p.batchSize));
@@ -88,9 +89,14 @@ std::shared_ptr<const RowCopy> Model::chunkRows(const Dataset& d, const ChunkKey
   return stager_.take(d, key, graph_.inputSize(), graph_.outputSize());
 }
 
-ChunkResult Model::trainJob(const RowCopy& rows, int64_t batchSize, int64_t batches) {
-  WorkerThreads threads(usefulThreads(batchSize));
-  return trainer().trainChunk(rows.data, batchSize, batches, &cancel_);
+ChunkResult Model::trainJob(const RowCopy& rows, const ChunkPlan& plan, GradientSync* sync) {
+  if (!sync) {
+    WorkerThreads threads(usefulThreads(plan.batchSize));
+    return trainer().trainChunk(rows.data, plan.batchSize, plan.batches, &cancel_);
+  }
+  const DataParallel parallel{sync, plan.key.rank, plan.key.ranks, plan.batchSize, plan.key.endRow() - plan.key.beginRow()};
+  WorkerThreads threads(usefulThreads((plan.batchSize + plan.key.ranks - 1) / plan.key.ranks));
+  return trainer().trainChunk(rows.data, plan.batchSize, plan.batches, &cancel_, &parallel);
 }
 
 double Model::computeGradients(const Dataset& d, float* grads) {

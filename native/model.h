@@ -88,14 +88,16 @@ class Model {
     int64_t batchSize = 0, batches = 0;
   };
   // Checks the order (std::out_of_range for an index outside the data) and
-  // the workspace against the memory limit (std::length_error).
+  // the workspace against the memory limit (std::length_error). With
+  // ranks > 1 the rows staged are rank `rank`'s shares (data_parallel.h).
   ChunkPlan planChunk(const Dataset& d, const int32_t* order, int64_t batchSize, int64_t first, int64_t count,
-                      int64_t nextFirst, int64_t nextCount, double epoch) const;
+                      int64_t nextFirst, int64_t nextCount, double epoch, int rank = 0, int ranks = 1) const;
   // Training: the chunk's rows on the caller's thread (prefetched or copied),
   // then trainJob on a worker thread, then optionally the next chunk's prefetch.
   std::shared_ptr<const RowCopy> chunkRows(const Dataset& d, const ChunkKey& key);
   void prefetch(const Dataset& d, const ChunkKey& key) { stager_.prefetch(d, key, graph_.inputSize(), graph_.outputSize()); }
-  ChunkResult trainJob(const RowCopy& rows, int64_t batchSize, int64_t batches);
+  // `sync`: data-parallel training (the plan's rows are this rank's shares).
+  ChunkResult trainJob(const RowCopy& rows, const ChunkPlan& plan, GradientSync* sync = nullptr);
   // Stops a running trainJob at its next batch; the next trainJob clears it.
   void cancel() { cancel_ = true; }
   void clearCancel() { cancel_ = false; }

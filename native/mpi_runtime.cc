@@ -1,14 +1,18 @@
 #include "mpi_runtime.h"
 
 #include <algorithm>
+#include <chrono>
 #include <climits>
-#include <mutex>
 #include <cstdlib>
+#include <mutex>
+#include <sstream>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #if defined(__unix__) || defined(__APPLE__)
 #include <dlfcn.h>
+#include <sched.h>
 #define TF_HAVE_DLOPEN 1
 #endif
 
@@ -17,6 +21,7 @@ namespace {
 
 // Open MPI's ABI (mpi.h): handles are pointers; these constants are its values.
 using Handle = void*;
+using Request = void*;
 constexpr int kSuccess = 0;
 constexpr int kThreadSerialized = 2;
 constexpr int kCommTypeShared = 0;
@@ -31,22 +36,29 @@ struct Api {
   int (*Comm_split_type)(Handle, int, int, Handle, Handle*) = nullptr;
   int (*Comm_free)(Handle*) = nullptr;
   int (*Comm_set_errhandler)(Handle, Handle) = nullptr;
-  int (*Allreduce)(const void*, void*, int, Handle, Handle, Handle) = nullptr;
-  int (*Bcast)(void*, int, Handle, int, Handle) = nullptr;
-  int (*Barrier)(Handle) = nullptr;
+  int (*Iallreduce)(const void*, void*, int, Handle, Handle, Handle, Request*) = nullptr;
+  int (*Ibcast)(void*, int, Handle, int, Handle, Request*) = nullptr;
+  int (*Iallgatherv)(const void*, int, Handle, void*, const int*, const int*, Handle, Handle, Request*) = nullptr;
+  int (*Ibarrier)(Handle, Request*) = nullptr;
+  int (*Testall)(int, Request*, int*, void*) = nullptr;
   int (*Error_string)(int, char*, int*) = nullptr;
   int (*Finalized)(int*) = nullptr;
   int (*Finalize)() = nullptr;
-  Handle commWorld = nullptr, floatType = nullptr, doubleType = nullptr, opSum = nullptr, errorsReturn = nullptr,
-         infoNull = nullptr;
+  Handle commWorld = nullptr, floatType = nullptr, doubleType = nullptr, byteType = nullptr, opSum = nullptr,
+         opMax = nullptr, errorsReturn = nullptr, infoNull = nullptr;
 };
 
-std::mutex gMutex;
+std::mutex gMutex;  // the state below
 Api gApi;
 bool gReady = false;
 bool gFinalized = false;  // MPI cannot start again in a process once finalized
 ProcessInfo gInfo;
 std::string gLibrary;
+std::string gBroken;  // why MPI became unusable, or ""
+double gTimeout = 30;
+// MPI_THREAD_SERIALIZED: one call at a time. A collective holds it from its
+// start to its end, so collectives from different threads never interleave.
+std::timed_mutex gCalls;
 
 std::string errorText(int code) {
   char buf[kMaxErrorString + 1] = {};
@@ -72,10 +84,93 @@ Handle global(void* lib, const char* name) {
 }
 #endif
 
+std::string seconds(double s) {
+  std::ostringstream o;
+  o << s;
+  return o.str();
+}
+
 // MPI counts are int: larger buffers go in pieces.
 template <typename F>
 void inPieces(int64_t n, F&& f) {
   for (int64_t at = 0; at < n; at += INT_MAX) f(at, static_cast<int>(std::min<int64_t>(INT_MAX, n - at)));
+}
+
+// The state a collective needs, checked; marks MPI broken on failure.
+class Collective {
+ public:
+  explicit Collective(const char* what) : what_(what), calls_(gCalls) {
+    std::lock_guard<std::mutex> g(gMutex);
+    if (!gReady) throw std::runtime_error(gFinalized ? "MPI was finalized in this process" : "distributed.init() has not been called");
+    if (!gBroken.empty()) throw std::runtime_error("MPI cannot be used any more in this process: " + gBroken);
+    timeout_ = gTimeout;
+    size_ = gInfo.size;
+  }
+  // Starts one request: `start(&request)` is the MPI call.
+  template <typename F>
+  void start(F&& startCall) {
+    Request r = nullptr;
+    const int code = startCall(&r);
+    if (code != kSuccess) fail(std::string(what_) + ": " + errorText(code));
+    requests_.push_back(r);
+  }
+  // Polls until every request is done or the deadline passes.
+  void wait() {
+    if (requests_.empty()) return;  // nothing was started (zero elements)
+    using Clock = std::chrono::steady_clock;
+    const Clock::time_point start = Clock::now();
+    const Clock::time_point deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_));
+    for (;;) {
+      int done = 0;
+      const int code = gApi.Testall(static_cast<int>(requests_.size()), requests_.data(), &done, nullptr);
+      if (code != kSuccess) fail(std::string(what_) + ": " + errorText(code));
+      if (done) return;
+      const Clock::time_point now = Clock::now();
+      if (now > deadline)
+        fail(std::string(what_) + ": not every one of the " + std::to_string(size_) + " ranks took part within " +
+             seconds(timeout_) + " s (a rank stopped, hangs or is far behind); MPI cannot be used again in this process");
+      // Spin briefly (a step's exchange usually completes in well under a
+      // millisecond), then poll with short sleeps so a rank waiting for a
+      // slower one leaves the core to it.
+#ifdef TF_HAVE_DLOPEN
+      if (now - start < std::chrono::milliseconds(1)) sched_yield();
+      else
+#endif
+        std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+  }
+  int size() const { return size_; }
+
+ private:
+  [[noreturn]] void fail(const std::string& why) {
+    {
+      std::lock_guard<std::mutex> g(gMutex);
+      if (gBroken.empty()) gBroken = why;
+    }
+    throw std::runtime_error(why);
+  }
+  const char* what_;
+  std::lock_guard<std::timed_mutex> calls_;
+  std::vector<Request> requests_;
+  double timeout_ = 0;
+  int size_ = 1;
+};
+
+Handle opOf(Op op) { return op == Op::Max ? gApi.opMax : gApi.opSum; }
+
+void startAllreduce(Collective& c, void* data, int64_t n, Handle type, size_t bytes, Handle op) {
+  inPieces(n, [&](int64_t at, int count) {
+    c.start([&](Request* r) {
+      return gApi.Iallreduce(kInPlace, static_cast<char*>(data) + at * static_cast<int64_t>(bytes), count, type, op, gApi.commWorld, r);
+    });
+  });
+}
+
+void startBroadcast(Collective& c, void* data, int64_t n, Handle type, size_t bytes, int root) {
+  if (root < 0 || root >= c.size()) throw std::out_of_range("root " + std::to_string(root) + " is not a rank");
+  inPieces(n, [&](int64_t at, int count) {
+    c.start([&](Request* r) { return gApi.Ibcast(static_cast<char*>(data) + at * static_cast<int64_t>(bytes), count, type, root, gApi.commWorld, r); });
+  });
 }
 
 }  // namespace
@@ -111,16 +206,20 @@ ProcessInfo init() {
   bind(lib, a.Comm_split_type, "MPI_Comm_split_type");
   bind(lib, a.Comm_free, "MPI_Comm_free");
   bind(lib, a.Comm_set_errhandler, "MPI_Comm_set_errhandler");
-  bind(lib, a.Allreduce, "MPI_Allreduce");
-  bind(lib, a.Bcast, "MPI_Bcast");
-  bind(lib, a.Barrier, "MPI_Barrier");
+  bind(lib, a.Iallreduce, "MPI_Iallreduce");
+  bind(lib, a.Ibcast, "MPI_Ibcast");
+  bind(lib, a.Iallgatherv, "MPI_Iallgatherv");
+  bind(lib, a.Ibarrier, "MPI_Ibarrier");
+  bind(lib, a.Testall, "MPI_Testall");
   bind(lib, a.Error_string, "MPI_Error_string");
   bind(lib, a.Finalized, "MPI_Finalized");
   bind(lib, a.Finalize, "MPI_Finalize");
   a.commWorld = global(lib, "ompi_mpi_comm_world");
   a.floatType = global(lib, "ompi_mpi_float");
   a.doubleType = global(lib, "ompi_mpi_double");
+  a.byteType = global(lib, "ompi_mpi_byte");
   a.opSum = global(lib, "ompi_mpi_op_sum");
+  a.opMax = global(lib, "ompi_mpi_op_max");
   a.errorsReturn = global(lib, "ompi_mpi_errors_return");
   a.infoNull = global(lib, "ompi_mpi_info_null");
   gApi = a;
@@ -163,47 +262,109 @@ ProcessInfo info() {
   return gInfo;
 }
 
+ProcessInfo requireJob() {
+  std::lock_guard<std::mutex> g(gMutex);
+  if (!gReady) throw std::runtime_error("distributed.init() has not been called");
+  return gInfo;
+}
+
+void setTimeout(double seconds) {
+  if (!(seconds > 0) || seconds > 1e6) throw std::out_of_range("the timeout must be in (0, 1e6] seconds");
+  std::lock_guard<std::mutex> g(gMutex);
+  gTimeout = seconds;
+}
+
+double timeout() {
+  std::lock_guard<std::mutex> g(gMutex);
+  return gTimeout;
+}
+
+std::string brokenReason() {
+  std::lock_guard<std::mutex> g(gMutex);
+  return gBroken;
+}
+
 std::string libraryName() {
   std::lock_guard<std::mutex> g(gMutex);
   return gLibrary;
 }
 
-static void requireReady() {
-  if (!initialized()) throw std::runtime_error("distributed.init() has not been called");
+void allreduce(float* data, int64_t n, Op op) {
+  Collective c("MPI_Allreduce");
+  startAllreduce(c, data, n, gApi.floatType, sizeof(float), opOf(op));
+  c.wait();
+}
+
+void allreduce(double* data, int64_t n, Op op) {
+  Collective c("MPI_Allreduce");
+  startAllreduce(c, data, n, gApi.doubleType, sizeof(double), opOf(op));
+  c.wait();
+}
+
+void allreduceSum(float* a, int64_t na, double* b, int64_t nb) {
+  Collective c("MPI_Allreduce");
+  startAllreduce(c, a, na, gApi.floatType, sizeof(float), gApi.opSum);
+  startAllreduce(c, b, nb, gApi.doubleType, sizeof(double), gApi.opSum);
+  c.wait();
 }
 
 void allreduceMean(float* data, int64_t n) {
-  requireReady();
-  inPieces(n, [&](int64_t at, int count) {
-    check(gApi.Allreduce(kInPlace, data + at, count, gApi.floatType, gApi.opSum, gApi.commWorld), "MPI_Allreduce");
-  });
-  const float scale = 1.0f / static_cast<float>(gInfo.size);
+  allreduce(data, n, Op::Sum);
+  const float scale = 1.0f / static_cast<float>(info().size);
   for (int64_t i = 0; i < n; ++i) data[i] *= scale;
 }
 
-void allreduceSum(double* data, int64_t n) {
-  requireReady();
-  inPieces(n, [&](int64_t at, int count) {
-    check(gApi.Allreduce(kInPlace, data + at, count, gApi.doubleType, gApi.opSum, gApi.commWorld), "MPI_Allreduce");
-  });
+void broadcast(float* data, int64_t n, int root) {
+  Collective c("MPI_Bcast");
+  startBroadcast(c, data, n, gApi.floatType, sizeof(float), root);
+  c.wait();
 }
 
-void broadcast(float* data, int64_t n, int root) {
-  requireReady();
-  if (root < 0 || root >= gInfo.size) throw std::out_of_range("root " + std::to_string(root) + " is not a rank");
-  inPieces(n, [&](int64_t at, int count) { check(gApi.Bcast(data + at, count, gApi.floatType, root, gApi.commWorld), "MPI_Bcast"); });
+void broadcast(char* data, int64_t n, int root) {
+  Collective c("MPI_Bcast");
+  startBroadcast(c, data, n, gApi.byteType, 1, root);
+  c.wait();
+}
+
+void allgather(float* data, const std::vector<int64_t>& counts) {
+  Collective c("MPI_Allgatherv");
+  if (static_cast<int>(counts.size()) != c.size())
+    throw std::invalid_argument("allgather needs one count per rank (" + std::to_string(c.size()) + "), got " + std::to_string(counts.size()));
+  std::vector<int> n(counts.size()), at(counts.size());
+  int64_t offset = 0;
+  for (size_t r = 0; r < counts.size(); ++r) {
+    if (counts[r] < 0 || counts[r] > INT_MAX || offset > INT_MAX)
+      throw std::length_error("an allgather of more than 2^31 - 1 floats per rank or in all is not supported");
+    n[r] = static_cast<int>(counts[r]);
+    at[r] = static_cast<int>(offset);
+    offset += counts[r];
+  }
+  c.start([&](Request* r) { return gApi.Iallgatherv(kInPlace, 0, gApi.floatType, data, n.data(), at.data(), gApi.floatType, gApi.commWorld, r); });
+  c.wait();
 }
 
 void barrier() {
-  requireReady();
-  check(gApi.Barrier(gApi.commWorld), "MPI_Barrier");
+  Collective c("MPI_Barrier");
+  c.start([&](Request* r) { return gApi.Ibarrier(gApi.commWorld, r); });
+  c.wait();
 }
 
 void finalize() {
+  double limit = 0;
+  {
+    std::lock_guard<std::mutex> g(gMutex);
+    if (!gReady) return;
+    limit = gTimeout + 1;
+  }
+  // A collective still running (a worker thread at exit) ends within the timeout.
+  std::unique_lock<std::timed_mutex> calls(gCalls, std::defer_lock);
+  const bool idle = calls.try_lock_for(std::chrono::duration<double>(limit));
   std::lock_guard<std::mutex> g(gMutex);
-  if (!gReady) return;
+  // NOTE: MPI_Finalize waits for every rank; after a collective that never
+  // completed it would hang. Without it, mpirun reports this rank as ended
+  // abnormally and stops the job, which is the truth.
   int done = 0;
-  if (gApi.Finalized(&done) == kSuccess && !done) gApi.Finalize();
+  if (idle && gBroken.empty() && gApi.Finalized(&done) == kSuccess && !done) gApi.Finalize();
   gReady = false;
   gFinalized = true;
 }

@@ -53,11 +53,22 @@ std::shared_ptr<RowCopy> copyAllRows(const Dataset& d, int64_t in, int64_t out) 
   return o;
 }
 
+void copyChunkRows(RowCopy& o, const Dataset& d, const ChunkKey& key, int64_t in, int64_t out) {
+  if (key.ranks <= 1 || !key.order) return copyRows(o, d, key.order, key.beginRow(), key.endRow(), in, out);
+  // This rank's share of each batch, gathered through an order of its own.
+  std::vector<int32_t> mine;
+  for (int64_t start = key.beginRow(); start < key.endRow(); start += key.batchSize) {
+    const RowShare s = shareOfBatch(std::min(key.batchSize, key.endRow() - start), key.rank, key.ranks);
+    mine.insert(mine.end(), key.order + start + s.begin, key.order + start + s.end);
+  }
+  copyRows(o, d, mine.data(), 0, static_cast<int64_t>(mine.size()), in, out);
+}
+
 std::shared_ptr<const RowCopy> ChunkStager::take(const Dataset& d, const ChunkKey& key, int64_t in, int64_t out) {
   const bool hit = valid_ && key.epoch >= 0 && stagedKey_ == key;
   valid_ = false;
   if (hit) std::swap(current_, staged_);
-  else copyRows(*current_, d, key.order, key.beginRow(), key.endRow(), in, out);
+  else copyChunkRows(*current_, d, key, in, out);
   return current_;
 }
 
@@ -66,7 +77,7 @@ void ChunkStager::prefetch(const Dataset& d, const ChunkKey& key, int64_t in, in
   // prefetch that fails (memory limit, allocation) stages nothing, and the
   // next take() copies, and reports, by itself.
   try {
-    copyRows(*staged_, d, key.order, key.beginRow(), key.endRow(), in, out);
+    copyChunkRows(*staged_, d, key, in, out);
     stagedKey_ = key;
     valid_ = true;
   } catch (const std::exception&) {

@@ -12,6 +12,7 @@
 #include <memory>
 #include <vector>
 
+#include "data_parallel.h"
 #include "trainer.h"
 
 namespace tf {
@@ -31,19 +32,24 @@ std::shared_ptr<RowCopy> copyAllRows(const Dataset& d, int64_t inDim, int64_t ou
 // The rows of a run of training batches: batches [first, first + count) of
 // batchSize rows over an epoch's order of n samples. `epoch` is the
 // caller's id for one shuffled order (pointers alone can be reused); < 0
-// never matches.
+// never matches. With ranks > 1, only rank `rank`'s share of each batch
+// (data_parallel.h), the shares one after the other.
 struct ChunkKey {
   int64_t first = 0, count = 0, batchSize = 0, n = 0;
   const void* x = nullptr;
   const int32_t* order = nullptr;
   double epoch = -1;
+  int rank = 0, ranks = 1;
   int64_t beginRow() const { return std::min(first * batchSize, n); }
   int64_t endRow() const { return beginRow() + std::min(count * batchSize, n - beginRow()); }
   bool operator==(const ChunkKey& o) const {
     return first == o.first && count == o.count && batchSize == o.batchSize && n == o.n && x == o.x && order == o.order &&
-           epoch == o.epoch;
+           epoch == o.epoch && rank == o.rank && ranks == o.ranks;
   }
 };
+
+// The rows of `key` (this rank's shares when key.ranks > 1) into `o`.
+void copyChunkRows(RowCopy& o, const Dataset& d, const ChunkKey& key, int64_t inDim, int64_t outDim);
 
 // Two buffers that alternate: one a worker trains on, one being filled with
 // the next chunk. Not thread-safe: the caller's thread uses it, one chunk in

@@ -53,23 +53,46 @@ void Trainer::checkData(const Dataset& d) const {
   }
 }
 
-double Trainer::step(const float* x, const int32_t* labels, const float* targets, const float* weights, int64_t rows,
-                     std::vector<double>* metricSums) {
+double Trainer::stepGradients(const float* x, const int32_t* labels, const float* targets, const float* weights,
+                              int64_t rows, int64_t normalizer, std::vector<double>* metricSums) {
   const float* y = net_.forwardTraining(x, rows, fused_, ws_, &rng_);
   float* dOut = net_.outputGrad(ws_);
   const int64_t out = net_.outputSize();
-  LossBatch lb{y, fused_ || loss_.fromLogits, labels, targets, weights, rows, out, rows};
+  LossBatch lb{y, fused_ || loss_.fromLogits, labels, targets, weights, rows, out, normalizer};
   const double loss = lossForwardBackward(loss_, lb, dOut);
   if (metricSums) {
     const Activation deferred = fused_ ? net_.outputActivation() : Activation::Linear;
     for (const MetricSpec& m : metrics_) metricSums->push_back(metricSum(m, y, deferred, labels, targets, rows, out));
   }
   net_.backward(rows, fused_, ws_);
-  return loss + net_.addRegularizationGradients();
+  return loss;
 }
 
-ChunkResult Trainer::trainChunk(const Dataset& d, int64_t batchSize, int64_t count, const std::atomic<bool>* cancel) {
+bool Trainer::finishStep(double dataLoss, int64_t batchRows, ChunkResult& res) {
+  const int64_t np = static_cast<int64_t>(net_.params().size());
+  const double loss = dataLoss + net_.addRegularizationGradients();
+  res.loss.push_back(static_cast<float>(loss));
+  res.sizes.push_back(static_cast<int32_t>(batchRows));
+  ++res.batches;
+  // A loss that overflows float, or a gradient that overflowed in backprop
+  // under a finite loss: stop before the update, so the weights stay finite.
+  if (!std::isfinite(static_cast<float>(loss)) || !allFiniteF32(net_.grads().data(), np)) {
+    res.nonFinite = true;
+    return false;
+  }
+  // NOTE: only an update that itself overflows (finite gradient times a
+  // learning rate near 1e30) gets here with non-finite weights; stop at once.
+  if (!opt_->step(net_.params().data(), net_.grads().data(), np, segments_)) {
+    res.nonFinite = true;
+    return false;
+  }
+  return true;
+}
+
+ChunkResult Trainer::trainChunk(const Dataset& d, int64_t batchSize, int64_t count, const std::atomic<bool>* cancel,
+                                const DataParallel* parallel) {
   checkData(d);
+  if (parallel) return trainShares(d, *parallel, count, cancel);
   ScopedFlushDenormals ftz;
   const int64_t in = net_.inputSize(), out = net_.outputSize();
   const bool sparse = loss_.kind == LossKind::SparseCategoricalCrossentropy;
@@ -78,7 +101,6 @@ ChunkResult Trainer::trainChunk(const Dataset& d, int64_t batchSize, int64_t cou
   res.metricSums.reserve(static_cast<size_t>(count) * metrics_.size());
   res.sizes.reserve(static_cast<size_t>(count));
   net_.prepare(ws_, batchSize);
-  const int64_t np = static_cast<int64_t>(net_.params().size());
   for (int64_t b = 0; b < count; ++b) {
     if (cancel && cancel->load(std::memory_order_relaxed)) {
       res.cancelled = true;
@@ -92,23 +114,59 @@ ChunkResult Trainer::trainChunk(const Dataset& d, int64_t batchSize, int64_t cou
     const float* bt = d.targets ? d.targets + start * out : nullptr;
     const float* bw = d.weights ? d.weights + start : nullptr;
     if (sparse) checkLabels(bl, B, out);
+    const double loss = stepGradients(bx, bl, bt, bw, B, B, &res.metricSums);
+    if (!finishStep(loss, B, res)) break;
+  }
+  return res;
+}
 
-    const double loss = step(bx, bl, bt, bw, B, &res.metricSums);
-    res.loss.push_back(static_cast<float>(loss));
-    res.sizes.push_back(static_cast<int32_t>(B));
-    ++res.batches;
-    // A loss that overflows float, or a gradient that overflowed in backprop
-    // under a finite loss: stop before the update, so the weights stay finite.
-    if (!std::isfinite(static_cast<float>(loss)) || !allFiniteF32(net_.grads().data(), np)) {
-      res.nonFinite = true;
-      break;
+ChunkResult Trainer::trainShares(const Dataset& d, const DataParallel& p, int64_t count, const std::atomic<bool>* cancel) {
+  if (!p.sync || p.ranks < 1 || p.rank < 0 || p.rank >= p.ranks || p.globalBatch < 1 || p.globalRows < 0)
+    throw std::invalid_argument("the data-parallel plan is not valid");
+  ScopedFlushDenormals ftz;
+  const int64_t in = net_.inputSize(), out = net_.outputSize();
+  const int64_t np = static_cast<int64_t>(net_.params().size());
+  const bool sparse = loss_.kind == LossKind::SparseCategoricalCrossentropy;
+  const size_t m = metrics_.size();
+  ChunkResult res;
+  res.loss.reserve(static_cast<size_t>(count));
+  res.metricSums.reserve(static_cast<size_t>(count) * m);
+  res.sizes.reserve(static_cast<size_t>(count));
+  net_.prepare(ws_, std::max<int64_t>(1, (p.globalBatch + p.ranks - 1) / p.ranks));
+  int64_t row = 0;  // this rank's next staged row
+  for (int64_t b = 0; b < count; ++b) {
+    const int64_t B = std::min(p.globalBatch, p.globalRows - b * p.globalBatch);
+    if (B <= 0) break;
+    const RowShare share = shareOfBatch(B, p.rank, p.ranks);
+    const int64_t rows = share.size();
+    stepStats_.clear();
+    std::exception_ptr failure;
+    try {
+      // NOTE: in data-parallel training a cancel is a failure every rank must hear of:
+      // a rank that stopped alone would leave the others waiting in the next reduction.
+      if (cancel && cancel->load(std::memory_order_relaxed)) throw std::runtime_error("training was aborted");
+      if (row + rows > d.n) throw std::logic_error("the staged rows do not hold this rank's share of the batch");
+      if (rows > 0) {
+        const int32_t* bl = d.labels ? d.labels + row : nullptr;
+        if (sparse) checkLabels(bl, rows, out);
+        stepStats_.push_back(0.0);  // the loss, then the metrics' sums
+        // The loss over the global batch size: summed over ranks, it is the batch's mean.
+        const double loss = stepGradients(d.x + row * in, bl, d.targets ? d.targets + row * out : nullptr,
+                                          d.weights ? d.weights + row : nullptr, rows, B, &stepStats_);
+        stepStats_[0] = loss;
+      } else {
+        // A batch shorter than the number of ranks leaves some with no rows: they add nothing.
+        std::fill(net_.grads().begin(), net_.grads().end(), 0.f);
+      }
+    } catch (...) {
+      failure = std::current_exception();
     }
-    // NOTE: only an update that itself overflows (finite gradient times a
-    // learning rate near 1e30) gets here with non-finite weights; stop at once.
-    if (!opt_->step(net_.params().data(), net_.grads().data(), np, segments_)) {
-      res.nonFinite = true;
-      break;
-    }
+    stepStats_.resize(1 + m, 0.0);
+    if (failure || rows == 0) std::fill(stepStats_.begin(), stepStats_.end(), 0.0);
+    row += rows;
+    p.sync->reduce(net_.grads().data(), np, stepStats_.data(), static_cast<int64_t>(stepStats_.size()), failure);
+    res.metricSums.insert(res.metricSums.end(), stepStats_.begin() + 1, stepStats_.end());
+    if (!finishStep(stepStats_[0], B, res)) break;
   }
   return res;
 }
@@ -118,7 +176,7 @@ double Trainer::computeGradients(const Dataset& d) {
   ScopedFlushDenormals ftz;
   if (loss_.kind == LossKind::SparseCategoricalCrossentropy) checkLabels(d.labels, d.n, net_.outputSize());
   net_.prepare(ws_, d.n);
-  return step(d.x, d.labels, d.targets, d.weights, d.n, nullptr);
+  return stepGradients(d.x, d.labels, d.targets, d.weights, d.n, d.n, nullptr) + net_.addRegularizationGradients();
 }
 
 void Trainer::applyGradients() {

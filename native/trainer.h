@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "data_parallel.h"
 #include "losses.h"
 #include "metrics.h"
 #include "graph.h"
@@ -54,7 +55,15 @@ class Trainer {
   // non-finite loss or gradient (the update of that batch is skipped, so
   // weights stay finite), after an update that overflowed, or when `cancel`
   // becomes true. Throws std::out_of_range for a label outside [0, outDim).
-  ChunkResult trainChunk(const Dataset& data, int64_t batchSize, int64_t count, const std::atomic<bool>* cancel);
+  //
+  // With `parallel`, `data` holds this rank's shares of the chunk's global
+  // batches of `batchSize` (data_parallel.h), and each step sums gradients,
+  // loss and metrics over the ranks before the update, so every rank makes
+  // the update of the global batch; results are the global batch's figures
+  // on every rank. Any rank's failure in a step (a bad label, `cancel`)
+  // stops every rank: this one throws its error, the others name it.
+  ChunkResult trainChunk(const Dataset& data, int64_t batchSize, int64_t count, const std::atomic<bool>* cancel,
+                         const DataParallel* parallel = nullptr);
 
   // Loss (with regularization) and its gradient in grads() for one batch in
   // training mode, without an update: for gradient checks against finite differences.
@@ -70,13 +79,17 @@ class Trainer {
   void reseed(uint64_t seed) { rng_.reseed(seed); }
 
  private:
-  // One training step on batch rows: forward, loss, backward, regularization.
-  // NOTE: grads() is complete for the batch when this returns: the point
-  // where a data-parallel allreduce over the gradient arena goes (see
-  // docs/architecture.md).
-  // Appends the metrics' sums to `metricSums` when given.
-  double step(const float* x, const int32_t* labels, const float* targets, const float* weights, int64_t rows,
-              std::vector<double>* metricSums);
+  // Forward, loss and backward of `rows` samples into grads(), the loss
+  // divided by `normalizer` (the batch size; the global batch size when the
+  // rows are one rank's share), without regularization. Returns the loss;
+  // appends the metrics' sums to `metricSums` when given.
+  double stepGradients(const float* x, const int32_t* labels, const float* targets, const float* weights, int64_t rows,
+                       int64_t normalizer, std::vector<double>* metricSums);
+  // The update once grads() holds the batch's data gradient: regularization
+  // (added once, after any reduction over ranks), the finite checks, the
+  // optimizer step. Records the batch in `res`; false when training must stop.
+  bool finishStep(double dataLoss, int64_t batchRows, ChunkResult& res);
+  ChunkResult trainShares(const Dataset& data, const DataParallel& parallel, int64_t count, const std::atomic<bool>* cancel);
 
   Graph& net_;
   std::unique_ptr<Optimizer> opt_;
@@ -86,6 +99,7 @@ class Trainer {
   Workspace ws_;
   Rng rng_;
   std::vector<std::pair<int64_t, int64_t>> segments_;
+  std::vector<double> stepStats_;  // data-parallel: loss and metric sums of one step, reduced over ranks
 };
 
 // Batched inference into out [n, outDim] with a caller-owned workspace, so

@@ -2,9 +2,10 @@
 // as Horovod does it: every process (rank) is started by `mpirun`, works on
 // its share, and the ranks combine results with collectives. The MPI library
 // is opened at run time, so nothing depends on it until init() is called.
-import { show, typeError } from './errors';
+import { checkNumber, checkOptions, show, typeError } from './errors';
 import type { LayersModel } from './models/layers_model';
 import { native } from './native';
+import { currentJob, requireJob, setJob } from './rank_agreement';
 import { Tensor } from './tensor';
 
 /** Where this process stands in the job. */
@@ -17,31 +18,48 @@ export interface ProcessInfo {
   localRank: number;
 }
 
-let current: ProcessInfo | null = null;
+/** Options of {@link init}. */
+export interface InitOptions {
+  /**
+   * Seconds an exchange between ranks may wait for the others before it
+   * fails (default 30). A rank that throws inside a distributed fit,
+   * evaluate or predict stops the others at once; this bounds the wait for a
+   * rank that stopped talking altogether (hangs, or left the operation).
+   * After such a timeout MPI cannot be used again in the process.
+   */
+  timeout?: number;
+}
+
+let exitHook = false;
 
 /**
  * Joins the MPI job this process was started in (`mpirun -np 4 node app.js`;
  * a process started alone is a job of one). Opens Open MPI's `libmpi` at run
  * time: without it, throws an error naming the package to install. Call it
- * once, before the model is built; later calls return the same figures.
+ * once, before the model is built; later calls return the same figures (and
+ * may change the timeout).
  */
-export function init(): ProcessInfo {
-  if (current) return { ...current };
-  const r = native.distributedInit();
-  current = { rank: r.rank, size: r.size, localRank: r.localRank };
-  // MPI must be finalized before the process exits, or mpirun reports the rank as failed.
-  process.once('exit', () => native.distributedFinalize());
-  return { ...current };
+export function init(options: InitOptions = {}): ProcessInfo {
+  const fn = 'distributed.init';
+  const args = checkOptions(fn, options, ['timeout'] as const);
+  const timeout = args.timeout === undefined ? undefined : checkNumber(fn, 'timeout', args.timeout, 0.001, 1e6);
+  const known = currentJob();
+  if (!known) {
+    const r = native.distributedInit();
+    setJob({ rank: r.rank, size: r.size, localRank: r.localRank });
+  }
+  if (timeout !== undefined) native.distributedSetTimeout(timeout);
+  if (!exitHook) {
+    exitHook = true;
+    // MPI must be finalized before the process exits, or mpirun reports the rank as failed.
+    process.once('exit', () => native.distributedFinalize());
+  }
+  return currentJob()!;
 }
 
 /** The figures of {@link init}, or null before it. */
 export function processInfo(): ProcessInfo | null {
-  return current ? { ...current } : null;
-}
-
-function requireInit(fn: string): ProcessInfo {
-  if (!current) throw new Error(`${fn}: call tf.distributed.init() first`);
-  return current;
+  return currentJob();
 }
 
 /**
@@ -51,7 +69,7 @@ function requireInit(fn: string): ProcessInfo {
  */
 export function broadcastWeights(model: LayersModel, root = 0): void {
   const fn = 'distributed.broadcastWeights';
-  const info = requireInit(fn);
+  const info = requireJob(fn);
   if (model === null || typeof model !== 'object' || typeof (model as LayersModel).getWeights !== 'function') {
     throw typeError(fn, `model must be a built model, got ${show(model)}`);
   }
@@ -90,7 +108,7 @@ export function broadcastWeights(model: LayersModel, root = 0): void {
 /** Averages `values` over the ranks, in place (every rank must call it with the same length). */
 export function allreduceMean(values: Float32Array): Float32Array {
   const fn = 'distributed.allreduceMean';
-  requireInit(fn);
+  requireJob(fn);
   if (!(values instanceof Float32Array)) throw typeError(fn, `values must be a Float32Array, got ${show(values)}`);
   checkSameLength(fn, values.length);
   native.distributedAllreduceMean(values);
@@ -99,13 +117,13 @@ export function allreduceMean(values: Float32Array): Float32Array {
 
 /** Waits until every rank has called it. */
 export function barrier(): void {
-  requireInit('distributed.barrier');
+  requireJob('distributed.barrier');
   native.distributedBarrier();
 }
 
 /** A length that differs between ranks would make MPI read past a buffer: compare it first. */
 function checkSameLength(fn: string, n: number): void {
-  const info = current!;
+  const info = requireJob(fn);
   const both = new Float64Array([n, n * n]);
   native.distributedAllreduceSum(both);
   // Equal lengths give sum = size * n and sum of squares = size * n^2.

@@ -114,7 +114,7 @@ export interface NativeModel {
    * next call asks for them with the same epochId).
    */
   trainChunk(x: F32, labels: I32 | null, targets: F32 | null, weights: F32 | null, n: number, order: I32, batchSize: number,
-    firstBatch: number, count: number, nextFirst?: number, nextCount?: number, epochId?: number): Promise<NativeChunkResult>;
+    firstBatch: number, count: number, nextFirst?: number, nextCount?: number, epochId?: number, distributed?: boolean): Promise<NativeChunkResult>;
   evaluate(x: F32, labels: I32 | null, targets: F32 | null, weights: F32 | null, n: number, batchSize: number): Promise<NativeEvalResult>;
   /** Synchronous, on the calling thread. */
   predict(x: F32, n: number, batchSize: number, out: F32): void;
@@ -243,6 +243,18 @@ export interface NativeAddon {
   distributedAllreduceSum(data: Float64Array): void;
   distributedBarrier(): void;
   distributedFinalize(): void;
+  /** Seconds a collective waits for the other ranks before failing. */
+  distributedSetTimeout(seconds: number): void;
+  /** A control round (a failure on any rank throws on every rank), then `values` reduced in place. */
+  distributedExchange(values: Float64Array, op: 'sum' | 'max'): void;
+  distributedExchangeAsync(values: Float64Array, op: 'sum' | 'max'): Promise<void>;
+  /** Tells the other ranks this one failed (unless they know already); whether a control round ran. */
+  distributedReportFailure(message: string): boolean;
+  distributedClearFailure(): void;
+  /** In place: rank r's counts[r] floats, at the sum of the counts before it, to every rank. */
+  distributedAllgather(data: F32, counts: Float64Array): void;
+  /** Why MPI became unusable in this process, or ''. */
+  distributedBroken(): string;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -8,6 +8,7 @@ import { History } from '../callbacks/history';
 import { ProgressBar } from '../callbacks/progress_bar';
 import type { NativeChunkResult } from '../native';
 import { Random } from '../random';
+import { Boundary, FIT_PHASE } from './data_parallel';
 import { EpochTally } from './epoch_tally';
 import type { Features, Targets } from './data';
 import { assertFinite } from './finite';
@@ -54,6 +55,16 @@ export interface FitHost {
   meanLogs(loss: number, sums: ArrayLike<number>, samples: number): Logs;
   /** A fresh id for an epoch's order (the native prefetch keys on it). */
   nextEpochId(): number;
+  /** Set in a distributed fit: the points where the ranks agree (data_parallel.ts). */
+  readonly ranks?: RankHooks;
+}
+
+/** @internal The agreement points of a distributed fit; every rank passes the same ones in the same order. */
+export interface RankHooks {
+  /** Stop if any rank asks to; the chunk lengths are rank 0's. `phase` tells the loop's places apart. */
+  boundary(phase: number, local: Boundary): Promise<Boundary>;
+  /** After an epoch's training: the non-trainable state averaged over the ranks. */
+  endEpoch(): Promise<void>;
 }
 
 /** Target wall time of one native chunk: callbacks and the progress bar stay live; the thread hop (~tens of µs) is negligible. */
@@ -95,17 +106,32 @@ export async function runFit(host: FitHost, plan: FitPlan): Promise<History> {
   const maxChunk = Math.max(1, Math.floor(sliceRows(sizeOf(train.x.sampleShape)) / batchSize));
   const chunkFor = (from: number): number =>
     perBatchMs > 0 ? Math.max(1, Math.min(steps - from, maxChunk, Math.round(CHUNK_MS / perBatchMs))) : 1;
-  for (let epoch = plan.initialEpoch; epoch < plan.epochs && !model.stopTraining; epoch++) {
+  // A distributed fit agrees at each boundary: a rank whose callback stopped training stops them all.
+  const ranks = host.ranks;
+  const agreeToStop = async (phase: number): Promise<boolean> => {
+    if (ranks) model.stopTraining = (await ranks.boundary(phase, { stop: model.stopTraining, count: 0, nextCount: 0 })).stop;
+    return model.stopTraining;
+  };
+  for (let epoch = plan.initialEpoch; epoch < plan.epochs; epoch++) {
+    if (await agreeToStop(FIT_PHASE.epoch)) break;
     await callbacks.epochBegin(epoch, {});
     shuffledOrder(order, plan.shuffle, plan.rng);
     const tally = new EpochTally(plan.metricCount, host.meanLogs);
     const epochId = host.nextEpochId();
     let staged: { first: number; count: number } | null = null;
-    while (tally.batch < steps && !model.stopTraining) {
+    while (tally.batch < steps) {
       const batch = tally.batch;
-      const count: number = staged && staged.first === batch ? staged.count : chunkFor(batch);
-      const nextFirst: number = batch + count;
-      const nextCount: number = nextFirst < steps && perBatchMs > 0 ? chunkFor(nextFirst) : 0;
+      let count: number = staged && staged.first === batch ? staged.count : chunkFor(batch);
+      let nextFirst: number = batch + count;
+      let nextCount: number = nextFirst < steps && perBatchMs > 0 ? chunkFor(nextFirst) : 0;
+      if (ranks) {
+        const agreed = await ranks.boundary(FIT_PHASE.chunk, { stop: model.stopTraining, count, nextCount });
+        model.stopTraining = agreed.stop;
+        count = agreed.count;
+        nextFirst = batch + count;
+        nextCount = agreed.nextCount;
+      }
+      if (model.stopTraining) break;
       const t0 = performance.now();
       // An abort that arrived while waiting for the lock (callbacks, readers) is not lost: checked next to the native call.
       const r = await host.trainChunk(train, order, batchSize, batch, count, nextFirst, nextCount, epochId, () => signal?.throwIfAborted());
@@ -116,6 +142,7 @@ export async function runFit(host: FitHost, plan: FitPlan): Promise<History> {
       if (r.cancelled || signal?.aborted) signal?.throwIfAborted();
     }
     if (tally.seen === 0) break;
+    await ranks?.endEpoch();
     const logs = tally.logs();
     if (val && !tally.nonFinite) {
       const v = await host.evaluate(val, batchSize);
@@ -125,5 +152,7 @@ export async function runFit(host: FitHost, plan: FitPlan): Promise<History> {
     await callbacks.epochEnd(epoch, logs);
   }
   await callbacks.trainEnd({});
+  // The last agreement: a rank whose onTrainEnd threw fails the others' fit too.
+  await ranks?.boundary(FIT_PHASE.end, { stop: true, count: 0, nextCount: 0 });
   return history;
 }

@@ -24,6 +24,10 @@ import { assertFinite } from './finite';
 import { FitHost, LabelledData, runFit } from './fit_loop';
 import { ModelLock, abortable } from './model_lock';
 import {
+  EvalSums, agreeBoundary, averageState, callbacksOfRank, copyRank0Model, dataFields, gatherRows, logsOf, modelFields, operationField, sumOverRanks,
+} from './data_parallel';
+import { JobInfo, checkBatchForRanks, distributedJob, handshake, handshakeSync, runAgreed, runAgreedSync, shareOf } from '../rank_agreement';
+import {
   COMPILE_OPTIONS, CompileArgs, CompiledConfig, EVALUATE_OPTIONS, EvaluateArgs, FIT_OPTIONS, FitArgs, PREDICT_OPTIONS, PredictArgs,
   logKeys, meanLogs, sizeOf, sliceRows,
 } from './model_args';
@@ -266,8 +270,15 @@ export abstract class LayersModel implements TrainableModel {
    * native call; the event loop stays free. Resolves to the {@link History}.
    */
   async fit(x: InputLike, y: InputLike, options: FitArgs = {}): Promise<History> {
+    // Distributed: a failure on this rank, a bad argument included, fails every rank's fit (rank_agreement.ts).
+    const job = distributedJob('fit', options);
+    return job ? runAgreed('fit', () => this.#fit(x, y, options, job)) : this.#fit(x, y, options, null);
+  }
+
+  async #fit(x: InputLike, y: InputLike, options: FitArgs, job: JobInfo | null): Promise<History> {
     const fn = 'fit';
     const args = checkOptions(fn, options, FIT_OPTIONS, true) as FitArgs;
+    if (args.distributed !== undefined) checkBool(fn, 'distributed', args.distributed);
     if (this.#training) throw new Error(`fit: model '${this.name}' is already training; wait for the running fit to finish`);
     const compiled = this.#requireCompiled(fn);
     const epochs = checkInt(fn, 'epochs', args.epochs ?? 1, 0);
@@ -309,35 +320,60 @@ export abstract class LayersModel implements TrainableModel {
     }
     if (train.x.n === 0) throw rangeError(fn, 'x has no samples');
 
-    const rng = randomFrom(args.seed);
-    built.nm.reseed(rng.seed());
+    let rng = randomFrom(args.seed);
     this.#training = true;
     this.stopTraining = false;
     const onAbort = () => built.nm.cancel();
     signal?.addEventListener('abort', onAbort);
     try {
-      return await runFit(this.#fitHost(built, compiled), {
-        train, val, finiteChecks, epochs, initialEpoch, batchSize, shuffle, verbose, callbacks, rng, signal,
+      if (job) {
+        // The ranks check they were given the same model, arguments and data; rank 0's seed orders the samples for all.
+        rng = randomFrom(await handshake(fn, [
+          operationField('fit'), ...modelFields(built.weights, compiled), { what: 'batchSize', value: batchSize }, { what: 'epochs', value: epochs },
+          { what: 'initialEpoch', value: initialEpoch }, { what: 'shuffle', value: shuffle ? 1 : 0 },
+          { what: 'seed', value: args.seed ?? -1 },
+          ...dataFields('training', train.x, train.t, train.w), ...dataFields('validation', val?.x ?? null, val?.t ?? null, val?.w ?? null),
+        ], args.seed ?? rng.seed()));
+        checkBatchForRanks(fn, batchSize, job.size);
+        await this.#lock.write(() => copyRank0Model(built.nm, built.weights, job));
+      }
+      // Dropout differs between ranks (their rows differ too); the order of samples does not.
+      const dropoutSeed = rng.seed();
+      built.nm.reseed(job ? (dropoutSeed + job.rank * 0x9e3779b) % 2 ** 31 : dropoutSeed);
+      return await runFit(this.#fitHost(built, compiled, job), {
+        train, val, finiteChecks, epochs, initialEpoch, batchSize, shuffle, rng, signal,
+        // Rank 0 speaks: the progress bar and the callbacks that write files run there only.
+        verbose: job && job.rank !== 0 ? 0 : verbose, callbacks: job ? callbacksOfRank(callbacks, job) : callbacks,
         logKeys: logKeys(compiled.metrics), metricCount: compiled.metrics.length,
       });
+    } catch (e) {
+      // A distributed step stops every rank on any rank's abort: this rank reports its own signal's reason.
+      if (job) signal?.throwIfAborted();
+      throw e;
     } finally {
       signal?.removeEventListener('abort', onAbort);
       this.#training = false;
     }
   }
 
-  #fitHost(built: Built, compiled: CompiledConfig): FitHost {
+  #fitHost(built: Built, compiled: CompiledConfig, job: JobInfo | null): FitHost {
     return {
       model: this,
       trainChunk: (d, order, batchSize, first, count, nextFirst, nextCount, epochId, beforeStart) =>
         this.#lock.write((): Promise<NativeChunkResult> => {
           beforeStart();
           // The native side copies the next chunk's rows while this one trains.
-          return built.nm.trainChunk(d.x.values, d.t.labels, d.t.targets, d.w, d.x.n, order, batchSize, first, count, nextFirst, nextCount, epochId);
+          // Distributed: this rank's shares of the batches, the gradients summed over ranks each step.
+          return built.nm.trainChunk(d.x.values, d.t.labels, d.t.targets, d.w, d.x.n, order, batchSize, first, count, nextFirst, nextCount, epochId,
+            job !== null);
         }),
-      evaluate: (d, batchSize) => this.#evaluateFeatures(d.x, d.t, d.w, batchSize),
+      evaluate: (d, batchSize) => (job ? this.#evaluateShare('fit', d.x, d.t, d.w, batchSize, job, false) : this.#evaluateFeatures(d.x, d.t, d.w, batchSize)),
       meanLogs: (loss, sums, samples) => meanLogs(loss, compiled.metrics, sums, samples),
       nextEpochId: () => ++this.#epochSerial,
+      ranks: job ? {
+        boundary: (phase, local) => agreeBoundary('fit', phase, local, job),
+        endEpoch: () => this.#lock.write(() => averageState(built.nm, built.weights, job)),
+      } : undefined,
     };
   }
 
@@ -408,6 +444,20 @@ export abstract class LayersModel implements TrainableModel {
   /** `locked`: the caller already holds a read of the model's lock for the whole evaluation. */
   async #evaluateFeatures(x: Features, t: Targets, w: Float32Array | null, batchSize: number, locked = false): Promise<Logs> {
     const compiled = this.#compiled!;
+    return logsOf(await this.#evaluateSums(x, t, w, batchSize, locked), (loss, sums, samples) => meanLogs(loss, compiled.metrics, sums, samples));
+  }
+
+  /** Distributed: this rank evaluates its share of the samples, and the sums of all ranks make the logs. */
+  async #evaluateShare(fn: string, x: Features, t: Targets, w: Float32Array | null, batchSize: number, job: JobInfo, locked: boolean): Promise<Logs> {
+    const compiled = this.#compiled!;
+    const { begin, end } = shareOf(x.n, job.rank, job.size);
+    const part = sliceSamples(x, t, w, begin, end, this.#units());
+    const sums = await sumOverRanks(fn, await this.#evaluateSums(part.x, part.t, part.w, batchSize, locked));
+    return logsOf(sums, (loss, s, samples) => meanLogs(loss, compiled.metrics, s, samples));
+  }
+
+  async #evaluateSums(x: Features, t: Targets, w: Float32Array | null, batchSize: number, locked: boolean): Promise<EvalSums> {
+    const compiled = this.#compiled!;
     const nm = this.#built!.nm;
     // Slices of at most ~8 MB of rows: the native side evaluates a private copy
     // of its input, and a whole test set copied at once costs that much memory.
@@ -426,13 +476,19 @@ export abstract class LayersModel implements TrainableModel {
       r.samples += pr.samples;
       pr.metricSums.forEach((v, k) => (r.metricSums[k] += v));
     }
-    return meanLogs(r.samples ? r.lossSum / r.samples : NaN, compiled.metrics, r.metricSums, r.samples);
+    return r;
   }
 
   /** Loss and metrics on data, in inference mode. Resolves to `{ loss, accuracy, ... }`. */
   async evaluate(x: InputLike, y: InputLike, options: EvaluateArgs = {}): Promise<Logs> {
+    const job = distributedJob('evaluate', options);
+    return job ? runAgreed('evaluate', () => this.#evaluate(x, y, options, job)) : this.#evaluate(x, y, options, null);
+  }
+
+  async #evaluate(x: InputLike, y: InputLike, options: EvaluateArgs, job: JobInfo | null): Promise<Logs> {
     const fn = 'evaluate';
     const args = checkOptions(fn, options, EVALUATE_OPTIONS, true) as EvaluateArgs;
+    if (args.distributed !== undefined) checkBool(fn, 'distributed', args.distributed);
     const compiled = this.#requireCompiled(fn);
     const batchSize = checkInt(fn, 'batchSize', args.batchSize ?? 32, 1, 2 ** 31 - 1);
     const feats = toFeatures(fn, x, this.inputs, false);
@@ -440,24 +496,56 @@ export abstract class LayersModel implements TrainableModel {
     const t = toTargets(fn, y, feats.n, this.#units(), compiled.loss);
     if (feats.n === 0) throw rangeError(fn, 'x has no samples');
     const w = sampleWeights(fn, args.sampleWeight, feats.n);
+    if (job) await handshake(fn, [operationField('evaluate'), ...modelFields(this.#built!.weights, compiled), ...dataFields('evaluation', feats, t, w)]);
     // One read for the whole call, taken now: setWeights throws from here on,
     // a fit called later waits for it, and no training chunk runs between the
     // slices of a large input (each slice would otherwise see other weights).
     return this.#lock.read(async () => {
       await assertFinite(fn, feats);
-      return this.#evaluateFeatures(feats, t, w, batchSize, true);
+      return job ? this.#evaluateShare(fn, feats, t, w, batchSize, job, true) : this.#evaluateFeatures(feats, t, w, batchSize, true);
     });
   }
 
   #predictInputs(fn: string, x: InputLike, options: PredictArgs, onlyDuringCall: boolean) {
     const args = checkOptions(fn, options, PREDICT_OPTIONS, true) as PredictArgs;
+    if (args.distributed !== undefined) checkBool(fn, 'distributed', args.distributed);
     const batchSize = checkInt(fn, 'batchSize', args.batchSize ?? 32, 1, 2 ** 31 - 1);
     const feats = toFeatures(fn, x, this.inputs, false, onlyDuringCall);
     const built = this.#ensureBuilt(fn, feats.sampleShape);
     const units = this.#units();
     // Every element is written by the native predict: no zeroing needed, and a disposed output may be reused.
     const out = allocateUninitializedF32(feats.n * units, fn, () => `the output [${feats.n}, ${units}]`);
-    return { nm: built.nm, feats, batchSize, out, units, signal: args.signal };
+    return { nm: built.nm, built, feats, batchSize, out, units, signal: args.signal };
+  }
+
+  /**
+   * Distributed predict: after a handshake, this rank predicts its share of
+   * the rows (on the calling thread, or a worker with `predictAsync`) and the
+   * ranks gather every share, so every rank returns all the predictions.
+   */
+  #predictShares(fn: string, x: InputLike, options: PredictArgs, job: JobInfo, run: (p: SharePrediction) => Promise<void> | void): Tensor | Promise<Tensor> {
+    const { nm, built, feats, batchSize, out, units } = this.#predictInputs(fn, x, options, fn === 'predict');
+    const fields = [operationField('predict'), ...modelFields(built.weights, null), ...dataFields('input', feats, null, null)];
+    const { begin, end } = shareOf(feats.n, job.rank, job.size);
+    const inSize = sizeOf(feats.sampleShape);
+    const share: SharePrediction = {
+      nm, n: end - begin, batchSize, x: feats.values.subarray(begin * inSize, end * inSize), out: out.subarray(begin * units, end * units),
+    };
+    const finish = (): Tensor => {
+      gatherRows(fn, out, feats.n, units, job);
+      return ownedTensor(out, [feats.n, units], 'float32');
+    };
+    if (fn === 'predict') {
+      handshakeSync(fn, fields);
+      if (this.#lock.writing) throw new Error(`predict: model '${this.name}' is running native work (training); use predictAsync()`);
+      run(share);
+      return finish();
+    }
+    return (async () => {
+      await handshake(fn, fields);
+      await run(share);
+      return finish();
+    })();
   }
 
   /**
@@ -469,6 +557,12 @@ export abstract class LayersModel implements TrainableModel {
    */
   predict(x: InputLike, args: PredictArgs = {}): Tensor {
     const fn = 'predict';
+    const job = distributedJob(fn, args);
+    if (job) {
+      return runAgreedSync(fn, () => this.#predictShares(fn, x, args, job, (p) => {
+        if (p.n > 0) p.nm.predict(p.x, p.n, p.batchSize, p.out);
+      }) as Tensor);
+    }
     const { nm, feats, batchSize, out, units } = this.#predictInputs(fn, x, args, true);
     if (this.#lock.writing) {
       throw new Error(`predict: model '${this.name}' is running native work (training); use predictAsync(), which waits for a consistent snapshot of the weights`);
@@ -487,6 +581,12 @@ export abstract class LayersModel implements TrainableModel {
    */
   async predictAsync(x: InputLike, args: PredictArgs = {}): Promise<Tensor> {
     const fn = 'predictAsync';
+    const job = distributedJob(fn, args);
+    if (job) {
+      if (args.signal !== undefined) throw typeError(fn, 'signal is not supported with distributed: true (every rank must finish its share)');
+      return runAgreed(fn, () => this.#predictShares(fn, x, args, job, (p) =>
+        this.#lock.read((): Promise<void> => (p.n > 0 ? p.nm.predictAsync(p.x, p.n, p.batchSize, p.out) : Promise.resolve()))) as Promise<Tensor>);
+    }
     const { nm, feats, batchSize, out, units, signal } = this.#predictInputs(fn, x, args, false);
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw typeError(fn, `signal must be an AbortSignal, got ${show(signal)}`);
     signal?.throwIfAborted();
@@ -666,6 +766,15 @@ export abstract class LayersModel implements TrainableModel {
   async toArtifacts(config?: SaveConfig): Promise<ModelArtifacts> {
     return this.#lock.read(async () => modelToArtifacts(this, config, 'toArtifacts'));
   }
+}
+
+/** One rank's share of a distributed prediction. */
+interface SharePrediction {
+  nm: NativeModel;
+  x: Float32Array;
+  n: number;
+  batchSize: number;
+  out: Float32Array;
 }
 
 function nativeLoss(loss: Loss): NativeLossSpec {

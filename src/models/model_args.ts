@@ -47,6 +47,16 @@ export interface FitArgs {
   seed?: number;
   /** Stops training at the next step boundary; fit then rejects with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * Data-parallel training over the MPI job of `tf.distributed.init()`
+   * (default false). Every rank calls fit with the same model, data and
+   * options; batchSize is the global batch, of which each rank trains on its
+   * share, the gradients summed over the ranks every step, so the model is
+   * the one a single process would train. Rank 0 prints the progress bar and
+   * writes checkpoints; every rank's callbacks see the global figures. See
+   * docs/distributed.md.
+   */
+  distributed?: boolean;
 }
 
 /** Options of {@link LayersModel.evaluate}. */
@@ -55,6 +65,8 @@ export interface EvaluateArgs {
   batchSize?: number;
   /** Loss weight per sample (Keras's sample_weight); metrics stay unweighted, as Keras's compiled metrics. */
   sampleWeight?: TensorLike | Tensor;
+  /** Each rank of the MPI job evaluates its share of the samples; every rank gets the figures of all of them (default false). */
+  distributed?: boolean;
 }
 
 /** Options of {@link LayersModel.predict}. */
@@ -63,6 +75,8 @@ export interface PredictArgs {
   batchSize?: number;
   /** predictAsync only: reject with the signal's reason if it aborts before the result is ready. */
   signal?: AbortSignal;
+  /** Each rank of the MPI job predicts its share of the samples; every rank gets all the predictions (default false). */
+  distributed?: boolean;
 }
 
 /** The optimizer, loss and metrics a model was compiled with. */
@@ -74,9 +88,9 @@ export interface CompiledConfig {
 
 export const COMPILE_OPTIONS = ['optimizer', 'loss', 'metrics'] as const;
 export const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'initialEpoch', 'classWeight', 'sampleWeight',
-  'verbose', 'callbacks', 'seed', 'signal'] as const;
-export const EVALUATE_OPTIONS = ['batchSize', 'sampleWeight'] as const;
-export const PREDICT_OPTIONS = ['batchSize', 'signal'] as const;
+  'verbose', 'callbacks', 'seed', 'signal', 'distributed'] as const;
+export const EVALUATE_OPTIONS = ['batchSize', 'sampleWeight', 'distributed'] as const;
+export const PREDICT_OPTIONS = ['batchSize', 'signal', 'distributed'] as const;
 
 /** @internal Rows per slice of private copies handed to native work (~8 MB of features). */
 export function sliceRows(features: number): number {

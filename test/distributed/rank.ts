@@ -1,31 +1,159 @@
 // One rank of the distributed tests, started by mpirun from distributed.test.ts:
-//   mpirun -np 2 node --import tsx test/distributed/rank.ts <scenario>
-// Prints one JSON line per rank.
+//   mpirun -np 2 node --import tsx test/distributed/rank.ts <scenario> [<directory>]
+// Each rank writes its results as JSON to <directory>/rank-<rank>.json (or
+// prints them: mpirun interleaves long lines of several ranks). `fit-reference`
+// runs alone, without MPI: the single process two ranks' training must match.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as tf from '../../src/index';
 
 const scenario = process.argv[2];
-const info = tf.distributed.init();
+const info = scenario === 'fit-reference' ? { rank: 0, size: 1, localRank: 0 } : tf.distributed.init({ timeout: scenario === 'hang' ? 3 : 60 });
 const out: Record<string, unknown> = { ...info };
-tf.setSeed(100 + info.rank); // each rank builds different weights
 const model = (units: number) => {
   const m = tf.sequential({ layers: [tf.layers.dense({ units, inputShape: [3] }), tf.layers.dense({ units: 2 })] });
   m.predict(tf.zeros([1, 3]));
   return m;
 };
-try {
-  if (scenario === 'collectives') {
-    const m = model(4);
-    out.before = Array.from(m.getWeights()[0].dataSync());
-    tf.distributed.broadcastWeights(m);
-    out.after = m.getWeights().map((w) => Array.from(w.dataSync()));
-    out.mean = Array.from(tf.distributed.allreduceMean(Float32Array.from([info.rank, 10 * info.rank, 1])));
-    tf.distributed.barrier();
-  } else if (scenario === 'mismatch') {
-    tf.distributed.broadcastWeights(model(info.rank === 0 ? 4 : 5));
-  } else if (scenario === 'lengths') {
-    tf.distributed.allreduceMean(new Float32Array(info.rank === 0 ? 3 : 4));
+const errorOf = async (f: () => Promise<unknown> | unknown): Promise<string> => {
+  try {
+    await f();
+    return 'no error';
+  } catch (e) {
+    return `${(e as Error).constructor.name}: ${(e as Error).message}`;
   }
-} catch (e) {
-  out.error = (e as Error).message;
+};
+
+// The data every rank holds: 100 samples of 5 features, 3 classes, per-sample weights.
+const N = 100;
+const data = (n = N, tweak = 0) => {
+  const x = new Float32Array(n * 5);
+  const y = new Int32Array(n);
+  const w = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < 5; j++) x[i * 5 + j] = Math.sin(i * 1.3 + j * 0.7) + 0.1 * j;
+    y[i] = (i * 7) % 3;
+    w[i] = 0.5 + (i % 4) * 0.25;
+  }
+  x[7] += tweak;
+  return { x: tf.tensor2d(x, [n, 5]), y: tf.tensor1d(y, 'int32'), w: tf.tensor1d(w) };
+};
+// Dense + L2 regularization + batch normalization (its moving statistics are averaged over ranks) + softmax.
+const classifier = (withBatchNorm = false) => {
+  tf.setSeed(11); // the same start everywhere; fit copies rank 0's weights anyway
+  const m = tf.sequential({
+    layers: [
+      tf.layers.dense({ units: 16, activation: 'relu', inputShape: [5], kernelRegularizer: tf.regularizers.l2({ l2: 0.01 }) }),
+      ...(withBatchNorm ? [tf.layers.batchNormalization()] : []),
+      tf.layers.dense({ units: 3, activation: 'softmax' }),
+    ],
+  });
+  m.compile({ optimizer: tf.optimizers.adam({ learningRate: 0.02 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  return m;
+};
+const weightsOf = (m: tf.LayersModel) => m.getWeights().map((t) => Array.from(t.dataSync()));
+
+async function main(): Promise<void> {
+  try {
+    if (scenario === 'collectives') {
+      tf.setSeed(100 + info.rank); // each rank builds different weights
+      const m = model(4);
+      out.before = Array.from(m.getWeights()[0].dataSync());
+      tf.distributed.broadcastWeights(m);
+      out.after = m.getWeights().map((w) => Array.from(w.dataSync()));
+      out.mean = Array.from(tf.distributed.allreduceMean(Float32Array.from([info.rank, 10 * info.rank, 1])));
+      tf.distributed.barrier();
+    } else if (scenario === 'mismatch') {
+      tf.distributed.broadcastWeights(model(info.rank === 0 ? 4 : 5));
+    } else if (scenario === 'lengths') {
+      tf.distributed.allreduceMean(new Float32Array(info.rank === 0 ? 3 : 4));
+    } else if (scenario === 'fit-reference' || scenario === 'fit') {
+      // batchSize 33 over 100 samples: shares of 16 and 17, and a last batch of one sample (one rank has none).
+      const { x, y, w } = data();
+      const v = data(30);
+      const m = classifier();
+      if (scenario === 'fit' && info.rank === 1) {
+        // Another start on rank 1: fit must copy rank 0's (which is the reference's).
+        m.build([5]);
+        m.setWeights(m.getWeights().map((t) => tf.randomNormal(t.shape)));
+      }
+      const batchLogs: number[] = [];
+      const h = await m.fit(x, y, {
+        epochs: 3, batchSize: 33, seed: 5, verbose: 0, sampleWeight: w, validationData: [v.x, v.y],
+        callbacks: { onBatchEnd: (_b, l) => void batchLogs.push(l!.loss) }, distributed: scenario === 'fit',
+      });
+      out.weights = weightsOf(m);
+      out.history = h.history;
+      out.batchLosses = batchLogs;
+      out.evaluate = await m.evaluate(v.x, v.y, { batchSize: 7 });
+      out.predict = Array.from(m.predict(v.x).dataSync());
+      if (scenario === 'fit') {
+        out.evaluateDistributed = await m.evaluate(v.x, v.y, { batchSize: 7, distributed: true });
+        out.predictDistributed = Array.from(m.predict(v.x, { distributed: true }).dataSync());
+        out.predictAsyncDistributed = Array.from((await m.predictAsync(v.x, { distributed: true, batchSize: 4 })).dataSync());
+      }
+    } else if (scenario === 'batchnorm') {
+      // Moving statistics are averaged over the ranks after each epoch: every rank ends with one model.
+      const { x, y } = data();
+      const m = classifier(true);
+      await m.fit(x, y, { epochs: 2, batchSize: 20, seed: 3, verbose: 0, distributed: true });
+      out.weights = weightsOf(m);
+    } else if (scenario === 'bad-input') {
+      // Each case is an error on every rank; MPI stays usable, so the cases follow one another.
+      const { x, y } = data();
+      const small = data(90);
+      const m = classifier();
+      const errors: Record<string, string> = {};
+      errors.models = await errorOf(() => (info.rank === 0 ? m : classifier(true)).fit(x, y, { epochs: 1, verbose: 0, distributed: true }));
+      errors.batchSize = await errorOf(() => m.fit(x, y, { batchSize: info.rank === 0 ? 32 : 16, verbose: 0, distributed: true }));
+      errors.samples = await errorOf(() => (info.rank === 0 ? m.fit(x, y, { verbose: 0, distributed: true }) : m.fit(small.x, small.y, { verbose: 0, distributed: true })));
+      const other = data(N, info.rank); // the same sizes, one value differs on rank 1
+      errors.data = await errorOf(() => m.fit(other.x, y, { verbose: 0, distributed: true }));
+      errors.smallBatch = await errorOf(() => m.fit(x, y, { batchSize: 1, verbose: 0, distributed: true }));
+      errors.argument = await errorOf(() => m.fit(x, y, { epochs: info.rank === 1 ? -1 : 1, verbose: 0, distributed: true }));
+      errors.operation = await errorOf(() => (info.rank === 0 ? m.fit(x, y, { verbose: 0, distributed: true }) : m.evaluate(x, y, { distributed: true })));
+      errors.unknownOption = await errorOf(() => m.fit(x, y, { verbose: 0, distributed: true, ...(info.rank === 1 ? { epoch: 2 } : {}) } as tf.FitArgs));
+      // After all that, a distributed fit still trains.
+      const h = await m.fit(x, y, { epochs: 1, batchSize: 20, verbose: 0, distributed: true });
+      out.afterwards = h.history.loss.length;
+      out.errors = errors;
+    } else if (scenario === 'throws') {
+      // Rank 1's callback throws at its fourth batch: rank 0 stops with an error naming it.
+      const { x, y } = data();
+      const m = classifier();
+      const t0 = Date.now();
+      out.error = await errorOf(() => m.fit(x, y, {
+        epochs: 5, batchSize: 10, verbose: 0, distributed: true,
+        callbacks: { onBatchEnd: (b) => { if (info.rank === 1 && b === 3) throw new Error('callback failed on purpose'); } },
+      }));
+      out.seconds = (Date.now() - t0) / 1000;
+      // An abort on rank 0 stops rank 1 too.
+      const controller = new AbortController();
+      out.abort = await errorOf(() => m.fit(x, y, {
+        epochs: 50, batchSize: 10, verbose: 0, distributed: true, signal: controller.signal,
+        callbacks: { onEpochEnd: (e) => { if (info.rank === 0 && e === 1) controller.abort(); } },
+      }));
+    } else if (scenario === 'hang') {
+      // Rank 1 never joins: rank 0's fit fails at the timeout (3 s) instead of waiting forever.
+      const { x, y } = data();
+      if (info.rank === 1) await new Promise((r) => setTimeout(r, 120_000));
+      const t0 = Date.now();
+      out.error = await errorOf(() => classifier().fit(x, y, { verbose: 0, distributed: true }));
+      out.seconds = (Date.now() - t0) / 1000;
+    } else if (scenario === 'killed') {
+      // Rank 1 dies mid-training: mpirun ends the job with an error.
+      const { x, y } = data();
+      await classifier().fit(x, y, {
+        epochs: 1000, batchSize: 10, verbose: 0, distributed: true,
+        callbacks: { onEpochEnd: (e) => { if (info.rank === 1 && e === 2) process.kill(process.pid, 'SIGKILL'); } },
+      });
+    }
+  } catch (e) {
+    out.error = (e as Error).message;
+  }
+  const dir = process.argv[3];
+  if (dir) fs.writeFileSync(path.join(dir, `rank-${info.rank}.json`), JSON.stringify(out));
+  else console.log(JSON.stringify(out));
 }
-console.log(JSON.stringify(out));
+
+void main();
