@@ -92,6 +92,27 @@ export function slice(x: Tensor, begin: number | number[], size?: number | numbe
   return stridedView(fn, x, offset, extent, strides, extent);
 }
 
+/** Most values one array holds (V8's limit, 2^32 - 1). */
+const MAX_ARRAY_VALUES = 2 ** 32 - 1;
+
+/**
+ * Appends the values of a nested array to `out`, depth first. Each array's
+ * length is read once and counted before its entries are visited, so an
+ * array claiming more values than an array can hold is refused at once
+ * (Array.prototype.flat would first walk all 2^32 claimed entries).
+ */
+function flattenIndices(fn: string, a: unknown[], out: unknown[], depth = 1): void {
+  // A tensor has at most 1024 dimensions; deeper nesting (or an array holding itself) is refused, not recursed into.
+  if (depth > 1024) throw rangeError(fn, 'indices are nested more than 1024 levels deep');
+  const length = a.length;
+  if (out.length + length > MAX_ARRAY_VALUES) throw rangeError(fn, `indices holds more values than an array can (over ${MAX_ARRAY_VALUES})`);
+  for (let i = 0; i < length; i++) {
+    const v = a[i];
+    if (Array.isArray(v)) flattenIndices(fn, v, out, depth + 1);
+    else out.push(v);
+  }
+}
+
 /** Converts an index argument (int32 Tensor or array of integers) to an int32 tensor. */
 function indexTensor(fn: string, indices: unknown): Tensor {
   if (indices instanceof Tensor) {
@@ -100,14 +121,8 @@ function indexTensor(fn: string, indices: unknown): Tensor {
     return indices;
   }
   checkArray(fn, 'indices', indices, 'an int32 Tensor or an array of integers');
-  let flat: unknown[];
-  try {
-    flat = (indices as unknown[]).flat(Infinity);
-  } catch (e) {
-    // A nested array holding more than 2^32 - 1 entries in all (V8's array limit).
-    if (e instanceof RangeError) throw rangeError(fn, `indices holds more values than an array can (${e.message})`);
-    throw e;
-  }
+  const flat: unknown[] = [];
+  flattenIndices(fn, indices as unknown[], flat);
   flat.forEach((v, i) => {
     if (typeof v !== 'number' || !Number.isInteger(v) || Math.abs(v) > 2 ** 31 - 1) {
       throw rangeError(fn, `indices must be int32 integers, got ${show(v)} at flat position ${i}`);

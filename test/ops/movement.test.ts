@@ -285,3 +285,11 @@ describe('oneHot', () => {
     expect(() => tf.oneHot(idx, 2 ** 31, 1, 0)).toThrow(RangeError);
   });
 });
+
+describe('gather index arrays nested past any tensor rank', () => {
+  it('an array that holds itself is a RangeError naming gather, not a stack overflow', () => {
+    const cyclic: unknown[] = [0];
+    cyclic.push(cyclic);
+    expect(() => tf.gather(tf.tensor1d([1, 2, 3]), cyclic as never)).toThrow(/^gather: indices are nested more than 1024 levels deep/);
+  });
+});
