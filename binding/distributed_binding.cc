@@ -6,6 +6,7 @@
 //   Promise): a control round, then the reduction (native/rank_agreement.h)
 //   distributedReportFailure(message) -> boolean, distributedClearFailure()
 //   distributedAllgather(Float32Array, counts: Float64Array)
+//   distributedStepExchange(grads, stats), distributedSyncTimes(reset): a training step's exchange and its times (benchmarks)
 // Collectives here run on the JavaScript thread (setup: broadcasting weights,
 // gathering predictions) or, for the Async one, on a worker thread; training's
 // per-step exchange runs on the training worker.
@@ -136,6 +137,32 @@ static Napi::Value DistributedAllgather(const Napi::CallbackInfo& info) {
   });
 }
 
+// distributedStepExchange(grads, stats): one training step's exchange (a control
+// round, then the sums in place), exactly as fit's steps make it; for benchmarks.
+static Napi::Value DistributedStepExchange(const Napi::CallbackInfo& info) {
+  static const char* fn = "distributed.stepExchange";
+  return guarded(info, fn, [&]() -> Napi::Value {
+    auto grads = typedArrayArg<float>(info, 0, fn, "grads");
+    auto stats = typedArrayArg<double>(info, 1, fn, "stats");
+    tf::mpi::gradientSync().reduce(grads.data, static_cast<int64_t>(grads.length), stats.data, static_cast<int64_t>(stats.length), nullptr);
+    return info.Env().Undefined();
+  });
+}
+
+// distributedSyncTimes(reset) -> { steps, bytes, controlSeconds, reduceSeconds, reduceCpuSeconds } (benchmarks).
+static Napi::Value DistributedSyncTimes(const Napi::CallbackInfo& info) {
+  return guarded(info, "distributed.syncTimes", [&]() -> Napi::Value {
+    const tf::mpi::SyncTimes t = tf::mpi::syncTimes(boolArg(info, 0, "distributed.syncTimes", "reset"));
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("steps", static_cast<double>(t.steps));
+    o.Set("bytes", static_cast<double>(t.bytes));
+    o.Set("controlSeconds", t.controlSeconds);
+    o.Set("reduceSeconds", t.reduceSeconds);
+    o.Set("reduceCpuSeconds", t.reduceCpuSeconds);
+    return o;
+  });
+}
+
 static Napi::Value DistributedBroken(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), tf::mpi::brokenReason());
 }
@@ -161,6 +188,8 @@ void registerDistributed(Napi::Env env, Napi::Object exports) {
   exports.Set("distributedClearFailure", Napi::Function::New(env, DistributedClearFailure, "distributedClearFailure"));
   exports.Set("distributedAllgather", Napi::Function::New(env, DistributedAllgather, "distributedAllgather"));
   exports.Set("distributedBroken", Napi::Function::New(env, DistributedBroken, "distributedBroken"));
+  exports.Set("distributedSyncTimes", Napi::Function::New(env, DistributedSyncTimes, "distributedSyncTimes"));
+  exports.Set("distributedStepExchange", Napi::Function::New(env, DistributedStepExchange, "distributedStepExchange"));
 }
 
 }  // namespace tfb

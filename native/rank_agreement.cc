@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstring>
+#include <ctime>
+#include <mutex>
 
 namespace tf::mpi {
 namespace {
@@ -42,11 +45,36 @@ int controlRound(const std::string* message, std::string& relayed) {
   return first;
 }
 
+double threadCpuSeconds() {
+#if defined(CLOCK_THREAD_CPUTIME_ID)
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+#else
+  return 0;
+#endif
+}
+
+std::mutex gTimesMutex;
+SyncTimes gTimes;
+
 class MpiGradientSync : public GradientSync {
  public:
   void reduce(float* grads, int64_t n, double* stats, int64_t s, std::exception_ptr failure) override {
+    using Clock = std::chrono::steady_clock;
+    const Clock::time_point t0 = Clock::now();
     agree(failure);
-    allreduceSum(grads, n, stats, s);
+    const Clock::time_point t1 = Clock::now();
+    const double c1 = threadCpuSeconds();
+    allreduceSumPresent(grads, n, stats, s);
+    const double c2 = threadCpuSeconds();
+    const Clock::time_point t2 = Clock::now();
+    std::lock_guard<std::mutex> g(gTimesMutex);
+    ++gTimes.steps;
+    gTimes.bytes += n * static_cast<int64_t>(sizeof(float)) + s * static_cast<int64_t>(sizeof(double));
+    gTimes.controlSeconds += std::chrono::duration<double>(t1 - t0).count();
+    gTimes.reduceSeconds += std::chrono::duration<double>(t2 - t1).count();
+    gTimes.reduceCpuSeconds += c2 - c1;
   }
 };
 
@@ -77,6 +105,13 @@ bool reportFailure(const std::string& message) {
 }
 
 void clearAgreedFailure() { gAgreed = false; }
+
+SyncTimes syncTimes(bool reset) {
+  std::lock_guard<std::mutex> g(gTimesMutex);
+  const SyncTimes t = gTimes;
+  if (reset) gTimes = SyncTimes{};
+  return t;
+}
 
 GradientSync& gradientSync() {
   static MpiGradientSync sync;

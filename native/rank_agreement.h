@@ -45,4 +45,14 @@ void clearAgreedFailure();
 // the gradients and the step's sums in one pair of reductions.
 GradientSync& gradientSync();
 
+// What gradientSync() has spent since the last reset, for benchmarks: the
+// control rounds (which also wait for slower ranks) and the reductions of
+// the gradients themselves, in wall and thread CPU seconds.
+struct SyncTimes {
+  int64_t steps = 0;
+  int64_t bytes = 0;  // reduced per rank, gradients and sums
+  double controlSeconds = 0, reduceSeconds = 0, reduceCpuSeconds = 0;
+};
+SyncTimes syncTimes(bool reset);
+
 }  // namespace tf::mpi

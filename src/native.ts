@@ -255,6 +255,10 @@ export interface NativeAddon {
   distributedAllgather(data: F32, counts: Float64Array): void;
   /** Why MPI became unusable in this process, or ''. */
   distributedBroken(): string;
+  /** Time the data-parallel steps spent in their control rounds and gradient reductions (benchmarks). */
+  /** One training step's exchange of `grads` and `stats` (summed in place), as fit makes it (benchmarks). */
+  distributedStepExchange(grads: F32, stats: Float64Array): void;
+  distributedSyncTimes(reset: boolean): { steps: number; bytes: number; controlSeconds: number; reduceSeconds: number; reduceCpuSeconds: number };
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
