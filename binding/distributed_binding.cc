@@ -10,6 +10,8 @@
 // Collectives here run on the JavaScript thread (setup: broadcasting weights,
 // gathering predictions) or, for the Async one, on a worker thread; training's
 // per-step exchange runs on the training worker.
+#include <cmath>
+
 #include "args.h"
 #include "mpi_runtime.h"
 #include "promise_worker.h"
@@ -127,7 +129,8 @@ static Napi::Value DistributedAllgather(const Napi::CallbackInfo& info) {
     double total = 0;
     for (size_t r = 0; r < counts.length; ++r) {
       const double c = counts.data[r];
-      if (!(c >= 0) || c != static_cast<double>(static_cast<int64_t>(c))) throwRange(info.Env(), fn, "counts must be integers >= 0");
+      // The range first: converting a double beyond int64 is undefined.
+      if (!(c >= 0 && c <= 9.0e15) || c != std::floor(c)) throwRange(info.Env(), fn, "counts must be integers in [0, 9e15]");
       n.push_back(static_cast<int64_t>(c));
       total += c;
     }

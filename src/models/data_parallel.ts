@@ -96,7 +96,7 @@ export function callbacksOfRank(callbacks: CallbackHooks[], job: JobInfo): Callb
   return job.rank === 0 ? callbacks : callbacks.filter((c) => !writesFiles(c));
 }
 
-/** Where a rank is in fit's loop: ranks that disagree went out of step. */
+/** @internal Where a rank is in fit's loop: ranks that disagree went out of step. */
 export const FIT_PHASE = { epoch: 1, chunk: 2, end: 3 } as const;
 
 /** @internal What fit's loop agrees on at each boundary. */
