@@ -191,8 +191,9 @@ export abstract class LayersModel implements TrainableModel {
    * is no longer compiled (the loss and metrics were chosen for the old
    * output), so the next compile() starts training afresh, as in Keras.
    */
-  protected layersChanged(fn: string): void {
-    if (this.#built) this.#rebuild(fn, false);
+  protected layersChanged(fn: 'add' | 'pop'): void {
+    // The label is chosen here, never taken from a caller: this method is reachable from JavaScript.
+    if (this.#built) this.#rebuild(fn === 'pop' ? 'pop' : 'add', false);
     else this.#compiled = null;
   }
 

@@ -317,3 +317,14 @@ describe('an empty int32 tensor whose buffer was transferred (was: raw "Cannot p
     await expect(model.fit(x, tf.zeros([0, 2]))).rejects.toThrow(/^fit: x's buffer was detached or resized/);
   });
 });
+
+describe('a junk label passed to a model method reachable from JavaScript (was: "[object Map]: model ... is training", seed 20261232 case 72276)', () => {
+  it('layersChanged labels its errors itself', async () => {
+    const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
+    model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const training = model.fit(tf.zeros([64, 3]), tf.zeros([64, 2]), { epochs: 2, batchSize: 8, verbose: 0 });
+    const changed = (model as unknown as { layersChanged(fn: unknown): void }).layersChanged;
+    expect(() => changed.call(model, new Map())).toThrow(/^add: model '.*' is training/);
+    await training;
+  });
+});
