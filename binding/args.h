@@ -4,6 +4,7 @@
 #include <napi.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -55,32 +56,68 @@ constexpr napi_typedarray_type typedArrayTypeOf() {
          : napi_float64_array;
 }
 
-// Argument i as a typed array of any element type.
-inline TypedArrayInfo anyTypedArrayArg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name) {
+// The i-th argument, or an empty value when the call has fewer.
+inline Napi::Value argAt(const Napi::CallbackInfo& info, size_t i) { return info.Length() > i ? info[i] : Napi::Value(); }
+
+// v as a typed array of any element type; `name` says what it is in errors.
+inline TypedArrayInfo anyTypedArrayValue(Napi::Env env, Napi::Value v, const char* fn, const char* name) {
   TypedArrayInfo t;
-  if (info.Length() <= i || !typedArrayInfo(info.Env(), info[i], t))
-    throwType(info.Env(), fn, std::string(name) + " must be a typed array");
+  if (v.IsEmpty() || !typedArrayInfo(env, v, t)) throwType(env, fn, std::string(name) + " must be a typed array");
   return t;
 }
 
 template <typename T>
-inline View<T> typedArrayArg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name) {
-  const TypedArrayInfo t = anyTypedArrayArg(info, i, fn, name);
-  if (t.type != typedArrayTypeOf<T>()) throwType(info.Env(), fn, std::string(name) + " has the wrong element type");
+inline View<T> typedArrayValue(Napi::Env env, Napi::Value v, const char* fn, const char* name) {
+  const TypedArrayInfo t = anyTypedArrayValue(env, v, fn, name);
+  if (t.type != typedArrayTypeOf<T>()) throwType(env, fn, std::string(name) + " has the wrong element type");
   return View<T>{static_cast<T*>(t.data), t.length};
 }
 
-inline int64_t intArg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name,
-                      int64_t lo = 0, int64_t hi = (int64_t{1} << 53)) {
-  Napi::Env env = info.Env();
+inline int64_t intValue(Napi::Env env, Napi::Value v, const char* fn, const char* name, int64_t lo = 0,
+                        int64_t hi = (int64_t{1} << 53)) {
   double d = 0;
-  if (info.Length() <= i || napi_get_value_double(env, info[i], &d) != napi_ok)
-    throwType(env, fn, std::string(name) + " must be a number");
+  if (v.IsEmpty() || napi_get_value_double(env, v, &d) != napi_ok) throwType(env, fn, std::string(name) + " must be a number");
   if (!std::isfinite(d) || std::floor(d) != d) throwRange(env, fn, std::string(name) + " must be an integer, got " + std::to_string(d));
   if (d < static_cast<double>(lo) || d > static_cast<double>(hi))
     throwRange(env, fn, std::string(name) + " = " + std::to_string(static_cast<int64_t>(d)) + " is out of range [" +
                             std::to_string(lo) + ", " + std::to_string(hi) + "]");
   return static_cast<int64_t>(d);
+}
+
+inline bool boolValue(Napi::Env env, Napi::Value v, const char* fn, const char* name) {
+  bool b = false;
+  if (v.IsEmpty() || napi_get_value_bool(env, v, &b) != napi_ok) throwType(env, fn, std::string(name) + " must be a boolean");
+  return b;
+}
+
+// Argument i as a typed array of any element type.
+inline TypedArrayInfo anyTypedArrayArg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name) {
+  return anyTypedArrayValue(info.Env(), argAt(info, i), fn, name);
+}
+
+template <typename T>
+inline View<T> typedArrayArg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name) {
+  return typedArrayValue<T>(info.Env(), argAt(info, i), fn, name);
+}
+
+inline int64_t intArg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name,
+                      int64_t lo = 0, int64_t hi = (int64_t{1} << 53)) {
+  return intValue(info.Env(), argAt(info, i), fn, name, lo, hi);
+}
+
+// The named properties of the object argument i, in the order asked for
+// (missing ones undefined). Reading runs any getter, so a binding reads every
+// property it needs first and takes typed-array pointers only afterwards:
+// then no JavaScript runs (and no buffer can be detached) in between.
+template <size_t N>
+std::array<Napi::Value, N> propertiesArg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name,
+                                         const std::array<const char*, N>& keys) {
+  Napi::Value v = argAt(info, i);
+  if (v.IsEmpty() || !v.IsObject() || v.IsArray()) throwType(info.Env(), fn, std::string(name) + " must be an object");
+  Napi::Object o = v.As<Napi::Object>();
+  std::array<Napi::Value, N> out;
+  for (size_t k = 0; k < N; ++k) out[k] = o.Get(keys[k]);
+  return out;
 }
 
 // Argument i as one integer or an array of integers, each in [lo, hi].
@@ -107,10 +144,7 @@ inline double numberArg(const Napi::CallbackInfo& info, size_t i, const char* fn
 }
 
 inline bool boolArg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name) {
-  bool b = false;
-  if (info.Length() <= i || napi_get_value_bool(info.Env(), info[i], &b) != napi_ok)
-    throwType(info.Env(), fn, std::string(name) + " must be a boolean");
-  return b;
+  return boolValue(info.Env(), argAt(info, i), fn, name);
 }
 
 // a * b with overflow detection (sizes come from users).

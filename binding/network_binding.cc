@@ -107,36 +107,42 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     });
   }
 
-  // The data arguments at info[0..4], checked against what the loss and
-  // metrics read (Trainer::checkData) once compiled.
-  tf::Dataset dataArgs(const Napi::CallbackInfo& info, const char* fn) {
-    tf::Dataset d = datasetArg(info, 0, fn, graph().inputSize(), graph().outputSize());
+  // The data object, checked against what the loss and metrics read
+  // (Trainer::checkData) once compiled.
+  tf::Dataset dataFrom(Napi::Env env, const DataValues& v, const char* fn) {
+    tf::Dataset d = datasetFrom(env, v, fn, graph().inputSize(), graph().outputSize());
     if (model_->compiled()) model_->trainer().checkData(d);
     return d;
   }
 
-  // trainChunk(x, labels, targets, weights, n, order, batchSize, firstBatch, count[, nextFirst, nextCount, epochId,
-  // distributed]) -> Promise<ChunkResult>. With nextCount > 0, the rows of batches
-  // [nextFirst, nextFirst + nextCount) are copied while this chunk trains. With
-  // distributed, this rank trains on its share of each batch, the ranks
-  // summing gradients every step over MPI (native/rank_agreement.h).
+  // trainChunk(data, { order, batchSize, firstBatch, count, nextFirst?, nextCount?, epochId?, distributed? })
+  // -> Promise<ChunkResult>. With nextCount > 0, the rows of batches
+  // [nextFirst, nextFirst + nextCount) are copied while this chunk trains
+  // (kept for a later call with the same epochId). With distributed, this rank
+  // trains on its share of each batch, the ranks summing gradients every step
+  // over MPI (native/rank_agreement.h).
   Napi::Value TrainChunk(const Napi::CallbackInfo& info) {
     static const char* fn = "fit";
     return guarded(info, fn, [&]() -> Napi::Value {
       Napi::Env env = info.Env();
       model_->trainer();
-      tf::Dataset d = dataArgs(info, fn);
-      auto order = typedArrayArg<int32_t>(info, 5, fn, "order");
+      const DataValues data = dataValuesArg(info, 0, fn);
+      const auto c = propertiesArg<8>(info, 1, fn, "chunk",
+                                      {"order", "batchSize", "firstBatch", "count", "nextFirst", "nextCount", "epochId", "distributed"});
+      tf::Dataset d = dataFrom(env, data, fn);
+      auto order = typedArrayValue<int32_t>(env, c[0], fn, "order");
       requireLength(env, fn, "order", order, d.n);
-      const int64_t batchSize = intArg(info, 6, fn, "batchSize", 1, INT32_MAX);
-      const int64_t first = intArg(info, 7, fn, "firstBatch", 0, INT32_MAX), count = intArg(info, 8, fn, "count", 0, INT32_MAX);
-      const bool next = info.Length() > 10;
-      const bool distributed = info.Length() > 12 && boolArg(info, 12, fn, "distributed");
+      const int64_t batchSize = intValue(env, c[1], fn, "batchSize", 1, INT32_MAX);
+      const int64_t first = intValue(env, c[2], fn, "firstBatch", 0, INT32_MAX), count = intValue(env, c[3], fn, "count", 0, INT32_MAX);
+      auto optionalInt = [&](const Napi::Value& v, const char* name, int64_t lo) {
+        return v.IsUndefined() ? (lo < 0 ? -1 : 0) : intValue(env, v, fn, name, lo, INT32_MAX);
+      };
+      const int64_t nextFirst = optionalInt(c[4], "nextFirst", 0), nextCount = optionalInt(c[5], "nextCount", 0);
+      const int64_t epochId = optionalInt(c[6], "epochId", -1);
+      const bool distributed = !c[7].IsUndefined() && boolValue(env, c[7], fn, "distributed");
       const tf::mpi::ProcessInfo job = distributed ? tf::mpi::requireJob() : tf::mpi::ProcessInfo{};
-      const tf::Model::ChunkPlan plan = model_->planChunk(
-          d, order.data, batchSize, first, count, next ? intArg(info, 9, fn, "nextFirst", 0, INT32_MAX) : 0,
-          next ? intArg(info, 10, fn, "nextCount", 0, INT32_MAX) : 0,
-          info.Length() > 11 && info[11].IsNumber() ? info[11].As<Napi::Number>().DoubleValue() : -1, job.rank, job.size);
+      const tf::Model::ChunkPlan plan =
+          model_->planChunk(d, order.data, batchSize, first, count, nextFirst, nextCount, static_cast<double>(epochId), job.rank, job.size);
       tf::GradientSync* sync = distributed ? &tf::mpi::gradientSync() : nullptr;
       // Released when the worker is done, on the main thread, even on error.
       auto hold = std::make_shared<tf::Model::ChunkHold>(*model_);
@@ -145,7 +151,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       auto result = std::make_shared<tf::ChunkResult>();
       tf::Model* m = model_.get();
       Napi::Promise p = queueWork(
-          info, fn, {0, 1, 2, 3, 4, 5}, [m, rows, plan, result, sync] { *result = m->trainJob(*rows, plan, sync); },
+          info, fn, {data[0], data[1], data[2], data[3], c[0]}, [m, rows, plan, result, sync] { *result = m->trainJob(*rows, plan, sync); },
           [result, hold](Napi::Env env) -> Napi::Value {
             hold->release();
             return chunkResultValue(env, *result);
@@ -155,20 +161,21 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     });
   }
 
-  // evaluate(x, labels, targets, weights, n, batchSize) -> Promise<{lossSum, metricSums, samples}>
+  // evaluate(data, batchSize) -> Promise<{lossSum, metricSums, samples}>
   Napi::Value Evaluate(const Napi::CallbackInfo& info) {
     static const char* fn = "evaluate";
     return guarded(info, fn, [&]() -> Napi::Value {
       model_->trainer();
-      tf::Dataset d = dataArgs(info, fn);
-      const int64_t batchSize = intArg(info, 5, fn, "batchSize", 1, INT32_MAX);
+      const DataValues data = dataValuesArg(info, 0, fn);
+      tf::Dataset d = dataFrom(info.Env(), data, fn);
+      const int64_t batchSize = intArg(info, 1, fn, "batchSize", 1, INT32_MAX);
       model_->requireWorkspace(std::min(batchSize, d.n));
       auto rows = tf::copyAllRows(d, graph().inputSize(), graph().outputSize());
       auto lock = std::make_shared<std::shared_lock<std::shared_mutex>>(model_->shared());
       auto result = std::make_shared<tf::EvalResult>();
       tf::Model* m = model_.get();
       return queueWork(
-          info, fn, {0, 1, 2, 3}, [m, rows, batchSize, result] { *result = m->evaluateJob(rows->data, batchSize); },
+          info, fn, {data[0], data[1], data[2], data[3]}, [m, rows, batchSize, result] { *result = m->evaluateJob(rows->data, batchSize); },
           [result, lock](Napi::Env env) -> Napi::Value {
             lock->unlock();
             return evalResultValue(env, *result);
@@ -283,13 +290,14 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     });
   }
 
-  // computeGradients(x, labels, targets, weights, n, gradsOut) -> loss. Synchronous; for tests.
+  // computeGradients(data, gradsOut) -> loss. Synchronous; for tests.
   Napi::Value ComputeGradients(const Napi::CallbackInfo& info) {
     static const char* fn = "computeGradients";
     return guarded(info, fn, [&]() -> Napi::Value {
       model_->trainer();
-      const tf::Dataset d = dataArgs(info, fn);
-      auto out = typedArrayArg<float>(info, 5, fn, "grads");
+      const DataValues data = dataValuesArg(info, 0, fn);
+      const tf::Dataset d = dataFrom(info.Env(), data, fn);
+      auto out = typedArrayArg<float>(info, 1, fn, "grads");
       requireLength(info.Env(), fn, "grads", out, static_cast<int64_t>(graph().grads().size()));
       return Napi::Number::New(info.Env(), model_->computeGradients(d, out.data));
     });

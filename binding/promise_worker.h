@@ -59,16 +59,25 @@ class PromiseWorker : public Napi::AsyncWorker {
 };
 
 // Queues `work` on a worker thread and returns its promise, pinning `this`
-// and the arguments listed in `pins` until it settles.
-inline Napi::Promise queueWork(const Napi::CallbackInfo& info, const char* fn, std::initializer_list<size_t> pins,
+// and the values in `pins` until it settles.
+inline Napi::Promise queueWork(const Napi::CallbackInfo& info, const char* fn, const std::vector<Napi::Value>& pins,
                                PromiseWorker::Work work, PromiseWorker::Done done) {
   auto* w = new PromiseWorker(info.Env(), fn, std::move(work), std::move(done));
-  for (size_t k : pins)
-    if (k < info.Length()) w->pin(info[k]);
+  for (const Napi::Value& v : pins)
+    if (!v.IsEmpty()) w->pin(v);
   w->pin(info.This());
   Napi::Promise p = w->promise();
   w->Queue();
   return p;
+}
+
+// The same, pinning the arguments at the indices in `pins`.
+inline Napi::Promise queueWork(const Napi::CallbackInfo& info, const char* fn, std::initializer_list<size_t> pins,
+                               PromiseWorker::Work work, PromiseWorker::Done done) {
+  std::vector<Napi::Value> values;
+  for (size_t k : pins)
+    if (k < info.Length()) values.push_back(info[k]);
+  return queueWork(info, fn, values, std::move(work), std::move(done));
 }
 
 }  // namespace tfb

@@ -98,8 +98,39 @@ export interface NativeOptimizerState {
 }
 
 /**
- * One model in the native engine (binding/network_binding.cc). Data arguments
- * are (x, labels | null, targets | null, sample weights | null, n). Calls that
+ * A model's data as the native side reads it: `n` samples of `x` (row-major,
+ * the input size per row), and the targets the loss reads: class indices
+ * (`labels`) or rows of the output size (`targets`), optional sample weights.
+ */
+export interface NativeData {
+  readonly x: F32;
+  readonly labels: I32 | null;
+  readonly targets: F32 | null;
+  readonly weights: F32 | null;
+  readonly n: number;
+}
+
+/** Which batches of an epoch one {@link NativeModel.trainChunk} call trains. */
+export interface NativeChunkSpec {
+  /** The epoch's sample order (a permutation of [0, n)); batch b is order[b * batchSize, ...). */
+  readonly order: I32;
+  readonly batchSize: number;
+  /** Trains batches [firstBatch, firstBatch + count). */
+  readonly firstBatch: number;
+  readonly count: number;
+  /**
+   * With nextCount > 0 the rows of batches [nextFirst, nextFirst + nextCount)
+   * are copied while this chunk trains, for the next call with the same epochId.
+   */
+  readonly nextFirst?: number;
+  readonly nextCount?: number;
+  readonly epochId?: number;
+  /** This rank trains its share of each batch, gradients summed over the ranks (tf.distributed). */
+  readonly distributed?: boolean;
+}
+
+/**
+ * One model in the native engine (binding/network_binding.cc). Calls that
  * overlap native work in flight throw "busy" instead of waiting.
  */
 export interface NativeModel {
@@ -107,15 +138,9 @@ export interface NativeModel {
   readWeights(trainable: boolean, out: F32): void;
   writeWeights(trainable: boolean, values: F32): void;
   compile(optimizer: NativeOptimizerSpec, loss: NativeLossSpec, metrics: readonly NativeMetricSpec[]): void;
-  /**
-   * Trains batches [firstBatch, firstBatch + count) of the epoch's `order` on a
-   * worker thread. With nextCount > 0 the rows of batches [nextFirst,
-   * nextFirst + nextCount) are copied while this chunk trains (used when the
-   * next call asks for them with the same epochId).
-   */
-  trainChunk(x: F32, labels: I32 | null, targets: F32 | null, weights: F32 | null, n: number, order: I32, batchSize: number,
-    firstBatch: number, count: number, nextFirst?: number, nextCount?: number, epochId?: number, distributed?: boolean): Promise<NativeChunkResult>;
-  evaluate(x: F32, labels: I32 | null, targets: F32 | null, weights: F32 | null, n: number, batchSize: number): Promise<NativeEvalResult>;
+  /** Trains the chunk's batches on a worker thread. */
+  trainChunk(data: NativeData, chunk: NativeChunkSpec): Promise<NativeChunkResult>;
+  evaluate(data: NativeData, batchSize: number): Promise<NativeEvalResult>;
   /** Synchronous, on the calling thread. */
   predict(x: F32, n: number, batchSize: number, out: F32): void;
   /** On a worker thread; stops between batches once cancel[0] != 0. */
@@ -128,7 +153,7 @@ export interface NativeModel {
   setOptimizerState(iterations: number, nadamMomentumProduct: number, slots: readonly F32[]): void;
   reseed(seed: number): void;
   /** Loss and gradients of one batch in training mode, into `grads` (tests). */
-  computeGradients(x: F32, labels: I32 | null, targets: F32 | null, weights: F32 | null, n: number, grads: F32): number;
+  computeGradients(data: NativeData, grads: F32): number;
   /** One optimizer step with the given gradients (tests). */
   applyGradients(grads: F32): void;
 }

@@ -365,8 +365,8 @@ export abstract class LayersModel implements TrainableModel {
           beforeStart();
           // The native side copies the next chunk's rows while this one trains.
           // Distributed: this rank's shares of the batches, the gradients summed over ranks each step.
-          return built.nm.trainChunk(d.x.values, d.t.labels, d.t.targets, d.w, d.x.n, order, batchSize, first, count, nextFirst, nextCount, epochId,
-            job !== null);
+          const data = { x: d.x.values, labels: d.t.labels, targets: d.t.targets, weights: d.w, n: d.x.n };
+          return built.nm.trainChunk(data, { order, batchSize, firstBatch: first, count, nextFirst, nextCount, epochId, distributed: job !== null });
         }),
       evaluate: (d, batchSize) => (job ? this.#evaluateShare('fit', d.x, d.t, d.w, batchSize, job, false) : this.#evaluateFeatures(d.x, d.t, d.w, batchSize)),
       meanLogs: (loss, sums, samples) => meanLogs(loss, compiled.metrics, sums, samples),
@@ -422,9 +422,9 @@ export abstract class LayersModel implements TrainableModel {
       },
       train: (chunk, batchSize, count) => this.#lock.write((): Promise<NativeChunkResult> => {
         const order = Int32Array.from({ length: chunk.n }, (_, i) => i);
-        return nm().trainChunk(chunk.x, chunk.labels, chunk.targets, chunk.weights, chunk.n, order, batchSize, 0, count);
+        return nm().trainChunk(chunk, { order, batchSize, firstBatch: 0, count });
       }),
-      evaluate: (b) => this.#lock.read((): Promise<NativeEvalResult> => nm().evaluate(b.x, b.labels, b.targets, b.weights, b.n, b.n)),
+      evaluate: (b) => this.#lock.read((): Promise<NativeEvalResult> => nm().evaluate(b, b.n)),
       evaluateTensors: (x, y, batchSize) => this.evaluate(x as InputLike, y as InputLike, { batchSize }),
       meanLogs: (loss, sums, samples) => meanLogs(loss, compiled.metrics, sums, samples),
       begin: (signal) => {
@@ -471,7 +471,7 @@ export abstract class LayersModel implements TrainableModel {
         if (a && a.length === 0 && x.n > 0) throw new Error(`evaluate: ${name} was detached or shrunk while evaluating`);
       }
       const part = sliceSamples(x, t, w, start, Math.min(x.n, start + step), units);
-      const run = (): Promise<NativeEvalResult> => nm.evaluate(part.x.values, part.t.labels, part.t.targets, part.w, part.x.n, batchSize);
+      const run = (): Promise<NativeEvalResult> => nm.evaluate({ x: part.x.values, labels: part.t.labels, targets: part.t.targets, weights: part.w, n: part.x.n }, batchSize);
       const pr = await (locked ? run() : this.#lock.read(run));
       r.lossSum += pr.lossSum;
       r.samples += pr.samples;
@@ -610,7 +610,8 @@ export abstract class LayersModel implements TrainableModel {
     const t = toTargets(fn, y, feats.n, this.#units(), compiled.loss);
     if (feats.n === 0) throw rangeError(fn, 'x has no samples');
     const order = Int32Array.from({ length: feats.n }, (_, i) => i);
-    const r = await this.#lock.write((): Promise<NativeChunkResult> => nm.trainChunk(feats.values, t.labels, t.targets, null, feats.n, order, feats.n, 0, 1));
+    const r = await this.#lock.write((): Promise<NativeChunkResult> => nm.trainChunk({ x: feats.values, labels: t.labels, targets: t.targets, weights: null, n: feats.n },
+      { order, batchSize: feats.n, firstBatch: 0, count: 1 }));
     return meanLogs(r.loss[0], compiled.metrics, r.metricSums, feats.n);
   }
 
@@ -711,7 +712,7 @@ export abstract class LayersModel implements TrainableModel {
     const built = this.#ensureBuilt(fn, feats.sampleShape);
     const t = toTargets(fn, y, feats.n, this.#units(), compiled.loss);
     const grads = new Float32Array(built.weights.trainableSize);
-    const loss = built.nm.computeGradients(feats.values, t.labels, t.targets, null, feats.n, grads);
+    const loss = built.nm.computeGradients({ x: feats.values, labels: t.labels, targets: t.targets, weights: null, n: feats.n }, grads);
     return { loss, grads };
   }
 

@@ -103,7 +103,7 @@ function checkAgainstReference(g: NativeGraphSpec, seed: number): void {
   const targets = Float32Array.from({ length: want.length }, next);
   const t64 = Float64Array.from(targets);
   const grads = new Float32Array(params.length);
-  const loss = model.computeGradients(x, null, targets, null, n, grads);
+  const loss = model.computeGradients({ x, labels: null, targets, weights: null, n }, grads);
   expect(Math.abs(loss - mse(want, t64, n))).toBeLessThan(1e-5 * (1 + mse(want, t64, n)));
   const h = 1e-6;
   for (let j = 0; j < params.length; j++) {
@@ -155,9 +155,9 @@ describe('NativeModel graph form', () => {
     const next = lcg(5);
     const n = 8;
     const x = Float32Array.from({ length: n * 5 }, next), targets = Float32Array.from({ length: n * 3 }, next);
-    const before = (await model.evaluate(x, null, targets, null, n, n)).lossSum;
-    for (let epoch = 0; epoch < 20; epoch++) await model.trainChunk(x, null, targets, null, n, Int32Array.from({ length: n }, (_, i) => i), n, 0, 1);
-    expect((await model.evaluate(x, null, targets, null, n, n)).lossSum).toBeLessThan(before);
+    const before = (await model.evaluate({ x, labels: null, targets, weights: null, n }, n)).lossSum;
+    for (let epoch = 0; epoch < 20; epoch++) await model.trainChunk({ x, labels: null, targets, weights: null, n }, { order: Int32Array.from({ length: n }, (_, i) => i), batchSize: n, firstBatch: 0, count: 1 });
+    expect((await model.evaluate({ x, labels: null, targets, weights: null, n }, n)).lossSum).toBeLessThan(before);
     const a = new Float32Array(n * 3), b = new Float32Array(n * 3);
     model.predict(x, n, 3, a);
     await model.predictAsync(x, n, 3, b);

@@ -43,15 +43,15 @@ describe('native errors map one way on both paths', () => {
 
   it('a label outside the classes is a RangeError synchronously', () => {
     const nm = model();
-    expect(() => nm.computeGradients(x, badLabels, null, null, 2, new Float32Array(9))).toThrow(RangeError);
-    expect(() => nm.computeGradients(x, badLabels, null, null, 2, new Float32Array(9))).toThrow(/computeGradients: label 7 is outside \[0, 3\)/);
+    expect(() => nm.computeGradients({ x, labels: badLabels, targets: null, weights: null, n: 2 }, new Float32Array(9))).toThrow(RangeError);
+    expect(() => nm.computeGradients({ x, labels: badLabels, targets: null, weights: null, n: 2 }, new Float32Array(9))).toThrow(/computeGradients: label 7 is outside \[0, 3\)/);
   });
 
   it('and asynchronously', async () => {
     const nm = model();
-    const p = nm.trainChunk(x, badLabels, null, null, 2, new Int32Array([0, 1]), 2, 0, 1);
+    const p = nm.trainChunk({ x, labels: badLabels, targets: null, weights: null, n: 2 }, { order: new Int32Array([0, 1]), batchSize: 2, firstBatch: 0, count: 1 });
     await expect(p).rejects.toThrow(RangeError);
-    await expect(nm.trainChunk(x, badLabels, null, null, 2, new Int32Array([0, 1]), 2, 0, 1)).rejects.toThrow(/fit: label 7 is outside/);
+    await expect(nm.trainChunk({ x, labels: badLabels, targets: null, weights: null, n: 2 }, { order: new Int32Array([0, 1]), batchSize: 2, firstBatch: 0, count: 1 })).rejects.toThrow(/fit: label 7 is outside/);
   });
 
   it('a bad option is a TypeError, a busy model an Error', async () => {
@@ -59,7 +59,7 @@ describe('native errors map one way on both paths', () => {
     expect(() => nm.compile({ kind: 1, schedule: 3 } as never, { kind: 0 }, [])).toThrow(TypeError);
     expect(() => nm.compile({ kind: 1, schedule: 3 } as never, { kind: 0 }, [])).toThrow(/compile: schedule must be an object/);
     // The chunk holds the model until its result is delivered on this thread, so a write now is refused.
-    const p = nm.trainChunk(x, new Int32Array([0, 1]), null, null, 2, new Int32Array([0, 1]), 1, 0, 2);
+    const p = nm.trainChunk({ x, labels: new Int32Array([0, 1]), targets: null, weights: null, n: 2 }, { order: new Int32Array([0, 1]), batchSize: 1, firstBatch: 0, count: 2 });
     let busy: unknown;
     try {
       nm.writeWeights(true, new Float32Array(9));
@@ -71,6 +71,27 @@ describe('native errors map one way on both paths', () => {
     expect(busy).not.toBeInstanceOf(TypeError);
     expect(String((busy as Error).message)).toMatch(/^setWeights: the model is busy/);
     expect(() => nm.writeWeights(true, new Float32Array(9))).not.toThrow();
+  });
+
+  it('reads every property of its argument objects before taking a pointer: a getter that detaches a buffer is refused, not read', () => {
+    const detach = (a: ArrayBufferView) => structuredClone(a.buffer, { transfer: [a.buffer as ArrayBuffer] });
+    const labels = new Int32Array([0, 1]);
+    const data = (x: Float32Array) => ({ x, labels, targets: null, weights: null, n: 2 });
+    const chunk = { order: new Int32Array([0, 1]), batchSize: 1, firstBatch: 0, count: 2 };
+    // A getter in the data object detaches x, read before it.
+    const xa = new Float32Array(4);
+    const hostileData = Object.defineProperty(data(xa), 'n', { get: () => (detach(xa), 2) });
+    expect(() => model().trainChunk(hostileData, chunk)).toThrow(/^fit: x has 0 elements, needs 4/);
+    // A getter in the chunk object detaches the data object's x.
+    const xb = new Float32Array(4);
+    const hostileChunk = Object.defineProperty({ ...chunk }, 'count', { get: () => (detach(xb), 2) });
+    expect(() => model().trainChunk(data(xb), hostileChunk)).toThrow(/^fit: x has 0 elements, needs 4/);
+    const xc = new Float32Array(4);
+    expect(() => model().computeGradients(Object.defineProperty(data(xc), 'weights', { get: () => (detach(xc), null) }), new Float32Array(9)))
+      .toThrow(/^computeGradients: x has 0 elements/);
+    // Not an object at all.
+    expect(() => model().trainChunk(data(new Float32Array(4)), 3 as never)).toThrow(/^fit: chunk must be an object/);
+    expect(() => model().computeGradients(null as never, new Float32Array(9))).toThrow(/^computeGradients: data must be an object/);
   });
 
   it('accepts an N-D input shape and reports weight shapes', () => {

@@ -815,25 +815,53 @@ const NATIVE_RAW: Target = {
     const nm = g.pick(nativeModels) as Record<string, (...a: unknown[]) => unknown>;
     const n = g.int(0, 10);
     const rows = () => (g.chance(0.9) ? n : g.edgeNumber());
-    const buf = (k: string, len: number) => g.typedArray(g.chance(0.9) ? k : undefined, Math.max(0, len + (g.chance(0.8) ? 0 : g.int(-3, 3))));
+    const made: unknown[] = [];
+    const buf = (k: string, len: number) => {
+      const b = g.typedArray(g.chance(0.9) ? k : undefined, Math.max(0, len + (g.chance(0.8) ? 0 : g.int(-3, 3))));
+      made.push(b);
+      return b;
+    };
     const inSize = g.int(1, 6);
     const outSize = g.int(1, 6);
     const orNull = (v: () => unknown) => (g.chance(0.3) ? null : v());
+    // Sometimes one property is a getter that detaches every other buffer of
+    // the call, in this object or the other: the binding reads all properties
+    // before taking any pointer.
+    const withHostileGetter = (o: Record<string, unknown>): Record<string, unknown> => {
+      if (!g.chance(0.1)) return o;
+      const key = g.pick(Object.keys(o));
+      const value = o[key];
+      return Object.defineProperty({ ...o }, key, {
+        enumerable: true,
+        get: () => {
+          for (const v of made) if (v !== value && ArrayBuffer.isView(v)) detach(v.buffer as ArrayBuffer);
+          return value;
+        },
+      });
+    };
+    const data = (withWeights: boolean): unknown => (g.chance(0.95) ? withHostileGetter({
+      x: buf('Float32Array', n * inSize), labels: orNull(() => buf('Int32Array', n)), targets: orNull(() => buf('Float32Array', n * outSize)),
+      weights: withWeights ? orNull(() => buf('Float32Array', n)) : null, n: rows(),
+    }) : g.junk());
     const method = g.pick(['slots', 'readWeights', 'writeWeights', 'compile', 'trainChunk', 'evaluate', 'predict', 'predictAsync', 'cancel',
       'learningRate', 'setLearningRate', 'optimizerState', 'setOptimizerState', 'reseed', 'computeGradients', 'applyGradients']);
     const args: Record<string, () => unknown[]> = {
       readWeights: () => [g.chance(0.5), buf('Float32Array', g.int(0, 60))],
       writeWeights: () => [g.chance(0.5), buf('Float32Array', g.int(0, 60))],
-      trainChunk: () => [buf('Float32Array', n * inSize), orNull(() => buf('Int32Array', n)), orNull(() => buf('Float32Array', n * outSize)),
-        orNull(() => buf('Float32Array', n)), rows(), g.chance(0.9) ? Int32Array.from({ length: n }, () => (g.chance(0.97) ? g.int(0, Math.max(0, n - 1)) : g.pick([-1, n]))) : g.junk(),
-        g.chance(0.8) ? g.int(1, 8) : g.edgeNumber(), g.chance(0.8) ? g.int(0, 3) : g.edgeNumber(), g.chance(0.8) ? g.int(0, 4) : g.edgeNumber()],
-      evaluate: () => [buf('Float32Array', n * inSize), orNull(() => buf('Int32Array', n)), orNull(() => buf('Float32Array', n * outSize)), orNull(() => buf('Float32Array', n)), rows(), g.chance(0.8) ? g.int(1, 8) : g.edgeNumber()],
+      trainChunk: () => [data(true), g.chance(0.95) ? withHostileGetter({
+        order: g.chance(0.9) ? Int32Array.from({ length: n }, () => (g.chance(0.97) ? g.int(0, Math.max(0, n - 1)) : g.pick([-1, n]))) : g.junk(),
+        batchSize: g.chance(0.8) ? g.int(1, 8) : g.edgeNumber(), firstBatch: g.chance(0.8) ? g.int(0, 3) : g.edgeNumber(),
+        count: g.chance(0.8) ? g.int(0, 4) : g.edgeNumber(),
+        ...(g.chance(0.3) ? { nextFirst: g.chance(0.8) ? g.int(0, 3) : g.edgeNumber(), nextCount: g.chance(0.8) ? g.int(0, 3) : g.edgeNumber(),
+          epochId: g.chance(0.8) ? g.int(-1, 3) : g.edgeNumber() } : {}),
+      }) : g.junk()],
+      evaluate: () => [data(true), g.chance(0.8) ? g.int(1, 8) : g.edgeNumber()],
       predict: () => [buf('Float32Array', n * inSize), rows(), g.chance(0.8) ? g.int(1, 8) : g.edgeNumber(), buf('Float32Array', n * outSize)],
       predictAsync: () => [buf('Float32Array', n * inSize), rows(), g.chance(0.8) ? g.int(1, 8) : g.edgeNumber(), buf('Float32Array', n * outSize), g.chance(0.5) ? new Int32Array(1) : g.junk()],
       setLearningRate: () => [g.edgeNumber()],
       setOptimizerState: () => [g.edgeNumber(), g.edgeNumber(), Array.from({ length: g.int(0, 3) }, () => buf('Float32Array', g.int(0, 40)))],
       reseed: () => [g.edgeNumber()],
-      computeGradients: () => [buf('Float32Array', n * inSize), orNull(() => buf('Int32Array', n)), orNull(() => buf('Float32Array', n * outSize)), null, rows(), buf('Float32Array', g.int(0, 60))],
+      computeGradients: () => [data(false), buf('Float32Array', g.int(0, 60))],
       applyGradients: () => [buf('Float32Array', g.int(0, 60))],
       compile: () => [g.chance(0.8) ? { kind: g.edgeNumber(), schedule: g.junk() } : g.junk(), g.junk(), g.junk()],
     };
@@ -841,7 +869,8 @@ const NATIVE_RAW: Target = {
     const r = nm[method](...a);
     if (r instanceof Promise && (method === 'trainChunk' || method === 'predictAsync' || method === 'evaluate') && g.chance(0.3)) {
       // The caller's buffers go away while the worker runs.
-      for (const v of a) if (ArrayBuffer.isView(v)) detach(v.buffer as ArrayBuffer);
+      const views = a.flatMap((v) => (v !== null && typeof v === 'object' && !ArrayBuffer.isView(v) ? Object.values(v as object) : [v]));
+      for (const v of views) if (ArrayBuffer.isView(v)) detach(v.buffer as ArrayBuffer);
       gc();
     }
     return r;

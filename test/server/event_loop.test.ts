@@ -90,7 +90,7 @@ describe('event loop during fit', () => {
     type Chunk = { count: number; result?: NativeChunkResult };
     let chunks: Chunk[] = [];
     proto.trainChunk = function (this: NativeModel, ...args: Parameters<NativeModel['trainChunk']>) {
-      const chunk: Chunk = { count: args[8] };
+      const chunk: Chunk = { count: args[1].count };
       chunks.push(chunk);
       const p = original.apply(this, args);
       p.then((r) => { chunk.result = r; }, () => undefined);
