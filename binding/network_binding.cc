@@ -110,7 +110,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   // The data object, checked against what the loss and metrics read
   // (Trainer::checkData) once compiled.
   tf::Dataset dataFrom(Napi::Env env, const DataValues& v, const char* fn) {
-    tf::Dataset d = datasetFrom(env, v, fn, graph().inputSize(), graph().outputSize());
+    tf::Dataset d = datasetFrom(env, v, fn, graph().rowSize(), graph().outputSize());
     if (model_->compiled()) model_->trainer().checkData(d);
     return d;
   }
@@ -170,7 +170,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       tf::Dataset d = dataFrom(info.Env(), data, fn);
       const int64_t batchSize = intArg(info, 1, fn, "batchSize", 1, INT32_MAX);
       model_->requireWorkspace(std::min(batchSize, d.n));
-      auto rows = tf::copyAllRows(d, graph().inputSize(), graph().outputSize());
+      auto rows = tf::copyAllRows(d, graph().rowSize(), graph().outputSize());
       auto lock = std::make_shared<std::shared_lock<std::shared_mutex>>(model_->shared());
       auto result = std::make_shared<tf::EvalResult>();
       tf::Model* m = model_.get();
@@ -195,7 +195,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     const int64_t n = intArg(info, 1, fn, "n", 0, INT32_MAX);
     const int64_t batchSize = intArg(info, 2, fn, "batchSize", 1, INT32_MAX);
     auto out = typedArrayArg<float>(info, 3, fn, "out");
-    requireLength(env, fn, "x", x, checkedMul(env, fn, n, graph().inputSize()));
+    requireLength(env, fn, "x", x, checkedMul(env, fn, n, graph().rowSize()));
     requireLength(env, fn, "out", out, checkedMul(env, fn, n, graph().outputSize()));
     model_->requireWorkspace(std::min(batchSize, n));
     return {x.data, out.data, n, batchSize};

@@ -1,6 +1,7 @@
 #include "graph.h"
 
 #include <algorithm>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <typeinfo>
@@ -50,7 +51,9 @@ Graph::Graph(GraphSpec spec) : inputs_(std::move(spec.inputs)), nodes_(std::move
     for (int64_t d : s)
       if (d <= 0 || d > (int64_t{1} << 31)) throw std::invalid_argument(name + ": input size must be positive, got " + showShape(s));
     if (elementsOf(s) > (int64_t{1} << 31)) throw std::invalid_argument(name + ": input size must be at most 2^31");
+    rowSize_ += elementsOf(s);
   }
+  if (rowSize_ > (int64_t{1} << 31)) throw std::invalid_argument("the inputs together must hold at most 2^31 values per sample");
   if (output_ == -1) output_ = count - 1;
   if (output_ < 0 || output_ >= count)
     throw std::out_of_range("the output " + std::to_string(output_) + " is not a node (there are " + std::to_string(count) + ")");
@@ -250,6 +253,27 @@ void Graph::prepare(Workspace& ws, int64_t batch) const {
   ws.grads.assign(static_cast<size_t>(gradBufferCount_), std::vector<float>(static_cast<size_t>(ws.batch * widestOutput_)));
   ws.sums.assign(static_cast<size_t>(sumCount_), std::vector<float>(static_cast<size_t>(ws.batch * widestOutput_)));
   ws.weightGrads.assign(static_cast<size_t>(weightGradFloats_), 0.f);
+  ws.inputRows.clear();
+  if (inputs_.size() > 1)
+    for (const Shape& s : inputs_) ws.inputRows.emplace_back(static_cast<size_t>(ws.batch * elementsOf(s)));
+  ws.inputPtr.assign(inputs_.size(), nullptr);
+}
+
+const float* const* Graph::splitInputs(const float* rows, int64_t batch, Workspace& ws) const {
+  if (ws.inputPtr.size() != inputs_.size() || ws.batch < batch) prepare(ws, batch);
+  if (inputs_.size() == 1) {
+    ws.inputPtr[0] = rows;
+    return ws.inputPtr.data();
+  }
+  int64_t offset = 0;
+  for (size_t k = 0; k < inputs_.size(); ++k) {
+    const int64_t width = elementsOf(inputs_[k]);
+    float* dst = ws.inputRows[k].data();
+    for (int64_t r = 0; r < batch; ++r) std::memcpy(dst + r * width, rows + r * rowSize_ + offset, sizeof(float) * width);
+    ws.inputPtr[k] = dst;
+    offset += width;
+  }
+  return ws.inputPtr.data();
 }
 
 int64_t Graph::workspaceBytes(int64_t batch) const {
@@ -265,7 +289,8 @@ int64_t Graph::workspaceBytes(int64_t batch) const {
   floats += static_cast<double>(weightGradFloats_);
   double inputs = 0;
   for (const Shape& s : inputs_) inputs += static_cast<double>(elementsOf(s));
-  floats += static_cast<double>(rows) * (inputs + static_cast<double>(outputSize()) + 2);
+  // One batch of rows and targets; with several inputs, the rows split per input too.
+  floats += static_cast<double>(rows) * (inputs * (inputs_.size() > 1 ? 2 : 1) + static_cast<double>(outputSize()) + 2);
   const double bytes = floats * sizeof(float);
   return bytes >= 9.0e18 ? -1 : static_cast<int64_t>(bytes);
 }

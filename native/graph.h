@@ -54,6 +54,9 @@ struct Workspace {
   std::vector<std::vector<float>> grads;  // gradient buffers of node outputs, reused along the backward order
   std::vector<std::vector<float>> sums;   // per input edge: a fan-out's second gradient, before it is added
   std::vector<float> weightGrads;         // a shared layer's later application's weight gradients, before they are added
+  // Several graph inputs: one batch of each, split from the data's rows (Graph::splitInputs).
+  std::vector<std::vector<float>> inputRows;
+  std::vector<const float*> inputPtr;
 };
 
 class Graph {
@@ -70,6 +73,9 @@ class Graph {
   size_t inputCount() const { return inputs_.size(); }
   const Shape& inputShape(size_t k = 0) const { return inputs_[k]; }
   int64_t inputSize(size_t k = 0) const { return elementsOf(inputs_[k]); }
+  // Floats per sample of a model's data: every graph input's values one
+  // after another (input 0's, then input 1's, ...); inputSize() for one input.
+  int64_t rowSize() const { return rowSize_; }
   const Shape& outputShape() const { return nodes_[output_].layer->outputShape(); }
   int64_t outputSize() const { return elementsOf(outputShape()); }
   size_t nodeCount() const { return nodes_.size(); }
@@ -105,12 +111,19 @@ class Graph {
   // only. With `logits`, the output node leaves out its softmax / sigmoid.
   // Returns the output buffer inside ws.
   const float* infer(const float* const* x, int64_t batch, bool logits, Workspace& ws) const;
-  const float* infer(const float* x, int64_t batch, bool logits, Workspace& ws) const { return infer(&x, batch, logits, ws); }
+  // The same over `rows` [batch, rowSize()] holding every input of a sample.
+  const float* infer(const float* rows, int64_t batch, bool logits, Workspace& ws) const {
+    return infer(splitInputs(rows, batch, ws), batch, logits, ws);
+  }
   // Training forward: batch statistics (updating moving statistics), dropout.
   const float* forwardTraining(const float* const* x, int64_t batch, bool logits, Workspace& ws, Rng* rng);
-  const float* forwardTraining(const float* x, int64_t batch, bool logits, Workspace& ws, Rng* rng) {
-    return forwardTraining(&x, batch, logits, ws, rng);
+  const float* forwardTraining(const float* rows, int64_t batch, bool logits, Workspace& ws, Rng* rng) {
+    return forwardTraining(splitInputs(rows, batch, ws), batch, logits, ws, rng);
   }
+  // One pointer per graph input for a batch of `rows` [batch, rowSize()]:
+  // the rows themselves for one input; for several, each input's columns
+  // copied into ws (prepared for at least `batch`).
+  const float* const* splitInputs(const float* rows, int64_t batch, Workspace& ws) const;
   // Where the loss writes dLoss/d(output) (dLoss/d(logits) when `logits`)
   // before backward.
   float* outputGrad(Workspace& ws) const { return ws.grads[gradBuffer_[output_]].data(); }
@@ -124,6 +137,7 @@ class Graph {
 
  private:
   std::vector<Shape> inputs_;
+  int64_t rowSize_ = 0;
   std::vector<GraphNode> nodes_;
   int32_t output_;
   std::vector<int32_t> order_;          // topological

@@ -17,12 +17,6 @@ GraphSpec chainFrom(const std::vector<Config>& layers, Shape input) {
   return chainGraph(std::move(made), std::move(input));
 }
 
-GraphSpec oneInput(GraphSpec spec) {
-  if (spec.inputs.size() > 1)
-    throw std::invalid_argument("a graph of " + std::to_string(spec.inputs.size()) +
-                                " inputs is not supported yet (training and prediction take one input)");
-  return spec;
-}
 }  // namespace
 
 bool flagSet(const int32_t* flag) {
@@ -36,7 +30,7 @@ bool flagSet(const int32_t* flag) {
 
 Model::Model(const std::vector<Config>& layers, Shape inputShape) : graph_(chainFrom(layers, std::move(inputShape))) {}
 Model::Model(const Config& graph) : Model(graphSpecFrom(graph)) {}
-Model::Model(GraphSpec spec) : graph_(oneInput(std::move(spec))) {}
+Model::Model(GraphSpec spec) : graph_(std::move(spec)) {}
 
 void Model::compile(const Config& optimizer, const Config& loss, const std::vector<Config>& metrics) {
   OptimizerConfig opt = optimizerConfigFrom(optimizer);
@@ -86,7 +80,7 @@ Trainer& Model::idleTrainer() {
 }
 
 std::shared_ptr<const RowCopy> Model::chunkRows(const Dataset& d, const ChunkKey& key) {
-  return stager_.take(d, key, graph_.inputSize(), graph_.outputSize());
+  return stager_.take(d, key, graph_.rowSize(), graph_.outputSize());
 }
 
 ChunkResult Model::trainJob(const RowCopy& rows, const ChunkPlan& plan, GradientSync* sync) {
@@ -122,7 +116,7 @@ void Model::requireWorkspace(int64_t rows) const {
 
 std::shared_ptr<Model::PredictCopy> Model::stagePredict(const float* x, int64_t n, int64_t batchSize, const int32_t* cancel) const {
   auto p = std::make_shared<PredictCopy>();
-  p->input = copyAllRows(Dataset{x, nullptr, nullptr, nullptr, n}, graph_.inputSize(), 0);
+  p->input = copyAllRows(Dataset{x, nullptr, nullptr, nullptr, n}, graph_.rowSize(), 0);
   const int64_t outSize = n * graph_.outputSize();
   requireMemory("the output", outSize * static_cast<int64_t>(sizeof(float)));
   p->output.resize(static_cast<size_t>(outSize));
@@ -153,7 +147,7 @@ void Model::predict(const float* x, int64_t n, int64_t batchSize, float* out) {
 void Model::predictJob(const float* x, int64_t n, int64_t batchSize, float* out, const int32_t* cancel) {
   WorkerThreads threads(usefulThreads(std::min(batchSize, n)));
   withWorkerWorkspace(keepsWorkspace(batchSize, n), [&](Workspace& ws) {
-    const int64_t in = graph_.inputSize(), od = graph_.outputSize();
+    const int64_t in = graph_.rowSize(), od = graph_.outputSize();
     // Batch by batch, so that the cancel flag is honoured between batches.
     for (int64_t start = 0; start < n && !flagSet(cancel); start += batchSize) {
       const int64_t rows = std::min(batchSize, n - start);

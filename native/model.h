@@ -95,7 +95,7 @@ class Model {
   // Training: the chunk's rows on the caller's thread (prefetched or copied),
   // then trainJob on a worker thread, then optionally the next chunk's prefetch.
   std::shared_ptr<const RowCopy> chunkRows(const Dataset& d, const ChunkKey& key);
-  void prefetch(const Dataset& d, const ChunkKey& key) { stager_.prefetch(d, key, graph_.inputSize(), graph_.outputSize()); }
+  void prefetch(const Dataset& d, const ChunkKey& key) { stager_.prefetch(d, key, graph_.rowSize(), graph_.outputSize()); }
   // `sync`: data-parallel training (the plan's rows are this rank's shares).
   ChunkResult trainJob(const RowCopy& rows, const ChunkPlan& plan, GradientSync* sync = nullptr);
   // Stops a running trainJob at its next batch; the next trainJob clears it.

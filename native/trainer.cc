@@ -94,7 +94,7 @@ ChunkResult Trainer::trainChunk(const Dataset& d, int64_t batchSize, int64_t cou
   checkData(d);
   if (parallel) return trainShares(d, *parallel, count, cancel);
   ScopedFlushDenormals ftz;
-  const int64_t in = net_.inputSize(), out = net_.outputSize();
+  const int64_t in = net_.rowSize(), out = net_.outputSize();
   const bool sparse = loss_.kind == LossKind::SparseCategoricalCrossentropy;
   ChunkResult res;
   res.loss.reserve(static_cast<size_t>(count));
@@ -124,7 +124,7 @@ ChunkResult Trainer::trainShares(const Dataset& d, const DataParallel& p, int64_
   if (!p.sync || p.ranks < 1 || p.rank < 0 || p.rank >= p.ranks || p.globalBatch < 1 || p.globalRows < 0)
     throw std::invalid_argument("the data-parallel plan is not valid");
   ScopedFlushDenormals ftz;
-  const int64_t in = net_.inputSize(), out = net_.outputSize();
+  const int64_t in = net_.rowSize(), out = net_.outputSize();
   const int64_t np = static_cast<int64_t>(net_.params().size());
   const bool sparse = loss_.kind == LossKind::SparseCategoricalCrossentropy;
   const size_t m = metrics_.size();
@@ -188,7 +188,7 @@ EvalResult Trainer::evaluate(const Dataset& d, int64_t batchSize, const std::ato
                              Workspace& ws) const {
   checkData(d);
   ScopedFlushDenormals ftz;
-  const int64_t in = net_.inputSize(), out = net_.outputSize();
+  const int64_t in = net_.rowSize(), out = net_.outputSize();
   const bool sparse = loss_.kind == LossKind::SparseCategoricalCrossentropy;
   EvalResult res;
   res.metricSums.assign(metrics_.size(), 0.0);
@@ -214,7 +214,7 @@ EvalResult Trainer::evaluate(const Dataset& d, int64_t batchSize, const std::ato
 
 void predictInto(const Graph& net, const float* x, int64_t n, int64_t batchSize, float* out, Workspace& ws) {
   ScopedFlushDenormals ftz;
-  const int64_t in = net.inputSize(), od = net.outputSize();
+  const int64_t in = net.rowSize(), od = net.outputSize();
   // Inference reads the arenas only, so concurrent predictions with separate workspaces are safe.
   for (int64_t start = 0; start < n; start += batchSize) {
     const int64_t B = std::min(batchSize, n - start);

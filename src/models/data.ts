@@ -4,6 +4,7 @@ import { rangeError, show, typeError } from '../errors';
 import type { Loss } from '../losses';
 import { Tensor, TensorLike, checkTensor, makeTensor } from '../tensor';
 import { checkFinite } from './finite';
+import { allocateUninitializedF32 } from '../ops/shapes';
 
 /** Inputs: a float32 Tensor [N, ...features], or anything `tf.tensor` accepts. */
 export type InputLike = Tensor | TensorLike;
@@ -13,6 +14,8 @@ export interface Features {
   values: Float32Array;
   n: number;
   sampleShape: number[];
+  /** Several inputs packed in each row (packInputs): their names and sizes, in row order. */
+  inputs?: { names: string[]; widths: number[] };
 }
 
 /**
@@ -38,6 +41,62 @@ export function toFeatures(fn: string, x: unknown, expected: number[] | null, fi
   const features = { values, n: t.shape[0], sampleShape };
   if (finite) checkFinite(fn, features);
   return features;
+}
+
+/** @internal A model's inputs by name, in order, with their per-sample shapes. */
+export interface InputSpec {
+  names: string[];
+  shapes: number[][];
+}
+
+/**
+ * @internal The inputs of a model with several (Keras's `fit([xa, xb], y)`
+ * or `fit({ a: xa, b: xb }, y)`) as one row per sample holding each input's
+ * values one after another, the layout the native engine splits per batch.
+ * Each input is checked as {@link toFeatures} checks one; the result's
+ * sampleShape is the row: [sum of the inputs' sizes].
+ */
+export function packInputs(fn: string, x: unknown, inputs: InputSpec, finite: boolean): Features {
+  const { names, shapes } = inputs;
+  const list = names.map((n) => `'${n}'`).join(', ');
+  let parts: unknown[];
+  if (Array.isArray(x)) {
+    if (x.length !== names.length) throw rangeError(fn, `x must hold ${names.length} inputs (${list}), got an array of ${x.length}`);
+    parts = x;
+  } else if (x !== null && typeof x === 'object' && !(x instanceof Tensor) && !ArrayBuffer.isView(x)) {
+    const given = Object.keys(x);
+    const unknown = given.find((k) => !names.includes(k));
+    if (unknown !== undefined) throw rangeError(fn, `x has no input named '${unknown}'; the model's inputs are ${list}`);
+    parts = names.map((n) => {
+      if (!(n in x)) throw rangeError(fn, `x is missing input '${n}' (the model's inputs are ${list})`);
+      return (x as Record<string, unknown>)[n];
+    });
+  } else {
+    throw typeError(fn, `the model has ${names.length} inputs (${list}): x must be an array of ${names.length} tensors or an object keyed by input name, got ${x instanceof Tensor ? `one tensor of shape ${show(x.shape)}` : show(x)}`);
+  }
+  const each = parts.map((p, k) => {
+    try {
+      // Read once, here, into the packed copy: the tensors are not handed out.
+      return toFeatures(fn, p, shapes[k], finite, true);
+    } catch (e) {
+      if (e instanceof Error) e.message = e.message.replace(`${fn}: x `, `${fn}: input '${names[k]}' `);
+      throw e;
+    }
+  });
+  const n = each[0].n;
+  each.forEach((f, k) => {
+    if (f.n !== n) throw rangeError(fn, `input '${names[k]}' has ${f.n} samples but input '${names[0]}' has ${n}`);
+  });
+  const widths = shapes.map((s) => s.reduce((a, b) => a * b, 1));
+  const row = widths.reduce((a, b) => a + b, 0);
+  const values = allocateUninitializedF32(n * row, fn, () => `the inputs packed into [${n}, ${row}]`);
+  let offset = 0;
+  each.forEach((f, k) => {
+    const w = widths[k];
+    for (let i = 0; i < n; i++) values.set(f.values.subarray(i * w, (i + 1) * w), i * row + offset);
+    offset += w;
+  });
+  return { values, n, sampleShape: [row], inputs: { names, widths } };
 }
 
 /** @internal Targets in the form the loss needs: int32 labels or float32 [N, units]. */
@@ -144,7 +203,7 @@ export function combineWeights(a: Float32Array | null, b: Float32Array | null): 
 export function sliceSamples(f: Features, t: Targets, w: Float32Array | null, start: number, end: number, units: number) {
   const per = f.values.length / Math.max(f.n, 1);
   return {
-    x: { values: f.values.subarray(start * per, end * per), n: end - start, sampleShape: f.sampleShape } as Features,
+    x: { values: f.values.subarray(start * per, end * per), n: end - start, sampleShape: f.sampleShape, inputs: f.inputs } as Features,
     t: {
       labels: t.labels ? t.labels.subarray(start, end) : null,
       targets: t.targets ? t.targets.subarray(start * units, end * units) : null,

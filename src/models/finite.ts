@@ -15,7 +15,17 @@ export function checkFinite(fn: string, x: Features, start = 0, end = x.values.l
   for (let i = start; i < end; i++) {
     if (v[i] - v[i] !== 0) {
       const per = v.length / x.n;
-      throw rangeError(fn, `x contains ${v[i]} at sample ${Math.floor(i / per)}, feature ${i % per}; clean or impute the data first`);
+      let feature = i % per;
+      let what = 'x';
+      // Several inputs packed in one row: name the input and its own feature index.
+      for (const [k, width] of (x.inputs?.widths ?? []).entries()) {
+        if (feature < width) {
+          what = `input '${x.inputs!.names[k]}'`;
+          break;
+        }
+        feature -= width;
+      }
+      throw rangeError(fn, `${what} contains ${v[i]} at sample ${Math.floor(i / per)}, feature ${feature}; clean or impute the data first`);
     }
   }
 }

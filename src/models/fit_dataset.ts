@@ -9,7 +9,7 @@ import { History } from '../callbacks/history';
 import { ProgressBar } from '../callbacks/progress_bar';
 import { Dataset } from '../data/dataset';
 import { checkInt, checkOptions, rangeError, show, typeError } from '../errors';
-import type { NativeChunkResult } from '../native';
+import type { NativeChunkResult, NativeData } from '../native';
 import { Tensor } from '../tensor';
 import { EpochTally } from './epoch_tally';
 
@@ -43,13 +43,7 @@ export const FIT_DATASET_OPTIONS = ['epochs', 'batchesPerEpoch', 'initialEpoch',
 export const EVALUATE_DATASET_OPTIONS = ['batches'] as const;
 
 /** One batch as the native engine reads it. */
-export interface StagedBatch {
-  x: Float32Array;
-  labels: Int32Array | null;
-  targets: Float32Array | null;
-  weights: Float32Array | null;
-  n: number;
-}
+type StagedBatch = NativeData;
 
 /** @internal What the loop needs from the model (Sequential builds it). */
 export interface DatasetFitHost {
@@ -257,7 +251,7 @@ export async function evaluateDatasetLoop(host: DatasetFitHost, dataset: Dataset
  * with an optional sample weight (`sampleWeight` / third entry). An `xs` that
  * is an object of one tensor (a named input) is that tensor.
  */
-export function elementParts(fn: string, element: unknown, index: number): { xs: unknown; ys: unknown; sw: unknown } {
+export function elementParts(fn: string, element: unknown, index: number, inputCount = 1): { xs: unknown; ys: unknown; sw: unknown } {
   let xs: unknown, ys: unknown, sw: unknown;
   if (Array.isArray(element) && (element.length === 2 || element.length === 3)) [xs, ys, sw] = element;
   else if (element !== null && typeof element === 'object' && !(element instanceof Tensor) && 'xs' in element && 'ys' in element) {
@@ -272,5 +266,6 @@ export function elementParts(fn: string, element: unknown, index: number): { xs:
     if (vals.length !== 1) throw typeError(fn, `batch ${index}: ${name} must be a tensor (this model has one ${name === 'xs' ? 'input' : 'output'}), got an object with ${vals.length} fields`);
     return vals[0];
   };
-  return { xs: single(xs, 'xs'), ys: single(ys, 'ys'), sw };
+  // A model of several inputs takes xs as an array or an object by input name (packInputs).
+  return { xs: inputCount > 1 ? xs : single(xs, 'xs'), ys: single(ys, 'ys'), sw };
 }

@@ -10,10 +10,11 @@ import { LayerNode, SymbolicTensor, nodeOf, sampleShape } from '../layers/symbol
 import { LayersModel } from './layers_model';
 import type { ModelGraph } from './native_graph';
 import type { SummaryInputs } from './summary';
+import type { InputSpec } from './data';
 
 /** Options of {@link model}. */
 export interface ModelArgs {
-  /** The model's input: a symbolic tensor from `tf.input` (an array of one is accepted). Required. */
+  /** The model's inputs: symbolic tensors from `tf.input` (one, or an array). Required. */
   inputs: SymbolicTensor | SymbolicTensor[];
   /** The model's output: a symbolic tensor from `layer.apply` (an array of one is accepted). Required. */
   outputs: SymbolicTensor | SymbolicTensor[];
@@ -42,13 +43,10 @@ export class Functional extends LayersModel {
     if (a.outputs === undefined) throw typeError(fn, 'outputs is required (a symbolic tensor from layer.apply)');
     if (a.name !== undefined && (typeof a.name !== 'string' || !a.name)) throw typeError(fn, `name must be a non-empty string, got ${show(a.name)}`);
     const graph = functionalGraph(fn, a.inputs, a.outputs);
-    // NOTE: several inputs or outputs are refused rather than half supported. What they need (issue 16):
-    // natively, one array per input in Dataset::x, row staging (ChunkStager, copyAllRows), Trainer
-    // and predictInto (Graph already runs several inputs), and a loss per output node with its
-    // weight; here, fit / evaluate / predict taking arrays or dicts by input name, a loss, lossWeights
-    // and metrics per output, history keys as Keras names them (`cls_loss`, `val_cls_accuracy`) and
-    // predict returning one tensor per output; then these two checks go.
-    if (graph.inputs.length > 1) throw rangeError(fn, `models with several inputs are not supported yet (got ${graph.inputs.length}: ${graph.inputs.map((t) => `'${t.name}'`).join(', ')}); fit and predict take one input array`);
+    // NOTE: several outputs are refused rather than half supported. What they need (issue 16): natively,
+    // a loss per output node with its weight (Graph has one output node); here, a loss, lossWeights and
+    // metrics per output, history keys as Keras names them (`cls_loss`, `val_cls_accuracy`) and
+    // predict returning one tensor per output; then this check goes.
     if (graph.outputs.length > 1) throw rangeError(fn, `models with several outputs are not supported yet (got ${graph.outputs.length}: ${graph.outputs.map((t) => `'${t.name}'`).join(', ')}); fit takes one loss and one target array`);
     for (const layer of graph.layers) {
       const owner = layerOwner(layer) as { name?: unknown } | null;
@@ -80,7 +78,21 @@ export class Functional extends LayersModel {
     return this.#graph.outputs.map((t) => nodeOf(t)!.layer.name);
   }
 
-  /** Builds the weights for the input's shape (done on first use); another shape is refused. */
+  /** @internal */
+  protected override multipleInputs(): InputSpec | null {
+    const inputs = this.#graph.inputs;
+    return inputs.length > 1 ? { names: this.inputNames, shapes: inputs.map(sampleShape) } : null;
+  }
+
+  /** @internal */
+  protected override inputShapesFor(): number[][] {
+    return this.#graph.inputs.map(sampleShape);
+  }
+
+  /**
+   * Builds the weights (done on first use) for the declared input shape;
+   * another shape is refused. With several inputs, the first one's.
+   */
   override build(inputShape?: number[]): void {
     const declared = sampleShape(this.#graph.inputs[0]);
     if (inputShape !== undefined && show(inputShape) !== show(declared)) {
@@ -90,8 +102,8 @@ export class Functional extends LayersModel {
   }
 
   /** @internal */
-  protected override summaryInputs(inputShape: number[]): SummaryInputs {
-    return { names: this.inputNames, shapes: [inputShape] };
+  protected override summaryInputs(): SummaryInputs {
+    return { names: this.inputNames, shapes: this.inputShapesFor() };
   }
 
   /** @internal */
@@ -121,8 +133,9 @@ export function modelGraphOf(graph: FunctionalGraph): ModelGraph {
 /**
  * A functional model from symbolic tensors (TensorFlow.js's `tf.model`):
  * `const x = tf.input({ shape: [784] })`, layers applied with
- * `layer.apply(x)`, then `tf.model({ inputs: x, outputs: y })`. One input
- * and one output for now.
+ * `layer.apply(x)`, then `tf.model({ inputs: x, outputs: y })`. Several
+ * inputs (`inputs: [a, b]`) are fed as `fit([xa, xb], y)` or
+ * `fit({ a: xa, b: xb }, y)` (by input name); one output for now.
  */
 export function model(args: ModelArgs): Functional {
   return new Functional(args);

@@ -19,7 +19,9 @@ import { randomFrom } from '../random';
 import { Tensor, ownedTensor } from '../tensor';
 import { Dataset } from '../data/dataset';
 import { DatasetFitHost, EvaluateDatasetArgs, FitDatasetArgs, elementParts, evaluateDatasetLoop, fitDatasetLoop } from './fit_dataset';
-import { Features, InputLike, Targets, classWeights, combineWeights, sampleWeights, sliceSamples, toFeatures, toTargets } from './data';
+import {
+  Features, InputLike, InputSpec, Targets, classWeights, combineWeights, packInputs, sampleWeights, sliceSamples, toFeatures, toTargets,
+} from './data';
 import { assertFinite } from './finite';
 import { FitHost, LabelledData, runFit } from './fit_loop';
 import { ModelLock, abortable } from './model_lock';
@@ -142,7 +144,7 @@ export abstract class LayersModel implements TrainableModel {
     if (this.layers.length === 0) throw new Error(`build: model '${this.name}' has no layers`);
     // The one place layers become native nodes (models/native_graph.ts): a chain stays NativeModel's chain form.
     const graph = this.topology();
-    const plan = planNativeModel(fn, this.name, graph, [inputShape]);
+    const plan = planNativeModel(fn, this.name, graph, this.inputShapesFor(inputShape));
     if (plan.outputShape.length !== 1) throw rangeError(fn, `the last layer must output flat features, got ${show(plan.outputShape)}`);
     const placed = plan.placed;
     checkModelMemory(fn, placed);
@@ -247,13 +249,34 @@ export abstract class LayersModel implements TrainableModel {
   #ensureBuilt(fn: string, sampleShape: number[]): Built {
     if (!this.#built) {
       try {
-        this.build(sampleShape);
+        // Packed rows of several inputs (packInputs) were checked against the declared shapes.
+        this.build(this.multipleInputs() ? this.#declaredInput! : sampleShape);
       } catch (e) {
         if (e instanceof Error) e.message = e.message.replace(/^build:/, `${fn}:`);
         throw e;
       }
     }
     return this.#built!;
+  }
+
+  /**
+   * x as the native engine reads it: a float32 [N, ...sample] copy or view,
+   * checked against the input shape; for a model of several inputs, their
+   * values packed into one row per sample (packInputs).
+   */
+  #features(fn: string, x: unknown, finite: boolean, onlyDuringCall = false): Features {
+    const inputs = this.multipleInputs();
+    return inputs ? packInputs(fn, x, inputs, finite) : toFeatures(fn, x, this.inputs, finite, onlyDuringCall);
+  }
+
+  /** @internal The inputs of a model with several (names and shapes); null for one. */
+  protected multipleInputs(): InputSpec | null {
+    return null;
+  }
+
+  /** @internal The per-sample shape of every model input, given the first one's. */
+  protected inputShapesFor(inputShape: number[]): number[][] {
+    return [inputShape];
   }
 
   #requireBuilt(fn: string): Built {
@@ -298,7 +321,7 @@ export abstract class LayersModel implements TrainableModel {
     for (const c of callbacks) if (c === null || typeof c !== 'object') throw typeError(fn, `callbacks must be objects, got ${show(c)}`);
 
     // NaN/Infinity in x is checked off the event loop (runFit's assertFinite).
-    const feats = toFeatures(fn, x, this.inputs, false);
+    const feats = this.#features(fn, x, false);
     const built = this.#ensureBuilt(fn, feats.sampleShape);
     const units = this.#units();
     const targets = toTargets(fn, y, feats.n, units, compiled.loss);
@@ -310,7 +333,7 @@ export abstract class LayersModel implements TrainableModel {
     const finiteChecks = [feats];
     if (args.validationData !== undefined) {
       if (!Array.isArray(args.validationData) || args.validationData.length < 2) throw typeError(fn, `validationData must be [x, y], got ${show(args.validationData)}`);
-      const vx = toFeatures(fn, args.validationData[0], this.inputs, false);
+      const vx = this.#features(fn, args.validationData[0], false);
       val = { x: vx, t: toTargets(fn, args.validationData[1], vx.n, units, compiled.loss), w: null };
       finiteChecks.push(vx);
     } else if (split > 0) {
@@ -409,9 +432,9 @@ export abstract class LayersModel implements TrainableModel {
       get stopTraining() { return self.stopTraining; },
       set stopTraining(v: boolean) { self.stopTraining = v; },
       stage: (fn, element, index) => {
-        const { xs, ys, sw } = elementParts(fn, element, index);
+        const { xs, ys, sw } = elementParts(fn, element, index, this.multipleInputs()?.names.length ?? 1);
         try {
-          const feats = toFeatures(fn, xs, this.inputs, true);
+          const feats = this.#features(fn, xs, true);
           this.#ensureBuilt(fn, feats.sampleShape);
           const t = toTargets(fn, ys, feats.n, this.#units(), compiled.loss);
           return { x: feats.values, labels: t.labels, targets: t.targets, weights: sampleWeights(fn, sw, feats.n), n: feats.n };
@@ -492,7 +515,7 @@ export abstract class LayersModel implements TrainableModel {
     if (args.distributed !== undefined) checkBool(fn, 'distributed', args.distributed);
     const compiled = this.#requireCompiled(fn);
     const batchSize = checkInt(fn, 'batchSize', args.batchSize ?? 32, 1, 2 ** 31 - 1);
-    const feats = toFeatures(fn, x, this.inputs, false);
+    const feats = this.#features(fn, x, false);
     this.#ensureBuilt(fn, feats.sampleShape);
     const t = toTargets(fn, y, feats.n, this.#units(), compiled.loss);
     if (feats.n === 0) throw rangeError(fn, 'x has no samples');
@@ -511,7 +534,7 @@ export abstract class LayersModel implements TrainableModel {
     const args = checkOptions(fn, options, PREDICT_OPTIONS, true) as PredictArgs;
     if (args.distributed !== undefined) checkBool(fn, 'distributed', args.distributed);
     const batchSize = checkInt(fn, 'batchSize', args.batchSize ?? 32, 1, 2 ** 31 - 1);
-    const feats = toFeatures(fn, x, this.inputs, false, onlyDuringCall);
+    const feats = this.#features(fn, x, false, onlyDuringCall);
     const built = this.#ensureBuilt(fn, feats.sampleShape);
     const units = this.#units();
     // Every element is written by the native predict: no zeroing needed, and a disposed output may be reused.
@@ -605,7 +628,7 @@ export abstract class LayersModel implements TrainableModel {
     const fn = 'trainOnBatch';
     if (this.#training) throw new Error(`trainOnBatch: model '${this.name}' is training`);
     const compiled = this.#requireCompiled(fn);
-    const feats = toFeatures(fn, x, this.inputs, true);
+    const feats = this.#features(fn, x, true);
     const { nm } = this.#ensureBuilt(fn, feats.sampleShape);
     const t = toTargets(fn, y, feats.n, this.#units(), compiled.loss);
     if (feats.n === 0) throw rangeError(fn, 'x has no samples');
@@ -708,7 +731,7 @@ export abstract class LayersModel implements TrainableModel {
   computeGradients(x: InputLike, y: InputLike): { loss: number; grads: Float32Array } {
     const fn = 'computeGradients';
     const compiled = this.#requireCompiled(fn);
-    const feats = toFeatures(fn, x, this.inputs, true);
+    const feats = this.#features(fn, x, true);
     const built = this.#ensureBuilt(fn, feats.sampleShape);
     const t = toTargets(fn, y, feats.n, this.#units(), compiled.loss);
     const grads = new Float32Array(built.weights.trainableSize);

@@ -198,7 +198,7 @@ describe('NativeModel refuses malformed graphs', () => {
     ['a NaN dimension', [{ ...ok(), inputs: [[NaN]] }], RangeError, /a dimension = NaN is not an integer/],
     ['a huge dimension', [{ ...ok(), inputs: [[2 ** 40]] }], RangeError, /a dimension = 1099511627776 is not an integer/],
     ['a huge input', [{ ...ok(), inputs: [[2 ** 20, 2 ** 20]] }], TypeError, /graph input 0: input size must be at most 2\^31/],
-    ['two inputs', [{ inputs: [[4], [4]], nodes: [{ layer: add(), inputs: [-1, -2] }] }], TypeError, /a graph of 2 inputs is not supported yet/],
+    ['inputs together over 2^31 values', [{ inputs: [[2 ** 31], [2 ** 31]], nodes: [{ layer: add(), inputs: [-1, -2] }] }], TypeError, /the inputs together must hold at most 2\^31 values per sample/],
     ['no nodes key', [{ inputs: [[4]] }], TypeError, /nodes must be an array of objects/],
     ['nodes as an object', [{ inputs: [[4]], nodes: { 0: { layer: dense(3), inputs: [-1] } } }], TypeError, /nodes must be an array of objects/],
     ['no nodes', [{ inputs: [[4]], nodes: [] }], TypeError, /a graph needs at least one node/],

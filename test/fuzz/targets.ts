@@ -911,9 +911,62 @@ const MEMORY: Target = {
   },
 };
 
+/**
+ * Functional models of one to three inputs (branches joined by a merge):
+ * data given as an array, an object by input name, one tensor or junk, with
+ * wrong counts, names, shapes and sample counts now and then.
+ */
+const FUNCTIONAL: Target = {
+  name: 'functional models, several inputs', weight: 3,
+  run: (ctx) => {
+    const { g, pool } = ctx;
+    const count = g.int(1, 3);
+    const shapes = Array.from({ length: count }, () => (g.chance(0.8) ? [g.int(1, 5)] : [g.int(1, 3), g.int(1, 3)]));
+    const inputs = shapes.map((shape, k) => tf.input({ shape, name: `in${k}` }));
+    const width = g.int(1, 4);
+    const branches = inputs.map((x, k) => {
+      const flat = shapes[k].length > 1 ? tf.layers.flatten().apply(x) : x;
+      return tf.layers.dense({ units: width, activation: g.pick(['relu', 'tanh', 'linear']) }).apply(flat);
+    });
+    const merged = branches.length === 1 ? branches[0]
+      : g.chance(0.5) ? tf.layers.concatenate().apply(branches) : tf.layers.add().apply(branches);
+    const units = g.int(1, 4);
+    const m = tf.model({ inputs: g.chance(0.5) && count === 1 ? inputs[0] : inputs, outputs: tf.layers.dense({ units, activation: 'softmax' }).apply(merged) });
+    if (g.chance(0.8)) tryIt(() => m.compile(compileArgs(g)));
+    const n = g.weighted([[8, () => g.int(1, 20)], [1, () => 0]]);
+    const part = (k: number) => g.weighted<unknown>([
+      [12, () => g.features(n, shapes[k])],
+      [1, () => g.features(Math.max(0, n + g.int(-2, 2)), shapes[k])],
+      [1, () => g.features(n, [shapes[k][0] + 1])],
+      [1, () => g.junk()],
+    ]);
+    const x = g.weighted<unknown>([
+      [6, () => shapes.map((_, k) => part(k))],
+      [4, () => Object.fromEntries(shapes.map((_, k) => [g.chance(0.95) ? `in${k}` : g.pick(['in9', '', 'constructor']), part(k)]))],
+      [1, () => shapes.slice(0, g.int(0, count)).map((_, k) => part(k))],
+      [1, () => part(0)],
+      [1, () => g.junk()],
+    ]);
+    const y = g.weighted<unknown>([
+      [6, () => tf.tensor1d(Int32Array.from({ length: n }, () => g.int(0, units - 1)), 'int32')],
+      [3, () => g.features(n, [units])],
+      [1, () => g.junk()],
+    ]);
+    return g.weighted<unknown>([
+      [4, () => m.fit(x as Tensor, y as Tensor, fitArgs(g) as never)],
+      [2, () => m.evaluate(x as Tensor, y as Tensor)],
+      [3, () => remember(pool, m.predict(x as Tensor))],
+      [2, () => m.predictAsync(x as Tensor)],
+      [2, () => m.trainOnBatch(x as Tensor, y as Tensor)],
+      [1, () => m.computeGradients(x as Tensor, y as Tensor)],
+      [1, () => m.summary(undefined, undefined, () => undefined)],
+    ]);
+  },
+};
+
 export const TARGETS: Target[] = [
   MEMORY, TENSOR_FACTORIES, TENSOR_METHODS, ELEMENTWISE, ACTIVATION_OPS, REDUCTIONS, MOVEMENT, MATMUL, BACKEND, LAYERS, CONFIG_OBJECTS,
-  MODEL_CREATE, MODEL_METHODS, BACKGROUND_FIT, DETACH_DURING_ASYNC, IO, DATASETS, REFLECT_EXPORTS, REFLECT_METHODS, NATIVE_RAW,
+  MODEL_CREATE, MODEL_METHODS, BACKGROUND_FIT, DETACH_DURING_ASYNC, IO, DATASETS, REFLECT_EXPORTS, REFLECT_METHODS, NATIVE_RAW, FUNCTIONAL,
 ];
 
 /** Picks the target of a case (weighted). */
