@@ -5,6 +5,7 @@ import { fmt, spread, table, type Spread } from './lib/util';
 import type { PeakResult } from './peak/index';
 import { formatResult as formatMatmul, type MatmulResult, type Row as MatmulRow } from './matmul/index';
 import { formatResult as formatTrain, type TrainResult } from './train/index';
+import { formatResult as formatResidual, type ResidualResult } from './residual/index';
 import { formatResult as formatInference, fmtTime, type InferenceResult } from './inference/index';
 import type { FitRow, LoadRow, Options as ServerOptions } from './server';
 
@@ -58,7 +59,7 @@ export interface SuiteResult {
   seconds: number;
   context: Context;
   options: { tuneBudget: number; waitQuiet: number };
-  steps: Partial<{ peak: Step<PeakResult>; matmul: Step<MatmulResult>; train: Step<TrainResult>; inference: Step<InferenceResult>; server: Step<ServerSuite>; tune: Step<TuneSuite> }> & Record<string, Step<unknown> | undefined>;
+  steps: Partial<{ peak: Step<PeakResult>; matmul: Step<MatmulResult>; train: Step<TrainResult>; residual: Step<ResidualResult>; inference: Step<InferenceResult>; server: Step<ServerSuite>; tune: Step<TuneSuite> }> & Record<string, Step<unknown> | undefined>;
   notes: string[];
   charts?: string[];
   chartsFailed?: boolean;
@@ -186,6 +187,16 @@ export function headline(r: SuiteResult): HeadlineRow[] {
       }
       rows.push({ workload: model === 'seed' ? 'train seed 784-64-10, batch 32' : 'train MLP 784-512-512-10, batch 256', metric: 'seconds per epoch (lower is better)', cells });
     }
+  }
+  const res = r.steps.residual?.result;
+  const resTf = res?.rows.find((x) => x.system === 'tensorforge');
+  if (res && resTf) {
+    const seconds = (x: { secondsPerEpoch: { median: number } }) => `${fmt(x.secondsPerEpoch.median, x.secondsPerEpoch.median < 10 ? 2 : 0)} s`;
+    const cells: Record<string, Cell> = { tensorforge: { value: resTf.secondsPerEpoch.median, text: seconds(resTf) } };
+    // PyTorch at its best thread setting (the issue's comparison).
+    const torch = res.rows.filter((x) => x.system.startsWith('pytorch')).sort((a, b) => a.secondsPerEpoch.median - b.secondsPerEpoch.median)[0];
+    if (torch) cells.PyTorch = { value: torch.secondsPerEpoch.median, text: `${seconds(torch)} (${torch.system.replace('pytorch ', '')})`, ratio: torch.speedupOfTensorforge };
+    rows.push({ workload: 'train residual MLP (functional, 3 skip blocks), batch 128', metric: 'seconds per epoch (lower is better)', cells });
   }
   const inf = r.steps.inference?.result;
   if (inf) {
@@ -353,6 +364,7 @@ export function formatReport(r: SuiteResult, o: { chartsRelativeTo?: string; cha
   };
   section('GEMM (bench/matmul)', 'matmul', (x: MatmulResult) => formatMatmul(x, o.compact ? { us: false } : {}), ['matmul.svg']);
   section('Training (bench/train)', 'train', (x: TrainResult) => formatTrain(x), ['train.svg']);
+  section('Functional model: residual MLP (bench/residual)', 'residual', (x: ResidualResult) => formatResidual(x));
   section('Inference (bench/inference)', 'inference', (x: InferenceResult) => formatInference(x), ['inference-latency.svg', 'inference-throughput.svg', 'inference-first-call.svg']);
   section('Node server (bench/server)', 'server', (x: ServerSuite) => formatServer(x), ['event-loop.svg']);
   section(`Tuner (bench/tune, ${r.options.tuneBudget} s budget)`, 'tune', (x: TuneSuite) => formatTune(x));

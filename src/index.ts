@@ -34,6 +34,7 @@ export { SymbolicTensor, input } from './layers/symbolic_tensor';
 export type { InputArgs } from './layers/symbolic_tensor';
 export type { CompileArgs, FitArgs, EvaluateArgs, PredictArgs, SequentialArgs } from './models/sequential';
 export type { FitDatasetArgs, EvaluateDatasetArgs } from './models/fit_dataset';
+export type { InputLike, ModelInputs } from './models/data';
 export { Callback } from './callbacks/callback';
 export type { CallbackHooks, Logs, TrainingParams } from './callbacks/callback';
 export { History } from './callbacks/history';

@@ -9,6 +9,14 @@ import { allocateUninitializedF32 } from '../ops/shapes';
 /** Inputs: a float32 Tensor [N, ...features], or anything `tf.tensor` accepts. */
 export type InputLike = Tensor | TensorLike;
 
+/**
+ * A model's inputs: one {@link InputLike} for a model of one input; for a
+ * functional model of several, one per input as an array (in the order of
+ * `inputs`) or an object keyed by input name (TensorFlow.js's
+ * `Tensor | Tensor[] | { [inputName: string]: Tensor }`).
+ */
+export type ModelInputs = InputLike | InputLike[] | { [inputName: string]: InputLike };
+
 /** @internal */
 export interface Features {
   values: Float32Array;

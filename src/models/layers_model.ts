@@ -20,7 +20,7 @@ import { Tensor, ownedTensor } from '../tensor';
 import { Dataset } from '../data/dataset';
 import { DatasetFitHost, EvaluateDatasetArgs, FitDatasetArgs, elementParts, evaluateDatasetLoop, fitDatasetLoop } from './fit_dataset';
 import {
-  Features, InputLike, InputSpec, Targets, classWeights, combineWeights, packInputs, sampleWeights, sliceSamples, toFeatures, toTargets,
+  Features, InputLike, InputSpec, ModelInputs, Targets, classWeights, combineWeights, packInputs, sampleWeights, sliceSamples, toFeatures, toTargets,
 } from './data';
 import { assertFinite } from './finite';
 import { FitHost, LabelledData, runFit } from './fit_loop';
@@ -293,13 +293,13 @@ export abstract class LayersModel implements TrainableModel {
    * Trains the model. The arithmetic runs on a worker thread, many steps per
    * native call; the event loop stays free. Resolves to the {@link History}.
    */
-  async fit(x: InputLike, y: InputLike, options: FitArgs = {}): Promise<History> {
+  async fit(x: ModelInputs, y: InputLike, options: FitArgs = {}): Promise<History> {
     // Distributed: a failure on this rank, a bad argument included, fails every rank's fit (rank_agreement.ts).
     const job = distributedJob('fit', options);
     return job ? runAgreed('fit', () => this.#fit(x, y, options, job)) : this.#fit(x, y, options, null);
   }
 
-  async #fit(x: InputLike, y: InputLike, options: FitArgs, job: JobInfo | null): Promise<History> {
+  async #fit(x: ModelInputs, y: InputLike, options: FitArgs, job: JobInfo | null): Promise<History> {
     const fn = 'fit';
     const args = checkOptions(fn, options, FIT_OPTIONS, true) as FitArgs;
     if (args.distributed !== undefined) checkBool(fn, 'distributed', args.distributed);
@@ -504,12 +504,12 @@ export abstract class LayersModel implements TrainableModel {
   }
 
   /** Loss and metrics on data, in inference mode. Resolves to `{ loss, accuracy, ... }`. */
-  async evaluate(x: InputLike, y: InputLike, options: EvaluateArgs = {}): Promise<Logs> {
+  async evaluate(x: ModelInputs, y: InputLike, options: EvaluateArgs = {}): Promise<Logs> {
     const job = distributedJob('evaluate', options);
     return job ? runAgreed('evaluate', () => this.#evaluate(x, y, options, job)) : this.#evaluate(x, y, options, null);
   }
 
-  async #evaluate(x: InputLike, y: InputLike, options: EvaluateArgs, job: JobInfo | null): Promise<Logs> {
+  async #evaluate(x: ModelInputs, y: InputLike, options: EvaluateArgs, job: JobInfo | null): Promise<Logs> {
     const fn = 'evaluate';
     const args = checkOptions(fn, options, EVALUATE_OPTIONS, true) as EvaluateArgs;
     if (args.distributed !== undefined) checkBool(fn, 'distributed', args.distributed);
@@ -530,7 +530,7 @@ export abstract class LayersModel implements TrainableModel {
     });
   }
 
-  #predictInputs(fn: string, x: InputLike, options: PredictArgs, onlyDuringCall: boolean) {
+  #predictInputs(fn: string, x: ModelInputs, options: PredictArgs, onlyDuringCall: boolean) {
     const args = checkOptions(fn, options, PREDICT_OPTIONS, true) as PredictArgs;
     if (args.distributed !== undefined) checkBool(fn, 'distributed', args.distributed);
     const batchSize = checkInt(fn, 'batchSize', args.batchSize ?? 32, 1, 2 ** 31 - 1);
@@ -547,7 +547,7 @@ export abstract class LayersModel implements TrainableModel {
    * the rows (on the calling thread, or a worker with `predictAsync`) and the
    * ranks gather every share, so every rank returns all the predictions.
    */
-  #predictShares(fn: string, x: InputLike, options: PredictArgs, job: JobInfo, run: (p: SharePrediction) => Promise<void> | void): Tensor | Promise<Tensor> {
+  #predictShares(fn: string, x: ModelInputs, options: PredictArgs, job: JobInfo, run: (p: SharePrediction) => Promise<void> | void): Tensor | Promise<Tensor> {
     const { nm, built, feats, batchSize, out, units } = this.#predictInputs(fn, x, options, fn === 'predict');
     const fields = [operationField('predict'), ...modelFields(built.weights, null), ...dataFields('input', feats, null, null)];
     const { begin, end } = shareOf(feats.n, job.rank, job.size);
@@ -579,7 +579,7 @@ export abstract class LayersModel implements TrainableModel {
    * wait without blocking the event loop); between chunks, e.g. in callbacks,
    * it works. During fit, use {@link predictAsync}.
    */
-  predict(x: InputLike, args: PredictArgs = {}): Tensor {
+  predict(x: ModelInputs, args: PredictArgs = {}): Tensor {
     const fn = 'predict';
     const job = distributedJob(fn, args);
     if (job) {
@@ -603,7 +603,7 @@ export abstract class LayersModel implements TrainableModel {
    * signal's reason (also while waiting for a training chunk) and stops the
    * native work at the next batch.
    */
-  async predictAsync(x: InputLike, args: PredictArgs = {}): Promise<Tensor> {
+  async predictAsync(x: ModelInputs, args: PredictArgs = {}): Promise<Tensor> {
     const fn = 'predictAsync';
     const job = distributedJob(fn, args);
     if (job) {
@@ -624,7 +624,7 @@ export abstract class LayersModel implements TrainableModel {
   }
 
   /** One gradient step on one batch. Resolves to `{ loss, ...metrics }` for that batch. */
-  async trainOnBatch(x: InputLike, y: InputLike): Promise<Logs> {
+  async trainOnBatch(x: ModelInputs, y: InputLike): Promise<Logs> {
     const fn = 'trainOnBatch';
     if (this.#training) throw new Error(`trainOnBatch: model '${this.name}' is training`);
     const compiled = this.#requireCompiled(fn);
@@ -728,7 +728,7 @@ export abstract class LayersModel implements TrainableModel {
    * weight (flat, in getWeights order of the trainable ones) on one batch, in
    * training mode, without updating anything.
    */
-  computeGradients(x: InputLike, y: InputLike): { loss: number; grads: Float32Array } {
+  computeGradients(x: ModelInputs, y: InputLike): { loss: number; grads: Float32Array } {
     const fn = 'computeGradients';
     const compiled = this.#requireCompiled(fn);
     const feats = this.#features(fn, x, true);

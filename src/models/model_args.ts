@@ -5,7 +5,7 @@ import type { Loss, LossIdentifier } from '../losses';
 import type { MetricIdentifier, ResolvedMetric } from '../metrics';
 import type { Optimizer } from '../optimizers/optimizer';
 import type { Tensor, TensorLike } from '../tensor';
-import type { InputLike } from './data';
+import type { InputLike, ModelInputs } from './data';
 
 /** Options of {@link LayersModel.compile}. */
 export interface CompileArgs {
@@ -28,7 +28,7 @@ export interface FitArgs {
   /** Fraction of the data, taken from the end before shuffling (as Keras), held out for validation (default 0). */
   validationSplit?: number;
   /** Explicit validation data `[x, y]`; overrides validationSplit. */
-  validationData?: [InputLike, InputLike];
+  validationData?: [ModelInputs, InputLike];
   /** Epoch to start counting from, to resume (default 0). */
   initialEpoch?: number;
   /** Loss weight per class index, e.g. `{0: 1, 1: 5}`. */
