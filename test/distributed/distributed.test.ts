@@ -1,7 +1,7 @@
 // tf.distributed over Open MPI (issue 22): two ranks started by mpirun on
 // this machine (loopback and shared memory), and processes without MPI. Each
 // rank runs test/distributed/rank.ts and writes its results as JSON.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -169,6 +169,39 @@ describe('tf.distributed', () => {
     expect(status).not.toBe(0);
     expect(output).toMatch(/rank 1 .*exited on signal 9/);
   }, 180_000);
+
+  it('a SIGINT to mpirun stops every rank of a running fit', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-dist-'));
+    try {
+      const job = spawn('mpirun', ['-np', '2', '--oversubscribe', process.execPath, '--import', 'tsx', RANK, 'sigint', dir], { cwd: ROOT, env: ENV, stdio: 'ignore' });
+      const exited = new Promise<number | null>((resolve) => job.on('exit', (code) => resolve(code)));
+      const pids = () => [0, 1].map((k) => path.join(dir, `pid-${k}`)).filter((f) => fs.existsSync(f)).map((f) => Number(fs.readFileSync(f, 'utf8')));
+      const deadline = Date.now() + 120_000;
+      while (pids().length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      const ranksPids = pids();
+      expect(ranksPids).toHaveLength(2);
+      job.kill('SIGINT');
+      const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 60_000));
+      const code = await Promise.race([exited, timeout]);
+      if (code === 'timeout') job.kill('SIGKILL');
+      expect(code).not.toBe('timeout');
+      expect(code).not.toBe(0);
+      // Neither rank outlives mpirun.
+      const alive = (pid: number) => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      const stop = Date.now() + 10_000;
+      while (ranksPids.some(alive) && Date.now() < stop) await new Promise((r) => setTimeout(r, 100));
+      expect(ranksPids.filter(alive)).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
 
   it('a process started alone is a job of one; without an MPI library, init names the package to install', () => {
     const me = alone('collectives');

@@ -147,6 +147,13 @@ async function main(): Promise<void> {
         epochs: 1000, batchSize: 10, verbose: 0, distributed: true,
         callbacks: { onEpochEnd: (e) => { if (info.rank === 1 && e === 2) process.kill(process.pid, 'SIGKILL'); } },
       });
+    } else if (scenario === 'sigint') {
+      // A long fit; each rank leaves its pid once training runs, and the test interrupts mpirun.
+      const { x, y } = data();
+      await classifier().fit(x, y, {
+        epochs: 100_000, batchSize: 10, verbose: 0, distributed: true,
+        callbacks: { onEpochEnd: (e) => { if (e === 1) fs.writeFileSync(path.join(process.argv[3], `pid-${info.rank}`), String(process.pid)); } },
+      });
     }
   } catch (e) {
     out.error = (e as Error).message;
