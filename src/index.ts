@@ -42,3 +42,4 @@ export * as callbacks from './callbacks';
 export { loadLayersModel, fromArtifacts } from './io';
 export type { IOHandler, ModelArtifacts, ModelJSON, SaveConfig, SaveResult, WeightsManifestEntry, WeightsManifestGroupConfig } from './io';
 export * as tuner from './tuner';
+export * as pruning from './compression/pruning';
