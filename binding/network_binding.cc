@@ -33,7 +33,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
                         method("learningRate", &M::LearningRate), method("setLearningRate", &M::SetLearningRate),
                         method("optimizerState", &M::OptimizerState), method("setOptimizerState", &M::SetOptimizerState),
                         method("reseed", &M::Reseed), method("computeGradients", &M::ComputeGradients),
-                        method("applyGradients", &M::ApplyGradients)});
+                        method("applyGradients", &M::ApplyGradients), method("setPruning", &M::SetPruning)});
   }
 
   // NativeModel(layers, inputSize | inputShape): a chain of layers.
@@ -311,6 +311,20 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       auto in = typedArrayArg<float>(info, 0, fn, "grads");
       requireLength(info.Env(), fn, "grads", in, static_cast<int64_t>(graph().grads().size()));
       model_->applyGradients(in.data);
+      return info.Env().Undefined();
+    });
+  }
+
+  // setPruning(options | null): magnitude pruning after every optimizer
+  // update from now on (native/magnitude_pruning.h), or none.
+  Napi::Value SetPruning(const Napi::CallbackInfo& info) {
+    static const char* fn = "setPruning";
+    return guarded(info, fn, [&]() -> Napi::Value {
+      const bool none = info.Length() > 0 && info[0].IsNull();
+      const tf::Config options = none ? tf::Config{} : configArg(info, 0, fn, "options");
+      tf::Trainer& t = model_->idleTrainer();
+      auto g = model_->exclusive();
+      t.setPruning(none ? nullptr : &options);
       return info.Env().Undefined();
     });
   }

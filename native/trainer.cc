@@ -86,6 +86,7 @@ bool Trainer::finishStep(double dataLoss, int64_t batchRows, ChunkResult& res) {
     res.nonFinite = true;
     return false;
   }
+  if (pruning_) pruning_->afterStep(opt_->iterations(), net_.params().data(), opt_->slots());
   return true;
 }
 
@@ -182,6 +183,13 @@ double Trainer::computeGradients(const Dataset& d) {
 void Trainer::applyGradients() {
   ScopedFlushDenormals ftz;
   opt_->step(net_.params().data(), net_.grads().data(), static_cast<int64_t>(net_.params().size()), segments_);
+  if (pruning_) pruning_->afterStep(opt_->iterations(), net_.params().data(), opt_->slots());
+}
+
+void Trainer::setPruning(const Config* options) {
+  pruning_ = options ? std::make_unique<MagnitudePruning>(*options, net_.params()) : nullptr;
+  // Weights already pruned stay zero from the start.
+  if (pruning_) pruning_->afterStep(-1, net_.params().data(), opt_->slots());
 }
 
 EvalResult Trainer::evaluate(const Dataset& d, int64_t batchSize, const std::atomic<bool>* cancel,

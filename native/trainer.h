@@ -12,6 +12,7 @@
 #include "losses.h"
 #include "metrics.h"
 #include "graph.h"
+#include "magnitude_pruning.h"
 #include "optimizers.h"
 
 namespace tf {
@@ -76,6 +77,10 @@ class Trainer {
   EvalResult evaluate(const Dataset& data, int64_t batchSize, const std::atomic<bool>* cancel, Workspace& ws) const;
 
   Optimizer& optimizer() { return *opt_; }
+  // Magnitude pruning after every update from now on (magnitude_pruning.h),
+  // or none with nullptr; kept until the next call or compile.
+  void setPruning(const Config* options);
+  const MagnitudePruning* pruning() const { return pruning_.get(); }
   void reseed(uint64_t seed) { rng_.reseed(seed); }
 
  private:
@@ -99,7 +104,8 @@ class Trainer {
   Workspace ws_;
   Rng rng_;
   std::vector<std::pair<int64_t, int64_t>> segments_;
-  std::vector<double> stepStats_;  // data-parallel: loss and metric sums of one step, reduced over ranks
+  std::vector<double> stepStats_;
+  std::unique_ptr<MagnitudePruning> pruning_;  // data-parallel: loss and metric sums of one step, reduced over ranks
 };
 
 // Batched inference into out [n, outDim] with a caller-owned workspace, so

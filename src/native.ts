@@ -156,6 +156,23 @@ export interface NativeModel {
   computeGradients(data: NativeData, grads: F32): number;
   /** One optimizer step with the given gradients (tests). */
   applyGradients(grads: F32): void;
+  /** Magnitude pruning after every optimizer update from now on, or none (native/magnitude_pruning.h). */
+  setPruning(options: NativePruningSpec | null): void;
+}
+
+/** Magnitude pruning as the native trainer runs it (native/magnitude_pruning.h). */
+export interface NativePruningSpec {
+  /** [offset, size] of each pruned weight in the trainable arena, increasing. */
+  readonly ranges: readonly (readonly [number, number])[];
+  /** 0 polynomial decay, 1 constant. */
+  readonly schedule: 0 | 1;
+  readonly initialSparsity: number;
+  readonly targetSparsity: number;
+  readonly beginStep: number;
+  /** -1: none (constant schedule only). */
+  readonly endStep: number;
+  readonly frequency: number;
+  readonly power: number;
 }
 
 /**

@@ -7,7 +7,7 @@
 // FLOPs per sample) that computes exactly what the original computes with the
 // removed units' outputs zeroed; fine-tune it with fit. The original model is
 // not modified.
-import { checkOptions, rangeError, show, typeError } from '../errors';
+import { checkOneOf, checkOptions, rangeError, show, typeError } from '../errors';
 import { Dense } from '../layers/dense';
 import { Layer } from '../layers/layer';
 import { BatchNormalization } from '../layers/normalization';
@@ -62,8 +62,7 @@ export function shrinkUnits(model: Sequential, args: ShrinkUnitsArgs = {}): Sequ
   const o = checkOptions(fn, args, OPTIONS, true) as ShrinkUnitsArgs;
   const keep = o.keep ?? 0.5;
   if (typeof keep !== 'number' || !(keep > 0 && keep <= 1)) throw rangeError(fn, `keep must be a number in (0, 1], got ${show(keep)}`);
-  const criterion = o.criterion ?? 'l1';
-  if (!CRITERIA.includes(criterion)) throw typeError(fn, `criterion must be one of ${CRITERIA.map((c) => `'${c}'`).join(', ')}, got ${show(criterion)}`);
+  const criterion = checkOneOf(fn, 'criterion', o.criterion ?? 'l1', CRITERIA);
   if (!model.built) throw new Error(`${fn}: model '${model.name}' is not built yet; train it (or call build) first`);
   const layers = model.layers;
   const denseIndices = layers.map((l, i) => (l instanceof Dense ? i : -1)).filter((i) => i >= 0);

@@ -12,7 +12,7 @@ import { LOSS_CODE, Loss, resolveLoss } from '../losses';
 import { resolveMetrics } from '../metrics';
 import { checkAllocation } from '../limits';
 import { native } from '../native';
-import type { NativeChunkResult, NativeEvalResult, NativeLossSpec, NativeModel, NativeOptimizerSpec } from '../native';
+import type { NativeChunkResult, NativeEvalResult, NativeLossSpec, NativeModel, NativeOptimizerSpec, NativePruningSpec } from '../native';
 import { allocateUninitializedF32 } from '../ops/shapes';
 import { resolveOptimizer } from '../optimizers/optimizer';
 import { randomFrom } from '../random';
@@ -747,6 +747,30 @@ export abstract class LayersModel implements TrainableModel {
   }
 
   /** Number of weights (trainable and not). */
+  /**
+   * @internal Magnitude pruning of the kernels of `layers` (all layers with a
+   * trainable `kernel` when null) after every optimizer update, in native code
+   * (tf.pruning.lowMagnitude), until pruning is set again, cleared with null
+   * (tf.pruning.strip) or the model is recompiled.
+   */
+  setPruning(fn: string, schedule: Omit<NativePruningSpec, 'ranges'> | null, layers: string[] | null): void {
+    const built = this.#requireBuilt(fn);
+    this.#requireCompiled(fn);
+    if (schedule === null) {
+      built.nm.setPruning(null);
+      return;
+    }
+    const kernels = built.weights.slots.filter((s) => s.trainable && s.name === 'kernel' && (layers === null || layers.includes(s.layer.name)));
+    if (layers) {
+      for (const name of layers) {
+        if (!kernels.some((s) => s.layer.name === name)) throw rangeError(fn, `layer '${name}' of model '${this.name}' has no trainable kernel to prune`);
+      }
+    }
+    if (kernels.length === 0) throw rangeError(fn, `model '${this.name}' has no trainable kernel to prune`);
+    const ranges = kernels.map((s) => [s.offset, sizeOf(s.shape)] as const).sort((a, b) => a[0] - b[0]);
+    built.nm.setPruning({ ...schedule, ranges });
+  }
+
   countParams(): number {
     const { weights } = this.#requireBuilt('countParams');
     return weights.trainableSize + weights.stateSize;
