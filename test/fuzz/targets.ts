@@ -844,7 +844,7 @@ const NATIVE_RAW: Target = {
       weights: withWeights ? orNull(() => buf('Float32Array', n)) : null, n: rows(),
     }) : g.junk());
     const method = g.pick(['slots', 'readWeights', 'writeWeights', 'compile', 'trainChunk', 'evaluate', 'predict', 'predictAsync', 'cancel',
-      'learningRate', 'setLearningRate', 'optimizerState', 'setOptimizerState', 'reseed', 'computeGradients', 'applyGradients']);
+      'learningRate', 'setLearningRate', 'optimizerState', 'setOptimizerState', 'reseed', 'computeGradients', 'applyGradients', 'setPruning']);
     const args: Record<string, () => unknown[]> = {
       readWeights: () => [g.chance(0.5), buf('Float32Array', g.int(0, 60))],
       writeWeights: () => [g.chance(0.5), buf('Float32Array', g.int(0, 60))],
@@ -863,6 +863,13 @@ const NATIVE_RAW: Target = {
       reseed: () => [g.edgeNumber()],
       computeGradients: () => [data(false), buf('Float32Array', g.int(0, 60))],
       applyGradients: () => [buf('Float32Array', g.int(0, 60))],
+      setPruning: () => [g.weighted<unknown>([
+        [4, () => ({ ranges: Array.from({ length: g.int(0, 3) }, () => [g.chance(0.8) ? g.int(0, 40) : g.edgeNumber(), g.chance(0.8) ? g.int(1, 20) : g.edgeNumber()]),
+          schedule: g.chance(0.8) ? g.int(0, 1) : g.edgeNumber(), targetSparsity: g.chance(0.8) ? g.float() : g.edgeNumber(), beginStep: g.int(0, 5),
+          endStep: g.chance(0.8) ? g.int(-1, 20) : g.edgeNumber(), frequency: g.chance(0.8) ? g.int(1, 5) : g.edgeNumber(), ...(g.chance(0.2) ? { junk: g.junk() } : {}) })],
+        [1, () => null],
+        [1, () => g.junk()],
+      ])],
       compile: () => [g.chance(0.8) ? { kind: g.edgeNumber(), schedule: g.junk() } : g.junk(), g.junk(), g.junk()],
     };
     const a = args[method]?.() ?? [];
