@@ -1,5 +1,6 @@
 // The callback contract (Keras / TensorFlow.js): hooks called around training.
 // Any of them may be async; training waits for it.
+import { show, typeError } from '../errors';
 
 /** Numbers logged per batch or epoch: loss, metrics, val_* entries. */
 export type Logs = Record<string, number>;
@@ -69,9 +70,23 @@ export abstract class Callback implements CallbackHooks {
   }
 }
 
+/** @internal The hooks a callback may have. */
+export const HOOKS = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'] as const;
+
+/** @internal Throws a TypeError naming `fn` when a callback has a hook that is not a function. */
+export function checkHooks(fn: string, callbacks: readonly CallbackHooks[]): void {
+  for (const c of callbacks) {
+    for (const hook of HOOKS) {
+      const f: unknown = c[hook];
+      if (f !== undefined && f !== null && typeof f !== 'function') throw typeError(fn, `callback hook ${hook} must be a function, got ${show(f)}`);
+    }
+  }
+}
+
 /** @internal Calls every callback's hook in order, awaiting async ones. */
 export class CallbackList {
-  constructor(readonly callbacks: CallbackHooks[]) {}
+  /** `fn`: the public function training runs under, for errors. */
+  constructor(readonly callbacks: CallbackHooks[], readonly fn = 'fit') {}
 
   setup(model: TrainableModel, params: TrainingParams): void {
     for (const c of this.callbacks) {
@@ -87,21 +102,29 @@ export class CallbackList {
   }
 
   async trainBegin(logs: Logs): Promise<void> {
-    for (const c of this.callbacks) await c.onTrainBegin?.(logs);
+    for (const c of this.callbacks) await this.#call(c, 'onTrainBegin', logs);
   }
   async trainEnd(logs: Logs): Promise<void> {
-    for (const c of this.callbacks) await c.onTrainEnd?.(logs);
+    for (const c of this.callbacks) await this.#call(c, 'onTrainEnd', logs);
   }
   async epochBegin(epoch: number, logs: Logs): Promise<void> {
-    for (const c of this.callbacks) await c.onEpochBegin?.(epoch, logs);
+    for (const c of this.callbacks) await this.#call(c, 'onEpochBegin', epoch, logs);
   }
   async epochEnd(epoch: number, logs: Logs): Promise<void> {
-    for (const c of this.callbacks) await c.onEpochEnd?.(epoch, logs);
+    for (const c of this.callbacks) await this.#call(c, 'onEpochEnd', epoch, logs);
   }
   async batchBegin(batch: number, logs: Logs): Promise<void> {
-    for (const c of this.callbacks) await c.onBatchBegin?.(batch, logs);
+    for (const c of this.callbacks) await this.#call(c, 'onBatchBegin', batch, logs);
   }
   async batchEnd(batch: number, logs: Logs): Promise<void> {
-    for (const c of this.callbacks) await c.onBatchEnd?.(batch, logs);
+    for (const c of this.callbacks) await this.#call(c, 'onBatchEnd', batch, logs);
+  }
+
+  /** Calls one hook if the callback has it; a hook that is not a function (read once, here) is a TypeError. */
+  #call(c: CallbackHooks, hook: (typeof HOOKS)[number], ...args: unknown[]): unknown {
+    const f: unknown = c[hook];
+    if (f === undefined || f === null) return undefined;
+    if (typeof f !== 'function') throw typeError(this.fn, `callback hook ${hook} must be a function, got ${show(f)}`);
+    return f.apply(c, args);
   }
 }

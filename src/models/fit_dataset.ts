@@ -4,7 +4,7 @@
 // call on a worker thread, while JavaScript pulls and stages the next chunk
 // from the dataset: producing data overlaps the arithmetic, and there is one
 // crossing into native code per chunk, not per batch.
-import { CallbackHooks, CallbackList, Logs, TrainableModel, TrainingParams } from '../callbacks/callback';
+import { CallbackHooks, CallbackList, Logs, TrainableModel, TrainingParams, checkHooks } from '../callbacks/callback';
 import { History } from '../callbacks/history';
 import { ProgressBar } from '../callbacks/progress_bar';
 import { Dataset } from '../data/dataset';
@@ -153,6 +153,7 @@ export async function fitDatasetLoop(host: DatasetFitHost, dataset: Dataset, opt
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw typeError(fn, `signal must be an AbortSignal, got ${show(signal)}`);
   const userCallbacks = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
   for (const c of userCallbacks) if (c === null || typeof c !== 'object') throw typeError(fn, `callbacks must be objects, got ${show(c)}`);
+  checkHooks(fn, userCallbacks);
 
   const steps = batchesPerEpoch ?? dataset.size ?? 0;
   const params: TrainingParams = {
@@ -160,7 +161,7 @@ export async function fitDatasetLoop(host: DatasetFitHost, dataset: Dataset, opt
     metrics: [...host.logKeys, ...(val ? host.logKeys.map((k) => `val_${k}`) : [])],
   };
   const history = new History();
-  const callbacks = new CallbackList([history, ...(verbose ? [new ProgressBar(verbose)] : []), ...userCallbacks]);
+  const callbacks = new CallbackList([history, ...(verbose ? [new ProgressBar(verbose)] : []), ...userCallbacks], fn);
   callbacks.setup(host.model, params);
 
   host.begin(signal);

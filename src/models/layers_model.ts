@@ -4,7 +4,7 @@
 // chain of layers; the training loop lives in fit_loop.ts and fit_dataset.ts.
 // fit's hot loop runs in native code on a worker thread, many steps per call;
 // JavaScript sees batch and epoch events (DESIGN.md principle 1).
-import { CallbackHooks, Logs, TrainableModel } from '../callbacks/callback';
+import { CallbackHooks, Logs, TrainableModel, checkHooks } from '../callbacks/callback';
 import { History } from '../callbacks/history';
 import { checkArray, checkBool, checkInt, checkNumber, checkOptions, rangeError, show, typeError } from '../errors';
 import { Layer, checkInputShape, setLayerOwner } from '../layers/layer';
@@ -319,6 +319,7 @@ export abstract class LayersModel implements TrainableModel {
     const callbacks: CallbackHooks[] = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
     checkArray(fn, 'callbacks', callbacks, 'a callback or an array of callbacks');
     for (const c of callbacks) if (c === null || typeof c !== 'object') throw typeError(fn, `callbacks must be objects, got ${show(c)}`);
+    checkHooks(fn, callbacks);
 
     // NaN/Infinity in x is checked off the event loop (runFit's assertFinite).
     const feats = this.#features(fn, x, false);

@@ -31,6 +31,21 @@ class WeightRecorder extends tf.Callback {
 }
 
 describe('callbacks in fit', () => {
+  it('a hook that is not a function is a TypeError naming fit, checked up front and again at each call (was: a raw "is not a function", fuzz seed 31337)', async () => {
+    const m = model();
+    await expect(m.fit(x, y, { verbose: 0, callbacks: [{ onTrainBegin: 3 } as never] })).rejects.toThrow('fit: callback hook onTrainBegin must be a function, got 3');
+    // A getter that answers a function when fit checks it and a number when the hook is called.
+    let reads = 0;
+    const shifty = Object.defineProperty({}, 'onEpochEnd', { get: () => (++reads > 1 ? 'later' : () => undefined) });
+    const err = await m.fit(x, y, { epochs: 1, verbose: 0, callbacks: [shifty] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TypeError);
+    expect(String((err as Error).message)).toBe("fit: callback hook onEpochEnd must be a function, got 'later'");
+    const ds = tf.data.array([{ xs: x, ys: y }]);
+    await expect(m.fitDataset(ds, { verbose: 0, callbacks: [{ onBatchEnd: {} } as never] })).rejects.toThrow(/^fitDataset: callback hook onBatchEnd must be a function/);
+    // Still usable.
+    expect((await m.fit(x, y, { epochs: 1, verbose: 0 })).history.loss).toHaveLength(1);
+  });
+
   it('earlyStopping stops fit early', async () => {
     // A minDelta no epoch can reach: epoch 0 sets the best, epoch 1 exhausts patience 1.
     const h = await model().fit(x, y, { epochs: 10, batchSize: 4, verbose: 0, callbacks: [tf.callbacks.earlyStopping({ monitor: 'loss', minDelta: 1e6, patience: 1 })] });
