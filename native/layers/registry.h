@@ -26,7 +26,8 @@ namespace tf {
   X(Concatenate, "concatenate")                    \
   X(Reshape, "reshape")                            \
   X(Permute, "permute")                            \
-  X(RepeatVector, "repeatVector")
+  X(RepeatVector, "repeatVector")                  \
+  X(Lstm, "lstm")
 
 TF_DEFINE_ENUM(LayerKind, TF_LAYER_KINDS)
 

@@ -12,6 +12,7 @@ import { Concatenate, ConcatenateArgs } from './concatenate';
 import { Reshape, ReshapeArgs } from './reshape';
 import { Permute, PermuteArgs } from './permute';
 import { RepeatVector, RepeatVectorArgs } from './repeat_vector';
+import { LSTM, LSTMArgs } from './lstm';
 
 /** A fully connected layer. */
 export function dense(args: DenseArgs): Dense {
@@ -78,6 +79,10 @@ export function permute(args: PermuteArgs): Permute {
 export function repeatVector(args: RepeatVectorArgs): RepeatVector {
   return new RepeatVector(args);
 }
+/** A long short-term memory layer over sequences [batch, time, features]. */
+export function lstm(args: LSTMArgs): LSTM {
+  return new LSTM(args);
+}
 
 export { Layer } from './layer';
 export type { LayerArgs } from './layer';
@@ -86,3 +91,5 @@ export { Dense, ActivationLayer as Activation, Dropout, Flatten, BatchNormalizat
 export type { DenseArgs, ActivationArgs, DropoutArgs, FlattenArgs, BatchNormalizationArgs, NormalizationArgs };
 export { Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Reshape, Permute, RepeatVector };
 export type { MergeArgs, ConcatenateArgs, ReshapeArgs, PermuteArgs, RepeatVectorArgs };
+export { LSTM };
+export type { LSTMArgs };
