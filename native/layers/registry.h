@@ -27,7 +27,9 @@ namespace tf {
   X(Reshape, "reshape")                            \
   X(Permute, "permute")                            \
   X(RepeatVector, "repeatVector")                  \
-  X(Lstm, "lstm")
+  X(Lstm, "lstm")                                  \
+  X(Gru, "gru")                                    \
+  X(SimpleRnn, "simpleRNN")
 
 TF_DEFINE_ENUM(LayerKind, TF_LAYER_KINDS)
 

@@ -13,6 +13,8 @@ import { Reshape, ReshapeArgs } from './reshape';
 import { Permute, PermuteArgs } from './permute';
 import { RepeatVector, RepeatVectorArgs } from './repeat_vector';
 import { LSTM, LSTMArgs } from './lstm';
+import { GRU, GRUArgs } from './gru';
+import { SimpleRNN, SimpleRNNArgs } from './simple_rnn';
 
 /** A fully connected layer. */
 export function dense(args: DenseArgs): Dense {
@@ -83,6 +85,14 @@ export function repeatVector(args: RepeatVectorArgs): RepeatVector {
 export function lstm(args: LSTMArgs): LSTM {
   return new LSTM(args);
 }
+/** A gated recurrent unit layer over sequences [batch, time, features]. */
+export function gru(args: GRUArgs): GRU {
+  return new GRU(args);
+}
+/** A fully connected recurrent layer over sequences [batch, time, features]. */
+export function simpleRNN(args: SimpleRNNArgs): SimpleRNN {
+  return new SimpleRNN(args);
+}
 
 export { Layer } from './layer';
 export type { LayerArgs } from './layer';
@@ -91,5 +101,5 @@ export { Dense, ActivationLayer as Activation, Dropout, Flatten, BatchNormalizat
 export type { DenseArgs, ActivationArgs, DropoutArgs, FlattenArgs, BatchNormalizationArgs, NormalizationArgs };
 export { Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Reshape, Permute, RepeatVector };
 export type { MergeArgs, ConcatenateArgs, ReshapeArgs, PermuteArgs, RepeatVectorArgs };
-export { LSTM };
-export type { LSTMArgs };
+export { LSTM, GRU, SimpleRNN };
+export type { LSTMArgs, GRUArgs, SimpleRNNArgs };

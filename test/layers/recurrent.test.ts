@@ -1,4 +1,4 @@
-// LSTM through the generic layer harness, against a float64 reference
+// LSTM, GRU and SimpleRNN through the generic layer harness, against a float64 reference
 // written from Keras's equations (forward, and backward through time by
 // central differences), and against TensorFlow.js with copied weights:
 // predictions, weights after a few SGD steps, and files both ways.
@@ -25,6 +25,7 @@ interface RnnOptions {
   useBias?: boolean;
   returnSequences?: boolean;
   goBackwards?: boolean;
+  resetAfter?: boolean;
 }
 
 /**
@@ -69,7 +70,76 @@ function lstmRef(x: Matrix, w: Weights, o: RnnOptions): Matrix {
   });
 }
 
-/** Distance of the pre-activations from a kink of relu / hardSigmoid (recomputed from the reference's own z). */
+/** Keras's GRU cell: gates z, r, h; with resetAfter the bias is [2, 3u] (input row, recurrent row). */
+function gruRef(x: Matrix, w: Weights, o: RnnOptions): Matrix {
+  const u = o.units ?? U;
+  const g = ACT[o.activation ?? 'tanh'];
+  const r = ACT[o.recurrentActivation ?? 'sigmoid'];
+  const resetAfter = o.resetAfter ?? true;
+  const useBias = o.useBias ?? true;
+  return runRef(x, o, u, (xt, h) => {
+    const noRec = { ...w, recurrent_kernel: new Float64Array(u * 3 * u) };
+    const xz = affine(xt, h, useBias ? { ...noRec, bias: w.bias.subarray(0, 3 * u) } : noRec, 3 * u, useBias);
+    const hr = affine([], h, useBias && resetAfter ? { ...w, bias: w.bias.subarray(3 * u) } : w, 3 * u, useBias && resetAfter);
+    const z = h.map((_, j) => r(xz[j] + hr[j]));
+    const rr = h.map((_, j) => r(xz[u + j] + hr[u + j]));
+    const hh = h.map((_, j) => {
+      if (resetAfter) return g(xz[2 * u + j] + rr[j] * hr[2 * u + j]);
+      let v = xz[2 * u + j];
+      h.forEach((hv, i) => (v += rr[i] * hv * w.recurrent_kernel[i * 3 * u + 2 * u + j]));
+      return g(v);
+    });
+    return h.map((hv, j) => z[j] * hv + (1 - z[j]) * hh[j]);
+  });
+}
+
+/** Keras's SimpleRNN cell: h' = g(x W + h R + b). */
+function simpleRnnRef(x: Matrix, w: Weights, o: RnnOptions): Matrix {
+  const u = o.units ?? U;
+  const g = ACT[o.activation ?? 'tanh'];
+  return runRef(x, o, u, (xt, h) => affine(xt, h, w, u, o.useBias ?? true).map(g));
+}
+
+type Kind = 'lstm' | 'gru' | 'simpleRNN';
+const GATES: Record<Kind, number> = { lstm: 4, gru: 3, simpleRNN: 1 };
+const REF: Record<Kind, (x: Matrix, w: Weights, o: RnnOptions) => Matrix> = { lstm: lstmRef, gru: gruRef, simpleRNN: simpleRnnRef };
+const CLASS: Record<Kind, string> = { lstm: 'LSTM', gru: 'GRU', simpleRNN: 'SimpleRNN' };
+
+function makeLayer(kind: Kind, o: RnnOptions): tf.layers.Layer {
+  const { resetAfter, recurrentActivation, ...common } = o;
+  if (kind === 'lstm') return tf.layers.lstm({ units: U, ...common, recurrentActivation });
+  if (kind === 'gru') return tf.layers.gru({ units: U, ...common, recurrentActivation, resetAfter });
+  return tf.layers.simpleRNN({ units: U, ...common });
+}
+
+function rnnCase(kind: Kind, o: RnnOptions): LayerCase {
+  const u = o.units ?? U;
+  const useBias = o.useBias ?? true;
+  const label = Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ') || 'defaults';
+  const width = GATES[kind] * u;
+  const biasShape = kind === 'gru' && (o.resetAfter ?? true) ? [2, width] : [width];
+  return {
+    name: `${CLASS[kind]}, ${label}`,
+    make: () => makeLayer(kind, o),
+    inputShape: [T, F],
+    outputShape: o.returnSequences ? [T, u] : [u],
+    weights: [
+      { name: 'kernel', shape: [F, width], trainable: true },
+      { name: 'recurrent_kernel', shape: [u, width], trainable: true },
+      ...(useBias ? [{ name: 'bias', shape: biasShape, trainable: true }] : []),
+    ],
+    reference: (x, w) => REF[kind](x, w, o),
+    probe: true,
+    // A model's output is flat: a sequence output goes through a Flatten and a Dense.
+    tail: o.returnSequences,
+    config: {
+      units: u, activation: o.activation ?? 'tanh', useBias, returnSequences: o.returnSequences ?? false, goBackwards: o.goBackwards ?? false,
+      recurrentInitializer: { className: 'Orthogonal', config: { gain: 1, seed: null } },
+      ...(kind === 'gru' ? { resetAfter: o.resetAfter ?? true } : {}),
+    },
+  };
+}
+
 function lstmCase(o: RnnOptions): LayerCase {
   const u = o.units ?? U;
   const useBias = o.useBias ?? true;
@@ -105,37 +175,51 @@ const cases: LayerCase[] = [
   lstmCase({ returnSequences: true, goBackwards: true, useBias: false }),
   lstmCase({ activation: 'softsign', recurrentActivation: 'hardSigmoid', units: 2 }),
 ];
-cases.forEach((c, i) => runLayerTest(c, 7000 + i));
-
-// The harness's TensorFlow.js check builds the layer before applying it, which
-// TensorFlow.js's RNN layers do not allow (they build their cell again): the
-// same comparison here, with TensorFlow.js building on apply.
-const tfjsCases: [string, RnnOptions][] = [
-  ['defaults', {}], ['returnSequences', { returnSequences: true }], ['goBackwards', { goBackwards: true }],
-  ['returnSequences, goBackwards, no bias, relu', { returnSequences: true, goBackwards: true, useBias: false, activation: 'relu' }],
+const otherCases: LayerCase[] = [
+  rnnCase('gru', {}),
+  rnnCase('gru', { returnSequences: true, goBackwards: true }),
+  rnnCase('gru', { resetAfter: false }),
+  rnnCase('gru', { resetAfter: false, returnSequences: true, useBias: false, activation: 'softsign' }),
+  rnnCase('simpleRNN', {}),
+  rnnCase('simpleRNN', { returnSequences: true, goBackwards: true, activation: 'sigmoid', useBias: false }),
 ];
-describe('LSTM: the same weights give the same outputs as TensorFlow.js', () => {
-  tfjsCases.forEach(([label, o], i) => it(label, () => {
-    const layer = tf.layers.lstm({ units: U, ...o });
+[...cases, ...otherCases].forEach((c, i) => runLayerTest(c, 7000 + i));
+
+const tfjsCases: [Kind, string, RnnOptions][] = [
+  ['lstm', 'defaults', {}], ['lstm', 'returnSequences', { returnSequences: true }], ['lstm', 'goBackwards', { goBackwards: true }],
+  ['lstm', 'returnSequences, goBackwards, no bias, relu', { returnSequences: true, goBackwards: true, useBias: false, activation: 'relu' }],
+  ['gru', 'resetAfter false (TensorFlow.js has no other)', { resetAfter: false }],
+  ['gru', 'resetAfter false, returnSequences, goBackwards, no bias', { resetAfter: false, returnSequences: true, goBackwards: true, useBias: false }],
+  ['simpleRNN', 'defaults', {}], ['simpleRNN', 'returnSequences, goBackwards, relu', { returnSequences: true, goBackwards: true, activation: 'relu' }],
+];
+
+/** The TensorFlow.js layer of the same kind and options (gates: Keras's sigmoid, not TensorFlow.js's default hard sigmoid). */
+function tfjsLayer(kind: Kind, o: RnnOptions, extra: Record<string, unknown> = {}): tfjs.layers.Layer {
+  const args = {
+    units: o.units ?? U, activation: o.activation ?? 'tanh', useBias: o.useBias ?? true, returnSequences: o.returnSequences,
+    goBackwards: o.goBackwards, ...extra,
+  } as never;
+  if (kind === 'lstm') return tfjs.layers.lstm({ ...(args as object), recurrentActivation: 'sigmoid' } as never);
+  if (kind === 'gru') return tfjs.layers.gru({ ...(args as object), recurrentActivation: 'sigmoid' } as never);
+  return tfjs.layers.simpleRNN(args);
+}
+
+describe('the same weights give the same outputs as TensorFlow.js', () => {
+  tfjsCases.forEach(([kind, label, o], i) => it(`${CLASS[kind]}, ${label}`, () => {
+    const layer = makeLayer(kind, o);
     const m = tf.sequential({ layers: o.returnSequences ? [layer, tf.layers.flatten()] : [layer] });
     m.build([T, F]);
     const w = m.weightSpecs().map((s, k) => values(s.shape.reduce((a, b) => a * b, 1), 90 + 7 * i + k, k === 0 ? 1 : 0.5));
     m.setWeights(w.map((v, k) => tf.tensor(v, m.weightSpecs()[k].shape)));
     const x = values(6 * T * F, 30 + i, 2);
-    const tl = tfjs.layers.lstm({
-      units: U, activation: o.activation ?? 'tanh', recurrentActivation: 'sigmoid', useBias: o.useBias ?? true,
-      returnSequences: o.returnSequences, goBackwards: o.goBackwards,
-    } as never);
+    // The harness's check builds the layer before applying it, which TensorFlow.js's RNN layers refuse (they build their cell again).
+    const tl = tfjsLayer(kind, o);
     const xt = tfjs.tensor(x, [6, T, F]);
     tl.apply(xt);
     tl.setWeights(w.map((v, k) => tfjs.tensor(v, m.weightSpecs()[k].shape)));
     const theirs = (tl.apply(xt) as tfjs.Tensor).dataSync();
     expectClose(m.predict(tf.tensor(x, [6, T, F])).values as Float32Array, theirs, { rtol: 1e-5, atol: 2e-6 }, 'output');
   }));
-});
-
-beforeAll(async () => {
-  await tfjs.setBackend('cpu');
 });
 
 /** Deterministic values in [-a, a). */
@@ -147,16 +231,19 @@ function values(n: number, seed: number, a = 0.5): Float32Array {
   });
 }
 
-describe('LSTM against TensorFlow.js', () => {
-  const build = () => tf.sequential({ layers: [tf.layers.lstm({ units: 5, inputShape: [4, 3], returnSequences: true }), tf.layers.lstm({ units: 4 }), tf.layers.dense({ units: 2 })] });
-  const buildTfjs = () => tfjs.sequential({
-    layers: [tfjs.layers.lstm({ units: 5, inputShape: [4, 3], returnSequences: true, recurrentActivation: 'sigmoid' }),
-      tfjs.layers.lstm({ units: 4, recurrentActivation: 'sigmoid' }), tfjs.layers.dense({ units: 2 })],
+const trainKinds: [Kind, RnnOptions][] = [['lstm', {}], ['gru', { resetAfter: false }], ['simpleRNN', {}]];
+describe('training and files against TensorFlow.js', () => {
+  const build = (kind: Kind, o: RnnOptions) => tf.sequential({
+    layers: [makeLayer(kind, { ...o, units: 5, returnSequences: true }), makeLayer(kind, { ...o, units: 4 }), tf.layers.dense({ units: 2 })],
+  });
+  const buildTfjs = (kind: Kind, o: RnnOptions) => tfjs.sequential({
+    layers: [tfjsLayer(kind, { ...o, units: 5, returnSequences: true }, { inputShape: [4, 3] }), tfjsLayer(kind, { ...o, units: 4 }), tfjs.layers.dense({ units: 2 })],
   });
 
-  it('weights after three SGD steps equal TensorFlow.js\'s from the same start', async () => {
-    const m = build();
-    const tm = buildTfjs();
+  trainKinds.forEach(([kind, o]) => it(`${CLASS[kind]}: weights after three SGD steps equal TensorFlow.js's from the same start`, async () => {
+    const m = build(kind, o);
+    m.build([4, 3]);
+    const tm = buildTfjs(kind, o);
     const start = tm.getWeights().map((w, k) => values(w.size, 11 + k));
     m.setWeights(start.map((v, k) => tf.tensor(v, tm.getWeights()[k].shape as number[])));
     tm.setWeights(start.map((v, k) => tfjs.tensor(v, tm.getWeights()[k].shape)));
@@ -174,10 +261,11 @@ describe('LSTM against TensorFlow.js', () => {
     const moved = (k: number) => Math.max(...Array.from(ours[k].values as Float32Array).map((v, i) => Math.abs(v - start[k][i])));
     expect(moved(1), 'first recurrent kernel').toBeGreaterThan(1e-4);
     expect(moved(4), 'second recurrent kernel').toBeGreaterThan(1e-3);
-  });
+  }));
 
-  it('saved by tensorforge, loaded by TensorFlow.js, and back: the same predictions', async () => {
-    const m = build();
+  trainKinds.forEach(([kind, o]) => it(`${CLASS[kind]}: saved by tensorforge, loaded by TensorFlow.js, and back: the same predictions`, async () => {
+    const m = build(kind, o);
+    m.build([4, 3]);
     m.setWeights(m.weightSpecs().map((s, k) => tf.tensor(values(s.shape.reduce((a, b) => a * b, 1), 40 + k), s.shape)));
     const x = values(6 * 4 * 3, 5, 2);
     const want = m.predict(tf.tensor(x, [6, 4, 3])).values as Float32Array;
@@ -194,9 +282,9 @@ describe('LSTM against TensorFlow.js', () => {
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }));
     const loaded = await tf.loadLayersModel(tfjs.io.fromMemory(back!) as never);
-    expect(loaded.layers.map((l) => l.className)).toEqual(['LSTM', 'LSTM', 'Dense']);
+    expect(loaded.layers.map((l) => l.className)).toEqual([CLASS[kind], CLASS[kind], 'Dense']);
     expectClose(loaded.predict(tf.tensor(x, [6, 4, 3])).values as Float32Array, want, { rtol: 1e-5, atol: 1e-5 }, 'reloaded');
-  });
+  }));
 
   it("TensorFlow.js's default LSTM (Keras 2's hard sigmoid gates) is refused on load, not run as another function", async () => {
     const tm = tfjs.sequential({ layers: [tfjs.layers.lstm({ units: 2, inputShape: [3, 2] })] });

@@ -44,7 +44,7 @@ struct Options {
   const char* layer = "lstm";
   int64_t batch = 3, time = 4, features = 3, units = 5;
   std::string activation = "tanh", recurrentActivation = "sigmoid";
-  bool returnSequences = false, goBackwards = false, useBias = true;
+  bool returnSequences = false, goBackwards = false, useBias = true, resetAfter = true;
 };
 
 // Float64 reference of one recurrent layer: weights in Keras's layout, in the
@@ -79,6 +79,67 @@ Vec lstmRef(const Options& o, const std::vector<Vec>& w, const Vec& x) {
   return out;
 }
 
+// Keras's GRU: gates z, r, h; bias [2, 3u] (input row, recurrent row) with resetAfter, else [3u].
+Vec gruRef(const Options& o, const std::vector<Vec>& w, const Vec& x) {
+  const int64_t B = o.batch, T = o.time, F = o.features, U = o.units, G = 3 * U;
+  Vec out(static_cast<size_t>(B * (o.returnSequences ? T : 1) * U));
+  for (int64_t b = 0; b < B; ++b) {
+    Vec h(U, 0.0);
+    for (int64_t s = 0; s < T; ++s) {
+      const int64_t t = o.goBackwards ? T - 1 - s : s;
+      Vec xz(G, 0.0), hr(G, 0.0);
+      for (int64_t k = 0; k < G; ++k) {
+        double v = o.useBias ? w[2][k] : 0.0, q = o.useBias && o.resetAfter ? w[2][G + k] : 0.0;
+        for (int64_t f = 0; f < F; ++f) v += x[(b * T + t) * F + f] * w[0][f * G + k];
+        for (int64_t j = 0; j < U; ++j) q += h[j] * w[1][j * G + k];
+        xz[k] = v;
+        hr[k] = q;
+      }
+      Vec z(U), r(U), hh(U);
+      for (int64_t j = 0; j < U; ++j) {
+        z[j] = act(o.recurrentActivation, xz[j] + hr[j]);
+        r[j] = act(o.recurrentActivation, xz[U + j] + hr[U + j]);
+      }
+      for (int64_t j = 0; j < U; ++j) {
+        double pre = xz[2 * U + j];
+        if (o.resetAfter) {
+          pre += r[j] * hr[2 * U + j];
+        } else {
+          for (int64_t i = 0; i < U; ++i) pre += r[i] * h[i] * w[1][i * G + 2 * U + j];
+        }
+        hh[j] = act(o.activation, pre);
+      }
+      for (int64_t j = 0; j < U; ++j) h[j] = z[j] * h[j] + (1 - z[j]) * hh[j];
+      if (o.returnSequences) std::copy(h.begin(), h.end(), out.begin() + (b * T + s) * U);
+    }
+    if (!o.returnSequences) std::copy(h.begin(), h.end(), out.begin() + b * U);
+  }
+  return out;
+}
+
+// Keras's SimpleRNN: h' = g(x W + h R + b).
+Vec simpleRnnRef(const Options& o, const std::vector<Vec>& w, const Vec& x) {
+  const int64_t B = o.batch, T = o.time, F = o.features, U = o.units;
+  Vec out(static_cast<size_t>(B * (o.returnSequences ? T : 1) * U));
+  for (int64_t b = 0; b < B; ++b) {
+    Vec h(U, 0.0);
+    for (int64_t s = 0; s < T; ++s) {
+      const int64_t t = o.goBackwards ? T - 1 - s : s;
+      Vec n(U);
+      for (int64_t k = 0; k < U; ++k) {
+        double v = o.useBias ? w[2][k] : 0.0;
+        for (int64_t f = 0; f < F; ++f) v += x[(b * T + t) * F + f] * w[0][f * U + k];
+        for (int64_t j = 0; j < U; ++j) v += h[j] * w[1][j * U + k];
+        n[k] = act(o.activation, v);
+      }
+      h = n;
+      if (o.returnSequences) std::copy(h.begin(), h.end(), out.begin() + (b * T + s) * U);
+    }
+    if (!o.returnSequences) std::copy(h.begin(), h.end(), out.begin() + b * U);
+  }
+  return out;
+}
+
 double smooth(int64_t i, double a, double b) { return std::sin(a * static_cast<double>(i) + b); }
 
 // Builds the layer, runs forward and backward in float32, and checks both against the reference.
@@ -90,6 +151,7 @@ void checkLayer(const Options& o, const Reference& ref) {
   c.setBool("returnSequences", o.returnSequences);
   c.setBool("goBackwards", o.goBackwards);
   c.setBool("useBias", o.useBias);
+  c.setBool("resetAfter", o.resetAfter);
   auto layer = tf::makeLayer(c);
   const std::vector<tf::Shape> in{{o.time, o.features}};
   const tf::Shape outShape = layer->computeOutputShape(in);
@@ -163,8 +225,8 @@ void checkLayer(const Options& o, const Reference& ref) {
     for (size_t i = 0; i < w[k].size(); ++i) compare(w[k][i], grads[static_cast<size_t>(slots[k].offset) + i]);
   for (size_t i = 0; i < x.size(); ++i) compare(x[i], dx[i]);
   if (worstOut > 2e-6 || worst > 1e-3)
-    std::printf("  %s units %lld: worst output error %g, worst gradient error %g (relative)\n", o.layer,
-                static_cast<long long>(o.units), worstOut, worst);
+    std::printf("  %s units %lld resetAfter %d: worst output error %g, worst gradient error %g (relative)\n", o.layer,
+                static_cast<long long>(o.units), o.resetAfter ? 1 : 0, worstOut, worst);
   TF_EXPECT(worst < 1e-3);
   TF_EXPECT(largest > 1e-2);  // not vacuous
 }
@@ -219,4 +281,41 @@ TF_TEST(lstm_refuses_bad_input) {
   gelu.setNumber("units", 2);
   gelu.setNumber("activation", activationCode("gelu"));
   expectInvalid(gelu, {{2, 3}}, "not supported");
+}
+
+TF_TEST(gru_and_simple_rnn_against_float64_reference_and_finite_differences) {
+  for (bool resetAfter : {true, false}) {
+    Options o;
+    o.layer = "gru";
+    o.resetAfter = resetAfter;
+    checkLayer(o, gruRef);
+    o.returnSequences = true;
+    o.goBackwards = true;
+    checkLayer(o, gruRef);
+    o.useBias = false;
+    o.units = 17;
+    o.activation = "softsign";
+    checkLayer(o, gruRef);
+  }
+  Options s;
+  s.layer = "simpleRNN";
+  checkLayer(s, simpleRnnRef);
+  s.returnSequences = true;
+  s.goBackwards = true;
+  s.units = 9;
+  checkLayer(s, simpleRnnRef);
+  s.useBias = false;
+  s.activation = "sigmoid";
+  checkLayer(s, simpleRnnRef);
+}
+
+TF_TEST(gru_and_simple_rnn_refuse_bad_input) {
+  for (const char* name : {"gru", "simpleRNN"}) {
+    tf::Config c = kind(name);
+    c.setNumber("units", 3);
+    expectInvalid(c, {{8}}, "sequence [time, features]");
+    tf::Config zero = kind(name);
+    zero.setNumber("units", 0);
+    expectInvalid(zero, {{2, 3}}, "units");
+  }
 }
