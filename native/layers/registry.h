@@ -29,7 +29,8 @@ namespace tf {
   X(RepeatVector, "repeatVector")                  \
   X(Lstm, "lstm")                                  \
   X(Gru, "gru")                                    \
-  X(SimpleRnn, "simpleRNN")
+  X(SimpleRnn, "simpleRNN")                        \
+  X(Embedding, "embedding")
 
 TF_DEFINE_ENUM(LayerKind, TF_LAYER_KINDS)
 

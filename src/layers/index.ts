@@ -15,6 +15,7 @@ import { RepeatVector, RepeatVectorArgs } from './repeat_vector';
 import { LSTM, LSTMArgs } from './lstm';
 import { GRU, GRUArgs } from './gru';
 import { SimpleRNN, SimpleRNNArgs } from './simple_rnn';
+import { Embedding, EmbeddingArgs } from './embedding';
 
 /** A fully connected layer. */
 export function dense(args: DenseArgs): Dense {
@@ -93,6 +94,10 @@ export function gru(args: GRUArgs): GRU {
 export function simpleRNN(args: SimpleRNNArgs): SimpleRNN {
   return new SimpleRNN(args);
 }
+/** Token ids [batch, ...positions] to vectors [batch, ...positions, outputDim]. */
+export function embedding(args: EmbeddingArgs): Embedding {
+  return new Embedding(args);
+}
 
 export { Layer } from './layer';
 export type { LayerArgs } from './layer';
@@ -101,5 +106,5 @@ export { Dense, ActivationLayer as Activation, Dropout, Flatten, BatchNormalizat
 export type { DenseArgs, ActivationArgs, DropoutArgs, FlattenArgs, BatchNormalizationArgs, NormalizationArgs };
 export { Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Reshape, Permute, RepeatVector };
 export type { MergeArgs, ConcatenateArgs, ReshapeArgs, PermuteArgs, RepeatVectorArgs };
-export { LSTM, GRU, SimpleRNN };
-export type { LSTMArgs, GRUArgs, SimpleRNNArgs };
+export { LSTM, GRU, SimpleRNN, Embedding };
+export type { LSTMArgs, GRUArgs, SimpleRNNArgs, EmbeddingArgs };
