@@ -5,7 +5,7 @@
 //
 //   npx tsx examples/sequence.ts              full dataset when Debian's dataset-fashion-mnist is installed
 //   npx tsx examples/sequence.ts --subset     the 10,000 / 2,000-image subset bundled with tensorforge
-//   options: --epochs N (default 5), --batch N (default 32)
+//   options: --epochs N (default 10), --batch N (default 32)
 //
 // The package imports itself by name (package.json "exports"), so this is the
 // code a user writes; tsx runs it as CommonJS, hence the async main().
@@ -20,7 +20,7 @@ function option(name: string, fallback: number): number {
 }
 
 async function main(): Promise<void> {
-  const epochs = option('--epochs', 5);
+  const epochs = option('--epochs', 10);
   const batchSize = option('--batch', 32);
   const { train, test, dir } = await tf.datasets.fashionMnist(process.argv.includes('--subset') ? { subset: true } : {});
   console.log(`Fashion-MNIST: ${train.x.shape[0]} train / ${test.x.shape[0]} test images, from ${dir}`);
