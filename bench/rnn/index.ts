@@ -8,7 +8,7 @@
 //
 //   npx tsx bench/rnn/index.ts                  full epoch (60,000 images)
 //   npx tsx bench/rnn/index.ts --images=6000    the first 6,000 images only
-//   npx tsx bench/rnn/index.ts --rounds=2 --batches=32,128
+//   npx tsx bench/rnn/index.ts --rounds=2 --batches=32,128 --threads=1,2 --torch-threads=1,2
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { torchEnv } from '../inference/index';
@@ -27,8 +27,8 @@ interface Run {
   load: number;
 }
 
-function ours(batch: number, images: number): Omit<Run, 'system' | 'batch' | 'load'> {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'worker.ts'), String(batch), String(images)], {
+function ours(batch: number, images: number, threads: number): Omit<Run, 'system' | 'batch' | 'load'> {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'worker.ts'), String(batch), String(images), String(threads)], {
     cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'],
   });
   return JSON.parse(out.trim().split('\n').pop()!);
@@ -49,10 +49,10 @@ function main(): void {
   const info = machineInfo();
   warnIfBusy();
   const runs: Run[] = [];
+  const plural = (n: number) => `${n} thread${n > 1 ? 's' : ''}`;
   const systems: [string, (b: number) => Omit<Run, 'system' | 'batch' | 'load'>][] = [
-    ['tensorforge', (b) => ours(b, images)],
-    ['pytorch 1 thread', (b) => torch(b, 1, images)],
-    ['pytorch 2 threads', (b) => torch(b, 2, images)],
+    ...(numList(args.threads) ?? [1, 2]).map((n): [string, (b: number) => Omit<Run, 'system' | 'batch' | 'load'>] => [`tensorforge ${plural(n)}`, (b) => ours(b, images, n)]),
+    ...(numList(args['torch-threads']) ?? [1, 2]).map((n): [string, (b: number) => Omit<Run, 'system' | 'batch' | 'load'>] => [`pytorch ${plural(n)}`, (b) => torch(b, n, images)]),
   ];
   for (let r = 0; r < rounds; r++) {
     for (const batch of batches) {
