@@ -5,7 +5,7 @@ import { Random } from './random';
 /** Names of the built-in initializers (Keras snake_case is accepted too). */
 export type InitializerIdentifier =
   | 'glorotUniform' | 'glorotNormal' | 'heNormal' | 'heUniform' | 'lecunNormal' | 'lecunUniform'
-  | 'zeros' | 'ones' | 'randomNormal' | 'randomUniform' | 'truncatedNormal'
+  | 'zeros' | 'ones' | 'randomNormal' | 'randomUniform' | 'truncatedNormal' | 'orthogonal'
   | 'glorot_uniform' | 'glorot_normal' | 'he_normal' | 'he_uniform' | 'lecun_normal' | 'lecun_uniform'
   | 'random_normal' | 'random_uniform' | 'truncated_normal';
 
@@ -20,14 +20,14 @@ export interface Initializer {
 }
 
 const NAMES = ['glorotUniform', 'glorotNormal', 'heNormal', 'heUniform', 'lecunNormal', 'lecunUniform', 'zeros',
-  'ones', 'randomNormal', 'randomUniform', 'truncatedNormal'] as const;
+  'ones', 'randomNormal', 'randomUniform', 'truncatedNormal', 'orthogonal'] as const;
 const ALIASES: Record<string, (typeof NAMES)[number]> = {
   glorot_uniform: 'glorotUniform', glorot_normal: 'glorotNormal', he_normal: 'heNormal', he_uniform: 'heUniform',
   lecun_normal: 'lecunNormal', lecun_uniform: 'lecunUniform', random_normal: 'randomNormal',
   random_uniform: 'randomUniform', truncated_normal: 'truncatedNormal', GlorotUniform: 'glorotUniform',
   GlorotNormal: 'glorotNormal', HeNormal: 'heNormal', HeUniform: 'heUniform', LecunNormal: 'lecunNormal',
   LecunUniform: 'lecunUniform', Zeros: 'zeros', Ones: 'ones', RandomNormal: 'randomNormal',
-  RandomUniform: 'randomUniform', TruncatedNormal: 'truncatedNormal',
+  RandomUniform: 'randomUniform', TruncatedNormal: 'truncatedNormal', Orthogonal: 'orthogonal',
 };
 
 /**
@@ -138,6 +138,52 @@ class RandomDistribution implements Initializer {
   }
 }
 
+/**
+ * Keras's Orthogonal (Saxe et al. 2014): the weight seen as a matrix
+ * [prod(shape[:-1]), shape[-1]] gets orthonormal rows or columns (whichever
+ * are fewer), from the QR decomposition of a standard normal matrix with the
+ * signs of R's diagonal folded into Q (so the result is uniformly
+ * distributed), times `gain`. QR by modified Gram-Schmidt in float64.
+ */
+class Orthogonal implements Initializer {
+  readonly className = 'Orthogonal';
+  constructor(private args: { gain: number; seed?: number }) {
+    this.args = Object.freeze({ ...args });
+    Object.freeze(this);
+  }
+  getConfig() {
+    return { gain: this.args.gain, seed: this.args.seed ?? null };
+  }
+  fill(out: Float32Array, shape: number[], rng: Random): void {
+    checkFill(this.className, out, shape, rng, this.args.seed === undefined);
+    if (out.length === 0) return;
+    const cols = shape.length === 0 ? 1 : shape[shape.length - 1];
+    const rows = out.length / cols;
+    // q: n orthonormal vectors of length m, where n <= m.
+    const m = Math.max(rows, cols), n = Math.min(rows, cols);
+    const r = this.args.seed === undefined ? rng : new Random(this.args.seed);
+    const q = Array.from({ length: n }, () => Float64Array.from({ length: m }, () => r.normal()));
+    for (let j = 0; j < n; j++) {
+      const v = q[j];
+      for (let k = 0; k < j; k++) {
+        let dot = 0;
+        for (let i = 0; i < m; i++) dot += q[k][i] * v[i];
+        for (let i = 0; i < m; i++) v[i] -= dot * q[k][i];
+      }
+      let norm = 0;
+      for (let i = 0; i < m; i++) norm += v[i] * v[i];
+      // Gram-Schmidt's R has a positive diagonal already: Keras's sign correction is the identity here.
+      const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+      for (let i = 0; i < m; i++) v[i] *= scale;
+    }
+    // rows >= cols: column j of the result is q[j]; otherwise row j is.
+    const gain = this.args.gain;
+    for (let a = 0; a < rows; a++) {
+      for (let b = 0; b < cols; b++) out[a * cols + b] = gain * (rows >= cols ? q[b][a] : q[a][b]);
+    }
+  }
+}
+
 function varianceScalingFamily(name: string, className: string, scale: number, mode: 'fanIn' | 'fanOut' | 'fanAvg', distribution: 'uniform' | 'truncatedNormal') {
   return (a: { seed?: number } = {}) => new VarianceScaling(className, { scale, mode, distribution, seed: seedOf(options(`initializers.${name}`, a, [])) });
 }
@@ -170,6 +216,12 @@ export const initializers = {
       distribution: distribution === 'normal' ? 'truncatedNormal' : distribution,
       seed: seedOf(o),
     });
+  },
+  /** A (semi-)orthogonal matrix times `gain` (default 1); the recurrent kernel default of LSTM, GRU and SimpleRNN. */
+  orthogonal: (a: { gain?: number; seed?: number } = {}) => {
+    const fn = 'initializers.orthogonal';
+    const o = options(fn, a, ['gain']);
+    return new Orthogonal({ gain: checkNumber(fn, 'gain', o.gain ?? 1, -Number.MAX_VALUE, Number.MAX_VALUE), seed: seedOf(o) });
   },
   /** All zeros; the bias default. */
   zeros: () => new Constant('Zeros', 0),
@@ -206,7 +258,7 @@ function normalFamily(name: string, className: string, kind: 'normal' | 'truncat
 /** @internal Resolves a name or an Initializer object. */
 export function getInitializer(fn: string, what: string, v: unknown, fallback: (typeof NAMES)[number]): Initializer {
   if (v === undefined || v === null) return initializers[fallback]();
-  if (v instanceof VarianceScaling || v instanceof Constant || v instanceof RandomDistribution) return v;
+  if (v instanceof VarianceScaling || v instanceof Constant || v instanceof RandomDistribution || v instanceof Orthogonal) return v;
   if (typeof v !== 'string') throw typeError(fn, `${what} must be an initializer name or a tf.initializers.* object, got ${show(v)}`);
   const name = checkOneOf(fn, what, v, NAMES, ALIASES);
   return initializers[name]();

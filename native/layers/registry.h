@@ -26,7 +26,11 @@ namespace tf {
   X(Concatenate, "concatenate")                    \
   X(Reshape, "reshape")                            \
   X(Permute, "permute")                            \
-  X(RepeatVector, "repeatVector")
+  X(RepeatVector, "repeatVector")                  \
+  X(Lstm, "lstm")                                  \
+  X(Gru, "gru")                                    \
+  X(SimpleRnn, "simpleRNN")                        \
+  X(Embedding, "embedding")
 
 TF_DEFINE_ENUM(LayerKind, TF_LAYER_KINDS)
 

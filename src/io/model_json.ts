@@ -142,7 +142,8 @@ function makeLayer(e: LayerEntry, inputShape: number[] | undefined, writer: stri
   // NOTE: 'hard_sigmoid' changed meaning: clip(0.2x + 0.5, 0, 1) in Keras 2 and
   // TensorFlow.js, relu6(x + 3) / 6 in Keras 3 and tensorforge. Loading the
   // old one as the new would silently change the model's outputs.
-  if (/^hard_?sigmoid$/i.test(activationName(e.config) ?? '') && !/^(3\.|tensorforge)/.test(writer)) {
+  const activations = [activationName(e.config), activationName({ activation: e.config.recurrentActivation })];
+  if (activations.some((a) => /^hard_?sigmoid$/i.test(a ?? '')) && !/^(3\.|tensorforge)/.test(writer)) {
     throw new Error(`activation 'hard_sigmoid' from ${writer || 'an unknown writer'} is clip(0.2x + 0.5, 0, 1) (Keras 2, TensorFlow.js); tensorforge's hard_sigmoid is Keras 3's relu6(x + 3) / 6, and the older one is not supported`);
   }
   if (!isRegisteredLayerClass(e.className)) {

@@ -168,6 +168,7 @@ export function deserializeInitializer(v: unknown, fallback: Parameters<typeof g
       case 'RandomNormal': return initializers.randomNormal({ mean: num(c.mean), stddev: num(c.stddev), seed });
       case 'TruncatedNormal': return initializers.truncatedNormal({ mean: num(c.mean), stddev: num(c.stddev), seed });
       case 'RandomUniform': return initializers.randomUniform({ minval: num(c.minval), maxval: num(c.maxval), seed });
+      case 'Orthogonal': return initializers.orthogonal({ gain: num(c.gain), seed });
     }
   } catch {
     // out-of-range values: the default below

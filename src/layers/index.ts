@@ -12,6 +12,10 @@ import { Concatenate, ConcatenateArgs } from './concatenate';
 import { Reshape, ReshapeArgs } from './reshape';
 import { Permute, PermuteArgs } from './permute';
 import { RepeatVector, RepeatVectorArgs } from './repeat_vector';
+import { LSTM, LSTMArgs } from './lstm';
+import { GRU, GRUArgs } from './gru';
+import { SimpleRNN, SimpleRNNArgs } from './simple_rnn';
+import { Embedding, EmbeddingArgs } from './embedding';
 
 /** A fully connected layer. */
 export function dense(args: DenseArgs): Dense {
@@ -78,6 +82,22 @@ export function permute(args: PermuteArgs): Permute {
 export function repeatVector(args: RepeatVectorArgs): RepeatVector {
   return new RepeatVector(args);
 }
+/** A long short-term memory layer over sequences [batch, time, features]. */
+export function lstm(args: LSTMArgs): LSTM {
+  return new LSTM(args);
+}
+/** A gated recurrent unit layer over sequences [batch, time, features]. */
+export function gru(args: GRUArgs): GRU {
+  return new GRU(args);
+}
+/** A fully connected recurrent layer over sequences [batch, time, features]. */
+export function simpleRNN(args: SimpleRNNArgs): SimpleRNN {
+  return new SimpleRNN(args);
+}
+/** Token ids [batch, ...positions] to vectors [batch, ...positions, outputDim]. */
+export function embedding(args: EmbeddingArgs): Embedding {
+  return new Embedding(args);
+}
 
 export { Layer } from './layer';
 export type { LayerArgs } from './layer';
@@ -86,3 +106,5 @@ export { Dense, ActivationLayer as Activation, Dropout, Flatten, BatchNormalizat
 export type { DenseArgs, ActivationArgs, DropoutArgs, FlattenArgs, BatchNormalizationArgs, NormalizationArgs };
 export { Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Reshape, Permute, RepeatVector };
 export type { MergeArgs, ConcatenateArgs, ReshapeArgs, PermuteArgs, RepeatVectorArgs };
+export { LSTM, GRU, SimpleRNN, Embedding };
+export type { LSTMArgs, GRUArgs, SimpleRNNArgs, EmbeddingArgs };

@@ -102,7 +102,7 @@ describe('normalization configs from other writers', () => {
   it('initializers it cannot read fall back to the defaults; those it can are kept', () => {
     const l = deserializeLayer({
       className: 'BatchNormalization',
-      config: { name: 'n', gammaInitializer: { className: 'Orthogonal', config: {} }, movingVarianceInitializer: { className: 'Constant', config: { value: 2 } } },
+      config: { name: 'n', gammaInitializer: { className: 'Identity', config: {} }, movingVarianceInitializer: { className: 'Constant', config: { value: 2 } } },
     }) as tf.layers.BatchNormalization;
     expect(l.gammaInitializer.className).toBe('Ones');
     expect(l.movingVarianceInitializer.getConfig()).toEqual({ value: 2 });

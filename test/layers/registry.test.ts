@@ -11,7 +11,7 @@ describe('layer registry', () => {
   it('lists every built-in class, then the Keras classes read as Activation layers', () => {
     expect(registeredLayerClasses()).toEqual([
       'Dense', 'Dropout', 'Flatten', 'Activation', 'BatchNormalization', 'LayerNormalization',
-      'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate', 'Reshape', 'Permute', 'RepeatVector',
+      'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate', 'Reshape', 'Permute', 'RepeatVector', 'LSTM', 'GRU', 'SimpleRNN', 'Embedding',
       'LeakyReLU', 'ELU', 'ReLU', 'Softmax',
     ]);
     for (const name of ['__proto__', 'constructor', 'toString', 'InputLayer', 'Conv2D']) expect(isRegisteredLayerClass(name)).toBe(false);

@@ -1,0 +1,57 @@
+# PyTorch's side of bench/rnn: one epoch of the row-wise LSTM(128) + Linear(10)
+# on Fashion-MNIST (28 steps of 28 pixels), Adam, cross-entropy, at a given
+# batch size and thread count, timed from the first to the last batch.
+# Prints one JSON line: {"seconds", "cpuSeconds", "images", "accuracy"}.
+#   python3 torch_lstm.py DATA_DIR BATCH THREADS [IMAGES]
+import gzip, json, os, sys, time
+
+import numpy as np
+import torch
+
+
+def idx(path, offset):
+    with gzip.open(path, "rb") as f:
+        return np.frombuffer(f.read(), dtype=np.uint8, offset=offset)
+
+
+def main():
+    data, batch, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    limit = int(sys.argv[4]) if len(sys.argv) > 4 else None
+    torch.set_num_threads(threads)
+    torch.set_num_interop_threads(1)
+    torch.manual_seed(0)
+    x = torch.from_numpy(idx(os.path.join(data, "train-images-idx3-ubyte.gz"), 16).reshape(-1, 28, 28).astype(np.float32) / 255)
+    y = torch.from_numpy(idx(os.path.join(data, "train-labels-idx1-ubyte.gz"), 8).astype(np.int64))
+    tx = torch.from_numpy(idx(os.path.join(data, "t10k-images-idx3-ubyte.gz"), 16).reshape(-1, 28, 28).astype(np.float32) / 255)
+    ty = torch.from_numpy(idx(os.path.join(data, "t10k-labels-idx1-ubyte.gz"), 8).astype(np.int64))
+    if limit:
+        x, y = x[:limit], y[:limit]
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = torch.nn.LSTM(28, 128, batch_first=True)
+            self.out = torch.nn.Linear(128, 10)
+
+        def forward(self, v):
+            _, (h, _) = self.lstm(v)
+            return self.out(h[-1])
+
+    net = Net()
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    order = torch.randperm(len(x))
+    wall, cpu = time.perf_counter(), time.process_time()
+    for start in range(0, len(x), batch):
+        i = order[start:start + batch]
+        opt.zero_grad()
+        loss = loss_fn(net(x[i]), y[i])
+        loss.backward()
+        opt.step()
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    with torch.no_grad():
+        accuracy = float((net(tx).argmax(1) == ty).float().mean())
+    print(json.dumps({"seconds": wall, "cpuSeconds": cpu, "images": len(x), "accuracy": accuracy}))
+
+
+main()

@@ -1,0 +1,206 @@
+// GRU (Cho et al. 2014; Keras's formulation) over a sequence [time,
+// features] per sample, gates z, r, h in Keras's order:
+//   z = f(x W_z + h R_z + b),  r = f(x W_r + h R_r + b)
+//   resetAfter (Keras 3's default, cuDNN's):  hh = g(x W_h + b_x + r * (h R_h + b_h))
+//   otherwise (Keras 2, TensorFlow.js):        hh = g(x W_h + (r * h) R_h + b)
+//   h' = z * h + (1 - z) * hh
+// Weights in Keras's layout: kernel [features, 3u], recurrent_kernel
+// [u, 3u], bias [2, 3u] (input row, recurrent row) with resetAfter, else [3u].
+// As lstm.cc: the input projection of all steps is one GEMM into zx, each
+// step adds its recurrent GEMM, one pass applies the gates in place, and
+// backward through time turns the saved gates into pre-activation gradients
+// for GEMMs over all steps.
+#include <algorithm>
+#include <stdexcept>
+
+#include "../gemm.h"
+#include "recurrent_math.h"
+#include "registry.h"
+
+namespace tf {
+
+namespace {
+class Gru final : public Layer {
+ public:
+  explicit Gru(const Config& c)
+      : units_(c.integer("units", 0, 0, int64_t{1} << 31)),
+        act_(recurrentActivationOption(c, "gru", "activation", Activation::Tanh)),
+        recAct_(recurrentActivationOption(c, "gru", "recurrentActivation", Activation::Sigmoid)),
+        returnSequences_(c.flag("returnSequences", false)),
+        goBackwards_(c.flag("goBackwards", false)),
+        useBias_(c.flag("useBias", true)),
+        resetAfter_(c.flag("resetAfter", true)),
+        trainable_(c.flag("trainable", true)) {}
+
+  Shape computeOutputShape(const std::vector<Shape>& in) const override {
+    checkRecurrentInput("gru", in, units_);
+    if (returnSequences_) return {in[0][0], units_};
+    return {units_};
+  }
+  std::vector<WeightDecl> weights() const override {
+    std::vector<WeightDecl> w{{"kernel", {features(), 3 * units_}, trainable_},
+                              {"recurrent_kernel", {units_, 3 * units_}, trainable_}};
+    if (useBias_) w.push_back({"bias", resetAfter_ ? Shape{2, 3 * units_} : Shape{3 * units_}, trainable_});
+    return w;
+  }
+  // zx [batch, time, 3u]: x W + b, then the gates z, r, hh; hPrev [batch, time, u];
+  // rh: h R + b_h [batch, time, 3u] (resetAfter) or r * h [batch, time, u];
+  // then the last h, dh [batch, u], and per-step gradients [batch, 3u].
+  std::vector<int64_t> scratchSizes(int64_t batch) const override {
+    const int64_t bt = batch * steps(), u = units_;
+    return {bt * 3 * u, bt * u, bt * (resetAfter_ ? 3 : 1) * u, batch * u, batch * u, batch * 3 * u};
+  }
+  int usefulThreads(int64_t batch) const override {
+    return std::max(threadsForGemm(std::max<int64_t>(batch * steps(), 1), 3 * units_, features()),
+                    threadsForGemm(std::max<int64_t>(batch, 1), 3 * units_, units_));
+  }
+
+  void forward(const ForwardIo& io, const NodeWeights& w) const override {
+    const int64_t B = io.batch, T = steps(), F = features(), U = units_, G = 3 * U;
+    float *zx = io.scratch[0], *hPrev = io.scratch[1], *rh = io.scratch[2], *hLast = io.scratch[3];
+    const float* rec = w.value(1);
+    const float* bias = useBias_ ? w.value(2) : nullptr;
+    if (bias)
+      for (int64_t r = 0; r < B * T; ++r) std::copy(bias, bias + G, zx + r * G);
+    sgemm(false, false, B * T, G, F, 1.f, io.in[0], F, w.value(0), G, bias ? 1.f : 0.f, zx, G);
+    const int64_t rw = resetAfter_ ? G : U;  // row width of rh
+    for (int64_t s = 0; s < T; ++s) {
+      const int64_t t = time(s);
+      float* hp = hPrev + t * U;
+      if (s == 0)
+        for (int64_t b = 0; b < B; ++b) std::fill(hp + b * T * U, hp + b * T * U + U, 0.f);
+      if (resetAfter_) {
+        // rh = h R + b_h (the recurrent bias row).
+        for (int64_t b = 0; b < B; ++b) {
+          float* row = rh + (b * T + t) * G;
+          if (bias) std::copy(bias + G, bias + 2 * G, row);
+          else std::fill(row, row + G, 0.f);
+        }
+        if (s > 0) sgemm(false, false, B, G, U, 1.f, hp, T * U, rec, G, 1.f, rh + t * G, T * G);
+      } else if (s > 0) {
+        sgemm(false, false, B, 2 * U, U, 1.f, hp, T * U, rec, G, 1.f, zx + t * G, T * G);
+      }
+      for (int64_t b = 0; b < B; ++b) {
+        float* z = zx + (b * T + t) * G;
+        const float* h0 = hp + b * T * U;
+        float* q = rh + (b * T + t) * rw;
+        if (resetAfter_)
+          for (int64_t k = 0; k < 2 * U; ++k) z[k] += q[k];
+        recurrentActivate(recAct_, z, 2 * U);
+        if (resetAfter_) {
+          for (int64_t j = 0; j < U; ++j) z[2 * U + j] += z[U + j] * q[2 * U + j];
+        } else {
+          for (int64_t j = 0; j < U; ++j) q[j] = z[U + j] * h0[j];
+        }
+      }
+      if (!resetAfter_ && s > 0) sgemm(false, false, B, U, U, 1.f, rh + t * U, T * U, rec + 2 * U, G, 1.f, zx + t * G + 2 * U, T * G);
+      const bool last = s == T - 1;
+      const int64_t tn = last ? 0 : time(s + 1);
+      for (int64_t b = 0; b < B; ++b) {
+        float* z = zx + (b * T + t) * G;
+        recurrentActivate(act_, z + 2 * U, U);
+        const float* h0 = hp + b * T * U;
+        float* hn = last ? hLast + b * U : hPrev + (b * T + tn) * U;
+        for (int64_t j = 0; j < U; ++j) hn[j] = z[j] * h0[j] + (1.f - z[j]) * z[2 * U + j];
+        if (returnSequences_) std::copy(hn, hn + U, io.out + (b * T + s) * U);
+        else if (last) std::copy(hn, hn + U, io.out + b * U);
+      }
+    }
+  }
+
+  void backward(const BackwardIo& io, const NodeWeights& w) const override {
+    const int64_t B = io.batch, T = steps(), F = features(), U = units_, G = 3 * U;
+    float *zx = io.scratch[0], *hPrev = io.scratch[1], *rh = io.scratch[2];
+    float *dh = io.scratch[4], *tmp = io.scratch[5];
+    const float* rec = w.value(1);
+    std::fill(dh, dh + B * U, 0.f);
+    for (int64_t s = T - 1; s >= 0; --s) {
+      const int64_t t = time(s);
+      // Pass 1: dh -> dz (raw, in tmp), d pre-hh (into zx's hh), and dh's direct part (z * dh).
+      for (int64_t b = 0; b < B; ++b) {
+        float* z = zx + (b * T + t) * G;
+        float* dhb = dh + b * U;
+        float* d = tmp + b * G;
+        const float* h0 = hPrev + (b * T + t) * U;
+        if (returnSequences_) {
+          const float* g = io.dOut + (b * T + s) * U;
+          for (int64_t j = 0; j < U; ++j) dhb[j] += g[j];
+        } else if (s == T - 1) {
+          std::copy(io.dOut + b * U, io.dOut + (b + 1) * U, dhb);
+        }
+        for (int64_t j = 0; j < U; ++j) {
+          const float zj = z[j], hh = z[2 * U + j];
+          d[j] = dhb[j] * (h0[j] - hh);
+          d[2 * U + j] = dhb[j] * (1.f - zj);
+          dhb[j] *= zj;
+        }
+        recurrentActivationGrad(act_, z + 2 * U, d + 2 * U, d + 2 * U, U);  // d pre-hh, kept in tmp until r is used
+      }
+      if (resetAfter_) {
+        for (int64_t b = 0; b < B; ++b) {
+          float* z = zx + (b * T + t) * G;
+          float* q = rh + (b * T + t) * G;
+          float* d = tmp + b * G;
+          for (int64_t j = 0; j < U; ++j) {
+            const float dp = d[2 * U + j];
+            d[U + j] = dp * q[2 * U + j];  // dr
+            q[2 * U + j] = dp * z[U + j];  // d(h R_h + b_h)
+            z[2 * U + j] = dp;
+          }
+          recurrentActivationGrad(recAct_, z, d, z, 2 * U);
+          std::copy(z, z + 2 * U, q);  // the z and r rows of h R get the same gradients
+        }
+        if (s > 0) sgemm(false, true, B, U, G, 1.f, rh + t * G, T * G, rec, G, 1.f, dh, U);
+      } else {
+        for (int64_t b = 0; b < B; ++b) std::copy(tmp + b * G + 2 * U, tmp + b * G + 3 * U, zx + (b * T + t) * G + 2 * U);
+        // d(r * h) = d pre-hh · R_hᵀ, into tmp's hh part.
+        sgemm(false, true, B, U, U, 1.f, zx + t * G + 2 * U, T * G, rec + 2 * U, G, 0.f, tmp + 2 * U, G);
+        for (int64_t b = 0; b < B; ++b) {
+          float* z = zx + (b * T + t) * G;
+          float* d = tmp + b * G;
+          float* dhb = dh + b * U;
+          const float* h0 = hPrev + (b * T + t) * U;
+          for (int64_t j = 0; j < U; ++j) {
+            d[U + j] = d[2 * U + j] * h0[j];  // dr
+            dhb[j] += d[2 * U + j] * z[U + j];
+          }
+          recurrentActivationGrad(recAct_, z, d, z, 2 * U);
+        }
+        if (s > 0) sgemm(false, true, B, U, 2 * U, 1.f, zx + t * G, T * G, rec, G, 1.f, dh, U);
+      }
+    }
+    if (trainable_) {
+      sgemm(true, false, F, G, B * T, 1.f, io.in[0], F, zx, G, 0.f, w.grad(0), G);
+      float* dr = w.grad(1);
+      if (resetAfter_) {
+        sgemm(true, false, U, G, B * T, 1.f, hPrev, U, rh, G, 0.f, dr, G);
+      } else {
+        sgemm(true, false, U, 2 * U, B * T, 1.f, hPrev, U, zx, G, 0.f, dr, G);
+        sgemm(true, false, U, U, B * T, 1.f, rh, U, zx + 2 * U, G, 0.f, dr + 2 * U, G);
+      }
+      if (useBias_) {
+        float* db = w.grad(2);
+        std::fill(db, db + (resetAfter_ ? 2 : 1) * G, 0.f);
+        for (int64_t r = 0; r < B * T; ++r)
+          for (int64_t k = 0; k < G; ++k) db[k] += zx[r * G + k];
+        if (resetAfter_)
+          for (int64_t r = 0; r < B * T; ++r)
+            for (int64_t k = 0; k < G; ++k) db[G + k] += rh[r * G + k];
+      }
+    }
+    if (io.dIn[0]) sgemm(false, true, B * T, F, G, 1.f, zx, G, w.value(0), G, 0.f, io.dIn[0], F);
+  }
+
+ private:
+  int64_t units_;
+  Activation act_, recAct_;
+  bool returnSequences_, goBackwards_, useBias_, resetAfter_, trainable_;
+
+  int64_t steps() const { return inputShapes()[0][0]; }
+  int64_t time(int64_t s) const { return goBackwards_ ? steps() - 1 - s : s; }
+};
+}  // namespace
+
+std::unique_ptr<Layer> makeGruLayer(const Config& c) { return std::make_unique<Gru>(c); }
+
+}  // namespace tf

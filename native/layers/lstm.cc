@@ -1,0 +1,177 @@
+// LSTM (Hochreiter & Schmidhuber 1997, with a forget gate; Keras's
+// formulation): over a sequence [time, features] per sample,
+//   z = x_t · kernel + h · recurrent_kernel + bias      (gates i, f, c, o)
+//   c' = f(z_f) * c + i(z_i) * g(z_c),   h' = o(z_o) * g(c')
+// with f = recurrentActivation, g = activation. Weights in Keras's layout
+// (kernel [features, 4u], recurrent_kernel [u, 4u], bias [4u], gate order
+// i, f, c, o), so Keras / TensorFlow.js files load unchanged.
+//
+// Forward: the input projection of every time step is one GEMM into
+// zx [batch, time, 4u]; each step adds h · recurrent_kernel into its rows
+// of zx (a strided GEMM with beta 1) and one pass applies the gates in place
+// and updates c and h. Backward through time walks the steps in reverse,
+// turning zx's gates into the gradients of their pre-activations in place;
+// then the weight and input gradients are three GEMMs over all steps.
+#include <algorithm>
+#include <stdexcept>
+
+#include "../gemm.h"
+#include "recurrent_math.h"
+#include "registry.h"
+
+namespace tf {
+
+namespace {
+class Lstm final : public Layer {
+ public:
+  explicit Lstm(const Config& c)
+      : units_(c.integer("units", 0, 0, int64_t{1} << 31)),
+        act_(recurrentActivationOption(c, "lstm", "activation", Activation::Tanh)),
+        recAct_(recurrentActivationOption(c, "lstm", "recurrentActivation", Activation::Sigmoid)),
+        returnSequences_(c.flag("returnSequences", false)),
+        goBackwards_(c.flag("goBackwards", false)),
+        useBias_(c.flag("useBias", true)),
+        trainable_(c.flag("trainable", true)) {}
+
+  Shape computeOutputShape(const std::vector<Shape>& in) const override {
+    checkRecurrentInput("lstm", in, units_);
+    if (returnSequences_) return {in[0][0], units_};
+    return {units_};
+  }
+  std::vector<WeightDecl> weights() const override {
+    std::vector<WeightDecl> w{{"kernel", {features(), 4 * units_}, trainable_},
+                              {"recurrent_kernel", {units_, 4 * units_}, trainable_}};
+    if (useBias_) w.push_back({"bias", {4 * units_}, trainable_});
+    return w;
+  }
+  // zx: the gates of every step [batch, time, 4u]; hPrev, cPrev: the state
+  // each step started from [batch, time, u]; gc: g(c') of each step
+  // [batch, time, u]; then [batch, u] each: the last h and c, dh, dc; and
+  // one sample's gate gradients [4u].
+  std::vector<int64_t> scratchSizes(int64_t batch) const override {
+    const int64_t bt = batch * steps(), u = units_;
+    return {bt * 4 * u, bt * u, bt * u, bt * u, batch * u, batch * u, batch * u, batch * u, 4 * u};
+  }
+  int usefulThreads(int64_t batch) const override {
+    return std::max(threadsForGemm(std::max<int64_t>(batch * steps(), 1), 4 * units_, features()),
+                    threadsForGemm(std::max<int64_t>(batch, 1), 4 * units_, units_));
+  }
+
+  void forward(const ForwardIo& io, const NodeWeights& w) const override {
+    const int64_t B = io.batch, T = steps(), F = features(), U = units_, G = 4 * U;
+    float *zx = io.scratch[0], *hPrev = io.scratch[1], *cPrev = io.scratch[2], *gc = io.scratch[3];
+    float *hLast = io.scratch[4], *cLast = io.scratch[5];
+    const float* kernel = w.value(0);
+    const float* rec = w.value(1);
+    float beta = 0.f;
+    if (useBias_) {
+      const float* bias = w.value(2);
+      for (int64_t r = 0; r < B * T; ++r) std::copy(bias, bias + G, zx + r * G);
+      beta = 1.f;
+    }
+    sgemm(false, false, B * T, G, F, 1.f, io.in[0], F, kernel, G, beta, zx, G);
+    for (int64_t s = 0; s < T; ++s) {
+      const int64_t t = time(s);
+      float* hp = hPrev + t * U;  // row b at hp + b * T * U
+      float* cp = cPrev + t * U;
+      if (s == 0) {
+        for (int64_t b = 0; b < B; ++b) {
+          std::fill(hp + b * T * U, hp + b * T * U + U, 0.f);
+          std::fill(cp + b * T * U, cp + b * T * U + U, 0.f);
+        }
+      } else {
+        sgemm(false, false, B, G, U, 1.f, hp, T * U, rec, G, 1.f, zx + t * G, T * G);
+      }
+      // Where this step's h and c go: the next step's starting state, or the last.
+      const bool last = s == T - 1;
+      const int64_t tn = last ? 0 : time(s + 1);
+      for (int64_t b = 0; b < B; ++b) {
+        float* z = zx + (b * T + t) * G;
+        recurrentActivate(recAct_, z, 2 * U);  // i, f
+        recurrentActivate(act_, z + 2 * U, U);
+        recurrentActivate(recAct_, z + 3 * U, U);
+        const float* c0 = cp + b * T * U;
+        float* cn = last ? cLast + b * U : cPrev + (b * T + tn) * U;
+        float* hn = last ? hLast + b * U : hPrev + (b * T + tn) * U;
+        float* g = gc + (b * T + t) * U;
+        for (int64_t j = 0; j < U; ++j) {
+          cn[j] = z[U + j] * c0[j] + z[j] * z[2 * U + j];
+          g[j] = cn[j];
+        }
+        recurrentActivate(act_, g, U);
+        for (int64_t j = 0; j < U; ++j) hn[j] = z[3 * U + j] * g[j];
+        if (returnSequences_) std::copy(hn, hn + U, io.out + (b * T + s) * U);
+        else if (last) std::copy(hn, hn + U, io.out + b * U);
+      }
+    }
+  }
+
+  void backward(const BackwardIo& io, const NodeWeights& w) const override {
+    const int64_t B = io.batch, T = steps(), F = features(), U = units_, G = 4 * U;
+    float *zx = io.scratch[0], *hPrev = io.scratch[1], *cPrev = io.scratch[2], *gc = io.scratch[3];
+    float *dh = io.scratch[6], *dc = io.scratch[7], *dz = io.scratch[8];
+    const float* rec = w.value(1);
+    std::fill(dh, dh + B * U, 0.f);
+    std::fill(dc, dc + B * U, 0.f);
+    for (int64_t s = T - 1; s >= 0; --s) {
+      const int64_t t = time(s);
+      for (int64_t b = 0; b < B; ++b) {
+        float* z = zx + (b * T + t) * G;  // gates in, pre-activation gradients out
+        float* dhb = dh + b * U;
+        float* dcb = dc + b * U;
+        const float* c0 = cPrev + (b * T + t) * U;
+        const float* g = gc + (b * T + t) * U;
+        if (returnSequences_) {
+          const float* d = io.dOut + (b * T + s) * U;
+          for (int64_t j = 0; j < U; ++j) dhb[j] += d[j];
+        } else if (s == T - 1) {
+          std::copy(io.dOut + b * U, io.dOut + (b + 1) * U, dhb);
+        }
+        // dh -> d o and d g(c') -> dc (with the dc the step after sent back).
+        for (int64_t j = 0; j < U; ++j) {
+          dz[3 * U + j] = dhb[j] * g[j];
+          dhb[j] *= z[3 * U + j];
+        }
+        recurrentActivationGrad(act_, g, dhb, dhb, U);
+        for (int64_t j = 0; j < U; ++j) {
+          const float d = dcb[j] + dhb[j];
+          dz[j] = d * z[2 * U + j];  // d i
+          dz[U + j] = d * c0[j];      // d f
+          dz[2 * U + j] = d * z[j];   // d c~
+          dcb[j] = d * z[U + j];      // dc of the step before
+        }
+        // Through the gates' activations, from the values zx held, into zx.
+        recurrentActivationGrad(recAct_, z, dz, z, 2 * U);
+        recurrentActivationGrad(act_, z + 2 * U, dz + 2 * U, z + 2 * U, U);
+        recurrentActivationGrad(recAct_, z + 3 * U, dz + 3 * U, z + 3 * U, U);
+      }
+      // dh for the step before: dz · recurrent_kernelᵀ (the first step's start state is the constant 0).
+      if (s > 0) sgemm(false, true, B, U, G, 1.f, zx + t * G, T * G, rec, G, 0.f, dh, U);
+    }
+    // Over all steps at once: dKernel = xᵀ dz, dRecurrent = hPrevᵀ dz, dBias = Σ dz, dx = dz kernelᵀ.
+    if (trainable_) {
+      sgemm(true, false, F, G, B * T, 1.f, io.in[0], F, zx, G, 0.f, w.grad(0), G);
+      sgemm(true, false, U, G, B * T, 1.f, hPrev, U, zx, G, 0.f, w.grad(1), G);
+      if (useBias_) {
+        float* db = w.grad(2);
+        std::fill(db, db + G, 0.f);
+        for (int64_t r = 0; r < B * T; ++r)
+          for (int64_t k = 0; k < G; ++k) db[k] += zx[r * G + k];
+      }
+    }
+    if (io.dIn[0]) sgemm(false, true, B * T, F, G, 1.f, zx, G, w.value(0), G, 0.f, io.dIn[0], F);
+  }
+
+ private:
+  int64_t units_;
+  Activation act_, recAct_;
+  bool returnSequences_, goBackwards_, useBias_, trainable_;
+
+  int64_t steps() const { return inputShapes()[0][0]; }
+  int64_t time(int64_t s) const { return goBackwards_ ? steps() - 1 - s : s; }
+};
+}  // namespace
+
+std::unique_ptr<Layer> makeLstmLayer(const Config& c) { return std::make_unique<Lstm>(c); }
+
+}  // namespace tf

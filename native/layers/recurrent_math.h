@@ -1,0 +1,48 @@
+// What the recurrent layers (lstm.cc, gru.cc, simple_rnn.cc) share: their
+// gate activations applied in place over a block of one step, the
+// derivatives taken from the activations' outputs (so backward through time
+// keeps only the activated gates), and the options every one reads.
+#pragma once
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+#include "../activations.h"
+#include "../config.h"
+#include "../layer.h"
+
+namespace tf {
+
+// The activations a recurrent layer accepts: those whose derivative is a
+// function of their output (Keras's recurrent layers default to tanh and
+// sigmoid; the others are the ones users pick in practice).
+inline bool recurrentActivationSupported(Activation a) {
+  return a == Activation::Tanh || a == Activation::Sigmoid || a == Activation::HardSigmoid || a == Activation::Relu ||
+         a == Activation::Linear || a == Activation::Softsign;
+}
+
+inline Activation recurrentActivationOption(const Config& c, const char* layer, const char* key, Activation def) {
+  const Activation a = c.mentions(key) ? c.code<Activation>(key) : def;
+  if (!recurrentActivationSupported(a))
+    throw std::invalid_argument(std::string(layer) + ": " + key + " '" + enumNames(Activation{})[static_cast<int>(a)] +
+                                "' is not supported (tanh, sigmoid, hardSigmoid, relu, linear, softsign)");
+  return a;
+}
+
+// y = f(y) in place over n values.
+void recurrentActivate(Activation a, float* y, int64_t n);
+// out = d * f'(x), with f'(x) written in terms of y = f(x); out may be y or d.
+void recurrentActivationGrad(Activation a, const float* y, const float* d, float* out, int64_t n);
+
+// Checks a recurrent layer's input ([time, features] per sample) and units.
+inline void checkRecurrentInput(const char* layer, const std::vector<Shape>& in, int64_t units) {
+  if (in.size() != 1) throw std::invalid_argument(std::string(layer) + " takes one input");
+  if (in[0].size() != 2)
+    throw std::invalid_argument(std::string(layer) + " takes a sequence [time, features] per sample, got " + showShape(in[0]));
+  if (in[0][0] < 1 || in[0][1] < 1) throw std::invalid_argument(std::string(layer) + ": empty sequence " + showShape(in[0]));
+  if (units <= 0 || units > (int64_t{1} << 20)) throw std::invalid_argument(std::string(layer) + ": units must be in [1, 2^20]");
+  if (in[0][0] > (int64_t{1} << 31) / (4 * units) || in[0][1] > (int64_t{1} << 31) / (4 * units))
+    throw std::invalid_argument(std::string(layer) + ": the sequence or its kernel is too large");
+}
+
+}  // namespace tf

@@ -1,0 +1,115 @@
+// SimpleRNN (Elman 1990; Keras's): h' = g(x W + h R + b) over a sequence
+// [time, features] per sample; kernel [features, u], recurrent_kernel
+// [u, u], bias [u]. Laid out as lstm.cc: the input projection of all steps
+// in one GEMM, one GEMM per step into its rows, the activation in place;
+// backward through time, then the weight and input gradients over all steps.
+#include <algorithm>
+#include <stdexcept>
+
+#include "../gemm.h"
+#include "recurrent_math.h"
+#include "registry.h"
+
+namespace tf {
+
+namespace {
+class SimpleRnn final : public Layer {
+ public:
+  explicit SimpleRnn(const Config& c)
+      : units_(c.integer("units", 0, 0, int64_t{1} << 31)),
+        act_(recurrentActivationOption(c, "simpleRNN", "activation", Activation::Tanh)),
+        returnSequences_(c.flag("returnSequences", false)),
+        goBackwards_(c.flag("goBackwards", false)),
+        useBias_(c.flag("useBias", true)),
+        trainable_(c.flag("trainable", true)) {}
+
+  Shape computeOutputShape(const std::vector<Shape>& in) const override {
+    checkRecurrentInput("simpleRNN", in, units_);
+    if (returnSequences_) return {in[0][0], units_};
+    return {units_};
+  }
+  std::vector<WeightDecl> weights() const override {
+    std::vector<WeightDecl> w{{"kernel", {features(), units_}, trainable_}, {"recurrent_kernel", {units_, units_}, trainable_}};
+    if (useBias_) w.push_back({"bias", {units_}, trainable_});
+    return w;
+  }
+  // zh [batch, time, u]: x W + b, then each step's h'; hPrev [batch, time, u]; dh [batch, u].
+  std::vector<int64_t> scratchSizes(int64_t batch) const override {
+    const int64_t bt = batch * steps();
+    return {bt * units_, bt * units_, batch * units_};
+  }
+  int usefulThreads(int64_t batch) const override {
+    return std::max(threadsForGemm(std::max<int64_t>(batch * steps(), 1), units_, features()),
+                    threadsForGemm(std::max<int64_t>(batch, 1), units_, units_));
+  }
+
+  void forward(const ForwardIo& io, const NodeWeights& w) const override {
+    const int64_t B = io.batch, T = steps(), F = features(), U = units_;
+    float *zh = io.scratch[0], *hPrev = io.scratch[1];
+    const float* bias = useBias_ ? w.value(2) : nullptr;
+    if (bias)
+      for (int64_t r = 0; r < B * T; ++r) std::copy(bias, bias + U, zh + r * U);
+    sgemm(false, false, B * T, U, F, 1.f, io.in[0], F, w.value(0), U, bias ? 1.f : 0.f, zh, U);
+    for (int64_t s = 0; s < T; ++s) {
+      const int64_t t = time(s);
+      float* hp = hPrev + t * U;
+      if (s == 0)
+        for (int64_t b = 0; b < B; ++b) std::fill(hp + b * T * U, hp + b * T * U + U, 0.f);
+      else
+        sgemm(false, false, B, U, U, 1.f, hp, T * U, w.value(1), U, 1.f, zh + t * U, T * U);
+      const bool last = s == T - 1;
+      for (int64_t b = 0; b < B; ++b) {
+        float* h = zh + (b * T + t) * U;
+        recurrentActivate(act_, h, U);
+        if (!last) std::copy(h, h + U, hPrev + (b * T + time(s + 1)) * U);
+        if (returnSequences_) std::copy(h, h + U, io.out + (b * T + s) * U);
+        else if (last) std::copy(h, h + U, io.out + b * U);
+      }
+    }
+  }
+
+  void backward(const BackwardIo& io, const NodeWeights& w) const override {
+    const int64_t B = io.batch, T = steps(), F = features(), U = units_;
+    float *zh = io.scratch[0], *hPrev = io.scratch[1], *dh = io.scratch[2];
+    std::fill(dh, dh + B * U, 0.f);
+    for (int64_t s = T - 1; s >= 0; --s) {
+      const int64_t t = time(s);
+      for (int64_t b = 0; b < B; ++b) {
+        float* dhb = dh + b * U;
+        if (returnSequences_) {
+          const float* g = io.dOut + (b * T + s) * U;
+          for (int64_t j = 0; j < U; ++j) dhb[j] += g[j];
+        } else if (s == T - 1) {
+          std::copy(io.dOut + b * U, io.dOut + (b + 1) * U, dhb);
+        }
+        float* h = zh + (b * T + t) * U;
+        recurrentActivationGrad(act_, h, dhb, h, U);
+      }
+      if (s > 0) sgemm(false, true, B, U, U, 1.f, zh + t * U, T * U, w.value(1), U, 0.f, dh, U);
+    }
+    if (trainable_) {
+      sgemm(true, false, F, U, B * T, 1.f, io.in[0], F, zh, U, 0.f, w.grad(0), U);
+      sgemm(true, false, U, U, B * T, 1.f, hPrev, U, zh, U, 0.f, w.grad(1), U);
+      if (useBias_) {
+        float* db = w.grad(2);
+        std::fill(db, db + U, 0.f);
+        for (int64_t r = 0; r < B * T; ++r)
+          for (int64_t k = 0; k < U; ++k) db[k] += zh[r * U + k];
+      }
+    }
+    if (io.dIn[0]) sgemm(false, true, B * T, F, U, 1.f, zh, U, w.value(0), U, 0.f, io.dIn[0], F);
+  }
+
+ private:
+  int64_t units_;
+  Activation act_;
+  bool returnSequences_, goBackwards_, useBias_, trainable_;
+
+  int64_t steps() const { return inputShapes()[0][0]; }
+  int64_t time(int64_t s) const { return goBackwards_ ? steps() - 1 - s : s; }
+};
+}  // namespace
+
+std::unique_ptr<Layer> makeSimpleRnnLayer(const Config& c) { return std::make_unique<SimpleRnn>(c); }
+
+}  // namespace tf

@@ -1,0 +1,187 @@
+// What LSTM, GRU and SimpleRNN share (Keras's RNN wrapper and its cells,
+// folded into one layer each): the options, the [time, features] input
+// check, the weights in Keras's layout and the config keys. Each runs as one
+// native layer (native/layers/lstm.cc, gru.cc, simple_rnn.cc).
+import { ActivationIdentifier, CanonicalActivation, ACTIVATION_CODE, resolveActivation } from '../activations';
+import { checkBool, checkInt, rangeError, show, typeError } from '../errors';
+import { Initializer, InitializerIdentifier, getInitializer } from '../initializers';
+import { Random } from '../random';
+import { LayerConfig, baseArgs, deserializeActivation, deserializeInitializer, optional, serializeActivation, serializeInitializer } from './config';
+import { Layer, LayerArgs, NativeLayerSpec, WeightSpec, checkInputShape } from './layer';
+
+/** Options every recurrent layer takes. */
+export interface RecurrentArgs extends LayerArgs {
+  /** Size of the state (and of each step's output). Required. */
+  units: number;
+  /** Activation of the candidate state and the output (default 'tanh'). */
+  activation?: ActivationIdentifier;
+  /** Whether to add a bias (default true). */
+  useBias?: boolean;
+  /** Initializer of the input kernel (default 'glorotUniform'). */
+  kernelInitializer?: InitializerIdentifier | Initializer;
+  /** Initializer of the recurrent kernel (default 'orthogonal'). */
+  recurrentInitializer?: InitializerIdentifier | Initializer;
+  /** Initializer of the bias (default 'zeros'). */
+  biasInitializer?: InitializerIdentifier | Initializer;
+  /** Output the state after every step, [batch, time, units], instead of the last one, [batch, units] (default false). */
+  returnSequences?: boolean;
+  /** Read the sequence from its last step to its first; the output sequence is then in that order too, as in Keras (default false). */
+  goBackwards?: boolean;
+}
+
+/** Option names every recurrent layer reads. */
+export const RECURRENT_OPTIONS = ['units', 'activation', 'useBias', 'kernelInitializer', 'recurrentInitializer', 'biasInitializer',
+  'returnSequences', 'goBackwards'] as const;
+
+/** The activations the native recurrent layers accept (their derivatives follow from their outputs). */
+const SUPPORTED: readonly CanonicalActivation[] = ['tanh', 'sigmoid', 'hardSigmoid', 'relu', 'linear', 'softsign'];
+
+/** @internal Resolves a recurrent layer's activation option. */
+export function recurrentActivation(fn: string, what: string, v: unknown, fallback: CanonicalActivation): CanonicalActivation {
+  const a = v === undefined || v === null ? fallback : resolveActivation(fn, v);
+  if (!SUPPORTED.includes(a)) throw rangeError(fn, `${what} '${a}' is not supported by recurrent layers (${SUPPORTED.join(', ')})`);
+  return a;
+}
+
+/**
+ * @internal An initializer for a vector of gate biases where one gate
+ * (Keras's unit_forget_bias: the LSTM's forget gate) starts at 1 and the rest
+ * from `base`.
+ */
+class ForgetGateOnes implements Initializer {
+  readonly className: string;
+  constructor(private base: Initializer, private units: number) {
+    this.className = base.className;
+    Object.freeze(this);
+  }
+  getConfig() {
+    return this.base.getConfig();
+  }
+  fill(out: Float32Array, shape: number[], rng: Random): void {
+    const u = this.units;
+    // Keras: concat(init([u]), ones([u]), init([2u])).
+    this.base.fill(out.subarray(0, u), [u], rng);
+    out.subarray(u, 2 * u).fill(1);
+    this.base.fill(out.subarray(2 * u, 4 * u), [2 * u], rng);
+  }
+}
+
+/** The base of LSTM, GRU and SimpleRNN. */
+export abstract class RecurrentLayer extends Layer {
+  readonly units: number;
+  readonly activation: CanonicalActivation;
+  readonly useBias: boolean;
+  readonly kernelInitializer: Initializer;
+  readonly recurrentInitializer: Initializer;
+  readonly biasInitializer: Initializer;
+  readonly returnSequences: boolean;
+  readonly goBackwards: boolean;
+
+  /** How many gates the layer computes per unit (LSTM 4, GRU 3, SimpleRNN 1). */
+  protected abstract readonly gates: number;
+  /** The native layer name (native.enums.layer key). */
+  protected abstract readonly nativeKind: number;
+
+  /** @internal `fn` is the factory's name; `args` the snapshot layerOptions made. */
+  protected constructor(fn: string, className: string, args: RecurrentArgs) {
+    super(fn, className, args);
+    if (args.units === undefined) throw typeError(fn, 'units is required (the size of the state)');
+    this.units = checkInt(fn, 'units', args.units, 1, 1 << 20);
+    this.activation = recurrentActivation(fn, 'activation', args.activation, 'tanh');
+    this.useBias = args.useBias === undefined ? true : checkBool(fn, 'useBias', args.useBias);
+    this.kernelInitializer = getInitializer(fn, 'kernelInitializer', args.kernelInitializer, 'glorotUniform');
+    this.recurrentInitializer = getInitializer(fn, 'recurrentInitializer', args.recurrentInitializer, 'orthogonal');
+    this.biasInitializer = getInitializer(fn, 'biasInitializer', args.biasInitializer, 'zeros');
+    this.returnSequences = args.returnSequences === undefined ? false : checkBool(fn, 'returnSequences', args.returnSequences);
+    this.goBackwards = args.goBackwards === undefined ? false : checkBool(fn, 'goBackwards', args.goBackwards);
+  }
+
+  /** @internal The factory name errors carry. */
+  protected abstract get fn(): string;
+
+  /** @internal [time, features] of a per-sample input shape, or a RangeError naming the layer. */
+  protected sequenceShape(inputShape: unknown): [number, number] {
+    const shape = checkInputShape(this.fn, inputShape);
+    if (shape.length !== 2) {
+      throw rangeError(this.fn, `layer '${this.name}' takes sequences [batch, time, features], got per-sample shape ${show(shape)}${shape.length === 1 ? '; a [batch, features] input has no time axis (tf.layers.reshape can give it one)' : ''}`);
+    }
+    if (shape[0] * this.gates * this.units > 2 ** 31 || shape[1] * this.gates * this.units > 2 ** 31) {
+      throw rangeError(this.fn, `layer '${this.name}': a sequence of per-sample shape ${show(shape)} with ${this.units} units is too large`);
+    }
+    return shape as [number, number];
+  }
+
+  computeOutputShape(inputShape: number[]): number[] {
+    const [time] = this.sequenceShape(inputShape);
+    return this.returnSequences ? [time, this.units] : [this.units];
+  }
+
+  /** @internal The options every recurrent native layer reads; subclasses add their own. */
+  protected nativeSpec(inputShape: number[]): NativeLayerSpec & Record<string, unknown> {
+    this.sequenceShape(inputShape);
+    return {
+      kind: this.nativeKind, units: this.units, activation: ACTIVATION_CODE[this.activation], useBias: this.useBias,
+      returnSequences: this.returnSequences, goBackwards: this.goBackwards,
+    };
+  }
+
+  /** @internal The bias's shape and initializer (GRU's reset-after bias is [2, 3u]; LSTM's may start its forget gate at 1). */
+  protected biasSpec(): { shape: number[]; initializer: Initializer } {
+    return { shape: [this.gates * this.units], initializer: this.biasInitializer };
+  }
+
+  /** @internal kernel [features, gates * units], recurrent_kernel [units, gates * units], bias: Keras's layout. */
+  override weightSpecs(inputShape: number[]): WeightSpec[] {
+    const [, features] = this.sequenceShape(inputShape);
+    const g = this.gates * this.units;
+    const w: WeightSpec[] = [
+      { name: 'kernel', shape: [features, g], initializer: this.kernelInitializer, trainable: true },
+      { name: 'recurrent_kernel', shape: [this.units, g], initializer: this.recurrentInitializer, trainable: true },
+    ];
+    if (this.useBias) w.push({ name: 'bias', ...this.biasSpec(), trainable: true });
+    return w;
+  }
+
+  /** @internal The bias initializer with LSTM's forget gate at one. */
+  protected forgetGateOnes(): Initializer {
+    return new ForgetGateOnes(this.biasInitializer, this.units);
+  }
+
+  /** Keras's config keys shared by the recurrent layers (those it has no use for written as Keras's defaults). */
+  override getConfig(): LayerConfig {
+    return {
+      units: this.units, activation: serializeActivation(this.activation), useBias: this.useBias,
+      kernelInitializer: serializeInitializer(this.kernelInitializer), recurrentInitializer: serializeInitializer(this.recurrentInitializer),
+      biasInitializer: serializeInitializer(this.biasInitializer),
+      kernelRegularizer: null, recurrentRegularizer: null, biasRegularizer: null, activityRegularizer: null,
+      kernelConstraint: null, recurrentConstraint: null, biasConstraint: null,
+      dropout: 0, recurrentDropout: 0,
+      returnSequences: this.returnSequences, returnState: false, goBackwards: this.goBackwards, stateful: false, unroll: false,
+      ...super.getConfig(),
+    };
+  }
+}
+
+/**
+ * @internal The shared options of a saved recurrent layer (Keras or
+ * TensorFlow.js config, camelCase keys). What tensorforge does not run yet
+ * (returnState, stateful, dropout) is refused by name rather than ignored:
+ * the loaded model would compute something else.
+ */
+export function recurrentArgsFromConfig(fn: string, c: LayerConfig): RecurrentArgs {
+  for (const key of ['returnState', 'stateful']) {
+    if (optional(c, key) === true) throw rangeError(fn, `${key} is not supported yet`);
+  }
+  for (const key of ['dropout', 'recurrentDropout']) {
+    const v = optional(c, key);
+    if (v !== undefined && v !== 0) throw rangeError(fn, `${key} ${show(v)} is not supported yet (only 0)`);
+  }
+  return {
+    ...baseArgs(fn, c), units: optional(c, 'units') as number, activation: deserializeActivation(fn, optional(c, 'activation') ?? 'tanh') as ActivationIdentifier,
+    useBias: optional(c, 'useBias') as boolean | undefined,
+    kernelInitializer: deserializeInitializer(optional(c, 'kernelInitializer'), 'glorotUniform'),
+    recurrentInitializer: deserializeInitializer(optional(c, 'recurrentInitializer'), 'orthogonal'),
+    biasInitializer: deserializeInitializer(optional(c, 'biasInitializer'), 'zeros'),
+    returnSequences: optional(c, 'returnSequences') as boolean | undefined, goBackwards: optional(c, 'goBackwards') as boolean | undefined,
+  };
+}
