@@ -754,7 +754,11 @@ export abstract class LayersModel implements TrainableModel {
    * (tf.pruning.lowMagnitude), until pruning is set again, cleared with null
    * (tf.pruning.strip) or the model is recompiled.
    */
-  setPruning(fn: string, schedule: Omit<NativePruningSpec, 'ranges'> | null, layers: string[] | null): void {
+  setPruning(caller: string, schedule: Omit<NativePruningSpec, 'ranges'> | null, layers: string[] | null): void {
+    // The label is chosen here, never taken from the caller (junk would read '[object Object]: ...').
+    const fn = caller === 'pruning.strip' ? caller : 'pruning.lowMagnitude';
+    if (schedule !== null && (typeof schedule !== 'object' || Array.isArray(schedule))) throw typeError(fn, `the schedule must be an object, got ${show(schedule)}`);
+    if (layers !== null && (!Array.isArray(layers) || layers.some((n) => typeof n !== 'string'))) throw typeError(fn, `layers must be an array of layer names, got ${show(layers)}`);
     const built = this.#requireBuilt(fn);
     this.#requireCompiled(fn);
     if (schedule === null) {

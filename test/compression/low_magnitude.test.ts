@@ -96,5 +96,10 @@ describe('tf.pruning.lowMagnitude', () => {
     await expect(m.fit(x, y, { verbose: 0, callbacks: [tf.pruning.lowMagnitude({ targetSparsity: 0.5, endStep: 10, layers: ['nope'] })] }))
       .rejects.toThrow("pruning.lowMagnitude: layer 'nope' of model");
     expect(() => tf.pruning.strip(3 as never)).toThrow(/^pruning\.strip: model must be/);
+    // The model's internal entry point chooses its own label (fuzz seed 1 case 8313: a junk label read '[object Object]: ...').
+    const bare = tf.sequential([tf.layers.dense({ units: 1 })]);
+    expect(() => bare.setPruning(new Map() as never, null, null)).toThrow(/^pruning\.lowMagnitude: model '\w+' is not built yet/);
+    expect(() => m.setPruning({} as never, { schedule: 0 } as never, 3 as never)).toThrow(/^pruning\.lowMagnitude: layers must be an array of layer names, got 3/);
+    expect(() => m.setPruning('x', 'junk' as never, null)).toThrow(TypeError);
   });
 });
