@@ -192,10 +192,12 @@ describe('a metric name the alias table inherits from Object.prototype (was: SIG
     expect(() => nm.compile(sgd, {}, [])).toThrow(/kind is required/);
     nm.compile(sgd, { kind: 0 }, [{ kind: 0 }]);
     const x = new Float32Array(4), targets = new Float32Array(6), order = new Int32Array([0, 1]);
-    expect(() => nm.trainChunk(x, null, targets, null, 2, order, 2, 0, 1)).toThrow(TypeError);
-    expect(() => nm.trainChunk(x, null, targets, null, 2, order, 2, 0, 1)).toThrow(/needs integer labels/);
-    expect(() => nm.evaluate(x, null, targets, null, 2, 2)).toThrow(/needs integer labels/);
-    const r = await nm.trainChunk(x, new Int32Array([0, 2]), null, null, 2, order, 2, 0, 1);
+    const dense = { x, labels: null, targets, weights: null, n: 2 };
+    const chunk = { order, batchSize: 2, firstBatch: 0, count: 1 };
+    expect(() => nm.trainChunk(dense, chunk)).toThrow(TypeError);
+    expect(() => nm.trainChunk(dense, chunk)).toThrow(/needs integer labels/);
+    expect(() => nm.evaluate(dense, 2)).toThrow(/needs integer labels/);
+    const r = await nm.trainChunk({ x, labels: new Int32Array([0, 2]), targets: null, weights: null, n: 2 }, chunk);
     expect(r.batches).toBe(1);
   });
 });
