@@ -41,3 +41,7 @@ export * as callbacks from './callbacks';
 export { loadLayersModel, fromArtifacts } from './io';
 export type { IOHandler, ModelArtifacts, ModelJSON, SaveConfig, SaveResult, WeightsManifestEntry, WeightsManifestGroupConfig } from './io';
 export * as tuner from './tuner';
+export { Variable, variable } from './autodiff/variable';
+export { grad, grads, valueAndGrad, valueAndGrads, variableGrads, customGrad } from './autodiff/api';
+export type { NamedTensorMap, CustomGradientResult } from './autodiff/api';
+export type { NamedTensor } from './autodiff/apply';

@@ -5,6 +5,7 @@ import { typeError, show } from '../errors';
 import { native } from '../native';
 import { Tensor, checkTensor, disposeTemporary, ownedTensor, sizeFromShape } from '../tensor';
 import { allocate, broadcastShapes, broadcastStrides, checkStridedRank, coalesce, i32 } from './shapes';
+import { TAPE, record } from '../autodiff/tape';
 
 // Must match tf::BinaryOp in native/elementwise.h.
 const BinaryOp = { Add: 0, Sub: 1, Mul: 2, Div: 3, Maximum: 4, Minimum: 5, Pow: 6, SquaredDifference: 7 } as const;
@@ -12,6 +13,9 @@ type BinaryOp = (typeof BinaryOp)[keyof typeof BinaryOp];
 // Must match tf::UnaryOp in native/elementwise.h.
 const UnaryOp = { Neg: 0, Exp: 1, Log: 2, Sqrt: 3, Square: 4, Abs: 5 } as const;
 type UnaryOp = (typeof UnaryOp)[keyof typeof UnaryOp];
+// TensorFlow.js kernel names, the gradient tape's keys (autodiff/gradients/elementwise.ts).
+const BINARY_KERNELS = ['Add', 'Sub', 'Multiply', 'RealDiv', 'Maximum', 'Minimum', 'Pow', 'SquaredDifference'];
+const UNARY_KERNELS = ['Neg', 'Exp', 'Log', 'Sqrt', 'Square', 'Abs'];
 
 function binary(fn: string, op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   checkTensor(fn, 'a', a);
@@ -25,7 +29,9 @@ function binary(fn: string, op: BinaryOp, a: Tensor, b: Tensor): Tensor {
     checkStridedRank(fn, `broadcasting ${show(a.shape)} with ${show(b.shape)}`, m.shape.length);
     native.binary(op, a.backing.array, i32(m.strides[0]), b.backing.array, i32(m.strides[1]), out, i32(m.shape));
   }
-  return ownedTensor(out, shape, a.dtype);
+  const y = ownedTensor(out, shape, a.dtype);
+  if (TAPE.active !== null) record(BINARY_KERNELS[op], [a, b], y);
+  return y;
 }
 
 /**
@@ -87,7 +93,9 @@ function unary(fn: string, op: UnaryOp, x: Tensor, keepsInt: boolean): Tensor {
   const out = allocate(input.dtype, input.size, fn);
   native.unary(op, input.backing.array, out);
   disposeTemporary(input, x);
-  return ownedTensor(out, x.shape, input.dtype);
+  const y = ownedTensor(out, x.shape, input.dtype);
+  if (TAPE.active !== null) record(UNARY_KERNELS[op], [x], y);
+  return y;
 }
 
 /** -x elementwise (int32 stays int32; -(-2^31) wraps to -2^31). */
