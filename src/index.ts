@@ -45,3 +45,9 @@ export { Variable, variable } from './autodiff/variable';
 export { grad, grads, valueAndGrad, valueAndGrads, variableGrads, customGrad } from './autodiff/api';
 export type { NamedTensorMap, CustomGradientResult } from './autodiff/api';
 export type { NamedTensor } from './autodiff/apply';
+export {
+  log1p, rsqrt, reciprocal, sign, floor, ceil, round, clipByValue, mod, where,
+  greater, greaterEqual, less, lessEqual, equal, notEqual, logicalAnd, logicalOr, logicalNot,
+} from './ops/math';
+export { reshape, expandDims, squeeze, unstack, pad, tile, cumsum, topk } from './ops/shape_ops';
+export { norm, moments, logSumExp, dot, outerProduct, linspace, range, eye, zerosLike, onesLike } from './ops/composite';

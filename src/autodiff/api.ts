@@ -185,7 +185,7 @@ export function customGrad(f: (...args: unknown[]) => CustomGradientResult): (..
         return list;
       };
       // Saved tensors stay pinned with the node.
-      record('CustomGradient', [...inputs, ...held], value, undefined, (dy, node) => [...g(dy, node), ...held.map(() => null)]);
+      record('CustomGradient', [...inputs, ...held], value, undefined, (dy, node, needs) => [...g(dy, node, needs), ...held.map(() => null)]);
     }
     return value;
   };

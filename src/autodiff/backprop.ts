@@ -24,8 +24,8 @@ export function checkFunction(fn: string, f: unknown, name = 'f'): void {
   }
 }
 
-/** The nodes on a path from some x to y, in recording order. */
-function pathNodes(nodes: readonly TapeNode[], xs: readonly Tensor[], y: Tensor): TapeNode[] {
+/** The nodes on a path from some x to y, in recording order, and the tensors that depend on some x. */
+function pathNodes(nodes: readonly TapeNode[], xs: readonly Tensor[], y: Tensor): { path: TapeNode[]; fromX: Set<Tensor> } {
   const fromX = new Set<Tensor>(xs);
   const forward: boolean[] = nodes.map((n) => {
     const hit = n.inputs.some((t) => fromX.has(t));
@@ -40,25 +40,25 @@ function pathNodes(nodes: readonly TapeNode[], xs: readonly Tensor[], y: Tensor)
       for (const t of nodes[i].inputs) toY.add(t);
     }
   }
-  return nodes.filter((_, i) => keep[i]);
+  return { path: nodes.filter((_, i) => keep[i]), fromX };
 }
 
 function backward(fn: string, tape: Tape, xs: readonly Tensor[], y: Tensor, dy: Tensor): (Tensor | null)[] {
   const grads = new Map<Tensor, Tensor>([[y, dy]]);
-  const path = pathNodes(tape.nodes, xs, y);
+  const { path, fromX } = pathNodes(tape.nodes, xs, y);
   for (let i = path.length - 1; i >= 0; i--) {
     const node = path[i];
     const g = grads.get(node.output);
     if (g === undefined) continue;
     const gradFunc = node.grad ?? gradientOf(node.kernel);
     if (gradFunc === undefined) throw typeError(fn, `no gradient is registered for the op ${node.kernel}`);
-    const inputGrads = gradFunc(g, node);
+    const inputGrads = gradFunc(g, node, node.inputs.map((t) => fromX.has(t)));
     if (!Array.isArray(inputGrads) || inputGrads.length !== node.inputs.length) {
       throw typeError(fn, `the gradient of ${node.kernel} returned ${show(inputGrads)}, not one gradient per input (${node.inputs.length})`);
     }
     node.inputs.forEach((input, k) => {
       const gi = inputGrads[k];
-      if (gi === null || gi === undefined || input.dtype !== 'float32') return;
+      if (gi === null || gi === undefined || input.dtype !== 'float32' || !fromX.has(input)) return;
       checkTensor(fn, `the gradient of ${node.kernel}'s input ${k}`, gi);
       if (gi.rank !== input.rank || gi.shape.some((d, j) => d !== input.shape[j])) {
         throw typeError(fn, `the gradient of ${node.kernel}'s input ${k} has shape ${show(gi.shape)}, the input ${show(input.shape)}`);

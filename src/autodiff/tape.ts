@@ -9,9 +9,11 @@ import type { Tensor } from '../tensor';
 /**
  * @internal A gradient function: given dy (the gradient with respect to the
  * node's output), the gradient with respect to each input, or null for an
- * input that has none (an int32 index, a constant).
+ * input that has none (an int32 index, a constant). `needs[i]` says whether
+ * input i leads back to a differentiated tensor: a gradient function may
+ * skip (return null for) the others, e.g. matMul's gradient of a data batch.
  */
-export type GradFunc = (dy: Tensor, node: TapeNode) => (Tensor | null)[];
+export type GradFunc = (dy: Tensor, node: TapeNode, needs: readonly boolean[]) => (Tensor | null)[];
 
 /** @internal One recorded op. */
 export interface TapeNode {

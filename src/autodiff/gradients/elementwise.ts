@@ -5,9 +5,11 @@ import { scalar } from '../../tensor';
 import { registerGradient } from '../tape';
 import { broadcastMap, map, reduceTo } from './helpers';
 
-registerGradient('Add', (dy, { inputs: [a, b] }) => [reduceTo(dy, a.shape), reduceTo(dy, b.shape)]);
-registerGradient('Sub', (dy, { inputs: [a, b] }) => [reduceTo(dy, a.shape), reduceTo(neg(dy), b.shape)]);
-registerGradient('Multiply', (dy, { inputs: [a, b] }) => [reduceTo(mul(dy, b), a.shape), reduceTo(mul(dy, a), b.shape)]);
+// Inputs that lead to no differentiated tensor (`needs`) get no gradient: a
+// constant label batch in a loss costs nothing.
+registerGradient('Add', (dy, { inputs: [a, b] }, [na, nb]) => [na ? reduceTo(dy, a.shape) : null, nb ? reduceTo(dy, b.shape) : null]);
+registerGradient('Sub', (dy, { inputs: [a, b] }, [na, nb]) => [na ? reduceTo(dy, a.shape) : null, nb ? reduceTo(neg(dy), b.shape) : null]);
+registerGradient('Multiply', (dy, { inputs: [a, b] }, [na, nb]) => [na ? reduceTo(mul(dy, b), a.shape) : null, nb ? reduceTo(mul(dy, a), b.shape) : null]);
 registerGradient('RealDiv', (dy, { inputs: [a, b] }) => [
   reduceTo(div(dy, b), a.shape),
   reduceTo(neg(div(mul(dy, a), mul(b, b))), b.shape),

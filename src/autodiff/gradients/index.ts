@@ -4,3 +4,4 @@ import './elementwise';
 import './matmul';
 import './movement';
 import './reduce';
+import './math';

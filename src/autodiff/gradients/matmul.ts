@@ -3,10 +3,12 @@
 import { matMul } from '../../ops/matmul';
 import { registerGradient } from '../tape';
 
-registerGradient('BatchMatMul', (dy, { inputs: [a, b], attrs }) => {
+// A product with a data batch (x W) skips the batch's gradient: it is as
+// costly as the forward product and nothing needs it.
+registerGradient('BatchMatMul', (dy, { inputs: [a, b], attrs }, [needA, needB]) => {
   const tA = attrs?.transposeA === true, tB = attrs?.transposeB === true;
-  if (!tA && !tB) return [matMul(dy, b, false, true), matMul(a, dy, true, false)];
-  if (!tA && tB) return [matMul(dy, b, false, false), matMul(dy, a, true, false)];
-  if (tA && !tB) return [matMul(b, dy, false, true), matMul(a, dy, false, false)];
-  return [matMul(b, dy, true, true), matMul(dy, a, true, true)];
+  if (!tA && !tB) return [needA ? matMul(dy, b, false, true) : null, needB ? matMul(a, dy, true, false) : null];
+  if (!tA && tB) return [needA ? matMul(dy, b, false, false) : null, needB ? matMul(dy, a, true, false) : null];
+  if (tA && !tB) return [needA ? matMul(b, dy, false, true) : null, needB ? matMul(a, dy, false, false) : null];
+  return [needA ? matMul(b, dy, true, true) : null, needB ? matMul(dy, a, true, true) : null];
 });
