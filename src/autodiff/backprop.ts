@@ -131,11 +131,11 @@ export function gradients(fn: string, f: () => unknown, xs: readonly Tensor[], d
 
 /** Unpins the tape's tensors, then disposes what f and the backward pass created, except `keep`. */
 function release(tape: Tape, created: Tensor[], keep: readonly Tensor[]): void {
-  for (const t of tape.pinned) t.backing.kept = false;
+  for (const t of tape.pinned) t.backing.kept = false;  // pinned ones were writable
   const spared = new Set(keep);
   const gone = new Set<Tensor>();
   const dispose = (t: Tensor) => {
-    if (spared.has(t) || gone.has(t) || t.backing.kept === true) return;
+    if (spared.has(t) || gone.has(t) || t.isDisposed || t.backing?.kept === true) return;
     gone.add(t);
     try {
       t.dispose();

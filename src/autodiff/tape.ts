@@ -48,7 +48,12 @@ function pin(tape: Tape, t: Tensor): void {
   tape.held.add(t);
   const b = t.backing;
   if (b.kept !== true) {
-    b.kept = true;
+    try {
+      b.kept = true;
+    } catch {
+      // A state object the user froze: no tidy() can dispose through it either.
+      return;
+    }
     tape.pinned.push(t);
   }
 }

@@ -28,7 +28,7 @@ function elementwise(fn: string, kind: Kind, x: Tensor, param = 0): Tensor {
   disposeTemporary(input, x);
   const y = ownedTensor(out, x.shape, 'float32');
   // One kernel name for every activation: activationBackward differentiates them all.
-  if (TAPE.active !== null) record('Activation', [x], y, { name: fn, alpha: param, approximate: kind === Kind.geluTanh });
+  if (TAPE.active !== null) record('Activation', [x], y, { name: fn, kind, param, alpha: param, approximate: kind === Kind.geluTanh });
   return y;
 }
 

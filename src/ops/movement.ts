@@ -4,7 +4,7 @@
 import { checkArray, checkInt, checkNumber, checkOneOf, rangeError, show, typeError } from '../errors';
 import { native } from '../native';
 import { DataType, Tensor, checkTensor, makeTensor, ownedTensor, sizeFromShape } from '../tensor';
-import { allocate, checkStridedRank, checkTensorList, coalesce, i32, normalizeAxis, sizeOf, stridesOf } from './shapes';
+import { MAX_STRIDED_RANK, allocate, checkStridedRank, checkTensorList, coalesce, i32, normalizeAxis, sizeOf, stridesOf } from './shapes';
 import { TAPE, record } from '../autodiff/tape';
 
 /** @internal Copies the strided view (`shape`, `strides` from `offset`) of x into a new tensor of `outShape`. */
@@ -13,7 +13,7 @@ function stridedView(fn: string, x: Tensor, offset: number, shape: readonly numb
   const out = allocate(x.dtype, size, fn);
   if (size > 0) {
     const m = coalesce(shape, [strides]);
-    checkStridedRank(fn, `the view of ${show(x.shape)}`, m.shape.length);
+    if (m.shape.length > MAX_STRIDED_RANK) checkStridedRank(fn, `the view of ${show(x.shape)}`, m.shape.length);
     if (m.shape.length === 0) out[0] = x.backing.array[offset];
     else if (m.shape.length === 1 && m.strides[0][0] === 1) out.set(x.backing.array.subarray(offset, offset + size));
     else native.stridedCopy(x.backing.array, offset, i32(m.shape), i32(m.strides[0]), out);

@@ -1,8 +1,23 @@
 // Shared pieces of the gradient functions: undoing broadcasting, and the
 // elementwise masks (x >= y, x == max, sign) that have no op of their own yet.
+import { native } from '../../native';
+import { add } from '../../ops/elementwise';
 import { sum } from '../../ops/reduce';
-import { broadcastShapes, broadcastStrides } from '../../ops/shapes';
-import { Tensor, ownedTensor } from '../../tensor';
+import { MAX_STRIDED_RANK, allocate, broadcastShapes, broadcastStrides, coalesce, i32 } from '../../ops/shapes';
+import { Tensor, ownedTensor, zeros } from '../../tensor';
+
+/** @internal `t` broadcast to `shape` (which t's shape broadcasts to), in one native strided copy. */
+export function broadcastTo(t: Tensor, shape: readonly number[]): Tensor {
+  const size = shape.reduce((p, d) => p * d, 1);
+  const m = coalesce(shape, [broadcastStrides(t.shape, shape)]);
+  if (m.shape.length > MAX_STRIDED_RANK) return add(zeros([...shape]), t);
+  const out = allocate(t.dtype, size, 'gradient');
+  if (size > 0) {
+    if (m.shape.length === 0) out.fill(t.backing.array[0]);
+    else native.stridedCopy(t.backing.array, 0, i32(m.shape), i32(m.strides[0]), out);
+  }
+  return ownedTensor(out, shape, t.dtype);
+}
 
 /**
  * @internal The gradient of a broadcast input: `dx` summed over the axes that

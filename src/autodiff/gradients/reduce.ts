@@ -2,11 +2,11 @@
 // the reduced axes; max/min send it to every element equal to the result
 // (ties share it, as in TensorFlow.js); prod to each element the product of
 // the others.
-import { add, mul } from '../../ops/elementwise';
+import { mul } from '../../ops/elementwise';
 import { transpose } from '../../ops/movement';
-import { Tensor, ownedTensor, scalar, zeros } from '../../tensor';
+import { Tensor, ownedTensor, scalar } from '../../tensor';
 import { registerGradient } from '../tape';
-import { broadcastMap } from './helpers';
+import { broadcastMap, broadcastTo } from './helpers';
 
 /** x's shape with the reduced axes as size-1 dims. */
 function keptShape(x: Tensor, axes: readonly number[]): number[] {
@@ -19,14 +19,15 @@ function axesOf(attrs: Readonly<Record<string, unknown>> | undefined): number[] 
 
 /** dy (shape of the result) broadcast to x's shape. */
 function spread(dy: Tensor, x: Tensor, axes: readonly number[]): Tensor {
-  return add(zeros([...x.shape]), dy.reshape(keptShape(x, axes)));
+  return broadcastTo(dy.reshape(keptShape(x, axes)), x.shape);
 }
 
 registerGradient('Sum', (dy, { inputs: [x], attrs }) => [spread(dy, x, axesOf(attrs))]);
 registerGradient('Mean', (dy, { inputs: [x], attrs }) => {
   const axes = axesOf(attrs);
   const n = axes.reduce((p, a) => p * x.shape[a], 1);
-  return [mul(spread(dy, x, axes), scalar(1 / n))];
+  // Scaled before it is broadcast: the small tensor.
+  return [spread(mul(dy, scalar(1 / n)), x, axes)];
 });
 
 function extremum(dy: Tensor, x: Tensor, y: Tensor, axes: readonly number[]): Tensor {
