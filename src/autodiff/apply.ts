@@ -23,6 +23,9 @@ interface ArenaState {
   params: Float32Array;
   grads: Float32Array;
   segments: Int32Array;
+  /** Per variable: the array and version the arena's copy was taken from (after the last update). */
+  arrays: (Float32Array | null)[];
+  versions: number[];
 }
 
 /**
@@ -46,7 +49,10 @@ function stateFor(opt: Optimizer, vars: readonly Variable[]): ArenaState {
       size += v.size;
     });
     if (size > 2 ** 31 - 1) throw rangeError('optimizer.applyGradients', `the variables hold ${size} values together; at most 2^31 - 1 are supported`);
-    s = { stepper: native.optimizerCreate(opt.toNative(), size), params: new Float32Array(size), grads: new Float32Array(size), segments };
+    s = {
+      stepper: native.optimizerCreate(opt.toNative(), size), params: new Float32Array(size), grads: new Float32Array(size), segments,
+      arrays: vars.map(() => null), versions: vars.map(() => -1),
+    };
     byKey.set(key, s);
   }
   return s;
@@ -98,13 +104,16 @@ export function applyGradientsWith(opt: Optimizer, grads: unknown): void {
   const s = stateFor(opt, vars);
   pairs.forEach(([v, g], i) => {
     const off = s.segments[2 * i];
-    s.params.set(v.backing.array as Float32Array, off);
+    // The arena still holds the values the last update wrote, unless something assigned the variable since.
+    if (s.arrays[i] !== v.backing.array || s.versions[i] !== v.version) s.params.set(v.backing.array as Float32Array, off);
     s.grads.set(g.backing.array as Float32Array, off);
   });
   s.stepper.step(s.params, s.grads, s.segments);
   vars.forEach((v, i) => {
     const off = s.segments[2 * i];
     writeValues(v, s.params.subarray(off, off + v.size));
+    s.arrays[i] = v.backing.array as Float32Array;
+    s.versions[i] = v.version;
   });
 }
 

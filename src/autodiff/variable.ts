@@ -34,6 +34,8 @@ export class Variable extends Tensor {
   readonly trainable: boolean;
   /** @internal Identity of this variable for optimizer state (names can be reused after dispose). */
   readonly id: number;
+  /** @internal Counts writes through {@link writeValues}: an optimizer's packed copy is current while it is unchanged. */
+  version = 0;
 
   /** Use {@link variable}. Arguments as there. */
   constructor(initialValue: Tensor, trainable = true, name?: string, dtype?: DataType) {
@@ -92,6 +94,7 @@ export class Variable extends Tensor {
  */
 export function writeValues(v: Variable, values: ArrayLike<number>): void {
   const b = v.backing;
+  v.version++;
   if (b.recyclable === true && TAPE.active === null) {
     (b.array as Float32Array).set(values);
     return;

@@ -74,6 +74,21 @@ describe('minimize', () => {
     x.dispose();
   });
 
+  it('an assign between steps is what the next step updates', () => {
+    const v = tf.variable(tf.tensor1d([1, 2]), true, 'assign-between');
+    const opt = tf.optimizers.sgd({ learningRate: 0.5 });
+    opt.applyGradients({ 'assign-between': tf.tensor1d([1, 1]) });
+    expect(Array.from(v.dataSync())).toEqual([0.5, 1.5]);
+    v.assign(tf.tensor1d([10, 20]));
+    opt.applyGradients({ 'assign-between': tf.tensor1d([1, 1]) });
+    expect(Array.from(v.dataSync())).toEqual([9.5, 19.5]);
+    // A second optimizer's update is seen by the first.
+    tf.optimizers.sgd({ learningRate: 1 }).applyGradients({ 'assign-between': tf.tensor1d([1, 1]) });
+    opt.applyGradients({ 'assign-between': tf.tensor1d([2, 2]) });
+    expect(Array.from(v.dataSync())).toEqual([7.5, 17.5]);
+    v.dispose();
+  });
+
   it('keeps one state per set of variables updated together', () => {
     const a = tf.variable(tf.scalar(1), true, 'set-a');
     const b = tf.variable(tf.scalar(1), true, 'set-b');
