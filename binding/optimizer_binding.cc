@@ -8,6 +8,7 @@
 
 #include "args.h"
 #include "config_arg.h"
+#include "memory_limit.h"
 #include "optimizers.h"
 
 namespace tfb {
@@ -29,7 +30,10 @@ class NativeOptimizer : public Napi::ObjectWrap<NativeOptimizer> {
     guarded(info, fn, [&]() -> Napi::Value {
       const tf::Config c = configArg(info, 0, fn, "config");
       size_ = intArg(info, 1, fn, "size", 0, INT32_MAX);
-      opt_ = std::make_unique<tf::Optimizer>(tf::optimizerConfigFrom(c), size_);
+      const tf::OptimizerConfig cfg = tf::optimizerConfigFrom(c);
+      // The slots are written when made: a size past the memory limit is an error, not an out-of-memory kill.
+      tf::requireMemory("the optimizer's state", static_cast<int64_t>(tf::optimizerSlotCount(cfg)) * size_ * 4);
+      opt_ = std::make_unique<tf::Optimizer>(cfg, size_);
       return info.Env().Undefined();
     });
   }

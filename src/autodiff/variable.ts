@@ -82,7 +82,8 @@ export class Variable extends Tensor {
   override dispose(): void {
     if (registry.get(this.name)?.deref() === this) registry.delete(this.name);
     cleanup.unregister(this);
-    this.backing.kept = false;
+    const b = this.backing;
+    if (typeof b === 'object' && b !== null && !Object.isFrozen(b)) b.kept = false;
     super.dispose();
   }
 }
@@ -94,7 +95,9 @@ export class Variable extends Tensor {
  */
 export function writeValues(v: Variable, values: ArrayLike<number>): void {
   const b = v.backing;
-  v.version++;
+  // Object.freeze on a variable (or its state) forbids writing it.
+  if (Object.isFrozen(v) || Object.isFrozen(b)) throw typeError('Variable.assign', `the variable ${show(v.name)} was frozen (Object.freeze) and cannot change`);
+  v.version = (v.version | 0) + 1;
   if (b.recyclable === true && TAPE.active === null) {
     (b.array as Float32Array).set(values);
     return;
