@@ -65,6 +65,15 @@ describe('grad, grads, valueAndGrad, valueAndGrads', () => {
     expect(x.backing.kept).toBe(false);
   });
 
+  it('split (recorded as its slices), clone and reshape pass gradients through', () => {
+    const x = tf.tensor2d([[1, 2, 3, 4], [5, 6, 7, 8]]);
+    const g = tf.grad((t) => {
+      const [a, b] = tf.split(t.clone(), [1, 3], 1);
+      return tf.add(tf.sum(tf.mul(a, tf.scalar(10))), tf.sum(tf.square(b.reshape([6]))));
+    })(x);
+    expect(g.arraySync()).toEqual([[10, 4, 6, 8], [10, 12, 14, 16]]);
+  });
+
   it('f = identity gives ones', () => {
     expect(tf.grad((x) => x)(tf.scalar(4)).arraySync()).toBe(1);
   });
