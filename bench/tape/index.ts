@@ -12,6 +12,7 @@
 //
 //   npx tsx bench/tape/index.ts              # full dataset when installed, 2 rounds
 //   npx tsx bench/tape/index.ts --quick      # 10,000 samples, 1 round, no wasm
+//   npx tsx bench/tape/index.ts --systems=loop,fit,pytorch
 //   npx tsx bench/tape/index.ts --json
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
@@ -86,7 +87,7 @@ async function main(): Promise<void> {
   const load = warnIfBusy();
   const samples = quick ? 10_000 : undefined;
   const rounds = quick ? 1 : 2;
-  const systems = ['loop', 'fit', 'pytorch', ...(quick ? [] : ['tfjs-wasm-loop'])];
+  const systems = typeof args.systems === 'string' ? args.systems.split(',') : ['loop', 'fit', 'pytorch', ...(quick ? [] : ['tfjs-wasm-loop'])];
   const runs: Run[] = [];
   for (let round = 0; round < rounds; round++) {
     // Alternate the order so that a change in load hits every system alike.

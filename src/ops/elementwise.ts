@@ -17,6 +17,10 @@ type UnaryOp = (typeof UnaryOp)[keyof typeof UnaryOp];
 const BINARY_KERNELS = ['Add', 'Sub', 'Multiply', 'RealDiv', 'Maximum', 'Minimum', 'Pow', 'SquaredDifference'];
 const UNARY_KERNELS = ['Neg', 'Exp', 'Log', 'Sqrt', 'Square', 'Abs'];
 
+/** Strides of a flat walk (read only by the binding). */
+const FLAT = Int32Array.of(1);
+const SCALAR = Int32Array.of(0);
+
 function binary(fn: string, op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   checkTensor(fn, 'a', a);
   checkTensor(fn, 'b', b);
@@ -25,10 +29,18 @@ function binary(fn: string, op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const size = sizeFromShape(fn, shape);
   const out = allocate(a.dtype, size, fn);
   if (size > 0) {
-    const m = coalesce(shape, [broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape)]);
-    // The message is built only when it is thrown: show() was a tenth of a small op's time.
-    if (m.shape.length > MAX_STRIDED_RANK) checkStridedRank(fn, `broadcasting ${show(a.shape)} with ${show(b.shape)}`, m.shape.length);
-    native.binary(op, a.backing.array, i32(m.strides[0]), b.backing.array, i32(m.strides[1]), out, i32(m.shape));
+    // An operand of the output's size (broadcasting only added size-1 dims) or
+    // of one element walks the output's flat order: one loop, no stride arithmetic.
+    const flatA = a.size === size ? FLAT : a.size === 1 ? SCALAR : null;
+    const flatB = b.size === size ? FLAT : b.size === 1 ? SCALAR : null;
+    if (flatA !== null && flatB !== null) {
+      native.binary(op, a.backing.array, flatA, b.backing.array, flatB, out, Int32Array.of(size));
+    } else {
+      const m = coalesce(shape, [broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape)]);
+      // The message is built only when it is thrown: show() was a tenth of a small op's time.
+      if (m.shape.length > MAX_STRIDED_RANK) checkStridedRank(fn, `broadcasting ${show(a.shape)} with ${show(b.shape)}`, m.shape.length);
+      native.binary(op, a.backing.array, i32(m.strides[0]), b.backing.array, i32(m.strides[1]), out, i32(m.shape));
+    }
   }
   const y = ownedTensor(out, shape, a.dtype);
   if (TAPE.active !== null) record(BINARY_KERNELS[op], [a, b], y);
