@@ -35,10 +35,16 @@ interface ArenaState {
  */
 const states = new WeakMap<Optimizer, Map<string, ArenaState>>();
 
+/** Per optimizer, the state it used last: a loop updates the same variables each step. */
+const lastState = new WeakMap<Optimizer, { ids: number[]; state: ArenaState }>();
+
 function stateFor(opt: Optimizer, vars: readonly Variable[]): ArenaState {
+  const last = lastState.get(opt);
+  if (last !== undefined && last.ids.length === vars.length && vars.every((v, i) => v.id === last.ids[i])) return last.state;
   let byKey = states.get(opt);
   if (byKey === undefined) states.set(opt, (byKey = new Map()));
-  const key = vars.map((v) => v.id).join(',');
+  const ids = vars.map((v) => v.id);
+  const key = ids.join(',');
   let s = byKey.get(key);
   if (s === undefined) {
     const segments = new Int32Array(vars.length * 2);
@@ -55,6 +61,7 @@ function stateFor(opt: Optimizer, vars: readonly Variable[]): ArenaState {
     };
     byKey.set(key, s);
   }
+  lastState.set(opt, { ids, state: s });
   return s;
 }
 
