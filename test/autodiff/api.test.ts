@@ -157,6 +157,38 @@ describe('customGrad', () => {
   });
 });
 
+describe('more semantics', () => {
+  it('customGrad with two inputs returning one gradient each; valueAndGrads with dy', () => {
+    const f = tf.customGrad((...args: unknown[]) => {
+      const [a, b] = args as tf.Tensor[];
+      // value a * b, with a made-up gradient (2, 3) per element
+      return { value: tf.mul(a, b), gradFunc: (dy: tf.Tensor) => [tf.mul(dy, tf.scalar(2)), tf.mul(dy, tf.scalar(3))] };
+    });
+    const [ga, gb] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(f(a, b)))([tf.tensor1d([1, 2]), tf.tensor1d([3, 4])]);
+    expect(Array.from(ga.dataSync())).toEqual([2, 2]);
+    expect(Array.from(gb.dataSync())).toEqual([3, 3]);
+    const { value, grads } = tf.valueAndGrads((a: tf.Tensor) => tf.square(a))([tf.tensor1d([1, 3])], tf.tensor1d([1, -1]));
+    expect(Array.from(value.dataSync())).toEqual([1, 9]);
+    expect(Array.from(grads[0].dataSync())).toEqual([2, -6]);
+  });
+
+  it('an int32 variable gets no gradient; applyGradients refuses one', () => {
+    const f = tf.variable(tf.tensor1d([1, 2]), true, 'sem-float');
+    const i = tf.variable(tf.tensor1d([1, 2], 'int32'), true, 'sem-int');
+    const { grads } = tf.variableGrads(() => tf.sum(tf.mul(f, i.cast('float32'))), [f, i]);
+    expect(Object.keys(grads)).toEqual(['sem-float']);
+    expect(() => tf.optimizers.sgd().applyGradients({ 'sem-int': tf.tensor1d([1, 1]) })).toThrow(/must be float32/);
+    f.dispose();
+    i.dispose();
+  });
+
+  it('minimize on a non-scalar names the problem', () => {
+    const v = tf.variable(tf.tensor1d([1, 2]), true, 'sem-vec');
+    expect(() => tf.optimizers.adam().minimize(() => tf.square(v))).toThrow(/variableGrads: f must return a scalar \(rank-0\) Tensor, got shape \[2\]/);
+    v.dispose();
+  });
+});
+
 describe('bad input', () => {
   const x = tf.tensor1d([1, 2]);
   it('names the function and the value', () => {
