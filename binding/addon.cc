@@ -9,6 +9,7 @@ void registerNetwork(Napi::Env env, Napi::Object exports);
 void registerLimits(Napi::Env env, Napi::Object exports);
 void registerEnums(Napi::Env env, Napi::Object exports);
 void registerDistributed(Napi::Env env, Napi::Object exports);
+void registerOptimizer(Napi::Env env, Napi::Object exports);
 }  // namespace tfb
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -19,6 +20,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tfb::registerLimits(env, exports);
   tfb::registerEnums(env, exports);
   tfb::registerDistributed(env, exports);
+  tfb::registerOptimizer(env, exports);
   return exports;
 }
 

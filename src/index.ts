@@ -17,6 +17,16 @@ export type { ActivationOpName, ActivationBackwardOptions } from './ops/activati
 export { sum, mean, prod, max, min, argMax, argMin } from './ops/reduce';
 export type { Axis } from './ops/reduce';
 export { transpose, slice, gather, concat, stack, split, oneHot } from './ops/movement';
+export { Variable, variable } from './autodiff/variable';
+export { grad, grads, valueAndGrad, valueAndGrads, variableGrads, customGrad } from './autodiff/api';
+export type { NamedTensorMap, CustomGradientResult } from './autodiff/api';
+export type { NamedTensor } from './autodiff/apply';
+export {
+  log1p, rsqrt, reciprocal, sign, floor, ceil, round, clipByValue, mod, where,
+  greater, greaterEqual, less, lessEqual, equal, notEqual, logicalAnd, logicalOr, logicalNot,
+} from './ops/math';
+export { reshape, expandDims, squeeze, unstack, pad, tile, cumsum, topk } from './ops/shape_ops';
+export { norm, moments, logSumExp, dot, outerProduct, linspace, range, eye, zerosLike, onesLike } from './ops/composite';
 export * as layers from './layers';
 export * as optimizers from './optimizers';
 export { losses } from './losses';

@@ -301,6 +301,16 @@ export interface NativeAddon {
   /** One training step's exchange of `grads` and `stats` (summed in place), as fit makes it (benchmarks). */
   distributedStepExchange(grads: F32, stats: Float64Array): void;
   distributedSyncTimes(reset: boolean): { steps: number; bytes: number; controlSeconds: number; reduceSeconds: number; reduceCpuSeconds: number };
+  /** An optimizer's state over a parameter arena of `size` floats, for applyGradients (binding/optimizer_binding.cc). */
+  optimizerCreate(config: NativeOptimizerSpec, size: number): NativeOptimizerStepper;
+}
+
+/** One optimizer's slots and step counter over a packed parameter arena. */
+export interface NativeOptimizerStepper {
+  /** One fused update; `segments` holds (offset, length) per variable. False when an updated weight is not finite. */
+  step(params: F32, grads: F32, segments: I32): boolean;
+  iterations(): number;
+  learningRate(): number;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -5,6 +5,7 @@ import { recycle, takeFloat32, takeInt32 } from './buffer_pool';
 import { types } from 'node:util';
 import { checkArray, checkOneOf, rangeError, show, typeError } from './errors';
 import { checkAllocation } from './limits';
+import { TAPE, record } from './autodiff/tape';
 
 /** Element types a tensor can hold. */
 export type DataType = 'float32' | 'int32';
@@ -230,7 +231,9 @@ export class Tensor {
     }
     // Two tensors now share the array: neither may recycle it.
     this.backing.recyclable = false;
-    return new Tensor(this.backing.array, resolved, this.dtype);
+    const y = new Tensor(this.backing.array, resolved, this.dtype);
+    if (TAPE.active !== null) record('Reshape', [this], y);
+    return y;
   }
 
   /** A copy with its own buffer. */
@@ -238,7 +241,9 @@ export class Tensor {
     checkTensor('clone', 'the tensor', this);
     const copy = allocate(this.dtype, this.size, 'clone');
     if (this.size > 0) copy.set(this.backing.array);
-    return ownedTensor(copy, this.shape, this.dtype);
+    const y = ownedTensor(copy, this.shape, this.dtype);
+    if (TAPE.active !== null) record('Identity', [this], y);
+    return y;
   }
 
   /** Converts to another dtype (float32 -> int32 truncates toward zero). */

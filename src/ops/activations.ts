@@ -6,6 +6,7 @@ import { recycle } from '../buffer_pool';
 import { Tensor, checkTensor, disposeTemporary, ownedTensor } from '../tensor';
 import { permute } from './movement';
 import { allocate, normalizeAxis } from './shapes';
+import { TAPE, record } from '../autodiff/tape';
 
 // Must match tf::Activation in native/activations.h.
 const Kind = {
@@ -25,7 +26,10 @@ function elementwise(fn: string, kind: Kind, x: Tensor, param = 0): Tensor {
   const out = allocate('float32', input.size, fn) as Float32Array;
   native.activation(kind, param, input.backing.array, out);
   disposeTemporary(input, x);
-  return ownedTensor(out, x.shape, 'float32');
+  const y = ownedTensor(out, x.shape, 'float32');
+  // One kernel name for every activation: activationBackward differentiates them all.
+  if (TAPE.active !== null) record('Activation', [x], y, { name: fn, kind, param, alpha: param, approximate: kind === Kind.geluTanh });
+  return y;
 }
 
 /** max(x, 0) elementwise (int32 input gives float32, as for every activation here). */
@@ -125,6 +129,7 @@ function softmaxOp(fn: string, x: Tensor, axis: unknown, log: boolean): Tensor {
     return out;
   });
   disposeTemporary(input, x);
+  if (TAPE.active !== null) record('Activation', [x], result, { name: fn, axis });
   return result;
 }
 

@@ -4,7 +4,8 @@
 import { typeError, show } from '../errors';
 import { native } from '../native';
 import { Tensor, checkTensor, disposeTemporary, ownedTensor, sizeFromShape } from '../tensor';
-import { allocate, broadcastShapes, broadcastStrides, checkStridedRank, coalesce, i32 } from './shapes';
+import { MAX_STRIDED_RANK, allocate, broadcastShapes, broadcastStrides, checkStridedRank, coalesce, i32 } from './shapes';
+import { TAPE, record } from '../autodiff/tape';
 
 // Must match tf::BinaryOp in native/elementwise.h.
 const BinaryOp = { Add: 0, Sub: 1, Mul: 2, Div: 3, Maximum: 4, Minimum: 5, Pow: 6, SquaredDifference: 7 } as const;
@@ -12,6 +13,13 @@ type BinaryOp = (typeof BinaryOp)[keyof typeof BinaryOp];
 // Must match tf::UnaryOp in native/elementwise.h.
 const UnaryOp = { Neg: 0, Exp: 1, Log: 2, Sqrt: 3, Square: 4, Abs: 5 } as const;
 type UnaryOp = (typeof UnaryOp)[keyof typeof UnaryOp];
+// TensorFlow.js kernel names, the gradient tape's keys (autodiff/gradients/elementwise.ts).
+const BINARY_KERNELS = ['Add', 'Sub', 'Multiply', 'RealDiv', 'Maximum', 'Minimum', 'Pow', 'SquaredDifference'];
+const UNARY_KERNELS = ['Neg', 'Exp', 'Log', 'Sqrt', 'Square', 'Abs'];
+
+/** Strides of a flat walk (read only by the binding). */
+const FLAT = Int32Array.of(1);
+const SCALAR = Int32Array.of(0);
 
 function binary(fn: string, op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   checkTensor(fn, 'a', a);
@@ -21,11 +29,22 @@ function binary(fn: string, op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const size = sizeFromShape(fn, shape);
   const out = allocate(a.dtype, size, fn);
   if (size > 0) {
-    const m = coalesce(shape, [broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape)]);
-    checkStridedRank(fn, `broadcasting ${show(a.shape)} with ${show(b.shape)}`, m.shape.length);
-    native.binary(op, a.backing.array, i32(m.strides[0]), b.backing.array, i32(m.strides[1]), out, i32(m.shape));
+    // An operand of the output's size (broadcasting only added size-1 dims) or
+    // of one element walks the output's flat order: one loop, no stride arithmetic.
+    const flatA = a.size === size ? FLAT : a.size === 1 ? SCALAR : null;
+    const flatB = b.size === size ? FLAT : b.size === 1 ? SCALAR : null;
+    if (flatA !== null && flatB !== null) {
+      native.binary(op, a.backing.array, flatA, b.backing.array, flatB, out, Int32Array.of(size));
+    } else {
+      const m = coalesce(shape, [broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape)]);
+      // The message is built only when it is thrown: show() was a tenth of a small op's time.
+      if (m.shape.length > MAX_STRIDED_RANK) checkStridedRank(fn, `broadcasting ${show(a.shape)} with ${show(b.shape)}`, m.shape.length);
+      native.binary(op, a.backing.array, i32(m.strides[0]), b.backing.array, i32(m.strides[1]), out, i32(m.shape));
+    }
   }
-  return ownedTensor(out, shape, a.dtype);
+  const y = ownedTensor(out, shape, a.dtype);
+  if (TAPE.active !== null) record(BINARY_KERNELS[op], [a, b], y);
+  return y;
 }
 
 /**
@@ -87,7 +106,9 @@ function unary(fn: string, op: UnaryOp, x: Tensor, keepsInt: boolean): Tensor {
   const out = allocate(input.dtype, input.size, fn);
   native.unary(op, input.backing.array, out);
   disposeTemporary(input, x);
-  return ownedTensor(out, x.shape, input.dtype);
+  const y = ownedTensor(out, x.shape, input.dtype);
+  if (TAPE.active !== null) record(UNARY_KERNELS[op], [x], y);
+  return y;
 }
 
 /** -x elementwise (int32 stays int32; -(-2^31) wraps to -2^31). */

@@ -2,6 +2,7 @@ import { rangeError, show, typeError } from '../errors';
 import { native } from '../native';
 import { Tensor, checkTensor, ownedTensor, sizeFromShape } from '../tensor';
 import { allocateUninitializedF32 } from './shapes';
+import { TAPE, record } from '../autodiff/tape';
 
 /**
  * Matrix product of rank-2 tensors, or of rank-3 tensors batch by batch.
@@ -41,5 +42,7 @@ export function matMul(a: Tensor, b: Tensor, transposeA = false, transposeB = fa
   const outShape = batched ? [batch, M, N] : [M, N];
   const out = allocateUninitializedF32(sizeFromShape(fn, outShape), fn);
   native.matMul(a.backing.array, b.backing.array, out, batch, M, N, K, transposeA, transposeB);
-  return ownedTensor(out, outShape, 'float32');
+  const y = ownedTensor(out, outShape, 'float32');
+  if (TAPE.active !== null) record('BatchMatMul', [a, b], y, { transposeA, transposeB });
+  return y;
 }

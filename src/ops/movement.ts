@@ -4,7 +4,8 @@
 import { checkArray, checkInt, checkNumber, checkOneOf, rangeError, show, typeError } from '../errors';
 import { native } from '../native';
 import { DataType, Tensor, checkTensor, makeTensor, ownedTensor, sizeFromShape } from '../tensor';
-import { allocate, checkStridedRank, checkTensorList, coalesce, i32, normalizeAxis, sizeOf, stridesOf } from './shapes';
+import { MAX_STRIDED_RANK, allocate, checkStridedRank, checkTensorList, coalesce, i32, normalizeAxis, sizeOf, stridesOf } from './shapes';
+import { TAPE, record } from '../autodiff/tape';
 
 /** @internal Copies the strided view (`shape`, `strides` from `offset`) of x into a new tensor of `outShape`. */
 function stridedView(fn: string, x: Tensor, offset: number, shape: readonly number[], strides: readonly number[], outShape: readonly number[]): Tensor {
@@ -12,7 +13,7 @@ function stridedView(fn: string, x: Tensor, offset: number, shape: readonly numb
   const out = allocate(x.dtype, size, fn);
   if (size > 0) {
     const m = coalesce(shape, [strides]);
-    checkStridedRank(fn, `the view of ${show(x.shape)}`, m.shape.length);
+    if (m.shape.length > MAX_STRIDED_RANK) checkStridedRank(fn, `the view of ${show(x.shape)}`, m.shape.length);
     if (m.shape.length === 0) out[0] = x.backing.array[offset];
     else if (m.shape.length === 1 && m.strides[0][0] === 1) out.set(x.backing.array.subarray(offset, offset + size));
     else native.stridedCopy(x.backing.array, offset, i32(m.shape), i32(m.strides[0]), out);
@@ -38,7 +39,7 @@ export function transpose(x: Tensor, perm?: number[]): Tensor {
   const fn = 'transpose';
   checkTensor(fn, 'x', x);
   const rank = x.rank;
-  if (perm === undefined) return permute(fn, x, Array.from({ length: rank }, (_, i) => rank - 1 - i));
+  if (perm === undefined) perm = Array.from({ length: rank }, (_, i) => rank - 1 - i);
   checkArray(fn, 'perm', perm, 'an array of integers');
   if (perm.length !== rank) throw rangeError(fn, `perm ${show(perm)} has length ${perm.length} but x has rank ${rank} (shape ${show(x.shape)})`);
   const seen = new Set<number>();
@@ -48,7 +49,9 @@ export function transpose(x: Tensor, perm?: number[]): Tensor {
     }
     seen.add(p);
   }
-  return permute(fn, x, perm);
+  const y = permute(fn, x, perm);
+  if (TAPE.active !== null) record('Transpose', [x], y, { perm: perm.slice() });
+  return y;
 }
 
 /**
@@ -89,7 +92,9 @@ export function slice(x: Tensor, begin: number | number[], size?: number | numbe
   }
   const strides = stridesOf(x.shape);
   const offset = start.reduce((acc, bd, d) => acc + bd * strides[d], 0);
-  return stridedView(fn, x, offset, extent, strides, extent);
+  const y = stridedView(fn, x, offset, extent, strides, extent);
+  if (TAPE.active !== null) record('Slice', [x], y, { begin: start });
+  return y;
 }
 
 /** Most values one array holds (V8's limit, 2^32 - 1). */
@@ -157,7 +162,9 @@ export function gather(x: Tensor, indices: Tensor | number[], axis = 0): Tensor 
   const outer = sizeOf(x.shape.slice(0, ax));
   const inner = sizeOf(x.shape.slice(ax + 1));
   if (size > 0) native.gather(x.backing.array, iv, out, outer, dim, inner);
-  return ownedTensor(out, outShape, x.dtype);
+  const y = ownedTensor(out, outShape, x.dtype);
+  if (TAPE.active !== null) record('GatherV2', [x, idx], y, { axis: ax });
+  return y;
 }
 
 function concatChecked(fn: string, list: Tensor[], axis: number): Tensor {
@@ -190,7 +197,10 @@ export function concat(tensors: Tensor[], axis = 0): Tensor {
   const fn = 'concat';
   const list = checkTensorList(fn, 'tensors', tensors);
   if (list[0].rank === 0) throw rangeError(fn, 'cannot concatenate scalars (use stack)');
-  return concatChecked(fn, list, normalizeAxis(fn, axis, list[0].rank));
+  const ax = normalizeAxis(fn, axis, list[0].rank);
+  const y = concatChecked(fn, list, ax);
+  if (TAPE.active !== null) record('Concat', list, y, { axis: ax });
+  return y;
 }
 
 /**
@@ -209,7 +219,9 @@ export function stack(tensors: Tensor[], axis = 0): Tensor {
     }
   });
   const expanded = list.map((t) => new Tensor(t.backing.array, [...t.shape.slice(0, ax), 1, ...t.shape.slice(ax)], t.dtype));
-  return concatChecked(fn, expanded, ax);
+  const y = concatChecked(fn, expanded, ax);
+  if (TAPE.active !== null) record('Pack', list, y, { axis: ax });
+  return y;
 }
 
 /** Pieces split may cut an empty dimension into (each an empty tensor). */

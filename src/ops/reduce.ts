@@ -7,10 +7,13 @@ import { native } from '../native';
 import { Tensor, checkTensor, disposeTemporary, ownedTensor } from '../tensor';
 import { permute } from './movement';
 import { allocate, normalizeAxes, normalizeAxis, sizeOf } from './shapes';
+import { TAPE, record } from '../autodiff/tape';
 
 // Must match tf::ReduceOp in native/reduce.h.
 const ReduceOp = { Sum: 0, Mean: 1, Prod: 2, Max: 3, Min: 4 } as const;
 type ReduceOp = (typeof ReduceOp)[keyof typeof ReduceOp];
+// TensorFlow.js kernel names, the gradient tape's keys (autodiff/gradients/reduce.ts).
+const KERNELS = ['Sum', 'Mean', 'Prod', 'Max', 'Min'];
 
 /** An axis argument: one axis, several, or (omitted / null) all of them. Negative axes count from the end. */
 export type Axis = number | number[] | null;
@@ -63,7 +66,9 @@ function reduce(fn: string, op: ReduceOp, x: Tensor, axis: Axis | undefined, kee
     disposeTemporary(v.src, input);
   }
   disposeTemporary(input, x);
-  return ownedTensor(out, outShape, input.dtype);
+  const y = ownedTensor(out, outShape, input.dtype);
+  if (TAPE.active !== null) record(KERNELS[op], [x], y, { axes, keepDims });
+  return y;
 }
 
 /**

@@ -7,6 +7,11 @@ import { native } from '../native';
 import type { NativeOptimizerSpec } from '../native';
 import { OPTIMIZER_NAMES, OptimizerArgs, OptimizerIdentifier, ResolvedOptions, definitionOf } from './definitions';
 import { LearningRateSchedule, isSchedule } from './schedules';
+import { applyGradientsWith, minimizeWith } from '../autodiff/apply';
+import type { NamedTensor } from '../autodiff/apply';
+import type { NamedTensorMap } from '../autodiff/api';
+import type { Variable } from '../autodiff/variable';
+import type { Tensor } from '../tensor';
 
 /** Proves a constructor call comes from this module's factories. */
 const FACTORY = Symbol('optimizer factory');
@@ -52,6 +57,25 @@ export class Optimizer {
   toNative(): NativeOptimizerSpec {
     const schedule = this.schedule ? this.schedule.native : { kind: native.enums.schedule.constant, initial: this.config.learningRate as number };
     return { ...this.config, kind: nativeCode(this.name), schedule };
+  }
+
+  /**
+   * Minimizes `f()` (a scalar) by one step over `varList` (default: every
+   * trainable variable), as TensorFlow.js's `optimizer.minimize`.
+   * @returns the cost when `returnCost` (default false), else null.
+   */
+  minimize(f: () => Tensor, returnCost = false, varList?: Variable[]): Tensor | null {
+    return minimizeWith(this, f, returnCost, varList);
+  }
+
+  /**
+   * One update of the named variables: `{ name: gradient }` or
+   * `[{ name, tensor }]`, as TensorFlow.js's `optimizer.applyGradients`. Runs
+   * the fused native update fit uses; state (moments, step count) is kept per
+   * set of variables updated together.
+   */
+  applyGradients(variableGradients: NamedTensorMap | NamedTensor[]): void {
+    applyGradientsWith(this, variableGradients);
   }
 
   /** Keras-style config (snake_case), for serialization. */

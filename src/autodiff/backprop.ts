@@ -1,0 +1,149 @@
+// Runs f with the tape recording, then walks the recorded nodes backwards
+// from f's result to the requested tensors. Everything f and the backward
+// pass created is disposed afterwards except what is returned, so a training
+// loop holds no more tensors after a step than before it.
+import { show, typeError } from '../errors';
+import { add } from '../ops/elementwise';
+import { Tensor, checkTensor, ones, trackTensors } from '../tensor';
+import './gradients';
+import { TAPE, Tape, TapeNode, gradientOf } from './tape';
+
+/** What {@link gradients} returns. */
+export interface GradientsResult {
+  /** f's result. Disposed (null here) unless `keepValue` was set. */
+  value: Tensor | null;
+  /** One per x: its gradient, or null when f's result does not depend on it. */
+  grads: (Tensor | null)[];
+}
+
+/** @internal Throws unless f is a synchronous function. */
+export function checkFunction(fn: string, f: unknown, name = 'f'): void {
+  if (typeof f !== 'function') throw typeError(fn, `${name} must be a function, got ${show(f)}`);
+  if (Object.prototype.toString.call(f) === '[object AsyncFunction]') {
+    throw typeError(fn, `${name} is an async function; gradients need a synchronous one (ops after an await are not recorded)`);
+  }
+}
+
+/** The nodes on a path from some x to y, in recording order, and the tensors that depend on some x. */
+function pathNodes(nodes: readonly TapeNode[], xs: readonly Tensor[], y: Tensor): { path: TapeNode[]; fromX: Set<Tensor> } {
+  const fromX = new Set<Tensor>(xs);
+  const forward: boolean[] = nodes.map((n) => {
+    const hit = n.inputs.some((t) => fromX.has(t));
+    if (hit) fromX.add(n.output);
+    return hit;
+  });
+  const toY = new Set<Tensor>([y]);
+  const keep: boolean[] = new Array(nodes.length).fill(false);
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    if (forward[i] && toY.has(nodes[i].output)) {
+      keep[i] = true;
+      for (const t of nodes[i].inputs) toY.add(t);
+    }
+  }
+  return { path: nodes.filter((_, i) => keep[i]), fromX };
+}
+
+function backward(fn: string, tape: Tape, xs: readonly Tensor[], y: Tensor, dy: Tensor): (Tensor | null)[] {
+  const grads = new Map<Tensor, Tensor>([[y, dy]]);
+  const { path, fromX } = pathNodes(tape.nodes, xs, y);
+  for (let i = path.length - 1; i >= 0; i--) {
+    const node = path[i];
+    const g = grads.get(node.output);
+    if (g === undefined) continue;
+    const gradFunc = node.grad ?? gradientOf(node.kernel);
+    if (gradFunc === undefined) throw typeError(fn, `no gradient is registered for the op ${node.kernel}`);
+    const inputGrads = gradFunc(g, node, node.inputs.map((t) => fromX.has(t)));
+    if (!Array.isArray(inputGrads) || inputGrads.length !== node.inputs.length) {
+      throw typeError(fn, `the gradient of ${node.kernel} returned ${show(inputGrads)}, not one gradient per input (${node.inputs.length})`);
+    }
+    node.inputs.forEach((input, k) => {
+      const gi = inputGrads[k];
+      if (gi === null || gi === undefined || input.dtype !== 'float32' || !fromX.has(input)) return;
+      checkTensor(fn, `the gradient of ${node.kernel}'s input ${k}`, gi);
+      if (gi.rank !== input.rank || gi.shape.some((d, j) => d !== input.shape[j])) {
+        throw typeError(fn, `the gradient of ${node.kernel}'s input ${k} has shape ${show(gi.shape)}, the input ${show(input.shape)}`);
+      }
+      const prev = grads.get(input);
+      grads.set(input, prev === undefined ? gi : add(prev, gi));
+    });
+  }
+  return xs.map((x) => grads.get(x) ?? null);
+}
+
+/**
+ * @internal Computes the gradients of f() with respect to xs. `dy` seeds the
+ * backward pass (default: ones of the result's shape; `requireScalar` refuses
+ * a non-scalar result then). Tensors f and the backward pass create are
+ * disposed, except the result when `keepValue` and the gradients; both are
+ * handed to the enclosing tidy(), as its own results would be.
+ */
+export function gradients(fn: string, f: () => unknown, xs: readonly Tensor[], dy: Tensor | null, keepValue: boolean, requireScalar: boolean): GradientsResult {
+  if (TAPE.active !== null) {
+    throw typeError(fn, 'called while another gradient function records (gradients of gradients are not supported yet)');
+  }
+  const tape = new Tape();
+  const created: Tensor[] = [];
+  const outer = trackTensors(created);
+  let results: Tensor[] = [];
+  let value: Tensor | null = null;
+  let grads: (Tensor | null)[] = [];
+  try {
+    let y: unknown;
+    TAPE.active = tape;
+    try {
+      y = f();
+    } finally {
+      TAPE.active = null;
+    }
+    if (!(y instanceof Tensor)) {
+      if (typeof (y as { then?: unknown } | null)?.then === 'function') (y as Promise<unknown>).then(undefined, () => {});
+      throw typeError(fn, `f must return a Tensor, got ${show(y)}`);
+    }
+    checkTensor(fn, 'the result of f', y);
+    if (dy !== null) {
+      if (dy.rank !== y.rank || dy.shape.some((d, i) => d !== y.shape[i])) {
+        throw typeError(fn, `dy has shape ${show(dy.shape)} but f returned shape ${show(y.shape)}`);
+      }
+    } else if (requireScalar && y.rank !== 0) {
+      throw typeError(fn, `f must return a scalar (rank-0) Tensor, got shape ${show(y.shape)}${fn === 'grad' || fn === 'grads' || fn === 'valueAndGrad' || fn === 'valueAndGrads' ? ' (or pass dy of that shape)' : ''}`);
+    }
+    if (y.dtype !== 'float32') throw typeError(fn, `f must return a float32 Tensor, got ${y.dtype}`);
+    grads = backward(fn, tape, xs, y, dy ?? ones([...y.shape]));
+    value = keepValue ? y : null;
+    // A gradient that is a tensor from outside (dy itself, an x) or the same
+    // tensor as another gradient is copied, so each result is disposable alone.
+    const seen = new Set<Tensor>();
+    const own = new Set<Tensor>(created);
+    grads = grads.map((g) => {
+      if (g === null) return null;
+      const copy = !own.has(g) || seen.has(g) || g === value || tape.held.has(g) ? g.clone() : g;
+      seen.add(copy);
+      return copy;
+    });
+    results = [...(value !== null ? [value] : []), ...(grads.filter((g) => g !== null) as Tensor[])];
+  } finally {
+    trackTensors(outer);
+    release(tape, created, results);
+    if (outer !== null) for (const t of results) if (created.includes(t)) outer.push(t);
+  }
+  return { value, grads };
+}
+
+/** Unpins the tape's tensors, then disposes what f and the backward pass created, except `keep`. */
+function release(tape: Tape, created: Tensor[], keep: readonly Tensor[]): void {
+  for (const t of tape.pinned) t.backing.kept = false;  // pinned ones were writable
+  const spared = new Set(keep);
+  const gone = new Set<Tensor>();
+  const dispose = (t: Tensor) => {
+    if (spared.has(t) || gone.has(t) || t.isDisposed || t.backing?.kept === true) return;
+    gone.add(t);
+    try {
+      t.dispose();
+    } catch {
+      // A tensor whose internals f replaced: the garbage collector frees it.
+    }
+  };
+  for (const t of created) dispose(t);
+  // Node outputs a tidy() inside f dropped from tracking while they were pinned.
+  for (const n of tape.nodes) dispose(n.output);
+}

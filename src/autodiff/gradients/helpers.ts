@@ -1,0 +1,79 @@
+// Shared pieces of the gradient functions: undoing broadcasting, and the
+// elementwise masks (x >= y, x == max, sign) that have no op of their own yet.
+import { native } from '../../native';
+import { add } from '../../ops/elementwise';
+import { sum } from '../../ops/reduce';
+import { MAX_STRIDED_RANK, allocate, broadcastShapes, broadcastStrides, coalesce, i32 } from '../../ops/shapes';
+import { Tensor, ownedTensor, zeros } from '../../tensor';
+
+/** @internal `t` broadcast to `shape` (which t's shape broadcasts to), in one native strided copy. */
+export function broadcastTo(t: Tensor, shape: readonly number[]): Tensor {
+  const size = shape.reduce((p, d) => p * d, 1);
+  const m = coalesce(shape, [broadcastStrides(t.shape, shape)]);
+  if (m.shape.length > MAX_STRIDED_RANK) return add(zeros([...shape]), t);
+  const out = allocate(t.dtype, size, 'gradient');
+  if (size > 0) {
+    if (m.shape.length === 0) out.fill(t.backing.array[0]);
+    else native.stridedCopy(t.backing.array, 0, i32(m.shape), i32(m.strides[0]), out);
+  }
+  return ownedTensor(out, shape, t.dtype);
+}
+
+/**
+ * @internal The gradient of a broadcast input: `dx` summed over the axes that
+ * broadcasting added or stretched from 1, reshaped to `shape`. Returns `dx`
+ * itself when nothing was broadcast.
+ */
+export function reduceTo(dx: Tensor, shape: readonly number[]): Tensor {
+  const lead = dx.rank - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < dx.rank; i++) if (i < lead || (shape[i - lead] === 1 && dx.shape[i] !== 1)) axes.push(i);
+  if (axes.length === 0) return dx.rank === shape.length ? dx : dx.reshape([...shape]);
+  return sum(dx, axes).reshape([...shape]);
+}
+
+/** @internal f(a[i], b[i]) over the broadcast of a and b, as a float32 tensor (gradient masks). */
+export function broadcastMap(a: Tensor, b: Tensor, f: (p: number, q: number) => number): Tensor {
+  const shape = broadcastShapes('gradient', a.shape, b.shape);
+  const sa = broadcastStrides(a.shape, shape);
+  const sb = broadcastStrides(b.shape, shape);
+  const size = shape.reduce((p, d) => p * d, 1);
+  const out = new Float32Array(size);
+  const av = a.backing.array, bv = b.backing.array;
+  const rank = shape.length;
+  const idx = new Array<number>(rank).fill(0);
+  let ia = 0, ib = 0;
+  for (let k = 0; k < size; k++) {
+    out[k] = f(av[ia], bv[ib]);
+    // Odometer increment of the multi-index, moving both offsets along.
+    for (let d = rank - 1; d >= 0; d--) {
+      idx[d]++;
+      ia += sa[d];
+      ib += sb[d];
+      if (idx[d] < shape[d]) break;
+      ia -= sa[d] * shape[d];
+      ib -= sb[d] * shape[d];
+      idx[d] = 0;
+    }
+  }
+  return ownedTensor(out, shape, 'float32');
+}
+
+/** @internal f(x[i]) elementwise as a float32 tensor of x's shape. */
+export function map(x: Tensor, f: (v: number) => number): Tensor {
+  const v = x.backing.array;
+  const out = new Float32Array(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = f(v[i]);
+  return ownedTensor(out, x.shape, 'float32');
+}
+
+/** @internal Row-major strides of a shape. */
+export function stridesOf(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    s[d] = acc;
+    acc *= shape[d];
+  }
+  return s;
+}
