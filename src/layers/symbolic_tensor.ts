@@ -4,7 +4,7 @@
 // returns its output. Nothing is computed: the shapes are worked out and
 // checked, and `tf.model` (models/functional.ts) turns the recorded graph into
 // a model. A layer applied twice is one set of weights used by two nodes.
-import { checkOptions, rangeError, show, typeError } from '../errors';
+import { checkArray, checkOptions, rangeError, show, typeError } from '../errors';
 import { Tensor } from '../tensor';
 import type { Layer } from './layer';
 
@@ -152,7 +152,7 @@ export function applyLayer(layer: Layer, inputs: unknown): SymbolicTensor {
   if (inputs instanceof Tensor) {
     throw typeError(fn, `layer '${layer.name}' was given a Tensor; apply layers to symbolic tensors (tf.input(...)) and run the model with predict`);
   }
-  const list = Array.isArray(inputs) ? [...inputs] : [inputs];
+  const list = Array.isArray(inputs) ? [...checkArray(fn, `layer '${layer.name}': inputs`, inputs, 'a symbolic tensor or an array of them')] : [inputs];
   if (list.length === 0) throw typeError(fn, `layer '${layer.name}' needs at least one input, got []`);
   list.forEach((t, i) => {
     if (!isSymbolic(t)) {

@@ -194,6 +194,9 @@ describe('refusals', () => {
     const y = tf.input({ shape: [16] });
     expect(() => tf.layers.dense({ units: 2 }).apply(tf.tensor([1, 2], [1, 2]) as never)).toThrow(/^apply: layer 'dense\w*' was given a Tensor/);
     expect(() => tf.layers.dense({ units: 2 }).apply([1, 2] as never)).toThrow(TypeError);
+    // An array Proxy without an iterator (campaign seed 55555 case 146498: a raw 'inputs is not iterable').
+    const hostile = new Proxy([], { get: (t, k) => (k === Symbol.iterator ? undefined : k === 'length' ? 2 ** 31 : 7) });
+    expect(() => tf.layers.add({ name: 'p' }).apply(hostile as never)).toThrow(/^apply: layer 'p': inputs must be a symbolic tensor or an array of them, got/);
     const add = tf.layers.add({ name: 'join' });
     expect(() => add.apply([x, y])).toThrow(RangeError);
     expect(() => add.apply([x, y])).toThrow("apply: layer 'join' (Add) cannot merge inputs of shapes [8] and [16]");
