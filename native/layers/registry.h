@@ -26,7 +26,12 @@ namespace tf {
   X(Concatenate, "concatenate")                    \
   X(Reshape, "reshape")                            \
   X(Permute, "permute")                            \
-  X(RepeatVector, "repeatVector")
+  X(RepeatVector, "repeatVector")                  \
+  X(Conv2d, "conv2d")                              \
+  X(MaxPooling2d, "maxPooling2d")                  \
+  X(AveragePooling2d, "averagePooling2d")          \
+  X(GlobalMaxPooling2d, "globalMaxPooling2d")      \
+  X(GlobalAveragePooling2d, "globalAveragePooling2d")
 
 TF_DEFINE_ENUM(LayerKind, TF_LAYER_KINDS)
 

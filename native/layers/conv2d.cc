@@ -1,0 +1,199 @@
+// Conv2D over NHWC samples with a kernel in TensorFlow's HWIO layout
+// [kh, kw, inChannels, filters], through the GEMM:
+//   forward  col = im2col(x) [rows = batch * outH * outW, K = kh * kw * inC];
+//            z = col · kernel (+ bias in C), activation in one pass (as Dense)
+//   backward dKernel = colᵀ · dZ, dBias = column sums of dZ,
+//            dCol = dZ · kernelᵀ, dX = col2im(dCol)
+// The kernel read as a [K, filters] matrix is HWIO flattened row-major, so the
+// im2col row order (ky, kx, c) needs no transposed copy of it. A 1x1 kernel at
+// stride 1 without padding reads x itself as col.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+
+#include "../gemm.h"
+#include "activation_math.h"
+#include "registry.h"
+#include "window2d.h"
+
+namespace tf {
+
+namespace {
+
+// One row of col per output pixel; taps outside the input are zeros.
+void im2col(const Window2d& g, int64_t batch, const float* x, float* col) {
+  const int64_t C = g.channels, K = g.kh * g.kw * C;
+  for (int64_t b = 0; b < batch; ++b) {
+    const float* xb = x + b * g.inH * g.inW * C;
+    for (int64_t oy = 0; oy < g.outH; ++oy)
+      for (int64_t ox = 0; ox < g.outW; ++ox) {
+        float* row = col + ((b * g.outH + oy) * g.outW + ox) * K;
+        for (int64_t ky = 0; ky < g.kh; ++ky) {
+          const int64_t iy = oy * g.sh - g.padTop + ky * g.dh;
+          float* dst = row + ky * g.kw * C;
+          if (iy < 0 || iy >= g.inH) {
+            std::memset(dst, 0, sizeof(float) * static_cast<size_t>(g.kw * C));
+            continue;
+          }
+          const float* src = xb + iy * g.inW * C;
+          const int64_t ix0 = ox * g.sw - g.padLeft;
+          if (g.dw == 1 && ix0 >= 0 && ix0 + g.kw <= g.inW) {
+            std::memcpy(dst, src + ix0 * C, sizeof(float) * static_cast<size_t>(g.kw * C));  // contiguous taps
+            continue;
+          }
+          for (int64_t kx = 0; kx < g.kw; ++kx) {
+            const int64_t ix = ix0 + kx * g.dw;
+            if (ix < 0 || ix >= g.inW) std::memset(dst + kx * C, 0, sizeof(float) * static_cast<size_t>(C));
+            else std::memcpy(dst + kx * C, src + ix * C, sizeof(float) * static_cast<size_t>(C));
+          }
+        }
+      }
+  }
+}
+
+// The adjoint of im2col: dX = sum of each col entry into the input element it copied.
+void col2im(const Window2d& g, int64_t batch, const float* col, float* dx) {
+  const int64_t C = g.channels, K = g.kh * g.kw * C;
+  std::fill(dx, dx + batch * g.inH * g.inW * C, 0.f);
+  for (int64_t b = 0; b < batch; ++b) {
+    float* db = dx + b * g.inH * g.inW * C;
+    for (int64_t oy = 0; oy < g.outH; ++oy)
+      for (int64_t ox = 0; ox < g.outW; ++ox) {
+        const float* row = col + ((b * g.outH + oy) * g.outW + ox) * K;
+        for (int64_t ky = 0; ky < g.kh; ++ky) {
+          const int64_t iy = oy * g.sh - g.padTop + ky * g.dh;
+          if (iy < 0 || iy >= g.inH) continue;
+          float* dst = db + iy * g.inW * C;
+          for (int64_t kx = 0; kx < g.kw; ++kx) {
+            const int64_t ix = ox * g.sw - g.padLeft + kx * g.dw;
+            if (ix < 0 || ix >= g.inW) continue;
+            const float* s = row + (ky * g.kw + kx) * C;
+            float* d = dst + ix * C;
+            for (int64_t c = 0; c < C; ++c) d[c] += s[c];
+          }
+        }
+      }
+  }
+}
+
+class Conv2d final : public Layer {
+ public:
+  explicit Conv2d(const Config& c)
+      : filters_(c.integer("filters", 0, 0, int64_t{1} << 31)),
+        win_(readWindow2d(c, "conv2d", "kernelSize", true)),
+        useBias_(c.flag("useBias", true)),
+        act_(activationOption(c)),
+        param_(c.real("activationParam", 0)),
+        l1_(c.real("l1", 0)),
+        l2_(c.real("l2", 0)),
+        trainable_(c.flag("trainable", true)) {
+    if (filters_ <= 0 || filters_ > (int64_t{1} << 24)) throw std::invalid_argument("conv2d: filters must be in [1, 2^24]");
+  }
+
+  Shape computeOutputShape(const std::vector<Shape>& in) const override {
+    Window2d g = win_;
+    placeWindow2d(g, in, "conv2d");
+    if (g.kh * g.kw * g.channels > (int64_t{1} << 31) / filters_) throw std::invalid_argument("conv2d: kernel too large");
+    return {g.outH, g.outW, filters_};
+  }
+  std::vector<WeightDecl> weights() const override {
+    std::vector<WeightDecl> w{{"kernel", {win_.kh, win_.kw, features(), filters_}, trainable_}};
+    if (useBias_) w.push_back({"bias", {filters_}, trainable_});
+    return w;
+  }
+  // [0] im2col (also dCol in backward), [1] the pre-activation when its gradient needs it.
+  std::vector<int64_t> scratchSizes(int64_t batch) const override {
+    const Window2d g = placed();
+    return {direct(g) ? 0 : rowsOf(g, batch) * depth(g), activationKeepsInput(act_) ? outSize(batch) : 0};
+  }
+  Activation outputActivation() const override { return act_; }
+  int usefulThreads(int64_t batch) const override {
+    const Window2d g = placed();
+    return threadsForGemm(std::max<int64_t>(rowsOf(g, batch), 1), filters_, depth(g));
+  }
+
+  void forward(const ForwardIo& io, const NodeWeights& w) const override {
+    const Window2d g = placed();
+    const int64_t n = rowsOf(g, io.batch), K = depth(g), F = filters_;
+    const float* col = io.in[0];
+    if (!direct(g)) {
+      im2col(g, io.batch, io.in[0], io.scratch[0]);
+      col = io.scratch[0];
+    }
+    float* z = activationKeepsInput(act_) ? io.scratch[1] : io.out;
+    float beta = 0.f;
+    if (useBias_) {
+      const float* bias = w.value(1);
+      for (int64_t r = 0; r < n; ++r) std::copy(bias, bias + F, z + r * F);
+      beta = 1.f;
+    }
+    sgemm(false, false, n, F, K, 1.f, col, K, w.value(0), F, beta, z, F);
+    if (act_ != Activation::Linear && !io.logits) applyActivation(act_, param_, z, io.out, n, F);
+    else if (z != io.out) std::copy(z, z + n * F, io.out);
+  }
+
+  void backward(const BackwardIo& io, const NodeWeights& w) const override {
+    const Window2d g = placed();
+    const int64_t n = rowsOf(g, io.batch), K = depth(g), F = filters_;
+    float* dy = io.dOut;
+    if (act_ != Activation::Linear && !io.logits) {
+      const float* z = activationKeepsInput(act_) ? io.scratch[1] : io.out;
+      applyActivationGrad(act_, param_, z, io.out, dy, dy, n, F);
+    }
+    // forward left im2col(x) in scratch[0]; dKernel reads it before dCol overwrites it.
+    const float* col = direct(g) ? io.in[0] : io.scratch[0];
+    if (trainable_) sgemm(true, false, K, F, n, 1.f, col, K, dy, F, 0.f, w.grad(0), F);
+    if (useBias_ && trainable_) {
+      float* db = w.grad(1);
+      std::fill(db, db + F, 0.f);
+      for (int64_t r = 0; r < n; ++r)
+        for (int64_t c = 0; c < F; ++c) db[c] += dy[r * F + c];
+    }
+    if (!io.dIn[0]) return;
+    if (direct(g)) {
+      sgemm(false, true, n, K, F, 1.f, dy, F, w.value(0), F, 0.f, io.dIn[0], K);
+      return;
+    }
+    sgemm(false, true, n, K, F, 1.f, dy, F, w.value(0), F, 0.f, io.scratch[0], K);
+    col2im(g, io.batch, io.scratch[0], io.dIn[0]);
+  }
+
+  double regularization(const NodeWeights& w, bool withGradients) const override {
+    // As Dense and Keras: l1 * sum|w| + l2 * sum w^2 of a trainable kernel.
+    if ((l1_ == 0.f && l2_ == 0.f) || !trainable_) return 0;
+    const int64_t size = w.slots[0].size();
+    const float* v = w.value(0);
+    float* gr = withGradients ? w.grad(0) : nullptr;
+    double a1 = 0, a2 = 0;
+    for (int64_t k = 0; k < size; ++k) {
+      a1 += std::fabs(v[k]);
+      a2 += static_cast<double>(v[k]) * v[k];
+      if (gr) gr[k] += l1_ * static_cast<float>((v[k] > 0) - (v[k] < 0)) + 2.f * l2_ * v[k];
+    }
+    return l1_ * a1 + l2_ * a2;
+  }
+
+ private:
+  Window2d placed() const {
+    Window2d g = win_;
+    placeWindow2d(g, inputShapes(), "conv2d");
+    return g;
+  }
+  static int64_t rowsOf(const Window2d& g, int64_t batch) { return batch * g.outH * g.outW; }
+  static int64_t depth(const Window2d& g) { return g.kh * g.kw * g.channels; }
+  // col is x itself: every output pixel reads the one input pixel under it.
+  static bool direct(const Window2d& g) { return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.padTop == 0 && g.padLeft == 0; }
+
+  int64_t filters_;
+  Window2d win_;
+  bool useBias_;
+  Activation act_;
+  float param_, l1_, l2_;
+  bool trainable_;
+};
+}  // namespace
+
+std::unique_ptr<Layer> makeConv2dLayer(const Config& c) { return std::make_unique<Conv2d>(c); }
+
+}  // namespace tf
