@@ -12,6 +12,9 @@ import { Concatenate, ConcatenateArgs } from './concatenate';
 import { Reshape, ReshapeArgs } from './reshape';
 import { Permute, PermuteArgs } from './permute';
 import { RepeatVector, RepeatVectorArgs } from './repeat_vector';
+import { Conv2D, Conv2DArgs } from './conv2d';
+import { AveragePooling2D, MaxPooling2D, Pooling2DArgs } from './pooling2d';
+import { GlobalAveragePooling2D, GlobalMaxPooling2D, GlobalPooling2DArgs } from './global_pooling2d';
 
 /** A fully connected layer. */
 export function dense(args: DenseArgs): Dense {
@@ -79,6 +82,27 @@ export function repeatVector(args: RepeatVectorArgs): RepeatVector {
   return new RepeatVector(args);
 }
 
+/** A 2-D convolution over channels-last images (kernel [kh, kw, inChannels, filters]). */
+export function conv2d(args: Conv2DArgs): Conv2D {
+  return new Conv2D(args);
+}
+/** The maximum of each 2-D window, per channel. */
+export function maxPooling2d(args?: Pooling2DArgs): MaxPooling2D {
+  return new MaxPooling2D(args);
+}
+/** The mean of each 2-D window, per channel. */
+export function averagePooling2d(args?: Pooling2DArgs): AveragePooling2D {
+  return new AveragePooling2D(args);
+}
+/** The mean of each channel over all positions: [h, w, c] -> [c]. */
+export function globalAveragePooling2d(args?: GlobalPooling2DArgs): GlobalAveragePooling2D {
+  return new GlobalAveragePooling2D(args);
+}
+/** The maximum of each channel over all positions: [h, w, c] -> [c]. */
+export function globalMaxPooling2d(args?: GlobalPooling2DArgs): GlobalMaxPooling2D {
+  return new GlobalMaxPooling2D(args);
+}
+
 export { Layer } from './layer';
 export type { LayerArgs } from './layer';
 export type { LayerConfig } from './config';
@@ -86,3 +110,5 @@ export { Dense, ActivationLayer as Activation, Dropout, Flatten, BatchNormalizat
 export type { DenseArgs, ActivationArgs, DropoutArgs, FlattenArgs, BatchNormalizationArgs, NormalizationArgs };
 export { Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Reshape, Permute, RepeatVector };
 export type { MergeArgs, ConcatenateArgs, ReshapeArgs, PermuteArgs, RepeatVectorArgs };
+export { Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D };
+export type { Conv2DArgs, Pooling2DArgs, GlobalPooling2DArgs };
