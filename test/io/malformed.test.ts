@@ -189,8 +189,8 @@ describe('manifest against topology', () => {
   });
 
   it('unsupported layer class is named', async () => {
-    await expect(load(variant((j) => { j.modelTopology.config.layers[1].class_name = 'Conv2D'; })))
-      .rejects.toThrow(/layer 'out' \(Conv2D\): unsupported layer class 'Conv2D'; tensorforge reads InputLayer, Dense, Dropout, Flatten, Activation, BatchNormalization/);
+    await expect(load(variant((j) => { j.modelTopology.config.layers[1].class_name = 'Conv3D'; })))
+      .rejects.toThrow(/layer 'out' \(Conv3D\): unsupported layer class 'Conv3D'; tensorforge reads InputLayer, Dense, Dropout, Flatten, Activation, BatchNormalization/);
     await expect(load(variant((j) => { j.modelTopology.config.layers[1].class_name = 'LSTM'; }))).rejects.toThrow(`unsupported layer class 'LSTM'`);
   });
 
