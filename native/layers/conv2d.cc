@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "../gemm.h"
+#include "../simd.h"
 #include "activation_math.h"
 #include "registry.h"
 #include "window2d.h"
@@ -77,6 +78,33 @@ void col2im(const Window2d& g, int64_t batch, const float* col, float* dx) {
   }
 }
 
+// out = act(out + bias) row by row, in one pass over the GEMM's output, for
+// the activations whose gradient the output alone gives (linear, relu).
+TF_SIMD_CLONES void biasReluRows(float* __restrict y, const float* __restrict bias, int64_t rows, int64_t F, bool relu) {
+  for (int64_t r = 0; r < rows; ++r) {
+    float* __restrict yr = y + r * F;
+    if (relu) {
+      for (int64_t c = 0; c < F; ++c) yr[c] = std::max(yr[c] + (bias ? bias[c] : 0.f), 0.f);
+    } else if (bias) {
+      for (int64_t c = 0; c < F; ++c) yr[c] += bias[c];
+    }
+  }
+}
+
+// dZ = dY * relu'(z) (y > 0 exactly where z > 0) and, when db is set, its column sums, in one pass.
+TF_SIMD_CLONES void reluGradBiasSum(const float* __restrict y, float* __restrict dy, float* __restrict db, int64_t rows,
+                                    int64_t F, bool relu) {
+  if (db) std::fill(db, db + F, 0.f);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* __restrict yr = y + r * F;
+    float* __restrict d = dy + r * F;
+    if (relu)
+      for (int64_t c = 0; c < F; ++c) d[c] = yr[c] > 0.f ? d[c] : 0.f;
+    if (db)
+      for (int64_t c = 0; c < F; ++c) db[c] += d[c];
+  }
+}
+
 class Conv2d final : public Layer {
  public:
   explicit Conv2d(const Config& c)
@@ -105,7 +133,7 @@ class Conv2d final : public Layer {
   // [0] im2col (also dCol in backward), [1] the pre-activation when its gradient needs it.
   std::vector<int64_t> scratchSizes(int64_t batch) const override {
     const Window2d g = placed();
-    return {direct(g) ? 0 : rowsOf(g, batch) * depth(g), activationKeepsInput(act_) ? outSize(batch) : 0};
+    return {direct(g) ? 0 : rowsOf(g, batch) * depth(g), keepsZ() ? outSize(batch) : 0};
   }
   Activation outputActivation() const override { return act_; }
   int usefulThreads(int64_t batch) const override {
@@ -121,35 +149,34 @@ class Conv2d final : public Layer {
       im2col(g, io.batch, io.in[0], io.scratch[0]);
       col = io.scratch[0];
     }
-    float* z = activationKeepsInput(act_) ? io.scratch[1] : io.out;
-    float beta = 0.f;
-    if (useBias_) {
-      const float* bias = w.value(1);
-      for (int64_t r = 0; r < n; ++r) std::copy(bias, bias + F, z + r * F);
-      beta = 1.f;
+    const float* bias = useBias_ ? w.value(1) : nullptr;
+    if (!keepsZ()) {
+      // Linear or relu: the GEMM writes the output, one pass adds the bias and applies the activation.
+      sgemm(false, false, n, F, K, 1.f, col, K, w.value(0), F, 0.f, io.out, F);
+      if (bias || (act_ == Activation::Relu && !io.logits)) biasReluRows(io.out, bias, n, F, act_ == Activation::Relu && !io.logits);
+      return;
     }
-    sgemm(false, false, n, F, K, 1.f, col, K, w.value(0), F, beta, z, F);
-    if (act_ != Activation::Linear && !io.logits) applyActivation(act_, param_, z, io.out, n, F);
-    else if (z != io.out) std::copy(z, z + n * F, io.out);
+    float* z = io.scratch[1];
+    sgemm(false, false, n, F, K, 1.f, col, K, w.value(0), F, 0.f, z, F);
+    if (bias) biasReluRows(z, bias, n, F, false);
+    if (!io.logits) applyActivation(act_, param_, z, io.out, n, F);
+    else std::copy(z, z + n * F, io.out);
   }
 
   void backward(const BackwardIo& io, const NodeWeights& w) const override {
     const Window2d g = placed();
     const int64_t n = rowsOf(g, io.batch), K = depth(g), F = filters_;
     float* dy = io.dOut;
-    if (act_ != Activation::Linear && !io.logits) {
-      const float* z = activationKeepsInput(act_) ? io.scratch[1] : io.out;
-      applyActivationGrad(act_, param_, z, io.out, dy, dy, n, F);
+    float* db = useBias_ && trainable_ ? w.grad(1) : nullptr;
+    if (keepsZ() && !io.logits) {
+      applyActivationGrad(act_, param_, io.scratch[1], io.out, dy, dy, n, F);
+      reluGradBiasSum(io.out, dy, db, n, F, false);
+    } else {
+      reluGradBiasSum(io.out, dy, db, n, F, act_ == Activation::Relu && !io.logits);
     }
     // forward left im2col(x) in scratch[0]; dKernel reads it before dCol overwrites it.
     const float* col = direct(g) ? io.in[0] : io.scratch[0];
     if (trainable_) sgemm(true, false, K, F, n, 1.f, col, K, dy, F, 0.f, w.grad(0), F);
-    if (useBias_ && trainable_) {
-      float* db = w.grad(1);
-      std::fill(db, db + F, 0.f);
-      for (int64_t r = 0; r < n; ++r)
-        for (int64_t c = 0; c < F; ++c) db[c] += dy[r * F + c];
-    }
     if (!io.dIn[0]) return;
     if (direct(g)) {
       sgemm(false, true, n, K, F, 1.f, dy, F, w.value(0), F, 0.f, io.dIn[0], K);
@@ -180,6 +207,8 @@ class Conv2d final : public Layer {
     placeWindow2d(g, inputShapes(), "conv2d");
     return g;
   }
+  // Whether backward needs the pre-activation z (activations other than linear and relu).
+  bool keepsZ() const { return act_ != Activation::Linear && act_ != Activation::Relu; }
   static int64_t rowsOf(const Window2d& g, int64_t batch) { return batch * g.outH * g.outW; }
   static int64_t depth(const Window2d& g) { return g.kh * g.kw * g.channels; }
   // col is x itself: every output pixel reads the one input pixel under it.

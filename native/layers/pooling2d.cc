@@ -4,17 +4,101 @@
 // inside the input only. Max's gradient goes to the first tap (row-major
 // within the window) holding the maximum, as TensorFlow's argmax picks it:
 // training forward records that tap per output (a small exact integer in a
-// float scratch), so backward is one scatter.
+// float scratch), so backward is one vectorised pass per tap.
 #include <algorithm>
 #include <limits>
 #include <stdexcept>
 
+#include "../simd.h"
 #include "registry.h"
 #include "window2d.h"
 
 namespace tf {
 
 namespace {
+
+// The taps of output pixel (oy, ox) inside the input: rows [y0, y1) and columns [x0, x1).
+struct Taps {
+  int64_t top, left;  // the window's first tap (may be in the padding)
+  int64_t y0, y1, x0, x1;
+};
+inline Taps tapsOf(const Window2d& g, int64_t oy, int64_t ox) {
+  Taps t;
+  t.top = oy * g.sh - g.padTop;
+  t.left = ox * g.sw - g.padLeft;
+  t.y0 = std::max<int64_t>(t.top, 0), t.y1 = std::min(t.top + g.kh, g.inH);
+  t.x0 = std::max<int64_t>(t.left, 0), t.x1 = std::min(t.left + g.kw, g.inW);
+  return t;
+}
+
+// Forward over the batch; `won` (max only, may be null) gets each output's winning tap.
+template <bool Max>
+TF_SIMD_CLONES void poolForward(const Window2d& g, int64_t batch, const float* __restrict x, float* __restrict y,
+                                float* __restrict won) {
+  const int64_t C = g.channels;
+  for (int64_t b = 0; b < batch; ++b) {
+    const float* xb = x + b * g.inH * g.inW * C;
+    for (int64_t oy = 0; oy < g.outH; ++oy)
+      for (int64_t ox = 0; ox < g.outW; ++ox) {
+        const int64_t o = ((b * g.outH + oy) * g.outW + ox) * C;
+        float* __restrict yo = y + o;
+        const Taps t = tapsOf(g, oy, ox);
+        std::fill(yo, yo + C, Max ? -std::numeric_limits<float>::infinity() : 0.f);
+        // The first tap inside the input, so a window of NaN / -inf still names a valid one.
+        if (Max && won) std::fill(won + o, won + o + C, static_cast<float>((t.y0 - t.top) * g.kw + (t.x0 - t.left)));
+        for (int64_t iy = t.y0; iy < t.y1; ++iy)
+          for (int64_t ix = t.x0; ix < t.x1; ++ix) {
+            const float* __restrict xi = xb + (iy * g.inW + ix) * C;
+            if (!Max) {
+              for (int64_t c = 0; c < C; ++c) yo[c] += xi[c];
+            } else if (won) {
+              float* __restrict w = won + o;
+              const float tap = static_cast<float>((iy - t.top) * g.kw + (ix - t.left));
+              for (int64_t c = 0; c < C; ++c) {  // strictly greater: the first maximum wins
+                const bool greater = xi[c] > yo[c];
+                yo[c] = greater ? xi[c] : yo[c];
+                w[c] = greater ? tap : w[c];
+              }
+            } else {
+              for (int64_t c = 0; c < C; ++c) yo[c] = std::max(yo[c], xi[c]);
+            }
+          }
+        if (!Max) {
+          const float inv = 1.f / static_cast<float>(std::max<int64_t>((t.y1 - t.y0) * (t.x1 - t.x0), 1));
+          for (int64_t c = 0; c < C; ++c) yo[c] *= inv;
+        }
+      }
+  }
+}
+
+// dX over the batch (overwritten); `won` as poolForward left it (max only).
+template <bool Max>
+TF_SIMD_CLONES void poolBackward(const Window2d& g, int64_t batch, const float* __restrict dy, const float* __restrict won,
+                                 float* __restrict dx) {
+  const int64_t C = g.channels;
+  std::fill(dx, dx + batch * g.inH * g.inW * C, 0.f);
+  for (int64_t b = 0; b < batch; ++b) {
+    float* dxb = dx + b * g.inH * g.inW * C;
+    for (int64_t oy = 0; oy < g.outH; ++oy)
+      for (int64_t ox = 0; ox < g.outW; ++ox) {
+        const int64_t o = ((b * g.outH + oy) * g.outW + ox) * C;
+        const float* __restrict d = dy + o;
+        const Taps t = tapsOf(g, oy, ox);
+        const float inv = 1.f / static_cast<float>(std::max<int64_t>((t.y1 - t.y0) * (t.x1 - t.x0), 1));
+        for (int64_t iy = t.y0; iy < t.y1; ++iy)
+          for (int64_t ix = t.x0; ix < t.x1; ++ix) {
+            float* __restrict di = dxb + (iy * g.inW + ix) * C;
+            if (Max) {
+              const float* __restrict w = won + o;
+              const float tap = static_cast<float>((iy - t.top) * g.kw + (ix - t.left));
+              for (int64_t c = 0; c < C; ++c) di[c] += w[c] == tap ? d[c] : 0.f;
+            } else {
+              for (int64_t c = 0; c < C; ++c) di[c] += d[c] * inv;
+            }
+          }
+      }
+  }
+}
 
 template <bool Max>
 class Pooling2d final : public Layer {
@@ -26,98 +110,25 @@ class Pooling2d final : public Layer {
     placeWindow2d(g, in, name());
     return {g.outH, g.outW, g.channels};
   }
-
   // Max: the winning tap of each output, for backward.
   std::vector<int64_t> scratchSizes(int64_t batch) const override { return {Max ? outSize(batch) : 0}; }
 
-  void forward(const ForwardIo& io, const NodeWeights&) const override { pool(io, nullptr); }
-  void forwardTraining(const ForwardIo& io, const NodeWeights&, Rng*) override { pool(io, Max ? io.scratch[0] : nullptr); }
-
+  void forward(const ForwardIo& io, const NodeWeights&) const override {
+    poolForward<Max>(placed(), io.batch, io.in[0], io.out, nullptr);
+  }
+  void forwardTraining(const ForwardIo& io, const NodeWeights&, Rng*) override {
+    poolForward<Max>(placed(), io.batch, io.in[0], io.out, Max ? io.scratch[0] : nullptr);
+  }
   void backward(const BackwardIo& io, const NodeWeights&) const override {
-    if (!io.dIn[0]) return;
-    const Window2d g = placed();
-    const int64_t C = g.channels;
-    std::fill(io.dIn[0], io.dIn[0] + inSize(io.batch), 0.f);
-    for (int64_t b = 0; b < io.batch; ++b) {
-      float* dxb = io.dIn[0] + b * g.inH * g.inW * C;
-      for (int64_t oy = 0; oy < g.outH; ++oy)
-        for (int64_t ox = 0; ox < g.outW; ++ox) {
-          const int64_t o = ((b * g.outH + oy) * g.outW + ox) * C;
-          const float* dy = io.dOut + o;
-          const int64_t y0 = oy * g.sh - g.padTop, x0 = ox * g.sw - g.padLeft;
-          if (Max) {
-            // One vectorised pass per tap: each input element gets dy where its tap won.
-            const float* won = io.scratch[0] + o;
-            forTaps(g, oy, ox, [&](int64_t iy, int64_t ix) {
-              const float t = static_cast<float>((iy - y0) * g.kw + (ix - x0));
-              float* dx = dxb + (iy * g.inW + ix) * C;
-              for (int64_t c = 0; c < C; ++c) dx[c] += won[c] == t ? dy[c] : 0.f;
-            });
-          } else {
-            int64_t taps = 0;
-            forTaps(g, oy, ox, [&](int64_t, int64_t) { ++taps; });
-            const float inv = 1.f / static_cast<float>(std::max<int64_t>(taps, 1));
-            forTaps(g, oy, ox, [&](int64_t iy, int64_t ix) {
-              float* dx = dxb + (iy * g.inW + ix) * C;
-              for (int64_t c = 0; c < C; ++c) dx[c] += dy[c] * inv;
-            });
-          }
-        }
-    }
+    if (io.dIn[0]) poolBackward<Max>(placed(), io.batch, io.dOut, Max ? io.scratch[0] : nullptr, io.dIn[0]);
   }
 
  private:
-  // Max or mean of each window; `taps` (max only) gets the winning tap's index kh-major in the window.
-  void pool(const ForwardIo& io, float* taps) const {
-    const Window2d g = placed();
-    const int64_t C = g.channels;
-    for (int64_t b = 0; b < io.batch; ++b) {
-      const float* xb = io.in[0] + b * g.inH * g.inW * C;
-      for (int64_t oy = 0; oy < g.outH; ++oy)
-        for (int64_t ox = 0; ox < g.outW; ++ox) {
-          const int64_t o = ((b * g.outH + oy) * g.outW + ox) * C;
-          float* y = io.out + o;
-          float* arg = taps ? taps + o : nullptr;
-          std::fill(y, y + C, Max ? -std::numeric_limits<float>::infinity() : 0.f);
-          const int64_t y0 = oy * g.sh - g.padTop, x0 = ox * g.sw - g.padLeft;
-          // The first tap inside the input, so that a window of NaN / -inf still names a valid one.
-          if (arg) std::fill(arg, arg + C, static_cast<float>((std::max<int64_t>(y0, 0) - y0) * g.kw + (std::max<int64_t>(x0, 0) - x0)));
-          int64_t count = 0;
-          forTaps(g, oy, ox, [&](int64_t iy, int64_t ix) {
-            const float* x = xb + (iy * g.inW + ix) * C;
-            ++count;
-            if (!Max) {
-              for (int64_t c = 0; c < C; ++c) y[c] += x[c];
-            } else if (arg) {
-              const float t = static_cast<float>((iy - y0) * g.kw + (ix - x0));
-              for (int64_t c = 0; c < C; ++c) {  // branch-free, so it vectorises; strictly greater: the first maximum wins
-                const bool greater = x[c] > y[c];
-                y[c] = greater ? x[c] : y[c];
-                arg[c] = greater ? t : arg[c];
-              }
-            } else {
-              for (int64_t c = 0; c < C; ++c) y[c] = std::max(y[c], x[c]);
-            }
-          });
-          if (!Max) {
-            const float inv = 1.f / static_cast<float>(std::max<int64_t>(count, 1));
-            for (int64_t c = 0; c < C; ++c) y[c] *= inv;
-          }
-        }
-    }
-  }
   static const char* name() { return Max ? "maxPooling2d" : "averagePooling2d"; }
   Window2d placed() const {
     Window2d g = win_;
     placeWindow2d(g, inputShapes(), name());
     return g;
-  }
-  // Calls f(iy, ix) for each tap of output pixel (oy, ox) inside the input, row-major.
-  template <typename F>
-  static void forTaps(const Window2d& g, int64_t oy, int64_t ox, F&& f) {
-    const int64_t y0 = oy * g.sh - g.padTop, x0 = ox * g.sw - g.padLeft;
-    for (int64_t iy = std::max<int64_t>(y0, 0); iy < std::min(y0 + g.kh, g.inH); ++iy)
-      for (int64_t ix = std::max<int64_t>(x0, 0); ix < std::min(x0 + g.kw, g.inW); ++ix) f(iy, ix);
   }
 
   Window2d win_;
