@@ -17,6 +17,7 @@ export type { ActivationOpName, ActivationBackwardOptions } from './ops/activati
 export { sum, mean, prod, max, min, argMax, argMin } from './ops/reduce';
 export type { Axis } from './ops/reduce';
 export { transpose, slice, gather, concat, stack, split, oneHot } from './ops/movement';
+export { conv2d, maxPool, avgPool } from './ops/convolution';
 export * as layers from './layers';
 export * as optimizers from './optimizers';
 export { losses } from './losses';

@@ -107,7 +107,7 @@ export class Conv2D extends Layer {
   }
 
   computeOutputShape(inputShape: number[]): number[] {
-    const [h, w] = windowOutput('conv2d', this.name, inputShape, this.kernelSize, this.strides, this.dilationRate, this.padding);
+    const [h, w] = windowOutput('conv2d', `layer '${this.name}'`, inputShape, this.kernelSize, this.strides, this.dilationRate, this.padding);
     return [h, w, this.filters];
   }
 
@@ -125,7 +125,7 @@ export class Conv2D extends Layer {
 
   /** @internal */
   override weightSpecs(inputShape: number[]): WeightSpec[] {
-    const channels = windowOutput('conv2d', this.name, inputShape, this.kernelSize, this.strides, this.dilationRate, this.padding)[2];
+    const channels = windowOutput('conv2d', `layer '${this.name}'`, inputShape, this.kernelSize, this.strides, this.dilationRate, this.padding)[2];
     const w: WeightSpec[] = [{
       name: 'kernel', shape: [this.kernelSize[0], this.kernelSize[1], channels, this.filters], initializer: this.kernelInitializer, trainable: true,
     }];

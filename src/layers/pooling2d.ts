@@ -49,7 +49,7 @@ abstract class Pooling2D extends Layer {
   }
 
   computeOutputShape(inputShape: number[]): number[] {
-    return windowOutput(this.#fn, this.name, inputShape, this.poolSize, this.strides, [1, 1], this.padding);
+    return windowOutput(this.#fn, `layer '${this.name}'`, inputShape, this.poolSize, this.strides, [1, 1], this.padding);
   }
 
   /** @internal */

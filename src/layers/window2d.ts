@@ -43,18 +43,18 @@ export function checkDataFormat(fn: string, v: unknown): 'channelsLast' {
   return checkOneOf(fn, 'dataFormat', v, DATA_FORMATS, { channels_last: 'channelsLast' });
 }
 
-/** @internal Where a window lands on a per-sample input [h, w, c]: the output's [h, w]; throws RangeError naming the layer and the shapes. */
-export function windowOutput(fn: string, layerName: string, shape: unknown, size: readonly number[], strides: readonly number[],
+/** @internal Where a window lands on a per-sample input [h, w, c]: the output's [h, w, c]; throws RangeError naming `subject` (`layer 'conv2d_1'`, `x`) and the shapes. */
+export function windowOutput(fn: string, subject: string, shape: unknown, size: readonly number[], strides: readonly number[],
   dilation: readonly number[], padding: PaddingMode): [number, number, number] {
   const s = checkInputShape(fn, shape);
   if (s.length !== 3) {
-    throw rangeError(fn, `layer '${layerName}' expects per-sample input [height, width, channels], got ${show(s)}`);
+    throw rangeError(fn, `${subject} expects per-sample input [height, width, channels], got ${show(s)}`);
   }
   const out = [0, 1].map((k) => {
     const effective = (size[k] - 1) * dilation[k] + 1;
     if (padding === 'same') return Math.ceil(s[k] / strides[k]);
     if (effective > s[k]) {
-      throw rangeError(fn, `layer '${layerName}': window ${show([(size[0] - 1) * dilation[0] + 1, (size[1] - 1) * dilation[1] + 1])} is larger than its input ${show(s)} under 'valid' padding`);
+      throw rangeError(fn, `${subject}: window ${show([(size[0] - 1) * dilation[0] + 1, (size[1] - 1) * dilation[1] + 1])} is larger than its input ${show(s)} under 'valid' padding`);
     }
     return Math.floor((s[k] - effective) / strides[k]) + 1;
   });
