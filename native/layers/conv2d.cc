@@ -1,4 +1,4 @@
-// Conv2D over NHWC samples with a kernel in TensorFlow's HWIO layout
+// Conv2D (and Conv1D, as one row of pixels) over NHWC samples with a kernel in TensorFlow's HWIO layout
 // [kh, kw, inChannels, filters], through the GEMM:
 //   forward  col = im2col(x) [rows = batch * outH * outW, K = kh * kw * inC];
 //            z = col · kernel (+ bias in C), activation in one pass (as Dense)
@@ -107,26 +107,34 @@ TF_SIMD_CLONES void reluGradBiasSum(const float* __restrict y, float* __restrict
 
 class Conv2d final : public Layer {
  public:
-  explicit Conv2d(const Config& c)
-      : filters_(c.integer("filters", 0, 0, int64_t{1} << 31)),
-        win_(readWindow2d(c, "conv2d", "kernelSize", true)),
+  // conv1d is this layer over [steps, channels] read as [1, steps, channels],
+  // its kernel [k, inC, filters] the HWIO one with kh = 1 (TensorFlow does the same).
+  Conv2d(const Config& c, bool oneD)
+      : name_(oneD ? "conv1d" : "conv2d"),
+        oneD_(oneD),
+        filters_(c.integer("filters", 0, 0, int64_t{1} << 31)),
+        win_(readWindow2d(c, name_, "kernelSize", true)),
         useBias_(c.flag("useBias", true)),
         act_(activationOption(c)),
         param_(c.real("activationParam", 0)),
         l1_(c.real("l1", 0)),
         l2_(c.real("l2", 0)),
         trainable_(c.flag("trainable", true)) {
-    if (filters_ <= 0 || filters_ > (int64_t{1} << 24)) throw std::invalid_argument("conv2d: filters must be in [1, 2^24]");
+    if (filters_ <= 0 || filters_ > (int64_t{1} << 24)) throw std::invalid_argument(std::string(name_) + ": filters must be in [1, 2^24]");
+    win_.causal = oneD && c.flag("causal", false);
+    if (oneD && win_.kh != 1) throw std::invalid_argument("conv1d: kernelSize must be [1, k]");
+    if (win_.causal && win_.same) throw std::invalid_argument("conv1d: padding is either same or causal");
   }
 
   Shape computeOutputShape(const std::vector<Shape>& in) const override {
     Window2d g = win_;
-    placeWindow2d(g, in, "conv2d");
-    if (g.kh * g.kw * g.channels > (int64_t{1} << 31) / filters_) throw std::invalid_argument("conv2d: kernel too large");
+    placeWindow2d(g, asImages(in), name_);
+    if (g.kh * g.kw * g.channels > (int64_t{1} << 31) / filters_) throw std::invalid_argument(std::string(name_) + ": kernel too large");
+    if (oneD_) return {g.outW, filters_};
     return {g.outH, g.outW, filters_};
   }
   std::vector<WeightDecl> weights() const override {
-    std::vector<WeightDecl> w{{"kernel", {win_.kh, win_.kw, features(), filters_}, trainable_}};
+    std::vector<WeightDecl> w{{"kernel", oneD_ ? Shape{win_.kw, features(), filters_} : Shape{win_.kh, win_.kw, features(), filters_}, trainable_}};
     if (useBias_) w.push_back({"bias", {filters_}, trainable_});
     return w;
   }
@@ -204,8 +212,15 @@ class Conv2d final : public Layer {
  private:
   Window2d placed() const {
     Window2d g = win_;
-    placeWindow2d(g, inputShapes(), "conv2d");
+    placeWindow2d(g, asImages(inputShapes()), name_);
     return g;
+  }
+  // conv1d's [steps, channels] as one row of pixels (any other rank is left for placeWindow2d to refuse).
+  std::vector<Shape> asImages(const std::vector<Shape>& in) const {
+    if (!oneD_ || in.size() != 1) return in;
+    if (in[0].size() != 2)
+      throw std::invalid_argument("conv1d: expects samples of shape [steps, channels], got " + showShape(in[0]));
+    return {{1, in[0][0], in[0][1]}};
   }
   // Whether backward needs the pre-activation z (activations other than linear and relu).
   bool keepsZ() const { return act_ != Activation::Linear && act_ != Activation::Relu; }
@@ -214,6 +229,8 @@ class Conv2d final : public Layer {
   // col is x itself: every output pixel reads the one input pixel under it.
   static bool direct(const Window2d& g) { return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.padTop == 0 && g.padLeft == 0; }
 
+  const char* name_;
+  bool oneD_;
   int64_t filters_;
   Window2d win_;
   bool useBias_;
@@ -223,6 +240,7 @@ class Conv2d final : public Layer {
 };
 }  // namespace
 
-std::unique_ptr<Layer> makeConv2dLayer(const Config& c) { return std::make_unique<Conv2d>(c); }
+std::unique_ptr<Layer> makeConv2dLayer(const Config& c) { return std::make_unique<Conv2d>(c, false); }
+std::unique_ptr<Layer> makeConv1dLayer(const Config& c) { return std::make_unique<Conv2d>(c, true); }
 
 }  // namespace tf

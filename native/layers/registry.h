@@ -28,6 +28,7 @@ namespace tf {
   X(Permute, "permute")                            \
   X(RepeatVector, "repeatVector")                  \
   X(Conv2d, "conv2d")                              \
+  X(Conv1d, "conv1d")                              \
   X(MaxPooling2d, "maxPooling2d")                  \
   X(AveragePooling2d, "averagePooling2d")          \
   X(GlobalMaxPooling2d, "globalMaxPooling2d")      \

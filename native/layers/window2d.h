@@ -23,6 +23,7 @@ struct Window2d {
   int64_t sh = 1, sw = 1;  // strides
   int64_t dh = 1, dw = 1;  // dilation
   bool same = false;       // 'same' padding (else 'valid')
+  bool causal = false;     // conv1d's 'causal': all the width padding on the left, (kw - 1) * dw
   // Where it lands (after place()).
   int64_t inH = 0, inW = 0, channels = 0, outH = 0, outW = 0, padTop = 0, padLeft = 0;
 };
@@ -68,7 +69,13 @@ inline void placeWindow2d(Window2d& w, const std::vector<Shape>& in, const char*
     if (d <= 0 || d > (int64_t{1} << 24)) throw std::invalid_argument(std::string(layer) + ": input shape " + showShape(s) + " out of range");
   w.inH = s[0], w.inW = s[1], w.channels = s[2];
   const int64_t eh = (w.kh - 1) * w.dh + 1, ew = (w.kw - 1) * w.dw + 1;
-  if (w.same) {
+  if (w.causal) {
+    if (eh > w.inH) throw std::invalid_argument(std::string(layer) + ": window height larger than the input " + showShape(s));
+    w.outH = (w.inH - eh) / w.sh + 1;
+    w.outW = (w.inW - 1) / w.sw + 1;
+    w.padTop = 0;
+    w.padLeft = ew - 1;
+  } else if (w.same) {
     w.outH = (w.inH + w.sh - 1) / w.sh;
     w.outW = (w.inW + w.sw - 1) / w.sw;
     w.padTop = std::max<int64_t>((w.outH - 1) * w.sh + eh - w.inH, 0) / 2;

@@ -13,6 +13,7 @@ import { Reshape, ReshapeArgs } from './reshape';
 import { Permute, PermuteArgs } from './permute';
 import { RepeatVector, RepeatVectorArgs } from './repeat_vector';
 import { Conv2D, Conv2DArgs } from './conv2d';
+import { Conv1D, Conv1DArgs } from './conv1d';
 import { AveragePooling2D, MaxPooling2D, Pooling2DArgs } from './pooling2d';
 import { GlobalAveragePooling2D, GlobalMaxPooling2D, GlobalPooling2DArgs } from './global_pooling2d';
 
@@ -86,6 +87,10 @@ export function repeatVector(args: RepeatVectorArgs): RepeatVector {
 export function conv2d(args: Conv2DArgs): Conv2D {
   return new Conv2D(args);
 }
+/** A 1-D convolution over sequences [steps, channels] (kernel [k, inChannels, filters]). */
+export function conv1d(args: Conv1DArgs): Conv1D {
+  return new Conv1D(args);
+}
 /** The maximum of each 2-D window, per channel. */
 export function maxPooling2d(args?: Pooling2DArgs): MaxPooling2D {
   return new MaxPooling2D(args);
@@ -110,5 +115,5 @@ export { Dense, ActivationLayer as Activation, Dropout, Flatten, BatchNormalizat
 export type { DenseArgs, ActivationArgs, DropoutArgs, FlattenArgs, BatchNormalizationArgs, NormalizationArgs };
 export { Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Reshape, Permute, RepeatVector };
 export type { MergeArgs, ConcatenateArgs, ReshapeArgs, PermuteArgs, RepeatVectorArgs };
-export { Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D };
-export type { Conv2DArgs, Pooling2DArgs, GlobalPooling2DArgs };
+export { Conv2D, Conv1D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D };
+export type { Conv2DArgs, Conv1DArgs, Pooling2DArgs, GlobalPooling2DArgs };

@@ -378,3 +378,99 @@ TF_TEST(global_pooling2d_matches_float64_reference_and_finite_differences) {
     TF_EXPECT(refusal(c, {3, 4}).find(kind) != std::string::npos);
   }
 }
+
+namespace {
+
+// Float64 conv1d: x [batch, L, C], kernel [k, C, F], left padding `pad`, output length `out`.
+std::vector<double> conv1dRef(int64_t batch, int64_t L, int64_t C, int64_t F, int64_t k, int64_t s, int64_t d, int64_t pad,
+                              int64_t out, const std::vector<double>& x, const std::vector<double>& kernel) {
+  std::vector<double> y(static_cast<size_t>(batch * out * F), 0.0);
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t o = 0; o < out; ++o)
+      for (int64_t f = 0; f < F; ++f) {
+        double acc = 0;
+        for (int64_t t = 0; t < k; ++t) {
+          const int64_t i = o * s - pad + t * d;
+          if (i < 0 || i >= L) continue;
+          for (int64_t c = 0; c < C; ++c)
+            acc += x[static_cast<size_t>((b * L + i) * C + c)] * kernel[static_cast<size_t>((t * C + c) * F + f)];
+        }
+        y[static_cast<size_t>((b * out + o) * F + f)] = acc;
+      }
+  return y;
+}
+
+}  // namespace
+
+TF_TEST(conv1d_valid_same_causal_match_float64_reference_and_finite_differences) {
+  struct Case {
+    int64_t batch, L, C, F, k, s, d;
+    const char* padding;
+  };
+  const Case cases[] = {{2, 9, 3, 2, 3, 1, 1, "valid"}, {1, 8, 2, 3, 4, 2, 1, "same"}, {2, 7, 2, 2, 3, 1, 2, "causal"},
+                        {1, 6, 1, 2, 2, 3, 1, "causal"}};
+  for (const Case& k : cases) {
+    const std::string pad = k.padding;
+    const int64_t eff = (k.k - 1) * k.d + 1;
+    const int64_t out = pad == "valid" ? (k.L - eff) / k.s + 1 : (k.L + k.s - 1) / k.s;
+    const int64_t left = pad == "causal" ? eff - 1 : pad == "same" ? std::max<int64_t>((out - 1) * k.s + eff - k.L, 0) / 2 : 0;
+    tf::Config c;
+    c.setNumber("kind", codeOf<tf::LayerKind>("conv1d"));
+    c.setNumber("filters", double(k.F));
+    c.setNumbers("kernelSize", {1, double(k.k)});
+    c.setNumbers("strides", {1, double(k.s)});
+    c.setNumbers("dilationRate", {1, double(k.d)});
+    c.setBool("same", pad == "same");
+    c.setBool("causal", pad == "causal");
+    c.setBool("useBias", false);
+    Built b = build(c, {k.L, k.C}, k.batch);
+    TF_EXPECT(b.out == (tf::Shape{out, k.F}));
+    TF_EXPECT(b.layer->weights()[0].shape == (tf::Shape{k.k, k.C, k.F}));
+    Lcg rng;
+    std::vector<double> x(static_cast<size_t>(k.batch * k.L * k.C)), kernel(static_cast<size_t>(k.k * k.C * k.F));
+    for (auto& v : x) v = rng.next();
+    for (auto& v : kernel) v = rng.next();
+    x = rounded(x), kernel = rounded(kernel);
+    std::vector<tf::WeightSlot> slots{{0, "kernel", true, 0, {k.k, k.C, k.F}}};
+    std::vector<float> params = toFloat(kernel), grads(params.size()), xf = toFloat(x), y(static_cast<size_t>(k.batch * out * k.F));
+    tf::NodeWeights w;
+    w.slots = slots.data();
+    w.params = params.data();
+    w.grads = grads.data();
+    const float* ins[] = {xf.data()};
+    b.layer->forwardTraining({k.batch, ins, y.data(), b.scratchPtrs.data(), false}, w, nullptr);
+    auto ref = [&]() { return conv1dRef(k.batch, k.L, k.C, k.F, k.k, k.s, k.d, left, out, x, kernel); };
+    TF_EXPECT(worstError(y, ref(), 1e-5) <= 1);
+    std::vector<double> g(y.size());
+    for (size_t e = 0; e < g.size(); ++e) g[e] = std::cos(0.37 * static_cast<double>(e) + 0.1);
+    std::vector<float> dOut = toFloat(g), dx(x.size());
+    float* dIns[] = {dx.data()};
+    b.layer->backward({k.batch, ins, y.data(), dOut.data(), dIns, b.scratchPtrs.data(), false}, w);
+    auto numeric = [&](std::vector<double>& v) {
+      std::vector<double> n(v.size());
+      for (size_t i = 0; i < v.size(); ++i) {
+        const double keep = v[i];
+        double side[2];
+        for (int sgn = 0; sgn < 2; ++sgn) {
+          v[i] = keep + (sgn ? -1e-6 : 1e-6);
+          const std::vector<double> o = ref();
+          side[sgn] = 0;
+          for (size_t e = 0; e < o.size(); ++e) side[sgn] += o[e] * g[e];
+        }
+        v[i] = keep;
+        n[i] = (side[0] - side[1]) / 2e-6;
+      }
+      return n;
+    };
+    const double ex = worstError(dx, numeric(x), 1e-4, 1e-4), ek = worstError(grads, numeric(kernel), 1e-4, 1e-4);
+    if (!(ex <= 1 && ek <= 1)) std::printf("  conv1d %s: dX %g dKernel %g\n", k.padding, ex, ek);
+    TF_EXPECT(ex <= 1);
+    TF_EXPECT(ek <= 1);
+  }
+  tf::Config bad;
+  bad.setNumber("kind", codeOf<tf::LayerKind>("conv1d"));
+  bad.setNumber("filters", 2);
+  bad.setNumbers("kernelSize", {1, 3});
+  TF_EXPECT(refusal(bad, {4, 4, 1}).find("conv1d: expects samples of shape [steps, channels]") != std::string::npos);
+  TF_EXPECT(refusal(bad, {2, 1}).find("conv1d") != std::string::npos);
+}
