@@ -1,6 +1,6 @@
 // The example CNN (examples/cnn.ts) in tensorforge: one run, as a user writes it.
 //
-//   npx tsx bench/conv/tf_cnn.ts --batch=32 [--epochs=1] [--samples=N]
+//   npx tsx bench/conv/tf_cnn.ts --batch=32 [--epochs=1] [--samples=N] [--threads=N]
 //
 // Prints one JSON line: wall and process CPU seconds per epoch, test accuracy
 // (the same fields as torch_cnn.py).
@@ -11,6 +11,7 @@ const args = Object.fromEntries(process.argv.slice(2).filter((a) => a.startsWith
 async function main(): Promise<void> {
   const batchSize = Number(args.batch ?? 32);
   const epochs = Number(args.epochs ?? 1);
+  if (args.threads) tf.setNumThreads(Number(args.threads));
   const { train, test } = await tf.datasets.fashionMnist();
   const n = Math.min(Number(args.samples ?? train.x.shape[0]), train.x.shape[0]);
   const x = tf.slice(train.x, [0, 0], [n, 784]).reshape([n, 28, 28, 1]);
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
   };
   await model.fit(x, y, { epochs, batchSize, verbose: 0, callbacks: [timer] });
   const { accuracy } = await model.evaluate(test.x.reshape([test.x.shape[0], 28, 28, 1]), test.y);
-  console.log(JSON.stringify({ system: 'tensorforge', batch: batchSize, samples: n, epochWall: wall, epochCpu: cpu, testAccuracy: accuracy }));
+  console.log(JSON.stringify({ system: 'tensorforge', batch: batchSize, samples: n, epochWall: wall, epochCpu: cpu, testAccuracy: accuracy, threads: tf.getNumThreads() }));
 }
 
 main().catch((e) => {
