@@ -129,6 +129,9 @@ class Conv2d final : public Layer {
     Window2d g = win_;
     placeWindow2d(g, asImages(in), name_);
     if (g.kh * g.kw * g.channels > (int64_t{1} << 31) / filters_) throw std::invalid_argument(std::string(name_) + ": kernel too large");
+    // One sample's im2col rows, bounded so that workspace sizes stay far from int64 overflow.
+    if (g.outH * g.outW > (int64_t{1} << 40) / (g.kh * g.kw * g.channels))
+      throw std::invalid_argument(std::string(name_) + ": the im2col rows of one sample of " + showShape(in[0]) + " would exceed 2^40 floats");
     if (oneD_) return {g.outW, filters_};
     return {g.outH, g.outW, filters_};
   }

@@ -108,6 +108,8 @@ class Pooling2d final : public Layer {
   Shape computeOutputShape(const std::vector<Shape>& in) const override {
     Window2d g = win_;
     placeWindow2d(g, in, name());
+    // The winning tap is kept as a float: exact up to 2^24.
+    if (g.kh * g.kw > (int64_t{1} << 24)) throw std::invalid_argument(std::string(name()) + ": pool windows of more than 2^24 taps are not supported");
     return {g.outH, g.outW, g.channels};
   }
   // Max: the winning tap of each output, for backward.
