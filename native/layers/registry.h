@@ -29,6 +29,7 @@ namespace tf {
   X(RepeatVector, "repeatVector")                  \
   X(Conv2d, "conv2d")                              \
   X(Conv1d, "conv1d")                              \
+  X(DepthwiseConv2d, "depthwiseConv2d")            \
   X(MaxPooling2d, "maxPooling2d")                  \
   X(AveragePooling2d, "averagePooling2d")          \
   X(GlobalMaxPooling2d, "globalMaxPooling2d")      \

@@ -14,6 +14,7 @@ import { Permute, PermuteArgs } from './permute';
 import { RepeatVector, RepeatVectorArgs } from './repeat_vector';
 import { Conv2D, Conv2DArgs } from './conv2d';
 import { Conv1D, Conv1DArgs } from './conv1d';
+import { DepthwiseConv2D, DepthwiseConv2DArgs } from './depthwise_conv2d';
 import { AveragePooling2D, MaxPooling2D, Pooling2DArgs } from './pooling2d';
 import { GlobalAveragePooling2D, GlobalMaxPooling2D, GlobalPooling2DArgs } from './global_pooling2d';
 
@@ -91,6 +92,10 @@ export function conv2d(args: Conv2DArgs): Conv2D {
 export function conv1d(args: Conv1DArgs): Conv1D {
   return new Conv1D(args);
 }
+/** A depthwise 2-D convolution: each input channel filtered on its own (kernel [kh, kw, inChannels, depthMultiplier]). */
+export function depthwiseConv2d(args: DepthwiseConv2DArgs): DepthwiseConv2D {
+  return new DepthwiseConv2D(args);
+}
 /** The maximum of each 2-D window, per channel. */
 export function maxPooling2d(args?: Pooling2DArgs): MaxPooling2D {
   return new MaxPooling2D(args);
@@ -115,5 +120,5 @@ export { Dense, ActivationLayer as Activation, Dropout, Flatten, BatchNormalizat
 export type { DenseArgs, ActivationArgs, DropoutArgs, FlattenArgs, BatchNormalizationArgs, NormalizationArgs };
 export { Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Reshape, Permute, RepeatVector };
 export type { MergeArgs, ConcatenateArgs, ReshapeArgs, PermuteArgs, RepeatVectorArgs };
-export { Conv2D, Conv1D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D };
-export type { Conv2DArgs, Conv1DArgs, Pooling2DArgs, GlobalPooling2DArgs };
+export { Conv2D, Conv1D, DepthwiseConv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D };
+export type { Conv2DArgs, Conv1DArgs, DepthwiseConv2DArgs, Pooling2DArgs, GlobalPooling2DArgs };
