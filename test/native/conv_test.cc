@@ -474,3 +474,84 @@ TF_TEST(conv1d_valid_same_causal_match_float64_reference_and_finite_differences)
   TF_EXPECT(refusal(bad, {4, 4, 1}).find("conv1d: expects samples of shape [steps, channels]") != std::string::npos);
   TF_EXPECT(refusal(bad, {2, 1}).find("conv1d") != std::string::npos);
 }
+
+TF_TEST(depthwise_conv2d_matches_float64_reference_and_finite_differences) {
+  struct Case {
+    int64_t batch, h, w, c, mult, kh, kw, sh, sw, dh, dw;
+    bool same;
+  };
+  const Case cases[] = {{2, 5, 4, 3, 1, 3, 3, 1, 1, 1, 1, false}, {1, 5, 5, 2, 2, 3, 2, 2, 2, 1, 1, true},
+                        {2, 6, 5, 2, 3, 2, 2, 1, 1, 2, 1, true}};
+  for (const Case& k : cases) {
+    auto [oh, pt] = tfPadding(k.h, k.kh, k.sh, k.dh, k.same);
+    auto [ow, pl] = tfPadding(k.w, k.kw, k.sw, k.dw, k.same);
+    const int64_t CM = k.c * k.mult;
+    tf::Config c;
+    c.setNumber("kind", codeOf<tf::LayerKind>("depthwiseConv2d"));
+    c.setNumber("depthMultiplier", double(k.mult));
+    c.setNumbers("kernelSize", {double(k.kh), double(k.kw)});
+    c.setNumbers("strides", {double(k.sh), double(k.sw)});
+    c.setNumbers("dilationRate", {double(k.dh), double(k.dw)});
+    c.setBool("same", k.same);
+    c.setBool("useBias", false);
+    Built b = build(c, {k.h, k.w, k.c}, k.batch);
+    TF_EXPECT(b.out == (tf::Shape{oh, ow, CM}));
+    Lcg rng;
+    std::vector<double> x(static_cast<size_t>(k.batch * k.h * k.w * k.c)), kernel(static_cast<size_t>(k.kh * k.kw * CM));
+    for (auto& v : x) v = rng.next();
+    for (auto& v : kernel) v = rng.next();
+    x = rounded(x), kernel = rounded(kernel);
+    auto ref = [&]() {
+      std::vector<double> y(static_cast<size_t>(k.batch * oh * ow * CM), 0.0);
+      for (int64_t bb = 0; bb < k.batch; ++bb)
+        for (int64_t oy = 0; oy < oh; ++oy)
+          for (int64_t ox = 0; ox < ow; ++ox)
+            for (int64_t j = 0; j < CM; ++j) {
+              double s = 0;
+              for (int64_t ky = 0; ky < k.kh; ++ky)
+                for (int64_t kx = 0; kx < k.kw; ++kx) {
+                  const int64_t iy = oy * k.sh - pt + ky * k.dh, ix = ox * k.sw - pl + kx * k.dw;
+                  if (iy < 0 || iy >= k.h || ix < 0 || ix >= k.w) continue;
+                  s += x[static_cast<size_t>(((bb * k.h + iy) * k.w + ix) * k.c + j / k.mult)] *
+                       kernel[static_cast<size_t>((ky * k.kw + kx) * CM + j)];
+                }
+              y[static_cast<size_t>(((bb * oh + oy) * ow + ox) * CM + j)] = s;
+            }
+      return y;
+    };
+    std::vector<tf::WeightSlot> slots{{0, "depthwise_kernel", true, 0, {k.kh, k.kw, k.c, k.mult}}};
+    std::vector<float> params = toFloat(kernel), grads(params.size()), xf = toFloat(x), y(static_cast<size_t>(k.batch * oh * ow * CM));
+    tf::NodeWeights w;
+    w.slots = slots.data();
+    w.params = params.data();
+    w.grads = grads.data();
+    const float* ins[] = {xf.data()};
+    b.layer->forwardTraining({k.batch, ins, y.data(), b.scratchPtrs.data(), false}, w, nullptr);
+    TF_EXPECT(worstError(y, ref(), 1e-5) <= 1);
+    std::vector<double> g(y.size());
+    for (size_t e = 0; e < g.size(); ++e) g[e] = std::cos(0.37 * static_cast<double>(e) + 0.1);
+    std::vector<float> dOut = toFloat(g), dx(x.size());
+    float* dIns[] = {dx.data()};
+    b.layer->backward({k.batch, ins, y.data(), dOut.data(), dIns, b.scratchPtrs.data(), false}, w);
+    auto numeric = [&](std::vector<double>& v) {
+      std::vector<double> n(v.size());
+      for (size_t i = 0; i < v.size(); ++i) {
+        const double keep = v[i];
+        double side[2];
+        for (int sgn = 0; sgn < 2; ++sgn) {
+          v[i] = keep + (sgn ? -1e-6 : 1e-6);
+          const std::vector<double> o = ref();
+          side[sgn] = 0;
+          for (size_t e = 0; e < o.size(); ++e) side[sgn] += o[e] * g[e];
+        }
+        v[i] = keep;
+        n[i] = (side[0] - side[1]) / 2e-6;
+      }
+      return n;
+    };
+    const double ex = worstError(dx, numeric(x), 1e-4, 1e-4), ek = worstError(grads, numeric(kernel), 1e-4, 1e-4);
+    if (!(ex <= 1 && ek <= 1)) std::printf("  depthwiseConv2d multiplier %lld: dX %g dKernel %g\n", (long long)k.mult, ex, ek);
+    TF_EXPECT(ex <= 1);
+    TF_EXPECT(ek <= 1);
+  }
+}
