@@ -30,7 +30,14 @@ namespace tf {
   X(Lstm, "lstm")                                  \
   X(Gru, "gru")                                    \
   X(SimpleRnn, "simpleRNN")                        \
-  X(Embedding, "embedding")
+  X(Embedding, "embedding")                      \
+  X(Conv2d, "conv2d")                              \
+  X(Conv1d, "conv1d")                              \
+  X(DepthwiseConv2d, "depthwiseConv2d")            \
+  X(MaxPooling2d, "maxPooling2d")                  \
+  X(AveragePooling2d, "averagePooling2d")          \
+  X(GlobalMaxPooling2d, "globalMaxPooling2d")      \
+  X(GlobalAveragePooling2d, "globalAveragePooling2d")
 
 TF_DEFINE_ENUM(LayerKind, TF_LAYER_KINDS)
 

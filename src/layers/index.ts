@@ -16,6 +16,11 @@ import { LSTM, LSTMArgs } from './lstm';
 import { GRU, GRUArgs } from './gru';
 import { SimpleRNN, SimpleRNNArgs } from './simple_rnn';
 import { Embedding, EmbeddingArgs } from './embedding';
+import { Conv2D, Conv2DArgs } from './conv2d';
+import { Conv1D, Conv1DArgs } from './conv1d';
+import { DepthwiseConv2D, DepthwiseConv2DArgs } from './depthwise_conv2d';
+import { AveragePooling2D, MaxPooling2D, Pooling2DArgs } from './pooling2d';
+import { GlobalAveragePooling2D, GlobalMaxPooling2D, GlobalPooling2DArgs } from './global_pooling2d';
 
 /** A fully connected layer. */
 export function dense(args: DenseArgs): Dense {
@@ -99,6 +104,35 @@ export function embedding(args: EmbeddingArgs): Embedding {
   return new Embedding(args);
 }
 
+/** A 2-D convolution over channels-last images (kernel [kh, kw, inChannels, filters]). */
+export function conv2d(args: Conv2DArgs): Conv2D {
+  return new Conv2D(args);
+}
+/** A 1-D convolution over sequences [steps, channels] (kernel [k, inChannels, filters]). */
+export function conv1d(args: Conv1DArgs): Conv1D {
+  return new Conv1D(args);
+}
+/** A depthwise 2-D convolution: each input channel filtered on its own (kernel [kh, kw, inChannels, depthMultiplier]). */
+export function depthwiseConv2d(args: DepthwiseConv2DArgs): DepthwiseConv2D {
+  return new DepthwiseConv2D(args);
+}
+/** The maximum of each 2-D window, per channel. */
+export function maxPooling2d(args?: Pooling2DArgs): MaxPooling2D {
+  return new MaxPooling2D(args);
+}
+/** The mean of each 2-D window, per channel. */
+export function averagePooling2d(args?: Pooling2DArgs): AveragePooling2D {
+  return new AveragePooling2D(args);
+}
+/** The mean of each channel over all positions: [h, w, c] -> [c]. */
+export function globalAveragePooling2d(args?: GlobalPooling2DArgs): GlobalAveragePooling2D {
+  return new GlobalAveragePooling2D(args);
+}
+/** The maximum of each channel over all positions: [h, w, c] -> [c]. */
+export function globalMaxPooling2d(args?: GlobalPooling2DArgs): GlobalMaxPooling2D {
+  return new GlobalMaxPooling2D(args);
+}
+
 export { Layer } from './layer';
 export type { LayerArgs } from './layer';
 export type { LayerConfig } from './config';
@@ -108,3 +142,5 @@ export { Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Reshap
 export type { MergeArgs, ConcatenateArgs, ReshapeArgs, PermuteArgs, RepeatVectorArgs };
 export { LSTM, GRU, SimpleRNN, Embedding };
 export type { LSTMArgs, GRUArgs, SimpleRNNArgs, EmbeddingArgs };
+export { Conv2D, Conv1D, DepthwiseConv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D };
+export type { Conv2DArgs, Conv1DArgs, DepthwiseConv2DArgs, Pooling2DArgs, GlobalPooling2DArgs };

@@ -189,9 +189,9 @@ describe('manifest against topology', () => {
   });
 
   it('unsupported layer class is named', async () => {
-    await expect(load(variant((j) => { j.modelTopology.config.layers[1].class_name = 'Conv2D'; })))
-      .rejects.toThrow(/layer 'out' \(Conv2D\): unsupported layer class 'Conv2D'; tensorforge reads InputLayer, Dense, Dropout, Flatten, Activation, BatchNormalization/);
-    await expect(load(variant((j) => { j.modelTopology.config.layers[1].class_name = 'Conv1D'; }))).rejects.toThrow(`unsupported layer class 'Conv1D'`);
+    await expect(load(variant((j) => { j.modelTopology.config.layers[1].class_name = 'Conv3D'; })))
+      .rejects.toThrow(/layer 'out' \(Conv3D\): unsupported layer class 'Conv3D'; tensorforge reads InputLayer, Dense, Dropout, Flatten, Activation, BatchNormalization/);
+    await expect(load(variant((j) => { j.modelTopology.config.layers[1].class_name = 'ConvLSTM2D'; }))).rejects.toThrow(`unsupported layer class 'ConvLSTM2D'`);
   });
 
   it('unknown activation, unknown input shape, dimensions that are not integers', async () => {

@@ -12,9 +12,10 @@ describe('layer registry', () => {
     expect(registeredLayerClasses()).toEqual([
       'Dense', 'Dropout', 'Flatten', 'Activation', 'BatchNormalization', 'LayerNormalization',
       'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate', 'Reshape', 'Permute', 'RepeatVector', 'LSTM', 'GRU', 'SimpleRNN', 'Embedding',
+      'Conv2D', 'Conv1D', 'DepthwiseConv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D',
       'LeakyReLU', 'ELU', 'ReLU', 'Softmax',
     ]);
-    for (const name of ['__proto__', 'constructor', 'toString', 'InputLayer', 'Conv2D']) expect(isRegisteredLayerClass(name)).toBe(false);
+    for (const name of ['__proto__', 'constructor', 'toString', 'InputLayer', 'Conv3D']) expect(isRegisteredLayerClass(name)).toBe(false);
   });
 
   it('each class registers under its static className, which its instances carry', () => {
@@ -40,7 +41,7 @@ describe('layer registry', () => {
   });
 
   it('deserializeLayer refuses an unknown class, naming the ones it reads, and what is not {className, config}', () => {
-    expect(() => deserializeLayer({ className: 'Conv2D', config: {} })).toThrow(/^deserializeLayer: unsupported layer class 'Conv2D'; registered: Dense, Dropout/);
+    expect(() => deserializeLayer({ className: 'Conv3D', config: {} })).toThrow(/^deserializeLayer: unsupported layer class 'Conv3D'; registered: Dense, Dropout/);
     expect(() => deserializeLayer({ className: '__proto__', config: {} })).toThrow(RangeError);
     expect(() => deserializeLayer(null as never)).toThrow(new TypeError('deserializeLayer: serialized must be an object, got null'));
     expect(() => deserializeLayer({ className: 5, config: {} } as never)).toThrow(/^deserializeLayer: className must be a string, got 5$/);

@@ -1,0 +1,67 @@
+"""The example CNN (examples/cnn.ts) in PyTorch: one run, the loop a user writes.
+
+    /usr/bin/python3 bench/conv/torch_cnn.py --batch=32 [--epochs=1] [--samples=N] [--threads=N]
+
+Prints one JSON line: wall and process CPU seconds per epoch, test accuracy.
+Thread settings must be in the environment before torch loads.
+"""
+import gzip, json, os, sys, time
+
+args = dict(a[2:].split("=", 1) for a in sys.argv[1:] if a.startswith("--") and "=" in a)
+os.environ["OMP_NUM_THREADS"] = args.get("threads", "1")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+torch.set_num_threads(int(args.get("threads", "1")))
+torch.manual_seed(1)
+
+
+def idx(path):
+    with gzip.open(path) as f:
+        b = f.read()
+    nd = b[3]
+    dims = [int.from_bytes(b[4 + 4 * i:8 + 4 * i], "big") for i in range(nd)]
+    return np.frombuffer(b, dtype=np.uint8, offset=4 + 4 * nd).reshape(dims)
+
+
+def main():
+    d = args.get("dir", "/usr/share/datasets/fashion-mnist")
+    if not os.path.exists(os.path.join(d, "train-images-idx3-ubyte.gz")):
+        d = os.path.join(os.path.dirname(__file__), "..", "..", "data", "fashion-mnist")
+    # NCHW, PyTorch's native layout (channels_last memory format is slower here on CPU for this net).
+    x = torch.from_numpy(idx(os.path.join(d, "train-images-idx3-ubyte.gz")).reshape(-1, 1, 28, 28).astype(np.float32) / 255)
+    y = torch.from_numpy(idx(os.path.join(d, "train-labels-idx1-ubyte.gz")).astype(np.int64))
+    xt = torch.from_numpy(idx(os.path.join(d, "t10k-images-idx3-ubyte.gz")).reshape(-1, 1, 28, 28).astype(np.float32) / 255)
+    yt = torch.from_numpy(idx(os.path.join(d, "t10k-labels-idx1-ubyte.gz")).astype(np.int64))
+    n = min(int(args.get("samples", len(x))), len(x))
+    x, y = x[:n], y[:n]
+    batch = int(args.get("batch", "32"))
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 32, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(32, 64, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(), torch.nn.Dropout(0.5), torch.nn.Linear(1600, 10))
+    # Keras defaults, so the comparison is like for like.
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    wall, cpu = [], []
+    for _ in range(int(args.get("epochs", "1"))):
+        model.train()
+        t0, c0 = time.perf_counter(), time.process_time()
+        perm = torch.randperm(n)
+        for i in range(0, n, batch):
+            j = perm[i:i + batch]
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(x[j]), y[j])
+            loss.backward()
+            opt.step()
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    model.eval()
+    with torch.no_grad():
+        acc = sum((model(xt[i:i + 1000]).argmax(1) == yt[i:i + 1000]).sum().item() for i in range(0, len(xt), 1000)) / len(xt)
+    print(json.dumps({"system": "pytorch", "batch": batch, "samples": n, "epochWall": wall, "epochCpu": cpu,
+                      "testAccuracy": acc, "info": {"version": torch.__version__, "threads": torch.get_num_threads()}}))
+
+
+main()

@@ -1,0 +1,143 @@
+// MaxPooling2D and AveragePooling2D over NHWC samples, windows as
+// window2d.h places them (strides default to the pool size). As TensorFlow:
+// padded taps never win a max, and a 'same' average divides by the taps
+// inside the input only. Max's gradient goes to the first tap (row-major
+// within the window) holding the maximum, as TensorFlow's argmax picks it:
+// training forward records that tap per output (a small exact integer in a
+// float scratch), so backward is one vectorised pass per tap.
+#include <algorithm>
+#include <limits>
+#include <stdexcept>
+
+#include "../simd.h"
+#include "registry.h"
+#include "window2d.h"
+
+namespace tf {
+
+namespace {
+
+// The taps of output pixel (oy, ox) inside the input: rows [y0, y1) and columns [x0, x1).
+struct Taps {
+  int64_t top, left;  // the window's first tap (may be in the padding)
+  int64_t y0, y1, x0, x1;
+};
+inline Taps tapsOf(const Window2d& g, int64_t oy, int64_t ox) {
+  Taps t;
+  t.top = oy * g.sh - g.padTop;
+  t.left = ox * g.sw - g.padLeft;
+  t.y0 = std::max<int64_t>(t.top, 0), t.y1 = std::min(t.top + g.kh, g.inH);
+  t.x0 = std::max<int64_t>(t.left, 0), t.x1 = std::min(t.left + g.kw, g.inW);
+  return t;
+}
+
+// Forward over the batch; `won` (max only, may be null) gets each output's winning tap.
+template <bool Max>
+TF_SIMD_CLONES void poolForward(const Window2d& g, int64_t batch, const float* __restrict x, float* __restrict y,
+                                float* __restrict won) {
+  const int64_t C = g.channels;
+  for (int64_t b = 0; b < batch; ++b) {
+    const float* xb = x + b * g.inH * g.inW * C;
+    for (int64_t oy = 0; oy < g.outH; ++oy)
+      for (int64_t ox = 0; ox < g.outW; ++ox) {
+        const int64_t o = ((b * g.outH + oy) * g.outW + ox) * C;
+        float* __restrict yo = y + o;
+        const Taps t = tapsOf(g, oy, ox);
+        std::fill(yo, yo + C, Max ? -std::numeric_limits<float>::infinity() : 0.f);
+        // The first tap inside the input, so a window of NaN / -inf still names a valid one.
+        if (Max && won) std::fill(won + o, won + o + C, static_cast<float>((t.y0 - t.top) * g.kw + (t.x0 - t.left)));
+        for (int64_t iy = t.y0; iy < t.y1; ++iy)
+          for (int64_t ix = t.x0; ix < t.x1; ++ix) {
+            const float* __restrict xi = xb + (iy * g.inW + ix) * C;
+            if (!Max) {
+              for (int64_t c = 0; c < C; ++c) yo[c] += xi[c];
+            } else if (won) {
+              float* __restrict w = won + o;
+              const float tap = static_cast<float>((iy - t.top) * g.kw + (ix - t.left));
+              for (int64_t c = 0; c < C; ++c) {  // strictly greater: the first maximum wins
+                const bool greater = xi[c] > yo[c];
+                yo[c] = greater ? xi[c] : yo[c];
+                w[c] = greater ? tap : w[c];
+              }
+            } else {
+              for (int64_t c = 0; c < C; ++c) yo[c] = std::max(yo[c], xi[c]);
+            }
+          }
+        if (!Max) {
+          const float inv = 1.f / static_cast<float>(std::max<int64_t>((t.y1 - t.y0) * (t.x1 - t.x0), 1));
+          for (int64_t c = 0; c < C; ++c) yo[c] *= inv;
+        }
+      }
+  }
+}
+
+// dX over the batch (overwritten); `won` as poolForward left it (max only).
+template <bool Max>
+TF_SIMD_CLONES void poolBackward(const Window2d& g, int64_t batch, const float* __restrict dy, const float* __restrict won,
+                                 float* __restrict dx) {
+  const int64_t C = g.channels;
+  std::fill(dx, dx + batch * g.inH * g.inW * C, 0.f);
+  for (int64_t b = 0; b < batch; ++b) {
+    float* dxb = dx + b * g.inH * g.inW * C;
+    for (int64_t oy = 0; oy < g.outH; ++oy)
+      for (int64_t ox = 0; ox < g.outW; ++ox) {
+        const int64_t o = ((b * g.outH + oy) * g.outW + ox) * C;
+        const float* __restrict d = dy + o;
+        const Taps t = tapsOf(g, oy, ox);
+        const float inv = 1.f / static_cast<float>(std::max<int64_t>((t.y1 - t.y0) * (t.x1 - t.x0), 1));
+        for (int64_t iy = t.y0; iy < t.y1; ++iy)
+          for (int64_t ix = t.x0; ix < t.x1; ++ix) {
+            float* __restrict di = dxb + (iy * g.inW + ix) * C;
+            if (Max) {
+              const float* __restrict w = won + o;
+              const float tap = static_cast<float>((iy - t.top) * g.kw + (ix - t.left));
+              for (int64_t c = 0; c < C; ++c) di[c] += w[c] == tap ? d[c] : 0.f;
+            } else {
+              for (int64_t c = 0; c < C; ++c) di[c] += d[c] * inv;
+            }
+          }
+      }
+  }
+}
+
+template <bool Max>
+class Pooling2d final : public Layer {
+ public:
+  explicit Pooling2d(const Config& c) : win_(readWindow2d(c, name(), "poolSize", false)) {}
+
+  Shape computeOutputShape(const std::vector<Shape>& in) const override {
+    Window2d g = win_;
+    placeWindow2d(g, in, name());
+    // The winning tap is kept as a float: exact up to 2^24.
+    if (g.kh * g.kw > (int64_t{1} << 24)) throw std::invalid_argument(std::string(name()) + ": pool windows of more than 2^24 taps are not supported");
+    return {g.outH, g.outW, g.channels};
+  }
+  // Max: the winning tap of each output, for backward.
+  std::vector<int64_t> scratchSizes(int64_t batch) const override { return {Max ? outSize(batch) : 0}; }
+
+  void forward(const ForwardIo& io, const NodeWeights&) const override {
+    poolForward<Max>(placed(), io.batch, io.in[0], io.out, nullptr);
+  }
+  void forwardTraining(const ForwardIo& io, const NodeWeights&, Rng*) override {
+    poolForward<Max>(placed(), io.batch, io.in[0], io.out, Max ? io.scratch[0] : nullptr);
+  }
+  void backward(const BackwardIo& io, const NodeWeights&) const override {
+    if (io.dIn[0]) poolBackward<Max>(placed(), io.batch, io.dOut, Max ? io.scratch[0] : nullptr, io.dIn[0]);
+  }
+
+ private:
+  static const char* name() { return Max ? "maxPooling2d" : "averagePooling2d"; }
+  Window2d placed() const {
+    Window2d g = win_;
+    placeWindow2d(g, inputShapes(), name());
+    return g;
+  }
+
+  Window2d win_;
+};
+}  // namespace
+
+std::unique_ptr<Layer> makeMaxPooling2dLayer(const Config& c) { return std::make_unique<Pooling2d<true>>(c); }
+std::unique_ptr<Layer> makeAveragePooling2dLayer(const Config& c) { return std::make_unique<Pooling2d<false>>(c); }
+
+}  // namespace tf
