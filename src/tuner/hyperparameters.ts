@@ -3,7 +3,7 @@
 // discovered as it is used and a name asked for only on some paths (units_2
 // when layers = 3, momentum inside conditionalScope) is naturally conditional.
 import { types } from 'node:util';
-import { rangeError, show, typeError, checkOptions as readOptions } from '../errors';
+import { checkArray, rangeError, show, typeError, checkOptions as readOptions } from '../errors';
 import { Random } from '../random';
 
 /** A hyperparameter value. */
@@ -259,7 +259,7 @@ export class HyperParameters {
   conditionalScope<R>(parent: string, parentValues: HPValue | readonly HPValue[], fn: () => R): R | undefined {
     const f = 'hp.conditionalScope';
     if (typeof fn !== 'function') throw typeError(f, `fn must be a function, got ${show(fn)}`);
-    const values = Array.isArray(parentValues) ? [...parentValues] : [parentValues as HPValue];
+    const values = Array.isArray(parentValues) ? [...checkArray(f, 'parentValues', parentValues, 'a value or an array of values')] as HPValue[] : [parentValues as HPValue];
     if (values.length === 0) throw rangeError(f, 'parentValues must not be empty');
     if (!this.active.has(parent)) throw new Error(`${f}: parent '${parent}' must be used (hp.choice, ...) before a scope conditioned on it`);
     if (!values.includes(this.active.get(parent)!)) return undefined;

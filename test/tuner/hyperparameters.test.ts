@@ -45,6 +45,8 @@ describe('HyperParameters', () => {
     expect(adam.m).toBeUndefined();
     expect(adam.values).toEqual({ optimizer: 'adam' });
     expect(() => new HyperParameters().conditionalScope('missing', ['x'], () => 1)).toThrow(/parent 'missing' must be used/);
+    const hostile = new Proxy([], { get: (t, k) => (k === Symbol.iterator ? undefined : k === 'length' ? 2 ** 31 : 7) });
+    expect(() => new HyperParameters().conditionalScope('missing', hostile as never, () => 1)).toThrow(/^hp\.conditionalScope: parentValues must be a value or an array of values/);
   });
 
   describe('invalid spaces give clear errors', () => {
