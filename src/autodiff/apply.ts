@@ -2,7 +2,7 @@
 // variables are packed into one arena and updated by the same fused native
 // step fit runs (native/optimizers.cc), so every optimizer, schedule, clipping
 // and weight-decay option behaves exactly as in fit.
-import { checkBool, show, typeError, rangeError } from '../errors';
+import { checkArray, checkBool, show, typeError, rangeError } from '../errors';
 import { native } from '../native';
 import type { NativeOptimizerStepper } from '../native';
 import type { Optimizer } from '../optimizers/optimizer';
@@ -69,12 +69,16 @@ function stateFor(opt: Optimizer, vars: readonly Variable[]): ArenaState {
 function resolve(fn: string, grads: unknown): [Variable, Tensor][] {
   let entries: [string, unknown][];
   if (Array.isArray(grads)) {
-    entries = grads.map((e: unknown, i) => {
+    // Index by index: a caller's array may carry its own `map` or iterator (fuzz seed 77777: a raw '.for is not iterable').
+    const list = checkArray(fn, 'grads', grads, 'an object {variableName: Tensor} or an array of { name, tensor }');
+    entries = [];
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i];
       if (typeof e !== 'object' || e === null || typeof (e as NamedTensor).name !== 'string') {
         throw typeError(fn, `grads[${i}] must be { name: string, tensor: Tensor }, got ${show(e)}`);
       }
-      return [(e as NamedTensor).name, (e as NamedTensor).tensor];
-    });
+      entries.push([(e as NamedTensor).name, (e as NamedTensor).tensor]);
+    }
   } else if (typeof grads === 'object' && grads !== null && !(grads instanceof Tensor)) {
     entries = Object.entries(grads);
   } else {

@@ -209,6 +209,11 @@ describe('bad input', () => {
     expect(() => tf.optimizers.sgd().minimize(3 as never)).toThrow(/optimizer.minimize: f must be a function/);
     expect(() => tf.optimizers.sgd().applyGradients({ nope: x })).toThrow(/optimizer.applyGradients: grads names 'nope', which is not a live tf.Variable/);
     expect(() => tf.optimizers.sgd().applyGradients({ 'bad-v': x })).toThrow(/the gradient of 'bad-v' has shape \[2\], the variable \[\]/);
+    // An array with its own map and iterator, and an array Proxy (campaign seed 77777: a raw '.for is not iterable').
+    const odd = Object.assign([{ name: 'nope', tensor: x }], { map: () => 3, [Symbol.iterator]: undefined });
+    expect(() => tf.optimizers.sgd().applyGradients(odd as never)).toThrow(/optimizer.applyGradients: grads names 'nope', which is not a live tf.Variable/);
+    const hostile = new Proxy([], { get: (t, k) => (k === Symbol.iterator ? undefined : k === 'length' ? 2 ** 31 : 7) });
+    expect(() => tf.optimizers.sgd().applyGradients(hostile as never)).toThrow(/^optimizer\.applyGradients: grads must be an object/);
     expect(() => tf.grad((t) => tf.sum(tf.grad((u) => tf.sum(u))(t)))(x)).toThrow(/grad: called while another gradient function records/);
     v.dispose();
     frozen.dispose();
