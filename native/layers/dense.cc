@@ -7,6 +7,7 @@
 #include "../gemm.h"
 #include "activation_math.h"
 #include "registry.h"
+#include "kernel_regularizer.h"
 
 namespace tf {
 
@@ -79,19 +80,7 @@ class Dense final : public Layer {
   }
 
   double regularization(const NodeWeights& w, bool withGradients) const override {
-    // As Keras: regularizers count for trainable weights only.
-    if ((l1_ == 0.f && l2_ == 0.f) || !trainable_) return 0;
-    const int64_t size = w.slots[0].size();
-    const float* v = w.value(0);
-    float* g = withGradients ? w.grad(0) : nullptr;
-    double a1 = 0, a2 = 0;
-    for (int64_t k = 0; k < size; ++k) {
-      a1 += std::fabs(v[k]);
-      a2 += static_cast<double>(v[k]) * v[k];
-      // Keras: l1 * sum|w| + l2 * sum w^2, so d/dw = l1 * sign(w) + 2 * l2 * w.
-      if (g) g[k] += l1_ * static_cast<float>((v[k] > 0) - (v[k] < 0)) + 2.f * l2_ * v[k];
-    }
-    return l1_ * a1 + l2_ * a2;
+    return kernelRegularization(l1_, l2_, trainable_, w, withGradients);
   }
 
  private:
