@@ -1,6 +1,6 @@
 // Validation and conversion of fit/evaluate/predict inputs into the flat
 // buffers the native engine reads in place.
-import { rangeError, show, typeError } from '../errors';
+import { checkArray, rangeError, show, typeError } from '../errors';
 import type { Loss } from '../losses';
 import { Tensor, TensorLike, checkTensor, makeTensor } from '../tensor';
 import { checkFinite } from './finite';
@@ -69,8 +69,8 @@ export function packInputs(fn: string, x: unknown, inputs: InputSpec, finite: bo
   const list = names.map((n) => `'${n}'`).join(', ');
   let parts: unknown[];
   if (Array.isArray(x)) {
-    if (x.length !== names.length) throw rangeError(fn, `x must hold ${names.length} inputs (${list}), got an array of ${x.length}`);
-    parts = x;
+    parts = checkArray(fn, 'x', x, `an array of ${names.length} tensors`);
+    if (parts.length !== names.length) throw rangeError(fn, `x must hold ${names.length} inputs (${list}), got an array of ${parts.length}`);
   } else if (x !== null && typeof x === 'object' && !(x instanceof Tensor) && !ArrayBuffer.isView(x)) {
     const given = Object.keys(x);
     const unknown = given.find((k) => !names.includes(k));
@@ -82,12 +82,13 @@ export function packInputs(fn: string, x: unknown, inputs: InputSpec, finite: bo
   } else {
     throw typeError(fn, `the model has ${names.length} inputs (${list}): x must be an array of ${names.length} tensors or an object keyed by input name, got ${x instanceof Tensor ? `one tensor of shape ${show(x.shape)}` : show(x)}`);
   }
-  const each = parts.map((p, k) => {
+  // Index by index over the names: an array with holes or its own map cannot skip an input.
+  const each = names.map((name, k) => {
     try {
       // Read once, here, into the packed copy: the tensors are not handed out.
-      return toFeatures(fn, p, shapes[k], finite, true);
+      return toFeatures(fn, parts[k], shapes[k], finite, true);
     } catch (e) {
-      if (e instanceof Error) e.message = e.message.replace(`${fn}: x `, `${fn}: input '${names[k]}' `);
+      if (e instanceof Error) e.message = e.message.replace(`${fn}: x `, `${fn}: input '${name}' `);
       throw e;
     }
   });

@@ -147,6 +147,8 @@ describe('a functional model with two inputs', () => {
     expect(() => m.predict(image)).toThrow(TypeError);
     expect(() => m.predict(image)).toThrow("predict: the model has 2 inputs ('image', 'meta'): x must be an array of 2 tensors or an object keyed by input name, got one tensor of shape [12,2,3]");
     expect(() => m.predict([image])).toThrow("predict: x must hold 2 inputs ('image', 'meta'), got an array of 1");
+    // An array with a hole (campaign seed 424242 case 13551: a raw "Cannot read properties of undefined").
+    expect(() => m.predict(new Array(2) as never)).toThrow("predict: input 'image' is required");
     expect(() => m.predict({ image })).toThrow("predict: x is missing input 'meta' (the model's inputs are 'image', 'meta')");
     expect(() => m.predict({ image, meta, extra: meta })).toThrow("predict: x has no input named 'extra'; the model's inputs are 'image', 'meta'");
     expect(() => m.predict([image, tf.zeros([N, 5])])).toThrow(/^predict: input 'meta' has per-sample shape \[5\] \(5 features\) but the model expects \[4\]/);
