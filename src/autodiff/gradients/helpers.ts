@@ -3,7 +3,8 @@
 import { native } from '../../native';
 import { add } from '../../ops/elementwise';
 import { sum } from '../../ops/reduce';
-import { MAX_STRIDED_RANK, allocate, broadcastShapes, broadcastStrides, coalesce, i32 } from '../../ops/shapes';
+import { mapBinary } from '../../ops/math';
+import { MAX_STRIDED_RANK, allocate, broadcastStrides, coalesce, i32 } from '../../ops/shapes';
 import { Tensor, ownedTensor, zeros } from '../../tensor';
 
 /** @internal `t` broadcast to `shape` (which t's shape broadcasts to), in one native strided copy. */
@@ -34,29 +35,7 @@ export function reduceTo(dx: Tensor, shape: readonly number[]): Tensor {
 
 /** @internal f(a[i], b[i]) over the broadcast of a and b, as a float32 tensor (gradient masks). */
 export function broadcastMap(a: Tensor, b: Tensor, f: (p: number, q: number) => number): Tensor {
-  const shape = broadcastShapes('gradient', a.shape, b.shape);
-  const sa = broadcastStrides(a.shape, shape);
-  const sb = broadcastStrides(b.shape, shape);
-  const size = shape.reduce((p, d) => p * d, 1);
-  const out = new Float32Array(size);
-  const av = a.backing.array, bv = b.backing.array;
-  const rank = shape.length;
-  const idx = new Array<number>(rank).fill(0);
-  let ia = 0, ib = 0;
-  for (let k = 0; k < size; k++) {
-    out[k] = f(av[ia], bv[ib]);
-    // Odometer increment of the multi-index, moving both offsets along.
-    for (let d = rank - 1; d >= 0; d--) {
-      idx[d]++;
-      ia += sa[d];
-      ib += sb[d];
-      if (idx[d] < shape[d]) break;
-      ia -= sa[d] * shape[d];
-      ib -= sb[d] * shape[d];
-      idx[d] = 0;
-    }
-  }
-  return ownedTensor(out, shape, 'float32');
+  return mapBinary('gradient', a, b, 'float32', f);
 }
 
 /** @internal f(x[i]) elementwise as a float32 tensor of x's shape. */
