@@ -197,7 +197,6 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     auto out = typedArrayArg<float>(info, 3, fn, "out");
     requireLength(env, fn, "x", x, checkedMul(env, fn, n, graph().rowSize()));
     requireLength(env, fn, "out", out, checkedMul(env, fn, n, graph().outputSize()));
-    model_->requireWorkspace(std::min(batchSize, n));
     return {x.data, out.data, n, batchSize};
   }
 
@@ -217,6 +216,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     return guarded(info, fn, [&]() -> Napi::Value {
       Napi::Env env = info.Env();
       PredictArgs a = predictArgs(info, fn);
+      model_->requireWorkspace(std::min(a.batchSize, a.n));
       const int32_t* cancel = nullptr;
       if (info.Length() > 4 && !info[4].IsUndefined() && !info[4].IsNull()) {
         auto flag = typedArrayArg<int32_t>(info, 4, fn, "cancel");

@@ -22,6 +22,11 @@ std::string showShape(const Shape& s) {
   return out + "]";
 }
 
+ScratchSizes::ScratchSizes(std::initializer_list<int64_t> sizes) {
+  if (sizes.size() > static_cast<size_t>(kCapacity)) throw std::logic_error("a layer asked for more than 12 scratch buffers");
+  for (int64_t n : sizes) sizes_[static_cast<size_t>(count_++)] = n;
+}
+
 GraphSpec chainGraph(std::vector<std::unique_ptr<Layer>> layers, Shape input) {
   GraphSpec g;
   g.inputs.push_back(std::move(input));

@@ -5,7 +5,9 @@
 // buffers the executor owns. Tensors are N-D, batch first, channels last; a
 // Shape is one sample's dimensions (the batch axis is implicit).
 #pragma once
+#include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -66,6 +68,22 @@ struct ForwardIo {
   bool logits;             // the output node of a fused loss: leave out the softmax / sigmoid
 };
 
+// The float counts of a layer's scratch buffers: a fixed-capacity list, so
+// asking for them (every predict sizes its workspace) allocates nothing.
+class ScratchSizes {
+ public:
+  static constexpr int kCapacity = 12;
+  ScratchSizes() = default;
+  ScratchSizes(std::initializer_list<int64_t> sizes);
+  const int64_t* begin() const { return sizes_.data(); }
+  const int64_t* end() const { return sizes_.data() + count_; }
+  int size() const { return count_; }
+
+ private:
+  std::array<int64_t, kCapacity> sizes_{};
+  int count_ = 0;
+};
+
 struct BackwardIo {
   int64_t batch;
   const float* const* in;
@@ -85,7 +103,7 @@ class Layer {
   virtual Shape computeOutputShape(const std::vector<Shape>& in) const = 0;
   virtual std::vector<WeightDecl> weights() const { return {}; }
   // Float counts of the per-batch buffers forward leaves for backward.
-  virtual std::vector<int64_t> scratchSizes(int64_t batch) const { return {}; }
+  virtual ScratchSizes scratchSizes(int64_t batch) const { return {}; }
 
   // The activation a fused softmax / sigmoid cross-entropy may defer (Linear: none).
   virtual Activation outputActivation() const { return Activation::Linear; }

@@ -23,5 +23,11 @@ bool fitsMemoryLimit(int64_t bytes);
 // Throws std::length_error ("<what> needs N bytes, more than the memory limit
 // ...") unless `bytes` fits.
 void requireMemory(const std::string& what, int64_t bytes);
+// The same, naming the allocation (`describe()` returns <what>) only when it
+// does not fit: per-call paths such as predict build no message string.
+template <class Describe>
+void requireMemoryFor(int64_t bytes, Describe&& describe) {
+  if (!fitsMemoryLimit(bytes)) requireMemory(describe(), bytes);
+}
 
 }  // namespace tf

@@ -58,7 +58,7 @@ Model::ChunkPlan Model::planChunk(const Dataset& d, const int32_t* order, int64_
   p.next = {nextFirst, nextCount, p.batchSize, d.n, d.x, order, epoch, rank, ranks};
   // Batches in this chunk (a larger count would only reserve room for results that never come).
   p.batches = std::min(count, (p.key.endRow() - p.key.beginRow() + p.batchSize - 1) / p.batchSize);
-  requireMemory("the training workspace for batches of " + std::to_string(p.batchSize), graph_.workspaceBytes(p.batchSize));
+  requireMemoryFor(graph_.workspaceBytes(p.batchSize), [&p] { return "the training workspace for batches of " + std::to_string(p.batchSize); });
   return p;
 }
 
@@ -96,7 +96,7 @@ ChunkResult Model::trainJob(const RowCopy& rows, const ChunkPlan& plan, Gradient
 double Model::computeGradients(const Dataset& d, float* grads) {
   Trainer& tr = trainer();
   if (d.n == 0) throw std::out_of_range("needs at least one sample");
-  requireMemory("the workspace for " + std::to_string(d.n) + " samples", graph_.workspaceBytes(d.n));
+  requireMemoryFor(graph_.workspaceBytes(d.n), [&d] { return "the workspace for " + std::to_string(d.n) + " samples"; });
   auto g = exclusive();
   const double loss = tr.computeGradients(d);
   std::copy(graph_.grads().begin(), graph_.grads().end(), grads);
@@ -111,7 +111,7 @@ void Model::applyGradients(const float* grads) {
 }
 
 void Model::requireWorkspace(int64_t rows) const {
-  requireMemory("the workspace for batches of " + std::to_string(rows), graph_.workspaceBytes(rows));
+  requireMemoryFor(graph_.workspaceBytes(rows), [rows] { return "the workspace for batches of " + std::to_string(rows); });
 }
 
 std::shared_ptr<Model::PredictCopy> Model::stagePredict(const float* x, int64_t n, int64_t batchSize, const int32_t* cancel) const {
@@ -139,9 +139,15 @@ void Model::withWorkerWorkspace(bool keep, F&& f) {
 }
 
 void Model::predict(const float* x, int64_t n, int64_t batchSize, float* out) {
-  InlineThreads threads(usefulThreads(std::min(batchSize, n)));
+  const int64_t rows = std::min(batchSize, std::max<int64_t>(n, 1));
+  InlineThreads threads(usefulThreads(rows));
+  // The kept workspace is already this large: it was checked and kept before
+  // (a one-sample prediction in a server loop sizes nothing).
+  if (syncWs_.batch >= rows) return predictInto(graph_, x, n, batchSize, out, syncWs_);
+  const int64_t bytes = graph_.workspaceBytes(rows);
+  requireMemoryFor(bytes, [rows] { return "the workspace for batches of " + std::to_string(rows); });
   Workspace scratch;
-  predictInto(graph_, x, n, batchSize, out, keepsWorkspace(batchSize, n) ? syncWs_ : scratch);
+  predictInto(graph_, x, n, batchSize, out, bytes <= kKeptWorkspaceBytes ? syncWs_ : scratch);
 }
 
 void Model::predictJob(const float* x, int64_t n, int64_t batchSize, float* out, const int32_t* cancel) {

@@ -122,6 +122,7 @@ class Model {
   void predictJob(PredictCopy& p) { predictJob(p.input->x.data(), p.n, p.batchSize, p.output.data(), p.cancel); }
 
   // Inference on the calling (JavaScript) thread: never waits for cores.
+  // Checks the workspace against the memory limit itself (std::length_error).
   void predict(const float* x, int64_t n, int64_t batchSize, float* out);
   // Worker-thread jobs; a cancel flag is honoured between batches.
   void predictJob(const float* x, int64_t n, int64_t batchSize, float* out, const int32_t* cancel);

@@ -3,7 +3,8 @@
 //   npx tsx bench/engines/index.ts --old <checkout> [--new <checkout>] [--rounds 5] [--epochs 2]
 // Each checkout must be built (`npm run build` in it: its own addon and dist/).
 // Per round, each workload runs once per checkout, in fresh processes, in
-// alternating order (A B, then B A); the figures are medians over rounds of
+// alternating order (A B, then B A); prediction latency is measured with both
+// checkouts loaded in one process, interleaved in blocks; the figures are medians over rounds of
 // the per-epoch medians, in wall and in CPU seconds (CPU time is what the
 // engine costs; wall time also carries the machine's other load).
 import { execFileSync } from 'node:child_process';
@@ -34,11 +35,10 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-function run(checkout: string, what: string, epochs: number): Record<string, number[]> {
-  const worker = path.join(__dirname, 'worker.cjs');
+function worker(...args: string[]): unknown {
   const env = { ...process.env };
   delete env.TENSORFORGE_ADDON;  // each checkout loads its own build
-  const out = execFileSync(process.execPath, [worker, checkout, what, String(epochs)], { env, encoding: 'utf8', maxBuffer: 1 << 20 });
+  const out = execFileSync(process.execPath, [path.join(__dirname, 'worker.cjs'), ...args], { env, encoding: 'utf8', maxBuffer: 1 << 20 });
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
@@ -51,10 +51,14 @@ function main(): void {
   for (let r = 0; r < a.rounds; r++) {
     const order: ('old' | 'new')[] = r % 2 === 0 ? ['old', 'new'] : ['new', 'old'];
     for (const w of workloads) {
-      for (const which of order) {
-        const res = run(checkouts[which], w, a.epochs);
-        for (const [k, v] of Object.entries(res)) (rows[w][which][k] ??= []).push(median(v));
-      }
+      // Training: one fresh process per checkout. Predict: both in one process
+      // (microsecond calls vary more between processes than between engines).
+      const results = w === 'predict'
+        ? (worker('predict-pair', checkouts[order[0]], checkouts[order[1]]) as Record<string, number[]>[])
+        : order.map((which) => worker(checkouts[which], w, String(a.epochs)) as Record<string, number[]>);
+      order.forEach((which, i) => {
+        for (const [k, v] of Object.entries(results[i])) (rows[w][which][k] ??= []).push(median(v));
+      });
     }
     process.stderr.write(`round ${r + 1}/${a.rounds} done\n`);
   }

@@ -31,7 +31,7 @@ class BatchNorm final : public Layer {
     return w;
   }
   // x-hat, batch mean, batch 1/std
-  std::vector<int64_t> scratchSizes(int64_t batch) const override { return {inSize(batch), features(), features()}; }
+  ScratchSizes scratchSizes(int64_t batch) const override { return {inSize(batch), features(), features()}; }
 
   void forward(const ForwardIo& io, const NodeWeights& w) const override {
     const int64_t n = rows(io.batch), nf = features();

@@ -142,7 +142,7 @@ class Conv2d final : public Layer {
     return w;
   }
   // [0] im2col (also dCol in backward), [1] the pre-activation when its gradient needs it.
-  std::vector<int64_t> scratchSizes(int64_t batch) const override {
+  ScratchSizes scratchSizes(int64_t batch) const override {
     const Window2d g = placed();
     return {direct(g) ? 0 : rowsOf(g, batch) * depth(g), keepsZ() ? outSize(batch) : 0};
   }

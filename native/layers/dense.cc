@@ -38,7 +38,7 @@ class Dense final : public Layer {
     return w;
   }
   // The pre-activation z, when the activation's gradient needs it.
-  std::vector<int64_t> scratchSizes(int64_t batch) const override {
+  ScratchSizes scratchSizes(int64_t batch) const override {
     return {activationKeepsInput(act_) ? outSize(batch) : 0};
   }
   Activation outputActivation() const override { return act_; }

@@ -96,7 +96,7 @@ class DepthwiseConv2d final : public Layer {
     if (useBias_) w.push_back({"bias", {features() * multiplier_}, trainable_});
     return w;
   }
-  std::vector<int64_t> scratchSizes(int64_t batch) const override {
+  ScratchSizes scratchSizes(int64_t batch) const override {
     return {activationKeepsInput(act_) ? outSize(batch) : 0};
   }
   Activation outputActivation() const override { return act_; }

@@ -20,7 +20,7 @@ class Dropout final : public Layer {
     if (in.size() != 1) throw std::invalid_argument("dropout takes one input");
     return in[0];
   }
-  std::vector<int64_t> scratchSizes(int64_t batch) const override { return {inSize(batch)}; }  // the mask
+  ScratchSizes scratchSizes(int64_t batch) const override { return {inSize(batch)}; }  // the mask
 
   void forward(const ForwardIo& io, const NodeWeights&) const override {
     std::copy(io.in[0], io.in[0] + inSize(io.batch), io.out);

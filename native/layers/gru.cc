@@ -46,7 +46,7 @@ class Gru final : public Layer {
   // zx [batch, time, 3u]: x W + b, then the gates z, r, hh; hPrev [batch, time, u];
   // rh: h R + b_h [batch, time, 3u] (resetAfter) or r * h [batch, time, u];
   // then the last h, dh [batch, u], and per-step gradients [batch, 3u].
-  std::vector<int64_t> scratchSizes(int64_t batch) const override {
+  ScratchSizes scratchSizes(int64_t batch) const override {
     const int64_t bt = batch * steps(), u = units_;
     return {bt * 3 * u, bt * u, bt * (resetAfter_ ? 3 : 1) * u, batch * u, batch * u, batch * 3 * u};
   }

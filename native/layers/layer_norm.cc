@@ -27,7 +27,7 @@ class LayerNorm final : public Layer {
     return w;
   }
   // x-hat, row mean, row 1/std
-  std::vector<int64_t> scratchSizes(int64_t batch) const override { return {inSize(batch), rows(batch), rows(batch)}; }
+  ScratchSizes scratchSizes(int64_t batch) const override { return {inSize(batch), rows(batch), rows(batch)}; }
 
   void forward(const ForwardIo& io, const NodeWeights& w) const override {
     const int64_t n = rows(io.batch), nf = features();

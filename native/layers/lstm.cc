@@ -48,7 +48,7 @@ class Lstm final : public Layer {
   // each step started from [batch, time, u]; gc: g(c') of each step
   // [batch, time, u]; then [batch, u] each: the last h and c, dh, dc; and
   // one sample's gate gradients [4u].
-  std::vector<int64_t> scratchSizes(int64_t batch) const override {
+  ScratchSizes scratchSizes(int64_t batch) const override {
     const int64_t bt = batch * steps(), u = units_;
     return {bt * 4 * u, bt * u, bt * u, bt * u, batch * u, batch * u, batch * u, batch * u, 4 * u};
   }

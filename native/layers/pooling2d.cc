@@ -113,7 +113,7 @@ class Pooling2d final : public Layer {
     return {g.outH, g.outW, g.channels};
   }
   // Max: the winning tap of each output, for backward.
-  std::vector<int64_t> scratchSizes(int64_t batch) const override { return {Max ? outSize(batch) : 0}; }
+  ScratchSizes scratchSizes(int64_t batch) const override { return {Max ? outSize(batch) : 0}; }
 
   void forward(const ForwardIo& io, const NodeWeights&) const override {
     poolForward<Max>(placed(), io.batch, io.in[0], io.out, nullptr);

@@ -34,7 +34,7 @@ class SimpleRnn final : public Layer {
     return w;
   }
   // zh [batch, time, u]: x W + b, then each step's h'; hPrev [batch, time, u]; dh [batch, u].
-  std::vector<int64_t> scratchSizes(int64_t batch) const override {
+  ScratchSizes scratchSizes(int64_t batch) const override {
     const int64_t bt = batch * steps();
     return {bt * units_, bt * units_, batch * units_};
   }
