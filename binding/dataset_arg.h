@@ -15,15 +15,16 @@ inline DataValues dataValuesArg(const Napi::CallbackInfo& info, size_t i, const 
   return propertiesArg<5>(info, i, fn, "data", {"x", "labels", "targets", "weights", "n"});
 }
 
-inline tf::Dataset datasetFrom(Napi::Env env, const DataValues& v, const char* fn, int64_t inDim, int64_t outDim) {
+inline tf::Dataset datasetFrom(Napi::Env env, const DataValues& v, const char* fn, int64_t inDim, int64_t labelWidth, int64_t outDim) {
   tf::Dataset d;
+  d.labelWidth = labelWidth;
   auto x = typedArrayValue<float>(env, v[0], fn, "x");
   d.n = intValue(env, v[4], fn, "n", 0, INT32_MAX);
   requireLength(env, fn, "x", x, checkedMul(env, fn, d.n, inDim));
   d.x = x.data;
   if (!v[1].IsNull()) {
     auto l = typedArrayValue<int32_t>(env, v[1], fn, "labels");
-    requireLength(env, fn, "labels", l, d.n);
+    requireLength(env, fn, "labels", l, checkedMul(env, fn, d.n, labelWidth));
     d.labels = l.data;
   }
   if (!v[2].IsNull()) {

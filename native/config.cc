@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <algorithm>
+
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -85,6 +87,15 @@ int32_t Config::codeIn(const std::string& key, int32_t count) const {
   const double d = number(key, 0);
   if (!(d >= 0 && d < count) || d != static_cast<int32_t>(d)) fail(key, "is not a valid code");
   return static_cast<int32_t>(d);
+}
+
+void refuseUnknownKeys(const Config& c, std::initializer_list<const char*> known, const char* where) {
+  for (const std::string& key : c.keys()) {
+    if (std::any_of(known.begin(), known.end(), [&](const char* k) { return key == k; })) continue;
+    std::string list;
+    for (const char* k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+    throw std::invalid_argument("unknown key '" + key + "'" + where + " (expected " + list + ")");
+  }
 }
 
 }  // namespace tf

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -80,5 +81,8 @@ class Config {
   }
   int32_t codeIn(const std::string& key, int32_t count) const;
 };
+
+// std::invalid_argument naming the first key of `c` not in `known` ("unknown key 'x'<where> (expected ...)").
+void refuseUnknownKeys(const Config& c, std::initializer_list<const char*> known, const char* where);
 
 }  // namespace tf

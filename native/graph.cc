@@ -45,7 +45,7 @@ std::string showShapes(const std::vector<Shape>& shapes) {
 bool sameWeights(const WeightDecl& a, const WeightDecl& b) { return a.name == b.name && a.shape == b.shape && a.trainable == b.trainable; }
 }  // namespace
 
-Graph::Graph(GraphSpec spec) : inputs_(std::move(spec.inputs)), nodes_(std::move(spec.nodes)), output_(spec.output) {
+Graph::Graph(GraphSpec spec) : inputs_(std::move(spec.inputs)), nodes_(std::move(spec.nodes)), outputs_(std::move(spec.outputs)) {
   const auto count = static_cast<int32_t>(nodes_.size());
   if (count == 0) throw std::invalid_argument("a model needs at least one layer");
   if (inputs_.empty()) throw std::invalid_argument("a model needs an input");
@@ -59,9 +59,16 @@ Graph::Graph(GraphSpec spec) : inputs_(std::move(spec.inputs)), nodes_(std::move
     rowSize_ += elementsOf(s);
   }
   if (rowSize_ > (int64_t{1} << 31)) throw std::invalid_argument("the inputs together must hold at most 2^31 values per sample");
-  if (output_ == -1) output_ = count - 1;
-  if (output_ < 0 || output_ >= count)
-    throw std::out_of_range("the output " + std::to_string(output_) + " is not a node (there are " + std::to_string(count) + ")");
+  if (outputs_.empty()) outputs_.push_back(count - 1);
+  if (outputs_.size() > kMaxOutputs) throw std::invalid_argument("a model has at most 64 outputs");
+  outputIndex_.assign(count, -1);
+  for (size_t k = 0; k < outputs_.size(); ++k) {
+    const int32_t o = outputs_[k];
+    if (o < 0 || o >= count)
+      throw std::out_of_range("the output " + std::to_string(o) + " is not a node (there are " + std::to_string(count) + ")");
+    if (outputIndex_[o] >= 0) throw std::invalid_argument(nodeName(o) + " is listed twice as an output");
+    outputIndex_[o] = static_cast<int32_t>(k);
+  }
 
   // References, then the topological order (Kahn).
   std::vector<int32_t> pending(count, 0);
@@ -107,6 +114,7 @@ Graph::Graph(GraphSpec spec) : inputs_(std::move(spec.inputs)), nodes_(std::move
     nodes_[i].layer->setShapes(std::move(in), out);
     widestOutput_ = std::max(widestOutput_, elementsOf(out));
   }
+  for (int32_t o : outputs_) outputSize_ += elementsOf(nodes_[o].layer->outputShape());
   owner_.resize(count);
   for (int32_t i = 0; i < count; ++i) {
     owner_[i] = nodes_[i].sharesWeightsWith < 0 ? i : nodes_[i].sharesWeightsWith;
@@ -136,8 +144,9 @@ void Graph::checkStructure(const std::vector<std::vector<int32_t>>& consumers) {
     throw std::invalid_argument("the graph has a cycle through " + nodeName(at));
   }
   for (int32_t i = 0; i < count; ++i)
-    if (i != output_ && consumers[i].empty())
-      throw std::invalid_argument(nodeName(i) + " does not feed the output (" + nodeName(output_) + ")");
+    if (outputIndex_[i] < 0 && consumers[i].empty())
+      throw std::invalid_argument(nodeName(i) + " does not feed " + (outputs_.size() == 1 ? "the output (" + nodeName(outputs_[0]) + ")" : "any output"));
+  for (int32_t o : outputs_) outputIsFinal_.push_back(consumers[o].empty() ? 1 : 0);
 }
 
 // A shared layer: the same kind of layer, with weights of the same names and
@@ -214,7 +223,7 @@ void Graph::planBackward() {
     freeList.pop_back();
     return b;
   };
-  gradBuffer_[output_] = take();
+  for (int32_t o : outputs_) gradBuffer_[o] = take();
   for (auto it = order_.rbegin(); it != order_.rend(); ++it) {
     const int32_t i = *it;
     for (size_t k = 0; k < nodes_[i].inputs.size(); ++k) {
@@ -262,6 +271,8 @@ void Graph::prepare(Workspace& ws, int64_t batch) const {
   if (inputs_.size() > 1)
     for (const Shape& s : inputs_) ws.inputRows.emplace_back(static_cast<size_t>(ws.batch * elementsOf(s)));
   ws.inputPtr.assign(inputs_.size(), nullptr);
+  ws.outputRows.clear();
+  if (outputs_.size() > 1) ws.outputRows.resize(static_cast<size_t>(ws.batch * outputSize_));
 }
 
 const float* const* Graph::splitInputs(const float* rows, int64_t batch, Workspace& ws) const {
@@ -294,8 +305,9 @@ int64_t Graph::workspaceBytes(int64_t batch) const {
   floats += static_cast<double>(weightGradFloats_);
   double inputs = 0;
   for (const Shape& s : inputs_) inputs += static_cast<double>(elementsOf(s));
-  // One batch of rows and targets; with several inputs, the rows split per input too.
-  floats += static_cast<double>(rows) * (inputs * (inputs_.size() > 1 ? 2 : 1) + static_cast<double>(outputSize()) + 2);
+  // One batch of rows and targets; with several inputs, the rows split per
+  // input too; with several outputs, the outputs packed per sample too.
+  floats += static_cast<double>(rows) * (inputs * (inputs_.size() > 1 ? 2 : 1) + static_cast<double>(outputSize_) * (outputs_.size() > 1 ? 2 : 1) + 2);
   const double bytes = floats * sizeof(float);
   return bytes >= 9.0e18 ? -1 : static_cast<int64_t>(bytes);
 }
@@ -334,28 +346,37 @@ void Graph::bindInputs(const float* const* x, Workspace& ws) const {
     }
 }
 
-const float* Graph::infer(const float* const* x, int64_t batch, bool logits, Workspace& ws) const {
+const float* Graph::infer(const float* const* x, int64_t batch, LogitOutputs logits, Workspace& ws) const {
   prepare(ws, batch);
   bindInputs(x, ws);
   for (int32_t i : order_) {
     NodeBuffers& b = ws.nodes[i];
-    nodes_[i].layer->forward({batch, b.in.data(), b.out.data(), b.scratchPtr.data(), logits && i == output_}, weights(i));
+    nodes_[i].layer->forward({batch, b.in.data(), b.out.data(), b.scratchPtr.data(), defers(i, logits)}, weights(i));
   }
-  return ws.nodes[output_].out.data();
+  if (outputs_.size() == 1) return ws.nodes[outputs_[0]].out.data();
+  int64_t offset = 0;
+  for (int32_t o : outputs_) {
+    const int64_t width = elementsOf(nodes_[o].layer->outputShape());
+    const float* src = ws.nodes[o].out.data();
+    for (int64_t r = 0; r < batch; ++r)
+      std::memcpy(ws.outputRows.data() + r * outputSize_ + offset, src + r * width, sizeof(float) * width);
+    offset += width;
+  }
+  return ws.outputRows.data();
 }
 
-const float* Graph::forwardTraining(const float* const* x, int64_t batch, bool logits, Workspace& ws, Rng* rng) {
+const float* Graph::forwardTraining(const float* const* x, int64_t batch, LogitOutputs logits, Workspace& ws, Rng* rng) {
   prepare(ws, batch);
   bindInputs(x, ws);
   for (int32_t i : order_) {
     NodeBuffers& b = ws.nodes[i];
-    nodes_[i].layer->forwardTraining({batch, b.in.data(), b.out.data(), b.scratchPtr.data(), logits && i == output_},
+    nodes_[i].layer->forwardTraining({batch, b.in.data(), b.out.data(), b.scratchPtr.data(), defers(i, logits)},
                                      trainingWeights(i), rng);
   }
-  return ws.nodes[output_].out.data();
+  return ws.nodes[outputs_[0]].out.data();
 }
 
-void Graph::backward(int64_t batch, bool logits, Workspace& ws) {
+void Graph::backward(int64_t batch, LogitOutputs logits, Workspace& ws) {
   for (auto it = order_.rbegin(); it != order_.rend(); ++it) {
     const int32_t i = *it;
     NodeBuffers& b = ws.nodes[i];
@@ -370,7 +391,7 @@ void Graph::backward(int64_t batch, bool logits, Workspace& ws) {
       w.gradOrigin = gradRange_[i].first;
     }
     nodes_[i].layer->backward({batch, b.in.data(), b.out.data(), ws.grads[gradBuffer_[i]].data(), b.dIn.data(),
-                               b.scratchPtr.data(), logits && i == output_},
+                               b.scratchPtr.data(), defers(i, logits)},
                               w);
     if (addsWeightGrads_[i]) {
       // A shared layer applied again: its gradient adds to the other applications'.

@@ -30,8 +30,15 @@ struct GraphNode {
 struct GraphSpec {
   std::vector<Shape> inputs;  // per-sample shapes of the graph inputs
   std::vector<GraphNode> nodes;
-  int32_t output = -1;        // the node whose output the model returns; -1: the last node
+  // The nodes whose outputs the model returns, in order (Keras's outputs);
+  // empty: the last node.
+  std::vector<int32_t> outputs;
 };
+
+// Which of a graph's outputs leave out their softmax / sigmoid (bit k: output
+// k) because a fused loss reads their logits. A single-output graph passes
+// true or false.
+using LogitOutputs = uint64_t;
 
 // layers[0] <- input, layers[i] <- layers[i - 1].
 GraphSpec chainGraph(std::vector<std::unique_ptr<Layer>> layers, Shape input);
@@ -57,10 +64,14 @@ struct Workspace {
   // Several graph inputs: one batch of each, split from the data's rows (Graph::splitInputs).
   std::vector<std::vector<float>> inputRows;
   std::vector<const float*> inputPtr;
+  // Several graph outputs: a batch of rows holding every output of a sample (Graph::infer).
+  std::vector<float> outputRows;
 };
 
 class Graph {
  public:
+  static constexpr size_t kMaxOutputs = 64;  // LogitOutputs has a bit per output
+
   // Validates the graph (references, cycles, shapes, shared weights, every
   // node feeding the output, every input used) and lays out the arenas;
   // throws std::invalid_argument (std::out_of_range for a reference to a
@@ -76,8 +87,14 @@ class Graph {
   // Floats per sample of a model's data: every graph input's values one
   // after another (input 0's, then input 1's, ...); inputSize() for one input.
   int64_t rowSize() const { return rowSize_; }
-  const Shape& outputShape() const { return nodes_[output_].layer->outputShape(); }
-  int64_t outputSize() const { return elementsOf(outputShape()); }
+  size_t outputCount() const { return outputs_.size(); }
+  const Shape& outputShape(size_t k = 0) const { return nodes_[outputs_[k]].layer->outputShape(); }
+  int64_t outputNodeSize(size_t k) const { return elementsOf(outputShape(k)); }
+  // Floats per sample of a prediction: every output's values one after
+  // another (output 0's, then output 1's, ...), as rowSize() for inputs.
+  int64_t outputSize() const { return outputSize_; }
+  // Whether output k feeds no other node (only then may a loss defer its activation).
+  bool outputIsFinal(size_t k) const { return outputIsFinal_[k] != 0; }
   size_t nodeCount() const { return nodes_.size(); }
   const Layer& layer(size_t i) const { return *nodes_[i].layer; }
   // The node whose weights node i uses (i itself unless it shares).
@@ -104,32 +121,37 @@ class Graph {
   // Threads worth using for batches of `batch` samples: the most any node's
   // arithmetic can use (the thread policy of every job on this graph).
   int usefulThreads(int64_t batch) const;
-  // The output node's activation (what a fused loss sees and defers).
-  Activation outputActivation() const { return nodes_[output_].layer->outputActivation(); }
+  // Output k's activation (what a fused loss sees and defers).
+  Activation outputActivation(size_t k = 0) const { return nodes_[outputs_[k]].layer->outputActivation(); }
 
   // Inference over inputs x[k] ([batch, inputShape(k)]); reads the arenas
-  // only. With `logits`, the output node leaves out its softmax / sigmoid.
-  // Returns the output buffer inside ws.
-  const float* infer(const float* const* x, int64_t batch, bool logits, Workspace& ws) const;
+  // only. Outputs in `logits` leave out their softmax / sigmoid. Returns
+  // [batch, outputSize()] inside ws: the output node's buffer for one
+  // output, the outputs packed per sample for several.
+  const float* infer(const float* const* x, int64_t batch, LogitOutputs logits, Workspace& ws) const;
   // The same over `rows` [batch, rowSize()] holding every input of a sample.
-  const float* infer(const float* rows, int64_t batch, bool logits, Workspace& ws) const {
+  const float* infer(const float* rows, int64_t batch, LogitOutputs logits, Workspace& ws) const {
     return infer(splitInputs(rows, batch, ws), batch, logits, ws);
   }
-  // Training forward: batch statistics (updating moving statistics), dropout.
-  const float* forwardTraining(const float* const* x, int64_t batch, bool logits, Workspace& ws, Rng* rng);
-  const float* forwardTraining(const float* rows, int64_t batch, bool logits, Workspace& ws, Rng* rng) {
+  // Training forward: batch statistics (updating moving statistics),
+  // dropout. Returns output 0's buffer; outputValues(ws, k) gives each.
+  const float* forwardTraining(const float* const* x, int64_t batch, LogitOutputs logits, Workspace& ws, Rng* rng);
+  const float* forwardTraining(const float* rows, int64_t batch, LogitOutputs logits, Workspace& ws, Rng* rng) {
     return forwardTraining(splitInputs(rows, batch, ws), batch, logits, ws, rng);
   }
+  // Output k of the last forward pass on ws, [batch, outputShape(k)].
+  const float* outputValues(const Workspace& ws, size_t k = 0) const { return ws.nodes[outputs_[k]].out.data(); }
   // One pointer per graph input for a batch of `rows` [batch, rowSize()]:
   // the rows themselves for one input; for several, each input's columns
   // copied into ws (prepared for at least `batch`).
   const float* const* splitInputs(const float* rows, int64_t batch, Workspace& ws) const;
-  // Where the loss writes dLoss/d(output) (dLoss/d(logits) when `logits`)
-  // before backward.
-  float* outputGrad(Workspace& ws) const { return ws.grads[gradBuffer_[output_]].data(); }
+  // Where the loss writes dLoss/d(output k) (dLoss/d(logits) when deferred)
+  // before backward; an output that also feeds other nodes gets their
+  // gradients added to it.
+  float* outputGrad(Workspace& ws, size_t k = 0) const { return ws.grads[gradBuffer_[outputs_[k]]].data(); }
   // Backward after forwardTraining on the same workspace: fills grads()
   // (a shared layer's gradient is the sum over its applications).
-  void backward(int64_t batch, bool logits, Workspace& ws);
+  void backward(int64_t batch, LogitOutputs logits, Workspace& ws);
 
   // The kernel regularizers' penalty; the second also adds its gradient to grads().
   double regularizationPenalty() const;
@@ -139,7 +161,10 @@ class Graph {
   std::vector<Shape> inputs_;
   int64_t rowSize_ = 0;
   std::vector<GraphNode> nodes_;
-  int32_t output_;
+  std::vector<int32_t> outputs_;
+  std::vector<uint8_t> outputIsFinal_;
+  std::vector<int32_t> outputIndex_;     // per node: its index in outputs_, or -1
+  int64_t outputSize_ = 0;
   std::vector<int32_t> order_;          // topological
   std::vector<int32_t> owner_;          // per node: the node whose weights it uses
   std::vector<int32_t> firstSlot_;      // per node, into slots_ (its owner's)
@@ -167,6 +192,11 @@ class Graph {
   NodeWeights weights(int32_t node) const;  // read-only
   NodeWeights trainingWeights(int32_t node);
   void bindInputs(const float* const* x, Workspace& ws) const;
+  // Whether node i is an output whose activation `logits` defers.
+  // (Only an output that feeds no other node may: the others read its activation.)
+  bool defers(int32_t i, LogitOutputs logits) const {
+    return outputIndex_[i] >= 0 && ((logits >> outputIndex_[i]) & 1) && outputIsFinal_[outputIndex_[i]];
+  }
 };
 
 }  // namespace tf

@@ -14,15 +14,6 @@ namespace {
 // More nodes or inputs than any model has; keeps every index in int32_t.
 constexpr int64_t kMaxNodes = int64_t{1} << 24;
 
-void refuseUnknownKeys(const Config& c, std::initializer_list<const char*> known, const char* where) {
-  for (const std::string& key : c.keys()) {
-    if (std::any_of(known.begin(), known.end(), [&](const char* k) { return key == k; })) continue;
-    std::string list;
-    for (const char* k : known) list += (list.empty() ? "" : ", ") + std::string(k);
-    throw std::invalid_argument("unknown key '" + key + "'" + where + " (expected " + list + ")");
-  }
-}
-
 std::string showNumber(double d) {
   if (std::isnan(d)) return "NaN";
   if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
@@ -56,7 +47,7 @@ GraphNode nodeFrom(const Config& c, int64_t nodes, int64_t inputs) {
 }  // namespace
 
 GraphSpec graphSpecFrom(const Config& graph) {
-  refuseUnknownKeys(graph, {"inputs", "nodes", "output"}, " in the graph");
+  refuseUnknownKeys(graph, {"inputs", "nodes", "output", "outputs"}, " in the graph");
   GraphSpec spec;
   const std::vector<std::vector<double>>& inputs = graph.numberLists("inputs");
   const std::vector<Config>& nodes = graph.objects("nodes");
@@ -81,7 +72,14 @@ GraphSpec graphSpecFrom(const Config& graph) {
       throw std::invalid_argument(name + e.what());
     }
   }
-  if (graph.has("output")) spec.output = static_cast<int32_t>(integerIn(graph.number("output", 0), 0, count - 1, "output"));
+  if (graph.has("output") && graph.has("outputs")) throw std::invalid_argument("a graph takes output or outputs, not both");
+  if (graph.has("output")) spec.outputs.push_back(static_cast<int32_t>(integerIn(graph.number("output", 0), 0, count - 1, "output")));
+  if (graph.has("outputs")) {
+    const std::vector<double> outs = graph.numbers("outputs");
+    if (outs.empty()) throw std::invalid_argument("outputs must be a non-empty array of node indices");
+    for (size_t k = 0; k < outs.size(); ++k)
+      spec.outputs.push_back(static_cast<int32_t>(integerIn(outs[k], 0, count - 1, "outputs[" + std::to_string(k) + "]")));
+  }
   return spec;
 }
 

@@ -40,6 +40,23 @@ void Model::compile(const Config& optimizer, const Config& loss, const std::vect
   trainer_ = std::make_unique<Trainer>(graph_, std::move(opt), l, std::move(m));
 }
 
+void Model::compile(const Config& optimizer, const std::vector<Config>& outputs) {
+  OptimizerConfig opt = optimizerConfigFrom(optimizer);
+  std::vector<OutputLoss> losses;
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    const Config& o = outputs[k];
+    const std::string where = " in output " + std::to_string(k) + "'s loss";
+    refuseUnknownKeys(o, {"loss", "weight", "metrics"}, where.c_str());
+    OutputLoss out;
+    out.loss = lossConfigFrom(o.object("loss"));
+    out.weight = o.real("weight", 1.0);
+    if (o.has("metrics"))
+      for (const Config& c : o.objects("metrics")) out.metrics.push_back(metricSpecFrom(c));
+    losses.push_back(std::move(out));
+  }
+  trainer_ = std::make_unique<Trainer>(graph_, std::move(opt), std::move(losses));
+}
+
 Trainer& Model::trainer() {
   if (!trainer_) throw StateError("the model must be compiled first");
   return *trainer_;
@@ -80,7 +97,7 @@ Trainer& Model::idleTrainer() {
 }
 
 std::shared_ptr<const RowCopy> Model::chunkRows(const Dataset& d, const ChunkKey& key) {
-  return stager_.take(d, key, graph_.rowSize(), graph_.outputSize());
+  return stager_.take(d, key, graph_.rowSize(), targetWidth());
 }
 
 ChunkResult Model::trainJob(const RowCopy& rows, const ChunkPlan& plan, GradientSync* sync) {

@@ -49,6 +49,10 @@ class Model {
   // Replaces the trainer (and with it the optimizer state); throws
   // std::invalid_argument for a bad configuration, leaving the old one.
   void compile(const Config& optimizer, const Config& loss, const std::vector<Config>& metrics);
+  // One { loss, weight?, metrics? } per graph output, in output order.
+  void compile(const Config& optimizer, const std::vector<Config>& outputs);
+  // Floats per row of the data's targets (the compiled losses'; before compile, the output size).
+  int64_t targetWidth() const { return trainer_ ? trainer_->targetWidth() : graph_.outputSize(); }
   Trainer& trainer();  // throws StateError before compile
   bool compiled() const { return trainer_ != nullptr; }
 
@@ -95,7 +99,7 @@ class Model {
   // Training: the chunk's rows on the caller's thread (prefetched or copied),
   // then trainJob on a worker thread, then optionally the next chunk's prefetch.
   std::shared_ptr<const RowCopy> chunkRows(const Dataset& d, const ChunkKey& key);
-  void prefetch(const Dataset& d, const ChunkKey& key) { stager_.prefetch(d, key, graph_.rowSize(), graph_.outputSize()); }
+  void prefetch(const Dataset& d, const ChunkKey& key) { stager_.prefetch(d, key, graph_.rowSize(), targetWidth()); }
   // `sync`: data-parallel training (the plan's rows are this rank's shares).
   ChunkResult trainJob(const RowCopy& rows, const ChunkPlan& plan, GradientSync* sync = nullptr);
   // Stops a running trainJob at its next batch; the next trainJob clears it.

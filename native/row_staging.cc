@@ -20,23 +20,24 @@ void sizeTo(std::vector<T>& v, int64_t n) {
 void copyRows(RowCopy& o, const Dataset& d, const int32_t* order, int64_t begin, int64_t end, int64_t in, int64_t out) {
   const int64_t rows = std::max<int64_t>(0, end - begin);
   const double perRow = static_cast<double>(sizeof(float)) *
-                        static_cast<double>(in + (d.targets ? out : 0) + (d.weights ? 1 : 0) + (d.labels ? 1 : 0));
+                        static_cast<double>(in + (d.targets ? out : 0) + (d.weights ? 1 : 0) + (d.labels ? d.labelWidth : 0));
   const double bytes = perRow * static_cast<double>(rows);
   requireMemory("a private copy of the data for the worker thread", bytes >= 9.0e18 ? -1 : static_cast<int64_t>(bytes));
   sizeTo(o.x, rows * in);
-  sizeTo(o.labels, d.labels ? rows : 0);
+  const int64_t lw = d.labelWidth;
+  sizeTo(o.labels, d.labels ? rows * lw : 0);
   sizeTo(o.targets, d.targets ? rows * out : 0);
   sizeTo(o.weights, d.weights ? rows : 0);
   if (!order && rows > 0) {
     std::memcpy(o.x.data(), d.x + begin * in, sizeof(float) * rows * in);
-    if (d.labels) std::memcpy(o.labels.data(), d.labels + begin, sizeof(int32_t) * rows);
+    if (d.labels) std::memcpy(o.labels.data(), d.labels + begin * lw, sizeof(int32_t) * rows * lw);
     if (d.targets) std::memcpy(o.targets.data(), d.targets + begin * out, sizeof(float) * rows * out);
     if (d.weights) std::memcpy(o.weights.data(), d.weights + begin, sizeof(float) * rows);
   }
   for (int64_t r = 0; order && r < rows; ++r) {
     const int64_t src = order[begin + r];
     std::memcpy(o.x.data() + r * in, d.x + src * in, sizeof(float) * in);
-    if (d.labels) o.labels[r] = d.labels[src];
+    if (d.labels) std::memcpy(o.labels.data() + r * lw, d.labels + src * lw, sizeof(int32_t) * lw);
     if (d.targets) std::memcpy(o.targets.data() + r * out, d.targets + src * out, sizeof(float) * out);
     if (d.weights) o.weights[r] = d.weights[src];
   }
@@ -45,6 +46,7 @@ void copyRows(RowCopy& o, const Dataset& d, const int32_t* order, int64_t begin,
   o.data.targets = d.targets ? o.targets.data() : nullptr;
   o.data.weights = d.weights ? o.weights.data() : nullptr;
   o.data.n = rows;
+  o.data.labelWidth = lw;
 }
 
 std::shared_ptr<RowCopy> copyAllRows(const Dataset& d, int64_t in, int64_t out) {

@@ -25,7 +25,7 @@ struct RowCopy {
 
 // Rows order[begin..end) of d (rows begin..end when order is null), in that
 // order, into `o` (whose buffers are reused). inDim / outDim: floats per row
-// of x / targets. Throws std::length_error over the memory limit.
+// of x / targets (labels: d.labelWidth per row). Throws std::length_error over the memory limit.
 void copyRows(RowCopy& o, const Dataset& d, const int32_t* order, int64_t begin, int64_t end, int64_t inDim, int64_t outDim);
 std::shared_ptr<RowCopy> copyAllRows(const Dataset& d, int64_t inDim, int64_t outDim);
 

@@ -19,51 +19,129 @@ void checkLabels(const int32_t* labels, int64_t n, int64_t classes) {
 }
 }  // namespace
 
-Trainer::Trainer(Graph& net, OptimizerConfig opt, LossConfig loss, std::vector<MetricSpec> metrics)
+Trainer::Trainer(Graph& net, OptimizerConfig opt, std::vector<OutputLoss> losses)
     : net_(net),
       opt_(std::make_unique<Optimizer>(std::move(opt), static_cast<int64_t>(net.params().size()))),
-      loss_(loss),
-      metrics_(std::move(metrics)),
-      fused_(lossFusesActivation(loss, net.outputActivation())),
+      losses_(std::move(losses)),
       segments_(net.trainableSegments()) {
-  const bool sparse = loss_.kind == LossKind::SparseCategoricalCrossentropy;
-  for (const MetricSpec& m : metrics_) {
-    const MetricInput needs = metricInput(m.kind);
-    if (needs == MetricInput::Labels && !sparse)
-      throw std::invalid_argument("a sparse metric needs integer labels, which only the sparse categorical crossentropy loss uses");
-    if (needs == MetricInput::Targets && sparse)
-      throw std::invalid_argument("a metric that reads dense targets cannot follow the sparse categorical crossentropy loss");
-    if ((m.kind == MetricKind::SparseTopKCategoricalAccuracy || m.kind == MetricKind::TopKCategoricalAccuracy) && m.k < 1)
-      throw std::invalid_argument("top-k accuracy needs k >= 1");
+  if (losses_.size() != net.outputCount())
+    throw std::invalid_argument("the model has " + std::to_string(net.outputCount()) + " output(s) but " +
+                                std::to_string(losses_.size()) + " loss(es) were given");
+  for (size_t h = 0; h < losses_.size(); ++h) {
+    const OutputLoss& o = losses_[h];
+    const std::string which = losses_.size() > 1 ? " (output " + std::to_string(h) + ")" : "";
+    if (!std::isfinite(o.weight) || o.weight < 0) throw std::invalid_argument("a loss weight must be finite and >= 0" + which);
+    const bool sparse = o.loss.kind == LossKind::SparseCategoricalCrossentropy;
+    for (const MetricSpec& m : o.metrics) {
+      const MetricInput needs = metricInput(m.kind);
+      if (needs == MetricInput::Labels && !sparse)
+        throw std::invalid_argument("a sparse metric needs integer labels, which only the sparse categorical crossentropy loss uses" + which);
+      if (needs == MetricInput::Targets && sparse)
+        throw std::invalid_argument("a metric that reads dense targets cannot follow the sparse categorical crossentropy loss" + which);
+      if ((m.kind == MetricKind::SparseTopKCategoricalAccuracy || m.kind == MetricKind::TopKCategoricalAccuracy) && m.k < 1)
+        throw std::invalid_argument("top-k accuracy needs k >= 1");
+    }
+    Head head;
+    head.size = net.outputNodeSize(h);
+    // An output that also feeds other nodes must compute its activation for them.
+    head.fused = lossFusesActivation(o.loss, net.outputActivation(h)) && net.outputIsFinal(h);
+    if (sparse) head.labelColumn = labelWidth_++;
+    else head.targetOffset = (targetWidth_ += head.size) - head.size;
+    if (head.fused) fused_ |= LogitOutputs{1} << h;
+    heads_.push_back(head);
+    metricCount_ += o.metrics.size();
   }
+  stepLosses_.resize(losses_.size());
+  stepMetrics_.reserve(metricCount_);
 }
 
 void Trainer::checkData(const Dataset& d) const {
   if (d.n < 0) throw std::invalid_argument("the sample count is negative");
   if (d.n == 0) return;
   if (!d.x) throw std::invalid_argument("the data has no inputs");
-  const bool sparse = loss_.kind == LossKind::SparseCategoricalCrossentropy;
-  if (sparse && !d.labels) throw std::invalid_argument("this loss needs integer labels");
-  if (!sparse && !d.targets) throw std::invalid_argument("this loss needs float targets");
-  for (const MetricSpec& m : metrics_) {
-    const MetricInput needs = metricInput(m.kind);
-    if (needs == MetricInput::Labels && !d.labels) throw std::invalid_argument("a sparse metric needs integer labels");
-    if (needs == MetricInput::Targets && !d.targets) throw std::invalid_argument("this metric needs float targets");
-    if (needs == MetricInput::Either && !d.labels && !d.targets) throw std::invalid_argument("this metric needs labels or targets");
+  if (labelWidth_ > 0 && !d.labels) throw std::invalid_argument(labelWidth_ == 1 && heads_.size() == 1 ? "this loss needs integer labels" : "the data needs integer labels for the sparse losses");
+  if (labelWidth_ > 0 && d.labelWidth != labelWidth_)
+    throw std::invalid_argument("the data holds " + std::to_string(d.labelWidth) + " label(s) per sample; the losses need " + std::to_string(labelWidth_));
+  if (targetWidth_ > 0 && !d.targets) throw std::invalid_argument(heads_.size() == 1 ? "this loss needs float targets" : "the data needs float targets for the dense losses");
+  for (size_t h = 0; h < heads_.size(); ++h)
+    for (const MetricSpec& m : losses_[h].metrics) {
+      // A metric reads what its output's loss reads (the constructor checked the pairing).
+      const MetricInput needs = metricInput(m.kind);
+      if (needs == MetricInput::Labels && !d.labels) throw std::invalid_argument("a sparse metric needs integer labels");
+      if (needs == MetricInput::Targets && !d.targets) throw std::invalid_argument("this metric needs float targets");
+    }
+}
+
+void Trainer::splitHeads(const int32_t* labels, const float* targets, int64_t rows, HeadData& buf, const int32_t** headLabels,
+                         const float** headTargets) const {
+  const size_t count = heads_.size();
+  if (count == 1) {
+    headLabels[0] = heads_[0].labelColumn >= 0 ? labels : nullptr;
+    headTargets[0] = heads_[0].labelColumn < 0 ? targets : nullptr;
+    return;
+  }
+  buf.labels.resize(count);
+  buf.targets.resize(count);
+  for (size_t h = 0; h < count; ++h) {
+    const Head& hd = heads_[h];
+    if (hd.labelColumn >= 0) {
+      std::vector<int32_t>& l = buf.labels[h];
+      if (l.size() < static_cast<size_t>(rows)) l.resize(static_cast<size_t>(rows));
+      for (int64_t r = 0; r < rows; ++r) l[r] = labels[r * labelWidth_ + hd.labelColumn];
+      headLabels[h] = l.data();
+      headTargets[h] = nullptr;
+    } else {
+      std::vector<float>& t = buf.targets[h];
+      if (t.size() < static_cast<size_t>(rows * hd.size)) t.resize(static_cast<size_t>(rows * hd.size));
+      for (int64_t r = 0; r < rows; ++r)
+        std::memcpy(t.data() + r * hd.size, targets + r * targetWidth_ + hd.targetOffset, sizeof(float) * hd.size);
+      headLabels[h] = nullptr;
+      headTargets[h] = t.data();
+    }
   }
 }
 
-double Trainer::stepGradients(const float* x, const int32_t* labels, const float* targets, const float* weights,
-                              int64_t rows, int64_t normalizer, std::vector<double>* metricSums) {
-  const float* y = net_.forwardTraining(x, rows, fused_, ws_, &rng_);
-  float* dOut = net_.outputGrad(ws_);
-  const int64_t out = net_.outputSize();
-  LossBatch lb{y, fused_ || loss_.fromLogits, labels, targets, weights, rows, out, normalizer};
-  const double loss = lossForwardBackward(loss_, lb, dOut);
-  if (metricSums) {
-    const Activation deferred = fused_ ? net_.outputActivation() : Activation::Linear;
-    for (const MetricSpec& m : metrics_) metricSums->push_back(metricSum(m, y, deferred, labels, targets, rows, out));
+void Trainer::checkHeadLabels(const int32_t* const* labels, int64_t rows) const {
+  for (size_t h = 0; h < heads_.size(); ++h)
+    if (heads_[h].labelColumn >= 0) checkLabels(labels[h], rows, heads_[h].size);
+}
+
+double Trainer::lossesAndMetrics(const Graph& net, Workspace& ws, const int32_t* const* labels, const float* const* targets,
+                                 const float* weights, int64_t rows, int64_t normalizer, bool grads, double* outputLoss,
+                                 double* metricSums) const {
+  double total = 0;
+  for (size_t h = 0; h < heads_.size(); ++h) {
+    const Head& hd = heads_[h];
+    const OutputLoss& o = losses_[h];
+    const float* y = net.outputValues(ws, h);
+    float* dOut = grads ? net.outputGrad(ws, h) : nullptr;
+    LossBatch lb{y, hd.fused || o.loss.fromLogits, labels[h], targets[h], weights, rows, hd.size, normalizer};
+    const double loss = lossForwardBackward(o.loss, lb, dOut);
+    // Keras's lossWeights scale each output's share of the gradient too.
+    if (dOut && o.weight != 1.f)
+      for (int64_t e = 0, n = rows * hd.size; e < n; ++e) dOut[e] *= o.weight;
+    total += static_cast<double>(o.weight) * loss;
+    if (outputLoss) outputLoss[h] = loss;
+    if (metricSums) {
+      const Activation deferred = hd.fused ? net.outputActivation(h) : Activation::Linear;
+      for (const MetricSpec& m : o.metrics) *metricSums++ = metricSum(m, y, deferred, labels[h], targets[h], rows, hd.size);
+    }
   }
+  return total;
+}
+
+double Trainer::stepGradients(const float* x, const int32_t* labels, const float* targets, const float* weights,
+                              int64_t rows, int64_t normalizer, std::vector<double>* metricSums, std::vector<double>* outputLoss) {
+  const int32_t* headLabels[Graph::kMaxOutputs];
+  const float* headTargets[Graph::kMaxOutputs];
+  splitHeads(labels, targets, rows, headData_, headLabels, headTargets);
+  checkHeadLabels(headLabels, rows);
+  net_.forwardTraining(x, rows, fused_, ws_, &rng_);
+  stepMetrics_.resize(metricCount_);
+  const double loss = lossesAndMetrics(net_, ws_, headLabels, headTargets, weights, rows, normalizer, true, stepLosses_.data(),
+                                       metricSums ? stepMetrics_.data() : nullptr);
+  if (metricSums) metricSums->insert(metricSums->end(), stepMetrics_.begin(), stepMetrics_.end());
+  if (outputLoss) outputLoss->insert(outputLoss->end(), stepLosses_.begin(), stepLosses_.end());
   net_.backward(rows, fused_, ws_);
   return loss;
 }
@@ -95,12 +173,14 @@ ChunkResult Trainer::trainChunk(const Dataset& d, int64_t batchSize, int64_t cou
   checkData(d);
   if (parallel) return trainShares(d, *parallel, count, cancel);
   ScopedFlushDenormals ftz;
-  const int64_t in = net_.rowSize(), out = net_.outputSize();
-  const bool sparse = loss_.kind == LossKind::SparseCategoricalCrossentropy;
+  const int64_t in = net_.rowSize();
+  const bool several = heads_.size() > 1;
   ChunkResult res;
   res.loss.reserve(static_cast<size_t>(count));
-  res.metricSums.reserve(static_cast<size_t>(count) * metrics_.size());
+  res.metricSums.reserve(static_cast<size_t>(count) * metricCount_);
   res.sizes.reserve(static_cast<size_t>(count));
+  std::vector<double> outputLoss;
+  if (several) outputLoss.reserve(static_cast<size_t>(count) * heads_.size());
   net_.prepare(ws_, batchSize);
   for (int64_t b = 0; b < count; ++b) {
     if (cancel && cancel->load(std::memory_order_relaxed)) {
@@ -111,13 +191,13 @@ ChunkResult Trainer::trainChunk(const Dataset& d, int64_t batchSize, int64_t cou
     const int64_t B = std::min(batchSize, d.n - start);
     if (B <= 0) break;
     const float* bx = d.x + start * in;
-    const int32_t* bl = d.labels ? d.labels + start : nullptr;
-    const float* bt = d.targets ? d.targets + start * out : nullptr;
+    const int32_t* bl = d.labels ? d.labels + start * labelWidth_ : nullptr;
+    const float* bt = d.targets ? d.targets + start * targetWidth_ : nullptr;
     const float* bw = d.weights ? d.weights + start : nullptr;
-    if (sparse) checkLabels(bl, B, out);
-    const double loss = stepGradients(bx, bl, bt, bw, B, B, &res.metricSums);
+    const double loss = stepGradients(bx, bl, bt, bw, B, B, &res.metricSums, several ? &outputLoss : nullptr);
     if (!finishStep(loss, B, res)) break;
   }
+  res.outputLoss.assign(outputLoss.begin(), outputLoss.end());
   return res;
 }
 
@@ -125,14 +205,14 @@ ChunkResult Trainer::trainShares(const Dataset& d, const DataParallel& p, int64_
   if (!p.sync || p.ranks < 1 || p.rank < 0 || p.rank >= p.ranks || p.globalBatch < 1 || p.globalRows < 0)
     throw std::invalid_argument("the data-parallel plan is not valid");
   ScopedFlushDenormals ftz;
-  const int64_t in = net_.rowSize(), out = net_.outputSize();
+  const int64_t in = net_.rowSize();
   const int64_t np = static_cast<int64_t>(net_.params().size());
-  const bool sparse = loss_.kind == LossKind::SparseCategoricalCrossentropy;
-  const size_t m = metrics_.size();
+  const size_t m = metricCount_, outs = heads_.size() > 1 ? heads_.size() : 0;
   ChunkResult res;
   res.loss.reserve(static_cast<size_t>(count));
   res.metricSums.reserve(static_cast<size_t>(count) * m);
   res.sizes.reserve(static_cast<size_t>(count));
+  std::vector<double> stepOutputLoss;
   net_.prepare(ws_, std::max<int64_t>(1, (p.globalBatch + p.ranks - 1) / p.ranks));
   int64_t row = 0;  // this rank's next staged row
   for (int64_t b = 0; b < count; ++b) {
@@ -141,6 +221,7 @@ ChunkResult Trainer::trainShares(const Dataset& d, const DataParallel& p, int64_
     const RowShare share = shareOfBatch(B, p.rank, p.ranks);
     const int64_t rows = share.size();
     stepStats_.clear();
+    stepOutputLoss.clear();
     std::exception_ptr failure;
     try {
       // NOTE: in data-parallel training a cancel is a failure every rank must hear of:
@@ -148,13 +229,14 @@ ChunkResult Trainer::trainShares(const Dataset& d, const DataParallel& p, int64_
       if (cancel && cancel->load(std::memory_order_relaxed)) throw std::runtime_error("training was aborted");
       if (row + rows > d.n) throw std::logic_error("the staged rows do not hold this rank's share of the batch");
       if (rows > 0) {
-        const int32_t* bl = d.labels ? d.labels + row : nullptr;
-        if (sparse) checkLabels(bl, rows, out);
-        stepStats_.push_back(0.0);  // the loss, then the metrics' sums
+        stepStats_.push_back(0.0);  // the loss, then the metrics' sums, then the outputs' losses
         // The loss over the global batch size: summed over ranks, it is the batch's mean.
-        const double loss = stepGradients(d.x + row * in, bl, d.targets ? d.targets + row * out : nullptr,
-                                          d.weights ? d.weights + row : nullptr, rows, B, &stepStats_);
+        const double loss = stepGradients(d.x + row * in, d.labels ? d.labels + row * labelWidth_ : nullptr,
+                                          d.targets ? d.targets + row * targetWidth_ : nullptr,
+                                          d.weights ? d.weights + row : nullptr, rows, B, &stepStats_,
+                                          outs ? &stepOutputLoss : nullptr);
         stepStats_[0] = loss;
+        stepStats_.insert(stepStats_.end(), stepOutputLoss.begin(), stepOutputLoss.end());
       } else {
         // A batch shorter than the number of ranks leaves some with no rows: they add nothing.
         std::fill(net_.grads().begin(), net_.grads().end(), 0.f);
@@ -162,11 +244,12 @@ ChunkResult Trainer::trainShares(const Dataset& d, const DataParallel& p, int64_
     } catch (...) {
       failure = std::current_exception();
     }
-    stepStats_.resize(1 + m, 0.0);
+    stepStats_.resize(1 + m + outs, 0.0);
     if (failure || rows == 0) std::fill(stepStats_.begin(), stepStats_.end(), 0.0);
     row += rows;
     p.sync->reduce(net_.grads().data(), np, stepStats_.data(), static_cast<int64_t>(stepStats_.size()), failure);
-    res.metricSums.insert(res.metricSums.end(), stepStats_.begin() + 1, stepStats_.end());
+    res.metricSums.insert(res.metricSums.end(), stepStats_.begin() + 1, stepStats_.begin() + 1 + m);
+    res.outputLoss.insert(res.outputLoss.end(), stepStats_.begin() + 1 + m, stepStats_.end());
     if (!finishStep(stepStats_[0], B, res)) break;
   }
   return res;
@@ -175,7 +258,6 @@ ChunkResult Trainer::trainShares(const Dataset& d, const DataParallel& p, int64_
 double Trainer::computeGradients(const Dataset& d) {
   checkData(d);
   ScopedFlushDenormals ftz;
-  if (loss_.kind == LossKind::SparseCategoricalCrossentropy) checkLabels(d.labels, d.n, net_.outputSize());
   net_.prepare(ws_, d.n);
   return stepGradients(d.x, d.labels, d.targets, d.weights, d.n, d.n, nullptr) + net_.addRegularizationGradients();
 }
@@ -196,25 +278,29 @@ EvalResult Trainer::evaluate(const Dataset& d, int64_t batchSize, const std::ato
                              Workspace& ws) const {
   checkData(d);
   ScopedFlushDenormals ftz;
-  const int64_t in = net_.rowSize(), out = net_.outputSize();
-  const bool sparse = loss_.kind == LossKind::SparseCategoricalCrossentropy;
+  const int64_t in = net_.rowSize();
+  const size_t outs = heads_.size();
   EvalResult res;
-  res.metricSums.assign(metrics_.size(), 0.0);
-  // Like training, a fused loss reads logits (stable log-sum-exp); metrics apply the deferred activation.
-  const Activation deferred = fused_ ? net_.outputActivation() : Activation::Linear;
+  res.metricSums.assign(metricCount_, 0.0);
+  if (outs > 1) res.outputLossSums.assign(outs, 0.0);
+  std::vector<double> metrics(metricCount_), outputLoss(outs);
+  HeadData buf;
+  const int32_t* headLabels[Graph::kMaxOutputs];
+  const float* headTargets[Graph::kMaxOutputs];
   const double reg = net_.regularizationPenalty();
   for (int64_t start = 0; start < d.n; start += batchSize) {
     if (cancel && cancel->load(std::memory_order_relaxed)) break;
     const int64_t B = std::min(batchSize, d.n - start);
-    if (sparse) checkLabels(d.labels + start, B, out);
-    const float* y = net_.infer(d.x + start * in, B, fused_, ws);
+    splitHeads(d.labels ? d.labels + start * labelWidth_ : nullptr, d.targets ? d.targets + start * targetWidth_ : nullptr, B, buf,
+               headLabels, headTargets);
+    checkHeadLabels(headLabels, B);
+    // Like training, a fused loss reads logits (stable log-sum-exp); metrics apply the deferred activation.
+    net_.infer(d.x + start * in, B, fused_, ws);
     const float* w = d.weights ? d.weights + start : nullptr;
-    LossBatch lb{y, fused_ || loss_.fromLogits, d.labels ? d.labels + start : nullptr,
-                 d.targets ? d.targets + start * out : nullptr, w, B, out, B};
-    double loss = lossForwardBackward(loss_, lb, nullptr) + reg;
+    const double loss = lossesAndMetrics(net_, ws, headLabels, headTargets, w, B, B, false, outputLoss.data(), metrics.data()) + reg;
     res.lossSum += loss * B;
-    for (size_t m = 0; m < metrics_.size(); ++m)
-      res.metricSums[m] += metricSum(metrics_[m], y, deferred, lb.labels, lb.targets, B, out);
+    for (size_t m = 0; m < metricCount_; ++m) res.metricSums[m] += metrics[m];
+    for (size_t h = 0; h < res.outputLossSums.size(); ++h) res.outputLossSums[h] += outputLoss[h] * B;
     res.samples += B;
   }
   return res;

@@ -17,34 +17,58 @@
 
 namespace tf {
 
+// A model's data, one row per sample. With several outputs, a row holds one
+// label per output with a sparse loss and the targets of the other outputs
+// one after another, in output order (Trainer::labelWidth / targetWidth).
 struct Dataset {
   const float* x = nullptr;         // [n, inDim]
-  const int32_t* labels = nullptr;  // [n] sparse labels, or nullptr
-  const float* targets = nullptr;   // [n, outDim] dense targets, or nullptr
+  const int32_t* labels = nullptr;  // [n, labelWidth] sparse labels, or nullptr
+  const float* targets = nullptr;   // [n, targetWidth] dense targets, or nullptr
   const float* weights = nullptr;   // [n] per-sample loss weights (class weights), or nullptr
   int64_t n = 0;
+  int64_t labelWidth = 1;           // labels per row
 };
 
+// One output's loss: its weight in the total (Keras's lossWeights) and the
+// metrics reported on that output.
+struct OutputLoss {
+  LossConfig loss;
+  float weight = 1.f;
+  std::vector<MetricSpec> metrics;
+};
+
+// Metrics are numbered across outputs: output 0's, then output 1's, ...
 struct ChunkResult {
   int64_t batches = 0;              // batches completed
   bool nonFinite = false;           // stopped: the loss, a gradient or an updated weight became NaN or infinite
   bool cancelled = false;           // stopped by the cancel flag
-  std::vector<float> loss;          // per batch (including regularization)
+  std::vector<float> loss;          // per batch (weighted over outputs, including regularization)
   std::vector<double> metricSums;   // per batch x metric, summed over the batch
   std::vector<int32_t> sizes;       // per batch sample count
+  std::vector<float> outputLoss;    // several outputs: per batch x output, each output's own (unweighted) loss
 };
 
 struct EvalResult {
   double lossSum = 0;               // sum over samples of (batch loss x batch size)
   std::vector<double> metricSums;   // per metric, summed over samples
   int64_t samples = 0;
+  std::vector<double> outputLossSums;  // several outputs: per output, as lossSum
 };
 
 class Trainer {
  public:
-  // Throws std::invalid_argument when a metric needs data the loss does not
-  // use (a sparse metric beside a dense loss, or the other way round).
-  Trainer(Graph& net, OptimizerConfig opt, LossConfig loss, std::vector<MetricSpec> metrics);
+  // One loss per graph output. Throws std::invalid_argument when a metric
+  // needs data its output's loss does not use (a sparse metric beside a
+  // dense loss, or the other way round), or the count is not the graph's.
+  Trainer(Graph& net, OptimizerConfig opt, std::vector<OutputLoss> losses);
+  Trainer(Graph& net, OptimizerConfig opt, LossConfig loss, std::vector<MetricSpec> metrics)
+      : Trainer(net, std::move(opt), {OutputLoss{loss, 1.f, std::move(metrics)}}) {}
+
+  // Labels per data row (one per output with a sparse loss) and target
+  // floats per row (the sizes of the other outputs, in output order).
+  int64_t labelWidth() const { return labelWidth_; }
+  int64_t targetWidth() const { return targetWidth_; }
+  size_t metricCount() const { return metricCount_; }
 
   // Throws std::invalid_argument unless `data` holds what the loss and every
   // metric read (labels for the sparse ones, targets for the rest). Every entry
@@ -84,12 +108,37 @@ class Trainer {
   void reseed(uint64_t seed) { rng_.reseed(seed); }
 
  private:
+  // Where each output's labels / targets start in a row, and its size.
+  struct Head {
+    int64_t labelColumn = -1;  // sparse loss: its column of the labels
+    int64_t targetOffset = 0;  // dense loss: its first float in a targets row
+    int64_t size = 0;          // the output's floats per sample
+    bool fused = false;        // the loss reads logits: the output defers its activation
+  };
+  // One batch's labels and targets of each output, contiguous: the data's
+  // own rows for a single output; for several, copied out of the packed rows
+  // into buffers that grow to the largest batch and are then reused.
+  struct HeadData {
+    std::vector<std::vector<int32_t>> labels;
+    std::vector<std::vector<float>> targets;
+  };
+  void splitHeads(const int32_t* labels, const float* targets, int64_t rows, HeadData& buf, const int32_t** headLabels,
+                  const float** headTargets) const;
+  // std::out_of_range for a sparse label outside [0, output size).
+  void checkHeadLabels(const int32_t* const* labels, int64_t rows) const;
+  // Each output's loss (weighted sum returned, the outputs' own in
+  // `outputLoss`) and metric sums; with `grads`, dLoss/d(output) into the
+  // graph's output gradients.
+  double lossesAndMetrics(const Graph& net, Workspace& ws, const int32_t* const* labels, const float* const* targets,
+                          const float* weights, int64_t rows, int64_t normalizer, bool grads, double* outputLoss,
+                          double* metricSums) const;
   // Forward, loss and backward of `rows` samples into grads(), the loss
   // divided by `normalizer` (the batch size; the global batch size when the
   // rows are one rank's share), without regularization. Returns the loss;
-  // appends the metrics' sums to `metricSums` when given.
+  // appends the metrics' sums to `metricSums` when given, and each output's
+  // loss to `outputLoss` (several outputs).
   double stepGradients(const float* x, const int32_t* labels, const float* targets, const float* weights, int64_t rows,
-                       int64_t normalizer, std::vector<double>* metricSums);
+                       int64_t normalizer, std::vector<double>* metricSums, std::vector<double>* outputLoss = nullptr);
   // The update once grads() holds the batch's data gradient: regularization
   // (added once, after any reduction over ranks), the finite checks, the
   // optimizer step. Records the batch in `res`; false when training must stop.
@@ -98,14 +147,18 @@ class Trainer {
 
   Graph& net_;
   std::unique_ptr<Optimizer> opt_;
-  LossConfig loss_;
-  std::vector<MetricSpec> metrics_;
-  bool fused_;
+  std::vector<OutputLoss> losses_;
+  std::vector<Head> heads_;
+  LogitOutputs fused_ = 0;
+  int64_t labelWidth_ = 0, targetWidth_ = 0;
+  size_t metricCount_ = 0;
   Workspace ws_;
+  HeadData headData_;
+  std::vector<double> stepLosses_, stepMetrics_;
   Rng rng_;
   std::vector<std::pair<int64_t, int64_t>> segments_;
-  std::vector<double> stepStats_;
-  std::unique_ptr<MagnitudePruning> pruning_;  // data-parallel: loss and metric sums of one step, reduced over ranks
+  std::vector<double> stepStats_;  // data-parallel: loss, metric sums and output losses of one step, reduced over ranks
+  std::unique_ptr<MagnitudePruning> pruning_;
 };
 
 // Batched inference into out [n, outDim] with a caller-owned workspace, so

@@ -241,7 +241,7 @@ tf::GraphSpec graphOf(std::vector<tf::Shape> inputs, std::vector<NodeDesc> nodes
   tf::GraphSpec s;
   s.inputs = std::move(inputs);
   for (NodeDesc& n : nodes) s.nodes.push_back({tf::makeLayer(n.layer), n.inputs, n.shares});
-  s.output = output;
+  if (output >= 0) s.outputs.push_back(output);
   return s;
 }
 
@@ -414,8 +414,18 @@ TF_TEST(graph_options_are_checked) {
   auto model = [](tf::Config c) { return [c] { tf::Model m(c); }; };
   const tf::Config ok = graphNode(dense(2), {-1});
   tf::Config g = graphConfig({{4}}, {ok});
-  g.setNumber("outputs", 0);
-  TF_EXPECT_REFUSED(IA, model(g), "unknown key 'outputs' in the graph (expected inputs, nodes, output)");
+  g.setNumber("outout", 0);
+  TF_EXPECT_REFUSED(IA, model(g), "unknown key 'outout' in the graph (expected inputs, nodes, output, outputs)");
+  tf::Config both = graphConfig({{4}}, {ok});
+  both.setNumber("output", 0);
+  both.setNumbers("outputs", {0});
+  TF_EXPECT_REFUSED(IA, model(both), "a graph takes output or outputs, not both");
+  tf::Config none = graphConfig({{4}}, {ok});
+  none.setNumbers("outputs", {});
+  TF_EXPECT_REFUSED(IA, model(none), "outputs must be a non-empty array of node indices");
+  tf::Config far = graphConfig({{4}}, {ok});
+  far.setNumbers("outputs", {0, 1});
+  TF_EXPECT_REFUSED(OR, model(far), "outputs[1] = 1 is not an integer in [0, 0]");
   tf::Config n = ok;
   n.setNumber("shareWith", 0);
   TF_EXPECT_REFUSED(IA, model(graphConfig({{4}}, {n})), "node 0: unknown key 'shareWith' (expected layer, inputs, shareWeightsWith)");
