@@ -39,7 +39,6 @@ inline Napi::Object chunkResultValue(Napi::Env env, const tf::ChunkResult& r) {
   o.Set("loss", typedArrayCopy(env, r.loss));
   o.Set("metricSums", typedArrayCopy(env, r.metricSums));
   o.Set("sizes", typedArrayCopy(env, r.sizes));
-  o.Set("outputLoss", typedArrayCopy(env, r.outputLoss));  // several outputs: per batch x output
   return o;
 }
 
@@ -48,7 +47,6 @@ inline Napi::Object evalResultValue(Napi::Env env, const tf::EvalResult& r) {
   o.Set("lossSum", r.lossSum);
   o.Set("samples", static_cast<double>(r.samples));
   o.Set("metricSums", typedArrayCopy(env, r.metricSums));
-  o.Set("outputLossSums", typedArrayCopy(env, r.outputLossSums));  // several outputs: per output
   return o;
 }
 

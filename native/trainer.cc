@@ -51,8 +51,7 @@ Trainer::Trainer(Graph& net, OptimizerConfig opt, std::vector<OutputLoss> losses
     heads_.push_back(head);
     metricCount_ += o.metrics.size();
   }
-  stepLosses_.resize(losses_.size());
-  stepMetrics_.reserve(metricCount_);
+  stepReports_.resize(reportCount());
 }
 
 void Trainer::checkData(const Dataset& d) const {
@@ -107,9 +106,9 @@ void Trainer::checkHeadLabels(const int32_t* const* labels, int64_t rows) const 
 }
 
 double Trainer::lossesAndMetrics(const Graph& net, Workspace& ws, const int32_t* const* labels, const float* const* targets,
-                                 const float* weights, int64_t rows, int64_t normalizer, bool grads, double* outputLoss,
-                                 double* metricSums) const {
+                                 const float* weights, int64_t rows, int64_t normalizer, bool grads, double* reports) const {
   double total = 0;
+  double* outputLoss = reports ? reports + metricCount_ : nullptr;
   for (size_t h = 0; h < heads_.size(); ++h) {
     const Head& hd = heads_[h];
     const OutputLoss& o = losses_[h];
@@ -121,27 +120,24 @@ double Trainer::lossesAndMetrics(const Graph& net, Workspace& ws, const int32_t*
     if (dOut && o.weight != 1.f)
       for (int64_t e = 0, n = rows * hd.size; e < n; ++e) dOut[e] *= o.weight;
     total += static_cast<double>(o.weight) * loss;
-    if (outputLoss) outputLoss[h] = loss;
-    if (metricSums) {
-      const Activation deferred = hd.fused ? net.outputActivation(h) : Activation::Linear;
-      for (const MetricSpec& m : o.metrics) *metricSums++ = metricSum(m, y, deferred, labels[h], targets[h], rows, hd.size);
-    }
+    if (!reports) continue;
+    if (heads_.size() > 1) outputLoss[h] = loss * static_cast<double>(normalizer);
+    const Activation deferred = hd.fused ? net.outputActivation(h) : Activation::Linear;
+    for (const MetricSpec& m : o.metrics) *reports++ = metricSum(m, y, deferred, labels[h], targets[h], rows, hd.size);
   }
   return total;
 }
 
 double Trainer::stepGradients(const float* x, const int32_t* labels, const float* targets, const float* weights,
-                              int64_t rows, int64_t normalizer, std::vector<double>* metricSums, std::vector<double>* outputLoss) {
+                              int64_t rows, int64_t normalizer, std::vector<double>* reports) {
   const int32_t* headLabels[Graph::kMaxOutputs];
   const float* headTargets[Graph::kMaxOutputs];
   splitHeads(labels, targets, rows, headData_, headLabels, headTargets);
   checkHeadLabels(headLabels, rows);
   net_.forwardTraining(x, rows, fused_, ws_, &rng_);
-  stepMetrics_.resize(metricCount_);
-  const double loss = lossesAndMetrics(net_, ws_, headLabels, headTargets, weights, rows, normalizer, true, stepLosses_.data(),
-                                       metricSums ? stepMetrics_.data() : nullptr);
-  if (metricSums) metricSums->insert(metricSums->end(), stepMetrics_.begin(), stepMetrics_.end());
-  if (outputLoss) outputLoss->insert(outputLoss->end(), stepLosses_.begin(), stepLosses_.end());
+  const double loss = lossesAndMetrics(net_, ws_, headLabels, headTargets, weights, rows, normalizer, true,
+                                       reports ? stepReports_.data() : nullptr);
+  if (reports) reports->insert(reports->end(), stepReports_.begin(), stepReports_.end());
   net_.backward(rows, fused_, ws_);
   return loss;
 }
@@ -174,13 +170,10 @@ ChunkResult Trainer::trainChunk(const Dataset& d, int64_t batchSize, int64_t cou
   if (parallel) return trainShares(d, *parallel, count, cancel);
   ScopedFlushDenormals ftz;
   const int64_t in = net_.rowSize();
-  const bool several = heads_.size() > 1;
   ChunkResult res;
   res.loss.reserve(static_cast<size_t>(count));
-  res.metricSums.reserve(static_cast<size_t>(count) * metricCount_);
+  res.metricSums.reserve(static_cast<size_t>(count) * reportCount());
   res.sizes.reserve(static_cast<size_t>(count));
-  std::vector<double> outputLoss;
-  if (several) outputLoss.reserve(static_cast<size_t>(count) * heads_.size());
   net_.prepare(ws_, batchSize);
   for (int64_t b = 0; b < count; ++b) {
     if (cancel && cancel->load(std::memory_order_relaxed)) {
@@ -194,10 +187,9 @@ ChunkResult Trainer::trainChunk(const Dataset& d, int64_t batchSize, int64_t cou
     const int32_t* bl = d.labels ? d.labels + start * labelWidth_ : nullptr;
     const float* bt = d.targets ? d.targets + start * targetWidth_ : nullptr;
     const float* bw = d.weights ? d.weights + start : nullptr;
-    const double loss = stepGradients(bx, bl, bt, bw, B, B, &res.metricSums, several ? &outputLoss : nullptr);
+    const double loss = stepGradients(bx, bl, bt, bw, B, B, &res.metricSums);
     if (!finishStep(loss, B, res)) break;
   }
-  res.outputLoss.assign(outputLoss.begin(), outputLoss.end());
   return res;
 }
 
@@ -207,12 +199,11 @@ ChunkResult Trainer::trainShares(const Dataset& d, const DataParallel& p, int64_
   ScopedFlushDenormals ftz;
   const int64_t in = net_.rowSize();
   const int64_t np = static_cast<int64_t>(net_.params().size());
-  const size_t m = metricCount_, outs = heads_.size() > 1 ? heads_.size() : 0;
+  const size_t m = reportCount();
   ChunkResult res;
   res.loss.reserve(static_cast<size_t>(count));
   res.metricSums.reserve(static_cast<size_t>(count) * m);
   res.sizes.reserve(static_cast<size_t>(count));
-  std::vector<double> stepOutputLoss;
   net_.prepare(ws_, std::max<int64_t>(1, (p.globalBatch + p.ranks - 1) / p.ranks));
   int64_t row = 0;  // this rank's next staged row
   for (int64_t b = 0; b < count; ++b) {
@@ -221,7 +212,6 @@ ChunkResult Trainer::trainShares(const Dataset& d, const DataParallel& p, int64_
     const RowShare share = shareOfBatch(B, p.rank, p.ranks);
     const int64_t rows = share.size();
     stepStats_.clear();
-    stepOutputLoss.clear();
     std::exception_ptr failure;
     try {
       // NOTE: in data-parallel training a cancel is a failure every rank must hear of:
@@ -229,14 +219,12 @@ ChunkResult Trainer::trainShares(const Dataset& d, const DataParallel& p, int64_
       if (cancel && cancel->load(std::memory_order_relaxed)) throw std::runtime_error("training was aborted");
       if (row + rows > d.n) throw std::logic_error("the staged rows do not hold this rank's share of the batch");
       if (rows > 0) {
-        stepStats_.push_back(0.0);  // the loss, then the metrics' sums, then the outputs' losses
+        stepStats_.push_back(0.0);  // the loss, then the reports
         // The loss over the global batch size: summed over ranks, it is the batch's mean.
         const double loss = stepGradients(d.x + row * in, d.labels ? d.labels + row * labelWidth_ : nullptr,
                                           d.targets ? d.targets + row * targetWidth_ : nullptr,
-                                          d.weights ? d.weights + row : nullptr, rows, B, &stepStats_,
-                                          outs ? &stepOutputLoss : nullptr);
+                                          d.weights ? d.weights + row : nullptr, rows, B, &stepStats_);
         stepStats_[0] = loss;
-        stepStats_.insert(stepStats_.end(), stepOutputLoss.begin(), stepOutputLoss.end());
       } else {
         // A batch shorter than the number of ranks leaves some with no rows: they add nothing.
         std::fill(net_.grads().begin(), net_.grads().end(), 0.f);
@@ -244,12 +232,11 @@ ChunkResult Trainer::trainShares(const Dataset& d, const DataParallel& p, int64_
     } catch (...) {
       failure = std::current_exception();
     }
-    stepStats_.resize(1 + m + outs, 0.0);
+    stepStats_.resize(1 + m, 0.0);
     if (failure || rows == 0) std::fill(stepStats_.begin(), stepStats_.end(), 0.0);
     row += rows;
     p.sync->reduce(net_.grads().data(), np, stepStats_.data(), static_cast<int64_t>(stepStats_.size()), failure);
-    res.metricSums.insert(res.metricSums.end(), stepStats_.begin() + 1, stepStats_.begin() + 1 + m);
-    res.outputLoss.insert(res.outputLoss.end(), stepStats_.begin() + 1 + m, stepStats_.end());
+    res.metricSums.insert(res.metricSums.end(), stepStats_.begin() + 1, stepStats_.end());
     if (!finishStep(stepStats_[0], B, res)) break;
   }
   return res;
@@ -279,11 +266,9 @@ EvalResult Trainer::evaluate(const Dataset& d, int64_t batchSize, const std::ato
   checkData(d);
   ScopedFlushDenormals ftz;
   const int64_t in = net_.rowSize();
-  const size_t outs = heads_.size();
   EvalResult res;
-  res.metricSums.assign(metricCount_, 0.0);
-  if (outs > 1) res.outputLossSums.assign(outs, 0.0);
-  std::vector<double> metrics(metricCount_), outputLoss(outs);
+  res.metricSums.assign(reportCount(), 0.0);
+  std::vector<double> reports(reportCount());
   HeadData buf;
   const int32_t* headLabels[Graph::kMaxOutputs];
   const float* headTargets[Graph::kMaxOutputs];
@@ -297,10 +282,9 @@ EvalResult Trainer::evaluate(const Dataset& d, int64_t batchSize, const std::ato
     // Like training, a fused loss reads logits (stable log-sum-exp); metrics apply the deferred activation.
     net_.infer(d.x + start * in, B, fused_, ws);
     const float* w = d.weights ? d.weights + start : nullptr;
-    const double loss = lossesAndMetrics(net_, ws, headLabels, headTargets, w, B, B, false, outputLoss.data(), metrics.data()) + reg;
+    const double loss = lossesAndMetrics(net_, ws, headLabels, headTargets, w, B, B, false, reports.data()) + reg;
     res.lossSum += loss * B;
-    for (size_t m = 0; m < metricCount_; ++m) res.metricSums[m] += metrics[m];
-    for (size_t h = 0; h < res.outputLossSums.size(); ++h) res.outputLossSums[h] += outputLoss[h] * B;
+    for (size_t m = 0; m < reports.size(); ++m) res.metricSums[m] += reports[m];
     res.samples += B;
   }
   return res;

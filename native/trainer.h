@@ -37,22 +37,23 @@ struct OutputLoss {
   std::vector<MetricSpec> metrics;
 };
 
-// Metrics are numbered across outputs: output 0's, then output 1's, ...
+// What a step reports besides the loss (Trainer::reportCount), each summed
+// over the batch's samples: every output's metrics (output 0's, then output
+// 1's, ...), then, with several outputs, each output's own unweighted loss
+// (its batch mean times the batch size), as Keras reports `<output>_loss`.
 struct ChunkResult {
   int64_t batches = 0;              // batches completed
   bool nonFinite = false;           // stopped: the loss, a gradient or an updated weight became NaN or infinite
   bool cancelled = false;           // stopped by the cancel flag
   std::vector<float> loss;          // per batch (weighted over outputs, including regularization)
-  std::vector<double> metricSums;   // per batch x metric, summed over the batch
+  std::vector<double> metricSums;   // per batch x report
   std::vector<int32_t> sizes;       // per batch sample count
-  std::vector<float> outputLoss;    // several outputs: per batch x output, each output's own (unweighted) loss
 };
 
 struct EvalResult {
   double lossSum = 0;               // sum over samples of (batch loss x batch size)
-  std::vector<double> metricSums;   // per metric, summed over samples
+  std::vector<double> metricSums;   // per report, summed over samples
   int64_t samples = 0;
-  std::vector<double> outputLossSums;  // several outputs: per output, as lossSum
 };
 
 class Trainer {
@@ -68,7 +69,8 @@ class Trainer {
   // floats per row (the sizes of the other outputs, in output order).
   int64_t labelWidth() const { return labelWidth_; }
   int64_t targetWidth() const { return targetWidth_; }
-  size_t metricCount() const { return metricCount_; }
+  // Metrics over every output, then (several outputs) each output's loss: see ChunkResult.
+  size_t reportCount() const { return metricCount_ + (heads_.size() > 1 ? heads_.size() : 0); }
 
   // Throws std::invalid_argument unless `data` holds what the loss and every
   // metric read (labels for the sparse ones, targets for the rest). Every entry
@@ -126,19 +128,17 @@ class Trainer {
                   const float** headTargets) const;
   // std::out_of_range for a sparse label outside [0, output size).
   void checkHeadLabels(const int32_t* const* labels, int64_t rows) const;
-  // Each output's loss (weighted sum returned, the outputs' own in
-  // `outputLoss`) and metric sums; with `grads`, dLoss/d(output) into the
+  // The outputs' losses, weighted and summed (returned), and with `reports`
+  // what reportCount() counts; with `grads`, dLoss/d(output) into the
   // graph's output gradients.
   double lossesAndMetrics(const Graph& net, Workspace& ws, const int32_t* const* labels, const float* const* targets,
-                          const float* weights, int64_t rows, int64_t normalizer, bool grads, double* outputLoss,
-                          double* metricSums) const;
+                          const float* weights, int64_t rows, int64_t normalizer, bool grads, double* reports) const;
   // Forward, loss and backward of `rows` samples into grads(), the loss
   // divided by `normalizer` (the batch size; the global batch size when the
   // rows are one rank's share), without regularization. Returns the loss;
-  // appends the metrics' sums to `metricSums` when given, and each output's
-  // loss to `outputLoss` (several outputs).
+  // appends the step's reports (reportCount()) to `reports` when given.
   double stepGradients(const float* x, const int32_t* labels, const float* targets, const float* weights, int64_t rows,
-                       int64_t normalizer, std::vector<double>* metricSums, std::vector<double>* outputLoss = nullptr);
+                       int64_t normalizer, std::vector<double>* reports);
   // The update once grads() holds the batch's data gradient: regularization
   // (added once, after any reduction over ranks), the finite checks, the
   // optimizer step. Records the batch in `res`; false when training must stop.
@@ -154,10 +154,10 @@ class Trainer {
   size_t metricCount_ = 0;
   Workspace ws_;
   HeadData headData_;
-  std::vector<double> stepLosses_, stepMetrics_;
+  std::vector<double> stepReports_;
   Rng rng_;
   std::vector<std::pair<int64_t, int64_t>> segments_;
-  std::vector<double> stepStats_;  // data-parallel: loss, metric sums and output losses of one step, reduced over ranks
+  std::vector<double> stepStats_;  // data-parallel: the loss and reports of one step, reduced over ranks
   std::unique_ptr<MagnitudePruning> pruning_;
 };
 

@@ -107,7 +107,7 @@ TF_TEST(several_outputs_evaluate_reports_each_output_and_the_weighted_total) {
   tf::Graph g(spec(false));
   tf::Trainer t(g, {}, {lossOf(tf::LossKind::SparseCategoricalCrossentropy, 0.5f, {tf::MetricKind::SparseCategoricalAccuracy}),
                         lossOf(tf::LossKind::MeanSquaredError, 2.f, {tf::MetricKind::MeanAbsoluteError})});
-  TF_EXPECT(t.metricCount() == 2);
+  TF_EXPECT(t.reportCount() == 4);  // two metrics, then each output's loss
   Lcg rng;
   for (float& v : g.params()) v = static_cast<float>(0.5 * rng.next());
   const int64_t n = 7;
@@ -119,8 +119,8 @@ TF_TEST(several_outputs_evaluate_reports_each_output_and_the_weighted_total) {
   tf::Dataset d{x.data(), labels.data(), targets.data(), nullptr, n, 1};
   tf::Workspace ws;
   const tf::EvalResult r = t.evaluate(d, 3, nullptr, ws);
-  TF_EXPECT(r.samples == n && r.outputLossSums.size() == 2);
-  TF_EXPECT_NEAR(r.lossSum, 0.5 * r.outputLossSums[0] + 2.0 * r.outputLossSums[1], 1e-4);
+  TF_EXPECT(r.samples == n && r.metricSums.size() == 4);
+  TF_EXPECT_NEAR(r.lossSum, 0.5 * r.metricSums[2] + 2.0 * r.metricSums[3], 1e-4);
 
   // The same figures from float64 over the packed prediction rows.
   std::vector<float> out(n * g.outputSize());
@@ -142,8 +142,8 @@ TF_TEST(several_outputs_evaluate_reports_each_output_and_the_weighted_total) {
       mae += std::fabs(e) / 2;
     }
   }
-  TF_EXPECT_NEAR(r.outputLossSums[0], ce, 1e-3);
-  TF_EXPECT_NEAR(r.outputLossSums[1], mse, 1e-4);
+  TF_EXPECT_NEAR(r.metricSums[2], ce, 1e-3);
+  TF_EXPECT_NEAR(r.metricSums[3], mse, 1e-4);
   TF_EXPECT_NEAR(r.metricSums[0], hits, 1e-9);
   TF_EXPECT_NEAR(r.metricSums[1], mae, 1e-4);
 }
@@ -161,8 +161,10 @@ TF_TEST(several_outputs_train_a_chunk_and_report_each_output_per_batch) {
   for (int64_t i = 0; i < n; ++i) labels[i] = static_cast<int32_t>(i % 3);
   tf::Dataset d{x.data(), labels.data(), targets.data(), nullptr, n, 1};
   const tf::ChunkResult r = t.trainChunk(d, 4, 3, nullptr);
-  TF_EXPECT(r.batches == 3 && r.outputLoss.size() == 6);
-  for (int64_t b = 0; b < r.batches; ++b) TF_EXPECT_NEAR(r.loss[b], r.outputLoss[2 * b] + r.outputLoss[2 * b + 1], 1e-4);
+  // Per batch: each output's loss times the batch size (no metrics here).
+  TF_EXPECT(r.batches == 3 && r.metricSums.size() == 6);
+  for (int64_t b = 0; b < r.batches; ++b)
+    TF_EXPECT_NEAR(r.loss[b] * r.sizes[b], r.metricSums[2 * b] + r.metricSums[2 * b + 1], 1e-4);
   // A label outside an output's classes is refused, naming the range.
   labels[6] = 3;
   bool refused = false;
