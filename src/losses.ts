@@ -1,5 +1,6 @@
 // Loss names and options (Keras semantics: "sum over batch size" reduction).
 import { checkBool, checkNumber, checkOneOf, checkOptions } from './errors';
+import type { NativeLossSpec } from './native';
 import { nativeCodes } from './native_codes';
 
 /** Loss names accepted by `compile` (Keras snake_case or TensorFlow.js camelCase). */
@@ -65,6 +66,11 @@ export const losses = {
 
 /** @internal Native code of each loss, from the addon's table (TF_LOSSES in native/losses.h). */
 export const LOSS_CODE: Readonly<Record<CanonicalLoss, number>> = nativeCodes('loss', NAMES);
+
+/** @internal A loss as the native engine reads it. */
+export function nativeLoss(loss: Loss): NativeLossSpec {
+  return { kind: LOSS_CODE[loss.name], fromLogits: loss.fromLogits, delta: loss.delta };
+}
 
 /** @internal Keras's serialized loss names. */
 export const KERAS_LOSS_NAME: Record<CanonicalLoss, string> = {

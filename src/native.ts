@@ -47,6 +47,13 @@ export interface NativeLossSpec extends NativeOptions {
   readonly delta?: number;
 }
 /** A metric: `kind` from `enums.metric`. */
+/** One output's loss, its weight in the total and its metrics (models with several outputs). */
+export interface NativeOutputLossSpec {
+  loss: NativeLossSpec;
+  weight: number;
+  metrics: readonly NativeMetricSpec[];
+}
+
 export interface NativeMetricSpec extends NativeOptions {
   readonly kind: number;
   /** Top-k accuracy's k. */
@@ -138,6 +145,8 @@ export interface NativeModel {
   readWeights(trainable: boolean, out: F32): void;
   writeWeights(trainable: boolean, values: F32): void;
   compile(optimizer: NativeOptimizerSpec, loss: NativeLossSpec, metrics: readonly NativeMetricSpec[]): void;
+  /** Several outputs: one `{ loss, weight, metrics }` per output, in output order. */
+  compile(optimizer: NativeOptimizerSpec, outputs: readonly NativeOutputLossSpec[]): void;
   /** Trains the chunk's batches on a worker thread. */
   trainChunk(data: NativeData, chunk: NativeChunkSpec): Promise<NativeChunkResult>;
   evaluate(data: NativeData, batchSize: number): Promise<NativeEvalResult>;

@@ -238,9 +238,7 @@ function parseFunctional(fn: string, config: Dict, writer: string): ParsedTopolo
   const inputRefs = layerRefs(config.input_layers);
   const outputRefs = layerRefs(config.output_layers);
   if (inputRefs.length === 0) throw new Error(`${fn}: the functional model lists no input_layers`);
-  if (outputRefs.length !== 1) {
-    throw new Error(`${fn}: the functional model has ${outputRefs.length} outputs; tensorforge loads functional models of one output for now`);
-  }
+  if (outputRefs.length === 0) throw new Error(`${fn}: the functional model lists no output_layers`);
 
   // Every tensor made so far, by `layer[node][tensor]`.
   const made = new Map<string, SymbolicTensor>();

@@ -21,6 +21,7 @@ import { LearningRateSchedule, cosineDecay, exponentialDecay, piecewiseConstant 
 import type { CheckedEntry } from './weights';
 import type { NamedWeight } from './weights';
 import type { TrainingConfig } from './types';
+import type { CompileArgs, CompiledConfig } from '../models/model_args';
 
 type Dict = Record<string, unknown>;
 
@@ -87,10 +88,23 @@ function lossToJSON(loss: Loss): { json: TrainingConfig['loss']; tfjs: boolean }
  * @internal The training configuration of a compiled model, and whether
  * TensorFlow.js can rebuild it (then it belongs in the top-level trainingConfig).
  */
-export function trainingConfigToJSON(compiled: { optimizer: Optimizer; loss: Loss; metrics: ResolvedMetric[] }, learningRate: number, includeOptimizer: boolean): { config: TrainingConfig; tfjs: boolean } {
+export function trainingConfigToJSON(compiled: CompiledConfig, learningRate: number, includeOptimizer: boolean): { config: TrainingConfig; tfjs: boolean } {
   const opt = optimizerToJSON(compiled.optimizer, learningRate, includeOptimizer);
+  const metricNames = (list: readonly ResolvedMetric[]) => list.map((m) => METRIC_NAME[m.key] ?? m.key);
+  const outputs = compiled.outputs;
+  if (outputs) {
+    // Several outputs, as Keras writes them: each entry keyed by output name.
+    const byName = <T>(f: (k: number) => T) => Object.fromEntries(outputs.names.map((n, k) => [n, f(k)]));
+    const losses = outputs.losses.map(lossToJSON);
+    const metrics = byName((k) => metricNames(outputs.metrics[k]));
+    const tfjs = opt.tfjs && losses.every((l) => l.tfjs) && Object.values(metrics).flat().every((m) => TFJS_METRICS.has(m));
+    return {
+      config: { loss: byName((k) => losses[k].json), metrics, loss_weights: byName((k) => outputs.weights[k]), optimizer_config: opt.json } as unknown as TrainingConfig,
+      tfjs,
+    };
+  }
   const loss = lossToJSON(compiled.loss);
-  const metrics = compiled.metrics.map((m) => METRIC_NAME[m.key] ?? m.key);
+  const metrics = metricNames(compiled.metrics);
   const tfjs = opt.tfjs && loss.tfjs && metrics.every((m) => TFJS_METRICS.has(m));
   return { config: { loss: loss.json, metrics, optimizer_config: opt.json }, tfjs };
 }
@@ -190,14 +204,27 @@ function readMetrics(v: unknown): string[] {
   return out;
 }
 
+/** A loss keyed by output name with several entries (a model with several outputs). */
+const isPerOutput = (v: unknown): v is Dict => isDict(v) && typeof v.class_name !== 'string' && Object.keys(v).length > 1;
+
 /** @internal Compile arguments from a training configuration (TensorFlow.js or Keras form). */
-export function readTrainingConfig(v: unknown): { optimizer: Optimizer; loss: Loss | string; metrics: string[] } {
+export function readTrainingConfig(v: unknown): CompileArgs & { optimizer: Optimizer } {
   if (!isDict(v)) throw new Error(`trainingConfig must be an object, got ${show(v)}`);
-  for (const k of ['weighted_metrics', 'loss_weights', 'sample_weight_mode']) {
+  for (const k of ['weighted_metrics', 'sample_weight_mode']) {
     const x = v[k];
     if (x !== undefined && x !== null && !(Array.isArray(x) && x.length === 0)) throw new Error(`${k} is not supported`);
   }
-  return { optimizer: readOptimizer(v.optimizer_config), loss: readLoss(v.loss), metrics: readMetrics(v.metrics) };
+  const optimizer = readOptimizer(v.optimizer_config);
+  const weights = v.loss_weights;
+  if (isPerOutput(v.loss)) {
+    // Several outputs: each entry by output name (compile checks the names against the model).
+    const loss = Object.fromEntries(Object.entries(v.loss).map(([name, l]) => [name, readLoss(l)]));
+    const metrics = isDict(v.metrics) ? Object.fromEntries(Object.entries(v.metrics).map(([name, m]) => [name, readMetrics(m === null ? [] : Array.isArray(m) ? m : [m])])) : readMetrics(v.metrics);
+    if (weights !== undefined && weights !== null && !isDict(weights) && !Array.isArray(weights)) throw new Error(`loss_weights must be a list or an object by output name, got ${show(weights)}`);
+    return { optimizer, loss, metrics, ...(weights === undefined || weights === null ? {} : { lossWeights: weights as Record<string, number> }) };
+  }
+  if (weights !== undefined && weights !== null && !(Array.isArray(weights) && weights.length === 0)) throw new Error('loss_weights is not supported for a model of one output');
+  return { optimizer, loss: readLoss(v.loss), metrics: readMetrics(v.metrics) };
 }
 
 // ---------------------------------------------------------------- optimizer state

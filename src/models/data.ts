@@ -112,6 +112,9 @@ export function packInputs(fn: string, x: unknown, inputs: InputSpec, finite: bo
 export interface Targets {
   labels: Int32Array | null;
   targets: Float32Array | null;
+  /** Several outputs: labels and target floats per sample (output_losses.ts packs them); else 1 and the output size. */
+  labelWidth?: number;
+  targetWidth?: number;
 }
 
 /** @internal */
@@ -211,11 +214,15 @@ export function combineWeights(a: Float32Array | null, b: Float32Array | null): 
 /** @internal A contiguous range of samples [start, end) as views (no copy). */
 export function sliceSamples(f: Features, t: Targets, w: Float32Array | null, start: number, end: number, units: number) {
   const per = f.values.length / Math.max(f.n, 1);
+  const lw = t.labelWidth ?? 1;
+  const tw = t.targetWidth ?? units;
   return {
     x: { values: f.values.subarray(start * per, end * per), n: end - start, sampleShape: f.sampleShape, inputs: f.inputs } as Features,
     t: {
-      labels: t.labels ? t.labels.subarray(start, end) : null,
-      targets: t.targets ? t.targets.subarray(start * units, end * units) : null,
+      labels: t.labels ? t.labels.subarray(start * lw, end * lw) : null,
+      targets: t.targets ? t.targets.subarray(start * tw, end * tw) : null,
+      labelWidth: t.labelWidth,
+      targetWidth: t.targetWidth,
     } as Targets,
     w: w ? w.subarray(start, end) : null,
   };

@@ -21,7 +21,8 @@ import type { WeightLayout } from './weight_layout';
 export function modelFields(weights: WeightLayout, compiled: CompiledConfig | null): Agreed[] {
   const shapes = fingerprint(weights.slots.flatMap((s) => [s.trainable ? 1 : 0, s.shape.length, ...s.shape]));
   const text = compiled ? JSON.stringify([compiled.loss.name, compiled.loss.fromLogits, compiled.loss.delta, compiled.metrics.map((m) => m.key),
-    compiled.optimizer.toNative()]) : '';
+    compiled.optimizer.toNative(), compiled.outputs ? [compiled.outputs.losses.map((l) => [l.name, l.fromLogits, l.delta]), compiled.outputs.weights,
+      compiled.outputs.metrics.map((m) => m.map((x) => x.key))] : null]) : '';
   return [
     { what: 'models (their weight shapes differ)', value: shapes, hash: true },
     { what: 'models (their numbers of weights differ)', value: weights.trainableSize + weights.stateSize },

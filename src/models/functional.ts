@@ -11,12 +11,13 @@ import { LayersModel } from './layers_model';
 import type { ModelGraph } from './native_graph';
 import type { SummaryInputs } from './summary';
 import type { InputSpec } from './data';
+import type { OutputSpec } from './output_losses';
 
 /** Options of {@link model}. */
 export interface ModelArgs {
   /** The model's inputs: symbolic tensors from `tf.input` (one, or an array). Required. */
   inputs: SymbolicTensor | SymbolicTensor[];
-  /** The model's output: a symbolic tensor from `layer.apply` (an array of one is accepted). Required. */
+  /** The model's outputs: a symbolic tensor from `layer.apply`, or an array of them (several outputs). Required. */
   outputs: SymbolicTensor | SymbolicTensor[];
   /** Model name (default 'model', then 'model_1', ...). */
   name?: string;
@@ -43,11 +44,6 @@ export class Functional extends LayersModel {
     if (a.outputs === undefined) throw typeError(fn, 'outputs is required (a symbolic tensor from layer.apply)');
     if (a.name !== undefined && (typeof a.name !== 'string' || !a.name)) throw typeError(fn, `name must be a non-empty string, got ${show(a.name)}`);
     const graph = functionalGraph(fn, a.inputs, a.outputs);
-    // NOTE: several outputs are refused rather than half supported. What they need (issue 16): natively,
-    // a loss per output node with its weight (Graph has one output node); here, a loss, lossWeights and
-    // metrics per output, history keys as Keras names them (`cls_loss`, `val_cls_accuracy`) and
-    // predict returning one tensor per output; then this check goes.
-    if (graph.outputs.length > 1) throw rangeError(fn, `models with several outputs are not supported yet (got ${graph.outputs.length}: ${graph.outputs.map((t) => `'${t.name}'`).join(', ')}); fit takes one loss and one target array`);
     for (const layer of graph.layers) {
       const owner = layerOwner(layer) as { name?: unknown } | null;
       if (owner) throw new Error(`${fn}: layer '${layer.name}' is already in model '${String(owner.name)}'; a layer's weights belong to one model`);
@@ -82,6 +78,12 @@ export class Functional extends LayersModel {
   protected override multipleInputs(): InputSpec | null {
     const inputs = this.#graph.inputs;
     return inputs.length > 1 ? { names: this.inputNames, shapes: inputs.map(sampleShape) } : null;
+  }
+
+  /** @internal */
+  protected override multipleOutputs(): OutputSpec | null {
+    const outputs = this.#graph.outputs;
+    return outputs.length > 1 ? { names: this.outputNames, sizes: outputs.map((t) => sampleShape(t).reduce((a, b) => a * b, 1)) } : null;
   }
 
   /** @internal */
@@ -126,7 +128,7 @@ export function modelGraphOf(graph: FunctionalGraph): ModelGraph {
   };
   return {
     nodes: graph.nodes.map((n) => ({ layer: n.layer, inputs: n.inputs.map(refOf) })),
-    output: refOf(graph.outputs[0]),
+    outputs: graph.outputs.map(refOf),
   };
 }
 
@@ -135,7 +137,11 @@ export function modelGraphOf(graph: FunctionalGraph): ModelGraph {
  * `const x = tf.input({ shape: [784] })`, layers applied with
  * `layer.apply(x)`, then `tf.model({ inputs: x, outputs: y })`. Several
  * inputs (`inputs: [a, b]`) are fed as `fit([xa, xb], y)` or
- * `fit({ a: xa, b: xb }, y)` (by input name); one output for now.
+ * `fit({ a: xa, b: xb }, y)` (by input name). Several outputs
+ * (`outputs: [cls, score]`) take a loss each in compile (an array, or an
+ * object by output name) with optional `lossWeights`, targets as
+ * `fit(x, [yCls, yScore])` or by output name, and `predict` returns one
+ * tensor per output.
  */
 export function model(args: ModelArgs): Functional {
   return new Functional(args);

@@ -8,11 +8,11 @@ import { CallbackHooks, Logs, TrainableModel, checkHooks } from '../callbacks/ca
 import { History } from '../callbacks/history';
 import { checkArray, checkBool, checkInt, checkNumber, checkOptions, rangeError, show, typeError } from '../errors';
 import { Layer, checkInputShape, setLayerOwner } from '../layers/layer';
-import { LOSS_CODE, Loss, resolveLoss } from '../losses';
+import { nativeLoss, resolveLoss } from '../losses';
 import { resolveMetrics } from '../metrics';
 import { checkAllocation } from '../limits';
 import { native } from '../native';
-import type { NativeChunkResult, NativeEvalResult, NativeLossSpec, NativeModel, NativeOptimizerSpec, NativePruningSpec } from '../native';
+import type { NativeChunkResult, NativeEvalResult, NativeModel, NativeOptimizerSpec, NativePruningSpec } from '../native';
 import { allocateUninitializedF32 } from '../ops/shapes';
 import { resolveOptimizer } from '../optimizers/optimizer';
 import { randomFrom } from '../random';
@@ -31,8 +31,9 @@ import {
 import { JobInfo, checkBatchForRanks, distributedJob, handshake, handshakeSync, runAgreed, runAgreedSync, shareOf } from '../rank_agreement';
 import {
   COMPILE_OPTIONS, CompileArgs, CompiledConfig, EVALUATE_OPTIONS, EvaluateArgs, FIT_OPTIONS, FitArgs, PREDICT_OPTIONS, PredictArgs,
-  logKeys, meanLogs, sizeOf, sliceRows,
+  compiledLogKeys, compiledMeanLogs, compiledReportCount, sizeOf, sliceRows,
 } from './model_args';
+import { OutputSpec, nativeOutputs, packTargets, resolveOutputs } from './output_losses';
 import { ModelGraph, chainGraph, planNativeModel } from './native_graph';
 import { SummaryInputs, formatSummary, summaryRows } from './summary';
 import { PlacedLayer, WeightLayout, WeightSlot, checkFlatGradients } from './weight_layout';
@@ -48,7 +49,8 @@ interface Built {
   graph: ModelGraph;
   /** Per-sample output shape of each node of `graph`. */
   shapes: number[][];
-  outputShape: number[];
+  /** Per-sample shape of each model output. */
+  outputShapes: number[][];
   placed: PlacedLayer[];
   weights: WeightLayout;
 }
@@ -112,10 +114,20 @@ export abstract class LayersModel implements TrainableModel {
     return s ? [...s] : null;
   }
 
-  /** Per-sample output shape once built. */
+  /** Per-sample output shape once built (with several outputs, the first's; see {@link outputShapes}). */
   get outputShape(): number[] | null {
-    const s = this.#built?.outputShape;
+    const s = this.#built?.outputShapes[0];
     return s ? [...s] : null;
+  }
+
+  /** Per-sample shape of every output, once built. */
+  get outputShapes(): number[][] | null {
+    return this.#built ? this.#built.outputShapes.map((s) => [...s]) : null;
+  }
+
+  /** @internal The outputs of a model with several (names and sizes); null for one. */
+  protected multipleOutputs(): OutputSpec | null {
+    return null;
   }
 
   /**
@@ -145,16 +157,18 @@ export abstract class LayersModel implements TrainableModel {
     // The one place layers become native nodes (models/native_graph.ts): a chain stays NativeModel's chain form.
     const graph = this.topology();
     const plan = planNativeModel(fn, this.name, graph, this.inputShapesFor(inputShape));
-    if (plan.outputShape.length !== 1) throw rangeError(fn, `the last layer must output flat features, got ${show(plan.outputShape)}`);
+    for (const shape of plan.outputShapes) {
+      if (shape.length !== 1) throw rangeError(fn, `${plan.outputShapes.length > 1 ? 'every output' : 'the last layer'} must output flat features, got ${show(shape)}`);
+    }
     const placed = plan.placed;
     checkModelMemory(fn, placed);
     const nm = 'chain' in plan.native ? new native.NativeModel(plan.native.chain, plan.native.input) : new native.NativeModel(plan.native.graph);
     const weights = new WeightLayout(fn, nm, placed);
-    this.#built = { nm, inputShape: [...inputShape], graph, shapes: plan.shapes, outputShape: plan.outputShape, placed, weights };
+    this.#built = { nm, inputShape: [...inputShape], graph, shapes: plan.shapes, outputShapes: plan.outputShapes, placed, weights };
     for (const p of placed) setLayerOwner(p.layer, this, p.inputShapes);
     weights.initialize(nm, placed);
     const c = this.#compiled;
-    if (c) nm.compile(c.optimizer.toNative() as NativeOptimizerSpec, nativeLoss(c.loss), c.metrics.map((m) => m.native));
+    if (c) compileNative(nm, c);
   }
 
   /** Configures training: optimizer, loss and metrics. Recompiling resets the optimizer state. */
@@ -165,17 +179,25 @@ export abstract class LayersModel implements TrainableModel {
     if (a.optimizer === undefined) throw typeError(fn, 'optimizer is required');
     if (a.loss === undefined) throw typeError(fn, 'loss is required');
     const optimizer = resolveOptimizer(fn, a.optimizer);
-    const loss = resolveLoss(fn, a.loss);
-    const layers = this.layers;
-    const last = layers[layers.length - 1];
-    const units = this.outputShape?.[0] ?? (last && 'units' in last ? (last as unknown as { units: number }).units : 0);
-    const metrics = resolveMetrics(fn, a.metrics, loss, units);
+    const several = this.multipleOutputs();
+    let compiled: CompiledConfig;
+    if (several) {
+      const outputs = resolveOutputs(fn, several, a.loss, a.metrics, a.lossWeights);
+      compiled = { optimizer, loss: outputs.losses[0], metrics: outputs.metrics.flat(), outputs };
+    } else {
+      if (a.lossWeights !== undefined) throw rangeError(fn, `lossWeights weighs the losses of a model with several outputs; model '${this.name}' has one`);
+      const loss = resolveLoss(fn, a.loss);
+      const layers = this.layers;
+      const last = layers[layers.length - 1];
+      const units = this.outputShape?.[0] ?? (last && 'units' in last ? (last as unknown as { units: number }).units : 0);
+      compiled = { optimizer, loss, metrics: resolveMetrics(fn, a.metrics, loss, units) };
+    }
     // A change of `trainable` since the model was built takes effect here, as in Keras: the
     // frozen weights move to the non-trainable arena (no gradients, no optimizer slots).
     if (this.#built && this.#trainableChanged(this.#built)) this.#rebuild(fn, true);
     // Native first: if it refuses, the model keeps its previous configuration on both sides.
-    this.#built?.nm.compile(optimizer.toNative() as NativeOptimizerSpec, nativeLoss(loss), metrics.map((m) => m.native));
-    this.#compiled = { optimizer, loss, metrics };
+    if (this.#built) compileNative(this.#built.nm, compiled);
+    this.#compiled = compiled;
   }
 
   /** Whether a layer's `trainable` differs from where the built model keeps its weights. */
@@ -285,8 +307,14 @@ export abstract class LayersModel implements TrainableModel {
     return this.#built;
   }
 
+  /** Floats per sample of a prediction: every output's, one after another. */
   #units(): number {
-    return this.outputShape![0];
+    return this.#built!.outputShapes.reduce((a, s) => a + s[0], 0);
+  }
+
+  /** The targets of y as the trainer reads them (with several outputs, packed per sample). */
+  #targets(fn: string, y: unknown, n: number, compiled: CompiledConfig): Targets {
+    return compiled.outputs ? packTargets(fn, y, n, compiled.outputs) : toTargets(fn, y, n, this.#units(), compiled.loss);
   }
 
   /**
@@ -325,7 +353,10 @@ export abstract class LayersModel implements TrainableModel {
     const feats = this.#features(fn, x, false);
     const built = this.#ensureBuilt(fn, feats.sampleShape);
     const units = this.#units();
-    const targets = toTargets(fn, y, feats.n, units, compiled.loss);
+    const targets = this.#targets(fn, y, feats.n, compiled);
+    if (compiled.outputs && args.classWeight !== undefined && args.classWeight !== null) {
+      throw rangeError(fn, `classWeight weighs the classes of one output; model '${this.name}' has ${compiled.outputs.names.length} (use sampleWeight)`);
+    }
     const perSample = sampleWeights(fn, args.sampleWeight, feats.n);
     const weights = combineWeights(classWeights(fn, args.classWeight, targets, feats.n, units), perSample);
 
@@ -335,7 +366,7 @@ export abstract class LayersModel implements TrainableModel {
     if (args.validationData !== undefined) {
       if (!Array.isArray(args.validationData) || args.validationData.length < 2) throw typeError(fn, `validationData must be [x, y], got ${show(args.validationData)}`);
       const vx = this.#features(fn, args.validationData[0], false);
-      val = { x: vx, t: toTargets(fn, args.validationData[1], vx.n, units, compiled.loss), w: null };
+      val = { x: vx, t: this.#targets(fn, args.validationData[1], vx.n, compiled), w: null };
       finiteChecks.push(vx);
     } else if (split > 0) {
       const cut = Math.floor(feats.n * (1 - split));
@@ -369,7 +400,7 @@ export abstract class LayersModel implements TrainableModel {
         train, val, finiteChecks, epochs, initialEpoch, batchSize, shuffle, rng, signal,
         // Rank 0 speaks: the progress bar and the callbacks that write files run there only.
         verbose: job && job.rank !== 0 ? 0 : verbose, callbacks: job ? callbacksOfRank(callbacks, job) : callbacks,
-        logKeys: logKeys(compiled.metrics), metricCount: compiled.metrics.length,
+        logKeys: compiledLogKeys(compiled), metricCount: compiledReportCount(compiled),
       });
     } catch (e) {
       // A distributed step stops every rank on any rank's abort: this rank reports its own signal's reason.
@@ -393,7 +424,7 @@ export abstract class LayersModel implements TrainableModel {
           return built.nm.trainChunk(data, { order, batchSize, firstBatch: first, count, nextFirst, nextCount, epochId, distributed: job !== null });
         }),
       evaluate: (d, batchSize) => (job ? this.#evaluateShare('fit', d.x, d.t, d.w, batchSize, job, false) : this.#evaluateFeatures(d.x, d.t, d.w, batchSize)),
-      meanLogs: (loss, sums, samples) => meanLogs(loss, compiled.metrics, sums, samples),
+      meanLogs: (loss, sums, samples) => compiledMeanLogs(compiled, loss, sums, samples),
       nextEpochId: () => ++this.#epochSerial,
       ranks: job ? {
         boundary: (phase, local) => agreeBoundary('fit', phase, local, job),
@@ -427,8 +458,8 @@ export abstract class LayersModel implements TrainableModel {
     // The native model exists once the first batch is staged (stage builds it).
     const nm = (): NativeModel => this.#built!.nm;
     return {
-      metricCount: compiled.metrics.length,
-      logKeys: logKeys(compiled.metrics),
+      metricCount: compiledReportCount(compiled),
+      logKeys: compiledLogKeys(compiled),
       model: this,
       get stopTraining() { return self.stopTraining; },
       set stopTraining(v: boolean) { self.stopTraining = v; },
@@ -437,7 +468,7 @@ export abstract class LayersModel implements TrainableModel {
         try {
           const feats = this.#features(fn, xs, true);
           this.#ensureBuilt(fn, feats.sampleShape);
-          const t = toTargets(fn, ys, feats.n, this.#units(), compiled.loss);
+          const t = this.#targets(fn, ys, feats.n, compiled);
           return { x: feats.values, labels: t.labels, targets: t.targets, weights: sampleWeights(fn, sw, feats.n), n: feats.n };
         } catch (e) {
           if (e instanceof Error) e.message = e.message.replace(/^(\w+): /, `$1: batch ${index}: `);
@@ -450,7 +481,7 @@ export abstract class LayersModel implements TrainableModel {
       }),
       evaluate: (b) => this.#lock.read((): Promise<NativeEvalResult> => nm().evaluate(b, b.n)),
       evaluateTensors: (x, y, batchSize) => this.evaluate(x as InputLike, y as InputLike, { batchSize }),
-      meanLogs: (loss, sums, samples) => meanLogs(loss, compiled.metrics, sums, samples),
+      meanLogs: (loss, sums, samples) => compiledMeanLogs(compiled, loss, sums, samples),
       begin: (signal) => {
         this.#training = true;
         if (signal) {
@@ -469,7 +500,7 @@ export abstract class LayersModel implements TrainableModel {
   /** `locked`: the caller already holds a read of the model's lock for the whole evaluation. */
   async #evaluateFeatures(x: Features, t: Targets, w: Float32Array | null, batchSize: number, locked = false): Promise<Logs> {
     const compiled = this.#compiled!;
-    return logsOf(await this.#evaluateSums(x, t, w, batchSize, locked), (loss, sums, samples) => meanLogs(loss, compiled.metrics, sums, samples));
+    return logsOf(await this.#evaluateSums(x, t, w, batchSize, locked), (loss, sums, samples) => compiledMeanLogs(compiled, loss, sums, samples));
   }
 
   /** Distributed: this rank evaluates its share of the samples, and the sums of all ranks make the logs. */
@@ -478,7 +509,7 @@ export abstract class LayersModel implements TrainableModel {
     const { begin, end } = shareOf(x.n, job.rank, job.size);
     const part = sliceSamples(x, t, w, begin, end, this.#units());
     const sums = await sumOverRanks(fn, await this.#evaluateSums(part.x, part.t, part.w, batchSize, locked));
-    return logsOf(sums, (loss, s, samples) => meanLogs(loss, compiled.metrics, s, samples));
+    return logsOf(sums, (loss, s, samples) => compiledMeanLogs(compiled, loss, s, samples));
   }
 
   async #evaluateSums(x: Features, t: Targets, w: Float32Array | null, batchSize: number, locked: boolean): Promise<EvalSums> {
@@ -488,7 +519,7 @@ export abstract class LayersModel implements TrainableModel {
     // of its input, and a whole test set copied at once costs that much memory.
     const units = this.#units();
     const step = Math.max(1, Math.floor(sliceRows(sizeOf(x.sampleShape)) / batchSize)) * batchSize;
-    const r = { lossSum: 0, samples: 0, metricSums: new Float64Array(compiled.metrics.length) };
+    const r = { lossSum: 0, samples: 0, metricSums: new Float64Array(compiledReportCount(compiled)) };
     for (let start = 0; start < x.n; start += step) {
       // The caller's buffers may have been detached or shrunk while an earlier slice ran.
       for (const [name, a] of [['x', x.values], ['y', t.labels ?? t.targets]] as const) {
@@ -518,7 +549,7 @@ export abstract class LayersModel implements TrainableModel {
     const batchSize = checkInt(fn, 'batchSize', args.batchSize ?? 32, 1, 2 ** 31 - 1);
     const feats = this.#features(fn, x, false);
     this.#ensureBuilt(fn, feats.sampleShape);
-    const t = toTargets(fn, y, feats.n, this.#units(), compiled.loss);
+    const t = this.#targets(fn, y, feats.n, compiled);
     if (feats.n === 0) throw rangeError(fn, 'x has no samples');
     const w = sampleWeights(fn, args.sampleWeight, feats.n);
     if (job) await handshake(fn, [operationField('evaluate'), ...modelFields(this.#built!.weights, compiled), ...dataFields('evaluation', feats, t, w)]);
@@ -548,7 +579,7 @@ export abstract class LayersModel implements TrainableModel {
    * the rows (on the calling thread, or a worker with `predictAsync`) and the
    * ranks gather every share, so every rank returns all the predictions.
    */
-  #predictShares(fn: string, x: ModelInputs, options: PredictArgs, job: JobInfo, run: (p: SharePrediction) => Promise<void> | void): Tensor | Promise<Tensor> {
+  #predictShares(fn: string, x: ModelInputs, options: PredictArgs, job: JobInfo, run: (p: SharePrediction) => Promise<void> | void): Prediction | Promise<Prediction> {
     const { nm, built, feats, batchSize, out, units } = this.#predictInputs(fn, x, options, fn === 'predict');
     const fields = [operationField('predict'), ...modelFields(built.weights, null), ...dataFields('input', feats, null, null)];
     const { begin, end } = shareOf(feats.n, job.rank, job.size);
@@ -556,9 +587,9 @@ export abstract class LayersModel implements TrainableModel {
     const share: SharePrediction = {
       nm, n: end - begin, batchSize, x: feats.values.subarray(begin * inSize, end * inSize), out: out.subarray(begin * units, end * units),
     };
-    const finish = (): Tensor => {
+    const finish = (): Prediction => {
       gatherRows(fn, out, feats.n, units, job);
-      return ownedTensor(out, [feats.n, units], 'float32');
+      return this.#prediction(out, feats.n);
     };
     if (fn === 'predict') {
       handshakeSync(fn, fields);
@@ -574,26 +605,40 @@ export abstract class LayersModel implements TrainableModel {
   }
 
   /**
-   * Predictions for x [N, ...features] → [N, outputs], synchronously (as in
-   * TensorFlow.js). For large inputs in a server, prefer {@link predictAsync}.
+   * Predictions for x [N, ...features] → [N, units], synchronously (as in
+   * TensorFlow.js); a model with several outputs returns one tensor per output. For large inputs in a server, prefer {@link predictAsync}.
    * Throws if a native training chunk is running at that moment (it cannot
    * wait without blocking the event loop); between chunks, e.g. in callbacks,
    * it works. During fit, use {@link predictAsync}.
    */
-  predict(x: ModelInputs, args: PredictArgs = {}): Tensor {
+  predict(x: ModelInputs, args: PredictArgs = {}): Prediction {
     const fn = 'predict';
     const job = distributedJob(fn, args);
     if (job) {
       return runAgreedSync(fn, () => this.#predictShares(fn, x, args, job, (p) => {
         if (p.n > 0) p.nm.predict(p.x, p.n, p.batchSize, p.out);
-      }) as Tensor);
+      }) as Prediction);
     }
-    const { nm, feats, batchSize, out, units } = this.#predictInputs(fn, x, args, true);
+    const { nm, feats, batchSize, out } = this.#predictInputs(fn, x, args, true);
     if (this.#lock.writing) {
       throw new Error(`predict: model '${this.name}' is running native work (training); use predictAsync(), which waits for a consistent snapshot of the weights`);
     }
     nm.predict(feats.values, feats.n, batchSize, out);
-    return ownedTensor(out, [feats.n, units], 'float32');
+    return this.#prediction(out, feats.n);
+  }
+
+  /** The native prediction rows as the output tensor, or (several outputs) one tensor per output. */
+  #prediction(out: Float32Array, n: number): Prediction {
+    const shapes = this.#built!.outputShapes;
+    if (shapes.length === 1) return ownedTensor(out, [n, shapes[0][0]], 'float32');
+    const row = this.#units();
+    let offset = 0;
+    return shapes.map(([w]) => {
+      const part = new Float32Array(n * w);
+      for (let i = 0; i < n; i++) part.set(out.subarray(i * row + offset, i * row + offset + w), i * w);
+      offset += w;
+      return ownedTensor(part, [n, w], 'float32');
+    });
   }
 
   /**
@@ -604,15 +649,15 @@ export abstract class LayersModel implements TrainableModel {
    * signal's reason (also while waiting for a training chunk) and stops the
    * native work at the next batch.
    */
-  async predictAsync(x: ModelInputs, args: PredictArgs = {}): Promise<Tensor> {
+  async predictAsync(x: ModelInputs, args: PredictArgs = {}): Promise<Prediction> {
     const fn = 'predictAsync';
     const job = distributedJob(fn, args);
     if (job) {
       if (args.signal !== undefined) throw typeError(fn, 'signal is not supported with distributed: true (every rank must finish its share)');
       return runAgreed(fn, () => this.#predictShares(fn, x, args, job, (p) =>
-        this.#lock.read((): Promise<void> => (p.n > 0 ? p.nm.predictAsync(p.x, p.n, p.batchSize, p.out) : Promise.resolve()))) as Promise<Tensor>);
+        this.#lock.read((): Promise<void> => (p.n > 0 ? p.nm.predictAsync(p.x, p.n, p.batchSize, p.out) : Promise.resolve()))) as Promise<Prediction>);
     }
-    const { nm, feats, batchSize, out, units, signal } = this.#predictInputs(fn, x, args, false);
+    const { nm, feats, batchSize, out, signal } = this.#predictInputs(fn, x, args, false);
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw typeError(fn, `signal must be an AbortSignal, got ${show(signal)}`);
     signal?.throwIfAborted();
     if (feats.n > 0) {
@@ -621,7 +666,7 @@ export abstract class LayersModel implements TrainableModel {
         signal?.aborted ? Promise.resolve() : nm.predictAsync(feats.values, feats.n, batchSize, out, cancel));
       await abortable(work, signal, () => cancel!.fill(1));
     }
-    return ownedTensor(out, [feats.n, units], 'float32');
+    return this.#prediction(out, feats.n);
   }
 
   /** One gradient step on one batch. Resolves to `{ loss, ...metrics }` for that batch. */
@@ -631,12 +676,12 @@ export abstract class LayersModel implements TrainableModel {
     const compiled = this.#requireCompiled(fn);
     const feats = this.#features(fn, x, true);
     const { nm } = this.#ensureBuilt(fn, feats.sampleShape);
-    const t = toTargets(fn, y, feats.n, this.#units(), compiled.loss);
+    const t = this.#targets(fn, y, feats.n, compiled);
     if (feats.n === 0) throw rangeError(fn, 'x has no samples');
     const order = Int32Array.from({ length: feats.n }, (_, i) => i);
     const r = await this.#lock.write((): Promise<NativeChunkResult> => nm.trainChunk({ x: feats.values, labels: t.labels, targets: t.targets, weights: null, n: feats.n },
       { order, batchSize: feats.n, firstBatch: 0, count: 1 }));
-    return meanLogs(r.loss[0], compiled.metrics, r.metricSums, feats.n);
+    return compiledMeanLogs(compiled, r.loss[0], r.metricSums, feats.n);
   }
 
   #slotTensors(built: Built, slots: readonly WeightSlot[]): Tensor[] {
@@ -734,7 +779,7 @@ export abstract class LayersModel implements TrainableModel {
     const compiled = this.#requireCompiled(fn);
     const feats = this.#features(fn, x, true);
     const built = this.#ensureBuilt(fn, feats.sampleShape);
-    const t = toTargets(fn, y, feats.n, this.#units(), compiled.loss);
+    const t = this.#targets(fn, y, feats.n, compiled);
     const grads = new Float32Array(built.weights.trainableSize);
     const loss = built.nm.computeGradients({ x: feats.values, labels: t.labels, targets: t.targets, weights: null, n: feats.n }, grads);
     return { loss, grads };
@@ -822,6 +867,12 @@ export abstract class LayersModel implements TrainableModel {
   }
 }
 
+/**
+ * What predict returns: the output tensor [N, units], or for a model with
+ * several outputs one tensor per output, in output order (as TensorFlow.js).
+ */
+export type Prediction = Tensor | Tensor[];
+
 /** One rank's share of a distributed prediction. */
 interface SharePrediction {
   nm: NativeModel;
@@ -831,8 +882,11 @@ interface SharePrediction {
   out: Float32Array;
 }
 
-function nativeLoss(loss: Loss): NativeLossSpec {
-  return { kind: LOSS_CODE[loss.name], fromLogits: loss.fromLogits, delta: loss.delta };
+/** Compiles the native model: one loss and its metrics, or (several outputs) one of each per output. */
+function compileNative(nm: NativeModel, c: CompiledConfig): void {
+  const optimizer = c.optimizer.toNative() as NativeOptimizerSpec;
+  if (c.outputs) nm.compile(optimizer, nativeOutputs(c.outputs));
+  else nm.compile(optimizer, nativeLoss(c.loss), c.metrics.map((m) => m.native));
 }
 
 /**

@@ -6,15 +6,30 @@ import type { MetricIdentifier, ResolvedMetric } from '../metrics';
 import type { Optimizer } from '../optimizers/optimizer';
 import type { Tensor, TensorLike } from '../tensor';
 import type { InputLike, ModelInputs } from './data';
+import { CompiledOutputs, outputLogKeys, outputMeanLogs, outputReportCount } from './output_losses';
 
 /** Options of {@link LayersModel.compile}. */
 export interface CompileArgs {
   /** Optimizer name ('adam', 'sgd', 'rmsprop', ...) or a configured `tf.optimizers.*` object. */
   optimizer: string | Optimizer;
-  /** Loss name ('sparse_categorical_crossentropy', 'meanSquaredError', ...) or a `tf.losses.*` object. */
-  loss: LossIdentifier | string | Loss;
-  /** Metrics to report, e.g. ['accuracy'] (default none). */
-  metrics?: (MetricIdentifier | string)[] | string;
+  /**
+   * Loss name ('sparse_categorical_crossentropy', 'meanSquaredError', ...) or a
+   * `tf.losses.*` object. A model with several outputs takes one for all of
+   * them, an array (one per output, in order) or an object keyed by output name.
+   */
+  loss: LossIdentifier | string | Loss | (LossIdentifier | string | Loss)[] | Record<string, LossIdentifier | string | Loss>;
+  /**
+   * Metrics to report, e.g. ['accuracy'] (default none). With several
+   * outputs: one list for every output, an array of lists (one per output) or
+   * an object keyed by output name; logged as `<output>_<metric>`.
+   */
+  metrics?: (MetricIdentifier | string)[] | string | (MetricIdentifier | string)[][] | Record<string, (MetricIdentifier | string)[] | string>;
+  /**
+   * Several outputs: each output's weight in the total loss (Keras's
+   * loss_weights), an array in output order or an object keyed by output
+   * name (default 1 each).
+   */
+  lossWeights?: number[] | Record<string, number>;
 }
 
 /** Options of {@link LayersModel.fit}. */
@@ -82,11 +97,15 @@ export interface PredictArgs {
 /** The optimizer, loss and metrics a model was compiled with. */
 export interface CompiledConfig {
   optimizer: Optimizer;
+  /** The loss (with several outputs: the first output's; see `outputs`). */
   loss: Loss;
+  /** The metrics (with several outputs: every output's, in output order). */
   metrics: ResolvedMetric[];
+  /** Several outputs: each output's name, size, loss, weight and metrics. */
+  outputs?: CompiledOutputs;
 }
 
-export const COMPILE_OPTIONS = ['optimizer', 'loss', 'metrics'] as const;
+export const COMPILE_OPTIONS = ['optimizer', 'loss', 'metrics', 'lossWeights'] as const;
 export const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'initialEpoch', 'classWeight', 'sampleWeight',
   'verbose', 'callbacks', 'seed', 'signal', 'distributed'] as const;
 export const EVALUATE_OPTIONS = ['batchSize', 'sampleWeight', 'distributed'] as const;
@@ -110,6 +129,21 @@ export function meanLogs(loss: number, metrics: readonly ResolvedMetric[], sums:
 /** @internal The history keys of a compiled model: 'loss', then each metric's key and aliases. */
 export function logKeys(metrics: readonly ResolvedMetric[]): string[] {
   return ['loss', ...metrics.flatMap((m) => [m.key, ...m.aliases])];
+}
+
+/** @internal The history keys of a compiled model, with several outputs as Keras names them. */
+export function compiledLogKeys(c: CompiledConfig): string[] {
+  return c.outputs ? outputLogKeys(c.outputs) : logKeys(c.metrics);
+}
+
+/** @internal Reports per step besides the loss (metrics; with several outputs, each output's loss too). */
+export function compiledReportCount(c: CompiledConfig): number {
+  return c.outputs ? outputReportCount(c.outputs) : c.metrics.length;
+}
+
+/** @internal The logs of a run's loss and report sums over `samples`. */
+export function compiledMeanLogs(c: CompiledConfig, loss: number, sums: ArrayLike<number>, samples: number): Logs {
+  return c.outputs ? outputMeanLogs(c.outputs, loss, sums, samples) : meanLogs(loss, c.metrics, sums, samples);
 }
 
 /** @internal Number of elements of a shape. */

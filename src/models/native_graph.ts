@@ -22,10 +22,10 @@ export interface ModelNode {
   inputs: number[];
 }
 
-/** @internal A model's layer applications, each after the nodes it reads, and the node whose output the model returns. */
+/** @internal A model's layer applications, each after the nodes it reads, and the nodes whose outputs the model returns. */
 export interface ModelGraph {
   nodes: ModelNode[];
-  output: number;
+  outputs: number[];
 }
 
 /** @internal What NativeModel is constructed from: the chain form (layers, input shape) or the graph form. */
@@ -38,7 +38,8 @@ export interface NativePlan {
   /** Each layer once, with the input shapes of its first application and its weights' native node. */
   placed: PlacedLayer[];
   native: NativeModelArgs;
-  outputShape: number[];
+  /** Per model output, its per-sample shape. */
+  outputShapes: number[][];
 }
 
 /** A tensor as the engine holds it: native node `ref` (or model input `-1 - k`) and its native shape. */
@@ -49,7 +50,7 @@ interface NativeTensor {
 
 /** @internal The chain of layers a Sequential model is. */
 export function chainGraph(layers: Layer[]): ModelGraph {
-  return { nodes: layers.map((layer, i) => ({ layer, inputs: [i - 1] })), output: layers.length - 1 };
+  return { nodes: layers.map((layer, i) => ({ layer, inputs: [i - 1] })), outputs: [layers.length - 1] };
 }
 
 /**
@@ -105,13 +106,15 @@ export function planNativeModel(fn: string, modelName: string, graph: ModelGraph
   });
   for (const p of placed.values()) p.nativeNode = weightNode.get(p.layer) ?? -1;
 
-  const out = tensors[graph.output];
-  if (nodes.length === 0 || out.ref < 0) throw new Error(`${fn}: model '${modelName}' needs at least one layer besides Flatten`);
-  const outputShape = shapes[graph.output];
-  const isChain = inputs.length === 1 && out.ref === nodes.length - 1
+  const outs = graph.outputs.map((o) => tensors[o]);
+  if (nodes.length === 0 || outs.some((t) => t.ref < 0)) throw new Error(`${fn}: model '${modelName}' needs at least one layer besides Flatten`);
+  const refs = outs.map((t) => t.ref);
+  if (new Set(refs).size !== refs.length) throw new Error(`${fn}: model '${modelName}' returns one tensor as two outputs; list each output once`);
+  const outputShapes = graph.outputs.map((o) => shapes[o]);
+  const isChain = inputs.length === 1 && refs.length === 1 && refs[0] === nodes.length - 1
     && nodes.every((nd, j) => nd.inputs.length === 1 && nd.inputs[0] === j - 1 && nd.shareWeightsWith === undefined);
   const nativeArgs: NativeModelArgs = isChain
     ? { chain: nodes.map((nd) => nd.layer), input: inputs[0].shape.length === 1 ? inputs[0].shape[0] : inputs[0].shape }
-    : { graph: { inputs: inputs.map((t) => t.shape), nodes, output: out.ref } };
-  return { shapes, placed: [...placed.values()], native: nativeArgs, outputShape };
+    : { graph: { inputs: inputs.map((t) => t.shape), nodes, ...(refs.length === 1 ? { output: refs[0] } : { outputs: refs }) } };
+  return { shapes, placed: [...placed.values()], native: nativeArgs, outputShapes };
 }

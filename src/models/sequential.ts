@@ -4,6 +4,9 @@ import type { Callback } from '../callbacks/callback';
 import { checkArray, checkOptions, rangeError, show, typeError } from '../errors';
 import { Layer, clearLayerOwner, isLayer, layerOwner, setLayerOwner } from '../layers/layer';
 import { LayersModel } from './layers_model';
+import type { ModelInputs } from './data';
+import type { PredictArgs } from './model_args';
+import type { Tensor } from '../tensor';
 
 export type { CompileArgs, EvaluateArgs, FitArgs, PredictArgs } from './model_args';
 
@@ -82,6 +85,16 @@ export class Sequential extends LayersModel {
       throw e;
     }
     clearLayerOwner(layer);
+  }
+
+  /** Predictions for x [N, ...features] → [N, units] (a Sequential model has one output). */
+  override predict(x: ModelInputs, args: PredictArgs = {}): Tensor {
+    return super.predict(x, args) as Tensor;
+  }
+
+  /** {@link predict} on a worker thread; see {@link LayersModel.predictAsync}. */
+  override async predictAsync(x: ModelInputs, args: PredictArgs = {}): Promise<Tensor> {
+    return (await super.predictAsync(x, args)) as Tensor;
   }
 }
 

@@ -230,7 +230,7 @@ describe('refusals', () => {
     expect(() => tf.model({ inputs: b, outputs: 3 as never })).toThrow(TypeError);
   });
 
-  it('tf.model: names must be unique; a layer belongs to one model; several outputs are not supported yet', () => {
+  it('tf.model: names must be unique; a layer belongs to one model; one tensor is not two outputs', () => {
     const x = tf.input({ shape: [3], name: 'x' });
     const twin = tf.layers.dense({ units: 3, name: 'twin' }).apply(tf.layers.dense({ units: 3, name: 'twin' }).apply(x));
     expect(() => tf.model({ inputs: x, outputs: twin })).toThrow("model: layer 'twin' has the name of another layer (Dense); names must be unique within a model");
@@ -241,7 +241,11 @@ describe('refusals', () => {
     expect(() => tf.model({ inputs: x, outputs: out })).toThrow("model: layer 'owned' is already in model 'first'; a layer's weights belong to one model");
     const o1 = tf.layers.dense({ units: 2 }).apply(x);
     const o2 = tf.layers.dense({ units: 2 }).apply(x);
-    expect(() => tf.model({ inputs: x, outputs: [o1, o2] })).toThrow(/^model: models with several outputs are not supported yet/);
+    const two = tf.model({ inputs: x, outputs: [o1, o2] });
+    expect((two as tf.Functional).outputNames).toHaveLength(2);
+    const o3 = tf.layers.dense({ units: 2 }).apply(x);
+    const same = tf.model({ inputs: x, outputs: [o3, o3] });
+    expect(() => same.build([3])).toThrow(/^build: model '\w+' returns one tensor as two outputs/);
   });
 
   it('build and fit refuse another input shape, and the model stays usable', async () => {
