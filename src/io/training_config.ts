@@ -97,9 +97,11 @@ export function trainingConfigToJSON(compiled: CompiledConfig, learningRate: num
     const byName = <T>(f: (k: number) => T) => Object.fromEntries(outputs.names.map((n, k) => [n, f(k)]));
     const losses = outputs.losses.map(lossToJSON);
     const metrics = byName((k) => metricNames(outputs.metrics[k]));
-    const tfjs = opt.tfjs && losses.every((l) => l.tfjs) && Object.values(metrics).flat().every((m) => TFJS_METRICS.has(m));
+    // TensorFlow.js reads no loss_weights: weights other than 1 keep the configuration Keras-only.
+    const weighted = outputs.weights.some((w) => w !== 1);
+    const tfjs = !weighted && opt.tfjs && losses.every((l) => l.tfjs) && Object.values(metrics).flat().every((m) => TFJS_METRICS.has(m));
     return {
-      config: { loss: byName((k) => losses[k].json), metrics, loss_weights: byName((k) => outputs.weights[k]), optimizer_config: opt.json } as unknown as TrainingConfig,
+      config: { loss: byName((k) => losses[k].json), metrics, ...(weighted ? { loss_weights: byName((k) => outputs.weights[k]) } : {}), optimizer_config: opt.json } as unknown as TrainingConfig,
       tfjs,
     };
   }

@@ -252,7 +252,7 @@ export async function evaluateDatasetLoop(host: DatasetFitHost, dataset: Dataset
  * with an optional sample weight (`sampleWeight` / third entry). An `xs` that
  * is an object of one tensor (a named input) is that tensor.
  */
-export function elementParts(fn: string, element: unknown, index: number, inputCount = 1): { xs: unknown; ys: unknown; sw: unknown } {
+export function elementParts(fn: string, element: unknown, index: number, inputCount = 1, outputCount = 1): { xs: unknown; ys: unknown; sw: unknown } {
   let xs: unknown, ys: unknown, sw: unknown;
   if (Array.isArray(element) && (element.length === 2 || element.length === 3)) [xs, ys, sw] = element;
   else if (element !== null && typeof element === 'object' && !(element instanceof Tensor) && 'xs' in element && 'ys' in element) {
@@ -267,6 +267,6 @@ export function elementParts(fn: string, element: unknown, index: number, inputC
     if (vals.length !== 1) throw typeError(fn, `batch ${index}: ${name} must be a tensor (this model has one ${name === 'xs' ? 'input' : 'output'}), got an object with ${vals.length} fields`);
     return vals[0];
   };
-  // A model of several inputs takes xs as an array or an object by input name (packInputs).
-  return { xs: inputCount > 1 ? xs : single(xs, 'xs'), ys: single(ys, 'ys'), sw };
+  // A model of several inputs (outputs) takes xs (ys) as an array or an object by name (packInputs, packTargets).
+  return { xs: inputCount > 1 ? xs : single(xs, 'xs'), ys: outputCount > 1 ? ys : single(ys, 'ys'), sw };
 }

@@ -464,7 +464,7 @@ export abstract class LayersModel implements TrainableModel {
       get stopTraining() { return self.stopTraining; },
       set stopTraining(v: boolean) { self.stopTraining = v; },
       stage: (fn, element, index) => {
-        const { xs, ys, sw } = elementParts(fn, element, index, this.multipleInputs()?.names.length ?? 1);
+        const { xs, ys, sw } = elementParts(fn, element, index, this.multipleInputs()?.names.length ?? 1, compiled.outputs?.names.length ?? 1);
         try {
           const feats = this.#features(fn, xs, true);
           this.#ensureBuilt(fn, feats.sampleShape);
