@@ -27,6 +27,13 @@ ScratchSizes::ScratchSizes(std::initializer_list<int64_t> sizes) {
   for (int64_t n : sizes) sizes_[static_cast<size_t>(count_++)] = n;
 }
 
+ScratchSizes ScratchSizes::with(int64_t size) const {
+  if (count_ >= kCapacity) throw std::logic_error("a layer asked for more than 12 scratch buffers");
+  ScratchSizes out = *this;
+  out.sizes_[static_cast<size_t>(out.count_++)] = size;
+  return out;
+}
+
 GraphSpec chainGraph(std::vector<std::unique_ptr<Layer>> layers, Shape input) {
   GraphSpec g;
   g.inputs.push_back(std::move(input));

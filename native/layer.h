@@ -75,6 +75,8 @@ class ScratchSizes {
   static constexpr int kCapacity = 12;
   ScratchSizes() = default;
   ScratchSizes(std::initializer_list<int64_t> sizes);
+  // This list with one more size (std::logic_error beyond the capacity).
+  ScratchSizes with(int64_t size) const;
   const int64_t* begin() const { return sizes_.data(); }
   const int64_t* end() const { return sizes_.data() + count_; }
   int size() const { return count_; }

@@ -64,7 +64,11 @@ export abstract class MergeBase extends Layer {
 /** The native kind of each elementwise merge. */
 type ElementwiseKind = 'add' | 'subtract' | 'multiply' | 'average' | 'maximum' | 'minimum';
 
-/** The base of the elementwise merges: inputs of one shape, combined element by element. */
+/**
+ * The base of the elementwise merges: inputs combined element by element,
+ * broadcast as Keras's merges are (per-sample shapes right-aligned, a
+ * dimension of 1 stretched: [2, 3] with [3] or [1, 3] gives [2, 3]).
+ */
 export abstract class ElementwiseMerge extends MergeBase {
   readonly #fn: ElementwiseKind;
 
@@ -76,10 +80,20 @@ export abstract class ElementwiseMerge extends MergeBase {
   computeOutputShape(inputShape: number[] | number[][]): number[] {
     const fn = this.#fn;
     const shapes = mergeShapes(fn, this, inputShape, fn === 'subtract' ? 2 : undefined);
-    for (const s of shapes.slice(1)) {
-      if (show(s) !== show(shapes[0])) throw rangeError(fn, `layer '${this.name}' (${this.className}) cannot merge inputs of shapes ${show(shapes[0])} and ${show(s)}`);
+    // Keras's broadcasting: shapes right-aligned, a dimension of 1 (or a missing one) stretched to the others'.
+    const rank = Math.max(...shapes.map((s) => s.length));
+    const out = new Array<number>(rank).fill(1);
+    for (const s of shapes) {
+      s.forEach((d, i) => {
+        const at = rank - s.length + i;
+        if (d === out[at] || d === 1) return;
+        if (out[at] !== 1) throw rangeError(fn, `layer '${this.name}' (${this.className}) cannot merge inputs of shapes ${show(shapes[0])} and ${show(s)} (they neither match nor broadcast)`);
+        out[at] = d;
+      });
     }
-    return [...shapes[0]];
+    if (rank > 8) throw rangeError(fn, `layer '${this.name}' (${this.className}) merges inputs of at most 8 dimensions per sample, got ${rank}`);
+    if (shapes.filter((s) => show(s) !== show(out)).length > 6) throw rangeError(fn, `layer '${this.name}' (${this.className}) broadcasts at most 6 of its inputs`);
+    return out;
   }
 
   /** @internal */

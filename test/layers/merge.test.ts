@@ -47,11 +47,55 @@ function mergeCase(op: Op, inputs: number, shape: number[]): MergeCase {
 }
 
 const OPS: Op[] = ['add', 'subtract', 'multiply', 'average', 'maximum', 'minimum'];
-let seed = 7000;
+let seed = 7000; // eslint-disable-line prefer-const
 for (const op of OPS) {
   runMergeLayerTest(mergeCase(op, 2, [4]), seed++);
   if (op !== 'subtract') runMergeLayerTest(mergeCase(op, 3, [2, 3]), seed++);
 }
+
+/** Per output element, the element of an input of `shape` that broadcasts to it (shapes right-aligned, 1 stretched). */
+function broadcastIndex(shape: number[], out: number[], j: number): number {
+  let index = 0;
+  let stride = 1;
+  let rest = j;
+  for (let d = out.length - 1; d >= 0; d--) {
+    const coord = rest % out[d];
+    rest = Math.floor(rest / out[d]);
+    const i = d - (out.length - shape.length);
+    if (i < 0) continue;
+    if (shape[i] !== 1) index += coord * stride;
+    stride *= shape[i];
+  }
+  return index;
+}
+
+/** Inputs of different shapes, broadcast as Keras does (and TensorFlow.js, where it has the layer). */
+function broadcastCase(op: Op, shapes: number[][], out: number[]): MergeCase {
+  const size = out.reduce((a, b) => a * b, 1);
+  return {
+    ...mergeCase(op, shapes.length, out),
+    name: `${CLASS[op]} broadcasting ${shapes.map((x) => JSON.stringify(x)).join(' and ')} to ${JSON.stringify(out)}`,
+    inputShapes: shapes,
+    reference: (xs: Matrix[]) => xs[0].map((_, b) => Array.from({ length: size }, (__, j) => COMBINE[op](xs.map((x, k) => x[b][broadcastIndex(shapes[k], out, j)])))),
+    kinkMargin: op === 'maximum' || op === 'minimum' ? (xs: Matrix[]) => {
+      let m = Infinity;
+      xs[0].forEach((_, b) => {
+        for (let j = 0; j < size; j++) {
+          const v = xs.map((x, k) => x[b][broadcastIndex(shapes[k], out, j)]).sort((p, q) => p - q);
+          for (let k = 1; k < v.length; k++) m = Math.min(m, v[k] - v[k - 1]);
+        }
+      });
+      return m;
+    } : undefined,
+  };
+}
+
+runMergeLayerTest(broadcastCase('add', [[2, 3], [3]], [2, 3]), seed++);
+runMergeLayerTest(broadcastCase('subtract', [[1, 3], [2, 1]], [2, 3]), seed++);
+runMergeLayerTest(broadcastCase('multiply', [[2, 3], [1, 3], [2, 1]], [2, 3]), seed++);
+runMergeLayerTest(broadcastCase('average', [[3, 1], [4]], [3, 4]), seed++);
+runMergeLayerTest(broadcastCase('maximum', [[4], [1]], [4]), seed++);
+runMergeLayerTest(broadcastCase('minimum', [[2, 2, 1], [2, 3]], [2, 2, 3]), seed++);
 
 describe('merge layers: refusals and configs', () => {
   it('shapes must agree; subtract takes exactly two inputs; a merge needs several', () => {
