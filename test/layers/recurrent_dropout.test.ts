@@ -11,13 +11,13 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '../../src/index';
 import { Random } from '../../src/random';
 import { LayerCase, Matrix, Weights, expectClose, runLayerTest } from './harness';
+import { CLASS, GATES, Kind, cellsReference, drawMask } from './recurrent_reference';
 
 const T = 3;
 const F = 2;
 const U = 3;
 const SEED = 5;
 
-type Kind = 'lstm' | 'gru' | 'simpleRNN';
 interface Options {
   dropout: number;
   recurrentDropout: number;
@@ -25,64 +25,12 @@ interface Options {
   goBackwards?: boolean;
   resetAfter?: boolean;
 }
-const GATES: Record<Kind, number> = { lstm: 4, gru: 3, simpleRNN: 1 };
-const CLASS: Record<Kind, string> = { lstm: 'LSTM', gru: 'GRU', simpleRNN: 'SimpleRNN' };
-const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
-
-/** Inverted-dropout masks as the native layer draws them: keep 1 / (1 - rate) where uniform >= rate. */
-function drawMask(r: Random, rate: number, rows: number, width: number): Matrix {
-  const keep = 1 / (1 - Math.fround(rate));
-  return Array.from({ length: rows }, () => Array.from({ length: width }, () => {
-    if (rate === 0) return 1;
-    return (r.nextU32() >>> 8) / 2 ** 24 < Math.fround(rate) ? 0 : Math.fround(keep);
-  }));
-}
-
-/** v · m[:, k0:k0+width] (m row-major with `cols` columns). */
-function project(v: number[], m: ArrayLike<number>, cols: number, k0: number, width: number): number[] {
-  return Array.from({ length: width }, (_, k) => v.reduce((a, vv, i) => a + vv * m[i * cols + k0 + k], 0));
-}
-
-/**
- * Keras's cells (tanh / sigmoid) over each sample with the masks: the input
- * mask on x, the state mask on h where it enters the recurrent products
- * (GRU's z * h takes the unmasked state).
- */
+/** The layer's masks drawn from its seed, then the shared reference. */
 function reference(kind: Kind, o: Options, x: Matrix, w: Weights, training: boolean): Matrix {
-  const B = x.length;
-  const G = GATES[kind] * U;
   const r = new Random(SEED);
-  const xMask = training ? drawMask(r, o.dropout, B, F) : drawMask(r, 0, B, F);
-  const hMask = training ? drawMask(r, o.recurrentDropout, B, U) : drawMask(r, 0, B, U);
-  const resetAfter = o.resetAfter ?? true;
-  return x.map((row, b) => {
-    let h = new Array(U).fill(0);
-    let c = new Array(U).fill(0);
-    const seq: number[] = [];
-    for (let s = 0; s < T; s++) {
-      const t = o.goBackwards ? T - 1 - s : s;
-      const xt = row.slice(t * F, (t + 1) * F).map((v, f) => v * xMask[b][f]);
-      const hm = h.map((v, j) => v * hMask[b][j]);
-      const xz = project(xt, w.kernel, G, 0, G).map((v, k) => v + w.bias[k]);
-      if (kind === 'simpleRNN') {
-        const hr = project(hm, w.recurrent_kernel, G, 0, G);
-        h = xz.map((v, k) => Math.tanh(v + hr[k]));
-      } else if (kind === 'lstm') {
-        const z = project(hm, w.recurrent_kernel, G, 0, G).map((v, k) => v + xz[k]);
-        c = c.map((cv, j) => sigmoid(z[U + j]) * cv + sigmoid(z[j]) * Math.tanh(z[2 * U + j]));
-        h = c.map((cv, j) => sigmoid(z[3 * U + j]) * Math.tanh(cv));
-      } else {
-        const hr = project(hm, w.recurrent_kernel, G, 0, G).map((v, k) => v + (resetAfter ? w.bias[G + k] : 0));
-        const z = h.map((_, j) => sigmoid(xz[j] + hr[j]));
-        const rr = h.map((_, j) => sigmoid(xz[U + j] + hr[U + j]));
-        const rh = project(hm.map((v, j) => v * rr[j]), w.recurrent_kernel, G, 2 * U, U);
-        const hh = h.map((_, j) => Math.tanh(xz[2 * U + j] + (resetAfter ? rr[j] * hr[2 * U + j] : rh[j])));
-        h = h.map((hv, j) => z[j] * hv + (1 - z[j]) * hh[j]);
-      }
-      seq.push(...h);
-    }
-    return o.returnSequences ? seq : h;
-  });
+  const xMask = training ? drawMask(r, o.dropout, x.length, F) : undefined;
+  const hMask = training ? drawMask(r, o.recurrentDropout, x.length, U) : undefined;
+  return cellsReference(kind, { ...o, T, F, U }, x, w, xMask, hMask);
 }
 
 function make(kind: Kind, o: Options, seed: number | undefined = SEED): tf.layers.Layer {
