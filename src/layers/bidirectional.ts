@@ -70,7 +70,8 @@ export class Bidirectional extends Layer {
     const back = optional(c, 'backwardLayer');
     if (back !== undefined) {
       const b = deserializeLayer(checkLayerConfig(fn, back, 'backwardLayer') as never);
-      if (b.className !== layer.className || !(b as RecurrentLayer).goBackwards === !(layer as RecurrentLayer).goBackwards) {
+      const mirrored = b.className === layer.className && (b as RecurrentLayer).goBackwards !== (layer as RecurrentLayer).goBackwards;
+      if (!mirrored) {
         throw rangeError(fn, 'a backwardLayer other than the goBackwards copy of the layer is not supported');
       }
     }

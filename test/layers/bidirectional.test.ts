@@ -146,6 +146,11 @@ describe('Bidirectional', () => {
     expect(() => tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 2 }), mergeMode: 'max' } as never)).toThrow(/^bidirectional: unknown mergeMode 'max'/);
     expect(() => tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 2 }), merge: 'sum' } as never)).toThrow(/bidirectional/);
     expect(() => tf.layers.Bidirectional.fromConfig({ layer: { className: 'LSTM', config: { units: 2 } }, mergeMode: null })).toThrow(/mergeMode null/);
+    // Keras 3 also writes the backward copy: read when it is the mirror, refused otherwise.
+    const lstm = { className: 'LSTM', config: { units: 2, name: 'l' } };
+    const back = (goBackwards: boolean) => ({ className: 'LSTM', config: { units: 2, name: 'backward_l', goBackwards } });
+    expect(tf.layers.Bidirectional.fromConfig({ layer: lstm, backwardLayer: back(true), mergeMode: 'sum' }).mergeMode).toBe('sum');
+    expect(() => tf.layers.Bidirectional.fromConfig({ layer: lstm, backwardLayer: back(false) })).toThrow(/^Bidirectional.fromConfig: a backwardLayer other than/);
     expect(() => tf.sequential({ layers: [tf.layers.bidirectional({ layer: tf.layers.gru({ units: 2 }) })] }).build([4]))
       .toThrow(/takes sequences \[batch, time, features\]/);
   });
