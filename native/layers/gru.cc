@@ -10,6 +10,8 @@
 // step adds its recurrent GEMM, one pass applies the gates in place, and
 // backward through time turns the saved gates into pre-activation gradients
 // for GEMMs over all steps.
+// dropout / recurrentDropout (training only): recurrent_math.h's masks; the
+// masked state hm feeds the recurrent products, the unmasked one z * h.
 #include <algorithm>
 #include <stdexcept>
 
@@ -30,7 +32,8 @@ class Gru final : public Layer {
         goBackwards_(c.flag("goBackwards", false)),
         useBias_(c.flag("useBias", true)),
         resetAfter_(c.flag("resetAfter", true)),
-        trainable_(c.flag("trainable", true)) {}
+        trainable_(c.flag("trainable", true)),
+        drop_(c, "gru") {}
 
   Shape computeOutputShape(const std::vector<Shape>& in) const override {
     checkRecurrentInput("gru", in, units_);
@@ -45,30 +48,47 @@ class Gru final : public Layer {
   }
   // zx [batch, time, 3u]: x W + b, then the gates z, r, hh; hPrev [batch, time, u];
   // rh: h R + b_h [batch, time, 3u] (resetAfter) or r * h [batch, time, u];
-  // then the last h, dh [batch, u], and per-step gradients [batch, 3u].
+  // then the last h, dh [batch, u], and per-step gradients [batch, 3u]; the
+  // dropout's masked inputs and masks, and with recurrentDropout the masked
+  // state hm [batch, time, u] and dh's direct part [batch, u] (all empty without).
   ScratchSizes scratchSizes(int64_t batch) const override {
-    const int64_t bt = batch * steps(), u = units_;
-    return {bt * 3 * u, bt * u, bt * (resetAfter_ ? 3 : 1) * u, batch * u, batch * u, batch * 3 * u};
+    const int64_t bt = batch * steps(), u = units_, hm = drop_.state() ? 1 : 0;
+    return {bt * 3 * u, bt * u, bt * (resetAfter_ ? 3 : 1) * u, batch * u, batch * u, batch * 3 * u,
+            drop_.maskedInputSize(batch, steps(), features()), drop_.masksSize(batch, features(), u), hm * bt * u, hm * batch * u};
   }
   int usefulThreads(int64_t batch) const override {
     return std::max(threadsForGemm(std::max<int64_t>(batch * steps(), 1), 3 * units_, features()),
                     threadsForGemm(std::max<int64_t>(batch, 1), 3 * units_, units_));
   }
 
-  void forward(const ForwardIo& io, const NodeWeights& w) const override {
+  void forward(const ForwardIo& io, const NodeWeights& w) const override { run(io, w, false); }
+  void forwardTraining(const ForwardIo& io, const NodeWeights& w, Rng* rng) override {
+    if (drop_.any()) drop_.begin(rng, io.in[0], io.batch, steps(), features(), units_, io.scratch[7], io.scratch[6]);
+    run(io, w, drop_.any());
+  }
+
+  // `masked`: a training pass with dropout, whose masks begin() drew.
+  void run(const ForwardIo& io, const NodeWeights& w, bool masked) const {
     const int64_t B = io.batch, T = steps(), F = features(), U = units_, G = 3 * U;
     float *zx = io.scratch[0], *hPrev = io.scratch[1], *rh = io.scratch[2], *hLast = io.scratch[3];
+    const float* x = masked && drop_.input() ? io.scratch[6] : io.in[0];
+    const float* hMask = masked && drop_.state() ? io.scratch[7] + B * F : nullptr;
+    float* hm = hMask ? io.scratch[8] : hPrev;  // the state the recurrent products read
     const float* rec = w.value(1);
     const float* bias = useBias_ ? w.value(2) : nullptr;
     if (bias)
       for (int64_t r = 0; r < B * T; ++r) std::copy(bias, bias + G, zx + r * G);
-    sgemm(false, false, B * T, G, F, 1.f, io.in[0], F, w.value(0), G, bias ? 1.f : 0.f, zx, G);
+    sgemm(false, false, B * T, G, F, 1.f, x, F, w.value(0), G, bias ? 1.f : 0.f, zx, G);
     const int64_t rw = resetAfter_ ? G : U;  // row width of rh
     for (int64_t s = 0; s < T; ++s) {
       const int64_t t = time(s);
       float* hp = hPrev + t * U;
       if (s == 0)
         for (int64_t b = 0; b < B; ++b) std::fill(hp + b * T * U, hp + b * T * U + U, 0.f);
+      float* hmp = hm + t * U;
+      if (hMask)
+        for (int64_t b = 0; b < B; ++b)
+          for (int64_t j = 0; j < U; ++j) hmp[b * T * U + j] = hp[b * T * U + j] * hMask[b * U + j];
       if (resetAfter_) {
         // rh = h R + b_h (the recurrent bias row).
         for (int64_t b = 0; b < B; ++b) {
@@ -76,13 +96,13 @@ class Gru final : public Layer {
           if (bias) std::copy(bias + G, bias + 2 * G, row);
           else std::fill(row, row + G, 0.f);
         }
-        if (s > 0) sgemm(false, false, B, G, U, 1.f, hp, T * U, rec, G, 1.f, rh + t * G, T * G);
+        if (s > 0) sgemm(false, false, B, G, U, 1.f, hmp, T * U, rec, G, 1.f, rh + t * G, T * G);
       } else if (s > 0) {
-        sgemm(false, false, B, 2 * U, U, 1.f, hp, T * U, rec, G, 1.f, zx + t * G, T * G);
+        sgemm(false, false, B, 2 * U, U, 1.f, hmp, T * U, rec, G, 1.f, zx + t * G, T * G);
       }
       for (int64_t b = 0; b < B; ++b) {
         float* z = zx + (b * T + t) * G;
-        const float* h0 = hp + b * T * U;
+        const float* h0 = hmp + b * T * U;
         float* q = rh + (b * T + t) * rw;
         if (resetAfter_)
           for (int64_t k = 0; k < 2 * U; ++k) z[k] += q[k];
@@ -113,6 +133,11 @@ class Gru final : public Layer {
     float *zx = io.scratch[0], *hPrev = io.scratch[1], *rh = io.scratch[2];
     float *dh = io.scratch[4], *tmp = io.scratch[5];
     const float* rec = w.value(1);
+    // Backward follows a training forward: with dropout, its masks are in scratch.
+    const float* x = drop_.input() ? io.scratch[6] : io.in[0];
+    const float* hMask = drop_.state() ? io.scratch[7] + B * F : nullptr;
+    const float* hm = hMask ? io.scratch[8] : hPrev;
+    float* direct = io.scratch[9];
     std::fill(dh, dh + B * U, 0.f);
     for (int64_t s = T - 1; s >= 0; --s) {
       const int64_t t = time(s);
@@ -135,6 +160,12 @@ class Gru final : public Layer {
           dhb[j] *= zj;
         }
         recurrentActivationGrad(act_, z + 2 * U, d + 2 * U, d + 2 * U, U);  // d pre-hh, kept in tmp until r is used
+      }
+      // With recurrentDropout, what flows back through the recurrent products
+      // reaches h through its mask: gather it apart from z * dh.
+      if (hMask) {
+        std::copy(dh, dh + B * U, direct);
+        std::fill(dh, dh + B * U, 0.f);
       }
       if (resetAfter_) {
         for (int64_t b = 0; b < B; ++b) {
@@ -159,7 +190,7 @@ class Gru final : public Layer {
           float* z = zx + (b * T + t) * G;
           float* d = tmp + b * G;
           float* dhb = dh + b * U;
-          const float* h0 = hPrev + (b * T + t) * U;
+          const float* h0 = hm + (b * T + t) * U;
           for (int64_t j = 0; j < U; ++j) {
             d[U + j] = d[2 * U + j] * h0[j];  // dr
             dhb[j] += d[2 * U + j] * z[U + j];
@@ -168,14 +199,16 @@ class Gru final : public Layer {
         }
         if (s > 0) sgemm(false, true, B, U, 2 * U, 1.f, zx + t * G, T * G, rec, G, 1.f, dh, U);
       }
+      if (hMask)
+        for (int64_t k = 0; k < B * U; ++k) dh[k] = direct[k] + dh[k] * hMask[k];
     }
     if (trainable_) {
-      sgemm(true, false, F, G, B * T, 1.f, io.in[0], F, zx, G, 0.f, w.grad(0), G);
+      sgemm(true, false, F, G, B * T, 1.f, x, F, zx, G, 0.f, w.grad(0), G);
       float* dr = w.grad(1);
       if (resetAfter_) {
-        sgemm(true, false, U, G, B * T, 1.f, hPrev, U, rh, G, 0.f, dr, G);
+        sgemm(true, false, U, G, B * T, 1.f, hm, U, rh, G, 0.f, dr, G);
       } else {
-        sgemm(true, false, U, 2 * U, B * T, 1.f, hPrev, U, zx, G, 0.f, dr, G);
+        sgemm(true, false, U, 2 * U, B * T, 1.f, hm, U, zx, G, 0.f, dr, G);
         sgemm(true, false, U, U, B * T, 1.f, rh, U, zx + 2 * U, G, 0.f, dr + 2 * U, G);
       }
       if (useBias_) {
@@ -188,13 +221,17 @@ class Gru final : public Layer {
             for (int64_t k = 0; k < G; ++k) db[G + k] += rh[r * G + k];
       }
     }
-    if (io.dIn[0]) sgemm(false, true, B * T, F, G, 1.f, zx, G, w.value(0), G, 0.f, io.dIn[0], F);
+    if (io.dIn[0]) {
+      sgemm(false, true, B * T, F, G, 1.f, zx, G, w.value(0), G, 0.f, io.dIn[0], F);
+      if (drop_.input()) maskInputGradient(io.dIn[0], io.scratch[7], B, T, F);
+    }
   }
 
  private:
   int64_t units_;
   Activation act_, recAct_;
   bool returnSequences_, goBackwards_, useBias_, resetAfter_, trainable_;
+  RecurrentDropout drop_;
 
   int64_t steps() const { return inputShapes()[0][0]; }
   int64_t time(int64_t s) const { return goBackwards_ ? steps() - 1 - s : s; }

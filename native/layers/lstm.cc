@@ -12,6 +12,8 @@
 // and updates c and h. Backward through time walks the steps in reverse,
 // turning zx's gates into the gradients of their pre-activations in place;
 // then the weight and input gradients are three GEMMs over all steps.
+// dropout / recurrentDropout (training only): recurrent_math.h's masks; the
+// masked state goes into hPrev (only the GEMMs read it), the unmasked h out.
 #include <algorithm>
 #include <stdexcept>
 
@@ -31,7 +33,8 @@ class Lstm final : public Layer {
         returnSequences_(c.flag("returnSequences", false)),
         goBackwards_(c.flag("goBackwards", false)),
         useBias_(c.flag("useBias", true)),
-        trainable_(c.flag("trainable", true)) {}
+        trainable_(c.flag("trainable", true)),
+        drop_(c, "lstm") {}
 
   Shape computeOutputShape(const std::vector<Shape>& in) const override {
     checkRecurrentInput("lstm", in, units_);
@@ -47,18 +50,29 @@ class Lstm final : public Layer {
   // zx: the gates of every step [batch, time, 4u]; hPrev, cPrev: the state
   // each step started from [batch, time, u]; gc: g(c') of each step
   // [batch, time, u]; then [batch, u] each: the last h and c, dh, dc; and
-  // one sample's gate gradients [4u].
+  // one sample's gate gradients [4u]; the dropout's masked inputs and masks
+  // (empty without dropout).
   ScratchSizes scratchSizes(int64_t batch) const override {
     const int64_t bt = batch * steps(), u = units_;
-    return {bt * 4 * u, bt * u, bt * u, bt * u, batch * u, batch * u, batch * u, batch * u, 4 * u};
+    return {bt * 4 * u, bt * u, bt * u, bt * u, batch * u, batch * u, batch * u, batch * u, 4 * u,
+            drop_.maskedInputSize(batch, steps(), features()), drop_.masksSize(batch, features(), u)};
   }
   int usefulThreads(int64_t batch) const override {
     return std::max(threadsForGemm(std::max<int64_t>(batch * steps(), 1), 4 * units_, features()),
                     threadsForGemm(std::max<int64_t>(batch, 1), 4 * units_, units_));
   }
 
-  void forward(const ForwardIo& io, const NodeWeights& w) const override {
+  void forward(const ForwardIo& io, const NodeWeights& w) const override { run(io, w, false); }
+  void forwardTraining(const ForwardIo& io, const NodeWeights& w, Rng* rng) override {
+    if (drop_.any()) drop_.begin(rng, io.in[0], io.batch, steps(), features(), units_, io.scratch[10], io.scratch[9]);
+    run(io, w, drop_.any());
+  }
+
+  // `masked`: a training pass with dropout, whose masks begin() drew.
+  void run(const ForwardIo& io, const NodeWeights& w, bool masked) const {
     const int64_t B = io.batch, T = steps(), F = features(), U = units_, G = 4 * U;
+    const float* x = masked && drop_.input() ? io.scratch[9] : io.in[0];
+    const float* hMask = masked && drop_.state() ? io.scratch[10] + B * F : nullptr;
     float *zx = io.scratch[0], *hPrev = io.scratch[1], *cPrev = io.scratch[2], *gc = io.scratch[3];
     float *hLast = io.scratch[4], *cLast = io.scratch[5];
     const float* kernel = w.value(0);
@@ -69,7 +83,7 @@ class Lstm final : public Layer {
       for (int64_t r = 0; r < B * T; ++r) std::copy(bias, bias + G, zx + r * G);
       beta = 1.f;
     }
-    sgemm(false, false, B * T, G, F, 1.f, io.in[0], F, kernel, G, beta, zx, G);
+    sgemm(false, false, B * T, G, F, 1.f, x, F, kernel, G, beta, zx, G);
     for (int64_t s = 0; s < T; ++s) {
       const int64_t t = time(s);
       float* hp = hPrev + t * U;  // row b at hp + b * T * U
@@ -102,6 +116,8 @@ class Lstm final : public Layer {
         for (int64_t j = 0; j < U; ++j) hn[j] = z[3 * U + j] * g[j];
         if (returnSequences_) std::copy(hn, hn + U, io.out + (b * T + s) * U);
         else if (last) std::copy(hn, hn + U, io.out + b * U);
+        if (hMask && !last)
+          for (int64_t j = 0; j < U; ++j) hn[j] *= hMask[b * U + j];
       }
     }
   }
@@ -111,6 +127,9 @@ class Lstm final : public Layer {
     float *zx = io.scratch[0], *hPrev = io.scratch[1], *cPrev = io.scratch[2], *gc = io.scratch[3];
     float *dh = io.scratch[6], *dc = io.scratch[7], *dz = io.scratch[8];
     const float* rec = w.value(1);
+    // Backward follows a training forward: with dropout, its masks are in scratch.
+    const float* x = drop_.input() ? io.scratch[9] : io.in[0];
+    const float* hMask = drop_.state() ? io.scratch[10] + B * F : nullptr;
     std::fill(dh, dh + B * U, 0.f);
     std::fill(dc, dc + B * U, 0.f);
     for (int64_t s = T - 1; s >= 0; --s) {
@@ -146,11 +165,15 @@ class Lstm final : public Layer {
         recurrentActivationGrad(recAct_, z + 3 * U, dz + 3 * U, z + 3 * U, U);
       }
       // dh for the step before: dz · recurrent_kernelᵀ (the first step's start state is the constant 0).
-      if (s > 0) sgemm(false, true, B, U, G, 1.f, zx + t * G, T * G, rec, G, 0.f, dh, U);
+      if (s > 0) {
+        sgemm(false, true, B, U, G, 1.f, zx + t * G, T * G, rec, G, 0.f, dh, U);
+        if (hMask)
+          for (int64_t k = 0; k < B * U; ++k) dh[k] *= hMask[k];
+      }
     }
     // Over all steps at once: dKernel = xᵀ dz, dRecurrent = hPrevᵀ dz, dBias = Σ dz, dx = dz kernelᵀ.
     if (trainable_) {
-      sgemm(true, false, F, G, B * T, 1.f, io.in[0], F, zx, G, 0.f, w.grad(0), G);
+      sgemm(true, false, F, G, B * T, 1.f, x, F, zx, G, 0.f, w.grad(0), G);
       sgemm(true, false, U, G, B * T, 1.f, hPrev, U, zx, G, 0.f, w.grad(1), G);
       if (useBias_) {
         float* db = w.grad(2);
@@ -159,13 +182,17 @@ class Lstm final : public Layer {
           for (int64_t k = 0; k < G; ++k) db[k] += zx[r * G + k];
       }
     }
-    if (io.dIn[0]) sgemm(false, true, B * T, F, G, 1.f, zx, G, w.value(0), G, 0.f, io.dIn[0], F);
+    if (io.dIn[0]) {
+      sgemm(false, true, B * T, F, G, 1.f, zx, G, w.value(0), G, 0.f, io.dIn[0], F);
+      if (drop_.input()) maskInputGradient(io.dIn[0], io.scratch[10], B, T, F);
+    }
   }
 
  private:
   int64_t units_;
   Activation act_, recAct_;
   bool returnSequences_, goBackwards_, useBias_, trainable_;
+  RecurrentDropout drop_;
 
   int64_t steps() const { return inputShapes()[0][0]; }
   int64_t time(int64_t s) const { return goBackwards_ ? steps() - 1 - s : s; }

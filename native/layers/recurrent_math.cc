@@ -83,4 +83,35 @@ TF_GATE_CLONES void recurrentActivationGrad(Activation a, const float* y, const 
   }
 }
 
+RecurrentDropout::RecurrentDropout(const Config& c, const char* layer)
+    : rate_(c.real("dropout", 0)), recRate_(c.real("recurrentDropout", 0)), seed_(c.integer("seed", -1, -1, int64_t{1} << 53)) {
+  if (!(rate_ >= 0.f && rate_ < 1.f)) throw std::invalid_argument(std::string(layer) + ": dropout must be in [0, 1)");
+  if (!(recRate_ >= 0.f && recRate_ < 1.f)) throw std::invalid_argument(std::string(layer) + ": recurrentDropout must be in [0, 1)");
+  // A seeded layer draws its masks from its own generator, as the Dropout layer.
+  if (seed_ >= 0) own_.reseed(static_cast<uint64_t>(seed_));
+}
+
+void RecurrentDropout::begin(Rng* rng, const float* x, int64_t batch, int64_t steps, int64_t features, int64_t units,
+                             float* masks, float* xm) {
+  Rng* r = seed_ >= 0 ? &own_ : rng;
+  float* xMask = masks;
+  float* hMask = masks + batch * features;
+  auto draw = [r](float rate, float* m, int64_t n) {
+    if (rate == 0.f || !r) return std::fill(m, m + n, 1.f);
+    const float keep = 1.f / (1.f - rate);
+    for (int64_t k = 0; k < n; ++k) m[k] = r->uniform() < rate ? 0.f : keep;
+  };
+  draw(rate_, xMask, batch * features);
+  draw(recRate_, hMask, batch * units);
+  if (!input()) return;
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t t = 0; t < steps; ++t) {
+      const float* xr = x + (b * steps + t) * features;
+      float* o = xm + (b * steps + t) * features;
+      const float* m = xMask + b * features;
+      for (int64_t f = 0; f < features; ++f) o[f] = xr[f] * m[f];
+    }
+}
+
 }  // namespace tf
+

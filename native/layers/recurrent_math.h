@@ -10,6 +10,7 @@
 #include "../activations.h"
 #include "../config.h"
 #include "../layer.h"
+#include "../random.h"
 
 namespace tf {
 
@@ -43,6 +44,38 @@ inline void checkRecurrentInput(const char* layer, const std::vector<Shape>& in,
   if (units <= 0 || units > (int64_t{1} << 20)) throw std::invalid_argument(std::string(layer) + ": units must be in [1, 2^20]");
   if (in[0][0] > (int64_t{1} << 31) / (4 * units) || in[0][1] > (int64_t{1} << 31) / (4 * units))
     throw std::invalid_argument(std::string(layer) + ": the sequence or its kernel is too large");
+}
+
+// Keras's dropout and recurrentDropout of a recurrent layer (Gal &
+// Ghahramani 2016): in training, one inverted-dropout mask over each
+// sample's input features and one over its state, drawn once per pass and
+// shared by every step and every gate; the state is masked only where it
+// enters the recurrent products. Inference uses no masks.
+class RecurrentDropout {
+ public:
+  RecurrentDropout(const Config& c, const char* layer);
+  bool input() const { return rate_ > 0.f; }
+  bool state() const { return recRate_ > 0.f; }
+  bool any() const { return input() || state(); }
+  // Scratch of the masked inputs [batch, time, features] and of the masks [batch, features + units].
+  int64_t maskedInputSize(int64_t batch, int64_t steps, int64_t features) const { return input() ? batch * steps * features : 0; }
+  int64_t masksSize(int64_t batch, int64_t features, int64_t units) const { return any() ? batch * (features + units) : 0; }
+  // Training: draws the masks (the input mask [batch, features], row by row,
+  // then the state mask [batch, units]; ones where a rate is 0 or no
+  // generator reaches the layer) and writes x * mask to xm when input().
+  void begin(Rng* rng, const float* x, int64_t batch, int64_t steps, int64_t features, int64_t units, float* masks, float* xm);
+
+ private:
+  float rate_, recRate_;
+  int64_t seed_;
+  Rng own_;
+};
+
+// dx[b, t, :] *= xMask[b, :]: the input gradient through the input dropout.
+inline void maskInputGradient(float* dx, const float* xMask, int64_t batch, int64_t steps, int64_t features) {
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t t = 0; t < steps; ++t)
+      for (int64_t f = 0; f < features; ++f) dx[(b * steps + t) * features + f] *= xMask[b * features + f];
 }
 
 }  // namespace tf

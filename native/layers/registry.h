@@ -37,7 +37,9 @@ namespace tf {
   X(MaxPooling2d, "maxPooling2d")                  \
   X(AveragePooling2d, "averagePooling2d")          \
   X(GlobalMaxPooling2d, "globalMaxPooling2d")      \
-  X(GlobalAveragePooling2d, "globalAveragePooling2d")
+  X(GlobalAveragePooling2d, "globalAveragePooling2d") \
+  X(Bidirectional, "bidirectional")                \
+  X(TimeDistributed, "timeDistributed")
 
 TF_DEFINE_ENUM(LayerKind, TF_LAYER_KINDS)
 

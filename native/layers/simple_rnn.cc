@@ -3,6 +3,8 @@
 // [u, u], bias [u]. Laid out as lstm.cc: the input projection of all steps
 // in one GEMM, one GEMM per step into its rows, the activation in place;
 // backward through time, then the weight and input gradients over all steps.
+// dropout / recurrentDropout (training only): recurrent_math.h's masks, the
+// state masked as it is copied into hPrev, the GEMMs' only reader.
 #include <algorithm>
 #include <stdexcept>
 
@@ -21,7 +23,8 @@ class SimpleRnn final : public Layer {
         returnSequences_(c.flag("returnSequences", false)),
         goBackwards_(c.flag("goBackwards", false)),
         useBias_(c.flag("useBias", true)),
-        trainable_(c.flag("trainable", true)) {}
+        trainable_(c.flag("trainable", true)),
+        drop_(c, "simpleRNN") {}
 
   Shape computeOutputShape(const std::vector<Shape>& in) const override {
     checkRecurrentInput("simpleRNN", in, units_);
@@ -33,44 +36,32 @@ class SimpleRnn final : public Layer {
     if (useBias_) w.push_back({"bias", {units_}, trainable_});
     return w;
   }
-  // zh [batch, time, u]: x W + b, then each step's h'; hPrev [batch, time, u]; dh [batch, u].
+  // zh [batch, time, u]: x W + b, then each step's h'; hPrev [batch, time, u]
+  // (masked by recurrentDropout in training); dh [batch, u]; the dropout's
+  // masked inputs and masks (empty without dropout).
   ScratchSizes scratchSizes(int64_t batch) const override {
     const int64_t bt = batch * steps();
-    return {bt * units_, bt * units_, batch * units_};
+    return {bt * units_, bt * units_, batch * units_, drop_.maskedInputSize(batch, steps(), features()),
+            drop_.masksSize(batch, features(), units_)};
   }
   int usefulThreads(int64_t batch) const override {
     return std::max(threadsForGemm(std::max<int64_t>(batch * steps(), 1), units_, features()),
                     threadsForGemm(std::max<int64_t>(batch, 1), units_, units_));
   }
 
-  void forward(const ForwardIo& io, const NodeWeights& w) const override {
-    const int64_t B = io.batch, T = steps(), F = features(), U = units_;
-    float *zh = io.scratch[0], *hPrev = io.scratch[1];
-    const float* bias = useBias_ ? w.value(2) : nullptr;
-    if (bias)
-      for (int64_t r = 0; r < B * T; ++r) std::copy(bias, bias + U, zh + r * U);
-    sgemm(false, false, B * T, U, F, 1.f, io.in[0], F, w.value(0), U, bias ? 1.f : 0.f, zh, U);
-    for (int64_t s = 0; s < T; ++s) {
-      const int64_t t = time(s);
-      float* hp = hPrev + t * U;
-      if (s == 0)
-        for (int64_t b = 0; b < B; ++b) std::fill(hp + b * T * U, hp + b * T * U + U, 0.f);
-      else
-        sgemm(false, false, B, U, U, 1.f, hp, T * U, w.value(1), U, 1.f, zh + t * U, T * U);
-      const bool last = s == T - 1;
-      for (int64_t b = 0; b < B; ++b) {
-        float* h = zh + (b * T + t) * U;
-        recurrentActivate(act_, h, U);
-        if (!last) std::copy(h, h + U, hPrev + (b * T + time(s + 1)) * U);
-        if (returnSequences_) std::copy(h, h + U, io.out + (b * T + s) * U);
-        else if (last) std::copy(h, h + U, io.out + b * U);
-      }
-    }
+  void forward(const ForwardIo& io, const NodeWeights& w) const override { run(io, w, false); }
+  void forwardTraining(const ForwardIo& io, const NodeWeights& w, Rng* rng) override {
+    if (drop_.any()) drop_.begin(rng, io.in[0], io.batch, steps(), features(), units_, io.scratch[4], io.scratch[3]);
+    run(io, w, drop_.any());
   }
 
   void backward(const BackwardIo& io, const NodeWeights& w) const override {
     const int64_t B = io.batch, T = steps(), F = features(), U = units_;
     float *zh = io.scratch[0], *hPrev = io.scratch[1], *dh = io.scratch[2];
+    // Backward follows a training forward: with dropout, its masks are in scratch.
+    const float* x = drop_.input() ? io.scratch[3] : io.in[0];
+    const float* xMask = io.scratch[4];
+    const float* hMask = drop_.state() ? io.scratch[4] + B * F : nullptr;
     std::fill(dh, dh + B * U, 0.f);
     for (int64_t s = T - 1; s >= 0; --s) {
       const int64_t t = time(s);
@@ -85,10 +76,14 @@ class SimpleRnn final : public Layer {
         float* h = zh + (b * T + t) * U;
         recurrentActivationGrad(act_, h, dhb, h, U);
       }
-      if (s > 0) sgemm(false, true, B, U, U, 1.f, zh + t * U, T * U, w.value(1), U, 0.f, dh, U);
+      if (s > 0) {
+        sgemm(false, true, B, U, U, 1.f, zh + t * U, T * U, w.value(1), U, 0.f, dh, U);
+        if (hMask)
+          for (int64_t k = 0; k < B * U; ++k) dh[k] *= hMask[k];
+      }
     }
     if (trainable_) {
-      sgemm(true, false, F, U, B * T, 1.f, io.in[0], F, zh, U, 0.f, w.grad(0), U);
+      sgemm(true, false, F, U, B * T, 1.f, x, F, zh, U, 0.f, w.grad(0), U);
       sgemm(true, false, U, U, B * T, 1.f, hPrev, U, zh, U, 0.f, w.grad(1), U);
       if (useBias_) {
         float* db = w.grad(2);
@@ -97,16 +92,54 @@ class SimpleRnn final : public Layer {
           for (int64_t k = 0; k < U; ++k) db[k] += zh[r * U + k];
       }
     }
-    if (io.dIn[0]) sgemm(false, true, B * T, F, U, 1.f, zh, U, w.value(0), U, 0.f, io.dIn[0], F);
+    if (io.dIn[0]) {
+      sgemm(false, true, B * T, F, U, 1.f, zh, U, w.value(0), U, 0.f, io.dIn[0], F);
+      if (drop_.input()) maskInputGradient(io.dIn[0], xMask, B, T, F);
+    }
   }
 
  private:
   int64_t units_;
   Activation act_;
   bool returnSequences_, goBackwards_, useBias_, trainable_;
+  RecurrentDropout drop_;
 
   int64_t steps() const { return inputShapes()[0][0]; }
   int64_t time(int64_t s) const { return goBackwards_ ? steps() - 1 - s : s; }
+
+  // `masked`: a training pass with dropout, whose masks begin() drew.
+  void run(const ForwardIo& io, const NodeWeights& w, bool masked) const {
+    const int64_t B = io.batch, T = steps(), F = features(), U = units_;
+    float *zh = io.scratch[0], *hPrev = io.scratch[1];
+    const float* x = masked && drop_.input() ? io.scratch[3] : io.in[0];
+    const float* hMask = masked && drop_.state() ? io.scratch[4] + B * F : nullptr;
+    const float* bias = useBias_ ? w.value(2) : nullptr;
+    if (bias)
+      for (int64_t r = 0; r < B * T; ++r) std::copy(bias, bias + U, zh + r * U);
+    sgemm(false, false, B * T, U, F, 1.f, x, F, w.value(0), U, bias ? 1.f : 0.f, zh, U);
+    for (int64_t s = 0; s < T; ++s) {
+      const int64_t t = time(s);
+      float* hp = hPrev + t * U;
+      if (s == 0)
+        for (int64_t b = 0; b < B; ++b) std::fill(hp + b * T * U, hp + b * T * U + U, 0.f);
+      else
+        sgemm(false, false, B, U, U, 1.f, hp, T * U, w.value(1), U, 1.f, zh + t * U, T * U);
+      const bool last = s == T - 1;
+      for (int64_t b = 0; b < B; ++b) {
+        float* h = zh + (b * T + t) * U;
+        recurrentActivate(act_, h, U);
+        if (!last) {
+          float* next = hPrev + (b * T + time(s + 1)) * U;
+          if (hMask)
+            for (int64_t j = 0; j < U; ++j) next[j] = h[j] * hMask[b * U + j];
+          else
+            std::copy(h, h + U, next);
+        }
+        if (returnSequences_) std::copy(h, h + U, io.out + (b * T + s) * U);
+        else if (last) std::copy(h, h + U, io.out + b * U);
+      }
+    }
+  }
 };
 }  // namespace
 

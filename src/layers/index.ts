@@ -21,6 +21,8 @@ import { Conv1D, Conv1DArgs } from './conv1d';
 import { DepthwiseConv2D, DepthwiseConv2DArgs } from './depthwise_conv2d';
 import { AveragePooling2D, MaxPooling2D, Pooling2DArgs } from './pooling2d';
 import { GlobalAveragePooling2D, GlobalMaxPooling2D, GlobalPooling2DArgs } from './global_pooling2d';
+import { Bidirectional, BidirectionalArgs, BidirectionalMergeMode } from './bidirectional';
+import { TimeDistributed, TimeDistributedArgs } from './time_distributed';
 
 /** A fully connected layer. */
 export function dense(args: DenseArgs): Dense {
@@ -132,6 +134,14 @@ export function globalAveragePooling2d(args?: GlobalPooling2DArgs): GlobalAverag
 export function globalMaxPooling2d(args?: GlobalPooling2DArgs): GlobalMaxPooling2D {
   return new GlobalMaxPooling2D(args);
 }
+/** A recurrent layer run forwards and backwards over the sequence, outputs merged ('concat', 'sum', 'mul', 'ave'). */
+export function bidirectional(args: BidirectionalArgs): Bidirectional {
+  return new Bidirectional(args);
+}
+/** A layer applied to every time step of [batch, time, ...] with shared weights. */
+export function timeDistributed(args: TimeDistributedArgs): TimeDistributed {
+  return new TimeDistributed(args);
+}
 
 export { Layer } from './layer';
 export type { LayerArgs } from './layer';
@@ -144,3 +154,5 @@ export { LSTM, GRU, SimpleRNN, Embedding };
 export type { LSTMArgs, GRUArgs, SimpleRNNArgs, EmbeddingArgs };
 export { Conv2D, Conv1D, DepthwiseConv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D };
 export type { Conv2DArgs, Conv1DArgs, DepthwiseConv2DArgs, Pooling2DArgs, GlobalPooling2DArgs };
+export { Bidirectional, TimeDistributed };
+export type { BidirectionalArgs, BidirectionalMergeMode, TimeDistributedArgs };

@@ -3,7 +3,7 @@
 // check, the weights in Keras's layout and the config keys. Each runs as one
 // native layer (native/layers/lstm.cc, gru.cc, simple_rnn.cc).
 import { ActivationIdentifier, CanonicalActivation, ACTIVATION_CODE, resolveActivation } from '../activations';
-import { checkBool, checkInt, rangeError, show, typeError } from '../errors';
+import { checkBool, checkInt, checkNumber, rangeError, show, typeError } from '../errors';
 import { Initializer, InitializerIdentifier, getInitializer } from '../initializers';
 import { Random } from '../random';
 import { LayerConfig, baseArgs, deserializeActivation, deserializeInitializer, optional, serializeActivation, serializeInitializer } from './config';
@@ -27,11 +27,29 @@ export interface RecurrentArgs extends LayerArgs {
   returnSequences?: boolean;
   /** Read the sequence from its last step to its first; the output sequence is then in that order too, as in Keras (default false). */
   goBackwards?: boolean;
+  /**
+   * Fraction of the input features to drop in training, in [0, 1): one mask
+   * per sample, drawn once per batch and shared by every step (Keras's
+   * dropout; default 0). Inference drops nothing.
+   */
+  dropout?: number;
+  /** Fraction of the state to drop where it enters the recurrent products in training, in [0, 1): one mask per sample and batch, as dropout (default 0). */
+  recurrentDropout?: number;
+  /** Seed of the dropout masks (default: the fit seed / global generator, as the Dropout layer). */
+  seed?: number;
 }
 
 /** Option names every recurrent layer reads. */
 export const RECURRENT_OPTIONS = ['units', 'activation', 'useBias', 'kernelInitializer', 'recurrentInitializer', 'biasInitializer',
-  'returnSequences', 'goBackwards'] as const;
+  'returnSequences', 'goBackwards', 'dropout', 'recurrentDropout', 'seed'] as const;
+
+/** A dropout rate option: in [0, 1), 0 when absent. */
+function dropoutRate(fn: string, name: string, v: unknown): number {
+  if (v === undefined || v === null) return 0;
+  const r = checkNumber(fn, name, v, 0, 1);
+  if (r >= 1) throw rangeError(fn, `${name} must be < 1, got ${r}`);
+  return r;
+}
 
 /** The activations the native recurrent layers accept (their derivatives follow from their outputs). */
 const SUPPORTED: readonly CanonicalActivation[] = ['tanh', 'sigmoid', 'hardSigmoid', 'relu', 'linear', 'softsign'];
@@ -76,6 +94,9 @@ export abstract class RecurrentLayer extends Layer {
   readonly biasInitializer: Initializer;
   readonly returnSequences: boolean;
   readonly goBackwards: boolean;
+  readonly dropout: number;
+  readonly recurrentDropout: number;
+  readonly seed?: number;
 
   /** How many gates the layer computes per unit (LSTM 4, GRU 3, SimpleRNN 1). */
   protected abstract readonly gates: number;
@@ -94,6 +115,9 @@ export abstract class RecurrentLayer extends Layer {
     this.biasInitializer = getInitializer(fn, 'biasInitializer', args.biasInitializer, 'zeros');
     this.returnSequences = args.returnSequences === undefined ? false : checkBool(fn, 'returnSequences', args.returnSequences);
     this.goBackwards = args.goBackwards === undefined ? false : checkBool(fn, 'goBackwards', args.goBackwards);
+    this.dropout = dropoutRate(fn, 'dropout', args.dropout);
+    this.recurrentDropout = dropoutRate(fn, 'recurrentDropout', args.recurrentDropout);
+    if (args.seed !== undefined) this.seed = checkInt(fn, 'seed', args.seed, 0);
   }
 
   /** @internal The factory name errors carry. */
@@ -122,6 +146,7 @@ export abstract class RecurrentLayer extends Layer {
     return {
       kind: this.nativeKind, units: this.units, activation: ACTIVATION_CODE[this.activation], useBias: this.useBias,
       returnSequences: this.returnSequences, goBackwards: this.goBackwards,
+      dropout: this.dropout, recurrentDropout: this.recurrentDropout, seed: this.seed ?? -1,
     };
   }
 
@@ -155,7 +180,7 @@ export abstract class RecurrentLayer extends Layer {
       biasInitializer: serializeInitializer(this.biasInitializer),
       kernelRegularizer: null, recurrentRegularizer: null, biasRegularizer: null, activityRegularizer: null,
       kernelConstraint: null, recurrentConstraint: null, biasConstraint: null,
-      dropout: 0, recurrentDropout: 0,
+      dropout: this.dropout, recurrentDropout: this.recurrentDropout, seed: this.seed ?? null,
       returnSequences: this.returnSequences, returnState: false, goBackwards: this.goBackwards, stateful: false, unroll: false,
       ...super.getConfig(),
     };
@@ -165,17 +190,15 @@ export abstract class RecurrentLayer extends Layer {
 /**
  * @internal The shared options of a saved recurrent layer (Keras or
  * TensorFlow.js config, camelCase keys). What tensorforge does not run yet
- * (returnState, stateful, dropout) is refused by name rather than ignored:
- * the loaded model would compute something else.
+ * (returnState, stateful) is refused by name rather than ignored: the loaded
+ * model would compute something else. A seed other than a non-negative
+ * integer (Keras allows any Python integer) is read as none.
  */
 export function recurrentArgsFromConfig(fn: string, c: LayerConfig): RecurrentArgs {
   for (const key of ['returnState', 'stateful']) {
     if (optional(c, key) === true) throw rangeError(fn, `${key} is not supported yet`);
   }
-  for (const key of ['dropout', 'recurrentDropout']) {
-    const v = optional(c, key);
-    if (v !== undefined && v !== 0) throw rangeError(fn, `${key} ${show(v)} is not supported yet (only 0)`);
-  }
+  const seed = optional(c, 'seed');
   return {
     ...baseArgs(fn, c), units: optional(c, 'units') as number, activation: deserializeActivation(fn, optional(c, 'activation') ?? 'tanh') as ActivationIdentifier,
     useBias: optional(c, 'useBias') as boolean | undefined,
@@ -183,5 +206,7 @@ export function recurrentArgsFromConfig(fn: string, c: LayerConfig): RecurrentAr
     recurrentInitializer: deserializeInitializer(optional(c, 'recurrentInitializer'), 'orthogonal'),
     biasInitializer: deserializeInitializer(optional(c, 'biasInitializer'), 'zeros'),
     returnSequences: optional(c, 'returnSequences') as boolean | undefined, goBackwards: optional(c, 'goBackwards') as boolean | undefined,
+    dropout: optional(c, 'dropout') as number | undefined, recurrentDropout: optional(c, 'recurrentDropout') as number | undefined,
+    seed: Number.isInteger(seed) && (seed as number) >= 0 ? (seed as number) : undefined,
   };
 }

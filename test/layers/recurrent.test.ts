@@ -327,12 +327,12 @@ describe('LSTM options and bad input', () => {
     expect(() => tf.layers.lstm({ units: 3, name: 'l3' }).computeOutputShape([2, 3, 4])).toThrow(/takes sequences/);
     expect(() => tf.layers.lstm({ units: 0 })).toThrow(RangeError);
     expect(() => tf.layers.lstm({} as never)).toThrow(/^lstm: units is required/);
-    expect(() => tf.layers.lstm({ units: 2, dropout: 0.1 } as never)).toThrow(/dropout/);
+    expect(() => tf.layers.lstm({ units: 2, dropout: 1 })).toThrow(/dropout/);
     expect(() => tf.layers.lstm({ units: 2, activation: 'gelu' })).toThrow(/lstm: activation 'gelu' is not supported/);
     expect(() => tf.layers.lstm({ units: 2, recurrentActivation: 'softmax' })).toThrow(/recurrentActivation 'softmax'/);
     expect(() => tf.layers.lstm({ units: 2, goBackwards: 1 } as never)).toThrow(TypeError);
     expect(() => tf.layers.LSTM.fromConfig({ units: 2, returnState: true })).toThrow(/returnState is not supported/);
-    expect(() => tf.layers.LSTM.fromConfig({ units: 2, recurrentDropout: 0.5 })).toThrow(/recurrentDropout 0.5 is not supported/);
+    expect(() => tf.layers.LSTM.fromConfig({ units: 2, recurrentDropout: 1.5 })).toThrow(/recurrentDropout must be in/);
   });
 
   it('predict over a sequence batch: the last step of returnSequences is the last state', () => {

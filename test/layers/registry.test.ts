@@ -12,7 +12,7 @@ describe('layer registry', () => {
     expect(registeredLayerClasses()).toEqual([
       'Dense', 'Dropout', 'Flatten', 'Activation', 'BatchNormalization', 'LayerNormalization',
       'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate', 'Reshape', 'Permute', 'RepeatVector', 'LSTM', 'GRU', 'SimpleRNN', 'Embedding',
-      'Conv2D', 'Conv1D', 'DepthwiseConv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D',
+      'Conv2D', 'Conv1D', 'DepthwiseConv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'Bidirectional', 'TimeDistributed',
       'LeakyReLU', 'ELU', 'ReLU', 'Softmax',
     ]);
     for (const name of ['__proto__', 'constructor', 'toString', 'InputLayer', 'Conv3D']) expect(isRegisteredLayerClass(name)).toBe(false);
