@@ -35,6 +35,7 @@ import {
 } from './model_args';
 import { OutputSpec, nativeOutputs, packTargets, resolveOutputs } from './output_losses';
 import { ModelGraph, chainGraph, planNativeModel } from './native_graph';
+import { checkTokenIds } from './token_ids';
 import { SummaryInputs, formatSummary, summaryRows } from './summary';
 import { PlacedLayer, WeightLayout, WeightSlot, checkFlatGradients } from './weight_layout';
 import { modelToArtifacts } from '../io/artifacts';
@@ -268,6 +269,13 @@ export abstract class LayersModel implements TrainableModel {
   }
 
   /** Builds from the first data's sample shape; build's errors are relabelled with the caller. */
+  /** Builds on first use, and checks the data's token ids once before any native work reads them. */
+  #builtFor(fn: string, feats: Features): Built {
+    const built = this.#ensureBuilt(fn, feats.sampleShape);
+    checkTokenIds(fn, built.graph, feats);
+    return built;
+  }
+
   #ensureBuilt(fn: string, sampleShape: number[]): Built {
     if (!this.#built) {
       try {
@@ -351,7 +359,7 @@ export abstract class LayersModel implements TrainableModel {
 
     // NaN/Infinity in x is checked off the event loop (runFit's assertFinite).
     const feats = this.#features(fn, x, false);
-    const built = this.#ensureBuilt(fn, feats.sampleShape);
+    const built = this.#builtFor(fn, feats);
     const units = this.#units();
     const targets = this.#targets(fn, y, feats.n, compiled);
     if (compiled.outputs && args.classWeight !== undefined && args.classWeight !== null) {
@@ -467,7 +475,7 @@ export abstract class LayersModel implements TrainableModel {
         const { xs, ys, sw } = elementParts(fn, element, index, this.multipleInputs()?.names.length ?? 1, compiled.outputs?.names.length ?? 1);
         try {
           const feats = this.#features(fn, xs, true);
-          this.#ensureBuilt(fn, feats.sampleShape);
+          this.#builtFor(fn, feats);
           const t = this.#targets(fn, ys, feats.n, compiled);
           return { x: feats.values, labels: t.labels, targets: t.targets, weights: sampleWeights(fn, sw, feats.n), n: feats.n };
         } catch (e) {
@@ -548,7 +556,7 @@ export abstract class LayersModel implements TrainableModel {
     const compiled = this.#requireCompiled(fn);
     const batchSize = checkInt(fn, 'batchSize', args.batchSize ?? 32, 1, 2 ** 31 - 1);
     const feats = this.#features(fn, x, false);
-    this.#ensureBuilt(fn, feats.sampleShape);
+    this.#builtFor(fn, feats);
     const t = this.#targets(fn, y, feats.n, compiled);
     if (feats.n === 0) throw rangeError(fn, 'x has no samples');
     const w = sampleWeights(fn, args.sampleWeight, feats.n);
@@ -567,7 +575,7 @@ export abstract class LayersModel implements TrainableModel {
     if (args.distributed !== undefined) checkBool(fn, 'distributed', args.distributed);
     const batchSize = checkInt(fn, 'batchSize', args.batchSize ?? 32, 1, 2 ** 31 - 1);
     const feats = this.#features(fn, x, false, onlyDuringCall);
-    const built = this.#ensureBuilt(fn, feats.sampleShape);
+    const built = this.#builtFor(fn, feats);
     const units = this.#units();
     // Every element is written by the native predict: no zeroing needed, and a disposed output may be reused.
     const out = allocateUninitializedF32(feats.n * units, fn, () => `the output [${feats.n}, ${units}]`);
@@ -675,7 +683,7 @@ export abstract class LayersModel implements TrainableModel {
     if (this.#training) throw new Error(`trainOnBatch: model '${this.name}' is training`);
     const compiled = this.#requireCompiled(fn);
     const feats = this.#features(fn, x, true);
-    const { nm } = this.#ensureBuilt(fn, feats.sampleShape);
+    const { nm } = this.#builtFor(fn, feats);
     const t = this.#targets(fn, y, feats.n, compiled);
     if (feats.n === 0) throw rangeError(fn, 'x has no samples');
     const order = Int32Array.from({ length: feats.n }, (_, i) => i);
@@ -778,7 +786,7 @@ export abstract class LayersModel implements TrainableModel {
     const fn = 'computeGradients';
     const compiled = this.#requireCompiled(fn);
     const feats = this.#features(fn, x, true);
-    const built = this.#ensureBuilt(fn, feats.sampleShape);
+    const built = this.#builtFor(fn, feats);
     const t = this.#targets(fn, y, feats.n, compiled);
     const grads = new Float32Array(built.weights.trainableSize);
     const loss = built.nm.computeGradients({ x: feats.values, labels: t.labels, targets: t.targets, weights: null, n: feats.n }, grads);

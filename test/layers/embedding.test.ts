@@ -125,12 +125,16 @@ describe('Embedding', () => {
     const { m } = model();
     const bad = Float32Array.from(IDS);
     bad[7] = 7;
-    expect(() => m.predict(tf.tensor(bad, [B, T]))).toThrow(/embedding: token id 7\.0+ at batch row 1, position 2 is not an integer in \[0, 7\)/);
+    // Checked once over the data before any native work, naming the sample and the position within it.
+    expect(() => m.predict(tf.tensor(bad, [B, T]))).toThrow(`predict: layer '${m.layers[0].name}' (Embedding) reads token id 7 at sample 1, position 2; ids must be integers in [0, 7)`);
     bad[7] = 1.5;
-    expect(() => m.predict(tf.tensor(bad, [B, T]))).toThrow(/token id 1\.50+ at batch row 1, position 2/);
+    expect(() => m.predict(tf.tensor(bad, [B, T]))).toThrow(/reads token id 1\.5 at sample 1, position 2/);
     bad[7] = -1;
     m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
-    await expect(m.fit(tf.tensor(bad, [B, T]), tf.tensor(values(B * 2, 3), [B, 2]), { epochs: 1, verbose: 0 })).rejects.toThrow(/token id -1/);
+    const before = m.getWeights().map((w) => w.values);
+    await expect(m.fit(tf.tensor(bad, [B, T]), tf.tensor(values(B * 2, 3), [B, 2]), { epochs: 1, verbose: 0 })).rejects.toThrow(/^fit: layer '\w+' \(Embedding\) reads token id -1 at sample 1, position 2/);
+    expect(m.getWeights().map((w) => w.values)).toEqual(before);  // refused before training began
+    await expect(m.evaluate(tf.tensor(bad, [B, T]), tf.tensor(values(B * 2, 3), [B, 2]))).rejects.toThrow(/^evaluate: layer '\w+' \(Embedding\) reads token id -1/);
     expect(() => tf.layers.embedding({ inputDim: 0, outputDim: 2 })).toThrow(RangeError);
     expect(() => tf.layers.embedding({ outputDim: 2 } as never)).toThrow(/^embedding: inputDim is required/);
     expect(() => tf.layers.embedding({ inputDim: 3, outputDim: 2, maskZero: true })).toThrow(/maskZero/);
