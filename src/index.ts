@@ -51,6 +51,7 @@ export type { CallbackHooks, Logs, TrainingParams } from './callbacks/callback';
 export { History } from './callbacks/history';
 export * as callbacks from './callbacks';
 export { loadLayersModel, fromArtifacts } from './io';
-export type { IOHandler, ModelArtifacts, ModelJSON, SaveConfig, SaveResult, WeightsManifestEntry, WeightsManifestGroupConfig } from './io';
+export type { IOHandler, ModelArtifacts, ModelJSON, SaveConfig, SaveResult, WeightQuantization, WeightsManifestEntry, WeightsManifestGroupConfig } from './io';
 export * as tuner from './tuner';
 export * as pruning from './compression/pruning';
+export * as quantization from './compression/quantization';
