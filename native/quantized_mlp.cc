@@ -6,6 +6,7 @@
 #include <string>
 
 #include "gemm.h"
+#include "simd.h"
 
 namespace tf {
 
@@ -23,10 +24,24 @@ Uint8Quant uint8QuantFromRange(float lo, float hi) {
 
 namespace {
 
-inline uint8_t quantizeU8(float v, float inv, int32_t zp, int32_t lo) {
-  const float r = std::nearbyint(v * inv) + static_cast<float>(zp);
-  // NaN compares false both ways and lands on lo.
-  return static_cast<uint8_t>(r >= 255.f ? 255 : r > static_cast<float>(lo) ? static_cast<int32_t>(r) : lo);
+// real -> uint8: clamp(round(v / scale) + zeroPoint, lo, 255), NaN -> lo.
+// Written so that it vectorizes (the AVX2 clone): the clamp first, then
+// round half up by truncating r + 0.5 (r >= 0 there); a call to nearbyint
+// per element was the slowest part of predict.
+TF_SIMD_CLONES void quantizeRow(const float* x, int64_t n, float inv, float zp, float lo, uint8_t* q) {
+  for (int64_t i = 0; i < n; ++i) {
+    float r = x[i] * inv + zp;
+    r = r > lo ? r : lo;
+    r = r < 255.f ? r : 255.f;
+    q[i] = static_cast<uint8_t>(static_cast<int32_t>(r + 0.5f));
+  }
+}
+
+// y = alpha * (acc + corr) + bias, per output channel: the dequantization
+// with the zero-point correction corr = -zx * colSum (integer, exact).
+TF_SIMD_CLONES void dequantizeRow(const int32_t* acc, int64_t n, const float* alpha, const int32_t* corr, const float* bias,
+                                  float* y) {
+  for (int64_t j = 0; j < n; ++j) y[j] = alpha[j] * static_cast<float>(acc[j] + corr[j]) + bias[j];
 }
 
 void floatLayer(const float* x, int64_t rows, int64_t K, int64_t N, const float* kernel, const float* bias, Activation act,
@@ -95,6 +110,12 @@ QuantizedMlp::QuantizedMlp(const std::vector<DenseLayerSpec>& specs, bool perCha
   for (Layer& L : layers_) {
     auto [lo, hi] = std::minmax_element(a.begin(), a.end());
     L.xq = uint8QuantFromRange(*lo, *hi);
+    L.alpha.resize(static_cast<size_t>(L.w.N));
+    L.corr.resize(static_cast<size_t>(L.w.N));
+    for (int64_t n = 0; n < L.w.N; ++n) {
+      L.alpha[n] = L.xq.scale * L.sw[n];
+      L.corr[n] = -L.xq.zeroPoint * L.w.colSum[n];
+    }
     b.assign(static_cast<size_t>(rows * L.w.N), 0.f);
     floatLayer(a.data(), rows, L.w.K, L.w.N, L.kernel.data(), L.bias.data(), L.act, L.actParam, b.data());
     a.swap(b);
@@ -143,43 +164,30 @@ void QuantizedMlp::predictChunk(const float* x, int64_t rows, float* out, Int8Pa
   float* fl = fl_.data();
   {
     const Layer& L0 = layers_.front();
-    const float inv = 1.f / L0.xq.scale;
     for (int64_t m = 0; m < rows; ++m)
-      for (int64_t k = 0; k < L0.w.K; ++k) in[m * L0.w.Kp + k] = quantizeU8(x[m * L0.w.K + k], inv, L0.xq.zeroPoint, 0);
+      quantizeRow(x + m * L0.w.K, L0.w.K, 1.f / L0.xq.scale, static_cast<float>(L0.xq.zeroPoint), 0.f, in + m * L0.w.Kp);
   }
   for (size_t l = 0; l < layers_.size(); ++l) {
     const Layer& L = layers_[l];
     const int64_t N = L.w.N;
     int8Gemm(path, in, rows, L.w.Kp, L.w, acc, N);
     const Layer* nx = l + 1 < layers_.size() ? &layers_[l + 1] : nullptr;
-    const int32_t zx = L.xq.zeroPoint;
-    const float sx = L.xq.scale;
     const bool fused = nx && (L.act == Activation::Linear || L.act == Activation::Relu);
     float* y = nx ? fl : out;
     for (int64_t m = 0; m < rows; ++m) {
-      const int32_t* a = acc + m * N;
+      dequantizeRow(acc + m * N, N, L.alpha.data(), L.corr.data(), L.bias.data(), y + m * N);
       if (fused) {
-        // Dequantize, bias, relu and requantize in one pass.
-        const float inv = 1.f / nx->xq.scale;
-        const int32_t zn = nx->xq.zeroPoint;
-        const int32_t lo = L.act == Activation::Relu ? zn : 0;
-        uint8_t* q = next + m * nx->w.Kp;
-        for (int64_t j = 0; j < N; ++j) {
-          const float v = sx * L.sw[j] * static_cast<float>(a[j] - zx * L.w.colSum[j]) + L.bias[j];
-          q[j] = quantizeU8(v, inv, zn, lo);
-        }
-      } else {
-        float* yr = y + m * N;
-        for (int64_t j = 0; j < N; ++j) yr[j] = sx * L.sw[j] * static_cast<float>(a[j] - zx * L.w.colSum[j]) + L.bias[j];
+        // Relu is the clamp at the next layer's zero point, fused into the requantization.
+        const float zn = static_cast<float>(nx->xq.zeroPoint);
+        quantizeRow(y + m * N, N, 1.f / nx->xq.scale, zn, L.act == Activation::Relu ? zn : 0.f, next + m * nx->w.Kp);
       }
     }
     if (!fused) {
       if (L.act == Activation::Softmax) softmaxRows(y, y, rows, N);
       else activationForward(L.act, L.actParam, y, y, rows * N);
       if (nx) {
-        const float inv = 1.f / nx->xq.scale;
         for (int64_t m = 0; m < rows; ++m)
-          for (int64_t j = 0; j < N; ++j) next[m * nx->w.Kp + j] = quantizeU8(y[m * N + j], inv, nx->xq.zeroPoint, 0);
+          quantizeRow(y + m * N, N, 1.f / nx->xq.scale, static_cast<float>(nx->xq.zeroPoint), 0.f, next + m * nx->w.Kp);
       }
     }
     std::swap(in, next);

@@ -67,6 +67,8 @@ class QuantizedMlp {
     std::vector<float> bias;    // N (zeros when none)
     std::vector<float> kernel;  // float copy [K, N] for predictFloat
     Uint8Quant xq;              // this layer's input quantization
+    std::vector<float> alpha;   // xq.scale * sw[n]
+    std::vector<int32_t> corr;  // -xq.zeroPoint * colSum[n]
     Activation act = Activation::Linear;
     float actParam = 0.f;
   };
