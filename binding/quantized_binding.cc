@@ -33,7 +33,8 @@ class NativeQuantizedMlp : public Napi::ObjectWrap<NativeQuantizedMlp> {
                        {InstanceMethod("predict", &Q::Predict, napi_default_method),
                         InstanceMethod("predictAsync", &Q::PredictAsync, napi_default_method),
                         InstanceMethod("predictFloat", &Q::PredictFloat, napi_default_method),
-                        InstanceMethod("info", &Q::Info, napi_default_method)});
+                        InstanceMethod("info", &Q::Info, napi_default_method),
+                        InstanceMethod("exportLayers", &Q::ExportLayers, napi_default_method)});
   }
 
   // NativeQuantizedMlp(layers [{inputs, units, kernel, bias, activation, activationParam}], perChannel, calibration, rows)
@@ -41,7 +42,8 @@ class NativeQuantizedMlp : public Napi::ObjectWrap<NativeQuantizedMlp> {
     static const char* fn = "quantize";
     guarded(info, fn, [&]() -> Napi::Value {
       Napi::Env env = info.Env();
-      if (info.Length() < 4 || !info[0].IsArray()) throwType(env, fn, "expects (layers, perChannel, calibration, rows)");
+      if (info.Length() == 1 && info[0].IsArray()) return fromSaved(info, fn);
+      if (info.Length() < 4 || !info[0].IsArray()) throwType(env, fn, "expects (layers, perChannel, calibration, rows) or (savedLayers)");
       Napi::Array list = info[0].As<Napi::Array>();
       const uint32_t n = list.Length();
       if (n == 0 || n > 4096) throwRange(env, fn, "needs 1 to 4096 layers");
@@ -84,6 +86,63 @@ class NativeQuantizedMlp : public Napi::ObjectWrap<NativeQuantizedMlp> {
 
  private:
   std::shared_ptr<tf::QuantizedMlp> mlp_;
+
+  // (savedLayers [{inputs, units, kernel: Int8Array, weightScales, bias, inputScale, inputZeroPoint, activation, activationParam}])
+  Napi::Value fromSaved(const Napi::CallbackInfo& info, const char* fn) {
+    Napi::Env env = info.Env();
+    Napi::Array list = info[0].As<Napi::Array>();
+    const uint32_t n = list.Length();
+    if (n == 0 || n > 4096) throwRange(env, fn, "needs 1 to 4096 layers");
+    constexpr int kKeys = 9;
+    const char* keys[kKeys] = {"inputs", "units", "kernel", "weightScales", "bias", "inputScale", "inputZeroPoint", "activation", "activationParam"};
+    std::vector<std::array<Napi::Value, kKeys>> props(n);
+    for (uint32_t l = 0; l < n; ++l) {
+      Napi::Value v = list.Get(l);
+      if (!v.IsObject()) throwType(env, fn, "layers must hold objects");
+      Napi::Object o = v.As<Napi::Object>();
+      for (int k = 0; k < kKeys; ++k) props[l][k] = o.Get(keys[k]);
+    }
+    std::vector<tf::QuantizedDenseSpec> specs(n);
+    for (uint32_t l = 0; l < n; ++l) {
+      tf::QuantizedDenseSpec& s = specs[l];
+      s.inputs = intValue(env, props[l][0], fn, "inputs", 1, int64_t{1} << 24);
+      s.units = intValue(env, props[l][1], fn, "units", 1, int64_t{1} << 24);
+      const TypedArrayInfo kernel = anyTypedArrayValue(env, props[l][2], fn, "kernel");
+      if (kernel.type != napi_int8_array) throwType(env, fn, "kernel must be an Int8Array");
+      if (static_cast<int64_t>(kernel.length) != checkedMul(env, fn, s.inputs, s.units)) throwRange(env, fn, "kernel has the wrong length");
+      s.kernel = static_cast<const int8_t*>(kernel.data);
+      auto scales = typedArrayValue<float>(env, props[l][3], fn, "weightScales");
+      requireLength(env, fn, "weightScales", scales, s.units);
+      s.weightScales = scales.data;
+      auto bias = typedArrayValue<float>(env, props[l][4], fn, "bias");
+      requireLength(env, fn, "bias", bias, s.units);
+      s.bias = bias.data;
+      double scale = 0;
+      if (napi_get_value_double(env, props[l][5], &scale) != napi_ok) throwType(env, fn, "inputScale must be a number");
+      s.input.scale = static_cast<float>(scale);
+      s.input.zeroPoint = static_cast<int32_t>(intValue(env, props[l][6], fn, "inputZeroPoint", 0, 255));
+      s.activation = static_cast<tf::Activation>(intValue(env, props[l][7], fn, "activation", 0, static_cast<int64_t>(tf::Activation::Softmax)));
+      double p = 0;
+      if (napi_get_value_double(env, props[l][8], &p) != napi_ok) p = 0;
+      s.activationParam = static_cast<float>(p);
+    }
+    mlp_ = std::make_shared<tf::QuantizedMlp>(specs);
+    return env.Undefined();
+  }
+
+  // exportLayers(): [{kernel: Int8Array [K*N], weightScales, bias}] (the rest is in info()).
+  Napi::Value ExportLayers(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Array out = Napi::Array::New(env);
+    for (int64_t l = 0; l < mlp_->layerCount(); ++l) {
+      Napi::Object e = Napi::Object::New(env);
+      e.Set("kernel", typedArrayCopy(env, mlp_->kernelInt8(l)));
+      e.Set("weightScales", typedArrayCopy(env, mlp_->weightScales(l)));
+      e.Set("bias", typedArrayCopy(env, mlp_->bias(l)));
+      out.Set(static_cast<uint32_t>(l), e);
+    }
+    return out;
+  }
 
   struct Call {
     float* x;

@@ -100,6 +100,7 @@ QuantizedMlp::QuantizedMlp(const std::vector<DenseLayerSpec>& specs, bool perCha
         q[k * N + n] = static_cast<int8_t>(std::min(127.f, std::max(-127.f, r)));
       }
     L.w = packInt8Weights(q.data(), K, N);
+    L.q = std::move(q);
     L.act = s.activation;
     L.actParam = s.activationParam;
     maxWidth_ = std::max({maxWidth_, L.w.Kp, L.w.Np});
@@ -110,15 +111,53 @@ QuantizedMlp::QuantizedMlp(const std::vector<DenseLayerSpec>& specs, bool perCha
   for (Layer& L : layers_) {
     auto [lo, hi] = std::minmax_element(a.begin(), a.end());
     L.xq = uint8QuantFromRange(*lo, *hi);
-    L.alpha.resize(static_cast<size_t>(L.w.N));
-    L.corr.resize(static_cast<size_t>(L.w.N));
-    for (int64_t n = 0; n < L.w.N; ++n) {
-      L.alpha[n] = L.xq.scale * L.sw[n];
-      L.corr[n] = -L.xq.zeroPoint * L.w.colSum[n];
-    }
+    finishLayer(L);
     b.assign(static_cast<size_t>(rows * L.w.N), 0.f);
     floatLayer(a.data(), rows, L.w.K, L.w.N, L.kernel.data(), L.bias.data(), L.act, L.actParam, b.data());
     a.swap(b);
+  }
+}
+
+void QuantizedMlp::finishLayer(Layer& L) {
+  L.alpha.resize(static_cast<size_t>(L.w.N));
+  L.corr.resize(static_cast<size_t>(L.w.N));
+  for (int64_t n = 0; n < L.w.N; ++n) {
+    L.alpha[n] = L.xq.scale * L.sw[n];
+    L.corr[n] = -L.xq.zeroPoint * L.w.colSum[n];
+  }
+}
+
+QuantizedMlp::QuantizedMlp(const std::vector<QuantizedDenseSpec>& specs) {
+  static const std::string fn = "QuantizedMlp";
+  if (specs.empty()) throw std::invalid_argument(fn + ": no layers");
+  for (size_t l = 0; l < specs.size(); ++l) {
+    const QuantizedDenseSpec& s = specs[l];
+    const std::string at = fn + ": layer " + std::to_string(l);
+    if (s.inputs <= 0 || s.units <= 0 || !s.kernel || !s.weightScales || !s.bias) throw std::invalid_argument(at + " is incomplete");
+    if (l > 0 && s.inputs != specs[l - 1].units) throw std::invalid_argument(at + " does not take the previous layer's outputs");
+    if (s.activation == Activation::Softmax && l + 1 != specs.size()) throw std::invalid_argument(at + ": softmax is supported on the last layer only");
+    if (!(s.input.scale > 0.f) || !std::isfinite(s.input.scale) || s.input.zeroPoint < 0 || s.input.zeroPoint > 255) {
+      throw std::invalid_argument(at + ": input scale must be finite and > 0, zero point in [0, 255]");
+    }
+    Layer L;
+    const int64_t K = s.inputs, N = s.units;
+    L.sw.assign(s.weightScales, s.weightScales + N);
+    for (float v : L.sw)
+      if (!(v > 0.f) || !std::isfinite(v)) throw std::invalid_argument(at + ": weight scales must be finite and > 0");
+    L.bias.assign(s.bias, s.bias + N);
+    for (float v : L.bias)
+      if (!std::isfinite(v)) throw std::invalid_argument(at + ": a bias has a non-finite value");
+    L.q.assign(s.kernel, s.kernel + K * N);
+    L.w = packInt8Weights(L.q.data(), K, N);  // throws on -128
+    L.kernel.resize(static_cast<size_t>(K * N));
+    for (int64_t k = 0; k < K; ++k)
+      for (int64_t n = 0; n < N; ++n) L.kernel[k * N + n] = L.sw[n] * static_cast<float>(L.q[k * N + n]);
+    L.xq = s.input;
+    L.act = s.activation;
+    L.actParam = s.activationParam;
+    finishLayer(L);
+    maxWidth_ = std::max({maxWidth_, L.w.Kp, L.w.Np});
+    layers_.push_back(std::move(L));
   }
 }
 

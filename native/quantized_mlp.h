@@ -35,8 +35,23 @@ struct Uint8Quant {
 // From an observed range (widened to hold 0; a zero range gives scale 1).
 Uint8Quant uint8QuantFromRange(float lo, float hi);
 
+// One layer already quantized (a saved QuantizedMlp), read during construction only.
+struct QuantizedDenseSpec {
+  int64_t inputs = 0, units = 0;
+  const int8_t* kernel = nullptr;        // [inputs, units], values in [-127, 127]
+  const float* weightScales = nullptr;   // [units], > 0
+  const float* bias = nullptr;           // [units]
+  Uint8Quant input;                      // scale > 0, zeroPoint in [0, 255]
+  Activation activation = Activation::Linear;
+  float activationParam = 0.f;
+};
+
 class QuantizedMlp {
  public:
+  // Rebuilds a quantized chain from its saved parameters (predictFloat then
+  // runs the dequantized weights). Throws std::invalid_argument on bad values.
+  explicit QuantizedMlp(const std::vector<QuantizedDenseSpec>& layers);
+
   // Quantizes the layers with `calibration` [rows, layers[0].inputs] (rows > 0,
   // finite). Throws std::invalid_argument on bad shapes, chains or data.
   QuantizedMlp(const std::vector<DenseLayerSpec>& layers, bool perChannel, const float* calibration, int64_t rows);
@@ -57,6 +72,9 @@ class QuantizedMlp {
   // Introspection for tests and reports.
   const Uint8Quant& inputQuant(int64_t layer) const { return layers_.at(static_cast<size_t>(layer)).xq; }
   const std::vector<float>& weightScales(int64_t layer) const { return layers_.at(static_cast<size_t>(layer)).sw; }
+  // The int8 kernel [K, N] and float32 bias of a layer (for saving).
+  const std::vector<int8_t>& kernelInt8(int64_t layer) const { return layers_.at(static_cast<size_t>(layer)).q; }
+  const std::vector<float>& bias(int64_t layer) const { return layers_.at(static_cast<size_t>(layer)).bias; }
   // Bytes of the quantized weights, scales, biases.
   int64_t storedBytes() const;
 
@@ -66,6 +84,7 @@ class QuantizedMlp {
     std::vector<float> sw;      // per output channel (all equal per tensor)
     std::vector<float> bias;    // N (zeros when none)
     std::vector<float> kernel;  // float copy [K, N] for predictFloat
+    std::vector<int8_t> q;      // int8 kernel [K, N], unpacked, for saving
     Uint8Quant xq;              // this layer's input quantization
     std::vector<float> alpha;   // xq.scale * sw[n]
     std::vector<int32_t> corr;  // -xq.zeroPoint * colSum[n]
@@ -83,6 +102,7 @@ class QuantizedMlp {
   mutable std::vector<int32_t> acc_;
   mutable std::vector<float> fl_;
 
+  void finishLayer(Layer& L);
   void predictChunk(const float* x, int64_t rows, float* out, Int8Path path) const;
 };
 

@@ -55,3 +55,4 @@ export type { IOHandler, ModelArtifacts, ModelJSON, SaveConfig, SaveResult, Weig
 export * as tuner from './tuner';
 export * as pruning from './compression/pruning';
 export * as quantization from './compression/quantization';
+export * as compression from './compression/compression';

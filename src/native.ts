@@ -248,11 +248,28 @@ export interface NativeQuantizedMlp {
   /** The float32 forward it approximates. */
   predictFloat(x: F32, rows: number, out: F32): void;
   info(): { path: string; storedBytes: number; layers: { inputScale: number; inputZeroPoint: number; weightScales: Float32Array }[] };
+  /** Each layer's int8 kernel [inputs * units], weight scales and bias, for saving. */
+  exportLayers(): { kernel: Int8Array; weightScales: F32; bias: F32 }[];
+}
+
+/** A layer of a saved quantized chain, for {@link NativeQuantizedMlpConstructor}. */
+export interface NativeSavedQuantizedLayer {
+  inputs: number;
+  units: number;
+  kernel: Int8Array;
+  weightScales: F32;
+  bias: F32;
+  inputScale: number;
+  inputZeroPoint: number;
+  activation: number;
+  activationParam: number;
 }
 
 export interface NativeQuantizedMlpConstructor {
   /** Quantizes the layers, activation scales from `calibration` [rows, layers[0].inputs]. */
   new (layers: readonly NativeQuantizedLayerSpec[], perChannel: boolean, calibration: F32, rows: number): NativeQuantizedMlp;
+  /** Rebuilds a saved quantized chain (no calibration). */
+  new (saved: readonly NativeSavedQuantizedLayer[]): NativeQuantizedMlp;
 }
 
 /** Name -> code tables generated from the one native list of each enum (native/enum_table.h). */

@@ -8,14 +8,16 @@
 // (asymmetric uint8, ranges observed on the calibration data), weights
 // symmetric int8 per output channel or per tensor. The original model is not
 // modified.
-import { ACTIVATION_CODE, activationParam } from '../activations';
+import { ACTIVATION_CODE, CanonicalActivation, activationParam } from '../activations';
 import { checkBool, checkOptions, rangeError, show, typeError } from '../errors';
 import { ActivationLayer } from '../layers/activation_layer';
 import { Dense } from '../layers/dense';
 import { Dropout } from '../layers/dropout';
 import { Sequential } from '../models/sequential';
 import { NativeQuantizedLayerSpec, NativeQuantizedMlp, native } from '../native';
+import type { IOHandler, SaveResult } from '../io/types';
 import { Tensor, checkTensor, tensor } from '../tensor';
+import { saveQuantized } from './quantized_io';
 
 /** Options of {@link quantize}. */
 export interface QuantizeArgs {
@@ -51,6 +53,15 @@ export interface QuantizedLayerInfo {
   weightScales: Float32Array;
 }
 
+/** @internal What a QuantizedModel knows of each layer besides its native parameters. */
+export interface QuantizedLayerMeta {
+  name: string;
+  inputs: number;
+  units: number;
+  activation: CanonicalActivation;
+  activationParam: number;
+}
+
 const fn = 'quantization.quantize';
 const PATHS: readonly Int8Path[] = ['portable', 'avx2', 'avx512-vnni'];
 
@@ -81,10 +92,13 @@ export class QuantizedModel {
   /** Outputs per sample. */
   readonly outputs: number;
   readonly #native: NativeQuantizedMlp;
-  readonly #layers: { name: string; inputs: number; units: number }[];
+  readonly #layers: QuantizedLayerMeta[];
 
-  /** @internal Use {@link quantize}. */
-  constructor(name: string, nativeMlp: NativeQuantizedMlp, layers: { name: string; inputs: number; units: number }[]) {
+  /** @internal Use {@link quantize} or `tf.quantization.load`. */
+  constructor(name: string, nativeMlp: NativeQuantizedMlp, layers: QuantizedLayerMeta[]) {
+    const ok = typeof name === 'string' && nativeMlp instanceof native.NativeQuantizedMlp && Array.isArray(layers) && layers.length > 0 &&
+      layers.every((l) => l !== null && typeof l === 'object' && Number.isInteger(l.inputs) && Number.isInteger(l.units));
+    if (!ok) throw typeError('QuantizedModel', 'is made by tf.quantization.quantize or tf.quantization.load, not constructed directly');
     this.name = name;
     this.#native = nativeMlp;
     this.#layers = layers;
@@ -119,11 +133,25 @@ export class QuantizedModel {
     throw new Error(`fit: quantized model '${this.name}' is for inference only; train the float model and quantize it again`);
   }
 
+  /**
+   * Saves the int8 model: a directory (file:// URL or path) with model.json
+   * (`format: 'tensorforge-int8'`) and weights.bin, or through an IO
+   * handler's save(). Read it back with `tf.quantization.load`.
+   */
+  async save(handlerOrURL: string | IOHandler): Promise<SaveResult> {
+    return saveQuantized(this, handlerOrURL);
+  }
+
+  /** @internal The native chain and the layers' metadata (quantized_io.ts). */
+  parts(): { native: NativeQuantizedMlp; layers: QuantizedLayerMeta[] } {
+    return { native: this.#native, layers: this.#layers.map((l) => ({ ...l })) };
+  }
+
   /** The quantization parameters of each Dense layer. */
   layerInfo(): QuantizedLayerInfo[] {
     const info = this.#native.info();
     return this.#layers.map((l, i) => ({
-      ...l, inputScale: info.layers[i].inputScale, inputZeroPoint: info.layers[i].inputZeroPoint, weightScales: info.layers[i].weightScales,
+      name: l.name, inputs: l.inputs, units: l.units, inputScale: info.layers[i].inputScale, inputZeroPoint: info.layers[i].inputZeroPoint, weightScales: info.layers[i].weightScales,
     }));
   }
 
@@ -150,7 +178,7 @@ export function quantize(model: Sequential, args: QuantizeArgs): QuantizedModel 
   const perChannel = o.perChannel === undefined ? true : checkBool(fn, 'perChannel', o.perChannel);
   if (!model.built) throw new Error(`${fn}: model '${model.name}' is not built yet; train it (or call build) first`);
   const specs: NativeQuantizedLayerSpec[] = [];
-  const names: { name: string; inputs: number; units: number }[] = [];
+  const names: QuantizedLayerMeta[] = [];
   for (const layer of model.layers) {
     if (layer instanceof Dense) {
       const w = layer.getWeights();
@@ -160,7 +188,7 @@ export function quantize(model: Sequential, args: QuantizeArgs): QuantizedModel 
         inputs, units: layer.units, kernel, bias: layer.useBias ? (w[1].dataSync() as Float32Array) : null,
         activation: ACTIVATION_CODE[layer.activation], activationParam: layer.alpha,
       });
-      names.push({ name: layer.name, inputs, units: layer.units });
+      names.push({ name: layer.name, inputs, units: layer.units, activation: layer.activation, activationParam: layer.alpha });
       continue;
     }
     if (layer instanceof Dropout) continue;
@@ -168,6 +196,8 @@ export function quantize(model: Sequential, args: QuantizeArgs): QuantizedModel 
     if (layer instanceof ActivationLayer && last && last.activation === ACTIVATION_CODE.linear) {
       last.activation = ACTIVATION_CODE[layer.activation];
       last.activationParam = layer.alpha ?? activationParam(fn, layer.activation);
+      names[names.length - 1].activation = layer.activation;
+      names[names.length - 1].activationParam = last.activationParam;
       continue;
     }
     throw rangeError(fn, `layer '${layer.name}' (${layer.className}) is not supported: only chains of Dense layers (with Activation after a linear Dense, and Dropout) are quantized so far`);

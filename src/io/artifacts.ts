@@ -77,8 +77,8 @@ export function modelToArtifacts(model: LayersModel, config?: SaveConfig, fn = '
   return artifacts;
 }
 
-/** Joins weightData given as several buffers (TensorFlow.js's WeightData). */
-function weightBytes(fn: string, data: unknown): Uint8Array {
+/** @internal Joins weightData given as several buffers (TensorFlow.js's WeightData). */
+export function weightBytes(fn: string, data: unknown): Uint8Array {
   // A detached buffer cannot be viewed; say so rather than let the view constructor throw.
   const view = (b: ArrayBuffer, offset: number, length: number, what: string): Uint8Array => {
     try {

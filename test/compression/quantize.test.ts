@@ -110,3 +110,46 @@ describe('tf.quantization.quantize', () => {
     expect(() => q.fit()).toThrow(/^fit: quantized model '.*' is for inference only/);
   });
 });
+
+describe('QuantizedModel.save / tf.quantization.load', () => {
+  it('round trip: the same predictions, bit for bit; int8 kernels are a quarter of the float bytes', async () => {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const m = model();
+    const q = tf.quantization.quantize(m, { calibration: data(50, 1) });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-q8-'));
+    try {
+      await q.save(`file://${dir}`);
+      const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
+      expect(json.format).toBe('tensorforge-int8');
+      expect(fs.statSync(path.join(dir, 'weights.bin')).size).toBe(q.storedBytes() - 8 * 3);
+      const back = await tf.quantization.load(dir);
+      const x = data(40, 9);
+      expect(Buffer.from((back.predict(x).dataSync() as Float32Array).buffer)).toEqual(Buffer.from((q.predict(x).dataSync() as Float32Array).buffer));
+      expect(back.layerInfo().map((l) => [l.name, l.inputZeroPoint])).toEqual(q.layerInfo().map((l) => [l.name, l.inputZeroPoint]));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses malformed files before allocating', async () => {
+    const q = tf.quantization.quantize(model(), { calibration: data(20, 1) });
+    let a: tf.ModelArtifacts | undefined;
+    await q.save({ save: async (x) => { a = x; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; } });
+    const load = (change: (c: tf.ModelArtifacts & { modelTopology: { config: { layers: Record<string, unknown>[] } } }) => void) => {
+      const c = structuredClone(a!) as never;
+      change(c);
+      return tf.quantization.load({ load: async () => c });
+    };
+    await expect(load(() => {})).resolves.toBeInstanceOf(tf.quantization.QuantizedModel);
+    await expect(load((c) => { c.format = 'layers-model'; })).rejects.toThrow(/^quantization.load: format 'layers-model' is not a quantized model/);
+    await expect(load((c) => { c.weightData = (c.weightData as ArrayBuffer).slice(0, 100); })).rejects.toThrow(/weight data has 100 bytes but the manifest describes/);
+    await expect(load((c) => { c.modelTopology.config.layers[1].inputs = 7; })).rejects.toThrow(/layer 1 \('h2'\) takes 7 inputs but layer 0 gives 24/);
+    await expect(load((c) => { c.modelTopology.config.layers[0].input_zero_point = 300; })).rejects.toThrow(/input_zero_point must be an integer in \[0, 255\], got 300/);
+    await expect(load((c) => { c.modelTopology.config.layers[0].activation = 'nope'; })).rejects.toThrow(/unknown activation 'nope'/);
+    await expect(load((c) => { c.modelTopology.config.layers[2].units = 2 ** 24; })).rejects.toThrow(/weight 6 is 'out\/kernel' \[16,5\]; expected 'out\/kernel' \[16,16777216\]/);
+    await expect(load((c) => { new Uint8Array(c.weightData as ArrayBuffer)[5] = 0; })).rejects.toThrow(/layer 'h1': kernel value -128 at 5/);
+    await expect(tf.quantization.load(42 as never)).rejects.toThrow(TypeError);
+  });
+});

@@ -187,3 +187,29 @@ TF_TEST(quantized_mlp_paths_agree_and_input_is_checked) {
   try { QuantizedMlp(chain, true, x.data(), 3); } catch (const std::invalid_argument&) { threw = true; }  // 3 units into 2 inputs
   TF_EXPECT(threw);
 }
+
+TF_TEST(quantized_mlp_rebuilt_from_its_parameters_predicts_the_same) {
+  std::mt19937 rng(3);
+  std::normal_distribution<float> nd(0.f, 0.5f);
+  std::vector<float> k1(6 * 5), b1(5), k2(5 * 3), b2(3), x(40 * 6);
+  for (auto* v : {&k1, &b1, &k2, &b2, &x})
+    for (auto& e : *v) e = nd(rng);
+  std::vector<DenseLayerSpec> specs(2);
+  specs[0] = {6, 5, k1.data(), b1.data(), Activation::Relu, 0.f};
+  specs[1] = {5, 3, k2.data(), b2.data(), Activation::Sigmoid, 0.f};
+  const QuantizedMlp q(specs, true, x.data(), 40);
+  std::vector<QuantizedDenseSpec> saved(2);
+  for (int64_t l = 0; l < 2; ++l) {
+    saved[l] = {specs[l].inputs, specs[l].units, q.kernelInt8(l).data(), q.weightScales(l).data(), q.bias(l).data(),
+                q.inputQuant(l), specs[l].activation, 0.f};
+  }
+  const QuantizedMlp r(saved);
+  std::vector<float> a(40 * 3), b(40 * 3);
+  q.predict(x.data(), 40, a.data(), int8BestPath());
+  r.predict(x.data(), 40, b.data(), int8BestPath());
+  for (size_t i = 0; i < a.size(); ++i) TF_EXPECT(a[i] == b[i]);
+  bool threw = false;
+  saved[1].input.scale = 0.f;
+  try { QuantizedMlp bad(saved); } catch (const std::invalid_argument&) { threw = true; }
+  TF_EXPECT(threw);
+}
