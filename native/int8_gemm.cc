@@ -86,6 +86,20 @@ void int8GemmPortable(const uint8_t* x, int64_t M, int64_t ldx, const Int8Packed
 }
 }  // namespace
 
+void quantizeRowU8(const float* x, int64_t n, float inv, float zp, float lo, uint8_t* q) {
+#if TF_INT8_SIMD_BUILT
+  static const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+  if (avx512) return int8simd::quantizeRowAvx512(x, n, inv, zp, lo, q);
+  if (int8PathAvailable(Int8Path::Avx2)) return int8simd::quantizeRowAvx2(x, n, inv, zp, lo, q);
+#endif
+  for (int64_t i = 0; i < n; ++i) {
+    float r = x[i] * inv + zp;
+    r = r > lo ? r : lo;  // as maxps: NaN -> lo
+    r = r < 255.f ? r : 255.f;
+    q[i] = static_cast<uint8_t>(static_cast<int32_t>(r + 0.5f));
+  }
+}
+
 void int8Gemm(Int8Path path, const uint8_t* x, int64_t M, int64_t ldx, const Int8PackedWeights& w, int32_t* acc,
               int64_t ldacc) {
   if (M < 0 || ldx < w.Kp || ldacc < w.N || w.data.size() != static_cast<size_t>(w.Np * w.Kp)) {

@@ -51,4 +51,9 @@ Int8PackedWeights packInt8Weights(const int8_t* w, int64_t K, int64_t N);
 void int8Gemm(Int8Path path, const uint8_t* x, int64_t M, int64_t ldx, const Int8PackedWeights& w, int32_t* acc,
               int64_t ldacc);
 
+// q[i] = clamp(x[i] * inv + zp, lo, 255) rounded half up, a NaN giving lo:
+// real -> uint8 activations. Vectorized for the widest SIMD the CPU has
+// (whatever the GEMM path, so every path sees the same activations).
+void quantizeRowU8(const float* x, int64_t n, float inv, float zp, float lo, uint8_t* q);
+
 }  // namespace tf

@@ -17,5 +17,8 @@ void gemmVnni(const uint8_t* x, int64_t M, int64_t ldx, const int8_t* w, int64_t
               int32_t* acc, int64_t ldacc);
 void gemmAvx2(const uint8_t* x, int64_t M, int64_t ldx, const int8_t* w, int64_t Kp, int64_t Np, int64_t N,
               int32_t* acc, int64_t ldacc);
+// quantizeRowU8 (int8_gemm.h) with AVX-512 F / AVX2.
+void quantizeRowAvx512(const float* x, int64_t n, float inv, float zp, float lo, uint8_t* q);
+void quantizeRowAvx2(const float* x, int64_t n, float inv, float zp, float lo, uint8_t* q);
 }  // namespace int8simd
 }  // namespace tf

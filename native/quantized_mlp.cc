@@ -6,7 +6,6 @@
 #include <string>
 
 #include "gemm.h"
-#include "simd.h"
 
 namespace tf {
 
@@ -24,22 +23,9 @@ Uint8Quant uint8QuantFromRange(float lo, float hi) {
 
 namespace {
 
-// real -> uint8: clamp(round(v / scale) + zeroPoint, lo, 255), NaN -> lo.
-// Written so that it vectorizes (the AVX2 clone): the clamp first, then
-// round half up by truncating r + 0.5 (r >= 0 there); a call to nearbyint
-// per element was the slowest part of predict.
-TF_SIMD_CLONES void quantizeRow(const float* x, int64_t n, float inv, float zp, float lo, uint8_t* q) {
-  for (int64_t i = 0; i < n; ++i) {
-    float r = x[i] * inv + zp;
-    r = r > lo ? r : lo;
-    r = r < 255.f ? r : 255.f;
-    q[i] = static_cast<uint8_t>(static_cast<int32_t>(r + 0.5f));
-  }
-}
-
 // y = alpha * (acc + corr) + bias, per output channel: the dequantization
 // with the zero-point correction corr = -zx * colSum (integer, exact).
-TF_SIMD_CLONES void dequantizeRow(const int32_t* acc, int64_t n, const float* alpha, const int32_t* corr, const float* bias,
+void dequantizeRow(const int32_t* acc, int64_t n, const float* alpha, const int32_t* corr, const float* bias,
                                   float* y) {
   for (int64_t j = 0; j < n; ++j) y[j] = alpha[j] * static_cast<float>(acc[j] + corr[j]) + bias[j];
 }
@@ -180,31 +166,33 @@ void QuantizedMlp::predictFloat(const float* x, int64_t rows, float* out) const 
 void QuantizedMlp::predict(const float* x, int64_t rows, float* out, Int8Path path) const {
   if (rows < 0) throw std::invalid_argument("QuantizedMlp.predict: negative rows");
   if (!int8PathAvailable(path)) throw std::invalid_argument(std::string("QuantizedMlp.predict: path ") + int8PathName(path) + " does not run on this CPU");
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
+  Workspace local;
+  Workspace& ws = lock.owns_lock() ? kept_ : local;
   const size_t cells = static_cast<size_t>(kChunkRows * maxWidth_);
-  if (acc_.size() < cells) {
+  if (ws.acc.size() < cells) {
     // Zeroed once: a padding column (k >= K) meets zero weights, so whatever
     // another layer's stride left there adds nothing, and nothing is uninitialized.
-    qa_.assign(cells, 0);
-    qb_.assign(cells, 0);
-    acc_.assign(cells, 0);
-    fl_.assign(cells, 0.f);
+    ws.qa.assign(cells, 0);
+    ws.qb.assign(cells, 0);
+    ws.acc.assign(cells, 0);
+    ws.fl.assign(cells, 0.f);
   }
   for (int64_t m0 = 0; m0 < rows; m0 += kChunkRows) {
     const int64_t n = std::min(kChunkRows, rows - m0);
-    predictChunk(x + m0 * inputs(), n, out + m0 * outputs(), path);
+    predictChunk(x + m0 * inputs(), n, out + m0 * outputs(), path, ws);
   }
 }
 
-void QuantizedMlp::predictChunk(const float* x, int64_t rows, float* out, Int8Path path) const {
-  uint8_t* in = qa_.data();
-  uint8_t* next = qb_.data();
-  int32_t* acc = acc_.data();
-  float* fl = fl_.data();
+void QuantizedMlp::predictChunk(const float* x, int64_t rows, float* out, Int8Path path, Workspace& ws) const {
+  uint8_t* in = ws.qa.data();
+  uint8_t* next = ws.qb.data();
+  int32_t* acc = ws.acc.data();
+  float* fl = ws.fl.data();
   {
     const Layer& L0 = layers_.front();
     for (int64_t m = 0; m < rows; ++m)
-      quantizeRow(x + m * L0.w.K, L0.w.K, 1.f / L0.xq.scale, static_cast<float>(L0.xq.zeroPoint), 0.f, in + m * L0.w.Kp);
+      quantizeRowU8(x + m * L0.w.K, L0.w.K, 1.f / L0.xq.scale, static_cast<float>(L0.xq.zeroPoint), 0.f, in + m * L0.w.Kp);
   }
   for (size_t l = 0; l < layers_.size(); ++l) {
     const Layer& L = layers_[l];
@@ -218,7 +206,7 @@ void QuantizedMlp::predictChunk(const float* x, int64_t rows, float* out, Int8Pa
       if (fused) {
         // Relu is the clamp at the next layer's zero point, fused into the requantization.
         const float zn = static_cast<float>(nx->xq.zeroPoint);
-        quantizeRow(y + m * N, N, 1.f / nx->xq.scale, zn, L.act == Activation::Relu ? zn : 0.f, next + m * nx->w.Kp);
+        quantizeRowU8(y + m * N, N, 1.f / nx->xq.scale, zn, L.act == Activation::Relu ? zn : 0.f, next + m * nx->w.Kp);
       }
     }
     if (!fused) {
@@ -226,7 +214,7 @@ void QuantizedMlp::predictChunk(const float* x, int64_t rows, float* out, Int8Pa
       else activationForward(L.act, L.actParam, y, y, rows * N);
       if (nx) {
         for (int64_t m = 0; m < rows; ++m)
-          quantizeRow(y + m * N, N, 1.f / nx->xq.scale, static_cast<float>(nx->xq.zeroPoint), 0.f, next + m * nx->w.Kp);
+          quantizeRowU8(y + m * N, N, 1.f / nx->xq.scale, static_cast<float>(nx->xq.zeroPoint), 0.f, next + m * nx->w.Kp);
       }
     }
     std::swap(in, next);

@@ -61,8 +61,8 @@ class QuantizedMlp {
   int64_t layerCount() const { return static_cast<int64_t>(layers_.size()); }
 
   // out[rows, outputs()] from x[rows, inputs()], through `path` (must run here).
-  // Rows are processed in chunks with a workspace kept between calls (guarded:
-  // calls from several threads take turns).
+  // Rows are processed in chunks of kChunkRows with a workspace kept between
+  // calls (safe from several threads at once).
   void predict(const float* x, int64_t rows, float* out, Int8Path path) const;
 
   // The float forward the quantized one approximates (float32 weights as
@@ -95,15 +95,21 @@ class QuantizedMlp {
   int64_t maxWidth_ = 0;  // widest padded layer (inputs or outputs)
 
   // Workspace for `kChunkRows` rows: two uint8 activation buffers, an int32
-  // accumulator, a float row block.
+  // accumulator, a float row block. One is kept between calls; a call that
+  // finds it in use (predict during a predictAsync) makes its own rather
+  // than block the JavaScript thread.
   static constexpr int64_t kChunkRows = 256;
+  struct Workspace {
+    std::vector<uint8_t> qa, qb;
+    std::vector<int32_t> acc;
+    std::vector<float> fl;
+  };
   mutable std::mutex mutex_;
-  mutable std::vector<uint8_t> qa_, qb_;
-  mutable std::vector<int32_t> acc_;
-  mutable std::vector<float> fl_;
+  mutable Workspace kept_;
 
+  // The per-channel dequantization factors of a layer whose scales are set.
   void finishLayer(Layer& L);
-  void predictChunk(const float* x, int64_t rows, float* out, Int8Path path) const;
+  void predictChunk(const float* x, int64_t rows, float* out, Int8Path path, Workspace& ws) const;
 };
 
 }  // namespace tf

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <random>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include "check.h"
@@ -212,4 +213,54 @@ TF_TEST(quantized_mlp_rebuilt_from_its_parameters_predicts_the_same) {
   saved[1].input.scale = 0.f;
   try { QuantizedMlp bad(saved); } catch (const std::invalid_argument&) { threw = true; }
   TF_EXPECT(threw);
+}
+
+TF_TEST(quantized_mlp_predicts_from_several_threads_at_once) {
+  std::mt19937 rng(9);
+  std::normal_distribution<float> nd(0.f, 0.5f);
+  const int64_t K = 30, N = 20, R = 600;  // more rows than one chunk
+  std::vector<float> k(K * N), x(R * K);
+  for (auto& v : k) v = nd(rng);
+  for (auto& v : x) v = nd(rng);
+  std::vector<DenseLayerSpec> specs(1);
+  specs[0] = {K, N, k.data(), nullptr, Activation::Tanh, 0.f};
+  const QuantizedMlp q(specs, true, x.data(), R);
+  std::vector<float> want(R * N);
+  q.predict(x.data(), R, want.data(), int8BestPath());
+  std::vector<std::vector<float>> got(4, std::vector<float>(R * N));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t]() {
+      for (int rep = 0; rep < 5; ++rep) q.predict(x.data(), R, got[t].data(), t % 2 ? Int8Path::Portable : int8BestPath());
+    });
+  for (auto& t : threads) t.join();
+  for (const auto& g : got) TF_EXPECT(g == want);
+}
+
+TF_TEST(quantize_row_rounds_clamps_and_maps_nan_to_the_floor) {
+  // Against the scalar formula; the SIMD paths may fuse the multiply-add, so
+  // a value on a rounding tie may land one level off, nothing more.
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> ud(-3.f, 3.f);
+  for (int64_t n : {0, 1, 7, 8, 15, 16, 17, 33, 100}) {
+    std::vector<float> x(static_cast<size_t>(n));
+    for (auto& v : x) v = ud(rng);
+    if (n > 3) {
+      x[0] = NAN;
+      x[1] = 1e30f;
+      x[2] = -1e30f;
+    }
+    for (float lo : {0.f, 40.f}) {
+      std::vector<uint8_t> q(static_cast<size_t>(n) + 1, 7);
+      quantizeRowU8(x.data(), n, 50.f, 100.f, lo, q.data());
+      TF_EXPECT(q[static_cast<size_t>(n)] == 7);  // nothing written past n
+      for (int64_t i = 0; i < n; ++i) {
+        double r = static_cast<double>(x[i]) * 50.0 + 100.0;
+        r = std::isnan(r) ? lo : std::min(255.0, std::max<double>(lo, r));
+        const int want = static_cast<int>(std::floor(r + 0.5));
+        TF_EXPECT(std::abs(int{q[i]} - want) <= 1);
+        if (n > 3 && i < 3) TF_EXPECT(int{q[i]} == (i == 1 ? 255 : static_cast<int>(lo)));
+      }
+    }
+  }
 }
