@@ -2,6 +2,7 @@
 #include "int8_gemm.h"
 
 #include <stdexcept>
+#include <string>
 
 #include "int8_gemm_simd.h"
 
@@ -43,8 +44,9 @@ const char* int8PathName(Int8Path p) {
 }
 
 Int8PackedWeights packInt8Weights(const int8_t* w, int64_t K, int64_t N) {
-  if (K <= 0 || N <= 0 || K > (int64_t{1} << 24) || N > (int64_t{1} << 24) || K * N > (int64_t{1} << 31)) {
-    throw std::invalid_argument("packInt8Weights: bad shape");
+  if (K <= 0 || N <= 0 || K > kInt8MaxK || N > (int64_t{1} << 24) || K * N > (int64_t{1} << 31)) {
+    throw std::invalid_argument("packInt8Weights: bad shape [" + std::to_string(K) + ", " + std::to_string(N) + "] (at most " +
+                                std::to_string(kInt8MaxK) + " inputs: the int32 sums must not overflow)");
   }
   Int8PackedWeights p;
   p.K = K;

@@ -29,6 +29,8 @@ const char* int8PathName(Int8Path p);
 // dword of uint8 activations).
 constexpr int64_t kInt8BlockN = 16;
 constexpr int64_t kInt8GroupK = 4;
+// Most inputs (K) of one product: 255 x 127 x K must fit an int32 accumulator.
+constexpr int64_t kInt8MaxK = 65536;
 inline int64_t int8PaddedK(int64_t K) { return (K + kInt8GroupK - 1) / kInt8GroupK * kInt8GroupK; }
 inline int64_t int8PaddedN(int64_t N) { return (N + kInt8BlockN - 1) / kInt8BlockN * kInt8BlockN; }
 
@@ -41,7 +43,7 @@ struct Int8PackedWeights {
   std::vector<int32_t> colSum;  // N
 };
 
-// Packs w[K, N] (row-major int8, values in [-127, 127]).
+// Packs w[K, N] (row-major int8, values in [-127, 127], K <= kInt8MaxK).
 // Throws std::invalid_argument on bad sizes or a -128.
 Int8PackedWeights packInt8Weights(const int8_t* w, int64_t K, int64_t N);
 

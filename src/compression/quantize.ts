@@ -44,7 +44,9 @@ export interface QuantizedPredictArgs {
 export interface QuantizedLayerInfo {
   /** The Dense layer's name in the original model. */
   name: string;
+  /** Input features. */
   inputs: number;
+  /** Output units. */
   units: number;
   /** Input activation: real = inputScale * (q - inputZeroPoint), q in [0, 255]. */
   inputScale: number;
@@ -55,9 +57,12 @@ export interface QuantizedLayerInfo {
 
 /** @internal What a QuantizedModel knows of each layer besides its native parameters. */
 export interface QuantizedLayerMeta {
+  /** The Dense layer's name. */
   name: string;
+  /** Input features and output units. */
   inputs: number;
   units: number;
+  /** Activation after the layer (an Activation layer after a linear Dense folded in) and its parameter. */
   activation: CanonicalActivation;
   activationParam: number;
 }
@@ -184,6 +189,7 @@ export function quantize(model: Sequential, args: QuantizeArgs): QuantizedModel 
       const w = layer.getWeights();
       const kernel = w[0].dataSync() as Float32Array;
       const inputs = w[0].shape[0];
+      if (inputs > 65536) throw rangeError(fn, `layer '${layer.name}' has ${inputs} inputs; int8 layers take at most 65536 (255 x 127 x inputs must fit the int32 sums)`);
       specs.push({
         inputs, units: layer.units, kernel, bias: layer.useBias ? (w[1].dataSync() as Float32Array) : null,
         activation: ACTIVATION_CODE[layer.activation], activationParam: layer.alpha,

@@ -120,7 +120,7 @@ export async function loadQuantized(pathOrIOHandler: string | IOHandler): Promis
     const inputScale = num('input_scale');
     if (!(inputScale > 0)) throw new Error(`${at}: input_scale must be > 0, got ${inputScale}`);
     return {
-      name: l.name, inputs: int('inputs', 1, 1 << 24), units: int('units', 1, 1 << 24), activation: l.activation as CanonicalActivation,
+      name: l.name, inputs: int('inputs', 1, 65536), units: int('units', 1, 1 << 24), activation: l.activation as CanonicalActivation,
       activationParam: num('activation_param'), inputScale, inputZeroPoint: int('input_zero_point', 0, 255),
     };
   });

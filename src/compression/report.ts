@@ -9,7 +9,9 @@ import { QuantizedModel } from './quantize';
 
 /** One layer's line of a {@link CompressionReport}. */
 export interface LayerCost {
+  /** The layer's name. */
   name: string;
+  /** Its Keras class name ('Dense (int8)' in a tf.quantization model). */
   className: string;
   /** Values of its weights (trainable and not). */
   parameters: number;
@@ -25,11 +27,15 @@ export interface LayerCost {
 
 /** What {@link report} returns. */
 export interface CompressionReport {
+  /** The model's name. */
   name: string;
   /** 'float32' for a LayersModel, 'int8' for a tf.quantization model. */
   kind: 'float32' | 'int8';
+  /** One line per layer, in order. */
   layers: LayerCost[];
+  /** Sum of the layers' parameters. */
   parameters: number;
+  /** Sum of the layers' non-zero parameters. */
   nonzeros: number;
   /**
    * Bytes of the weights as stored: for a float model, weights.bin as

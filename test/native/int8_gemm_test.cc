@@ -77,6 +77,9 @@ TF_TEST(int8_gemm_rejects_bad_arguments) {
   threw = false;
   try { packInt8Weights(w.data(), 0, 2); } catch (const std::invalid_argument&) { threw = true; }
   TF_EXPECT(threw);
+  threw = false;
+  try { packInt8Weights(w.data(), kInt8MaxK + 1, 1); } catch (const std::invalid_argument&) { threw = true; }  // int32 sums could overflow
+  TF_EXPECT(threw);
   const Int8PackedWeights p = packInt8Weights(w.data(), 1, 1);
   std::vector<uint8_t> x(4, 1);
   int32_t acc[1];
