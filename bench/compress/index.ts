@@ -7,7 +7,7 @@
 // at batch 1 (latency) and batch 1000 (throughput), medians of interleaved
 // rounds, with the CPU named. No timing is asserted.
 //
-//   npx tsx bench/compress/index.ts [--quick] [--epochs N] [--threads N]
+//   npx tsx bench/compress/index.ts [--quick] [--epochs=N] [--threads=N]   (npm run bench:compress)
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
