@@ -15,13 +15,13 @@ tf::Int8Path pathValue(Napi::Env env, Napi::Value v, const char* fn) {
   if (v.IsEmpty() || v.IsUndefined()) return tf::int8BestPath();
   if (!v.IsString()) throwType(env, fn, "path must be a string");
   const std::string s = v.As<Napi::String>().Utf8Value();
-  for (tf::Int8Path p : {tf::Int8Path::Portable, tf::Int8Path::Avx2, tf::Int8Path::Avx512Vnni}) {
+  for (tf::Int8Path p : {tf::Int8Path::Portable, tf::Int8Path::Avx2, tf::Int8Path::AvxVnni, tf::Int8Path::Avx512Vnni}) {
     if (s == tf::int8PathName(p)) {
       if (!tf::int8PathAvailable(p)) throwRange(env, fn, "int8 path '" + s + "' does not run on this CPU");
       return p;
     }
   }
-  throwRange(env, fn, "unknown int8 path '" + s + "'; valid: portable, avx2, avx512-vnni");
+  throwRange(env, fn, "unknown int8 path '" + s + "'; valid: portable, avx2, avx-vnni, avx512-vnni");
 }
 }  // namespace
 
@@ -213,7 +213,7 @@ void registerQuantized(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeQuantizedMlp", NativeQuantizedMlp::Define(env));
   Napi::Array paths = Napi::Array::New(env);
   uint32_t k = 0;
-  for (tf::Int8Path p : {tf::Int8Path::Portable, tf::Int8Path::Avx2, tf::Int8Path::Avx512Vnni})
+  for (tf::Int8Path p : {tf::Int8Path::Portable, tf::Int8Path::Avx2, tf::Int8Path::AvxVnni, tf::Int8Path::Avx512Vnni})
     if (tf::int8PathAvailable(p)) paths.Set(k++, tf::int8PathName(p));
   exports.Set("int8Paths", paths);
 }

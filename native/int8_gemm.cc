@@ -16,6 +16,10 @@ bool int8PathAvailable(Int8Path p) {
       static const bool has = __builtin_cpu_supports("avx2");
       return has;
     }
+    case Int8Path::AvxVnni: {
+      static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("avxvnni");
+      return has;
+    }
     case Int8Path::Avx512Vnni: {
       static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                               __builtin_cpu_supports("avx512vnni");
@@ -30,6 +34,7 @@ bool int8PathAvailable(Int8Path p) {
 
 Int8Path int8BestPath() {
   static const Int8Path best = int8PathAvailable(Int8Path::Avx512Vnni) ? Int8Path::Avx512Vnni
+                               : int8PathAvailable(Int8Path::AvxVnni)  ? Int8Path::AvxVnni
                                : int8PathAvailable(Int8Path::Avx2)     ? Int8Path::Avx2
                                                                        : Int8Path::Portable;
   return best;
@@ -38,6 +43,7 @@ Int8Path int8BestPath() {
 const char* int8PathName(Int8Path p) {
   switch (p) {
     case Int8Path::Avx512Vnni: return "avx512-vnni";
+    case Int8Path::AvxVnni: return "avx-vnni";
     case Int8Path::Avx2: return "avx2";
     default: return "portable";
   }
@@ -111,6 +117,7 @@ void int8Gemm(Int8Path path, const uint8_t* x, int64_t M, int64_t ldx, const Int
   if (!int8PathAvailable(path)) throw std::invalid_argument(std::string("int8Gemm: path ") + int8PathName(path) + " does not run on this CPU");
 #if TF_INT8_SIMD_BUILT
   if (path == Int8Path::Avx512Vnni) return int8simd::gemmVnni(x, M, ldx, w.data.data(), w.Kp, w.Np, w.N, acc, ldacc);
+  if (path == Int8Path::AvxVnni) return int8simd::gemmAvxVnni(x, M, ldx, w.data.data(), w.Kp, w.Np, w.N, acc, ldacc);
   if (path == Int8Path::Avx2) return int8simd::gemmAvx2(x, M, ldx, w.data.data(), w.Kp, w.Np, w.N, acc, ldacc);
 #endif
   int8GemmPortable(x, M, ldx, w, acc, ldacc);

@@ -3,8 +3,9 @@
 // zero point is corrected afterwards with the weights' column sums), weights
 // symmetric int8 in [-127, 127], as PyTorch's fbgemm and TFLite store them.
 //
-// Three paths, all exact (integer arithmetic, so bit-identical results):
+// Four paths, all exact (integer arithmetic, so bit-identical results):
 //   "avx512-vnni"  vpdpbusd (AVX-512 VNNI: Intel Ice Lake on, AMD Zen 4/5);
+//   "avx-vnni"     the 256-bit VEX vpdpbusd (Intel Alder Lake on, AMD Zen 5);
 //   "avx2"         both operands widened to int16 and vpmaddwd (no
 //                  saturation, unlike vpmaddubsw);
 //   "portable"     plain loops.
@@ -16,13 +17,13 @@
 
 namespace tf {
 
-enum class Int8Path { Portable, Avx2, Avx512Vnni };
+enum class Int8Path { Portable, Avx2, AvxVnni, Avx512Vnni };
 
 // The widest path this CPU and build run.
 Int8Path int8BestPath();
 // Whether `p` runs here.
 bool int8PathAvailable(Int8Path p);
-// "portable", "avx2", "avx512-vnni".
+// "portable", "avx2", "avx-vnni", "avx512-vnni".
 const char* int8PathName(Int8Path p);
 
 // Output channels per packed block and k per group (one zmm of int32 / one

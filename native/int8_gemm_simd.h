@@ -1,5 +1,5 @@
 // Between int8_gemm.cc (packing, dispatch) and the files compiled for wider
-// SIMD (int8_gemm_vnni.cc, int8_gemm_avx2.cc). Internal.
+// SIMD (int8_gemm_vnni.cc, int8_gemm_avxvnni.cc, int8_gemm_avx2.cc). Internal.
 #pragma once
 #include <cstdint>
 
@@ -15,6 +15,8 @@ namespace int8simd {
 // acc[M, N] = x[M, Kp] * packed w (layout of Int8PackedWeights::data).
 void gemmVnni(const uint8_t* x, int64_t M, int64_t ldx, const int8_t* w, int64_t Kp, int64_t Np, int64_t N,
               int32_t* acc, int64_t ldacc);
+void gemmAvxVnni(const uint8_t* x, int64_t M, int64_t ldx, const int8_t* w, int64_t Kp, int64_t Np, int64_t N,
+                 int32_t* acc, int64_t ldacc);
 void gemmAvx2(const uint8_t* x, int64_t M, int64_t ldx, const int8_t* w, int64_t Kp, int64_t Np, int64_t N,
               int32_t* acc, int64_t ldacc);
 // quantizeRowU8 (int8_gemm.h) with AVX-512 F / AVX2.

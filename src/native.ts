@@ -302,7 +302,7 @@ export interface NativeBackendInfo {
 export interface NativeAddon {
   NativeModel: NativeModelConstructor;
   NativeQuantizedMlp: NativeQuantizedMlpConstructor;
-  /** The int8 GEMM paths this CPU runs, narrowest first ('portable', 'avx2', 'avx512-vnni'). */
+  /** The int8 GEMM paths this CPU runs, narrowest first ('portable', 'avx2', 'avx-vnni', 'avx512-vnni'). */
   int8Paths: readonly string[];
   enums: NativeEnums;
   backendInfo(): NativeBackendInfo;

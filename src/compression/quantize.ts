@@ -32,7 +32,7 @@ export interface QuantizeArgs {
 }
 
 /** The int8 GEMM implementations; which run depends on the CPU (see {@link int8Paths}). */
-export type Int8Path = 'portable' | 'avx2' | 'avx512-vnni';
+export type Int8Path = 'portable' | 'avx2' | 'avx-vnni' | 'avx512-vnni';
 
 /** Options of {@link QuantizedModel.predict}. */
 export interface QuantizedPredictArgs {
@@ -68,7 +68,7 @@ export interface QuantizedLayerMeta {
 }
 
 const fn = 'quantization.quantize';
-const PATHS: readonly Int8Path[] = ['portable', 'avx2', 'avx512-vnni'];
+const PATHS: readonly Int8Path[] = ['portable', 'avx2', 'avx-vnni', 'avx512-vnni'];
 
 /** The int8 GEMM paths this CPU runs, narrowest first; the last is the one used by default. */
 export function int8Paths(): Int8Path[] {

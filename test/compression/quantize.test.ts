@@ -105,7 +105,7 @@ describe('tf.quantization.quantize', () => {
     expect(() => q.predict(data(3, 1).reshape([6, 6]))).toThrow(/^predict: x has 6 features per sample; the model takes 12/);
     expect(() => q.predict(tf.zeros([IN]))).toThrow(RangeError);
     expect(() => q.predict([1, 2] as never)).toThrow(TypeError);
-    expect(() => q.predict(data(2, 1), { path: 'sse9' as never })).toThrow(/^predict: path must be one of portable, avx2, avx512-vnni, got 'sse9'/);
+    expect(() => q.predict(data(2, 1), { path: 'sse9' as never })).toThrow(/^predict: path must be one of portable, avx2, avx-vnni, avx512-vnni, got 'sse9'/);
     expect(() => q.predict(data(2, 1), { batchSize: 3 } as never)).toThrow(/unknown option 'batchSize'/);
     expect(() => q.fit()).toThrow(/^fit: quantized model '.*' is for inference only/);
   });

@@ -16,7 +16,7 @@
 using namespace tf;
 
 namespace {
-const Int8Path kPaths[] = {Int8Path::Portable, Int8Path::Avx2, Int8Path::Avx512Vnni};
+const Int8Path kPaths[] = {Int8Path::Portable, Int8Path::Avx2, Int8Path::AvxVnni, Int8Path::Avx512Vnni};
 
 void checkShape(int64_t M, int64_t K, int64_t N, uint32_t seed) {
   std::mt19937 rng(seed);
