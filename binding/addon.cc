@@ -10,6 +10,7 @@ void registerLimits(Napi::Env env, Napi::Object exports);
 void registerEnums(Napi::Env env, Napi::Object exports);
 void registerDistributed(Napi::Env env, Napi::Object exports);
 void registerOptimizer(Napi::Env env, Napi::Object exports);
+void registerQuantized(Napi::Env env, Napi::Object exports);
 }  // namespace tfb
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -21,6 +22,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tfb::registerEnums(env, exports);
   tfb::registerDistributed(env, exports);
   tfb::registerOptimizer(env, exports);
+  tfb::registerQuantized(env, exports);
   return exports;
 }
 

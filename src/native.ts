@@ -237,6 +237,50 @@ export interface NativeModelConstructor {
   new (graph: NativeGraphSpec): NativeModel;
 }
 
+/** One Dense layer handed to {@link NativeQuantizedMlpConstructor}. */
+export interface NativeQuantizedLayerSpec {
+  inputs: number;
+  units: number;
+  /** [inputs, units] row-major. */
+  kernel: F32;
+  bias: F32 | null;
+  /** A native.enums.activation code. */
+  activation: number;
+  activationParam: number;
+}
+
+/** A post-training int8 chain of Dense layers (binding/quantized_binding.cc, native/quantized_mlp.h). */
+export interface NativeQuantizedMlp {
+  /** out[rows, outputs] from x[rows, inputs] through the int8 kernels (`path` defaults to the widest this CPU runs). */
+  predict(x: F32, rows: number, out: F32, path?: string): void;
+  predictAsync(x: F32, rows: number, out: F32, path?: string): Promise<void>;
+  /** The float32 forward it approximates. */
+  predictFloat(x: F32, rows: number, out: F32): void;
+  info(): { path: string; storedBytes: number; layers: { inputScale: number; inputZeroPoint: number; weightScales: Float32Array }[] };
+  /** Each layer's int8 kernel [inputs * units], weight scales and bias, for saving. */
+  exportLayers(): { kernel: Int8Array; weightScales: F32; bias: F32 }[];
+}
+
+/** A layer of a saved quantized chain, for {@link NativeQuantizedMlpConstructor}. */
+export interface NativeSavedQuantizedLayer {
+  inputs: number;
+  units: number;
+  kernel: Int8Array;
+  weightScales: F32;
+  bias: F32;
+  inputScale: number;
+  inputZeroPoint: number;
+  activation: number;
+  activationParam: number;
+}
+
+export interface NativeQuantizedMlpConstructor {
+  /** Quantizes the layers, activation scales from `calibration` [rows, layers[0].inputs]. */
+  new (layers: readonly NativeQuantizedLayerSpec[], perChannel: boolean, calibration: F32, rows: number): NativeQuantizedMlp;
+  /** Rebuilds a saved quantized chain (no calibration). */
+  new (saved: readonly NativeSavedQuantizedLayer[]): NativeQuantizedMlp;
+}
+
 /** Name -> code tables generated from the one native list of each enum (native/enum_table.h). */
 export interface NativeEnums {
   readonly layer: Readonly<Record<string, number>>;
@@ -266,6 +310,9 @@ export interface NativeBackendInfo {
  */
 export interface NativeAddon {
   NativeModel: NativeModelConstructor;
+  NativeQuantizedMlp: NativeQuantizedMlpConstructor;
+  /** The int8 GEMM paths this CPU runs, narrowest first ('portable', 'avx2', 'avx-vnni', 'avx512-vnni'). */
+  int8Paths: readonly string[];
   enums: NativeEnums;
   backendInfo(): NativeBackendInfo;
   setNumThreads(n: number): void;

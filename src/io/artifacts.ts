@@ -10,7 +10,7 @@ import { packageRoot } from '../package-root';
 import { Tensor } from '../tensor';
 import { ParsedTopology, functionalTopologyToJSON, parseTopology, topologyToJSON } from './model_json';
 import { optimizerWeights, readOptimizerState, readTrainingConfig, trainableVariables, trainingConfigToJSON } from './training_config';
-import type { ModelArtifacts, SaveConfig, TrainingConfig } from './types';
+import type { ModelArtifacts, SaveConfig, TrainingConfig, WeightQuantization } from './types';
 import { CheckedEntry, NamedWeight, checkWeightEntries, decodeEntry, encodeWeights, totalBytes } from './weights';
 
 let versionCache: string | undefined;
@@ -27,11 +27,18 @@ export function version(): string {
   return versionCache;
 }
 
-/** @internal Validates `{includeOptimizer}`. */
-export function checkSaveConfig(fn: string, config: unknown): { includeOptimizer: boolean } {
+/** @internal Validates `{includeOptimizer, quantizeWeights}`. */
+export function checkSaveConfig(fn: string, config: unknown): { includeOptimizer: boolean; quantizeWeights?: WeightQuantization } {
   if (config === undefined || config === null) return { includeOptimizer: false };
-  const c = checkOptions(fn, config, ['includeOptimizer']);
-  return { includeOptimizer: c.includeOptimizer === undefined ? false : checkBool(fn, 'includeOptimizer', c.includeOptimizer) };
+  const c = checkOptions(fn, config, ['includeOptimizer', 'quantizeWeights']);
+  const q = c.quantizeWeights;
+  if (q !== undefined && q !== null && q !== 'float16' && q !== 'uint8') {
+    throw typeError(fn, `quantizeWeights must be 'float16' or 'uint8', got ${show(q)}`);
+  }
+  return {
+    includeOptimizer: c.includeOptimizer === undefined ? false : checkBool(fn, 'includeOptimizer', c.includeOptimizer),
+    quantizeWeights: (q ?? undefined) as WeightQuantization | undefined,
+  };
 }
 
 /**
@@ -40,12 +47,14 @@ export function checkSaveConfig(fn: string, config: unknown): { includeOptimizer
  * (top-level `trainingConfig`), else into `modelTopology.training_config`.
  */
 export function modelToArtifacts(model: LayersModel, config?: SaveConfig, fn = 'toArtifacts'): ModelArtifacts {
-  const { includeOptimizer } = checkSaveConfig(fn, config);
+  const { includeOptimizer, quantizeWeights } = checkSaveConfig(fn, config);
   // A model whose input shape is known is built here (its weights are created on first use).
   if (!model.built && !model.inputs) throw new Error(`${fn}: model '${model.name}' is not built yet; call build(inputShape), fit or predict first`);
   const specs = model.weightSpecs();
   const values = model.getWeights();
-  const weights: NamedWeight[] = specs.map((s, i) => ({ name: s.name, shape: s.shape, dtype: 'float32', values: values[i].values as Float32Array }));
+  const weights: NamedWeight[] = specs.map((s, i) => ({
+    name: s.name, shape: s.shape, dtype: 'float32', values: values[i].values as Float32Array, quantization: quantizeWeights,
+  }));
   // A functional model (models/functional.ts) has its graph; a Sequential one is its layers.
   const graph = (model as Partial<{ functionalGraph(): FunctionalGraph }>).functionalGraph?.();
   const topology = graph ? functionalTopologyToJSON(model.name, graph, version()) : topologyToJSON(model.name, model.layers, model.inputs!, version());
@@ -62,14 +71,14 @@ export function modelToArtifacts(model: LayersModel, config?: SaveConfig, fn = '
     else topology.training_config = tc;
     if (includeOptimizer) weights.push(...optimizerWeights(compiled.optimizer, model.getOptimizerState(), trainableVariables(specs)));
   }
-  const { specs: weightSpecs, data } = encodeWeights(weights);
+  const { specs: weightSpecs, data } = encodeWeights(weights, fn);
   artifacts.weightSpecs = weightSpecs;
   artifacts.weightData = data;
   return artifacts;
 }
 
-/** Joins weightData given as several buffers (TensorFlow.js's WeightData). */
-function weightBytes(fn: string, data: unknown): Uint8Array {
+/** @internal Joins weightData given as several buffers (TensorFlow.js's WeightData). */
+export function weightBytes(fn: string, data: unknown): Uint8Array {
   // A detached buffer cannot be viewed; say so rather than let the view constructor throw.
   const view = (b: ArrayBuffer, offset: number, length: number, what: string): Uint8Array => {
     try {

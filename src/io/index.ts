@@ -12,7 +12,7 @@ import { isHandler } from './save_model';
 import type { IOHandler, ModelArtifacts } from './types';
 
 export type {
-  IOHandler, ModelArtifacts, ModelArtifactsInfo, ModelJSON, SaveConfig, SaveResult, TrainingConfig, WeightDType,
+  IOHandler, ModelArtifacts, ModelArtifactsInfo, ModelJSON, SaveConfig, SaveResult, TrainingConfig, WeightDType, WeightQuantization,
   WeightsManifestEntry, WeightsManifestGroupConfig,
 } from './types';
 

@@ -99,4 +99,16 @@ export interface IOHandler {
 export interface SaveConfig {
   /** Also save the optimizer state, so that training resumes exactly (default false). */
   includeOptimizer?: boolean;
+  /**
+   * Store the model's float32 weights quantized, as `tensorflowjs_converter
+   * --quantize_float16 / --quantize_uint8` does (default none: float32).
+   * `'float16'` halves the weight bytes (relative error <= 2^-11);
+   * `'uint8'` quarters them with an affine `q * scale + min` per weight
+   * (error <= scale / 2, zero exact). Loading dequantizes to float32;
+   * TensorFlow.js reads both. Optimizer state is never quantized.
+   */
+  quantizeWeights?: WeightQuantization;
 }
+
+/** Weight-only storage formats of `model.save`'s `quantizeWeights`. */
+export type WeightQuantization = 'float16' | 'uint8';

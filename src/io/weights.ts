@@ -141,18 +141,97 @@ export interface NamedWeight {
   dtype: 'float32' | 'int32';
   values: Float32Array | Int32Array;
   group?: string;
+  /** Store a float32 weight quantized (tensorflowjs_converter's formats). */
+  quantization?: 'float16' | 'uint8';
 }
 
-/** @internal Encodes weights into manifest entries and one little-endian byte stream. */
-export function encodeWeights(weights: NamedWeight[]): { specs: WeightsManifestEntry[]; data: ArrayBuffer } {
-  const total = weights.reduce((a, w) => a + w.values.length * 4, 0);
+// Single -> IEEE 754 half, round to nearest even (as numpy's astype(float16)).
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+/** @internal float32 -> float16 bits; values beyond the half range give +-Infinity. */
+export function floatToHalf(x: number): number {
+  f32[0] = x;
+  const b = u32[0];
+  const sign = (b >>> 16) & 0x8000;
+  const e = (b >>> 23) & 0xff;
+  const m = b & 0x7fffff;
+  if (e === 0xff) return sign | 0x7c00 | (m ? 0x200 : 0);
+  const he = e - 127 + 15;
+  if (he >= 31) return sign | 0x7c00;
+  if (he <= 0) {
+    if (he < -10) return sign;
+    // Subnormal half: shift the mantissa (with its implicit 1) into place, rounding to even.
+    const mm = m | 0x800000;
+    const shift = 14 - he;
+    const half = 1 << (shift - 1);
+    let r = mm >>> shift;
+    const rest = mm & ((1 << shift) - 1);
+    if (rest > half || (rest === half && (r & 1))) r++;
+    return sign | r;
+  }
+  let r = (he << 10) | (m >>> 13);
+  const rest = m & 0x1fff;
+  // A carry out of the mantissa correctly bumps the exponent (up to Infinity).
+  if (rest > 0x1000 || (rest === 0x1000 && (r & 1))) r++;
+  return sign | r;
+}
+
+/**
+ * @internal TensorFlow.js converter's affine uint8 range (quantization.py
+ * `_get_affine_quantization_range`): the range widened to hold 0, and min
+ * nudged so that 0 is exactly a level (pruned zeros stay zero).
+ */
+export function affineUint8(values: Float32Array): { scale: number; min: number } {
+  let lo = 0;
+  let hi = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  let scale = (hi - lo) / 255;
+  if (scale === 0) scale = 1;
+  // float32 like the converter (numpy float32 arithmetic), as the manifest stores float32-exact numbers.
+  scale = Math.fround(scale);
+  const zeroPoint = Math.round(-lo / scale);
+  return { scale, min: Math.fround(-zeroPoint * scale) };
+}
+
+/**
+ * @internal Encodes weights into manifest entries and one little-endian byte
+ * stream; float32 weights with a `quantization` are stored as float16 or
+ * affine uint8. `fn` names the caller in errors (non-finite weights cannot be
+ * quantized).
+ */
+export function encodeWeights(weights: NamedWeight[], fn = 'encodeWeights'): { specs: WeightsManifestEntry[]; data: ArrayBuffer } {
+  const bytesOf = (w: NamedWeight) => w.values.length * (w.dtype === 'float32' && w.quantization ? QUANT_BYTES[w.quantization] : 4);
+  const total = weights.reduce((a, w) => a + bytesOf(w), 0);
   const data = new ArrayBuffer(total);
   const bytes = new Uint8Array(data);
   const view = new DataView(data);
   const specs: WeightsManifestEntry[] = [];
   let offset = 0;
   for (const w of weights) {
-    if (LITTLE_ENDIAN) {
+    const spec: WeightsManifestEntry = { name: w.name, shape: [...w.shape], dtype: w.dtype };
+    const q = w.dtype === 'float32' ? w.quantization : undefined;
+    if (q) {
+      const v = w.values as Float32Array;
+      for (let i = 0; i < v.length; i++) {
+        if (!Number.isFinite(v[i])) throw new RangeError(`${fn}: weight '${w.name}' has a non-finite value ${v[i]} at ${i}; it cannot be stored as ${q}`);
+      }
+      if (q === 'float16') {
+        for (let i = 0; i < v.length; i++) {
+          const h = floatToHalf(v[i]);
+          if ((h & 0x7c00) === 0x7c00) throw new RangeError(`${fn}: weight '${w.name}' has ${v[i]} at ${i}, beyond float16's range (65504); save it as 'uint8' or float32`);
+          view.setUint16(offset + 2 * i, h, true);
+        }
+        spec.quantization = { dtype: 'float16' };
+      } else {
+        const { scale, min } = affineUint8(v);
+        for (let i = 0; i < v.length; i++) bytes[offset + i] = Math.min(255, Math.max(0, Math.round((v[i] - min) / scale)));
+        spec.quantization = { dtype: 'uint8', scale, min };
+      }
+    } else if (LITTLE_ENDIAN) {
       bytes.set(new Uint8Array(w.values.buffer, w.values.byteOffset, w.values.byteLength), offset);
     } else {
       for (let i = 0; i < w.values.length; i++) {
@@ -160,8 +239,7 @@ export function encodeWeights(weights: NamedWeight[]): { specs: WeightsManifestE
         else view.setInt32(offset + 4 * i, w.values[i], true);
       }
     }
-    offset += w.values.length * 4;
-    const spec: WeightsManifestEntry = { name: w.name, shape: [...w.shape], dtype: w.dtype };
+    offset += bytesOf(w);
     if (w.group) spec.group = w.group;
     specs.push(spec);
   }

@@ -1,0 +1,84 @@
+// The AVX2 path of the int8 GEMM (int8_gemm.h), for CPUs without VNNI: both
+// operands are widened to int16 and vpmaddwd adds pairs of products into
+// int32 lanes, exactly (vpmaddubsw would be one step shorter but saturates at
+// 2 x 255 x 127 > 32767). This file alone is compiled for AVX2 and runs only
+// after a CPUID check. NOTE: no templates or inline functions shared with
+// other files (see int8_gemm_vnni.cc).
+#include "int8_gemm_simd.h"
+
+#if TF_INT8_SIMD_BUILT
+#pragma GCC push_options
+#pragma GCC target("avx2")
+#include <immintrin.h>
+
+namespace tf {
+namespace int8simd {
+namespace {
+
+constexpr int kRows = 2;  // 2 rows x 4 ymm accumulators, 4 ymm of widened weights
+
+// R is a template argument so the accumulators stay in registers (see
+// int8_gemm_vnni.cc); private to this file (unnamed namespace).
+template <int R>
+void tile(const uint8_t* x, int64_t ldx, const int8_t* wb, int64_t Kp, int32_t* out, int64_t ldacc, int64_t cols) {
+  constexpr int rows = R;
+  // acc[r][j]: channels 4j..4j+3, two partial sums each (k pairs 0-1 and 2-3 of every group).
+  __m256i acc[R][4];
+  for (int r = 0; r < R; ++r)
+    for (int j = 0; j < 4; ++j) acc[r][j] = _mm256_setzero_si256();
+  for (int64_t g = 0; g < Kp / 4; ++g) {
+    __m256i wv[4];
+    for (int j = 0; j < 4; ++j) wv[j] = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(wb + g * 64 + j * 16)));
+    for (int r = 0; r < R; ++r) {
+      int32_t xv;
+      __builtin_memcpy(&xv, x + r * ldx + g * 4, 4);
+      const __m256i xb = _mm256_broadcastq_epi64(_mm_cvtepu8_epi16(_mm_cvtsi32_si128(xv)));
+      for (int j = 0; j < 4; ++j) acc[r][j] = _mm256_add_epi32(acc[r][j], _mm256_madd_epi16(wv[j], xb));
+    }
+  }
+  for (int r = 0; r < rows; ++r) {
+    alignas(32) int32_t t[32];
+    for (int j = 0; j < 4; ++j) _mm256_store_si256(reinterpret_cast<__m256i*>(t + 8 * j), acc[r][j]);
+    for (int64_t c = 0; c < 16 && c < cols; ++c) out[r * ldacc + c] = t[2 * c] + t[2 * c + 1];
+  }
+}
+
+}  // namespace
+
+void gemmAvx2(const uint8_t* x, int64_t M, int64_t ldx, const int8_t* w, int64_t Kp, int64_t Np, int64_t N,
+              int32_t* acc, int64_t ldacc) {
+  for (int64_t b = 0; b < Np / 16; ++b) {
+    const int64_t n0 = b * 16;
+    const int64_t cols = N - n0 < 16 ? N - n0 : 16;
+    for (int64_t m0 = 0; m0 < M; m0 += kRows) {
+      const int rows = static_cast<int>(M - m0 < kRows ? M - m0 : kRows);
+      if (rows == 2) tile<2>(x + m0 * ldx, ldx, w + b * Kp * 16, Kp, acc + m0 * ldacc + n0, ldacc, cols);
+      else tile<1>(x + m0 * ldx, ldx, w + b * Kp * 16, Kp, acc + m0 * ldacc + n0, ldacc, cols);
+    }
+  }
+}
+
+void quantizeRowAvx2(const float* x, int64_t n, float inv, float zp, float lo, uint8_t* q) {
+  const __m256 vinv = _mm256_set1_ps(inv), vzp = _mm256_set1_ps(zp), vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(255.f),
+               half = _mm256_set1_ps(0.5f);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 r = _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(x + i), vinv), vzp);
+    r = _mm256_min_ps(_mm256_max_ps(r, vlo), vhi);  // max_ps returns its second operand for a NaN
+    const __m256i v = _mm256_cvttps_epi32(_mm256_add_ps(r, half));
+    const __m128i p16 = _mm_packus_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(q + i), _mm_packus_epi16(p16, p16));
+  }
+  for (; i < n; ++i) {
+    float r = x[i] * inv + zp;
+    r = r > lo ? r : lo;
+    r = r < 255.f ? r : 255.f;
+    q[i] = static_cast<uint8_t>(static_cast<int32_t>(r + 0.5f));
+  }
+}
+
+}  // namespace int8simd
+}  // namespace tf
+
+#pragma GCC pop_options
+#endif

@@ -1,0 +1,76 @@
+// The AVX-VNNI path of the int8 GEMM (int8_gemm.h): the VEX-encoded, 256-bit
+// vpdpbusd of CPUs that have VNNI without AVX-512 (Intel Alder Lake and
+// later client parts, Sierra Forest; AMD Zen 5 has both). One instruction
+// does a group of 4 k for 8 output channels. This file alone is compiled for
+// AVX-VNNI and runs only after a CPUID check (int8PathAvailable). NOTE: as
+// int8_gemm_vnni.cc, its templates are in an unnamed namespace (private).
+#include "int8_gemm_simd.h"
+
+#if TF_INT8_SIMD_BUILT
+#pragma GCC push_options
+#pragma GCC target("avxvnni,avx2")
+#include <immintrin.h>
+
+namespace tf {
+namespace int8simd {
+namespace {
+
+constexpr int kRows = 6;  // 6 rows x 2 ymm (16 channels) = 12 accumulators
+
+template <int R>
+void tile(const uint8_t* x, int64_t ldx, const int8_t* wb, int64_t Kp, int32_t* out, int64_t ldacc, int64_t cols) {
+  __m256i acc[R][2];
+  for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
+  for (int64_t g = 0; g < Kp / 4; ++g) {
+    // Channels 0-7 and 8-15 of the block, 4 k each.
+    const __m256i w0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wb + g * 64));
+    const __m256i w1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wb + g * 64 + 32));
+    for (int r = 0; r < R; ++r) {
+      int32_t xv;
+      __builtin_memcpy(&xv, x + r * ldx + g * 4, 4);
+      const __m256i xb = _mm256_set1_epi32(xv);
+      acc[r][0] = _mm256_dpbusd_avx_epi32(acc[r][0], xb, w0);
+      acc[r][1] = _mm256_dpbusd_avx_epi32(acc[r][1], xb, w1);
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    if (cols >= 16) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + r * ldacc), acc[r][0]);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + r * ldacc + 8), acc[r][1]);
+    } else {
+      alignas(32) int32_t t[16];
+      _mm256_store_si256(reinterpret_cast<__m256i*>(t), acc[r][0]);
+      _mm256_store_si256(reinterpret_cast<__m256i*>(t + 8), acc[r][1]);
+      for (int64_t c = 0; c < cols; ++c) out[r * ldacc + c] = t[c];
+    }
+  }
+}
+
+}  // namespace
+
+void gemmAvxVnni(const uint8_t* x, int64_t M, int64_t ldx, const int8_t* w, int64_t Kp, int64_t Np, int64_t N,
+                 int32_t* acc, int64_t ldacc) {
+  for (int64_t b = 0; b < Np / 16; ++b) {
+    const int64_t n0 = b * 16;
+    const int64_t cols = N - n0 < 16 ? N - n0 : 16;
+    const int8_t* wb = w + b * Kp * 16;
+    for (int64_t m0 = 0; m0 < M; m0 += kRows) {
+      const uint8_t* xr = x + m0 * ldx;
+      int32_t* o = acc + m0 * ldacc + n0;
+      switch (M - m0 < kRows ? M - m0 : kRows) {
+        case 6: tile<6>(xr, ldx, wb, Kp, o, ldacc, cols); break;
+        case 5: tile<5>(xr, ldx, wb, Kp, o, ldacc, cols); break;
+        case 4: tile<4>(xr, ldx, wb, Kp, o, ldacc, cols); break;
+        case 3: tile<3>(xr, ldx, wb, Kp, o, ldacc, cols); break;
+        case 2: tile<2>(xr, ldx, wb, Kp, o, ldacc, cols); break;
+        default: tile<1>(xr, ldx, wb, Kp, o, ldacc, cols); break;
+      }
+    }
+  }
+}
+
+}  // namespace int8simd
+}  // namespace tf
+
+#pragma GCC pop_options
+#endif

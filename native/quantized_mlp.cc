@@ -1,0 +1,224 @@
+#include "quantized_mlp.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "gemm.h"
+
+namespace tf {
+
+Uint8Quant uint8QuantFromRange(float lo, float hi) {
+  lo = std::min(lo, 0.f);
+  hi = std::max(hi, 0.f);
+  Uint8Quant q;
+  const float range = hi - lo;
+  if (!(range > 0.f) || !std::isfinite(range)) return q;
+  q.scale = range / 255.f;
+  // Zero exactly representable (zero padding and relu's zeros stay exact).
+  q.zeroPoint = static_cast<int32_t>(std::min(255.f, std::max(0.f, std::nearbyint(-lo / q.scale))));
+  return q;
+}
+
+namespace {
+
+// y = alpha * (acc + corr) + bias, per output channel: the dequantization
+// with the zero-point correction corr = -zx * colSum (integer, exact).
+void dequantizeRow(const int32_t* acc, int64_t n, const float* alpha, const int32_t* corr, const float* bias,
+                                  float* y) {
+  for (int64_t j = 0; j < n; ++j) y[j] = alpha[j] * static_cast<float>(acc[j] + corr[j]) + bias[j];
+}
+
+void floatLayer(const float* x, int64_t rows, int64_t K, int64_t N, const float* kernel, const float* bias, Activation act,
+                float param, float* y) {
+  sgemm(false, false, rows, N, K, 1.f, x, K, kernel, N, 0.f, y, N);
+  for (int64_t m = 0; m < rows; ++m)
+    for (int64_t n = 0; n < N; ++n) y[m * N + n] += bias[n];
+  if (act == Activation::Softmax) softmaxRows(y, y, rows, N);
+  else activationForward(act, param, y, y, rows * N);
+}
+
+}  // namespace
+
+QuantizedMlp::QuantizedMlp(const std::vector<DenseLayerSpec>& specs, bool perChannel, const float* calibration,
+                           int64_t rows) {
+  static const char* fn = "QuantizedMlp";
+  if (specs.empty()) throw std::invalid_argument(std::string(fn) + ": no layers");
+  if (rows <= 0 || calibration == nullptr) throw std::invalid_argument(std::string(fn) + ": calibration data needs at least one row");
+  for (size_t l = 0; l < specs.size(); ++l) {
+    const DenseLayerSpec& s = specs[l];
+    if (s.inputs <= 0 || s.units <= 0 || s.kernel == nullptr) throw std::invalid_argument(std::string(fn) + ": bad layer " + std::to_string(l));
+    if (l > 0 && s.inputs != specs[l - 1].units) {
+      throw std::invalid_argument(std::string(fn) + ": layer " + std::to_string(l) + " takes " + std::to_string(s.inputs) +
+                                  " inputs but the layer before gives " + std::to_string(specs[l - 1].units));
+    }
+    if (s.activation == Activation::Softmax && l + 1 != specs.size()) {
+      throw std::invalid_argument(std::string(fn) + ": softmax is supported on the last layer only");
+    }
+  }
+  for (int64_t i = 0; i < rows * specs[0].inputs; ++i) {
+    if (!std::isfinite(calibration[i])) throw std::invalid_argument(std::string(fn) + ": calibration data has a non-finite value at " + std::to_string(i));
+  }
+  for (const DenseLayerSpec& s : specs) {
+    Layer L;
+    const int64_t K = s.inputs, N = s.units;
+    L.kernel.assign(s.kernel, s.kernel + K * N);
+    L.bias.assign(static_cast<size_t>(N), 0.f);
+    if (s.bias) std::copy(s.bias, s.bias + N, L.bias.begin());
+    for (float v : L.kernel)
+      if (!std::isfinite(v)) throw std::invalid_argument(std::string(fn) + ": a kernel has a non-finite weight");
+    for (float v : L.bias)
+      if (!std::isfinite(v)) throw std::invalid_argument(std::string(fn) + ": a bias has a non-finite value");
+    // Symmetric int8 weights, [-127, 127] (a -128 would break the symmetry).
+    L.sw.assign(static_cast<size_t>(N), 0.f);
+    for (int64_t k = 0; k < K; ++k)
+      for (int64_t n = 0; n < N; ++n) L.sw[n] = std::max(L.sw[n], std::fabs(L.kernel[k * N + n]));
+    if (!perChannel) {
+      const float all = *std::max_element(L.sw.begin(), L.sw.end());
+      std::fill(L.sw.begin(), L.sw.end(), all);
+    }
+    for (float& v : L.sw) v = v > 0.f ? v / 127.f : 1.f;
+    std::vector<int8_t> q(static_cast<size_t>(K * N));
+    for (int64_t k = 0; k < K; ++k)
+      for (int64_t n = 0; n < N; ++n) {
+        const float r = std::nearbyint(L.kernel[k * N + n] / L.sw[n]);
+        q[k * N + n] = static_cast<int8_t>(std::min(127.f, std::max(-127.f, r)));
+      }
+    L.w = packInt8Weights(q.data(), K, N);
+    L.q = std::move(q);
+    L.act = s.activation;
+    L.actParam = s.activationParam;
+    maxWidth_ = std::max({maxWidth_, L.w.Kp, L.w.Np});
+    layers_.push_back(std::move(L));
+  }
+  // Calibration: each layer's input range over the data, through the float layers.
+  std::vector<float> a(calibration, calibration + rows * specs[0].inputs), b;
+  for (Layer& L : layers_) {
+    auto [lo, hi] = std::minmax_element(a.begin(), a.end());
+    L.xq = uint8QuantFromRange(*lo, *hi);
+    finishLayer(L);
+    b.assign(static_cast<size_t>(rows * L.w.N), 0.f);
+    floatLayer(a.data(), rows, L.w.K, L.w.N, L.kernel.data(), L.bias.data(), L.act, L.actParam, b.data());
+    a.swap(b);
+  }
+}
+
+void QuantizedMlp::finishLayer(Layer& L) {
+  L.alpha.resize(static_cast<size_t>(L.w.N));
+  L.corr.resize(static_cast<size_t>(L.w.N));
+  for (int64_t n = 0; n < L.w.N; ++n) {
+    L.alpha[n] = L.xq.scale * L.sw[n];
+    L.corr[n] = -L.xq.zeroPoint * L.w.colSum[n];
+  }
+}
+
+QuantizedMlp::QuantizedMlp(const std::vector<QuantizedDenseSpec>& specs) {
+  static const std::string fn = "QuantizedMlp";
+  if (specs.empty()) throw std::invalid_argument(fn + ": no layers");
+  for (size_t l = 0; l < specs.size(); ++l) {
+    const QuantizedDenseSpec& s = specs[l];
+    const std::string at = fn + ": layer " + std::to_string(l);
+    if (s.inputs <= 0 || s.units <= 0 || !s.kernel || !s.weightScales || !s.bias) throw std::invalid_argument(at + " is incomplete");
+    if (l > 0 && s.inputs != specs[l - 1].units) throw std::invalid_argument(at + " does not take the previous layer's outputs");
+    if (s.activation == Activation::Softmax && l + 1 != specs.size()) throw std::invalid_argument(at + ": softmax is supported on the last layer only");
+    if (!(s.input.scale > 0.f) || !std::isfinite(s.input.scale) || s.input.zeroPoint < 0 || s.input.zeroPoint > 255) {
+      throw std::invalid_argument(at + ": input scale must be finite and > 0, zero point in [0, 255]");
+    }
+    Layer L;
+    const int64_t K = s.inputs, N = s.units;
+    L.sw.assign(s.weightScales, s.weightScales + N);
+    for (float v : L.sw)
+      if (!(v > 0.f) || !std::isfinite(v)) throw std::invalid_argument(at + ": weight scales must be finite and > 0");
+    L.bias.assign(s.bias, s.bias + N);
+    for (float v : L.bias)
+      if (!std::isfinite(v)) throw std::invalid_argument(at + ": a bias has a non-finite value");
+    L.q.assign(s.kernel, s.kernel + K * N);
+    L.w = packInt8Weights(L.q.data(), K, N);  // throws on -128
+    L.kernel.resize(static_cast<size_t>(K * N));
+    for (int64_t k = 0; k < K; ++k)
+      for (int64_t n = 0; n < N; ++n) L.kernel[k * N + n] = L.sw[n] * static_cast<float>(L.q[k * N + n]);
+    L.xq = s.input;
+    L.act = s.activation;
+    L.actParam = s.activationParam;
+    finishLayer(L);
+    maxWidth_ = std::max({maxWidth_, L.w.Kp, L.w.Np});
+    layers_.push_back(std::move(L));
+  }
+}
+
+int64_t QuantizedMlp::storedBytes() const {
+  int64_t bytes = 0;
+  for (const Layer& L : layers_) bytes += L.w.K * L.w.N + 4 * (L.w.N + L.w.N) + 8;
+  return bytes;
+}
+
+void QuantizedMlp::predictFloat(const float* x, int64_t rows, float* out) const {
+  std::vector<float> a(x, x + rows * inputs()), b;
+  for (const Layer& L : layers_) {
+    b.assign(static_cast<size_t>(rows * L.w.N), 0.f);
+    floatLayer(a.data(), rows, L.w.K, L.w.N, L.kernel.data(), L.bias.data(), L.act, L.actParam, b.data());
+    a.swap(b);
+  }
+  std::copy(a.begin(), a.end(), out);
+}
+
+void QuantizedMlp::predict(const float* x, int64_t rows, float* out, Int8Path path) const {
+  if (rows < 0) throw std::invalid_argument("QuantizedMlp.predict: negative rows");
+  if (!int8PathAvailable(path)) throw std::invalid_argument(std::string("QuantizedMlp.predict: path ") + int8PathName(path) + " does not run on this CPU");
+  std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
+  Workspace local;
+  Workspace& ws = lock.owns_lock() ? kept_ : local;
+  const size_t cells = static_cast<size_t>(kChunkRows * maxWidth_);
+  if (ws.acc.size() < cells) {
+    // Zeroed once: a padding column (k >= K) meets zero weights, so whatever
+    // another layer's stride left there adds nothing, and nothing is uninitialized.
+    ws.qa.assign(cells, 0);
+    ws.qb.assign(cells, 0);
+    ws.acc.assign(cells, 0);
+    ws.fl.assign(cells, 0.f);
+  }
+  for (int64_t m0 = 0; m0 < rows; m0 += kChunkRows) {
+    const int64_t n = std::min(kChunkRows, rows - m0);
+    predictChunk(x + m0 * inputs(), n, out + m0 * outputs(), path, ws);
+  }
+}
+
+void QuantizedMlp::predictChunk(const float* x, int64_t rows, float* out, Int8Path path, Workspace& ws) const {
+  uint8_t* in = ws.qa.data();
+  uint8_t* next = ws.qb.data();
+  int32_t* acc = ws.acc.data();
+  float* fl = ws.fl.data();
+  {
+    const Layer& L0 = layers_.front();
+    for (int64_t m = 0; m < rows; ++m)
+      quantizeRowU8(x + m * L0.w.K, L0.w.K, 1.f / L0.xq.scale, static_cast<float>(L0.xq.zeroPoint), 0.f, in + m * L0.w.Kp);
+  }
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    const Layer& L = layers_[l];
+    const int64_t N = L.w.N;
+    int8Gemm(path, in, rows, L.w.Kp, L.w, acc, N);
+    const Layer* nx = l + 1 < layers_.size() ? &layers_[l + 1] : nullptr;
+    const bool fused = nx && (L.act == Activation::Linear || L.act == Activation::Relu);
+    float* y = nx ? fl : out;
+    for (int64_t m = 0; m < rows; ++m) {
+      dequantizeRow(acc + m * N, N, L.alpha.data(), L.corr.data(), L.bias.data(), y + m * N);
+      if (fused) {
+        // Relu is the clamp at the next layer's zero point, fused into the requantization.
+        const float zn = static_cast<float>(nx->xq.zeroPoint);
+        quantizeRowU8(y + m * N, N, 1.f / nx->xq.scale, zn, L.act == Activation::Relu ? zn : 0.f, next + m * nx->w.Kp);
+      }
+    }
+    if (!fused) {
+      if (L.act == Activation::Softmax) softmaxRows(y, y, rows, N);
+      else activationForward(L.act, L.actParam, y, y, rows * N);
+      if (nx) {
+        for (int64_t m = 0; m < rows; ++m)
+          quantizeRowU8(y + m * N, N, 1.f / nx->xq.scale, static_cast<float>(nx->xq.zeroPoint), 0.f, next + m * nx->w.Kp);
+      }
+    }
+    std::swap(in, next);
+  }
+}
+
+}  // namespace tf
