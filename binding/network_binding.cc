@@ -93,24 +93,15 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     });
   }
 
-  // compile(optimizer, loss, metrics)
+  // compile(optimizer, [{ loss, weight?, metrics? }, ...]): one entry per graph output.
   Napi::Value Compile(const Napi::CallbackInfo& info) {
     static const char* fn = "compile";
     return guarded(info, fn, [&]() -> Napi::Value {
-      // (optimizer, loss, metrics) for one output; (optimizer, [{ loss, weight, metrics }, ...]) for any number.
-      if (info.Length() >= 2 && info[0].IsObject() && info[1].IsArray()) {
-        const tf::Config opt = configArg(info, 0, fn, "optimizer");
-        const std::vector<tf::Config> outputs = configListArg(info, 1, fn, "outputs", "output");
-        auto g = model_->exclusive();
-        model_->compile(opt, outputs);
-        return info.Env().Undefined();
-      }
-      if (info.Length() < 3 || !info[0].IsObject() || !info[1].IsObject() || !info[2].IsArray())
-        throwType(info.Env(), fn, "expects (optimizer, loss, metrics) or (optimizer, outputs)");
-      const tf::Config opt = configArg(info, 0, fn, "optimizer"), loss = configArg(info, 1, fn, "loss");
-      const std::vector<tf::Config> metrics = configListArg(info, 2, fn, "metrics", "metric");
+      if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsArray()) throwType(info.Env(), fn, "expects (optimizer, outputs)");
+      const tf::Config opt = configArg(info, 0, fn, "optimizer");
+      const std::vector<tf::Config> outputs = configListArg(info, 1, fn, "outputs", "output");
       auto g = model_->exclusive();
-      model_->compile(opt, loss, metrics);
+      model_->compile(opt, outputs);
       return info.Env().Undefined();
     });
   }
@@ -118,8 +109,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   // The data object, checked against what the loss and metrics read
   // (Trainer::checkData) once compiled.
   tf::Dataset dataFrom(Napi::Env env, const DataValues& v, const char* fn) {
-    const int64_t labelWidth = model_->compiled() ? std::max<int64_t>(1, model_->trainer().labelWidth()) : 1;
-    tf::Dataset d = datasetFrom(env, v, fn, graph().rowSize(), labelWidth, model_->targetWidth());
+    tf::Dataset d = datasetFrom(env, v, fn, graph().rowSize(), model_->labelWidth(), model_->targetWidth());
     if (model_->compiled()) model_->trainer().checkData(d);
     return d;
   }

@@ -4,6 +4,7 @@
 // argument checks, the reader/writer lock of the concurrency contract and
 // the hop to a worker thread; everything here runs (and is tested) without Node.
 #pragma once
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -53,6 +54,8 @@ class Model {
   void compile(const Config& optimizer, const std::vector<Config>& outputs);
   // Floats per row of the data's targets (the compiled losses'; before compile, the output size).
   int64_t targetWidth() const { return trainer_ ? trainer_->targetWidth() : graph_.outputSize(); }
+  // Labels per row of the data (at least 1: a model with no sparse loss is given none).
+  int64_t labelWidth() const { return trainer_ ? std::max<int64_t>(1, trainer_->labelWidth()) : 1; }
   Trainer& trainer();  // throws StateError before compile
   bool compiled() const { return trainer_ != nullptr; }
 

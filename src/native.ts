@@ -144,8 +144,7 @@ export interface NativeModel {
   slots(): NativeSlot[];
   readWeights(trainable: boolean, out: F32): void;
   writeWeights(trainable: boolean, values: F32): void;
-  compile(optimizer: NativeOptimizerSpec, loss: NativeLossSpec, metrics: readonly NativeMetricSpec[]): void;
-  /** Several outputs: one `{ loss, weight, metrics }` per output, in output order. */
+  /** One `{ loss, weight, metrics }` per output, in output order. */
   compile(optimizer: NativeOptimizerSpec, outputs: readonly NativeOutputLossSpec[]): void;
   /** Trains the chunk's batches on a worker thread. */
   trainChunk(data: NativeData, chunk: NativeChunkSpec): Promise<NativeChunkResult>;

@@ -893,8 +893,7 @@ interface SharePrediction {
 /** Compiles the native model: one loss and its metrics, or (several outputs) one of each per output. */
 function compileNative(nm: NativeModel, c: CompiledConfig): void {
   const optimizer = c.optimizer.toNative() as NativeOptimizerSpec;
-  if (c.outputs) nm.compile(optimizer, nativeOutputs(c.outputs));
-  else nm.compile(optimizer, nativeLoss(c.loss), c.metrics.map((m) => m.native));
+  nm.compile(optimizer, c.outputs ? nativeOutputs(c.outputs) : [{ loss: nativeLoss(c.loss), weight: 1, metrics: c.metrics.map((m) => m.native) }]);
 }
 
 /**

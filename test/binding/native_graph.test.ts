@@ -80,7 +80,7 @@ function build(g: NativeGraphSpec, seed: number): Built {
   const model = new native.NativeModel(g);
   // Every option of the SGD rule, so the spec holds whether or not native code requires them all.
   model.compile({ kind: native.enums.optimizer.sgd, schedule: { kind: native.enums.schedule.constant, initial: 0.1 }, momentum: 0, nesterov: false, weightDecay: 0 },
-    { kind: native.enums.loss.meanSquaredError }, []);
+    [{ loss: { kind: native.enums.loss.meanSquaredError }, weight: 1, metrics: [] }]);
   const size = model.slots().filter((s) => s.trainable).reduce((a, s) => a + s.shape.reduce((p, d) => p * d, 1), 0);
   const next = lcg(seed);
   const params = Float32Array.from({ length: size }, () => 0.5 * next());
@@ -185,7 +185,7 @@ describe('NativeModel refuses malformed graphs', () => {
     ['a string', ['graph'], TypeError, /expects/],
     ['a graph with an input size', [ok(), 4], TypeError, /a graph takes no input size/],
     ['an empty object', [{}], TypeError, /inputs must be an array of arrays of numbers/],
-    ['an unknown key', [{ ...ok(), outputs: 0 }], TypeError, /unknown key 'outputs' in the graph \(expected inputs, nodes, output\)/],
+    ['an unknown key', [{ ...ok(), outout: 0 }], TypeError, /unknown key 'outout' in the graph \(expected inputs, nodes, output, outputs\)/],
     ['a misspelt key set to undefined', [{ ...ok(), ouput: undefined }], TypeError, /unknown key 'ouput'/],
     ['inputs as one shape', [{ ...ok(), inputs: [4] }], TypeError, /inputs must be an array of arrays of numbers/],
     ['inputs as a string', [{ ...ok(), inputs: '4' }], TypeError, /inputs must be an array of arrays of numbers/],

@@ -35,7 +35,7 @@ describe('native errors map one way on both paths', () => {
   const model = () => {
     const nm = new native.NativeModel([{ kind: native.enums.layer.dense, units: 3, activation: native.enums.activation.softmax }], 2);
     nm.compile({ kind: native.enums.optimizer.sgd, schedule: { kind: native.enums.schedule.constant, initial: 0.1 }, momentum: 0, nesterov: false, weightDecay: 0 },
-      { kind: native.enums.loss.sparseCategoricalCrossentropy }, []);
+      [{ loss: { kind: native.enums.loss.sparseCategoricalCrossentropy }, weight: 1, metrics: [] }]);
     return nm;
   };
   const x = new Float32Array(4);
@@ -56,8 +56,12 @@ describe('native errors map one way on both paths', () => {
 
   it('a bad option is a TypeError, a busy model an Error', async () => {
     const nm = model();
-    expect(() => nm.compile({ kind: 1, schedule: 3 } as never, { kind: 0 }, [])).toThrow(TypeError);
-    expect(() => nm.compile({ kind: 1, schedule: 3 } as never, { kind: 0 }, [])).toThrow(/compile: schedule must be an object/);
+    const outputs = [{ loss: { kind: 0 }, weight: 1, metrics: [] }];
+    expect(() => nm.compile({ kind: 1, schedule: 3 } as never, outputs)).toThrow(TypeError);
+    expect(() => nm.compile({ kind: 1, schedule: 3 } as never, outputs)).toThrow(/compile: schedule must be an object/);
+    expect(() => nm.compile({ kind: 1 } as never, { kind: 0 } as never)).toThrow('compile: expects (optimizer, outputs)');
+    const sgd = { kind: native.enums.optimizer.sgd, schedule: { kind: native.enums.schedule.constant, initial: 0.1 }, momentum: 0, nesterov: false, weightDecay: 0 };
+    expect(() => nm.compile(sgd, [{ loss: { kind: 0 }, wieght: 1 }] as never)).toThrow(/unknown key 'wieght' in output 0's loss \(expected loss, weight, metrics\)/);
     // The chunk holds the model until its result is delivered on this thread, so a write now is refused.
     const p = nm.trainChunk({ x, labels: new Int32Array([0, 1]), targets: null, weights: null, n: 2 }, { order: new Int32Array([0, 1]), batchSize: 1, firstBatch: 0, count: 2 });
     let busy: unknown;

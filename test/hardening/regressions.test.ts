@@ -122,7 +122,7 @@ describe('raw binding', () => {
     }
     expect(() => new native.NativeModel([{ kind: 2, rate: 0.5, seed: 1e300 }], 4)).toThrow(/seed must be an integer/);
     const m = nm();
-    expect(() => m.compile({ kind: 0, schedule: { kind: 0, initial: 0.1 }, momentum: 0, nesterov: false, weightDecay: 0 }, { kind: 3 }, [{ kind: 5, k: 1e300 }])).toThrow(/k must be an integer/);
+    expect(() => m.compile({ kind: 0, schedule: { kind: 0, initial: 0.1 }, momentum: 0, nesterov: false, weightDecay: 0 }, [{ loss: { kind: 3 }, weight: 1, metrics: [{ kind: 5, k: 1e300 }] }])).toThrow(/k must be an integer/);
     // Float fields beyond float's range saturate instead.
     expect(() => new native.NativeModel([{ kind: 3, epsilon: 1e300, momentum: -1e300 }], 4)).not.toThrow();
   });
@@ -186,11 +186,12 @@ describe('a metric name the alias table inherits from Object.prototype (was: SIG
   it('the binding refuses a metric without a kind, and data without what a metric reads', async () => {
     const nm = new native.NativeModel([{ kind: 0, units: 3, activation: 0 }], 2);
     const sgd = { kind: 0, schedule: { kind: 0, initial: 0.1 }, momentum: 0, nesterov: false, weightDecay: 0 };
-    expect(() => nm.compile(sgd, { kind: 3 }, [{ k: 5, threshold: 0.5 }])).toThrow(/kind is required/);
-    expect(() => nm.compile(sgd, { kind: 3 }, [{ kind: 0 }])).toThrow(/sparse metric needs integer labels/);
-    expect(() => nm.compile(sgd, { kind: 0 }, [{ kind: 1 }])).toThrow(/dense targets/);
-    expect(() => nm.compile(sgd, {}, [])).toThrow(/kind is required/);
-    nm.compile(sgd, { kind: 0 }, [{ kind: 0 }]);
+    const one = (loss: object, metrics: object[]) => [{ loss, weight: 1, metrics }];
+    expect(() => nm.compile(sgd, one({ kind: 3 }, [{ k: 5, threshold: 0.5 }]))).toThrow(/kind is required/);
+    expect(() => nm.compile(sgd, one({ kind: 3 }, [{ kind: 0 }]))).toThrow(/sparse metric needs integer labels/);
+    expect(() => nm.compile(sgd, one({ kind: 0 }, [{ kind: 1 }]))).toThrow(/dense targets/);
+    expect(() => nm.compile(sgd, one({}, []))).toThrow(/kind is required/);
+    nm.compile(sgd, one({ kind: 0 }, [{ kind: 0 }]));
     const x = new Float32Array(4), targets = new Float32Array(6), order = new Int32Array([0, 1]);
     const dense = { x, labels: null, targets, weights: null, n: 2 };
     const chunk = { order, batchSize: 2, firstBatch: 0, count: 1 };
