@@ -37,7 +37,15 @@ namespace tf {
   X(MaxPooling2d, "maxPooling2d")                  \
   X(AveragePooling2d, "averagePooling2d")          \
   X(GlobalMaxPooling2d, "globalMaxPooling2d")      \
-  X(GlobalAveragePooling2d, "globalAveragePooling2d")
+  X(GlobalAveragePooling2d, "globalAveragePooling2d") \
+  X(ZeroPadding2d, "zeroPadding2d")                \
+  X(Cropping2d, "cropping2d")                      \
+  X(UpSampling2d, "upSampling2d")                  \
+  X(SpatialDropout2d, "spatialDropout2d")          \
+  X(MaxPooling1d, "maxPooling1d")                  \
+  X(AveragePooling1d, "averagePooling1d")          \
+  X(GlobalMaxPooling1d, "globalMaxPooling1d")      \
+  X(GlobalAveragePooling1d, "globalAveragePooling1d")
 
 TF_DEFINE_ENUM(LayerKind, TF_LAYER_KINDS)
 

@@ -2,7 +2,7 @@
 // a conv2d over one row of pixels): the kernel [kernelSize, inChannels,
 // filters] as in TensorFlow, padding 'valid', 'same' or 'causal'.
 import { ActivationIdentifier, ACTIVATION_CODE, CanonicalActivation, activationParam, resolveActivation } from '../activations';
-import { checkArray, checkBool, checkInt, checkOneOf, rangeError, show, typeError } from '../errors';
+import { checkBool, checkInt, checkOneOf, rangeError, show } from '../errors';
 import { Initializer, InitializerIdentifier, getInitializer } from '../initializers';
 import { native } from '../native';
 import { Regularizer, getRegularizer } from '../regularizers';
@@ -12,7 +12,7 @@ import {
 } from './config';
 import { Layer, LayerArgs, NativeLayerSpec, WeightSpec, checkInputShape, layerOptions } from './layer';
 import { registerLayer } from './registry';
-import { checkDataFormat } from './window2d';
+import { checkDataFormat, checkSingle } from './window2d';
 
 const OPTIONS = ['filters', 'kernelSize', 'strides', 'padding', 'dataFormat', 'dilationRate', 'activation', 'alpha', 'useBias',
   'kernelInitializer', 'biasInitializer', 'kernelRegularizer'] as const;
@@ -44,15 +44,6 @@ export interface Conv1DArgs extends LayerArgs {
   biasInitializer?: InitializerIdentifier | Initializer;
   /** Penalty on the kernel: 'l1' | 'l2' | 'l1l2' or tf.regularizers.l2({l2}) (default none). */
   kernelRegularizer?: 'l1' | 'l2' | 'l1l2' | Regularizer;
-}
-
-/** A positive integer given as n or [n]. */
-function checkSingle(fn: string, name: string, v: unknown, def?: number): number {
-  if (v === undefined && def !== undefined) return def;
-  if (v === undefined) throw typeError(fn, `${name} is required (a positive integer)`);
-  const list = typeof v === 'number' ? [v] : [...checkArray(fn, name, v, 'a positive integer or an array [n]')];
-  if (list.length !== 1) throw typeError(fn, `${name} must be a positive integer or an array [n], got ${show(v)}`);
-  return checkInt(fn, name, list[0], 1, 2 ** 20);
 }
 
 /** A 1-D convolution over sequences: `activation(conv(x, kernel) + bias)`. */
