@@ -45,7 +45,9 @@ namespace tf {
   X(MaxPooling1d, "maxPooling1d")                  \
   X(AveragePooling1d, "averagePooling1d")          \
   X(GlobalMaxPooling1d, "globalMaxPooling1d")      \
-  X(GlobalAveragePooling1d, "globalAveragePooling1d")
+  X(GlobalAveragePooling1d, "globalAveragePooling1d") \
+  X(Conv2dTranspose, "conv2dTranspose")            \
+  X(SeparableConv2d, "separableConv2d")
 
 TF_DEFINE_ENUM(LayerKind, TF_LAYER_KINDS)
 

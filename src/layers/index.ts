@@ -25,6 +25,8 @@ import { Cropping2D, Cropping2DArgs, Margins2D, ZeroPadding2D, ZeroPadding2DArgs
 import { UpSampling2D, UpSampling2DArgs } from './up_sampling2d';
 import { SpatialDropout2D, SpatialDropout2DArgs } from './spatial_dropout2d';
 import { AveragePooling1D, MaxPooling1D, Pooling1DArgs } from './pooling1d';
+import { Conv2DTranspose, Conv2DTransposeArgs } from './conv2d_transpose';
+import { SeparableConv2D, SeparableConv2DArgs } from './separable_conv2d';
 
 /** A fully connected layer. */
 export function dense(args: DenseArgs): Dense {
@@ -170,6 +172,14 @@ export function globalAveragePooling1d(args?: GlobalPooling2DArgs): GlobalAverag
 export function globalMaxPooling1d(args?: GlobalPooling2DArgs): GlobalMaxPooling1D {
   return new GlobalMaxPooling1D(args);
 }
+/** A transposed 2-D convolution (learnable upsampling), kernel [kh, kw, filters, inChannels]. */
+export function conv2dTranspose(args: Conv2DTransposeArgs): Conv2DTranspose {
+  return new Conv2DTranspose(args);
+}
+/** A depthwise separable 2-D convolution: depthwise (per channel), then pointwise (1x1) to `filters` channels. */
+export function separableConv2d(args: SeparableConv2DArgs): SeparableConv2D {
+  return new SeparableConv2D(args);
+}
 
 export { Layer } from './layer';
 export type { LayerArgs } from './layer';
@@ -184,3 +194,5 @@ export { Conv2D, Conv1D, DepthwiseConv2D, MaxPooling2D, AveragePooling2D, Global
 export type { Conv2DArgs, Conv1DArgs, DepthwiseConv2DArgs, Pooling2DArgs, GlobalPooling2DArgs };
 export { ZeroPadding2D, Cropping2D, UpSampling2D, SpatialDropout2D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D };
 export type { ZeroPadding2DArgs, Cropping2DArgs, Margins2D, UpSampling2DArgs, SpatialDropout2DArgs, Pooling1DArgs };
+export { Conv2DTranspose, SeparableConv2D };
+export type { Conv2DTransposeArgs, SeparableConv2DArgs };
