@@ -13,7 +13,7 @@
 #include <string>
 
 #include "../gemm.h"
-#include "activation_math.h"
+#include "bias_activation.h"
 #include "im2col.h"
 #include "kernel_regularizer.h"
 #include "registry.h"
@@ -62,31 +62,17 @@ class Conv2dTranspose final : public Layer {
     const int64_t n = io.batch * g.outH * g.outW, K = depth(g), C = features(), F = filters_, rows = io.batch * g.inH * g.inW;
     float* col = io.scratch[0];
     sgemm(false, true, n, K, C, 1.f, io.in[0], C, w.value(0), C, 0.f, col, K);
-    float* z = activationKeepsInput(act_) ? io.scratch[1] : io.out;
+    float* z = preActivation(act_, io.scratch[1], io.out);
     col2im(g, io.batch, col, z);
-    if (useBias_) {
-      const float* bias = w.value(1);
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t f = 0; f < F; ++f) z[r * F + f] += bias[f];
-    }
-    if (act_ != Activation::Linear && !io.logits) applyActivation(act_, param_, z, io.out, rows, F);
-    else if (z != io.out) std::copy(z, z + rows * F, io.out);
+    biasActivationForward(act_, param_, io.logits, useBias_ ? w.value(1) : nullptr, z, io.out, rows, F);
   }
 
   void backward(const BackwardIo& io, const NodeWeights& w) const override {
     const Window2d g = placedOn(inputShapes());
     const int64_t n = io.batch * g.outH * g.outW, K = depth(g), C = features(), F = filters_, rows = io.batch * g.inH * g.inW;
     float* dz = io.dOut;
-    if (act_ != Activation::Linear && !io.logits) {
-      const float* z = activationKeepsInput(act_) ? io.scratch[1] : io.out;
-      applyActivationGrad(act_, param_, z, io.out, dz, dz, rows, F);
-    }
-    if (useBias_ && trainable_) {
-      float* db = w.grad(1);
-      std::fill(db, db + F, 0.f);
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t f = 0; f < F; ++f) db[f] += dz[r * F + f];
-    }
+    biasActivationBackward(act_, param_, io.logits, preActivation(act_, static_cast<const float*>(io.scratch[1]), io.out), io.out, dz,
+                           useBias_ && trainable_ ? w.grad(1) : nullptr, rows, F);
     float* dcol = io.scratch[0];
     im2col(g, io.batch, dz, dcol);
     if (trainable_) sgemm(true, false, K, C, n, 1.f, dcol, K, io.in[0], C, 0.f, w.grad(0), C);

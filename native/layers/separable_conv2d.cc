@@ -10,7 +10,7 @@
 #include <string>
 
 #include "../gemm.h"
-#include "activation_math.h"
+#include "bias_activation.h"
 #include "depthwise_conv2d.h"
 #include "kernel_regularizer.h"
 #include "registry.h"
@@ -66,31 +66,17 @@ class SeparableConv2d final : public Layer {
     const int64_t n = io.batch * g.outH * g.outW, CM = g.channels * multiplier_, F = filters_;
     float* d = io.scratch[0];
     depthwiseForward(g, multiplier_, io.batch, io.in[0], w.value(0), nullptr, d);
-    float* z = activationKeepsInput(act_) ? io.scratch[1] : io.out;
+    float* z = preActivation(act_, io.scratch[1], io.out);
     sgemm(false, false, n, F, CM, 1.f, d, CM, w.value(1), F, 0.f, z, F);
-    if (useBias_) {
-      const float* bias = w.value(2);
-      for (int64_t r = 0; r < n; ++r)
-        for (int64_t f = 0; f < F; ++f) z[r * F + f] += bias[f];
-    }
-    if (act_ != Activation::Linear && !io.logits) applyActivation(act_, param_, z, io.out, n, F);
-    else if (z != io.out) std::copy(z, z + n * F, io.out);
+    biasActivationForward(act_, param_, io.logits, useBias_ ? w.value(2) : nullptr, z, io.out, n, F);
   }
 
   void backward(const BackwardIo& io, const NodeWeights& w) const override {
     const Window2d g = placed();
     const int64_t n = io.batch * g.outH * g.outW, CM = g.channels * multiplier_, F = filters_;
     float* dz = io.dOut;
-    if (act_ != Activation::Linear && !io.logits) {
-      const float* z = activationKeepsInput(act_) ? io.scratch[1] : io.out;
-      applyActivationGrad(act_, param_, z, io.out, dz, dz, n, F);
-    }
-    if (useBias_ && trainable_) {
-      float* db = w.grad(2);
-      std::fill(db, db + F, 0.f);
-      for (int64_t r = 0; r < n; ++r)
-        for (int64_t f = 0; f < F; ++f) db[f] += dz[r * F + f];
-    }
+    biasActivationBackward(act_, param_, io.logits, preActivation(act_, static_cast<const float*>(io.scratch[1]), io.out), io.out, dz,
+                           useBias_ && trainable_ ? w.grad(2) : nullptr, n, F);
     float* d = io.scratch[0];  // forward's depthwise output, then its gradient
     if (trainable_) sgemm(true, false, CM, F, n, 1.f, d, CM, dz, F, 0.f, w.grad(1), F);
     if (!trainable_ && !io.dIn[0]) return;

@@ -43,6 +43,32 @@ function runLayer(fn: string, x: { t: Tensor; shape: number[]; batched: boolean 
   return ownedTensor(out, resultShape ?? (x.batched ? outShape : outSample), 'float32');
 }
 
+/** The float32 filter of `fn`, of rank `rank` with no empty dimension (`layout` names its axes). */
+function filterOf(fn: string, filter: unknown, rank: number, layout: string): Tensor {
+  const f = checkTensor(fn, 'filter', filter);
+  if (f.dtype !== 'float32') throw typeError(fn, `filter must be float32, got ${f.dtype}`);
+  if (f.rank !== rank || f.shape.some((v) => v === 0)) throw rangeError(fn, `filter must be of rank ${rank} ${layout} with no empty dimension, got ${show(f.shape)}`);
+  return f;
+}
+
+/** The checked arguments of the 2-D convolution ops (conv2d, depthwiseConv2d) and where the window lands. */
+function imageConv(fn: string, x: unknown, filter: unknown, layout: string, strides: unknown, pad: unknown, dataFormat: unknown, dilations: unknown,
+  dimRoundingMode: unknown) {
+  const img = images(fn, x);
+  const f = filterOf(fn, filter, 4, layout);
+  const s = checkPair(fn, 'strides', strides);
+  if (pad === undefined) throw typeError(fn, "pad is required ('valid' or 'same')");
+  const padding = checkPadding(fn, pad);
+  checkNhwc(fn, dataFormat);
+  const d = checkPair(fn, 'dilations', dilations, [1, 1]);
+  checkRounding(fn, dimRoundingMode);
+  if (s.some((v) => v > 1) && d.some((v) => v > 1)) throw rangeError(fn, `strides ${show(s)} and dilations ${show(d)} cannot both be above 1`);
+  if (f.shape[2] !== img.shape[3]) throw rangeError(fn, `filter ${show(f.shape)} takes ${f.shape[2]} input channels, x ${show(img.t.shape)} has ${img.shape[3]}`);
+  const size = [f.shape[0], f.shape[1]] as [number, number];
+  checkPair(fn, 'filter size', size);
+  return { img, f, s, d, padding, size, out: windowOutput(fn, 'x', img.shape.slice(1), size, s, d, padding) };
+}
+
 /**
  * 2-D convolution of NHWC images with a filter [filterHeight, filterWidth,
  * inChannels, outChannels] (TensorFlow's HWIO), as TensorFlow.js's `tf.conv2d`.
@@ -55,21 +81,8 @@ function runLayer(fn: string, x: { t: Tensor; shape: number[]; batched: boolean 
 export function conv2d(x: Tensor, filter: Tensor, strides: number | [number, number], pad: 'valid' | 'same',
   dataFormat?: 'NHWC', dilations?: number | [number, number], dimRoundingMode?: never): Tensor {
   const fn = 'conv2d';
-  const img = images(fn, x);
-  const f = checkTensor(fn, 'filter', filter);
-  if (f.dtype !== 'float32') throw typeError(fn, `filter must be float32, got ${f.dtype}`);
-  const s = checkPair(fn, 'strides', strides);
-  if (pad === undefined) throw typeError(fn, "pad is required ('valid' or 'same')");
-  const padding = checkPadding(fn, pad);
-  checkNhwc(fn, dataFormat);
-  const d = checkPair(fn, 'dilations', dilations, [1, 1]);
-  checkRounding(fn, dimRoundingMode);
-  if (s.some((v) => v > 1) && d.some((v) => v > 1)) throw rangeError(fn, `strides ${show(s)} and dilations ${show(d)} cannot both be above 1`);
-  if (f.rank !== 4 || f.shape.some((v) => v === 0)) throw rangeError(fn, `filter must be of rank 4 [h, w, inChannels, outChannels] with no empty dimension, got ${show(f.shape)}`);
-  if (f.shape[2] !== img.shape[3]) throw rangeError(fn, `filter ${show(f.shape)} takes ${f.shape[2]} input channels, x ${show(img.t.shape)} has ${img.shape[3]}`);
-  const size = [f.shape[0], f.shape[1]] as [number, number];
-  checkPair(fn, 'filter size', size);
-  const [oh, ow] = windowOutput(fn, 'x', img.shape.slice(1), size, s, d, padding);
+  const { img, f, s, d, padding, size, out: [oh, ow] } = imageConv(fn, x, filter, '[h, w, inChannels, outChannels]', strides, pad, dataFormat, dilations,
+    dimRoundingMode);
   const spec = {
     kind: native.enums.layer.conv2d, filters: f.shape[3], kernelSize: size, strides: s, dilationRate: d, same: padding === 'same', useBias: false,
   };
@@ -115,14 +128,6 @@ export function avgPool(x: Tensor, filterSize: number | [number, number], stride
   return pool('avgPool', x, filterSize, strides, pad, dimRoundingMode);
 }
 
-/** The float32 filter of `fn`, of rank `rank` with no empty dimension (`layout` names its axes). */
-function filterOf(fn: string, filter: unknown, rank: number, layout: string): Tensor {
-  const f = checkTensor(fn, 'filter', filter);
-  if (f.dtype !== 'float32') throw typeError(fn, `filter must be float32, got ${f.dtype}`);
-  if (f.rank !== rank || f.shape.some((v) => v === 0)) throw rangeError(fn, `filter must be of rank ${rank} ${layout} with no empty dimension, got ${show(f.shape)}`);
-  return f;
-}
-
 /**
  * Depthwise 2-D convolution of NHWC images: each input channel convolved with
  * its own `channelMultiplier` filters, filter [filterHeight, filterWidth,
@@ -137,20 +142,9 @@ function filterOf(fn: string, filter: unknown, rank: number, layout: string): Te
 export function depthwiseConv2d(x: Tensor, filter: Tensor, strides: number | [number, number], pad: 'valid' | 'same',
   dataFormat?: 'NHWC', dilations?: number | [number, number], dimRoundingMode?: never): Tensor {
   const fn = 'depthwiseConv2d';
-  const img = images(fn, x);
-  const f = filterOf(fn, filter, 4, '[h, w, inChannels, channelMultiplier]');
-  const s = checkPair(fn, 'strides', strides);
-  if (pad === undefined) throw typeError(fn, "pad is required ('valid' or 'same')");
-  const padding = checkPadding(fn, pad);
-  checkNhwc(fn, dataFormat);
-  const d = checkPair(fn, 'dilations', dilations, [1, 1]);
-  checkRounding(fn, dimRoundingMode);
-  if (s.some((v) => v > 1) && d.some((v) => v > 1)) throw rangeError(fn, `strides ${show(s)} and dilations ${show(d)} cannot both be above 1`);
-  if (f.shape[2] !== img.shape[3]) throw rangeError(fn, `filter ${show(f.shape)} takes ${f.shape[2]} input channels, x ${show(img.t.shape)} has ${img.shape[3]}`);
-  const size = [f.shape[0], f.shape[1]] as [number, number];
-  checkPair(fn, 'filter size', size);
+  const { img, f, s, d, padding, size, out: [oh, ow, c] } = imageConv(fn, x, filter, '[h, w, inChannels, channelMultiplier]', strides, pad,
+    dataFormat, dilations, dimRoundingMode);
   if (f.shape[3] > 2 ** 20) throw rangeError(fn, `channelMultiplier ${f.shape[3]} is above 2^20`);
-  const [oh, ow, c] = windowOutput(fn, 'x', img.shape.slice(1), size, s, d, padding);
   const spec = {
     kind: native.enums.layer.depthwiseConv2d, depthMultiplier: f.shape[3], kernelSize: size, strides: s, dilationRate: d, same: padding === 'same',
     useBias: false,
