@@ -25,7 +25,12 @@ function checkMargins(fn: string, name: string, v: unknown, def: number): [[numb
   else {
     const list = [...checkArray(fn, name, v, 'a non-negative integer or an array')];
     if (list.length !== 2) throw bad();
-    pairs = list.map((a) => (typeof a === 'number' ? [a, a] : Array.isArray(a) && a.length === 2 ? [...a] : (() => { throw bad(); })()));
+    pairs = list.map((a) => {
+      if (typeof a === 'number') return [a, a];
+      const pair = checkArray(fn, name, a, 'a non-negative integer, [height, width] or [[top, bottom], [left, right]]');
+      if (pair.length !== 2) throw bad();
+      return [pair[0], pair[1]];
+    });
   }
   for (const d of pairs.flat()) {
     if (typeof d !== 'number') throw bad();
