@@ -28,6 +28,7 @@ export {
 export { reshape, expandDims, squeeze, unstack, pad, tile, cumsum, topk } from './ops/shape_ops';
 export { norm, moments, logSumExp, dot, outerProduct, linspace, range, eye, zerosLike, onesLike } from './ops/composite';
 export { conv2d, maxPool, avgPool } from './ops/convolution';
+export { depthwiseConv2d, conv1d } from './ops/convolution';
 export * as layers from './layers';
 export * as optimizers from './optimizers';
 export { losses } from './losses';

@@ -9,6 +9,7 @@
 
 #include "../simd.h"
 #include "activation_math.h"
+#include "depthwise_conv2d.h"
 #include "registry.h"
 #include "window2d.h"
 #include "kernel_regularizer.h"
@@ -18,7 +19,7 @@ namespace tf {
 namespace {
 
 // z = bias + depthwise convolution of x, over the batch.
-TF_SIMD_CLONES void depthwiseForward(const Window2d& g, int64_t M, int64_t batch, const float* __restrict x, const float* __restrict k,
+TF_SIMD_CLONES void depthwiseForwardF32(const Window2d& g, int64_t M, int64_t batch, const float* __restrict x, const float* __restrict k,
                                      const float* __restrict bias, float* __restrict z) {
   const int64_t C = g.channels, CM = C * M;
   for (int64_t b = 0; b < batch; ++b)
@@ -46,7 +47,7 @@ TF_SIMD_CLONES void depthwiseForward(const Window2d& g, int64_t M, int64_t batch
 }
 
 // dK (+=) and dX (+=, when set) from dZ.
-TF_SIMD_CLONES void depthwiseBackward(const Window2d& g, int64_t M, int64_t batch, const float* __restrict x, const float* __restrict k,
+TF_SIMD_CLONES void depthwiseBackwardF32(const Window2d& g, int64_t M, int64_t batch, const float* __restrict x, const float* __restrict k,
                                       const float* __restrict dz, float* __restrict dk, float* __restrict dx) {
   const int64_t C = g.channels, CM = C * M;
   for (int64_t b = 0; b < batch; ++b)
@@ -71,6 +72,18 @@ TF_SIMD_CLONES void depthwiseBackward(const Window2d& g, int64_t M, int64_t batc
         }
       }
 }
+
+}  // namespace
+
+// The exported entry points (depthwise_conv2d.h): plain functions in front of the SIMD clones.
+void depthwiseForward(const Window2d& g, int64_t M, int64_t batch, const float* x, const float* k, const float* bias, float* z) {
+  depthwiseForwardF32(g, M, batch, x, k, bias, z);
+}
+void depthwiseBackward(const Window2d& g, int64_t M, int64_t batch, const float* x, const float* k, const float* dz, float* dk, float* dx) {
+  depthwiseBackwardF32(g, M, batch, x, k, dz, dk, dx);
+}
+
+namespace {
 
 class DepthwiseConv2d final : public Layer {
  public:

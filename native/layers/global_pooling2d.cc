@@ -1,5 +1,6 @@
 // GlobalAveragePooling2D and GlobalMaxPooling2D: [h, w, c] -> [c], the mean
-// or the maximum of each channel over every position (Keras, keepdims false).
+// or the maximum of each channel over every position (Keras, keepdims false);
+// GlobalAveragePooling1D and GlobalMaxPooling1D the same over [steps, c].
 // Max's gradient goes to the first position holding the maximum.
 #include <algorithm>
 #include <limits>
@@ -15,13 +16,16 @@ namespace {
 template <bool Max>
 class GlobalPooling2d final : public Layer {
  public:
-  explicit GlobalPooling2d(const Config&) {}
+  GlobalPooling2d(const Config&, bool oneD)
+      : name_(oneD ? (Max ? "globalMaxPooling1d" : "globalAveragePooling1d") : (Max ? "globalMaxPooling2d" : "globalAveragePooling2d")),
+        rank_(oneD ? 2 : 3) {}
 
   Shape computeOutputShape(const std::vector<Shape>& in) const override {
-    if (in.size() != 1) throw std::invalid_argument(std::string(name()) + " takes one input");
-    if (in[0].size() != 3)
-      throw std::invalid_argument(std::string(name()) + ": expects samples of shape [height, width, channels], got " + showShape(in[0]));
-    return {in[0][2]};
+    if (in.size() != 1) throw std::invalid_argument(std::string(name_) + " takes one input");
+    if (in[0].size() != rank_)
+      throw std::invalid_argument(std::string(name_) + ": expects samples of shape " +
+                                  (rank_ == 2 ? "[steps, channels]" : "[height, width, channels]") + ", got " + showShape(in[0]));
+    return {in[0].back()};
   }
 
   void forward(const ForwardIo& io, const NodeWeights&) const override {
@@ -61,12 +65,16 @@ class GlobalPooling2d final : public Layer {
   }
 
  private:
-  static const char* name() { return Max ? "globalMaxPooling2d" : "globalAveragePooling2d"; }
-  int64_t positions() const { return inputShapes()[0][0] * inputShapes()[0][1]; }
+  int64_t positions() const { return elementsOf(inputShapes()[0]) / features(); }
+
+  const char* name_;
+  size_t rank_;
 };
 }  // namespace
 
-std::unique_ptr<Layer> makeGlobalMaxPooling2dLayer(const Config& c) { return std::make_unique<GlobalPooling2d<true>>(c); }
-std::unique_ptr<Layer> makeGlobalAveragePooling2dLayer(const Config& c) { return std::make_unique<GlobalPooling2d<false>>(c); }
+std::unique_ptr<Layer> makeGlobalMaxPooling2dLayer(const Config& c) { return std::make_unique<GlobalPooling2d<true>>(c, false); }
+std::unique_ptr<Layer> makeGlobalAveragePooling2dLayer(const Config& c) { return std::make_unique<GlobalPooling2d<false>>(c, false); }
+std::unique_ptr<Layer> makeGlobalMaxPooling1dLayer(const Config& c) { return std::make_unique<GlobalPooling2d<true>>(c, true); }
+std::unique_ptr<Layer> makeGlobalAveragePooling1dLayer(const Config& c) { return std::make_unique<GlobalPooling2d<false>>(c, true); }
 
 }  // namespace tf

@@ -2,6 +2,7 @@
 // convolutions): l1 * sum|w| + l2 * sum w^2 over weight slot 0, the kernel,
 // and with `withGradients` its gradient l1 * sign(w) + 2 * l2 * w added to
 // the kernel's gradient. Regularizers count for trainable weights only.
+// A layer with a second kernel (separableConv2d's pointwise one) names its slot.
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -10,11 +11,11 @@
 
 namespace tf {
 
-inline double kernelRegularization(float l1, float l2, bool trainable, const NodeWeights& w, bool withGradients) {
+inline double kernelRegularization(float l1, float l2, bool trainable, const NodeWeights& w, bool withGradients, int slot = 0) {
   if ((l1 == 0.f && l2 == 0.f) || !trainable) return 0;
-  const int64_t size = w.slots[0].size();
-  const float* v = w.value(0);
-  float* g = withGradients ? w.grad(0) : nullptr;
+  const int64_t size = w.slots[slot].size();
+  const float* v = w.value(slot);
+  float* g = withGradients ? w.grad(slot) : nullptr;
   double a1 = 0, a2 = 0;
   for (int64_t k = 0; k < size; ++k) {
     a1 += std::fabs(v[k]);

@@ -1,5 +1,7 @@
 // MaxPooling2D and AveragePooling2D over NHWC samples, windows as
-// window2d.h places them (strides default to the pool size). As TensorFlow:
+// window2d.h places them (strides default to the pool size); MaxPooling1D and
+// AveragePooling1D are the same over [steps, channels] read as one row of
+// pixels [1, steps, channels] (as conv1d in conv2d.cc). As TensorFlow:
 // padded taps never win a max, and a 'same' average divides by the taps
 // inside the input only. Max's gradient goes to the first tap (row-major
 // within the window) holding the maximum, as TensorFlow's argmax picks it:
@@ -103,13 +105,19 @@ TF_SIMD_CLONES void poolBackward(const Window2d& g, int64_t batch, const float* 
 template <bool Max>
 class Pooling2d final : public Layer {
  public:
-  explicit Pooling2d(const Config& c) : win_(readWindow2d(c, name(), "poolSize", false)) {}
+  Pooling2d(const Config& c, bool oneD)
+      : name_(oneD ? (Max ? "maxPooling1d" : "averagePooling1d") : (Max ? "maxPooling2d" : "averagePooling2d")),
+        oneD_(oneD),
+        win_(readWindow2d(c, name_, "poolSize", false)) {
+    if (oneD && (win_.kh != 1 || win_.sh != 1)) throw std::invalid_argument(std::string(name_) + ": poolSize and strides must be [1, k]");
+  }
 
   Shape computeOutputShape(const std::vector<Shape>& in) const override {
     Window2d g = win_;
-    placeWindow2d(g, in, name());
+    placeWindow2d(g, asImages(in), name_);
     // The winning tap is kept as a float: exact up to 2^24.
-    if (g.kh * g.kw > (int64_t{1} << 24)) throw std::invalid_argument(std::string(name()) + ": pool windows of more than 2^24 taps are not supported");
+    if (g.kh * g.kw > (int64_t{1} << 24)) throw std::invalid_argument(std::string(name_) + ": pool windows of more than 2^24 taps are not supported");
+    if (oneD_) return {g.outW, g.channels};
     return {g.outH, g.outW, g.channels};
   }
   // Max: the winning tap of each output, for backward.
@@ -126,18 +134,28 @@ class Pooling2d final : public Layer {
   }
 
  private:
-  static const char* name() { return Max ? "maxPooling2d" : "averagePooling2d"; }
   Window2d placed() const {
     Window2d g = win_;
-    placeWindow2d(g, inputShapes(), name());
+    placeWindow2d(g, asImages(inputShapes()), name_);
     return g;
   }
+  // A 1-D pooling's [steps, channels] as one row of pixels (any other rank is left for placeWindow2d to refuse).
+  std::vector<Shape> asImages(const std::vector<Shape>& in) const {
+    if (!oneD_ || in.size() != 1) return in;
+    if (in[0].size() != 2)
+      throw std::invalid_argument(std::string(name_) + ": expects samples of shape [steps, channels], got " + showShape(in[0]));
+    return {{1, in[0][0], in[0][1]}};
+  }
 
+  const char* name_;
+  bool oneD_;
   Window2d win_;
 };
 }  // namespace
 
-std::unique_ptr<Layer> makeMaxPooling2dLayer(const Config& c) { return std::make_unique<Pooling2d<true>>(c); }
-std::unique_ptr<Layer> makeAveragePooling2dLayer(const Config& c) { return std::make_unique<Pooling2d<false>>(c); }
+std::unique_ptr<Layer> makeMaxPooling2dLayer(const Config& c) { return std::make_unique<Pooling2d<true>>(c, false); }
+std::unique_ptr<Layer> makeAveragePooling2dLayer(const Config& c) { return std::make_unique<Pooling2d<false>>(c, false); }
+std::unique_ptr<Layer> makeMaxPooling1dLayer(const Config& c) { return std::make_unique<Pooling2d<true>>(c, true); }
+std::unique_ptr<Layer> makeAveragePooling1dLayer(const Config& c) { return std::make_unique<Pooling2d<false>>(c, true); }
 
 }  // namespace tf

@@ -39,7 +39,17 @@ namespace tf {
   X(GlobalMaxPooling2d, "globalMaxPooling2d")      \
   X(GlobalAveragePooling2d, "globalAveragePooling2d") \
   X(Bidirectional, "bidirectional")                \
-  X(TimeDistributed, "timeDistributed")
+  X(TimeDistributed, "timeDistributed")              \
+  X(ZeroPadding2d, "zeroPadding2d")                \
+  X(Cropping2d, "cropping2d")                      \
+  X(UpSampling2d, "upSampling2d")                  \
+  X(SpatialDropout2d, "spatialDropout2d")          \
+  X(MaxPooling1d, "maxPooling1d")                  \
+  X(AveragePooling1d, "averagePooling1d")          \
+  X(GlobalMaxPooling1d, "globalMaxPooling1d")      \
+  X(GlobalAveragePooling1d, "globalAveragePooling1d") \
+  X(Conv2dTranspose, "conv2dTranspose")            \
+  X(SeparableConv2d, "separableConv2d")
 
 TF_DEFINE_ENUM(LayerKind, TF_LAYER_KINDS)
 

@@ -2,7 +2,7 @@ import { ACTIVATION_CODE, ActivationIdentifier, CanonicalActivation, activationP
 import { rangeError, typeError } from '../errors';
 import { native } from '../native';
 import { LayerConfig, baseArgs, checkFeatureAxis, checkLayerConfig, deserializeActivation, optional, serializeActivation } from './config';
-import { Layer, LayerArgs, NativeLayerSpec, checkInputShape, layerOptions, requireFlat } from './layer';
+import { Layer, LayerArgs, NativeLayerSpec, checkInputShape, layerOptions } from './layer';
 import { LayerAliases, registerLayer } from './registry';
 
 const OPTIONS = ['activation', 'alpha'] as const;
@@ -52,7 +52,7 @@ export class ActivationLayer extends Layer {
 
   /** @internal */
   toNative(inputShape: number[]): NativeLayerSpec {
-    requireFlat('activation', this, inputShape);
+    checkInputShape('activation', inputShape);  // any rank: the native layer works elementwise (softmax over the last axis)
     return { kind: native.enums.layer.activation, activation: ACTIVATION_CODE[this.activation], activationParam: this.alpha };
   }
 

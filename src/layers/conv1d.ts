@@ -1,25 +1,25 @@
 // Conv1D over sequences [steps, channels] (native/layers/conv2d.cc runs it as
 // a conv2d over one row of pixels): the kernel [kernelSize, inChannels,
 // filters] as in TensorFlow, padding 'valid', 'same' or 'causal'.
-import { ActivationIdentifier, ACTIVATION_CODE, CanonicalActivation, activationParam, resolveActivation } from '../activations';
-import { checkArray, checkBool, checkInt, checkOneOf, rangeError, show, typeError } from '../errors';
-import { Initializer, InitializerIdentifier, getInitializer } from '../initializers';
+import type { CanonicalActivation } from '../activations';
+import { checkInt, checkOneOf, rangeError, show } from '../errors';
+import type { Initializer, InitializerIdentifier } from '../initializers';
 import { native } from '../native';
-import { Regularizer, getRegularizer } from '../regularizers';
+import type { Regularizer } from '../regularizers';
+import { LayerConfig, baseArgs, checkLayerConfig, optional } from './config';
 import {
-  LayerConfig, baseArgs, checkLayerConfig, deserializeActivation, deserializeInitializer, deserializeRegularizer, optional,
-  serializeActivation, serializeInitializer, serializeRegularizer,
-} from './config';
+  ACTIVATION_BIAS_OPTIONS, ActivationBiasArgs, activationBiasSpec, kernelArgsFrom, kernelConfig, readActivationBias, readKernel,
+} from './kernel_options';
 import { Layer, LayerArgs, NativeLayerSpec, WeightSpec, checkInputShape, layerOptions } from './layer';
 import { registerLayer } from './registry';
-import { checkDataFormat } from './window2d';
+import { checkDataFormat, checkSingle } from './window2d';
 
-const OPTIONS = ['filters', 'kernelSize', 'strides', 'padding', 'dataFormat', 'dilationRate', 'activation', 'alpha', 'useBias',
-  'kernelInitializer', 'biasInitializer', 'kernelRegularizer'] as const;
+const OPTIONS = ['filters', 'kernelSize', 'strides', 'padding', 'dataFormat', 'dilationRate', 'kernelInitializer', 'kernelRegularizer',
+  ...ACTIVATION_BIAS_OPTIONS] as const;
 const PADDINGS = ['valid', 'same', 'causal'] as const;
 
 /** Options of {@link conv1d}. */
-export interface Conv1DArgs extends LayerArgs {
+export interface Conv1DArgs extends LayerArgs, ActivationBiasArgs {
   /** Output channels. Required. */
   filters: number;
   /** Window length (a number or [k]). Required. */
@@ -32,27 +32,10 @@ export interface Conv1DArgs extends LayerArgs {
   dataFormat?: 'channelsLast';
   /** Spacing between the kernel's taps (default 1); not with strides above 1. */
   dilationRate?: number | [number];
-  /** Activation applied to the output (default 'linear'), fused into the output pass. */
-  activation?: ActivationIdentifier;
-  /** alpha for 'leakyRelu' (default 0.2) and 'elu' (default 1). */
-  alpha?: number;
-  /** Whether to add a bias per filter (default true). */
-  useBias?: boolean;
   /** Kernel initializer (default 'glorotUniform'). */
   kernelInitializer?: InitializerIdentifier | Initializer;
-  /** Bias initializer (default 'zeros'). */
-  biasInitializer?: InitializerIdentifier | Initializer;
   /** Penalty on the kernel: 'l1' | 'l2' | 'l1l2' or tf.regularizers.l2({l2}) (default none). */
   kernelRegularizer?: 'l1' | 'l2' | 'l1l2' | Regularizer;
-}
-
-/** A positive integer given as n or [n]. */
-function checkSingle(fn: string, name: string, v: unknown, def?: number): number {
-  if (v === undefined && def !== undefined) return def;
-  if (v === undefined) throw typeError(fn, `${name} is required (a positive integer)`);
-  const list = typeof v === 'number' ? [v] : [...checkArray(fn, name, v, 'a positive integer or an array [n]')];
-  if (list.length !== 1) throw typeError(fn, `${name} must be a positive integer or an array [n], got ${show(v)}`);
-  return checkInt(fn, name, list[0], 1, 2 ** 20);
 }
 
 /** A 1-D convolution over sequences: `activation(conv(x, kernel) + bias)`. */
@@ -87,12 +70,8 @@ export class Conv1D extends Layer {
     if (this.strides > 1 && this.dilationRate > 1) {
       throw rangeError(fn, `strides ${this.strides} and dilationRate ${this.dilationRate} cannot both be above 1 (as in Keras)`);
     }
-    this.activation = resolveActivation(fn, args.activation);
-    this.alpha = activationParam(fn, this.activation, args.alpha);
-    this.useBias = args.useBias === undefined ? true : checkBool(fn, 'useBias', args.useBias);
-    this.kernelInitializer = getInitializer(fn, 'kernelInitializer', args.kernelInitializer, 'glorotUniform');
-    this.biasInitializer = getInitializer(fn, 'biasInitializer', args.biasInitializer, 'zeros');
-    this.kernelRegularizer = getRegularizer(fn, args.kernelRegularizer);
+    ({ activation: this.activation, alpha: this.alpha, useBias: this.useBias, biasInitializer: this.biasInitializer } = readActivationBias(fn, args));
+    ({ initializer: this.kernelInitializer, regularizer: this.kernelRegularizer } = readKernel(fn, args, 'kernel'));
     this.lockConfig();
   }
 
@@ -105,10 +84,7 @@ export class Conv1D extends Layer {
     return new Conv1D({
       ...baseArgs(fn, c), filters: optional(c, 'filters'), kernelSize: optional(c, 'kernelSize'), strides: optional(c, 'strides'),
       padding: optional(c, 'padding'), dataFormat: optional(c, 'dataFormat'), dilationRate: optional(c, 'dilationRate'),
-      activation: deserializeActivation(fn, optional(c, 'activation')), alpha: optional(c, 'alpha'), useBias: optional(c, 'useBias'),
-      kernelInitializer: deserializeInitializer(optional(c, 'kernelInitializer'), 'glorotUniform'),
-      biasInitializer: deserializeInitializer(optional(c, 'biasInitializer'), 'zeros'),
-      kernelRegularizer: deserializeRegularizer(fn, optional(c, 'kernelRegularizer')),
+      ...kernelArgsFrom(fn, c, ['kernel']),
     } as Conv1DArgs);
   }
 
@@ -134,8 +110,7 @@ export class Conv1D extends Layer {
     this.computeOutputShape(inputShape);
     const spec = {
       kind: native.enums.layer.conv1d, filters: this.filters, kernelSize: [1, this.kernelSize], strides: [1, this.strides],
-      dilationRate: [1, this.dilationRate], same: this.padding === 'same', causal: this.padding === 'causal', useBias: this.useBias,
-      activation: ACTIVATION_CODE[this.activation], activationParam: this.alpha,
+      dilationRate: [1, this.dilationRate], same: this.padding === 'same', causal: this.padding === 'causal', ...activationBiasSpec(this),
       l1: this.kernelRegularizer?.l1 ?? 0, l2: this.kernelRegularizer?.l2 ?? 0,
     };
     return spec;
@@ -151,15 +126,11 @@ export class Conv1D extends Layer {
 
   /** TensorFlow.js's Conv1D config (Keras names); `alpha` is written only when it is not the activation's default. */
   override getConfig(): LayerConfig {
-    const config: LayerConfig = {
+    return {
       filters: this.filters, kernelSize: [this.kernelSize], strides: [this.strides], padding: this.padding, dataFormat: 'channels_last',
-      dilationRate: [this.dilationRate], activation: serializeActivation(this.activation), useBias: this.useBias,
-      kernelInitializer: serializeInitializer(this.kernelInitializer), biasInitializer: serializeInitializer(this.biasInitializer),
-      kernelRegularizer: serializeRegularizer(this.kernelRegularizer), biasRegularizer: null, activityRegularizer: null,
-      kernelConstraint: null, biasConstraint: null,
+      dilationRate: [this.dilationRate],
+      ...kernelConfig('conv1d', this, { kernel: { initializer: this.kernelInitializer, regularizer: this.kernelRegularizer } }), ...super.getConfig(),
     };
-    if (this.alpha !== activationParam('conv1d', this.activation)) config.alpha = this.alpha;
-    return { ...config, ...super.getConfig() };
   }
 }
 

@@ -1,24 +1,24 @@
 // Conv2D over channels-last images (native/layers/conv2d.cc): the kernel in
 // TensorFlow's HWIO layout [kernelHeight, kernelWidth, inChannels, filters],
 // so TensorFlow.js and Keras files load without transposes.
-import { ActivationIdentifier, ACTIVATION_CODE, CanonicalActivation, activationParam, resolveActivation } from '../activations';
-import { checkBool, checkInt, rangeError, show } from '../errors';
-import { Initializer, InitializerIdentifier, getInitializer } from '../initializers';
+import type { CanonicalActivation } from '../activations';
+import { checkInt, rangeError, show } from '../errors';
+import type { Initializer, InitializerIdentifier } from '../initializers';
 import { native } from '../native';
-import { Regularizer, getRegularizer } from '../regularizers';
+import type { Regularizer } from '../regularizers';
+import { LayerConfig, baseArgs, checkLayerConfig, optional } from './config';
 import {
-  LayerConfig, baseArgs, checkLayerConfig, deserializeActivation, deserializeInitializer, deserializeRegularizer, optional,
-  serializeActivation, serializeInitializer, serializeRegularizer,
-} from './config';
+  ACTIVATION_BIAS_OPTIONS, ActivationBiasArgs, activationBiasSpec, kernelArgsFrom, kernelConfig, readActivationBias, readKernel,
+} from './kernel_options';
 import { Layer, LayerArgs, NativeLayerSpec, WeightSpec, layerOptions } from './layer';
 import { registerLayer } from './registry';
 import { PaddingMode, checkDataFormat, checkPadding, checkPair, windowOutput } from './window2d';
 
-const OPTIONS = ['filters', 'kernelSize', 'strides', 'padding', 'dataFormat', 'dilationRate', 'activation', 'alpha', 'useBias',
-  'kernelInitializer', 'biasInitializer', 'kernelRegularizer'] as const;
+const OPTIONS = ['filters', 'kernelSize', 'strides', 'padding', 'dataFormat', 'dilationRate', 'kernelInitializer', 'kernelRegularizer',
+  ...ACTIVATION_BIAS_OPTIONS] as const;
 
 /** Options of {@link conv2d}. */
-export interface Conv2DArgs extends LayerArgs {
+export interface Conv2DArgs extends LayerArgs, ActivationBiasArgs {
   /** Output channels. Required. */
   filters: number;
   /** Window height and width, or one number for both. Required. */
@@ -31,16 +31,8 @@ export interface Conv2DArgs extends LayerArgs {
   dataFormat?: 'channelsLast';
   /** Spacing between the kernel's taps, [h, w] or one number (default 1); not with strides above 1. */
   dilationRate?: number | [number, number];
-  /** Activation applied to the output (default 'linear'), fused into the output pass. */
-  activation?: ActivationIdentifier;
-  /** alpha for 'leakyRelu' (default 0.2) and 'elu' (default 1). */
-  alpha?: number;
-  /** Whether to add a bias per filter (default true). */
-  useBias?: boolean;
   /** Kernel initializer (default 'glorotUniform'; fans count the window: kh * kw * channels in, kh * kw * filters out). */
   kernelInitializer?: InitializerIdentifier | Initializer;
-  /** Bias initializer (default 'zeros'). */
-  biasInitializer?: InitializerIdentifier | Initializer;
   /** Penalty on the kernel: 'l1' | 'l2' | 'l1l2' or tf.regularizers.l2({l2}) (default none). */
   kernelRegularizer?: 'l1' | 'l2' | 'l1l2' | Regularizer;
 }
@@ -77,12 +69,8 @@ export class Conv2D extends Layer {
     if (this.strides.some((s) => s > 1) && this.dilationRate.some((d) => d > 1)) {
       throw rangeError(fn, `strides ${show(this.strides)} and dilationRate ${show(this.dilationRate)} cannot both be above 1 (as in Keras)`);
     }
-    this.activation = resolveActivation(fn, args.activation);
-    this.alpha = activationParam(fn, this.activation, args.alpha);
-    this.useBias = args.useBias === undefined ? true : checkBool(fn, 'useBias', args.useBias);
-    this.kernelInitializer = getInitializer(fn, 'kernelInitializer', args.kernelInitializer, 'glorotUniform');
-    this.biasInitializer = getInitializer(fn, 'biasInitializer', args.biasInitializer, 'zeros');
-    this.kernelRegularizer = getRegularizer(fn, args.kernelRegularizer);
+    ({ activation: this.activation, alpha: this.alpha, useBias: this.useBias, biasInitializer: this.biasInitializer } = readActivationBias(fn, args));
+    ({ initializer: this.kernelInitializer, regularizer: this.kernelRegularizer } = readKernel(fn, args, 'kernel'));
     this.lockConfig();
   }
 
@@ -99,10 +87,7 @@ export class Conv2D extends Layer {
     return new Conv2D({
       ...baseArgs(fn, c), filters: optional(c, 'filters'), kernelSize: optional(c, 'kernelSize'), strides: optional(c, 'strides'),
       padding: optional(c, 'padding'), dataFormat: optional(c, 'dataFormat'), dilationRate: optional(c, 'dilationRate'),
-      activation: deserializeActivation(fn, optional(c, 'activation')), alpha: optional(c, 'alpha'), useBias: optional(c, 'useBias'),
-      kernelInitializer: deserializeInitializer(optional(c, 'kernelInitializer'), 'glorotUniform'),
-      biasInitializer: deserializeInitializer(optional(c, 'biasInitializer'), 'zeros'),
-      kernelRegularizer: deserializeRegularizer(fn, optional(c, 'kernelRegularizer')),
+      ...kernelArgsFrom(fn, c, ['kernel']),
     } as Conv2DArgs);
   }
 
@@ -116,8 +101,7 @@ export class Conv2D extends Layer {
     this.computeOutputShape(inputShape);
     const spec = {
       kind: native.enums.layer.conv2d, filters: this.filters, kernelSize: [...this.kernelSize], strides: [...this.strides],
-      dilationRate: [...this.dilationRate], same: this.padding === 'same', useBias: this.useBias,
-      activation: ACTIVATION_CODE[this.activation], activationParam: this.alpha,
+      dilationRate: [...this.dilationRate], same: this.padding === 'same', ...activationBiasSpec(this),
       l1: this.kernelRegularizer?.l1 ?? 0, l2: this.kernelRegularizer?.l2 ?? 0,
     };
     return spec;
@@ -135,15 +119,11 @@ export class Conv2D extends Layer {
 
   /** TensorFlow.js's Conv2D config (Keras names); `alpha` is written only when it is not the activation's default. */
   override getConfig(): LayerConfig {
-    const config: LayerConfig = {
+    return {
       filters: this.filters, kernelSize: [...this.kernelSize], strides: [...this.strides], padding: this.padding,
-      dataFormat: 'channels_last', dilationRate: [...this.dilationRate], activation: serializeActivation(this.activation),
-      useBias: this.useBias, kernelInitializer: serializeInitializer(this.kernelInitializer),
-      biasInitializer: serializeInitializer(this.biasInitializer), kernelRegularizer: serializeRegularizer(this.kernelRegularizer),
-      biasRegularizer: null, activityRegularizer: null, kernelConstraint: null, biasConstraint: null,
+      dataFormat: 'channels_last', dilationRate: [...this.dilationRate],
+      ...kernelConfig('conv2d', this, { kernel: { initializer: this.kernelInitializer, regularizer: this.kernelRegularizer } }), ...super.getConfig(),
     };
-    if (this.alpha !== activationParam('conv2d', this.activation)) config.alpha = this.alpha;
-    return { ...config, ...super.getConfig() };
   }
 }
 

@@ -1,24 +1,24 @@
 // DepthwiseConv2D over channels-last images (native/layers/depthwise_conv2d.cc):
 // each input channel convolved with its own depthMultiplier filters, kernel
 // [kernelHeight, kernelWidth, inChannels, depthMultiplier] as in TensorFlow.
-import { ActivationIdentifier, ACTIVATION_CODE, CanonicalActivation, activationParam, resolveActivation } from '../activations';
-import { checkBool, checkInt, rangeError, show } from '../errors';
-import { Initializer, InitializerIdentifier, getInitializer } from '../initializers';
+import type { CanonicalActivation } from '../activations';
+import { checkInt, rangeError, show } from '../errors';
+import type { Initializer, InitializerIdentifier } from '../initializers';
 import { native } from '../native';
-import { Regularizer, getRegularizer } from '../regularizers';
+import type { Regularizer } from '../regularizers';
+import { LayerConfig, baseArgs, checkLayerConfig, optional } from './config';
 import {
-  LayerConfig, baseArgs, checkLayerConfig, deserializeActivation, deserializeInitializer, deserializeRegularizer, optional,
-  serializeActivation, serializeInitializer, serializeRegularizer,
-} from './config';
+  ACTIVATION_BIAS_OPTIONS, ActivationBiasArgs, activationBiasSpec, kernelArgsFrom, kernelConfig, readActivationBias, readKernel,
+} from './kernel_options';
 import { Layer, LayerArgs, NativeLayerSpec, WeightSpec, layerOptions } from './layer';
 import { registerLayer } from './registry';
 import { PaddingMode, checkDataFormat, checkPadding, checkPair, windowOutput } from './window2d';
 
-const OPTIONS = ['kernelSize', 'depthMultiplier', 'strides', 'padding', 'dataFormat', 'dilationRate', 'activation', 'alpha', 'useBias',
-  'depthwiseInitializer', 'biasInitializer', 'depthwiseRegularizer'] as const;
+const OPTIONS = ['kernelSize', 'depthMultiplier', 'strides', 'padding', 'dataFormat', 'dilationRate', 'depthwiseInitializer', 'depthwiseRegularizer',
+  ...ACTIVATION_BIAS_OPTIONS] as const;
 
 /** Options of {@link depthwiseConv2d}. */
-export interface DepthwiseConv2DArgs extends LayerArgs {
+export interface DepthwiseConv2DArgs extends LayerArgs, ActivationBiasArgs {
   /** Window height and width, or one number for both. Required. */
   kernelSize: number | [number, number];
   /** Filters per input channel (default 1): output channels = inChannels * depthMultiplier. */
@@ -31,16 +31,8 @@ export interface DepthwiseConv2DArgs extends LayerArgs {
   dataFormat?: 'channelsLast';
   /** Spacing between the kernel's taps, [h, w] or one number (default 1); not with strides above 1. */
   dilationRate?: number | [number, number];
-  /** Activation applied to the output (default 'linear'). */
-  activation?: ActivationIdentifier;
-  /** alpha for 'leakyRelu' (default 0.2) and 'elu' (default 1). */
-  alpha?: number;
-  /** Whether to add a bias per output channel (default true). */
-  useBias?: boolean;
   /** Kernel initializer (default 'glorotUniform'). */
   depthwiseInitializer?: InitializerIdentifier | Initializer;
-  /** Bias initializer (default 'zeros'). */
-  biasInitializer?: InitializerIdentifier | Initializer;
   /** Penalty on the kernel: 'l1' | 'l2' | 'l1l2' or tf.regularizers.l2({l2}) (default none). */
   depthwiseRegularizer?: 'l1' | 'l2' | 'l1l2' | Regularizer;
 }
@@ -77,12 +69,8 @@ export class DepthwiseConv2D extends Layer {
     if (this.strides.some((s) => s > 1) && this.dilationRate.some((d) => d > 1)) {
       throw rangeError(fn, `strides ${show(this.strides)} and dilationRate ${show(this.dilationRate)} cannot both be above 1 (as in Keras)`);
     }
-    this.activation = resolveActivation(fn, args.activation);
-    this.alpha = activationParam(fn, this.activation, args.alpha);
-    this.useBias = args.useBias === undefined ? true : checkBool(fn, 'useBias', args.useBias);
-    this.depthwiseInitializer = getInitializer(fn, 'depthwiseInitializer', args.depthwiseInitializer, 'glorotUniform');
-    this.biasInitializer = getInitializer(fn, 'biasInitializer', args.biasInitializer, 'zeros');
-    this.depthwiseRegularizer = getRegularizer(fn, args.depthwiseRegularizer);
+    ({ activation: this.activation, alpha: this.alpha, useBias: this.useBias, biasInitializer: this.biasInitializer } = readActivationBias(fn, args));
+    ({ initializer: this.depthwiseInitializer, regularizer: this.depthwiseRegularizer } = readKernel(fn, args, 'depthwise'));
     this.lockConfig();
   }
 
@@ -93,10 +81,7 @@ export class DepthwiseConv2D extends Layer {
     return new DepthwiseConv2D({
       ...baseArgs(fn, c), kernelSize: optional(c, 'kernelSize'), depthMultiplier: optional(c, 'depthMultiplier'), strides: optional(c, 'strides'),
       padding: optional(c, 'padding'), dataFormat: optional(c, 'dataFormat'), dilationRate: optional(c, 'dilationRate'),
-      activation: deserializeActivation(fn, optional(c, 'activation')), alpha: optional(c, 'alpha'), useBias: optional(c, 'useBias'),
-      depthwiseInitializer: deserializeInitializer(optional(c, 'depthwiseInitializer'), 'glorotUniform'),
-      biasInitializer: deserializeInitializer(optional(c, 'biasInitializer'), 'zeros'),
-      depthwiseRegularizer: deserializeRegularizer(fn, optional(c, 'depthwiseRegularizer')),
+      ...kernelArgsFrom(fn, c, ['depthwise']),
     } as DepthwiseConv2DArgs);
   }
 
@@ -110,8 +95,7 @@ export class DepthwiseConv2D extends Layer {
     this.computeOutputShape(inputShape);
     const spec = {
       kind: native.enums.layer.depthwiseConv2d, depthMultiplier: this.depthMultiplier, kernelSize: [...this.kernelSize], strides: [...this.strides],
-      dilationRate: [...this.dilationRate], same: this.padding === 'same', useBias: this.useBias,
-      activation: ACTIVATION_CODE[this.activation], activationParam: this.alpha,
+      dilationRate: [...this.dilationRate], same: this.padding === 'same', ...activationBiasSpec(this),
       l1: this.depthwiseRegularizer?.l1 ?? 0, l2: this.depthwiseRegularizer?.l2 ?? 0,
     };
     return spec;
@@ -129,15 +113,12 @@ export class DepthwiseConv2D extends Layer {
 
   /** TensorFlow.js's DepthwiseConv2D config (Keras names); `alpha` is written only when it is not the activation's default. */
   override getConfig(): LayerConfig {
-    const config: LayerConfig = {
+    return {
       kernelSize: [...this.kernelSize], depthMultiplier: this.depthMultiplier, strides: [...this.strides], padding: this.padding,
-      dataFormat: 'channels_last', dilationRate: [...this.dilationRate], activation: serializeActivation(this.activation), useBias: this.useBias,
-      depthwiseInitializer: serializeInitializer(this.depthwiseInitializer), biasInitializer: serializeInitializer(this.biasInitializer),
-      depthwiseRegularizer: serializeRegularizer(this.depthwiseRegularizer), biasRegularizer: null, activityRegularizer: null,
-      depthwiseConstraint: null, biasConstraint: null,
+      dataFormat: 'channels_last', dilationRate: [...this.dilationRate],
+      ...kernelConfig('depthwiseConv2d', this, { depthwise: { initializer: this.depthwiseInitializer, regularizer: this.depthwiseRegularizer } }),
+      ...super.getConfig(),
     };
-    if (this.alpha !== activationParam('depthwiseConv2d', this.activation)) config.alpha = this.alpha;
-    return { ...config, ...super.getConfig() };
   }
 }
 

@@ -1,7 +1,7 @@
 import { checkInt, checkNumber, rangeError } from '../errors';
 import { native } from '../native';
 import { LayerConfig, baseArgs, checkLayerConfig, optional } from './config';
-import { Layer, LayerArgs, NativeLayerSpec, checkInputShape, layerOptions, requireFlat } from './layer';
+import { Layer, LayerArgs, NativeLayerSpec, checkInputShape, layerOptions } from './layer';
 import { registerLayer } from './registry';
 
 const OPTIONS = ['rate', 'seed'] as const;
@@ -49,7 +49,7 @@ export class Dropout extends Layer {
 
   /** @internal */
   toNative(inputShape: number[]): NativeLayerSpec {
-    requireFlat('dropout', this, inputShape);
+    checkInputShape('dropout', inputShape);  // any rank: elementwise
     return { kind: native.enums.layer.dropout, rate: this.rate, seed: this.seed ?? -1 };
   }
 

@@ -1,5 +1,6 @@
 // GlobalAveragePooling2D and GlobalMaxPooling2D (native/layers/global_pooling2d.cc):
-// [height, width, channels] -> [channels].
+// [height, width, channels] -> [channels]; GlobalAveragePooling1D and
+// GlobalMaxPooling1D the same over sequences, [steps, channels] -> [channels].
 import { rangeError, show } from '../errors';
 import { native } from '../native';
 import { LayerConfig, baseArgs, checkLayerConfig, optional } from './config';
@@ -9,17 +10,19 @@ import { checkDataFormat } from './window2d';
 
 const OPTIONS = ['dataFormat'] as const;
 
-/** Options of {@link globalAveragePooling2d} and {@link globalMaxPooling2d}. */
+/** Options of {@link globalAveragePooling2d}, {@link globalMaxPooling2d} and their 1-D forms. */
 export interface GlobalPooling2DArgs extends LayerArgs {
-  /** Only 'channelsLast' (default): inputs are [batch, height, width, channels]. */
+  /** Only 'channelsLast' (default): inputs are [batch, height, width, channels] ([batch, steps, channels] in 1-D). */
   dataFormat?: 'channelsLast';
 }
 
+type GlobalPoolingFn = 'globalAveragePooling2d' | 'globalMaxPooling2d' | 'globalAveragePooling1d' | 'globalMaxPooling1d';
+
 abstract class GlobalPooling2D extends Layer {
   readonly dataFormat: 'channelsLast';
-  readonly #fn: 'globalAveragePooling2d' | 'globalMaxPooling2d';
+  readonly #fn: GlobalPoolingFn;
 
-  protected constructor(fn: 'globalAveragePooling2d' | 'globalMaxPooling2d', namingClass: string, options: GlobalPooling2DArgs | undefined) {
+  protected constructor(fn: GlobalPoolingFn, namingClass: string, options: GlobalPooling2DArgs | undefined) {
     const args = layerOptions(fn, options, OPTIONS) as GlobalPooling2DArgs;
     super(fn, namingClass, args);
     this.#fn = fn;
@@ -36,8 +39,11 @@ abstract class GlobalPooling2D extends Layer {
 
   computeOutputShape(inputShape: number[]): number[] {
     const s = checkInputShape(this.#fn, inputShape);
-    if (s.length !== 3) throw rangeError(this.#fn, `layer '${this.name}' expects per-sample input [height, width, channels], got ${show(s)}`);
-    return [s[2]];
+    const oneD = this.#fn.endsWith('1d');
+    if (s.length !== (oneD ? 2 : 3)) {
+      throw rangeError(this.#fn, `layer '${this.name}' expects per-sample input ${oneD ? '[steps, channels]' : '[height, width, channels]'}, got ${show(s)}`);
+    }
+    return [s[s.length - 1]];
   }
 
   /** @internal */
@@ -86,5 +92,41 @@ export class GlobalMaxPooling2D extends GlobalPooling2D {
   }
 }
 
+/** The mean of each channel over all steps. */
+export class GlobalAveragePooling1D extends GlobalPooling2D {
+  /** The Keras class name. */
+  static readonly className = 'GlobalAveragePooling1D';
+  readonly className = GlobalAveragePooling1D.className;
+
+  constructor(args?: GlobalPooling2DArgs) {
+    super('globalAveragePooling1d', 'GlobalAveragePooling1d', args);
+    this.lockConfig();
+  }
+
+  /** A GlobalAveragePooling1D layer from its {@link GlobalAveragePooling1D.getConfig} or a Keras / TensorFlow.js one. */
+  static fromConfig(config: LayerConfig): GlobalAveragePooling1D {
+    return new GlobalAveragePooling1D(GlobalPooling2D.argsFrom('GlobalAveragePooling1D.fromConfig', config));
+  }
+}
+
+/** The maximum of each channel over all steps. */
+export class GlobalMaxPooling1D extends GlobalPooling2D {
+  /** The Keras class name. */
+  static readonly className = 'GlobalMaxPooling1D';
+  readonly className = GlobalMaxPooling1D.className;
+
+  constructor(args?: GlobalPooling2DArgs) {
+    super('globalMaxPooling1d', 'GlobalMaxPooling1d', args);
+    this.lockConfig();
+  }
+
+  /** A GlobalMaxPooling1D layer from its {@link GlobalMaxPooling1D.getConfig} or a Keras / TensorFlow.js one. */
+  static fromConfig(config: LayerConfig): GlobalMaxPooling1D {
+    return new GlobalMaxPooling1D(GlobalPooling2D.argsFrom('GlobalMaxPooling1D.fromConfig', config));
+  }
+}
+
 registerLayer(GlobalAveragePooling2D);
 registerLayer(GlobalMaxPooling2D);
+registerLayer(GlobalAveragePooling1D);
+registerLayer(GlobalMaxPooling1D);

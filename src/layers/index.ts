@@ -20,9 +20,15 @@ import { Conv2D, Conv2DArgs } from './conv2d';
 import { Conv1D, Conv1DArgs } from './conv1d';
 import { DepthwiseConv2D, DepthwiseConv2DArgs } from './depthwise_conv2d';
 import { AveragePooling2D, MaxPooling2D, Pooling2DArgs } from './pooling2d';
-import { GlobalAveragePooling2D, GlobalMaxPooling2D, GlobalPooling2DArgs } from './global_pooling2d';
 import { Bidirectional, BidirectionalArgs, BidirectionalMergeMode } from './bidirectional';
 import { TimeDistributed, TimeDistributedArgs } from './time_distributed';
+import { GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalPooling2DArgs } from './global_pooling2d';
+import { Cropping2D, Cropping2DArgs, Margins2D, ZeroPadding2D, ZeroPadding2DArgs } from './border2d';
+import { UpSampling2D, UpSampling2DArgs } from './up_sampling2d';
+import { SpatialDropout2D, SpatialDropout2DArgs } from './spatial_dropout2d';
+import { AveragePooling1D, MaxPooling1D, Pooling1DArgs } from './pooling1d';
+import { Conv2DTranspose, Conv2DTransposeArgs } from './conv2d_transpose';
+import { SeparableConv2D, SeparableConv2DArgs } from './separable_conv2d';
 
 /** A fully connected layer. */
 export function dense(args: DenseArgs): Dense {
@@ -142,6 +148,48 @@ export function bidirectional(args: BidirectionalArgs): Bidirectional {
 export function timeDistributed(args: TimeDistributedArgs): TimeDistributed {
   return new TimeDistributed(args);
 }
+/** Zero rows and columns around each image: [h, w, c] -> [h + top + bottom, w + left + right, c]. */
+export function zeroPadding2d(args?: ZeroPadding2DArgs): ZeroPadding2D {
+  return new ZeroPadding2D(args);
+}
+/** Removes rows and columns from the borders of each image: [h, w, c] -> [h - top - bottom, w - left - right, c]. */
+export function cropping2d(args?: Cropping2DArgs): Cropping2D {
+  return new Cropping2D(args);
+}
+/** {@link cropping2d} under TensorFlow.js's spelling. */
+export const cropping2D = cropping2d;
+/** Repeats each pixel into a size[0] x size[1] block (nearest neighbour): [h, w, c] -> [h * size[0], w * size[1], c]. */
+export function upSampling2d(args?: UpSampling2DArgs): UpSampling2D {
+  return new UpSampling2D(args);
+}
+/** Dropout of whole channels per sample (training only). */
+export function spatialDropout2d(args: SpatialDropout2DArgs): SpatialDropout2D {
+  return new SpatialDropout2D(args);
+}
+/** The maximum of each window of steps, per channel. */
+export function maxPooling1d(args?: Pooling1DArgs): MaxPooling1D {
+  return new MaxPooling1D(args);
+}
+/** The mean of each window of steps, per channel. */
+export function averagePooling1d(args?: Pooling1DArgs): AveragePooling1D {
+  return new AveragePooling1D(args);
+}
+/** The mean of each channel over all steps: [steps, c] -> [c]. */
+export function globalAveragePooling1d(args?: GlobalPooling2DArgs): GlobalAveragePooling1D {
+  return new GlobalAveragePooling1D(args);
+}
+/** The maximum of each channel over all steps: [steps, c] -> [c]. */
+export function globalMaxPooling1d(args?: GlobalPooling2DArgs): GlobalMaxPooling1D {
+  return new GlobalMaxPooling1D(args);
+}
+/** A transposed 2-D convolution (learnable upsampling), kernel [kh, kw, filters, inChannels]. */
+export function conv2dTranspose(args: Conv2DTransposeArgs): Conv2DTranspose {
+  return new Conv2DTranspose(args);
+}
+/** A depthwise separable 2-D convolution: depthwise (per channel), then pointwise (1x1) to `filters` channels. */
+export function separableConv2d(args: SeparableConv2DArgs): SeparableConv2D {
+  return new SeparableConv2D(args);
+}
 
 export { Layer } from './layer';
 export type { LayerArgs } from './layer';
@@ -156,3 +204,7 @@ export { Conv2D, Conv1D, DepthwiseConv2D, MaxPooling2D, AveragePooling2D, Global
 export type { Conv2DArgs, Conv1DArgs, DepthwiseConv2DArgs, Pooling2DArgs, GlobalPooling2DArgs };
 export { Bidirectional, TimeDistributed };
 export type { BidirectionalArgs, BidirectionalMergeMode, TimeDistributedArgs };
+export { ZeroPadding2D, Cropping2D, UpSampling2D, SpatialDropout2D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D };
+export type { ZeroPadding2DArgs, Cropping2DArgs, Margins2D, UpSampling2DArgs, SpatialDropout2DArgs, Pooling1DArgs };
+export { Conv2DTranspose, SeparableConv2D };
+export type { Conv2DTransposeArgs, SeparableConv2DArgs };

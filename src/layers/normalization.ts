@@ -1,4 +1,7 @@
-// BatchNormalization and LayerNormalization over the feature axis of [batch, features].
+// BatchNormalization over the channel (last) axis of inputs of any rank
+// ([batch, features], [batch, steps, channels], [batch, h, w, channels]:
+// statistics per channel over the batch and every position, as Keras), and
+// LayerNormalization over the feature axis of [batch, features].
 import { checkBool, checkNumber, rangeError, show } from '../errors';
 import { Initializer, InitializerIdentifier, getInitializer } from '../initializers';
 import { native } from '../native';
@@ -11,7 +14,7 @@ const BATCH_OPTIONS = [...OPTIONS, 'momentum', 'movingMeanInitializer', 'movingV
 
 /** Options shared by the normalization layers. */
 export interface NormalizationArgs extends LayerArgs {
-  /** Feature axis; only -1 (the last) is supported. */
+  /** Feature axis; only the last: -1 (default), or, for BatchNormalization, its index counted with the batch axis (3 for images), as Keras saves it. */
   axis?: number;
   /** Added to the variance (default 1e-3, as Keras). */
   epsilon?: number;
@@ -42,9 +45,10 @@ abstract class NormalizationBase extends Layer {
   readonly betaInitializer: Initializer;
   readonly gammaInitializer: Initializer;
 
-  protected constructor(fn: string, className: string, a: NormalizationArgs) {
+  protected constructor(fn: string, className: string, a: NormalizationArgs, positiveAxis = false) {
     super(fn, className, a);
-    if (a.axis !== undefined && a.axis !== -1) throw rangeError(fn, `only axis -1 is supported, got ${show(a.axis)}`);
+    const axisOk = a.axis === undefined || a.axis === -1 || (positiveAxis && Number.isInteger(a.axis) && (a.axis as number) >= 1 && (a.axis as number) <= 32);
+    if (!axisOk) throw rangeError(fn, `only the last axis is supported (-1${positiveAxis ? ', or its index counted with the batch axis' : ''}), got ${show(a.axis)}`);
     this.epsilon = checkNumber(fn, 'epsilon', a.epsilon ?? 1e-3, 0, Infinity, true);
     this.center = a.center === undefined ? true : checkBool(fn, 'center', a.center);
     this.scale = a.scale === undefined ? true : checkBool(fn, 'scale', a.scale);
@@ -56,9 +60,9 @@ abstract class NormalizationBase extends Layer {
     return checkInputShape('computeOutputShape', inputShape);
   }
 
-  /** @internal The options both layers read from a config; the feature axis must be the last. */
-  protected static commonArgs(fn: string, c: LayerConfig): NormalizationArgs {
-    checkFeatureAxis(fn, optional(c, 'axis'));
+  /** @internal The options both layers read from a config; the feature axis must be the last (checked here for flat inputs unless `anyRank`). */
+  protected static commonArgs(fn: string, c: LayerConfig, anyRank = false): NormalizationArgs {
+    if (!anyRank) checkFeatureAxis(fn, optional(c, 'axis'));
     return {
       ...baseArgs(fn, c), epsilon: optional(c, 'epsilon'), center: optional(c, 'center'), scale: optional(c, 'scale'),
       betaInitializer: deserializeInitializer(optional(c, 'betaInitializer'), 'zeros'),
@@ -75,9 +79,9 @@ abstract class NormalizationBase extends Layer {
   }
 
   /** The options both layers share, as Keras writes them, before their own. */
-  protected commonConfig(): LayerConfig {
+  protected commonConfig(axis = -1): LayerConfig {
     return {
-      axis: -1, epsilon: this.epsilon, center: this.center, scale: this.scale,
+      axis, epsilon: this.epsilon, center: this.center, scale: this.scale,
       betaInitializer: serializeInitializer(this.betaInitializer), gammaInitializer: serializeInitializer(this.gammaInitializer),
     };
   }
@@ -91,13 +95,16 @@ export class BatchNormalization extends NormalizationBase {
   /** The Keras class name. */
   static readonly className = 'BatchNormalization';
   readonly className = BatchNormalization.className;
+  /** The feature axis: -1, or the last axis's index counted with the batch axis (checked against the input at build). */
+  readonly axis: number;
   readonly momentum: number;
   readonly movingMeanInitializer: Initializer;
   readonly movingVarianceInitializer: Initializer;
 
   constructor(args: BatchNormalizationArgs = {}) {
     const a = layerOptions('batchNormalization', args, BATCH_OPTIONS) as BatchNormalizationArgs;
-    super('batchNormalization', 'BatchNormalization', a);
+    super('batchNormalization', 'BatchNormalization', a, true);
+    this.axis = a.axis ?? -1;
     this.momentum = checkNumber('batchNormalization', 'momentum', a.momentum ?? 0.99, 0, 1);
     this.movingMeanInitializer = getInitializer('batchNormalization', 'movingMeanInitializer', a.movingMeanInitializer, 'zeros');
     this.movingVarianceInitializer = getInitializer('batchNormalization', 'movingVarianceInitializer', a.movingVarianceInitializer, 'ones');
@@ -110,21 +117,30 @@ export class BatchNormalization extends NormalizationBase {
     const c = checkLayerConfig(fn, config);
     if (optional(c, 'renorm') === true) throw rangeError(fn, 'renorm is not supported');
     return new BatchNormalization({
-      ...NormalizationBase.commonArgs(fn, c), momentum: optional(c, 'momentum'),
+      ...NormalizationBase.commonArgs(fn, c, true), axis: savedAxis(fn, optional(c, 'axis')), momentum: optional(c, 'momentum'),
       movingMeanInitializer: deserializeInitializer(optional(c, 'movingMeanInitializer'), 'zeros'),
       movingVarianceInitializer: deserializeInitializer(optional(c, 'movingVarianceInitializer'), 'ones'),
     } as BatchNormalizationArgs);
   }
 
+  override computeOutputShape(inputShape: number[]): number[] {
+    const s = checkInputShape('batchNormalization', inputShape);
+    if (this.axis !== -1 && this.axis !== s.length) {
+      throw rangeError('batchNormalization', `layer '${this.name}' normalizes axis ${this.axis}, which is not the last axis of its input [batch, ${s.join(', ')}]; only the last is supported`);
+    }
+    return s;
+  }
+
   /** @internal */
   toNative(inputShape: number[]): NativeLayerSpec {
-    requireFlat('batchNormalization', this, inputShape);
+    this.computeOutputShape(inputShape);
     return { kind: native.enums.layer.batchNormalization, epsilon: this.epsilon, momentum: this.momentum, center: this.center, scale: this.scale };
   }
 
   /** @internal */
   override weightSpecs(inputShape: number[]): WeightSpec[] {
-    const n = requireFlat('batchNormalization', this, inputShape);
+    const s = this.computeOutputShape(inputShape);
+    const n = s[s.length - 1];
     return [
       ...this.affineSpecs(n),
       { name: 'moving_mean', shape: [n], initializer: this.movingMeanInitializer, trainable: false },
@@ -133,7 +149,7 @@ export class BatchNormalization extends NormalizationBase {
   }
 
   override getConfig(): LayerConfig {
-    const { axis, ...common } = this.commonConfig();
+    const { axis, ...common } = this.commonConfig(this.axis);
     return {
       axis, momentum: this.momentum, ...common,
       movingMeanInitializer: serializeInitializer(this.movingMeanInitializer),
@@ -144,6 +160,14 @@ export class BatchNormalization extends NormalizationBase {
 }
 
 registerLayer(BatchNormalization);
+
+/** A saved BatchNormalization axis: -1, a positive index (Keras 2 writes [3] for images), alone or in a one-element list; absent or null is -1. */
+function savedAxis(fn: string, axis: unknown): number {
+  const a = Array.isArray(axis) && axis.length === 1 ? axis[0] : axis;
+  if (a === undefined || a === null) return -1;
+  if (a === -1 || (Number.isInteger(a) && (a as number) >= 1 && (a as number) <= 32)) return a as number;
+  throw rangeError(fn, `only the last axis is supported, got axis ${show(axis)}`);
+}
 
 /** Normalizes each sample over its features (Ba et al. 2016); the same in training and inference. */
 export class LayerNormalization extends NormalizationBase {

@@ -3,7 +3,7 @@
 // arithmetic (the same as native/layers/window2d.h, which checks again):
 //   valid: out = ceil((in - effective + 1) / stride)     same: out = ceil(in / stride)
 // where effective = (size - 1) * dilation + 1.
-import { checkArray, checkOneOf, rangeError, show, typeError } from '../errors';
+import { checkArray, checkInt, checkOneOf, rangeError, show, typeError } from '../errors';
 import { checkInputShape } from './layer';
 
 /** How a window treats the borders: 'valid' (no padding) or 'same' (zero padding, output size ceil(in / stride)). */
@@ -27,6 +27,15 @@ export function checkPair(fn: string, name: string, v: unknown, def?: readonly [
     throw rangeError(fn, `${name} must hold positive integers up to ${MAX_WINDOW}, got ${show(v)}`);
   }
   return list as [number, number];
+}
+
+/** @internal A positive integer given as n or [n] (the 1-D layers' sizes and strides); `def` when undefined. */
+export function checkSingle(fn: string, name: string, v: unknown, def?: number): number {
+  if (v === undefined && def !== undefined) return def;
+  if (v === undefined) throw typeError(fn, `${name} is required (a positive integer)`);
+  const list = typeof v === 'number' ? [v] : [...checkArray(fn, name, v, 'a positive integer or an array [n]')];
+  if (list.length !== 1) throw typeError(fn, `${name} must be a positive integer or an array [n], got ${show(v)}`);
+  return checkInt(fn, name, list[0], 1, MAX_WINDOW);
 }
 
 /** @internal 'valid' | 'same' (Keras's names; 'causal' is for conv1d only). */

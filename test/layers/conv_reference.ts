@@ -101,3 +101,27 @@ export function poolMaxGap(x: Matrix, g: Geometry): number {
   }
   return gap;
 }
+
+/** TensorFlow's depthwise convolution: output channel c * M + m = sum over taps of x[.., c] * kernel[ky, kx, c, m] (+ bias). */
+export function depthwiseConvRef(x: Matrix, g: Geometry, kernel: ArrayLike<number>, bias: ArrayLike<number> | null, M: number): Matrix {
+  const { out } = placement(g);
+  const C = g.input[2];
+  return x.map((row) => {
+    const y: number[] = [];
+    for (let oy = 0; oy < out[0]; oy++) {
+      for (let ox = 0; ox < out[1]; ox++) {
+        const t = taps(g, oy, ox);
+        for (let c = 0; c < C; c++) {
+          for (let m = 0; m < M; m++) {
+            let s = bias ? bias[c * M + m] : 0;
+            t.forEach((p, k) => {
+              if (p >= 0) s += row[p * C + c] * kernel[(k * C + c) * M + m];
+            });
+            y.push(s);
+          }
+        }
+      }
+    }
+    return y;
+  });
+}

@@ -6,7 +6,7 @@ import * as tfjs from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import * as tf from '../../src/index';
 import { ActName, KINKS, Rng, activateRow } from '../training/reference';
-import { Geometry, placement } from './conv_reference';
+import { Geometry, depthwiseConvRef, placement } from './conv_reference';
 import { LayerCase, Matrix, Weights, expectClose, runLayerTest } from './harness';
 
 interface DepthwiseOptions {
@@ -19,32 +19,9 @@ interface DepthwiseOptions {
   act?: ActName;
 }
 
-/** TensorFlow's depthwise convolution in float64: output channel c * M + m = sum over taps of x[.., c] * kernel[ky, kx, c, m], plus bias. */
+/** TensorFlow's depthwise convolution in float64 (conv_reference.ts), with the layer's weights. */
 function depthwiseRef(x: Matrix, w: Weights, g: Geometry, M: number): Matrix {
-  const { out, pad } = placement(g);
-  const C = g.input[2];
-  return x.map((row) => {
-    const y: number[] = [];
-    for (let oy = 0; oy < out[0]; oy++) {
-      for (let ox = 0; ox < out[1]; ox++) {
-        for (let c = 0; c < C; c++) {
-          for (let m = 0; m < M; m++) {
-            let s = w.bias[c * M + m];
-            for (let ky = 0; ky < g.size[0]; ky++) {
-              for (let kx = 0; kx < g.size[1]; kx++) {
-                const iy = oy * g.strides[0] - pad[0] + ky * g.dilation[0];
-                const ix = ox * g.strides[1] - pad[1] + kx * g.dilation[1];
-                if (iy < 0 || iy >= g.input[0] || ix < 0 || ix >= g.input[1]) continue;
-                s += row[(iy * g.input[1] + ix) * C + c] * w.depthwise_kernel[((ky * g.size[1] + kx) * C + c) * M + m];
-              }
-            }
-            y.push(s);
-          }
-        }
-      }
-    }
-    return y;
-  });
+  return depthwiseConvRef(x, g, w.depthwise_kernel, w.bias, M);
 }
 
 function depthwiseCase(o: DepthwiseOptions): LayerCase {

@@ -13,6 +13,8 @@ describe('layer registry', () => {
       'Dense', 'Dropout', 'Flatten', 'Activation', 'BatchNormalization', 'LayerNormalization',
       'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate', 'Reshape', 'Permute', 'RepeatVector', 'LSTM', 'GRU', 'SimpleRNN', 'Embedding',
       'Conv2D', 'Conv1D', 'DepthwiseConv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'Bidirectional', 'TimeDistributed',
+      'GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'ZeroPadding2D', 'Cropping2D', 'UpSampling2D', 'SpatialDropout2D', 'MaxPooling1D', 'AveragePooling1D',
+      'Conv2DTranspose', 'SeparableConv2D',
       'LeakyReLU', 'ELU', 'ReLU', 'Softmax',
     ]);
     for (const name of ['__proto__', 'constructor', 'toString', 'InputLayer', 'Conv3D']) expect(isRegisteredLayerClass(name)).toBe(false);

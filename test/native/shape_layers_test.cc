@@ -168,3 +168,61 @@ TF_TEST(reshape_permute_repeat_vector) {
     TF_EXPECT(refused);
   }
 }
+
+// The 2-D border and resampling layers and the weightless 1-D poolings
+// (border2d.cc, up_sampling2d.cc, pooling2d.cc, global_pooling2d.cc).
+TF_TEST(padding_cropping_upsampling_and_1d_poolings) {
+  tf::Config pad = kind("zeroPadding2d");
+  pad.setNumbers("margins", {1, 0, 0, 2});
+  Run p = forward(pad, {{1, 2, 1}}, 1, counting);
+  // [1, 2] -> [2, 4]: a zero row on top, two zero columns on the right.
+  TF_EXPECT(p.out == (std::vector<float>{0, 0, 0, 0, 0, 1, 0, 0}));
+  checkGradients("zeroPadding2d", pad, {{2, 3, 2}}, 2);
+
+  tf::Config crop = kind("cropping2d");
+  crop.setNumbers("margins", {1, 0, 1, 1});
+  Run c = forward(crop, {{2, 3, 1}}, 2, counting);
+  TF_EXPECT(c.out == (std::vector<float>{4, 10}));
+  checkGradients("cropping2d", crop, {{4, 4, 2}}, 2);
+
+  tf::Config up = kind("upSampling2d");
+  up.setNumbers("size", {2, 1});
+  Run u = forward(up, {{1, 2, 1}}, 1, counting);
+  TF_EXPECT(u.out == (std::vector<float>{0, 1, 0, 1}));
+  up.setNumbers("size", {2, 3});
+  checkGradients("upSampling2d", up, {{2, 2, 3}}, 2);
+
+  tf::Config avg = kind("averagePooling1d");
+  avg.setNumbers("poolSize", {1, 2});
+  Run a = forward(avg, {{5, 1}}, 1, counting);
+  TF_EXPECT(a.out == (std::vector<float>{0.5f, 2.5f}));
+  avg.setBool("same", true);
+  checkGradients("averagePooling1d same", avg, {{5, 3}}, 2);
+  checkGradients("globalAveragePooling1d", kind("globalAveragePooling1d"), {{4, 3}}, 2);
+  checkGradients("globalMaxPooling1d", kind("globalMaxPooling1d"), {{4, 3}}, 2);
+  tf::Config drop = kind("spatialDropout2d");
+  drop.setNumber("rate", 0.5);
+  Run d = forward(drop, {{2, 2, 3}}, 2, counting);  // inference: the identity
+  TF_EXPECT(d.out == d.xs[0]);
+
+  // Refused before anything runs: margins that are not 4 integers >= 0, cropping that leaves nothing, 1-D windows of height > 1.
+  auto refused = [](const tf::Config& bad, const tf::Shape& in) {
+    try {
+      tf::makeLayer(bad)->computeOutputShape({in});
+    } catch (const std::invalid_argument&) {
+      return true;
+    }
+    return false;
+  };
+  tf::Config badMargins = kind("zeroPadding2d");
+  badMargins.setNumbers("margins", {1, -1, 0, 0});
+  TF_EXPECT(refused(badMargins, {2, 2, 1}));
+  tf::Config whole = kind("cropping2d");
+  whole.setNumbers("margins", {1, 1, 0, 0});
+  TF_EXPECT(refused(whole, {2, 2, 1}));
+  TF_EXPECT(refused(pad, {2, 2}));
+  tf::Config tall = kind("maxPooling1d");
+  tall.setNumbers("poolSize", {2, 2});
+  TF_EXPECT(refused(tall, {4, 1}));
+  TF_EXPECT(refused(kind("globalMaxPooling1d"), {2, 2, 1}));
+}
