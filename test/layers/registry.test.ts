@@ -12,8 +12,8 @@ describe('layer registry', () => {
     expect(registeredLayerClasses()).toEqual([
       'Dense', 'Dropout', 'Flatten', 'Activation', 'BatchNormalization', 'LayerNormalization',
       'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate', 'Reshape', 'Permute', 'RepeatVector', 'LSTM', 'GRU', 'SimpleRNN', 'Embedding',
-      'Conv2D', 'Conv1D', 'DepthwiseConv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'Bidirectional', 'TimeDistributed',
-      'GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'ZeroPadding2D', 'Cropping2D', 'UpSampling2D', 'SpatialDropout2D', 'MaxPooling1D', 'AveragePooling1D',
+      'Conv2D', 'Conv1D', 'DepthwiseConv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'GlobalAveragePooling1D', 'GlobalMaxPooling1D',
+      'Bidirectional', 'TimeDistributed', 'ZeroPadding2D', 'Cropping2D', 'UpSampling2D', 'SpatialDropout2D', 'MaxPooling1D', 'AveragePooling1D',
       'Conv2DTranspose', 'SeparableConv2D',
       'LeakyReLU', 'ELU', 'ReLU', 'Softmax',
     ]);
