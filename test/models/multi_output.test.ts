@@ -9,7 +9,7 @@ import * as tfjs from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '../../src/index';
 import { captureTfjs, cleanupDirs, data, maxAbsDiff, tempDir, tfjsLoadDir } from '../io/helpers';
-import { Rng } from '../training/reference';
+import { copyWeights, randomizeTfjs } from './tfjs_twins';
 
 afterAll(cleanupDirs);
 
@@ -33,17 +33,6 @@ function build(lib: { input: Any; model: Any; layers: Any }): Any {
 }
 const TF = { input: tf.input, model: tf.model, layers: tf.layers };
 const TFJS = { input: tfjs.input, model: tfjs.model, layers: tfjs.layers };
-
-function randomizeTfjs(m: tfjs.LayersModel, seed: number): void {
-  const rng = new Rng(seed);
-  m.setWeights(m.weights.map((w) => tfjs.tensor(rng.array(w.shape.reduce((a: number, b) => a * (b as number), 1), -0.7, 0.7), w.shape as number[])));
-}
-
-function copyWeights(from: tfjs.LayersModel, to: tf.LayersModel): void {
-  for (const layer of to.layers) {
-    layer.setWeights(from.getLayer(layer.name).getWeights().map((t) => tf.tensor(t.dataSync() as Float32Array, t.shape as number[])));
-  }
-}
 
 const xs = (seed: number, n = N) => data(n, [5], seed);
 const classes = (n = N) => Array.from({ length: n }, (_, k) => k % 3);

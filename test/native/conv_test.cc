@@ -17,15 +17,11 @@
 
 #include "../../native/layers/registry.h"
 #include "check.h"
+#include "enum_codes.h"
 
 namespace {
 
-template <typename E>
-int32_t codeOf(const char* name) {
-  for (int32_t i = 0; i < tf::enumCount(E{}); ++i)
-    if (std::string(tf::enumNames(E{})[i]) == name) return i;
-  throw std::invalid_argument(name);
-}
+using tftest::codeOf;
 
 struct Lcg {
   uint32_t s = 2024;

@@ -15,15 +15,11 @@
 #include "../../native/layers/registry.h"
 #include "../../native/model.h"
 #include "check.h"
+#include "enum_codes.h"
 
 namespace {
 
-template <typename E>
-int32_t codeOf(const char* name) {
-  for (int32_t i = 0; i < tf::enumCount(E{}); ++i)
-    if (std::string(tf::enumNames(E{})[i]) == name) return i;
-  throw std::invalid_argument(name);
-}
+using tftest::codeOf;
 
 tf::Config layer(const char* kind, std::vector<std::pair<const char*, double>> numbers = {}) {
   tf::Config c;

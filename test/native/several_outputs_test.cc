@@ -11,14 +11,10 @@
 #include "../../native/layers/registry.h"
 #include "../../native/model.h"
 #include "check.h"
+#include "enum_codes.h"
 
 namespace {
-template <typename E>
-int32_t codeOf(const char* name) {
-  for (int32_t i = 0; i < tf::enumCount(E{}); ++i)
-    if (std::string(tf::enumNames(E{})[i]) == name) return i;
-  throw std::invalid_argument(name);
-}
+using tftest::codeOf;
 tf::Config dense(int units, const char* activation) {
   tf::Config c;
   c.setNumber("kind", codeOf<tf::LayerKind>("dense"));
@@ -176,33 +172,26 @@ TF_TEST(several_outputs_train_a_chunk_and_report_each_output_per_batch) {
   TF_EXPECT(refused);
 }
 
+// Whether f throws std::invalid_argument whose message holds `part`.
+template <typename F>
+bool refusedWith(F&& f, const char* part) {
+  try {
+    f();
+  } catch (const std::invalid_argument& e) {
+    return std::string(e.what()).find(part) != std::string::npos;
+  }
+  return false;
+}
+
 TF_TEST(several_outputs_refuse_wrong_counts_and_bad_structure) {
   tf::Graph g(spec(false));
-  bool refused = false;
-  try {
-    tf::Trainer(g, {}, {lossOf(tf::LossKind::MeanSquaredError, 1.f)});
-  } catch (const std::invalid_argument& e) {
-    refused = std::string(e.what()).find("2 output(s) but 1 loss") != std::string::npos;
-  }
-  TF_EXPECT(refused);
-  refused = false;
-  try {
-    tf::Trainer(g, {}, {lossOf(tf::LossKind::MeanSquaredError, -1.f), lossOf(tf::LossKind::MeanSquaredError, 1.f)});
-  } catch (const std::invalid_argument& e) {
-    refused = std::string(e.what()).find("loss weight") != std::string::npos;
-  }
-  TF_EXPECT(refused);
+  TF_EXPECT(refusedWith([&] { tf::Trainer(g, {}, {lossOf(tf::LossKind::MeanSquaredError, 1.f)}); }, "2 output(s) but 1 loss"));
+  TF_EXPECT(refusedWith([&] { tf::Trainer(g, {}, {lossOf(tf::LossKind::MeanSquaredError, -1.f), lossOf(tf::LossKind::MeanSquaredError, 1.f)}); },
+                        "loss weight"));
   // A node listed twice, and a node that feeds no output.
   for (int variant = 0; variant < 2; ++variant) {
     tf::GraphSpec s = spec(false);
     s.outputs = variant == 0 ? std::vector<int32_t>{1, 1, 2} : std::vector<int32_t>{1};
-    refused = false;
-    try {
-      tf::Graph bad(std::move(s));
-    } catch (const std::invalid_argument& e) {
-      const std::string what = e.what();
-      refused = what.find(variant == 0 ? "listed twice" : "node 2 does not feed") != std::string::npos;
-    }
-    TF_EXPECT(refused);
+    TF_EXPECT(refusedWith([&] { tf::Graph bad(std::move(s)); }, variant == 0 ? "listed twice" : "node 2 does not feed"));
   }
 }
