@@ -12,13 +12,13 @@ import type { NativeOutputLossSpec } from '../native';
 import { Tensor } from '../tensor';
 import { Targets, toTargets } from './data';
 
-/** @internal A model's outputs: names (their layers') and per-sample sizes. */
+/** A model's outputs: their names (their layers') and per-sample sizes, in output order. */
 export interface OutputSpec {
   names: string[];
   sizes: number[];
 }
 
-/** @internal What compile resolved for each output of a model with several. */
+/** What compile resolved for each output of a model with several (`model.compileConfig.outputs`). */
 export interface CompiledOutputs extends OutputSpec {
   losses: Loss[];
   weights: number[];

@@ -806,7 +806,7 @@ const NATIVE_RAW: Target = {
         // Every option any optimizer requires (the engine has no defaults), so that compiles get past the first check.
         const opt = { ...EVERY_OPTIMIZER_OPTION(), kind: g.int(0, 7), schedule: { kind: g.int(0, 3), initial: g.float(), boundaries: [1], values: [0.1, 0.01] } } as Record<string, unknown>;
         if (g.chance(0.3)) opt[g.pick(['beta1', 'epsilon', 'momentum', 'clipNorm', 'clipValue', 'globalClipNorm', 'weightDecay'])] = g.edgeNumber();
-        tryIt(() => nm.compile(opt, { kind: g.int(0, 5), fromLogits: g.chance(0.5), delta: g.edgeNumber() }, g.chance(0.5) ? [{ kind: g.int(0, 6), k: g.edgeNumber() }] : []));
+        tryIt(() => nm.compile(opt, [{ loss: { kind: g.int(0, 5), fromLogits: g.chance(0.5), delta: g.edgeNumber() }, weight: g.chance(0.8) ? 1 : g.edgeNumber(), metrics: g.chance(0.5) ? [{ kind: g.int(0, 6), k: g.edgeNumber() }] : [] }]));
       }
       if (nativeModels.length >= 6) nativeModels.shift();
       nativeModels.push(nm);

@@ -67,7 +67,7 @@ async function round(dir: string, i: number): Promise<void> {
   const nm = new native.NativeModel([{ kind: 0, units: 3, activation: 0 }], 4);
   expectThrow(() => nm.predict(new Float32Array(3), 1, 1, new Float32Array(3)));
   expectThrow(() => nm.trainChunk({ x: new Float32Array(8), labels: null, targets: new Float32Array(6), weights: null, n: 2 }, { order: new Int32Array([0, 1]), batchSize: 1, firstBatch: 0, count: 1 }));
-  nm.compile({ kind: 1, schedule: { kind: 0, initial: 0.1 }, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, amsgrad: false, weightDecay: 0 }, { kind: 3 }, []);
+  nm.compile({ kind: 1, schedule: { kind: 0, initial: 0.1 }, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, amsgrad: false, weightDecay: 0 }, [{ loss: { kind: 3 }, weight: 1, metrics: [] }]);
   await nm.trainChunk({ x: new Float32Array(8), labels: null, targets: new Float32Array(6), weights: null, n: 2 }, { order: new Int32Array([0, 1]), batchSize: 1, firstBatch: 0, count: 2 });
   await nm.trainChunk({ x: new Float32Array(8), labels: null, targets: new Float32Array([NaN, 0, 0, 0, 0, 0]), weights: null, n: 2 }, { order: new Int32Array([0, 1]), batchSize: 1, firstBatch: 0, count: 2 });
   await nm.evaluate({ x: new Float32Array(8), labels: null, targets: new Float32Array(6), weights: null, n: 2 }, 1);

@@ -127,10 +127,10 @@ describe('the native engine reads each row', () => {
   for (const name of OPTIMIZER_NAMES) {
     it(`${name}: every option it reads is required (the defaults live in TypeScript only)`, () => {
       const spec = tf.optimizers.get(name).toNative();
-      expect(() => model().compile(spec, mse, [])).not.toThrow();
+      expect(() => model().compile(spec, [{ loss: mse, weight: 1, metrics: [] }])).not.toThrow();
       for (const k of [...Object.keys(definitionOf(name).options), 'weightDecay']) {
         const { [k]: _dropped, ...rest } = spec;
-        expect(() => model().compile({ ...rest, kind: spec.kind, schedule: spec.schedule }, mse, []), `${name} without ${k}`)
+        expect(() => model().compile({ ...rest, kind: spec.kind, schedule: spec.schedule }, [{ loss: mse, weight: 1, metrics: [] }]), `${name} without ${k}`)
           .toThrow(new RegExp(`^compile: ${k} is required for ${definitionOf(name).native}`));
       }
     });
