@@ -28,17 +28,19 @@ void copyRows(RowCopy& o, const Dataset& d, const int32_t* order, int64_t begin,
   sizeTo(o.labels, d.labels ? rows * lw : 0);
   sizeTo(o.targets, d.targets ? rows * out : 0);
   sizeTo(o.weights, d.weights ? rows : 0);
+  // std::copy_n, not memcpy: a width of 0 (no labels per row) leaves a
+  // vector's data() null, and memcpy's pointers must not be null even for 0 bytes.
   if (!order && rows > 0) {
-    std::memcpy(o.x.data(), d.x + begin * in, sizeof(float) * rows * in);
-    if (d.labels) std::memcpy(o.labels.data(), d.labels + begin * lw, sizeof(int32_t) * rows * lw);
-    if (d.targets) std::memcpy(o.targets.data(), d.targets + begin * out, sizeof(float) * rows * out);
-    if (d.weights) std::memcpy(o.weights.data(), d.weights + begin, sizeof(float) * rows);
+    std::copy_n(d.x + begin * in, rows * in, o.x.data());
+    if (d.labels) std::copy_n(d.labels + begin * lw, rows * lw, o.labels.data());
+    if (d.targets) std::copy_n(d.targets + begin * out, rows * out, o.targets.data());
+    if (d.weights) std::copy_n(d.weights + begin, rows, o.weights.data());
   }
   for (int64_t r = 0; order && r < rows; ++r) {
     const int64_t src = order[begin + r];
-    std::memcpy(o.x.data() + r * in, d.x + src * in, sizeof(float) * in);
-    if (d.labels) std::memcpy(o.labels.data() + r * lw, d.labels + src * lw, sizeof(int32_t) * lw);
-    if (d.targets) std::memcpy(o.targets.data() + r * out, d.targets + src * out, sizeof(float) * out);
+    std::copy_n(d.x + src * in, in, o.x.data() + r * in);
+    if (d.labels) std::copy_n(d.labels + src * lw, lw, o.labels.data() + r * lw);
+    if (d.targets) std::copy_n(d.targets + src * out, out, o.targets.data() + r * out);
     if (d.weights) o.weights[r] = d.weights[src];
   }
   o.data.x = o.x.data();

@@ -1,6 +1,7 @@
 // Data movement: transpose, slice, gather, concat, stack, split, oneHot.
 // Transpose and slice are one native strided copy (permuted strides, or an
 // offset into the input); the rest are row copies.
+import { types } from 'node:util';
 import { checkArray, checkInt, checkNumber, checkOneOf, rangeError, show, typeError } from '../errors';
 import { native } from '../native';
 import { DataType, Tensor, checkTensor, makeTensor, ownedTensor, sizeFromShape } from '../tensor';
@@ -97,24 +98,29 @@ export function slice(x: Tensor, begin: number | number[], size?: number | numbe
   return y;
 }
 
-/** Most values one array holds (V8's limit, 2^32 - 1). */
-const MAX_ARRAY_VALUES = 2 ** 32 - 1;
-
 /**
- * Appends the values of a nested array to `out`, depth first. Each array's
- * length is read once and counted before its entries are visited, so an
- * array claiming more values than an array can hold is refused at once
- * (Array.prototype.flat would first walk all 2^32 claimed entries).
+ * Appends the values of a nested array to `out`, depth first, refusing the
+ * first entry that is not an int32 integer before going on: only values the
+ * caller's arrays really hold reach `out`. (Pushing the claimed entries of a
+ * sparse `new Array(2 ** 31)`, or of a Proxy that lies about its length,
+ * first and checking them afterwards grew `out` past V8's array limit,
+ * which ends the process rather than throwing.)
  */
-function flattenIndices(fn: string, a: unknown[], out: unknown[], depth = 1): void {
+function flattenIndices(fn: string, a: unknown[], out: number[], depth = 1): void {
   // A tensor has at most 1024 dimensions; deeper nesting (or an array holding itself) is refused, not recursed into.
   if (depth > 1024) throw rangeError(fn, 'indices are nested more than 1024 levels deep');
+  if (types.isProxy(a)) throw typeError(fn, `indices must be (nested) arrays of integers, got a Proxy at depth ${depth - 1}`);
   const length = a.length;
-  if (out.length + length > MAX_ARRAY_VALUES) throw rangeError(fn, `indices holds more values than an array can (over ${MAX_ARRAY_VALUES})`);
   for (let i = 0; i < length; i++) {
     const v = a[i];
-    if (Array.isArray(v)) flattenIndices(fn, v, out, depth + 1);
-    else out.push(v);
+    if (Array.isArray(v)) {
+      flattenIndices(fn, v, out, depth + 1);
+      continue;
+    }
+    if (typeof v !== 'number' || !Number.isInteger(v) || Math.abs(v) > 2 ** 31 - 1) {
+      throw rangeError(fn, `indices must be int32 integers, got ${show(v)} at flat position ${out.length}`);
+    }
+    out.push(v);
   }
 }
 
@@ -126,13 +132,7 @@ function indexTensor(fn: string, indices: unknown): Tensor {
     return indices;
   }
   checkArray(fn, 'indices', indices, 'an int32 Tensor or an array of integers');
-  const flat: unknown[] = [];
-  flattenIndices(fn, indices as unknown[], flat);
-  flat.forEach((v, i) => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || Math.abs(v) > 2 ** 31 - 1) {
-      throw rangeError(fn, `indices must be int32 integers, got ${show(v)} at flat position ${i}`);
-    }
-  });
+  flattenIndices(fn, indices as unknown[], []);
   return makeTensor(fn, indices, undefined, 'int32');
 }
 

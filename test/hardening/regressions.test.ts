@@ -331,3 +331,26 @@ describe('a junk label passed to a model method reachable from JavaScript (was: 
     await training;
   });
 });
+
+describe('index arrays that claim more entries than they hold (was: V8 "Fatal JavaScript invalid size error", seed 101 case 10184)', () => {
+  it('refuses a sparse array and a Proxy lying about its length at their first bad entry', () => {
+    // In a child: were the regression back, V8 would end the process rather than throw.
+    expectSurvives(child(`
+      for (const indices of [new Array(2 ** 31), [1, 2, , 3], new Proxy([], { get: (_t, k) => (k === 'length' ? 2 ** 31 : 7) })]) {
+        for (const call of [() => tf.oneHot(indices as number[], 3), () => tf.gather(tf.zeros([4]), indices as number[])]) {
+          try { call(); console.log('child: accepted'); } catch (e) { console.log('child: refused', (e as Error).constructor.name, (e as Error).message.split(':')[0]); }
+        }
+      }
+    `), /^(?!.*accepted)(?=[\s\S]*child: refused RangeError oneHot)(?=[\s\S]*child: refused TypeError gather)[\s\S]*child: ok/);
+  });
+});
+
+describe('labels given to a model whose loss reads none (was: UBSan "null pointer passed as argument 1" in the row copy, seed 101 case 8399)', () => {
+  it('evaluates through the raw binding without touching the empty label buffer', async () => {
+    const nm = new native.NativeModel([{ kind: native.enums.layer.dense, units: 2 }], 3);
+    nm.compile({ kind: native.enums.optimizer.sgd, schedule: { kind: native.enums.schedule.constant, initial: 0.1 }, momentum: 0, nesterov: false, weightDecay: 0 },
+      [{ loss: { kind: native.enums.loss.meanSquaredError }, weight: 1, metrics: [] }]);
+    const r = await nm.evaluate({ x: new Float32Array(12), labels: new Int32Array(4), targets: new Float32Array(8), weights: null, n: 4 }, 2);
+    expect(r.samples).toBe(4);
+  });
+});
