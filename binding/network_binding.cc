@@ -33,7 +33,9 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
                         method("learningRate", &M::LearningRate), method("setLearningRate", &M::SetLearningRate),
                         method("optimizerState", &M::OptimizerState), method("setOptimizerState", &M::SetOptimizerState),
                         method("reseed", &M::Reseed), method("computeGradients", &M::ComputeGradients),
-                        method("applyGradients", &M::ApplyGradients), method("setPruning", &M::SetPruning)});
+                        method("applyGradients", &M::ApplyGradients), method("setPruning", &M::SetPruning),
+                        method("tapeForward", &M::TapeForward), method("tapeStep", &M::TapeStep),
+                        method("regularizationPenalty", &M::RegularizationPenalty)});
   }
 
   // NativeModel(layers, inputSize | inputShape): a chain of layers.
@@ -311,6 +313,49 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       requireLength(info.Env(), fn, "grads", in, static_cast<int64_t>(graph().grads().size()));
       model_->applyGradients(in.data);
       return info.Env().Undefined();
+    });
+  }
+
+  // tapeForward(x, rows, outputs): a training forward pass whose loss
+  // JavaScript's tape computes (custom losses); outputs [rows, outputSize].
+  Napi::Value TapeForward(const Napi::CallbackInfo& info) {
+    static const char* fn = "tapeForward";
+    return guarded(info, fn, [&]() -> Napi::Value {
+      Napi::Env env = info.Env();
+      auto x = typedArrayArg<float>(info, 0, fn, "x");
+      const int64_t rows = intArg(info, 1, fn, "rows", 1, int64_t{1} << 31);
+      auto out = typedArrayArg<float>(info, 2, fn, "outputs");
+      requireLength(env, fn, "x", x, checkedMul(env, fn, rows, graph().rowSize()));
+      requireLength(env, fn, "outputs", out, checkedMul(env, fn, rows, graph().outputSize()));
+      model_->tapeForward(x.data, rows, out.data);
+      return env.Undefined();
+    });
+  }
+
+  // tapeStep(dOutputs, rows, loss) -> { loss, applied }: backward from the
+  // tape's dLoss/d(outputs) and the update (Trainer::tapeStep).
+  Napi::Value TapeStep(const Napi::CallbackInfo& info) {
+    static const char* fn = "tapeStep";
+    return guarded(info, fn, [&]() -> Napi::Value {
+      Napi::Env env = info.Env();
+      auto d = typedArrayArg<float>(info, 0, fn, "dOutputs");
+      const int64_t rows = intArg(info, 1, fn, "rows", 1, int64_t{1} << 31);
+      const double dataLoss = numberArg(info, 2, fn, "loss");
+      requireLength(env, fn, "dOutputs", d, checkedMul(env, fn, rows, graph().outputSize()));
+      bool applied = false;
+      const double loss = model_->tapeStep(d.data, rows, dataLoss, &applied);
+      Napi::Object r = Napi::Object::New(env);
+      r.Set("loss", loss);
+      r.Set("applied", applied);
+      return r;
+    });
+  }
+
+  // The kernel regularizers' penalty at the current weights (evaluate on the tape path adds it).
+  Napi::Value RegularizationPenalty(const Napi::CallbackInfo& info) {
+    return guarded(info, "regularizationPenalty", [&]() -> Napi::Value {
+      auto g = model_->shared();
+      return Napi::Number::New(info.Env(), graph().regularizationPenalty());
     });
   }
 

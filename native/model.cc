@@ -127,6 +127,20 @@ void Model::applyGradients(const float* grads) {
   tr.applyGradients();
 }
 
+void Model::tapeForward(const float* x, int64_t rows, float* outputs) {
+  Trainer& tr = trainer();
+  if (rows <= 0) throw std::out_of_range("needs at least one sample");
+  requireWorkspace(rows);
+  auto g = exclusive();
+  tr.tapeForward(x, rows, outputs);
+}
+
+double Model::tapeStep(const float* dOutputs, int64_t rows, double dataLoss, bool* applied) {
+  Trainer& tr = trainer();
+  auto g = exclusive();
+  return tr.tapeStep(dOutputs, rows, dataLoss, applied);
+}
+
 void Model::requireWorkspace(int64_t rows) const {
   requireMemoryFor(graph_.workspaceBytes(rows), [rows] { return "the workspace for batches of " + std::to_string(rows); });
 }

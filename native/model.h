@@ -114,6 +114,11 @@ class Model {
   double computeGradients(const Dataset& d, float* grads);
   void applyGradients(const float* grads);
 
+  // A step whose loss the caller computes (Trainer::tapeForward / tapeStep),
+  // under the exclusive lock; the memory limit checked first.
+  void tapeForward(const float* x, int64_t rows, float* outputs);
+  double tapeStep(const float* dOutputs, int64_t rows, double dataLoss, bool* applied);
+
   // std::length_error unless the workspace for batches of `rows` fits the memory limit.
   void requireWorkspace(int64_t rows) const;
 

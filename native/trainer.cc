@@ -249,6 +249,38 @@ double Trainer::computeGradients(const Dataset& d) {
   return stepGradients(d.x, d.labels, d.targets, d.weights, d.n, d.n, nullptr) + net_.addRegularizationGradients();
 }
 
+void Trainer::tapeForward(const float* x, int64_t rows, float* outputs) {
+  ScopedFlushDenormals ftz;
+  tapeRows_ = 0;
+  net_.prepare(ws_, rows);
+  net_.forwardTraining(x, rows, LogitOutputs{0}, ws_, &rng_);
+  const int64_t row = net_.outputSize();
+  for (size_t k = 0, offset = 0; k < net_.outputCount(); offset += net_.outputNodeSize(k), ++k) {
+    const int64_t size = net_.outputNodeSize(k);
+    const float* out = net_.outputValues(ws_, k);
+    for (int64_t r = 0; r < rows; ++r) std::copy(out + r * size, out + (r + 1) * size, outputs + r * row + offset);
+  }
+  tapeRows_ = rows;
+}
+
+double Trainer::tapeStep(const float* dOutputs, int64_t rows, double dataLoss, bool* applied) {
+  if (tapeRows_ == 0 || tapeRows_ != rows) {
+    throw std::logic_error("a tape step needs the forward pass of the same " + std::to_string(rows) + " samples first");
+  }
+  tapeRows_ = 0;
+  ScopedFlushDenormals ftz;
+  const int64_t row = net_.outputSize();
+  for (size_t k = 0, offset = 0; k < net_.outputCount(); offset += net_.outputNodeSize(k), ++k) {
+    const int64_t size = net_.outputNodeSize(k);
+    float* grad = net_.outputGrad(ws_, k);
+    for (int64_t r = 0; r < rows; ++r) std::copy(dOutputs + r * row + offset, dOutputs + r * row + offset + size, grad + r * size);
+  }
+  net_.backward(rows, LogitOutputs{0}, ws_);
+  ChunkResult res;
+  *applied = finishStep(dataLoss, rows, res);
+  return res.loss.front();
+}
+
 void Trainer::applyGradients() {
   ScopedFlushDenormals ftz;
   opt_->step(net_.params().data(), net_.grads().data(), static_cast<int64_t>(net_.params().size()), segments_);

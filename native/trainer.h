@@ -102,6 +102,19 @@ class Trainer {
   // run at once, each with its own workspace.
   EvalResult evaluate(const Dataset& data, int64_t batchSize, const std::atomic<bool>* cancel, Workspace& ws) const;
 
+  // A step whose loss the caller computes (custom losses: JavaScript's
+  // gradient tape). tapeForward runs the training forward pass with every
+  // output's activation applied (nothing fused) and copies the outputs into
+  // `outputs` [rows, outputSize()], packed per sample as predictions are.
+  // tapeStep takes dLoss/d(outputs) in the same layout and the caller's
+  // loss, runs the backward pass of that forward pass and makes the update
+  // as a built-in step does (regularization, finite checks, optimizer,
+  // pruning). Returns the loss with regularization; *applied is false when
+  // a non-finite loss or gradient skipped the update. std::logic_error
+  // without a tapeForward of `rows` samples before it.
+  void tapeForward(const float* x, int64_t rows, float* outputs);
+  double tapeStep(const float* dOutputs, int64_t rows, double dataLoss, bool* applied);
+
   Optimizer& optimizer() { return *opt_; }
   // Magnitude pruning after every update from now on (magnitude_pruning.h),
   // or none with nullptr; kept until the next call or compile.
@@ -159,6 +172,7 @@ class Trainer {
   std::vector<std::pair<int64_t, int64_t>> segments_;
   std::vector<double> stepStats_;  // data-parallel: the loss and reports of one step, reduced over ranks
   std::unique_ptr<MagnitudePruning> pruning_;
+  int64_t tapeRows_ = 0;  // rows of the last tapeForward, until its tapeStep
 };
 
 // Batched inference into out [n, outDim] with a caller-owned workspace, so

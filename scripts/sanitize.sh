@@ -30,6 +30,9 @@ rm -rf "$LOGS" && mkdir -p "$LOGS"
 export TENSORFORGE_ADDON="$ADDON"
 # Chunks of fuzz cases run in child processes; they inherit all of this.
 export TF_FUZZ_CASES="${TF_FUZZ_CASES:-20000}" TF_FUZZ_FILE_CASES="${TF_FUZZ_FILE_CASES:-4000}"
+# Instrumented code runs several times slower: a case gets 120 s before it
+# counts as a hang, and a chunk whose progress stands still 11 minutes has hung.
+export TF_FUZZ_CASE_TIMEOUT_MS="${TF_FUZZ_CASE_TIMEOUT_MS:-120000}" TF_FUZZ_HANG_MS="${TF_FUZZ_HANG_MS:-660000}"
 # abort_on_error: a report kills the process, so the test that caused it fails.
 # handle_segv=0: V8 handles its own SIGSEGVs (WebAssembly guard pages).
 # allocator_may_return_null: an allocation too large fails with std::bad_alloc,

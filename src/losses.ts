@@ -1,6 +1,7 @@
 // Loss names and options (Keras semantics: "sum over batch size" reduction).
 import { checkBool, checkNumber, checkOneOf, checkOptions } from './errors';
 import type { NativeLossSpec } from './native';
+import type { Tensor } from './tensor';
 import { nativeCodes } from './native_codes';
 
 /** Loss names accepted by `compile` (Keras snake_case or TensorFlow.js camelCase). */
@@ -31,6 +32,17 @@ export interface Loss {
   /** Huber's threshold between quadratic and linear (default 1). */
   readonly delta: number;
 }
+
+/**
+ * A loss written in code, as Keras and TensorFlow.js take one: `(yTrue,
+ * yPred) => losses`, built from tensor ops. It returns one loss per sample
+ * (`[batch]`), per element (`[batch, ...]`, averaged per sample) or a scalar;
+ * fit averages over the batch (sample weights applied), as Keras's
+ * "sum over batch size" reduction does. `fit` runs the model natively and
+ * this function through the gradient tape, one batch at a time. `yTrue` is
+ * the batch of `y` as given to fit (float32), `yPred` the model's output.
+ */
+export type LossFunction = (yTrue: Tensor, yPred: Tensor) => Tensor;
 
 /** Options of the cross-entropy losses. */
 export interface CrossentropyArgs {

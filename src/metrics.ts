@@ -1,6 +1,7 @@
 // Metric names; 'accuracy' picks its binary / categorical / sparse form from the loss, as Keras does.
 import { checkOneOf, show, typeError, checkArray } from './errors';
-import type { Loss } from './losses';
+import type { Loss, LossFunction } from './losses';
+import type { Tensor } from './tensor';
 import { nativeCodes } from './native_codes';
 
 /** Metric names accepted by `compile`. */
@@ -27,24 +28,50 @@ type NativeMetric = (typeof NATIVE_METRICS)[number];
 /** Native code of each, from the addon's table (TF_METRICS in native/metrics.h). */
 const METRIC_CODE = nativeCodes('metric', NATIVE_METRICS);
 
+/**
+ * A metric written in code: `(yTrue, yPred) => values`, one per sample (or a
+ * scalar for the batch), averaged over the epoch; logged under the
+ * function's name. Like a {@link LossFunction}, it makes fit run one batch
+ * at a time through JavaScript.
+ */
+export type MetricFunction = (yTrue: Tensor, yPred: Tensor) => Tensor;
+
 /** A compiled metric: the key it is logged under and its aliases (`model.compileConfig.metrics`). */
 export interface ResolvedMetric {
-  /** Log key: the name the user wrote (Keras and TensorFlow.js both do this). */
+  /** Log key: the name the user wrote (Keras and TensorFlow.js both do this); a function's name. */
   key: string;
   /** Extra keys with the same value ('acc' for 'accuracy' and back), for tfjs users. */
   aliases: string[];
-  /** @internal The metric as the native engine reads it. */
+  /** @internal The metric as the native engine reads it (built-in metrics). */
   native: { kind: number; k?: number; threshold?: number };
+  /** @internal What it computes: a built-in metric's resolved name ('accuracy' when it depends on the targets' shape), or a function. */
+  compute: string | MetricFunction;
 }
 
 /** @internal Resolves `compile`'s metrics list against the loss and output width. */
-export function resolveMetrics(fn: string, metrics: unknown, loss: Loss, outputUnits: number): ResolvedMetric[] {
+export function resolveMetrics(fn: string, metrics: unknown, loss: Loss | LossFunction, outputUnits: number): ResolvedMetric[] {
   if (metrics === undefined || metrics === null) return [];
-  const list = typeof metrics === 'string' ? [metrics] : checkArray(fn, 'metrics', metrics, 'a string or an array of strings');
+  const list = typeof metrics === 'string' || typeof metrics === 'function' ? [metrics]
+    : checkArray(fn, 'metrics', metrics, 'a string, a function or an array of them');
   const seen = new Set<string>();
   const out: ResolvedMetric[] = [];
   for (const m of list) {
+    if (typeof m === 'function') {
+      const key = m.name && m.name !== 'anonymous' ? m.name : `metric_${out.length}`;
+      if (seen.has(key)) throw typeError(fn, `two metrics are named '${key}'; give each function its own name`);
+      seen.add(key);
+      out.push({ key, aliases: [], native: { kind: -1 }, compute: m as MetricFunction });
+      continue;
+    }
     const name = checkOneOf(fn, 'metric', m, NAMES, ALIASES);
+    if (typeof loss === 'function') {
+      // A loss in code says nothing of the targets' form: 'accuracy' and top-k pick theirs from the shapes at each batch, as Keras does.
+      const key = m as string;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ key, aliases: key === 'accuracy' ? ['acc'] : key === 'acc' ? ['accuracy'] : [], native: { kind: -1 }, compute: name });
+      continue;
+    }
     const key = m as string;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -70,7 +97,7 @@ export function resolveMetrics(fn: string, metrics: unknown, loss: Loss, outputU
       throw typeError(fn, `metric '${key}' needs dense targets, but the sparseCategoricalCrossentropy loss uses integer labels; use 'accuracy' or 'sparseCategoricalAccuracy'`);
     }
     const aliases = key === 'accuracy' ? ['acc'] : key === 'acc' ? ['accuracy'] : [];
-    out.push({ key, aliases, native: { kind: METRIC_CODE[kind], k: 5, threshold: 0.5 } });
+    out.push({ key, aliases, native: { kind: METRIC_CODE[kind], k: 5, threshold: 0.5 }, compute: kind });
   }
   return out;
 }

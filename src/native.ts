@@ -164,6 +164,12 @@ export interface NativeModel {
   computeGradients(data: NativeData, grads: F32): number;
   /** One optimizer step with the given gradients (tests). */
   applyGradients(grads: F32): void;
+  /** A training forward pass of `rows` samples whose loss the tape computes: outputs [rows, outputSize]. */
+  tapeForward(x: F32, rows: number, outputs: F32): void;
+  /** Backward from dLoss/d(outputs) of the last tapeForward and the update; loss with regularization, applied false when skipped (non-finite). */
+  tapeStep(dOutputs: F32, rows: number, loss: number): { loss: number; applied: boolean };
+  /** The kernel regularizers' penalty at the current weights. */
+  regularizationPenalty(): number;
   /** Magnitude pruning after every optimizer update from now on, or none (native/magnitude_pruning.h). */
   setPruning(options: NativePruningSpec | null): void;
 }

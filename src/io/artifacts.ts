@@ -159,6 +159,7 @@ export function artifactsToModel<M extends LayersModel>(fn: string, artifacts: u
   // Training configuration: top level (TensorFlow.js), else Keras's place inside the topology.
   const nested = (a.modelTopology as Record<string, unknown>).training_config;
   let training: ReturnType<typeof readTrainingConfig> | null = null;
+  const kerasOnly = (a.trainingConfig === undefined || a.trainingConfig === null) && nested !== undefined && nested !== null;
   if (a.trainingConfig !== undefined && a.trainingConfig !== null) {
     try {
       training = readTrainingConfig(a.trainingConfig);
@@ -185,8 +186,13 @@ export function artifactsToModel<M extends LayersModel>(fn: string, artifacts: u
     try {
       model.compile(training);
     } catch (err) {
-      throw new Error(`${fn}: trainingConfig: ${(err as Error).message}`);
+      if (!kerasOnly) throw new Error(`${fn}: trainingConfig: ${(err as Error).message}`);
+      // A loss or metric saved by a function's name (Keras's custom objects; tensorforge's losses in code) needs that function again.
+      process.emitWarning(`${fn}: modelTopology.training_config ignored (${(err as Error).message}); the model is loaded uncompiled: compile it with the functions again`);
+      training = null;
     }
+  }
+  if (training) {
     const optEntries = entries.filter((e) => e.group === 'optimizer');
     if (optEntries.length > 0) {
       try {

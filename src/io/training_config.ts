@@ -13,7 +13,7 @@
 // `<var>/<slot>` in TensorFlow.js's slot order (Adam: every `/m`, then every
 // `/v`). TensorFlow.js reads it for the optimizers it has (see tfjsCompatible).
 import { show } from '../errors';
-import { KERAS_LOSS_NAME, Loss, losses } from '../losses';
+import { KERAS_LOSS_NAME, Loss, LossFunction, losses } from '../losses';
 import type { ResolvedMetric } from '../metrics';
 import { OPTIMIZER_NAMES, OptimizerIdentifier, SlotName, definitionOf } from '../optimizers/definitions';
 import { Optimizer, createOptimizer } from '../optimizers/optimizer';
@@ -75,7 +75,9 @@ function optimizerToJSON(opt: Optimizer, learningRate: number, includeOptimizer:
   return { json: { class_name: form.className, config }, tfjs: !opt.schedule && def.tfjs(c, includeOptimizer) };
 }
 
-function lossToJSON(loss: Loss): { json: TrainingConfig['loss']; tfjs: boolean } {
+function lossToJSON(loss: Loss | LossFunction): { json: TrainingConfig['loss']; tfjs: boolean } {
+  // A loss in code is saved under its function's name, as Keras saves one; loading needs the function again.
+  if (typeof loss === 'function') return { json: loss.name || 'custom_loss', tfjs: false };
   const name = KERAS_LOSS_NAME[loss.name];
   if (!loss.fromLogits && (loss.name !== 'huber' || loss.delta === 1)) return { json: name, tfjs: TFJS_LOSSES.has(name) };
   const config: Dict = { name };

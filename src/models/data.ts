@@ -1,7 +1,7 @@
 // Validation and conversion of fit/evaluate/predict inputs into the flat
 // buffers the native engine reads in place.
 import { checkArray, rangeError, show, typeError } from '../errors';
-import type { Loss } from '../losses';
+import type { Loss, LossFunction } from '../losses';
 import { Tensor, TensorLike, checkTensor, makeTensor } from '../tensor';
 import { checkFinite } from './finite';
 import { allocateUninitializedF32 } from '../ops/shapes';
@@ -115,16 +115,27 @@ export interface Targets {
   /** Several outputs: labels and target floats per sample (output_losses.ts packs them); else 1 and the output size. */
   labelWidth?: number;
   targetWidth?: number;
+  /** A loss written in code: y's per-sample shape, as given (the targets hold y's values). */
+  sampleShape?: number[];
 }
 
 /** @internal */
-export function toTargets(fn: string, y: unknown, n: number, units: number, loss: Loss): Targets {
+export function toTargets(fn: string, y: unknown, n: number, units: number, loss: Loss | LossFunction): Targets {
   let t: Tensor;
   if (y instanceof Tensor) t = checkTensor(fn, 'y', y);
   else if (y === undefined || y === null) throw typeError(fn, 'y is required');
   else t = makeTensor(fn, y, undefined, undefined);
   if (t.shape[0] !== n || t.rank === 0) {
     throw rangeError(fn, `x has ${n} samples but y has ${t.rank === 0 ? 'a scalar' : t.shape[0]}`);
+  }
+  if (typeof loss === 'function') {
+    // A loss in code reads y as given: any per-sample shape, float32, finite.
+    const targets = Float32Array.from(t.values);
+    for (let i = 0; i < targets.length; i++) {
+      if (!Number.isFinite(targets[i])) throw rangeError(fn, `y contains ${targets[i]} at index ${i}`);
+    }
+    const sampleShape = t.shape.slice(1);
+    return { labels: null, targets, targetWidth: sampleShape.reduce((a, b) => a * b, 1), sampleShape };
   }
   if (loss.name === 'sparseCategoricalCrossentropy') {
     if (!(t.rank === 1 || (t.rank === 2 && t.shape[1] === 1))) {
@@ -223,6 +234,7 @@ export function sliceSamples(f: Features, t: Targets, w: Float32Array | null, st
       targets: t.targets ? t.targets.subarray(start * tw, end * tw) : null,
       labelWidth: t.labelWidth,
       targetWidth: t.targetWidth,
+      sampleShape: t.sampleShape,
     } as Targets,
     w: w ? w.subarray(start, end) : null,
   };

@@ -20,7 +20,9 @@ import type { WeightLayout } from './weight_layout';
 /** @internal The handshake values describing a model: its weight shapes and how it is compiled (0 when not compiled). */
 export function modelFields(weights: WeightLayout, compiled: CompiledConfig | null): Agreed[] {
   const shapes = fingerprint(weights.slots.flatMap((s) => [s.trainable ? 1 : 0, s.shape.length, ...s.shape]));
-  const text = compiled ? JSON.stringify([compiled.loss.name, compiled.loss.fromLogits, compiled.loss.delta, compiled.metrics.map((m) => m.key),
+  const loss = compiled?.loss;
+  const lossText = typeof loss === 'function' ? ['function', loss.name] : loss ? [loss.name, loss.fromLogits, loss.delta] : [];
+  const text = compiled ? JSON.stringify([...lossText, compiled.metrics.map((m) => m.key),
     compiled.optimizer.toNative(), compiled.outputs ? [compiled.outputs.losses.map((l) => [l.name, l.fromLogits, l.delta]), compiled.outputs.weights,
       compiled.outputs.metrics.map((m) => m.map((x) => x.key))] : null]) : '';
   return [

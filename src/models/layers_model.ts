@@ -8,11 +8,11 @@ import { CallbackHooks, Logs, TrainableModel, checkHooks } from '../callbacks/ca
 import { History } from '../callbacks/history';
 import { checkArray, checkBool, checkInt, checkNumber, checkOptions, rangeError, show, typeError } from '../errors';
 import { Layer, checkInputShape, setLayerOwner } from '../layers/layer';
-import { nativeLoss, resolveLoss } from '../losses';
+import { losses, nativeLoss, resolveLoss, type LossFunction } from '../losses';
 import { resolveMetrics } from '../metrics';
 import { checkAllocation } from '../limits';
 import { native } from '../native';
-import type { NativeChunkResult, NativeEvalResult, NativeModel, NativeOptimizerSpec, NativePruningSpec } from '../native';
+import type { NativeChunkResult, NativeData, NativeEvalResult, NativeModel, NativeOptimizerSpec, NativePruningSpec } from '../native';
 import { allocateUninitializedF32 } from '../ops/shapes';
 import { resolveOptimizer } from '../optimizers/optimizer';
 import { randomFrom } from '../random';
@@ -36,6 +36,7 @@ import {
 import { OutputSpec, nativeOutputs, packTargets, resolveOutputs } from './output_losses';
 import { ModelGraph, chainGraph, planNativeModel } from './native_graph';
 import { checkTokenIds } from './token_ids';
+import { TapePlan, lossFunctionOf, tapeChunk, tapeEvaluate } from './tape_training';
 import { SummaryInputs, formatSummary, summaryRows } from './summary';
 import { PlacedLayer, WeightLayout, WeightSlot, checkFlatGradients } from './weight_layout';
 import { modelToArtifacts } from '../io/artifacts';
@@ -183,15 +184,21 @@ export abstract class LayersModel implements TrainableModel {
     const several = this.multipleOutputs();
     let compiled: CompiledConfig;
     if (several) {
+      const code = [a.loss, a.metrics].flatMap((v) => (v !== null && typeof v === 'object' ? Object.values(v).flat() : [v]));
+      if (code.some((v) => typeof v === 'function')) {
+        throw typeError(fn, `a loss or metric written as a function takes a model with one output; model '${this.name}' has ${several.names.length} (use built-in names per output)`);
+      }
       const outputs = resolveOutputs(fn, several, a.loss, a.metrics, a.lossWeights);
       compiled = { optimizer, loss: outputs.losses[0], metrics: outputs.metrics.flat(), outputs };
     } else {
       if (a.lossWeights !== undefined) throw rangeError(fn, `lossWeights weighs the losses of a model with several outputs; model '${this.name}' has one`);
-      const loss = resolveLoss(fn, a.loss);
+      const loss = typeof a.loss === 'function' ? (a.loss as LossFunction) : resolveLoss(fn, a.loss);
       const layers = this.layers;
       const last = layers[layers.length - 1];
       const units = this.outputShape?.[0] ?? (last && 'units' in last ? (last as unknown as { units: number }).units : 0);
-      compiled = { optimizer, loss, metrics: resolveMetrics(fn, a.metrics, loss, units) };
+      const metrics = resolveMetrics(fn, a.metrics, loss, units);
+      const tape = typeof loss === 'function' || metrics.some((m) => typeof m.compute === 'function');
+      compiled = { optimizer, loss, metrics, ...(tape ? { tape } : {}) };
     }
     // A change of `trainable` since the model was built takes effect here, as in Keras: the
     // frozen weights move to the non-trainable arena (no gradients, no optimizer slots).
@@ -341,6 +348,9 @@ export abstract class LayersModel implements TrainableModel {
     if (args.distributed !== undefined) checkBool(fn, 'distributed', args.distributed);
     if (this.#training) throw new Error(`fit: model '${this.name}' is already training; wait for the running fit to finish`);
     const compiled = this.#requireCompiled(fn);
+    if (job && compiled.tape) {
+      throw typeError(fn, 'distributed training takes built-in losses and metrics; this model was compiled with a loss or metric written as a function');
+    }
     const epochs = checkInt(fn, 'epochs', args.epochs ?? 1, 0);
     const batchSize = checkInt(fn, 'batchSize', args.batchSize ?? 32, 1, 2 ** 31 - 1);
     const shuffle = args.shuffle === undefined ? true : checkBool(fn, 'shuffle', args.shuffle);
@@ -404,7 +414,7 @@ export abstract class LayersModel implements TrainableModel {
       // Dropout differs between ranks (their rows differ too); the order of samples does not.
       const dropoutSeed = rng.seed();
       built.nm.reseed(job ? (dropoutSeed + job.rank * 0x9e3779b) % 2 ** 31 : dropoutSeed);
-      return await runFit(this.#fitHost(built, compiled, job), {
+      return await runFit(compiled.tape ? this.#tapeFitHost(built, compiled) : this.#fitHost(built, compiled, job), {
         train, val, finiteChecks, epochs, initialEpoch, batchSize, shuffle, rng, signal,
         // Rank 0 speaks: the progress bar and the callbacks that write files run there only.
         verbose: job && job.rank !== 0 ? 0 : verbose, callbacks: job ? callbacksOfRank(callbacks, job) : callbacks,
@@ -418,6 +428,27 @@ export abstract class LayersModel implements TrainableModel {
       signal?.removeEventListener('abort', onAbort);
       this.#training = false;
     }
+  }
+
+  /** What {@link TapePlan} this compiled model trains with. */
+  #tapePlan(built: Built, compiled: CompiledConfig): TapePlan {
+    return { loss: typeof compiled.loss === 'function' ? compiled.loss : lossFunctionOf(compiled.loss), metrics: compiled.metrics, outputShape: built.outputShapes[0] };
+  }
+
+  /** fit's host when the loss or a metric is code: one native step per batch, the loss on the tape (tape_training.ts). */
+  #tapeFitHost(built: Built, compiled: CompiledConfig): FitHost {
+    const plan = this.#tapePlan(built, compiled);
+    return {
+      model: this,
+      trainChunk: (d, order, batchSize, first, count, _nextFirst, _nextCount, _epochId, beforeStart) =>
+        this.#lock.write(async (): Promise<NativeChunkResult> => {
+          beforeStart();
+          return tapeChunk('fit', built.nm, plan, d, order, batchSize, first, count);
+        }),
+      evaluate: (d, batchSize) => this.#evaluateFeatures(d.x, d.t, d.w, batchSize),
+      meanLogs: (loss, sums, samples) => compiledMeanLogs(compiled, loss, sums, samples),
+      nextEpochId: () => ++this.#epochSerial,
+    };
   }
 
   #fitHost(built: Built, compiled: CompiledConfig, job: JobInfo | null): FitHost {
@@ -465,6 +496,11 @@ export abstract class LayersModel implements TrainableModel {
     let abort: (() => void) | null = null;
     // The native model exists once the first batch is staged (stage builds it).
     const nm = (): NativeModel => this.#built!.nm;
+    // The tape path reads staged rows as fit's data; a loss in code also needs y's per-sample shape (the same in every batch).
+    let targetShape: number[] | undefined;
+    const labelled = (b: NativeData): LabelledData => ({
+      x: { values: b.x, n: b.n, sampleShape: [] }, t: { labels: b.labels, targets: b.targets, sampleShape: targetShape }, w: b.weights,
+    });
     return {
       metricCount: compiledReportCount(compiled),
       logKeys: compiledLogKeys(compiled),
@@ -477,17 +513,20 @@ export abstract class LayersModel implements TrainableModel {
           const feats = this.#features(fn, xs, true);
           this.#builtFor(fn, feats);
           const t = this.#targets(fn, ys, feats.n, compiled);
+          targetShape = t.sampleShape;
           return { x: feats.values, labels: t.labels, targets: t.targets, weights: sampleWeights(fn, sw, feats.n), n: feats.n };
         } catch (e) {
           if (e instanceof Error) e.message = e.message.replace(/^(\w+): /, `$1: batch ${index}: `);
           throw e;
         }
       },
-      train: (chunk, batchSize, count) => this.#lock.write((): Promise<NativeChunkResult> => {
+      train: (chunk, batchSize, count) => this.#lock.write(async (): Promise<NativeChunkResult> => {
         const order = Int32Array.from({ length: chunk.n }, (_, i) => i);
+        if (compiled.tape) return tapeChunk('fitDataset', nm(), this.#tapePlan(this.#built!, compiled), labelled(chunk), order, batchSize, 0, count);
         return nm().trainChunk(chunk, { order, batchSize, firstBatch: 0, count });
       }),
-      evaluate: (b) => this.#lock.read((): Promise<NativeEvalResult> => nm().evaluate(b, b.n)),
+      evaluate: (b) => this.#lock.read(async (): Promise<NativeEvalResult> => (compiled.tape
+        ? tapeEvaluate('evaluateDataset', nm(), this.#tapePlan(this.#built!, compiled), labelled(b), b.n) : nm().evaluate(b, b.n))),
       evaluateTensors: (x, y, batchSize) => this.evaluate(x as InputLike, y as InputLike, { batchSize }),
       meanLogs: (loss, sums, samples) => compiledMeanLogs(compiled, loss, sums, samples),
       begin: (signal) => {
@@ -526,6 +565,11 @@ export abstract class LayersModel implements TrainableModel {
     // Slices of at most ~8 MB of rows: the native side evaluates a private copy
     // of its input, and a whole test set copied at once costs that much memory.
     const units = this.#units();
+    if (compiled.tape) {
+      const plan = this.#tapePlan(this.#built!, compiled);
+      const run = async (): Promise<EvalSums> => tapeEvaluate('evaluate', nm, plan, { x, t, w }, batchSize);
+      return locked ? run() : this.#lock.read(run);
+    }
     const step = Math.max(1, Math.floor(sliceRows(sizeOf(x.sampleShape)) / batchSize)) * batchSize;
     const r = { lossSum: 0, samples: 0, metricSums: new Float64Array(compiledReportCount(compiled)) };
     for (let start = 0; start < x.n; start += step) {
@@ -687,6 +731,11 @@ export abstract class LayersModel implements TrainableModel {
     const t = this.#targets(fn, y, feats.n, compiled);
     if (feats.n === 0) throw rangeError(fn, 'x has no samples');
     const order = Int32Array.from({ length: feats.n }, (_, i) => i);
+    if (compiled.tape) {
+      const plan = this.#tapePlan(this.#built!, compiled);
+      const r = await this.#lock.write(async () => tapeChunk(fn, nm, plan, { x: feats, t, w: null }, order, feats.n, 0, 1));
+      return compiledMeanLogs(compiled, r.loss[0], r.metricSums, feats.n);
+    }
     const r = await this.#lock.write((): Promise<NativeChunkResult> => nm.trainChunk({ x: feats.values, labels: t.labels, targets: t.targets, weights: null, n: feats.n },
       { order, batchSize: feats.n, firstBatch: 0, count: 1 }));
     return compiledMeanLogs(compiled, r.loss[0], r.metricSums, feats.n);
@@ -893,7 +942,9 @@ interface SharePrediction {
 /** Compiles the native model: one loss and its metrics, or (several outputs) one of each per output. */
 function compileNative(nm: NativeModel, c: CompiledConfig): void {
   const optimizer = c.optimizer.toNative() as NativeOptimizerSpec;
-  nm.compile(optimizer, c.outputs ? nativeOutputs(c.outputs) : [{ loss: nativeLoss(c.loss), weight: 1, metrics: c.metrics.map((m) => m.native) }]);
+  // The tape path computes the loss and metrics itself: the native trainer keeps only the optimizer (its loss is never read).
+  const loss = typeof c.loss === 'function' ? nativeLoss(losses.meanSquaredError()) : nativeLoss(c.loss);
+  nm.compile(optimizer, c.outputs ? nativeOutputs(c.outputs) : [{ loss, weight: 1, metrics: c.tape ? [] : c.metrics.map((m) => m.native) }]);
 }
 
 /**

@@ -1,8 +1,8 @@
 // The options of compile / fit / evaluate / predict, their accepted keys, and
 // the small helpers every model path shares (log means, slice sizes).
 import type { CallbackHooks, Logs } from '../callbacks/callback';
-import type { Loss, LossIdentifier } from '../losses';
-import type { MetricIdentifier, ResolvedMetric } from '../metrics';
+import type { Loss, LossFunction, LossIdentifier } from '../losses';
+import type { MetricFunction, MetricIdentifier, ResolvedMetric } from '../metrics';
 import type { Optimizer } from '../optimizers/optimizer';
 import type { Tensor, TensorLike } from '../tensor';
 import type { InputLike, ModelInputs } from './data';
@@ -13,17 +13,22 @@ export interface CompileArgs {
   /** Optimizer name ('adam', 'sgd', 'rmsprop', ...) or a configured `tf.optimizers.*` object. */
   optimizer: string | Optimizer;
   /**
-   * Loss name ('sparse_categorical_crossentropy', 'meanSquaredError', ...) or a
-   * `tf.losses.*` object. A model with several outputs takes one for all of
-   * them, an array (one per output, in order) or an object keyed by output name.
+   * Loss name ('sparse_categorical_crossentropy', 'meanSquaredError', ...), a
+   * `tf.losses.*` object, or a function `(yTrue, yPred) => Tensor` (a
+   * {@link LossFunction}; models with one output). A model with several
+   * outputs takes one for all of them, an array (one per output, in order)
+   * or an object keyed by output name.
    */
-  loss: LossIdentifier | string | Loss | (LossIdentifier | string | Loss)[] | Record<string, LossIdentifier | string | Loss>;
+  loss: LossIdentifier | string | Loss | LossFunction | (LossIdentifier | string | Loss)[] | Record<string, LossIdentifier | string | Loss>;
   /**
-   * Metrics to report, e.g. ['accuracy'] (default none). With several
-   * outputs: one list for every output, an array of lists (one per output) or
-   * an object keyed by output name; logged as `<output>_<metric>`.
+   * Metrics to report, e.g. ['accuracy'] (default none); a function
+   * `(yTrue, yPred) => Tensor` (a {@link MetricFunction}, models with one
+   * output) is logged under its name. With several outputs: one list for
+   * every output, an array of lists (one per output) or an object keyed by
+   * output name; logged as `<output>_<metric>`.
    */
-  metrics?: (MetricIdentifier | string)[] | string | (MetricIdentifier | string)[][] | Record<string, (MetricIdentifier | string)[] | string>;
+  metrics?: (MetricIdentifier | string | MetricFunction)[] | string | MetricFunction | (MetricIdentifier | string)[][]
+    | Record<string, (MetricIdentifier | string)[] | string>;
   /**
    * Several outputs: each output's weight in the total loss (Keras's
    * loss_weights), an array in output order or an object keyed by output
@@ -97,12 +102,17 @@ export interface PredictArgs {
 /** The optimizer, loss and metrics a model was compiled with. */
 export interface CompiledConfig {
   optimizer: Optimizer;
-  /** The loss (with several outputs: the first output's; see `outputs`). */
-  loss: Loss;
+  /** The loss (with several outputs: the first output's; see `outputs`); a function when written in code. */
+  loss: Loss | LossFunction;
   /** The metrics (with several outputs: every output's, in output order). */
   metrics: ResolvedMetric[];
   /** Several outputs: each output's name, size, loss, weight and metrics. */
   outputs?: CompiledOutputs;
+  /**
+   * The loss or a metric is a function: fit and evaluate run the model one
+   * batch at a time, the loss and metrics through the gradient tape.
+   */
+  tape?: boolean;
 }
 
 export const COMPILE_OPTIONS = ['optimizer', 'loss', 'metrics', 'lossWeights'] as const;

@@ -844,7 +844,8 @@ const NATIVE_RAW: Target = {
       weights: withWeights ? orNull(() => buf('Float32Array', n)) : null, n: rows(),
     }) : g.junk());
     const method = g.pick(['slots', 'readWeights', 'writeWeights', 'compile', 'trainChunk', 'evaluate', 'predict', 'predictAsync', 'cancel',
-      'learningRate', 'setLearningRate', 'optimizerState', 'setOptimizerState', 'reseed', 'computeGradients', 'applyGradients', 'setPruning']);
+      'learningRate', 'setLearningRate', 'optimizerState', 'setOptimizerState', 'reseed', 'computeGradients', 'applyGradients', 'setPruning',
+      'tapeForward', 'tapeStep', 'regularizationPenalty']);
     const args: Record<string, () => unknown[]> = {
       readWeights: () => [g.chance(0.5), buf('Float32Array', g.int(0, 60))],
       writeWeights: () => [g.chance(0.5), buf('Float32Array', g.int(0, 60))],
@@ -863,6 +864,8 @@ const NATIVE_RAW: Target = {
       reseed: () => [g.edgeNumber()],
       computeGradients: () => [data(false), buf('Float32Array', g.int(0, 60))],
       applyGradients: () => [buf('Float32Array', g.int(0, 60))],
+      tapeForward: () => [buf('Float32Array', n * inSize), rows(), buf('Float32Array', n * outSize)],
+      tapeStep: () => [buf('Float32Array', n * outSize), rows(), g.chance(0.8) ? g.float() : g.edgeNumber()],
       setPruning: () => [g.weighted<unknown>([
         [4, () => ({ ranges: Array.from({ length: g.int(0, 3) }, () => [g.chance(0.8) ? g.int(0, 40) : g.edgeNumber(), g.chance(0.8) ? g.int(1, 20) : g.edgeNumber()]),
           schedule: g.chance(0.8) ? g.int(0, 1) : g.edgeNumber(), targetSparsity: g.chance(0.8) ? g.float() : g.edgeNumber(), beginStep: g.int(0, 5),

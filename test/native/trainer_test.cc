@@ -1,6 +1,7 @@
 // The trainer checks its own preconditions instead of trusting the caller
 // (issue: a metric without a kind became a sparse metric, and training with
 // float targets then read labels through a null pointer).
+#include <cmath>
 #include <stdexcept>
 #include <vector>
 
@@ -72,4 +73,45 @@ TF_TEST(trainer_refuses_data_without_what_loss_and_metrics_read) {
 
   tf::Dataset noInputs{nullptr, labels.data(), nullptr, nullptr, 4};
   TF_EXPECT(throwsInvalid([&] { sparse.trainChunk(noInputs, 2, 2, nullptr); }));
+}
+
+// A step whose loss the caller computes (custom losses: the tape) must update
+// the weights exactly as the native loss does when the caller's gradient is
+// that loss's: here MSE, dL/dp = 2 (p - y) / (batch x outputs).
+TF_TEST(tape_step_updates_as_the_native_loss_does) {
+  tf::Config d;
+  d.setNumber("kind", 0);
+  d.setNumber("units", 3);
+  tf::Model a(std::vector<tf::Config>{d}, tf::Shape{2}), b(std::vector<tf::Config>{d}, tf::Shape{2});
+  for (size_t i = 0; i < a.graph().params().size(); ++i) a.graph().params()[i] = 0.1f * static_cast<float>(i) - 0.3f;
+  b.graph().params() = a.graph().params();
+  tf::Trainer native(a.graph(), {}, lossOf(tf::LossKind::MeanSquaredError), {});
+  tf::Trainer tape(b.graph(), {}, lossOf(tf::LossKind::MeanSquaredError), {});
+  std::vector<float> x{0.5f, -1.f, 2.f, 0.25f, -0.75f, 1.5f, 1.f, 1.f};
+  std::vector<float> y{0.f, 1.f, -1.f, 0.5f, 0.5f, 0.f, 2.f, -2.f, 1.f, 0.f, 0.f, 0.f};
+  const double nativeLoss = native.computeGradients(tf::Dataset{x.data(), nullptr, y.data(), nullptr, 4});
+  native.applyGradients();
+
+  std::vector<float> out(12), grad(12);
+  // Its refusal first: a step without the forward pass of its rows.
+  bool applied = true;
+  TF_EXPECT([&] {
+    try {
+      tape.tapeStep(grad.data(), 4, 0.0, &applied);
+    } catch (const std::logic_error&) {
+      return true;
+    }
+    return false;
+  }());
+  tape.tapeForward(x.data(), 4, out.data());
+  double loss = 0;
+  for (size_t i = 0; i < out.size(); ++i) {
+    const double e = out[i] - y[i];
+    loss += e * e / 12.0;
+    grad[i] = static_cast<float>(2.0 * e / 12.0);
+  }
+  const double reported = tape.tapeStep(grad.data(), 4, loss, &applied);
+  TF_EXPECT(applied);
+  TF_EXPECT(std::abs(reported - nativeLoss) < 1e-6);
+  for (size_t i = 0; i < a.graph().params().size(); ++i) TF_EXPECT(std::abs(a.graph().params()[i] - b.graph().params()[i]) < 1e-6f);
 }
