@@ -1,8 +1,8 @@
 // npm run bench: every benchmark in bench/, peers side by side, one report.
 //
-//   npm run bench                    full run (~15 minutes on 2 cores; tune's search is cut to 90 s)
+//   npm run bench                    full run (~20 minutes on 2 cores; tune's search is cut to 90 s)
 //   npm run bench -- --quick         CI smoke run (< 3 minutes): shorter runs, fewer peers, no tune
-//   options: --only=peak,matmul,train,residual,inference,server,tune  --skip=...   --tune-budget=90 (s)
+//   options: --only=peak,matmul,train,residual,conv,rnn,inference,server,tune  --skip=...   --tune-budget=90 (s)
 //            --charts=DIR (default bench/results/charts)  --wait-quiet=N (s, before peak and each GEMM case)
 //            --json (print the JSON instead of the Markdown report)
 //   tsx bench/index.ts --from=bench/results/<run>.json [--charts=DIR] [--charts-prefix=URL/] [--compact]
@@ -23,13 +23,15 @@ import { loadPeak, run as runPeak, type PeakResult } from './peak/index';
 import { run as runMatmul } from './matmul/index';
 import { run as runTrain } from './train/index';
 import { run as runResidual } from './residual/index';
+import { run as runConv } from './conv/index';
+import { run as runRnn } from './rnn/index';
 import { run as runInference, openblasCoretype } from './inference/index';
 import { writeCharts } from './charts/index';
 import { formatReport, type SuiteResult, type Step, type ServerSuite, type TuneSuite, type Context } from './report';
 import type * as ServerModule from './server';
 import type * as TensorforgeModule from '../src/index';
 
-export const STEPS = ['peak', 'matmul', 'train', 'residual', 'inference', 'server', 'tune'] as const;
+export const STEPS = ['peak', 'matmul', 'train', 'residual', 'conv', 'rnn', 'inference', 'server', 'tune'] as const;
 export type StepName = (typeof STEPS)[number];
 
 export interface SuiteOptions {
@@ -270,6 +272,8 @@ export async function run(o: SuiteOptions = {}): Promise<{ result: SuiteResult; 
   }));
   await step('train', () => runTrain({ quick, log }));
   await step('residual', () => runResidual({ quick, log }));
+  await step('conv', () => runConv({ quick, log }));
+  await step('rnn', () => runRnn({ quick, log }));
   await step('inference', () => runInference({ quick, models: quick ? ['seed'] : undefined, log }));
   await step('server', () => serverStep(quick, log));
   const budget = o.tuneBudget ?? 90;

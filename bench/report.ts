@@ -6,6 +6,7 @@ import type { PeakResult } from './peak/index';
 import { formatResult as formatMatmul, type MatmulResult, type Row as MatmulRow } from './matmul/index';
 import { formatResult as formatTrain, type TrainResult } from './train/index';
 import { formatResult as formatResidual, type ResidualResult } from './residual/index';
+import { EPOCH_IMAGES, bestTorch, formatEpochs, type EpochResult } from './lib/epochs';
 import { formatResult as formatInference, fmtTime, type InferenceResult } from './inference/index';
 import type { FitRow, LoadRow, Options as ServerOptions } from './server';
 
@@ -59,7 +60,7 @@ export interface SuiteResult {
   seconds: number;
   context: Context;
   options: { tuneBudget: number; waitQuiet: number };
-  steps: Partial<{ peak: Step<PeakResult>; matmul: Step<MatmulResult>; train: Step<TrainResult>; residual: Step<ResidualResult>; inference: Step<InferenceResult>; server: Step<ServerSuite>; tune: Step<TuneSuite> }> & Record<string, Step<unknown> | undefined>;
+  steps: Partial<{ peak: Step<PeakResult>; matmul: Step<MatmulResult>; train: Step<TrainResult>; residual: Step<ResidualResult>; conv: Step<EpochResult>; rnn: Step<EpochResult>; inference: Step<InferenceResult>; server: Step<ServerSuite>; tune: Step<TuneSuite> }> & Record<string, Step<unknown> | undefined>;
   notes: string[];
   charts?: string[];
   chartsFailed?: boolean;
@@ -198,6 +199,10 @@ export function headline(r: SuiteResult): HeadlineRow[] {
     if (torch) cells.PyTorch = { value: torch.secondsPerEpoch.median, text: `${seconds(torch)} (${torch.system.replace('pytorch ', '')})`, ratio: torch.speedupOfTensorforge };
     rows.push({ workload: 'train residual MLP (functional, 3 skip blocks), batch 128', metric: 'seconds per epoch (lower is better)', cells });
   }
+  for (const [name, workload] of [['conv', 'train example CNN (examples/cnn.ts)'], ['rnn', 'train row-wise LSTM(128)']] as const) {
+    const e = r.steps[name]?.result;
+    if (e) rows.push(...epochHeadline(e, workload));
+  }
   const inf = r.steps.inference?.result;
   if (inf) {
     for (const c of inf.cases) {
@@ -242,6 +247,34 @@ export function headline(r: SuiteResult): HeadlineRow[] {
   return rows;
 }
 
+/**
+ * Per batch size: tensorforge's epoch, PyTorch's at its faster thread setting
+ * and TensorFlow.js wasm's, each with its test accuracy; times scaled up from
+ * fewer images say so (in the workload for tensorforge's, in a peer's cell
+ * when it trained a different count).
+ */
+function epochHeadline(e: EpochResult, workload: string): HeadlineRow[] {
+  const rows: HeadlineRow[] = [];
+  for (const batch of [...new Set(e.rows.map((x) => x.batch))]) {
+    const tf = e.rows.find((x) => x.batch === batch && x.system.startsWith('tensorforge'));
+    if (!tf) continue;
+    const cell = (x: typeof tf, label?: string): Cell => ({
+      value: x.secondsPerEpoch,
+      text: `${fmt(x.secondsPerEpoch, x.secondsPerEpoch < 10 ? 2 : 0)} s${label ? ` (${label})` : ''}, acc ${fmt(x.testAccuracy, 3)}`,
+      ...(x.speedupOfTensorforge !== undefined ? { ratio: x.speedupOfTensorforge } : {}),
+      ...(x.images !== tf.images ? { caveat: `from ${x.images} images` } : x.comparableAccuracy === false ? { caveat: 'accuracy differs' } : {}),
+    });
+    const cells: Record<string, Cell> = { tensorforge: cell(tf) };
+    const torch = bestTorch(e, batch);
+    if (torch) cells.PyTorch = cell(torch, torch.system.replace('pytorch ', ''));
+    const wasm = e.rows.find((x) => x.batch === batch && x.system === 'tfjs-wasm');
+    if (wasm) cells['tfjs-wasm'] = cell(wasm);
+    const scaled = tf.images < EPOCH_IMAGES ? ` (${tf.images} images, time scaled to an epoch)` : '';
+    rows.push({ workload: `${workload}, batch ${batch}${scaled}`, metric: 'seconds per epoch, test accuracy', cells });
+  }
+  return rows;
+}
+
 export function formatHeadline(rows: HeadlineRow[]): string {
   const peers = PEERS.filter((p) => rows.some((r) => r.cells[p]));
   const ratioPeers = peers.filter((p) => rows.some((r) => r.cells[p]?.ratio !== undefined));
@@ -277,6 +310,16 @@ export function accuracyCheck(r: SuiteResult): { ok: boolean; lines: string[] } 
       });
       lines.push(`- train ${model}: tensorforge test accuracy ${fmt(tf.testAccuracy, 4)} after ${tf.epochs} epoch${tf.epochs > 1 ? 's' : ''}; ${parts.join('; ') || 'no peer'}`);
     }
+  }
+  for (const name of ['conv', 'rnn'] as const) {
+    const e = r.steps[name]?.result;
+    const tf = e?.rows.filter((x) => x.system.startsWith('tensorforge')) ?? [];
+    if (!e || !tf.length) continue;
+    const compared = e.rows.filter((x) => x.comparableAccuracy !== undefined);
+    if (compared.some((x) => !x.comparableAccuracy)) ok = false;
+    const peers = e.rows.filter((x) => !x.system.startsWith('tensorforge') && !x.probe)
+      .map((x) => `${x.system} ${fmt(x.testAccuracy, 4)} at batch ${x.batch}` + (x.comparableAccuracy === undefined ? ` (${x.images} images: reported, not compared)` : x.comparableAccuracy ? ' (within 2 points)' : ' (**differs by more than 2 points**)'));
+    lines.push(`- ${name === 'conv' ? 'CNN' : 'LSTM'}: tensorforge test accuracy ${tf.map((x) => `${fmt(x.testAccuracy, 4)} at batch ${x.batch}`).join(', ')} after ${tf[0].images} images; ${peers.join('; ') || 'no peer'}`);
   }
   const inf = r.steps.inference?.result;
   if (inf) {
@@ -365,6 +408,8 @@ export function formatReport(r: SuiteResult, o: { chartsRelativeTo?: string; cha
   section('GEMM (bench/matmul)', 'matmul', (x: MatmulResult) => formatMatmul(x, o.compact ? { us: false } : {}), ['matmul.svg']);
   section('Training (bench/train)', 'train', (x: TrainResult) => formatTrain(x), ['train.svg']);
   section('Functional model: residual MLP (bench/residual)', 'residual', (x: ResidualResult) => formatResidual(x));
+  section('Convolutional network (bench/conv)', 'conv', (x: EpochResult) => formatEpochs(x));
+  section('Recurrent network (bench/rnn)', 'rnn', (x: EpochResult) => formatEpochs(x));
   section('Inference (bench/inference)', 'inference', (x: InferenceResult) => formatInference(x), ['inference-latency.svg', 'inference-throughput.svg', 'inference-first-call.svg']);
   section('Node server (bench/server)', 'server', (x: ServerSuite) => formatServer(x), ['event-loop.svg']);
   section(`Tuner (bench/tune, ${r.options.tuneBudget} s budget)`, 'tune', (x: TuneSuite) => formatTune(x));
@@ -377,6 +422,6 @@ export function formatReport(r: SuiteResult, o: { chartsRelativeTo?: string; cha
     if (failed.length) out.push(`- FAILED: ${failed.join(', ')}`);
   }
   out.push('');
-  out.push('Reproduce: `npm ci && npm run bench` (full, ~15 minutes on 2 cores) or `npm run bench -- --quick` (< 2 minutes); PyTorch comes from Debian\'s `python3-torch`.');
+  out.push('Reproduce: `npm ci && npm run bench` (full, ~20 minutes on 2 cores) or `npm run bench -- --quick` (< 2 minutes); PyTorch comes from Debian\'s `python3-torch`.');
   return out.join('\n') + '\n';
 }

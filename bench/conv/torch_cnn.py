@@ -1,8 +1,10 @@
 """The example CNN (examples/cnn.ts) in PyTorch: one run, the loop a user writes.
 
-    /usr/bin/python3 bench/conv/torch_cnn.py --batch=32 [--epochs=1] [--samples=N] [--threads=N]
+    /usr/bin/python3 bench/conv/torch_cnn.py --batch=32 [--epochs=1] [--samples=N] [--threads=N] [--dir=DIR]
+    /usr/bin/python3 bench/conv/torch_cnn.py --batches=32,128 --samples=3000 --threads=1     (bench/conv/index.ts)
 
-Prints one JSON line: wall and process CPU seconds per epoch, test accuracy.
+Prints one JSON line per batch size: wall and process CPU seconds per epoch,
+test accuracy (and seconds / cpuSeconds / accuracy / images for bench/lib/epochs.ts).
 Thread settings must be in the environment before torch loads.
 """
 import gzip, json, os, sys, time
@@ -14,7 +16,6 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 torch.set_num_threads(int(args.get("threads", "1")))
-torch.manual_seed(1)
 
 
 def idx(path):
@@ -36,7 +37,12 @@ def main():
     yt = torch.from_numpy(idx(os.path.join(d, "t10k-labels-idx1-ubyte.gz")).astype(np.int64))
     n = min(int(args.get("samples", len(x))), len(x))
     x, y = x[:n], y[:n]
-    batch = int(args.get("batch", "32"))
+    for batch in [int(b) for b in args.get("batches", args.get("batch", "32")).split(",")]:
+        run(batch, n, x, y, xt, yt)
+
+
+def run(batch, n, x, y, xt, yt):
+    torch.manual_seed(1)
     model = torch.nn.Sequential(
         torch.nn.Conv2d(1, 32, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
         torch.nn.Conv2d(32, 64, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
@@ -61,7 +67,8 @@ def main():
     with torch.no_grad():
         acc = sum((model(xt[i:i + 1000]).argmax(1) == yt[i:i + 1000]).sum().item() for i in range(0, len(xt), 1000)) / len(xt)
     print(json.dumps({"system": "pytorch", "batch": batch, "samples": n, "epochWall": wall, "epochCpu": cpu,
-                      "testAccuracy": acc, "info": {"version": torch.__version__, "threads": torch.get_num_threads()}}))
+                      "testAccuracy": acc, "info": {"version": torch.__version__, "threads": torch.get_num_threads()},
+                      "images": n, "seconds": wall[0], "cpuSeconds": cpu[0], "accuracy": acc, "testImages": len(xt)}), flush=True)
 
 
 main()

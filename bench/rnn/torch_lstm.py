@@ -1,8 +1,8 @@
 # PyTorch's side of bench/rnn: one epoch of the row-wise LSTM(128) + Linear(10)
 # on Fashion-MNIST (28 steps of 28 pixels), Adam, cross-entropy, at a given
 # batch size and thread count, timed from the first to the last batch.
-# Prints one JSON line: {"seconds", "cpuSeconds", "images", "accuracy"}.
-#   python3 torch_lstm.py DATA_DIR BATCH THREADS [IMAGES]
+# Prints one JSON line per batch size: {"batch", "seconds", "cpuSeconds", "images", "accuracy", "testImages"}.
+#   python3 torch_lstm.py DATA_DIR BATCH[,BATCH...] THREADS [IMAGES]
 import gzip, json, os, sys, time
 
 import numpy as np
@@ -15,17 +15,22 @@ def idx(path, offset):
 
 
 def main():
-    data, batch, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    data, batches, threads = sys.argv[1], [int(b) for b in sys.argv[2].split(",")], int(sys.argv[3])
     limit = int(sys.argv[4]) if len(sys.argv) > 4 else None
     torch.set_num_threads(threads)
     torch.set_num_interop_threads(1)
-    torch.manual_seed(0)
     x = torch.from_numpy(idx(os.path.join(data, "train-images-idx3-ubyte.gz"), 16).reshape(-1, 28, 28).astype(np.float32) / 255)
     y = torch.from_numpy(idx(os.path.join(data, "train-labels-idx1-ubyte.gz"), 8).astype(np.int64))
     tx = torch.from_numpy(idx(os.path.join(data, "t10k-images-idx3-ubyte.gz"), 16).reshape(-1, 28, 28).astype(np.float32) / 255)
     ty = torch.from_numpy(idx(os.path.join(data, "t10k-labels-idx1-ubyte.gz"), 8).astype(np.int64))
     if limit:
         x, y = x[:limit], y[:limit]
+    for batch in batches:
+        run(batch, x, y, tx, ty)
+
+
+def run(batch, x, y, tx, ty):
+    torch.manual_seed(0)
 
     class Net(torch.nn.Module):
         def __init__(self):
@@ -51,7 +56,8 @@ def main():
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     with torch.no_grad():
         accuracy = float((net(tx).argmax(1) == ty).float().mean())
-    print(json.dumps({"seconds": wall, "cpuSeconds": cpu, "images": len(x), "accuracy": accuracy}))
+    print(json.dumps({"batch": batch, "seconds": wall, "cpuSeconds": cpu, "images": len(x), "accuracy": accuracy, "testImages": len(tx),
+                      "info": {"version": torch.__version__, "threads": torch.get_num_threads()}}), flush=True)
 
 
 main()

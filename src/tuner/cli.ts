@@ -1,18 +1,19 @@
-// `tensorforge tune`: searches the default MLP space on a dataset within a
-// time budget, prints progress and the best model's test accuracy, and saves
-// the best model. bin/tensorforge.js dispatches here.
+// `tensorforge tune`: searches a model space (an MLP by default, or a convnet
+// with --space cnn) on a dataset within a time budget, prints progress and the
+// best model's test accuracy, and saves the best model. bin/tensorforge.js
+// dispatches here.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { getNumThreads } from '../backend';
 import { fashionMnist } from '../datasets';
 import type { LayersModel } from '../models/layers_model';
-import { defaultMlpSpace } from './default_space';
 import { fmtTime } from './format';
 import { GridSearch } from './grid_search';
 import { Hyperband } from './hyperband';
 import { MedianPruner } from './pruner';
 import { RandomSearch } from './random_search';
 import { encodeWeights } from './storage';
+import { SPACES, SPACE_NAMES, SpaceName, isSpaceName } from './spaces';
 import { Strategy } from './strategy';
 import { Tpe } from './tpe';
 import { TUNER_FACTORY, Tuner, TunerOptions } from './tuner';
@@ -20,6 +21,7 @@ import { TUNER_FACTORY, Tuner, TunerOptions } from './tuner';
 /** Parsed `tune` options. */
 export interface TuneArgs {
   dataset: 'fashion-mnist';
+  space: SpaceName;
   budget: number;
   strategy: 'hyperband' | 'random' | 'tpe' | 'grid';
   maxEpochs: number;
@@ -36,13 +38,14 @@ export interface TuneArgs {
 
 export const TUNE_USAGE = `usage: tensorforge tune --dataset fashion-mnist [options]
 
-Searches a multi-layer perceptron's structure and training algorithm
-(1-3 layers of 64-512 units, relu/gelu, dropout 0-0.4, Adam/Nadam/RMSprop,
-learning rate 1e-4..3e-3, batch size 32-128)
-within a time budget, then prints the best model's test accuracy and saves it.
+Searches a model's structure and training algorithm (Adam/Nadam/RMSprop,
+learning rate 1e-4..3e-3, batch size 32-128) within a time budget, then prints
+the best model's test accuracy and saves it.
 
   --dataset NAME        fashion-mnist (the full set when Debian's dataset-fashion-mnist
                         is installed, else the bundled 10k/2k subset)
+  --space NAME          what to search (default mlp):
+${SPACE_NAMES.map((n) => SPACES[n].summary.map((l, i) => `${' '.repeat(24)}${i ? '     ' : `${n.padEnd(3)}: `}${l}`).join('\n')).join('\n')}
   --budget SECONDS      time budget of the search (default 600)
   --strategy NAME       hyperband (default), random, tpe or grid
   --max-epochs N        epochs per model; Hyperband's largest budget (default 20)
@@ -50,7 +53,7 @@ within a time budget, then prints the best model's test accuracy and saves it.
   --parallelism N       trials at once (default: the thread budget, i.e. the cores)
   --seed N              seed of the search (default 1)
   --directory DIR       where trials are stored; an earlier search there resumes
-                        (default runs/tune-<dataset>)
+                        (default runs/tune-<dataset>, runs/tune-<dataset>-cnn for --space cnn)
   --overwrite           start afresh instead of resuming
   --out DIR             where the best model is saved (default <directory>/best-model)
   --subset              use the bundled subset even when the full dataset is installed
@@ -64,7 +67,7 @@ export class UsageError extends Error {}
 /** Parses `tune`'s arguments; throws a UsageError on bad ones. */
 export function parseTuneArgs(argv: string[]): TuneArgs {
   const a: TuneArgs = {
-    dataset: 'fashion-mnist', budget: 600, strategy: 'hyperband', maxEpochs: 20, seed: 1,
+    dataset: 'fashion-mnist', space: 'mlp', budget: 600, strategy: 'hyperband', maxEpochs: 20, seed: 1,
     directory: '', out: null, overwrite: false, subset: false, validationSplit: 0.1, quiet: false,
   };
   let dataset: string | null = null;
@@ -81,6 +84,12 @@ export function parseTuneArgs(argv: string[]): TuneArgs {
     const value = () => inline ?? argv[++i];
     switch (name) {
       case '--dataset': dataset = value(); break;
+      case '--space': {
+        const s = value();
+        if (!isSpaceName(s)) throw new UsageError(`unknown space ${s === undefined ? '(none given)' : `'${s}'`}; available: ${SPACE_NAMES.join(', ')}`);
+        a.space = s;
+        break;
+      }
       case '--budget': a.budget = num(name, value(), false, 1); break;
       case '--strategy': {
         const s = value();
@@ -104,7 +113,7 @@ export function parseTuneArgs(argv: string[]): TuneArgs {
   if (dataset === null) throw new UsageError('--dataset is required (fashion-mnist)');
   if (dataset !== 'fashion-mnist') throw new UsageError(`unknown dataset '${dataset}'; available: fashion-mnist`);
   if (!(a.validationSplit > 0 && a.validationSplit < 1)) throw new UsageError(`--validation-split must be in (0, 1), got ${a.validationSplit}`);
-  if (!a.directory) a.directory = path.join('runs', `tune-${dataset}`);
+  if (!a.directory) a.directory = path.join('runs', `tune-${dataset}${a.space === 'mlp' ? '' : `-${a.space}`}`);
   return a;
 }
 
@@ -126,7 +135,10 @@ export async function tune(argv: string[], print: (s: string) => void = (s) => p
   }
   const a = parseTuneArgs(argv);
   const { train, test, dir } = await fashionMnist(a.subset ? { subset: true } : {});
-  const space = defaultMlpSpace({ classes: 10 });
+  const named = SPACES[a.space];
+  const space = named.create(10);
+  // Reshaped (a view of the same buffer) to what the space's models take: [n, 28, 28, 1] for cnn.
+  const images = (x: typeof train.x) => x.reshape([x.shape[0], ...named.inputShape]);
   const strategy = makeStrategy(a);
   const options: TunerOptions = {
     ...space, objective: 'val_accuracy', directory: a.directory, overwrite: a.overwrite, maxTrials: a.maxTrials,
@@ -134,10 +146,10 @@ export async function tune(argv: string[], print: (s: string) => void = (s) => p
   };
   const tuner = new Tuner(strategy, options, `tune --strategy ${a.strategy}`, a.strategy === 'hyperband' ? null : new MedianPruner(), TUNER_FACTORY);
   const resumed = tuner.trials.length;
-  print(`tensorforge tune: ${a.dataset} from ${dir} (${train.y.shape[0]} train, ${test.y.shape[0]} test), ${a.strategy} search, budget ${fmtTime(a.budget)}, ` +
+  print(`tensorforge tune: ${a.dataset} from ${dir} (${train.y.shape[0]} train, ${test.y.shape[0]} test), ${a.space} space, ${a.strategy} search, budget ${fmtTime(a.budget)}, ` +
     `max ${a.maxEpochs} epochs per model, parallelism ${a.parallelism ?? getNumThreads()} on ${getNumThreads()} threads, seed ${a.seed}`);
   print(`trials are stored in ${a.directory}${resumed ? ` (resuming: ${resumed} trials there already)` : ''}`);
-  const result = await tuner.search(train.x, train.y, { validationSplit: a.validationSplit, timeBudgetSeconds: a.budget });
+  const result = await tuner.search(images(train.x), train.y, { validationSplit: a.validationSplit, timeBudgetSeconds: a.budget });
   print('');
   tuner.resultsSummary(10, print);
   const report = tuner.report(path.join(a.directory, 'report.html'));
@@ -147,7 +159,7 @@ export async function tune(argv: string[], print: (s: string) => void = (s) => p
     return 1;
   }
   const [best] = tuner.getBestModels(1);
-  const evaluation = await best.evaluate(test.x, test.y, { batchSize: 256 });
+  const evaluation = await best.evaluate(images(test.x), test.y, { batchSize: 256 });
   print(`best trial ${result.best.id}: validation accuracy ${(result.best.score ?? NaN).toFixed(4)}, test accuracy ${evaluation.accuracy.toFixed(4)}`);
   print(`best hyperparameters: ${JSON.stringify(result.best.values)}`);
   const out = a.out ?? path.join(a.directory, 'best-model');

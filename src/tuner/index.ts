@@ -32,6 +32,8 @@ export { Tpe } from './tpe';
 export type { RandomSearchOptions, GridSearchOptions, HyperbandOptions, TpeOptions };
 export { defaultMlpSpace } from './default_space';
 export type { DefaultMlpSpaceOptions } from './default_space';
+export { cnnSpace } from './cnn_space';
+export type { CnnSpaceOptions } from './cnn_space';
 
 /** Random search: independent uniform draws (log-uniform for log sampling). Median pruning by default. */
 export function randomSearch(args: TunerOptions & RandomSearchOptions): Tuner {
