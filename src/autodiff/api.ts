@@ -1,7 +1,8 @@
 // The gradient functions of TensorFlow.js: grad, grads, valueAndGrad,
 // valueAndGrads, variableGrads and customGrad, with its names and semantics.
 // Differences, each a clear error rather than a silent result: f must return a
-// scalar unless dy is given; gradients of gradients are not supported yet.
+// scalar unless dy is given. Gradient functions nest (gradients of gradients)
+// through every op whose gradient is written with ops (tape.ts).
 import { checkArray, rangeError, show, typeError } from '../errors';
 import { Tensor, checkTensor } from '../tensor';
 import { checkFunction, gradients } from './backprop';

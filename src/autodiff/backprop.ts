@@ -6,7 +6,8 @@ import { show, typeError } from '../errors';
 import { add } from '../ops/elementwise';
 import { Tensor, checkTensor, ones, trackTensors } from '../tensor';
 import './gradients';
-import { TAPE, Tape, TapeNode, gradientOf } from './tape';
+import { OP_FORM_ACTIVATIONS } from './gradients/activations';
+import { GradFunc, TAPE, Tape, TapeNode, gradientOf, record } from './tape';
 
 /** What {@link gradients} returns. */
 export interface GradientsResult {
@@ -43,6 +44,40 @@ function pathNodes(nodes: readonly TapeNode[], xs: readonly Tensor[], y: Tensor)
   return { path: nodes.filter((_, i) => keep[i]), fromX };
 }
 
+/**
+ * The kernels whose gradient functions are built only from recorded ops of
+ * their inputs, output and dy, so that a gradient of gradients can
+ * differentiate them (the rest use native helpers or constant masks of their
+ * inputs that the tape does not see; see backward()).
+ */
+const DIFFERENTIABLE_GRADIENTS = new Set([
+  'Add', 'Sub', 'Multiply', 'RealDiv', 'Neg', 'Exp', 'Log', 'Sqrt', 'Square', 'SquaredDifference', 'Abs', 'Maximum', 'Minimum',
+  'Max', 'Min', 'Sum', 'Mean', 'BatchMatMul', 'Identity', 'Reshape', 'Transpose', 'BroadcastTo',
+]);
+
+/**
+ * A node's input gradients. Inside an enclosing gradient function (the
+ * enclosing tape records this backward pass), a gradient function the tape
+ * cannot differentiate runs unrecorded, and each result is recorded as one
+ * `<kernel>Grad` node with no gradient of its own: an outer gradient that
+ * reaches it stops with an error naming the op, rather than missing a term.
+ */
+function inputGradients(node: TapeNode, gradFunc: GradFunc, g: Tensor, needs: boolean[]): (Tensor | null)[] {
+  const enclosing = TAPE.active;
+  const differentiable = DIFFERENTIABLE_GRADIENTS.has(node.kernel) || (node.kernel === 'Activation' && OP_FORM_ACTIVATIONS.has(node.attrs?.name as string));
+  if (enclosing === null || node.grad !== undefined || differentiable) return gradFunc(g, node, needs);
+  let grads: (Tensor | null)[];
+  TAPE.active = null;
+  try {
+    grads = gradFunc(g, node, needs);
+  } finally {
+    TAPE.active = enclosing;
+  }
+  const op = node.kernel === 'Activation' ? String(node.attrs?.name) : node.kernel;
+  if (Array.isArray(grads)) for (const gi of grads) if (gi instanceof Tensor) record(`${op}Grad`, [g, ...node.inputs], gi);
+  return grads;
+}
+
 function backward(fn: string, tape: Tape, xs: readonly Tensor[], y: Tensor, dy: Tensor): (Tensor | null)[] {
   const grads = new Map<Tensor, Tensor>([[y, dy]]);
   const { path, fromX } = pathNodes(tape.nodes, xs, y);
@@ -51,8 +86,13 @@ function backward(fn: string, tape: Tape, xs: readonly Tensor[], y: Tensor, dy: 
     const g = grads.get(node.output);
     if (g === undefined) continue;
     const gradFunc = node.grad ?? gradientOf(node.kernel);
-    if (gradFunc === undefined) throw typeError(fn, `no gradient is registered for the op ${node.kernel}`);
-    const inputGrads = gradFunc(g, node, node.inputs.map((t) => fromX.has(t)));
+    if (gradFunc === undefined) {
+      if (node.kernel.endsWith('Grad')) {
+        throw typeError(fn, `a gradient of gradients reaches the gradient of ${node.kernel.slice(0, -4)}, which cannot be differentiated yet`);
+      }
+      throw typeError(fn, `no gradient is registered for the op ${node.kernel}`);
+    }
+    const inputGrads = inputGradients(node, gradFunc, g, node.inputs.map((t) => fromX.has(t)));
     if (!Array.isArray(inputGrads) || inputGrads.length !== node.inputs.length) {
       throw typeError(fn, `the gradient of ${node.kernel} returned ${show(inputGrads)}, not one gradient per input (${node.inputs.length})`);
     }
@@ -78,10 +118,9 @@ function backward(fn: string, tape: Tape, xs: readonly Tensor[], y: Tensor, dy: 
  * handed to the enclosing tidy(), as its own results would be.
  */
 export function gradients(fn: string, f: () => unknown, xs: readonly Tensor[], dy: Tensor | null, keepValue: boolean, requireScalar: boolean): GradientsResult {
-  if (TAPE.active !== null) {
-    throw typeError(fn, 'called while another gradient function records (gradients of gradients are not supported yet)');
-  }
-  const tape = new Tape();
+  // Inside another gradient function's f: a nested tape (gradients of gradients, tape.ts).
+  const enclosing = TAPE.active;
+  const tape = new Tape(enclosing);
   const created: Tensor[] = [];
   const outer = trackTensors(created);
   let results: Tensor[] = [];
@@ -93,7 +132,8 @@ export function gradients(fn: string, f: () => unknown, xs: readonly Tensor[], d
     try {
       y = f();
     } finally {
-      TAPE.active = null;
+      // The backward pass below records on the enclosing tape, if any.
+      TAPE.active = enclosing;
     }
     if (!(y instanceof Tensor)) {
       if (typeof (y as { then?: unknown } | null)?.then === 'function') (y as Promise<unknown>).then(undefined, () => {});
@@ -124,7 +164,11 @@ export function gradients(fn: string, f: () => unknown, xs: readonly Tensor[], d
   } finally {
     trackTensors(outer);
     release(tape, created, results);
-    if (outer !== null) for (const t of results) if (created.includes(t)) outer.push(t);
+    if (outer !== null) {
+      for (const t of results) if (created.includes(t)) outer.push(t);
+      // What the enclosing tape still holds goes to the enclosing scope, which frees it after the outer backward pass.
+      if (enclosing !== null) for (const t of created) if (!t.isDisposed && enclosing.held.has(t) && !results.includes(t)) outer.push(t);
+    }
   }
   return { value, grads };
 }

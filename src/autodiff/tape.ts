@@ -27,8 +27,15 @@ export interface TapeNode {
   readonly grad?: GradFunc;
 }
 
-/** @internal The nodes one gradient function recorded, and the tensors it pinned. */
+/**
+ * @internal The nodes one gradient function recorded, and the tensors it
+ * pinned. A gradient function called inside another's f (gradients of
+ * gradients) records on a tape whose `outer` is the enclosing one: every op
+ * is recorded on both, and the inner backward pass runs with the outer tape
+ * recording, so the outer gradient differentiates through it.
+ */
 export class Tape {
+  constructor(readonly outer: Tape | null = null) {}
   readonly nodes: TapeNode[] = [];
   /**
    * Tensors the nodes hold that were not kept before: marked kept so that a
@@ -69,9 +76,17 @@ export function record(kernel: string, inputs: readonly Tensor[], output: Tensor
   let float = false;
   for (let i = 0; i < inputs.length; i++) if (inputs[i].dtype === 'float32') float = true;
   if (!float) return;
-  tape.nodes.push({ kernel, inputs: inputs.slice(), output, attrs, grad });
-  for (let i = 0; i < inputs.length; i++) pin(tape, inputs[i]);
-  pin(tape, output);
+  const node: TapeNode = { kernel, inputs: inputs.slice(), output, attrs, grad };
+  // Outermost first: the tape that pins a tensor unpins and frees it, and an
+  // inner tape ends first, while the outer ones still need the tensors.
+  const chain: Tape[] = [];
+  for (let t: Tape | null = tape; t !== null; t = t.outer) chain.push(t);
+  for (let k = chain.length - 1; k >= 0; k--) {
+    const t = chain[k];
+    t.nodes.push(node);
+    for (let i = 0; i < inputs.length; i++) pin(t, inputs[i]);
+    pin(t, output);
+  }
 }
 
 const registry = new Map<string, GradFunc>();

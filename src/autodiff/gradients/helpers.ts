@@ -6,6 +6,7 @@ import { sum } from '../../ops/reduce';
 import { mapBinary } from '../../ops/math';
 import { MAX_STRIDED_RANK, allocate, broadcastStrides, coalesce, i32 } from '../../ops/shapes';
 import { Tensor, ownedTensor, zeros } from '../../tensor';
+import { TAPE, record, registerGradient } from '../tape';
 
 /** @internal `t` broadcast to `shape` (which t's shape broadcasts to), in one native strided copy. */
 export function broadcastTo(t: Tensor, shape: readonly number[]): Tensor {
@@ -17,7 +18,10 @@ export function broadcastTo(t: Tensor, shape: readonly number[]): Tensor {
     if (m.shape.length === 0) out.fill(t.backing.array[0]);
     else native.stridedCopy(t.backing.array, 0, i32(m.shape), i32(m.strides[0]), out);
   }
-  return ownedTensor(out, shape, t.dtype);
+  const y = ownedTensor(out, shape, t.dtype);
+  // Recorded when a gradient of gradients differentiates the Sum / Mean gradients built from it.
+  if (TAPE.active !== null) record('BroadcastTo', [t], y);
+  return y;
 }
 
 /**
@@ -32,6 +36,8 @@ export function reduceTo(dx: Tensor, shape: readonly number[]): Tensor {
   if (axes.length === 0) return dx.rank === shape.length ? dx : dx.reshape([...shape]);
   return sum(dx, axes).reshape([...shape]);
 }
+
+registerGradient('BroadcastTo', (dy, { inputs: [t] }) => [reduceTo(dy, t.shape)]);
 
 /** @internal f(a[i], b[i]) over the broadcast of a and b, as a float32 tensor (gradient masks). */
 export function broadcastMap(a: Tensor, b: Tensor, f: (p: number, q: number) => number): Tensor {
