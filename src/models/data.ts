@@ -117,6 +117,12 @@ export interface Targets {
   targetWidth?: number;
   /** A loss written in code: y's per-sample shape, as given (the targets hold y's values). */
   sampleShape?: number[];
+  /**
+   * Several outputs on the tape path (a loss or metric in code): where each
+   * output's targets sit in a row, a column of the labels (`column` >= 0) or
+   * `width` floats of the targets from `offset`, and their per-sample shape.
+   */
+  heads?: { column: number; offset: number; width: number; shape: number[] }[];
 }
 
 /** @internal */
@@ -235,6 +241,7 @@ export function sliceSamples(f: Features, t: Targets, w: Float32Array | null, st
       labelWidth: t.labelWidth,
       targetWidth: t.targetWidth,
       sampleShape: t.sampleShape,
+      heads: t.heads,
     } as Targets,
     w: w ? w.subarray(start, end) : null,
   };

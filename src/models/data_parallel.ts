@@ -23,7 +23,7 @@ export function modelFields(weights: WeightLayout, compiled: CompiledConfig | nu
   const loss = compiled?.loss;
   const lossText = typeof loss === 'function' ? ['function', loss.name] : loss ? [loss.name, loss.fromLogits, loss.delta] : [];
   const text = compiled ? JSON.stringify([...lossText, compiled.metrics.map((m) => m.key),
-    compiled.optimizer.toNative(), compiled.outputs ? [compiled.outputs.losses.map((l) => [l.name, l.fromLogits, l.delta]), compiled.outputs.weights,
+    compiled.optimizer.toNative(), compiled.outputs ? [compiled.outputs.losses.map((l) => (typeof l === 'function' ? ['function', l.name] : [l.name, l.fromLogits, l.delta])), compiled.outputs.weights,
       compiled.outputs.metrics.map((m) => m.map((x) => x.key))] : null]) : '';
   return [
     { what: 'models (their weight shapes differ)', value: shapes, hash: true },

@@ -8,7 +8,7 @@ import { CallbackHooks, Logs, TrainableModel, checkHooks } from '../callbacks/ca
 import { History } from '../callbacks/history';
 import { checkArray, checkBool, checkInt, checkNumber, checkOptions, rangeError, show, typeError } from '../errors';
 import { Layer, checkInputShape, setLayerOwner } from '../layers/layer';
-import { losses, nativeLoss, resolveLoss, type LossFunction } from '../losses';
+import { losses, nativeLoss, resolveLoss, type Loss, type LossFunction } from '../losses';
 import { resolveMetrics } from '../metrics';
 import { checkAllocation } from '../limits';
 import { native } from '../native';
@@ -184,12 +184,9 @@ export abstract class LayersModel implements TrainableModel {
     const several = this.multipleOutputs();
     let compiled: CompiledConfig;
     if (several) {
-      const code = [a.loss, a.metrics].flatMap((v) => (v !== null && typeof v === 'object' ? Object.values(v).flat() : [v]));
-      if (code.some((v) => typeof v === 'function')) {
-        throw typeError(fn, `a loss or metric written as a function takes a model with one output; model '${this.name}' has ${several.names.length} (use built-in names per output)`);
-      }
       const outputs = resolveOutputs(fn, several, a.loss, a.metrics, a.lossWeights);
-      compiled = { optimizer, loss: outputs.losses[0], metrics: outputs.metrics.flat(), outputs };
+      const tape = outputs.losses.some((l) => typeof l === 'function') || outputs.metrics.flat().some((m) => typeof m.compute === 'function');
+      compiled = { optimizer, loss: outputs.losses[0], metrics: outputs.metrics.flat(), outputs, ...(tape ? { tape } : {}) };
     } else {
       if (a.lossWeights !== undefined) throw rangeError(fn, `lossWeights weighs the losses of a model with several outputs; model '${this.name}' has one`);
       const loss = typeof a.loss === 'function' ? (a.loss as LossFunction) : resolveLoss(fn, a.loss);
@@ -432,7 +429,11 @@ export abstract class LayersModel implements TrainableModel {
 
   /** What {@link TapePlan} this compiled model trains with. */
   #tapePlan(built: Built, compiled: CompiledConfig): TapePlan {
-    return { loss: typeof compiled.loss === 'function' ? compiled.loss : lossFunctionOf(compiled.loss), metrics: compiled.metrics, outputShape: built.outputShapes[0] };
+    const o = compiled.outputs;
+    const asFunction = (l: Loss | LossFunction) => (typeof l === 'function' ? l : lossFunctionOf(l));
+    return o
+      ? { losses: o.losses.map(asFunction), weights: o.weights, metrics: o.metrics, outputShapes: built.outputShapes, outputLosses: true }
+      : { losses: [asFunction(compiled.loss)], weights: [1], metrics: [compiled.metrics], outputShapes: [built.outputShapes[0]], outputLosses: false };
   }
 
   /** fit's host when the loss or a metric is code: one native step per batch, the loss on the tape (tape_training.ts). */
@@ -944,7 +945,7 @@ function compileNative(nm: NativeModel, c: CompiledConfig): void {
   const optimizer = c.optimizer.toNative() as NativeOptimizerSpec;
   // The tape path computes the loss and metrics itself: the native trainer keeps only the optimizer (its loss is never read).
   const loss = typeof c.loss === 'function' ? nativeLoss(losses.meanSquaredError()) : nativeLoss(c.loss);
-  nm.compile(optimizer, c.outputs ? nativeOutputs(c.outputs) : [{ loss, weight: 1, metrics: c.tape ? [] : c.metrics.map((m) => m.native) }]);
+  nm.compile(optimizer, c.outputs ? nativeOutputs(c.outputs, c.tape === true) : [{ loss, weight: 1, metrics: c.tape ? [] : c.metrics.map((m) => m.native) }]);
 }
 
 /**

@@ -15,20 +15,20 @@ export interface CompileArgs {
   /**
    * Loss name ('sparse_categorical_crossentropy', 'meanSquaredError', ...), a
    * `tf.losses.*` object, or a function `(yTrue, yPred) => Tensor` (a
-   * {@link LossFunction}; models with one output). A model with several
-   * outputs takes one for all of them, an array (one per output, in order)
-   * or an object keyed by output name.
+   * {@link LossFunction}). A model with several outputs takes one for all of
+   * them, an array (one per output, in order) or an object keyed by output name.
    */
-  loss: LossIdentifier | string | Loss | LossFunction | (LossIdentifier | string | Loss)[] | Record<string, LossIdentifier | string | Loss>;
+  loss: LossIdentifier | string | Loss | LossFunction | (LossIdentifier | string | Loss | LossFunction)[]
+    | Record<string, LossIdentifier | string | Loss | LossFunction>;
   /**
    * Metrics to report, e.g. ['accuracy'] (default none); a function
-   * `(yTrue, yPred) => Tensor` (a {@link MetricFunction}, models with one
-   * output) is logged under its name. With several outputs: one list for
+   * `(yTrue, yPred) => Tensor` (a {@link MetricFunction}) is logged under
+   * its name. With several outputs: one list for
    * every output, an array of lists (one per output) or an object keyed by
    * output name; logged as `<output>_<metric>`.
    */
-  metrics?: (MetricIdentifier | string | MetricFunction)[] | string | MetricFunction | (MetricIdentifier | string)[][]
-    | Record<string, (MetricIdentifier | string)[] | string>;
+  metrics?: (MetricIdentifier | string | MetricFunction)[] | string | MetricFunction | (MetricIdentifier | string | MetricFunction)[][]
+    | Record<string, (MetricIdentifier | string | MetricFunction)[] | string | MetricFunction>;
   /**
    * Several outputs: each output's weight in the total loss (Keras's
    * loss_weights), an array in output order or an object keyed by output

@@ -6,7 +6,7 @@
 // comes here: its loss and metrics stay the plain ones of compile.
 import type { Logs } from '../callbacks/callback';
 import { checkArray, rangeError, show, typeError } from '../errors';
-import { Loss, nativeLoss, resolveLoss } from '../losses';
+import { Loss, LossFunction, losses as builtinLosses, nativeLoss, resolveLoss } from '../losses';
 import { ResolvedMetric, resolveMetrics } from '../metrics';
 import type { NativeOutputLossSpec } from '../native';
 import { Tensor } from '../tensor';
@@ -20,7 +20,8 @@ export interface OutputSpec {
 
 /** What compile resolved for each output of a model with several (`model.compileConfig.outputs`). */
 export interface CompiledOutputs extends OutputSpec {
-  losses: Loss[];
+  /** Per output: a built-in loss, or a function (then the model trains on the tape). */
+  losses: (Loss | LossFunction)[];
   weights: number[];
   metrics: ResolvedMetric[][];
 }
@@ -48,7 +49,7 @@ export function resolveOutputs(fn: string, spec: OutputSpec, loss: unknown, metr
   const isLossObject = (x: unknown) => x instanceof Object && 'name' in (x as object) && !Array.isArray(x);
   const losses = perOutput(fn, 'loss', loss, spec, (x) => typeof x === 'string' || typeof x === 'function' || isLossObject(x)).map((l, k) => {
     if (l === undefined) throw typeError(fn, `loss has no entry for output '${spec.names[k]}'; every output needs a loss`);
-    return resolveLoss(fn, l);
+    return typeof l === 'function' ? (l as LossFunction) : resolveLoss(fn, l);
   });
   const weights = lossWeights === undefined ? spec.names.map(() => 1)
     : perOutput(fn, 'lossWeights', lossWeights, spec, (x) => typeof x === 'number').map((w, k) => {
@@ -69,8 +70,11 @@ export function resolveOutputs(fn: string, spec: OutputSpec, loss: unknown, metr
 }
 
 /** @internal The native trainer's compile list: one { loss, weight, metrics } per output. */
-export function nativeOutputs(c: CompiledOutputs): NativeOutputLossSpec[] {
-  return c.losses.map((l, k) => ({ loss: nativeLoss(l), weight: c.weights[k], metrics: c.metrics[k].map((m) => m.native) }));
+export function nativeOutputs(c: CompiledOutputs, tape: boolean): NativeOutputLossSpec[] {
+  // On the tape path the native trainer keeps only the optimizer: its losses and metrics are never read.
+  return c.losses.map((l, k) => ({
+    loss: nativeLoss(typeof l === 'function' ? builtinLosses.meanSquaredError() : l), weight: c.weights[k], metrics: tape ? [] : c.metrics[k].map((m) => m.native),
+  }));
 }
 
 /**
@@ -94,24 +98,29 @@ export function packTargets(fn: string, y: unknown, n: number, c: CompiledOutput
       throw e;
     }
   });
-  const sparse = c.losses.map((l) => l.name === 'sparseCategoricalCrossentropy');
+  const sparse = each.map((t) => t.labels !== null);
+  // A loss in code reads y as given: its width is y's per-sample size, not the output's.
+  const widths = each.map((t, k) => (sparse[k] ? 0 : (t.targetWidth ?? c.sizes[k])));
   const labelWidth = sparse.filter(Boolean).length;
-  const targetWidth = c.sizes.reduce((a, s, k) => a + (sparse[k] ? 0 : s), 0);
+  const targetWidth = widths.reduce((a, w) => a + w, 0);
   const labels = labelWidth > 0 ? new Int32Array(n * labelWidth) : null;
   const targets = targetWidth > 0 ? new Float32Array(n * targetWidth) : null;
+  const heads: NonNullable<Targets['heads']> = [];
   let col = 0;
   let off = 0;
   each.forEach((t, k) => {
     if (sparse[k]) {
       for (let i = 0; i < n; i++) labels![i * labelWidth + col] = t.labels![i];
+      heads.push({ column: col, offset: 0, width: 1, shape: [] });
       col++;
     } else {
-      const w = c.sizes[k];
+      const w = widths[k];
       for (let i = 0; i < n; i++) targets!.set(t.targets!.subarray(i * w, (i + 1) * w), i * targetWidth + off);
+      heads.push({ column: -1, offset: off, width: w, shape: t.sampleShape ?? [w] });
       off += w;
     }
   });
-  return { labels, targets, labelWidth, targetWidth };
+  return { labels, targets, labelWidth, targetWidth, heads };
 }
 
 /** @internal Reports per step: every output's metrics, then each output's loss. */

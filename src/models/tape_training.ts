@@ -5,7 +5,7 @@
 // gives dLoss/d(outputs) for the native backward pass. Built-in metrics are
 // computed here too, from the same outputs. One batch per native call, so
 // this path is slower than the fused one: it is taken only when needed.
-import { valueAndGrad } from '../autodiff/api';
+import { valueAndGrads } from '../autodiff/api';
 import { show, typeError } from '../errors';
 import type { Loss, LossFunction } from '../losses';
 import type { ResolvedMetric } from '../metrics';
@@ -25,11 +25,16 @@ const EPSILON = 1e-7;
 
 /** @internal How a model whose loss or metrics are code trains and evaluates. */
 export interface TapePlan {
-  /** The user's loss, or the built-in one written with ops. */
-  loss: LossFunction;
-  metrics: ResolvedMetric[];
-  /** Per-sample shape of the model's output. */
-  outputShape: number[];
+  /** Per output: the user's loss, or the built-in one written with ops. */
+  losses: LossFunction[];
+  /** Per output: its weight in the total loss (Keras's lossWeights). */
+  weights: number[];
+  /** Per output: its metrics. */
+  metrics: ResolvedMetric[][];
+  /** Per output: its per-sample shape. */
+  outputShapes: number[][];
+  /** Several outputs: the reports end with each output's own loss (Keras's `<output>_loss`), as native chunks report them. */
+  outputLosses: boolean;
 }
 
 /** @internal The built-in loss as a function of tensors, with Keras's formulas (differentiable by the tape). */
@@ -80,9 +85,9 @@ function perSample(fn: string, what: string, v: unknown, batch: number): Tensor 
 }
 
 /** The batch loss as Keras reduces it: per-sample losses times the sample weights, summed, over the batch size. */
-function batchLoss(fn: string, plan: TapePlan, y: Tensor, p: Tensor, w: Tensor | null): Tensor {
+function batchLoss(fn: string, loss: LossFunction, y: Tensor, p: Tensor, w: Tensor | null): Tensor {
   const batch = p.shape[0];
-  let l = perSample(fn, 'loss function', plan.loss(y, p), batch);
+  let l = perSample(fn, 'loss function', loss(y, p), batch);
   if (w) l = mul(l, w);
   return div(sum(l), scalar(batch));
 }
@@ -140,10 +145,10 @@ function builtinMetricSum(name: string, y: Float32Array, p: Float32Array, batch:
   return total;
 }
 
-/** The metrics of one batch, each summed over its samples, into `into` at `at`. */
-function metricSums(fn: string, plan: TapePlan, y: Tensor, p: Tensor, into: Float64Array, at: number): void {
+/** The metrics of one output over a batch, each summed over its samples, into `into` from `at`. */
+function metricSums(fn: string, metrics: readonly ResolvedMetric[], y: Tensor, p: Tensor, into: Float64Array, at: number): void {
   const batch = p.shape[0];
-  plan.metrics.forEach((m, k) => {
+  metrics.forEach((m, k) => {
     if (typeof m.compute === 'string') {
       into[at + k] = builtinMetricSum(m.compute, y.dataSync() as Float32Array, p.dataSync() as Float32Array, batch, y.size / batch, p.size / batch);
     } else {
@@ -152,12 +157,23 @@ function metricSums(fn: string, plan: TapePlan, y: Tensor, p: Tensor, into: Floa
   });
 }
 
-/** Per-sample floats of the targets: labels as floats, or the dense targets' row. */
-function targetWidth(d: LabelledData): number {
-  return d.t.labels ? 1 : d.t.targets!.length / Math.max(d.x.n, 1);
+/** Where one output's targets sit in a data row: a column of the labels, or floats of the targets. */
+interface Head {
+  column: number;
+  offset: number;
+  width: number;
+  shape: number[];
 }
 
-/** Rows `order[lo..hi)` of `src` (`width` floats each) into `dst`. */
+/** The outputs' targets in the rows of `d` (Targets.heads for several outputs; one head otherwise). */
+function headsOf(d: LabelledData): Head[] {
+  if (d.t.heads) return d.t.heads;
+  if (d.t.labels) return [{ column: 0, offset: 0, width: 1, shape: [] }];
+  const width = d.t.targets!.length / Math.max(d.x.n, 1);
+  return [{ column: -1, offset: 0, width, shape: d.t.sampleShape ?? [width] }];
+}
+
+/** Rows `order[lo..hi)` (all rows [lo, hi) without an order) of `src`, `width` values each, into `dst`. */
 function gather(src: ArrayLike<number>, width: number, order: Int32Array | null, lo: number, hi: number, dst: Float32Array): void {
   for (let i = lo; i < hi; i++) {
     const r = order ? order[i] : i;
@@ -165,9 +181,94 @@ function gather(src: ArrayLike<number>, width: number, order: Int32Array | null,
   }
 }
 
-/** The targets' tensor shape for `batch` samples. */
-function targetShape(d: LabelledData, batch: number): number[] {
-  return d.t.labels ? [batch] : [batch, ...(d.t.sampleShape ?? [targetWidth(d)])];
+/** One batch's rows, gathered into buffers sized once per call. */
+class BatchRows {
+  readonly x: Float32Array;
+  readonly labels: Float32Array | null;
+  readonly targets: Float32Array | null;
+  readonly w: Float32Array | null;
+  readonly out: Float32Array;
+  readonly row: number;
+  readonly labelWidth: number;
+  readonly targetWidth: number;
+  readonly outSize: number;
+  rows = 0;
+
+  constructor(readonly d: LabelledData, readonly plan: TapePlan, batchSize: number) {
+    const n = Math.max(d.x.n, 1);
+    this.row = d.x.values.length / n;
+    this.labelWidth = d.t.labels ? d.t.labels.length / n : 0;
+    this.targetWidth = d.t.targets ? d.t.targets.length / n : 0;
+    this.outSize = plan.outputShapes.reduce((a, s) => a + s.reduce((p, q) => p * q, 1), 0);
+    this.x = new Float32Array(batchSize * this.row);
+    this.labels = d.t.labels ? new Float32Array(batchSize * this.labelWidth) : null;
+    this.targets = d.t.targets ? new Float32Array(batchSize * this.targetWidth) : null;
+    this.w = d.w ? new Float32Array(batchSize) : null;
+    this.out = new Float32Array(batchSize * this.outSize);
+  }
+
+  load(order: Int32Array | null, lo: number, hi: number): void {
+    const { d } = this;
+    this.rows = hi - lo;
+    gather(d.x.values, this.row, order, lo, hi, this.x);
+    if (this.labels) gather(d.t.labels!, this.labelWidth, order, lo, hi, this.labels);
+    if (this.targets) gather(d.t.targets!, this.targetWidth, order, lo, hi, this.targets);
+    if (this.w) gather(d.w!, 1, order, lo, hi, this.w);
+  }
+
+  /** Output k's values of this batch, [rows, ...shape]. */
+  prediction(k: number): Tensor {
+    const shapes = this.plan.outputShapes;
+    const offset = shapes.slice(0, k).reduce((a, s) => a + s.reduce((p, q) => p * q, 1), 0);
+    const size = shapes[k].reduce((p, q) => p * q, 1);
+    const v = new Float32Array(this.rows * size);
+    for (let i = 0; i < this.rows; i++) v.set(this.out.subarray(i * this.outSize + offset, i * this.outSize + offset + size), i * size);
+    return tensor(v, [this.rows, ...shapes[k]]);
+  }
+
+  /** Output k's targets of this batch: labels [rows] or [rows, ...y's per-sample shape]. */
+  truth(head: Head): Tensor {
+    const v = new Float32Array(this.rows * head.width);
+    const src = head.column >= 0 ? this.labels! : this.targets!;
+    const stride = head.column >= 0 ? this.labelWidth : this.targetWidth;
+    const at = head.column >= 0 ? head.column : head.offset;
+    for (let i = 0; i < this.rows; i++) v.set(src.subarray(i * stride + at, i * stride + at + head.width), i * head.width);
+    return tensor(v, [this.rows, ...head.shape]);
+  }
+
+  weights(): Tensor | null {
+    return this.w ? tensor(this.w.slice(0, this.rows), [this.rows]) : null;
+  }
+}
+
+/**
+ * The batch's total loss (tensor) and, into `reports` from `at`, every
+ * output's metrics then (several outputs) each output's own loss times the
+ * batch size, as native chunks report them.
+ */
+function batchTotal(fn: string, plan: TapePlan, b: BatchRows, heads: Head[], preds: Tensor[], reports: Float64Array, at: number): Tensor {
+  const w = b.weights();
+  let total: Tensor | null = null;
+  const own: number[] = [];
+  preds.forEach((p, k) => {
+    const y = b.truth(heads[k]);
+    const l = batchLoss(fn, plan.losses[k], y, p, w);
+    own.push(l.dataSync()[0] * b.rows);
+    const weighted = plan.weights[k] === 1 ? l : mul(l, scalar(plan.weights[k]));
+    total = total === null ? weighted : add(total, weighted);
+  });
+  let r = at;
+  preds.forEach((p, k) => {
+    metricSums(fn, plan.metrics[k], b.truth(heads[k]), p, reports, r);
+    r += plan.metrics[k].length;
+  });
+  if (plan.outputLosses) own.forEach((v, k) => (reports[r + k] = v));
+  return total!;
+}
+
+/** Reports per batch: every output's metrics, then (several outputs) each output's loss. */
+function reportCount(plan: TapePlan): number {
+  return plan.metrics.reduce((a, m) => a + m.length, 0) + (plan.outputLosses ? plan.losses.length : 0);
 }
 
 /**
@@ -177,38 +278,37 @@ function targetShape(d: LabelledData, batch: number): number[] {
 export function tapeChunk(fn: string, nm: NativeModel, plan: TapePlan, d: LabelledData, order: Int32Array, batchSize: number,
   first: number, count: number): NativeChunkResult {
   const n = d.x.n;
-  const row = d.x.values.length / Math.max(n, 1);
-  const outSize = plan.outputShape.reduce((a, b) => a * b, 1);
-  const yWidth = targetWidth(d);
-  const m = plan.metrics.length;
+  const m = reportCount(plan);
   const res: NativeChunkResult = {
     batches: 0, nonFinite: false, cancelled: false,
     loss: new Float32Array(count), metricSums: new Float64Array(count * m), sizes: new Int32Array(count),
   };
-  const x = new Float32Array(batchSize * row);
-  const y = new Float32Array(batchSize * yWidth);
-  const w = d.w ? new Float32Array(batchSize) : null;
-  const out = new Float32Array(batchSize * outSize);
-  for (let b = 0; b < count; b++) {
-    const lo = (first + b) * batchSize;
+  const b = new BatchRows(d, plan, batchSize);
+  const heads = headsOf(d);
+  const dOut = new Float32Array(batchSize * b.outSize);
+  for (let k = 0; k < count; k++) {
+    const lo = (first + k) * batchSize;
     const hi = Math.min(n, lo + batchSize);
-    const rows = hi - lo;
-    gather(d.x.values, row, order, lo, hi, x);
-    gather(d.t.labels ?? d.t.targets!, yWidth, order, lo, hi, y);
-    if (w) gather(d.w!, 1, order, lo, hi, w);
-    nm.tapeForward(x.subarray(0, rows * row), rows, out.subarray(0, rows * outSize));
-    const step = tidy(() => {
-      const yTrue = tensor(y.slice(0, rows * yWidth), targetShape(d, rows));
-      const yPred = tensor(out.slice(0, rows * outSize), [rows, ...plan.outputShape]);
-      const weights = w ? tensor(w.slice(0, rows), [rows]) : null;
-      const { value, grad } = valueAndGrad((p) => batchLoss(fn, plan, yTrue, p, weights))(yPred);
-      metricSums(fn, plan, yTrue, yPred, res.metricSums, b * m);
-      return { loss: value.dataSync()[0], grad: Float32Array.from(grad.dataSync()) };
+    b.load(order, lo, hi);
+    const rows = b.rows;
+    nm.tapeForward(b.x.subarray(0, rows * b.row), rows, b.out.subarray(0, rows * b.outSize));
+    const loss = tidy(() => {
+      const preds = plan.outputShapes.map((_, j) => b.prediction(j));
+      const { value, grads } = valueAndGrads((...ps: Tensor[]) => batchTotal(fn, plan, b, heads, ps, res.metricSums, k * m))(preds);
+      // dLoss/d(outputs), packed per sample as the outputs are.
+      let offset = 0;
+      grads.forEach((g, j) => {
+        const size = g.size / rows;
+        const v = g.dataSync();
+        for (let i = 0; i < rows; i++) dOut.set(v.subarray(i * size, (i + 1) * size), i * b.outSize + offset);
+        offset += size;
+      });
+      return value.dataSync()[0];
     });
-    const r = nm.tapeStep(step.grad, rows, step.loss);
-    res.loss[b] = r.loss;
-    res.sizes[b] = rows;
-    res.batches = b + 1;
+    const r = nm.tapeStep(dOut.subarray(0, rows * b.outSize), rows, loss);
+    res.loss[k] = r.loss;
+    res.sizes[k] = rows;
+    res.batches = k + 1;
     if (!r.applied) {
       res.nonFinite = true;
       break;
@@ -223,24 +323,19 @@ export function tapeChunk(fn: string, nm: NativeModel, plan: TapePlan, d: Labell
  */
 export function tapeEvaluate(fn: string, nm: NativeModel, plan: TapePlan, d: LabelledData, batchSize: number): EvalSums {
   const n = d.x.n;
-  const row = d.x.values.length / Math.max(n, 1);
-  const outSize = plan.outputShape.reduce((a, b) => a * b, 1);
-  const yWidth = targetWidth(d);
-  const sums = new Float64Array(plan.metrics.length);
-  const part = new Float64Array(plan.metrics.length);
-  const out = new Float32Array(batchSize * outSize);
+  const m = reportCount(plan);
+  const sums = new Float64Array(m);
+  const part = new Float64Array(m);
+  const b = new BatchRows(d, plan, batchSize);
+  const heads = headsOf(d);
   let lossSum = 0;
   for (let lo = 0; lo < n; lo += batchSize) {
-    const rows = Math.min(batchSize, n - lo);
-    nm.predict(d.x.values.subarray(lo * row, (lo + rows) * row), rows, rows, out.subarray(0, rows * outSize));
+    b.load(null, lo, Math.min(n, lo + batchSize));
+    nm.predict(b.x.subarray(0, b.rows * b.row), b.rows, b.rows, b.out.subarray(0, b.rows * b.outSize));
     tidy(() => {
-      const yTrue = tensor((d.t.labels ? Float32Array.from(d.t.labels.subarray(lo, lo + rows)) : d.t.targets!.slice(lo * yWidth, (lo + rows) * yWidth)),
-        targetShape(d, rows));
-      const yPred = tensor(out.slice(0, rows * outSize), [rows, ...plan.outputShape]);
-      const weights = d.w ? tensor(d.w.slice(lo, lo + rows), [rows]) : null;
-      lossSum += batchLoss(fn, plan, yTrue, yPred, weights).dataSync()[0] * rows;
-      metricSums(fn, plan, yTrue, yPred, part, 0);
-      for (let k = 0; k < part.length; k++) sums[k] += part[k];
+      const preds = plan.outputShapes.map((_, j) => b.prediction(j));
+      lossSum += batchTotal(fn, plan, b, heads, preds, part, 0).dataSync()[0] * b.rows;
+      for (let k = 0; k < m; k++) sums[k] += part[k];
     });
   }
   return { lossSum: lossSum + nm.regularizationPenalty() * n, samples: n, metricSums: sums };

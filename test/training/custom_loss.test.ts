@@ -159,8 +159,31 @@ describe('a loss written in code', () => {
     const badMetric = model('linear');
     badMetric.compile({ optimizer: 'sgd', loss: 'mse', metrics: [function broken() { return 'x'; } as unknown as typeof mse] });
     await expect(badMetric.evaluate(x, y)).rejects.toThrow(/^evaluate: the metric function 'broken' must return a Tensor/);
-    const inp = tf.input({ shape: [5] });
-    const two = tf.model({ inputs: inp, outputs: [tf.layers.dense({ units: 1 }).apply(inp) as tf.SymbolicTensor, tf.layers.dense({ units: 1 }).apply(inp) as tf.SymbolicTensor] });
-    expect(() => two.compile({ optimizer: 'sgd', loss: mse })).toThrow(/^compile: a loss or metric written as a function takes a model with one output/);
+  });
+
+  it('per output in a model with several (lossWeights, built-in beside code, history keys as Keras names them)', async () => {
+    const build = () => {
+      const inp = tf.input({ shape: [5] });
+      const hidden = tf.layers.dense({ units: 8, activation: 'tanh', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }).apply(inp) as tf.SymbolicTensor;
+      const cls = tf.layers.dense({ units: 3, activation: 'softmax', name: 'cls', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }).apply(hidden) as tf.SymbolicTensor;
+      const score = tf.layers.dense({ units: 3, name: 'score', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }).apply(hidden) as tf.SymbolicTensor;
+      return tf.model({ inputs: inp, outputs: [cls, score] });
+    };
+    const run = async (scoreLoss: 'meanSquaredError' | typeof mse) => {
+      const m = build();
+      m.compile({ optimizer: tf.optimizers.sgd({ learningRate: 0.1 }), loss: { cls: 'sparseCategoricalCrossentropy', score: scoreLoss },
+        lossWeights: { cls: 1, score: 0.5 }, metrics: { cls: ['accuracy'] } });
+      const h = await m.fit(tf.tensor2d(X, [N, 5]), { cls: tf.tensor1d(labels, 'int32'), score: tf.tensor2d(targets, [N, 3]) },
+        { epochs: 2, batchSize: 16, shuffle: false, verbose: 0 });
+      const e = await m.evaluate(tf.tensor2d(X, [N, 5]), [tf.tensor1d(labels, 'int32'), tf.tensor2d(targets, [N, 3])]);
+      return { h: h.history, weights: weightsOf(m), e, m };
+    };
+    const native = await run('meanSquaredError');
+    const tape = await run(mse);
+    expect(tape.m.compileConfig!.tape).toBe(true);
+    expect(Object.keys(tape.h).sort()).toEqual(Object.keys(native.h).sort());
+    for (const key of Object.keys(native.h)) expectClose(tape.h[key] as number[], native.h[key] as number[], 1e-5);
+    expectClose(tape.weights, native.weights, 1e-5);
+    for (const key of Object.keys(native.e)) expectClose([tape.e[key] as number], [native.e[key] as number], 1e-5);
   });
 });
