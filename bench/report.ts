@@ -8,6 +8,7 @@ import { formatResult as formatTrain, type TrainResult } from './train/index';
 import { formatResult as formatResidual, type ResidualResult } from './residual/index';
 import { EPOCH_IMAGES, bestTorch, formatEpochs, type EpochResult } from './lib/epochs';
 import { formatResult as formatInference, fmtTime, type InferenceResult } from './inference/index';
+import { formatResult as formatTape, type TapeResult } from './tape/index';
 import type { FitRow, LoadRow, Options as ServerOptions } from './server';
 
 export interface Step<T> {
@@ -60,7 +61,7 @@ export interface SuiteResult {
   seconds: number;
   context: Context;
   options: { tuneBudget: number; waitQuiet: number };
-  steps: Partial<{ peak: Step<PeakResult>; matmul: Step<MatmulResult>; train: Step<TrainResult>; residual: Step<ResidualResult>; conv: Step<EpochResult>; rnn: Step<EpochResult>; inference: Step<InferenceResult>; server: Step<ServerSuite>; tune: Step<TuneSuite> }> & Record<string, Step<unknown> | undefined>;
+  steps: Partial<{ peak: Step<PeakResult>; matmul: Step<MatmulResult>; train: Step<TrainResult>; residual: Step<ResidualResult>; conv: Step<EpochResult>; rnn: Step<EpochResult>; tape: Step<TapeResult>; inference: Step<InferenceResult>; server: Step<ServerSuite>; tune: Step<TuneSuite> }> & Record<string, Step<unknown> | undefined>;
   notes: string[];
   charts?: string[];
   chartsFailed?: boolean;
@@ -410,6 +411,7 @@ export function formatReport(r: SuiteResult, o: { chartsRelativeTo?: string; cha
   section('Functional model: residual MLP (bench/residual)', 'residual', (x: ResidualResult) => formatResidual(x));
   section('Convolutional network (bench/conv)', 'conv', (x: EpochResult) => formatEpochs(x));
   section('Recurrent network (bench/rnn)', 'rnn', (x: EpochResult) => formatEpochs(x));
+  section('Custom training loop and losses in code (bench/tape)', 'tape', (x: TapeResult) => formatTape(x));
   section('Inference (bench/inference)', 'inference', (x: InferenceResult) => formatInference(x), ['inference-latency.svg', 'inference-throughput.svg', 'inference-first-call.svg']);
   section('Node server (bench/server)', 'server', (x: ServerSuite) => formatServer(x), ['event-loop.svg']);
   section(`Tuner (bench/tune, ${r.options.tuneBudget} s budget)`, 'tune', (x: TuneSuite) => formatTune(x));
