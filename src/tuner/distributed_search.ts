@@ -87,6 +87,7 @@ class Mailbox {
   private readonly lastSent = new Map<number, number>();
   private readonly lastHeard = new Map<number, number>();
   private timer: NodeJS.Timeout | null = null;
+  private polling = false;
   /** Set when the mailbox failed (MPI error, silent peer); nothing is sent after it. */
   failure: Error | null = null;
 
@@ -102,15 +103,19 @@ class Mailbox {
   }
 
   start(): void {
+    this.polling = true;
     const tick = () => {
       this.timer = null;
       this.pump();
-      if (this.failure === null) this.timer = setTimeout(tick, POLL_MS);
+      // (pump may have stopped the mailbox: a message ended the session.)
+      if (this.polling) this.timer = setTimeout(tick, POLL_MS);
     };
     this.timer = setTimeout(tick, 0);
   }
 
+  /** Stops polling for good: a later session must not have its messages taken (and dropped) here. */
   stop(): void {
+    this.polling = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
@@ -155,7 +160,7 @@ class Mailbox {
         this.lastHeard.set(got.source, performance.now());
         const { m, blobs } = decodeMessage(got.data);
         if (m.t !== 'ping') this.onMessage(got.source, m, blobs);
-        if (this.failure) return;
+        if (this.failure || !this.polling) return;
       }
       const now = performance.now();
       for (const p of this.peers) {

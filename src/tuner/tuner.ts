@@ -725,7 +725,8 @@ export class Tuner {
       rec.values = m.values as Record<string, HPValue>;
     }
     if (epochError !== null) throw epochError;
-    if (m.error !== undefined) throw m.config ? new ConfigError(m.error) : new Error(m.error);
+    // (A programming error ends the search on every rank: the message says where it came from.)
+    if (m.error !== undefined) throw m.config ? new ConfigError(`${m.error} (trial ${rec.id}, on rank ${rank})`) : new Error(m.error);
     let k = 0;
     if (m.best) st.bestWeights = r.blobs[k++];
     if (m.ckpt && req.checkpoint && st.stop === null) this.storage.saveWeights(rec.id, 'ckpt', r.blobs[k++]);

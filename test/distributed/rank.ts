@@ -167,10 +167,12 @@ async function main(): Promise<void> {
         build: buildClassifier, objective: 'val_loss', maxEpochs: 3, maxTrials: 6, parallelism: 1, seed: 4, keepModels: 2,
         pruner: tf.tuner.medianPruner({ nStartupTrials: 2 }), directory: dir, verbose: info.rank === 0 ? 1 : 0,
       });
-      out.random = searchOutcome(random, await random.search(x, y, { validationSplit: 0.2, batchSize: 20, distributed: true }));
+      // A short wait per epoch: trials take long enough for both ranks to get a share.
+      const slow = { onEpochEnd: () => sleep(15) };
+      out.random = searchOutcome(random, await random.search(x, y, { validationSplit: 0.2, batchSize: 20, distributed: true, callbacks: [slow] }));
       if (info.rank === 0) out.bestPrediction = Array.from(random.getBestModels(1)[0].predict(x).dataSync()).slice(0, 6);
       const band = tf.tuner.hyperband({ build: buildClassifier, objective: 'val_loss', maxEpochs: 3, factor: 3, iterations: 1, parallelism: 1, seed: 5, verbose: 0 });
-      out.hyperband = searchOutcome(band, await band.search(x, y, { validationSplit: 0.2, batchSize: 20, distributed: true }));
+      out.hyperband = searchOutcome(band, await band.search(x, y, { validationSplit: 0.2, batchSize: 20, distributed: true, callbacks: [slow] }));
       const ranOn: number[] = [];
       const fnSearch = tf.tuner.randomSearch({ runTrial: quadratic(ranOn), objective: scoreObjective, maxTrials: 8, seed: 3, verbose: 0 });
       out.functions = searchOutcome(fnSearch, await fnSearch.search({ distributed: true }));
@@ -199,9 +201,10 @@ async function main(): Promise<void> {
       const errors: Record<string, string> = {};
       const fnTuner = (run: tf.tuner.RunTrial, extra: object = {}) => tf.tuner.randomSearch({ runTrial: run, objective: scoreObjective, maxTrials: 6, seed: 1, verbose: 0, ...extra });
       // A hyperparameter misused in a trial rank 1 runs (a programming error): the search stops everywhere.
-      errors.trial = await errorOf(() => fnTuner(async (hp, t) => {
+      errors.trial = await errorOf(() => fnTuner(async (hp) => {
+        const x = info.rank === 1 ? hp.int('bad', 3, 1) : hp.float('x', 0, 1);
         await sleep(20);
-        return info.rank === 1 ? hp.int('bad', 3, 1) : hp.float('x', 0, 1) + t.id * 0;
+        return x;
       }).search({ distributed: true }));
       // An unknown option on rank 1 only.
       errors.option = await errorOf(() => fnTuner(() => 1).search({ distributed: true, ...(info.rank === 1 ? { maxTrial: 3 } : {}) } as tf.tuner.SearchArgs));
@@ -210,13 +213,15 @@ async function main(): Promise<void> {
       // Rank 1 aborts its search.
       const controller = new AbortController();
       errors.abort = await errorOf(() => fnTuner(async (hp) => {
+        const x = hp.float('x', 0, 1);
         await sleep(30);
         if (info.rank === 1) controller.abort();
-        return hp.float('x', 0, 1);
+        return x;
       }).search({ distributed: true, ...(info.rank === 1 ? { signal: controller.signal } : {}) }));
       const after = fnTuner(async (hp) => {
+        const x = hp.float('x', 0, 1);
         await sleep(5);
-        return hp.float('x', 0, 1);
+        return x;
       });
       out.afterwards = (await after.search({ distributed: true })).trials;
       out.errors = errors;
