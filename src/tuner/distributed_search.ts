@@ -68,7 +68,11 @@ export function decodeMessage(data: Uint8Array): { m: Message; blobs: Blobs } {
 // Every rank counts its distributed searches, so each session has its own
 // tag and a late message of an earlier session is recognised and dropped.
 let sessions = 0;
-const POLL_MS = 2;
+// Polling backs off from 1 ms after a message or a send to 16 ms when idle: a
+// rank waiting for a verdict hears it within a millisecond or two of its
+// arrival, and an idle rank spends next to nothing (a poll costs tens of us).
+const POLL_MIN_MS = 1;
+const POLL_MAX_MS = 16;
 
 /** The error of another rank, as every rank words it. */
 export function rankFailed(fn: string, origin: number, message: string): Error {
@@ -88,6 +92,7 @@ class Mailbox {
   private readonly lastHeard = new Map<number, number>();
   private timer: NodeJS.Timeout | null = null;
   private polling = false;
+  private interval = POLL_MIN_MS;
   /** Set when the mailbox failed (MPI error, silent peer); nothing is sent after it. */
   failure: Error | null = null;
 
@@ -104,13 +109,18 @@ class Mailbox {
 
   start(): void {
     this.polling = true;
-    const tick = () => {
+    this.schedule(0);
+  }
+
+  private schedule(ms: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
       this.timer = null;
-      this.pump();
+      const busy = this.pump();
+      this.interval = busy ? POLL_MIN_MS : Math.min(POLL_MAX_MS, this.interval * 2);
       // (pump may have stopped the mailbox: a message ended the session.)
-      if (this.polling) this.timer = setTimeout(tick, POLL_MS);
-    };
-    this.timer = setTimeout(tick, 0);
+      if (this.polling) this.schedule(this.interval);
+    }, ms);
   }
 
   /** Stops polling for good: a later session must not have its messages taken (and dropped) here. */
@@ -125,9 +135,17 @@ class Mailbox {
     try {
       native.distributedSend(dest, this.tag, encodeMessage(m, blobs));
       this.lastSent.set(dest, performance.now());
+      if (m.t !== 'ping') this.hurry();
     } catch (e) {
       this.fail(e);
     }
+  }
+
+  /** Polls soon: an answer is expected. */
+  private hurry(): void {
+    this.interval = POLL_MIN_MS;
+    // (Inside pump, timer is null and the next one is scheduled after it.)
+    if (this.polling && this.timer) this.schedule(POLL_MIN_MS);
   }
 
   /** Waits (bounded by the timeout in native code) until the sends have been taken. */
@@ -139,7 +157,7 @@ class Mailbox {
         this.fail(e);
         return;
       }
-      await new Promise((r) => setTimeout(r, POLL_MS));
+      await new Promise((r) => setTimeout(r, POLL_MIN_MS));
     }
   }
 
@@ -151,16 +169,19 @@ class Mailbox {
     this.onFailure(this.failure);
   }
 
-  private pump(): void {
+  /** Receives what is waiting; whether anything was. */
+  private pump(): boolean {
+    let busy = false;
     try {
       for (;;) {
         const got = native.distributedPoll();
         if (got === null) break;
+        busy = true;
         if (got.tag !== this.tag) continue; // an earlier session's
         this.lastHeard.set(got.source, performance.now());
         const { m, blobs } = decodeMessage(got.data);
         if (m.t !== 'ping') this.onMessage(got.source, m, blobs);
-        if (this.failure || !this.polling) return;
+        if (this.failure || !this.polling) return busy;
       }
       const now = performance.now();
       for (const p of this.peers) {
@@ -172,6 +193,7 @@ class Mailbox {
     } catch (e) {
       this.fail(e);
     }
+    return busy;
   }
 }
 
