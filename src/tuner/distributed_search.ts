@@ -10,7 +10,7 @@
 import { native } from '../native';
 import { decodeWeights, encodeWeights, WeightsBlob } from './storage';
 
-/** Messages of one search session. */
+/** @internal Messages of one search session. */
 export type Message =
   | { t: 'hello'; parallelism: number }
   | { t: 'ping' }
@@ -34,7 +34,7 @@ const reviver = (_k: string, v: unknown) => {
   return v;
 };
 
-/** u32 JSON length, the JSON, then each blob as u32 length + its bytes (storage's weights format). */
+/** @internal u32 JSON length, the JSON, then each blob as u32 length + its bytes (storage's weights format). */
 export function encodeMessage(m: Message, blobs: Blobs = []): Uint8Array {
   const json = Buffer.from(JSON.stringify({ m, blobs: blobs.length }, replacer), 'utf8');
   const parts = blobs.map((b) => encodeWeights(b));
@@ -50,7 +50,7 @@ export function encodeMessage(m: Message, blobs: Blobs = []): Uint8Array {
   return out;
 }
 
-/** The inverse of {@link encodeMessage}. */
+/** @internal The inverse of {@link encodeMessage}. */
 export function decodeMessage(data: Uint8Array): { m: Message; blobs: Blobs } {
   const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   const n = buf.readUInt32LE(0);
@@ -74,7 +74,7 @@ let sessions = 0;
 const POLL_MIN_MS = 1;
 const POLL_MAX_MS = 16;
 
-/** The error of another rank, as every rank words it. */
+/** @internal The error of another rank, as every rank words it. */
 export function rankFailed(fn: string, origin: number, message: string): Error {
   return new Error(`${fn}: rank ${origin} failed: ${message.startsWith(`${fn}: `) ? message.slice(fn.length + 2) : message}`);
 }
@@ -205,7 +205,7 @@ interface RemoteTrial {
   reject(e: Error): void;
 }
 
-/** Rank 0's side: the other ranks' free slots, the trials they run, and the messages. */
+/** @internal Rank 0's side: the other ranks' free slots, the trials they run, and the messages. */
 export class Coordinator {
   private readonly mailbox: Mailbox;
   private readonly capacity = new Map<number, number>();
@@ -311,7 +311,7 @@ export class Coordinator {
   }
 }
 
-/** The other ranks' side: trials in, epochs and results out. */
+/** @internal The other ranks' side: trials in, epochs and results out. */
 export class WorkerLink {
   private readonly mailbox: Mailbox;
   // Per trial, the epochs waiting for their verdicts, oldest first (with runTrial, reports do not wait).
