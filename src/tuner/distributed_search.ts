@@ -73,6 +73,10 @@ let sessions = 0;
 // arrival, and an idle rank spends next to nothing (a poll costs tens of us).
 const POLL_MIN_MS = 1;
 const POLL_MAX_MS = 16;
+// A pause of this process longer than this (its event loop was blocked) does
+// not count as a peer's silence: this rank was not listening, and MPI hands
+// over what arrived meanwhile only over the next polls.
+const AWAY_MS = 100;
 
 /** @internal The error of another rank, as every rank words it. */
 export function rankFailed(fn: string, origin: number, message: string): Error {
@@ -93,6 +97,7 @@ class Mailbox {
   private timer: NodeJS.Timeout | null = null;
   private polling = false;
   private interval = POLL_MIN_MS;
+  private lastPump = performance.now();
   /** Set when the mailbox failed (MPI error, silent peer); nothing is sent after it. */
   failure: Error | null = null;
 
@@ -130,8 +135,8 @@ class Mailbox {
     this.timer = null;
   }
 
+  /** Sends (also after a failure: the other ranks must still hear of it; on a broken MPI, native throws and nothing goes). */
   send(dest: number, m: Message, blobs: Blobs = []): void {
-    if (this.failure) return;
     try {
       native.distributedSend(dest, this.tag, encodeMessage(m, blobs));
       this.lastSent.set(dest, performance.now());
@@ -150,7 +155,7 @@ class Mailbox {
 
   /** Waits (bounded by the timeout in native code) until the sends have been taken. */
   async flush(): Promise<void> {
-    while (this.failure === null) {
+    for (;;) {
       try {
         if (native.distributedPendingSends() === 0) return;
       } catch (e) {
@@ -172,6 +177,7 @@ class Mailbox {
   /** Receives what is waiting; whether anything was. */
   private pump(): boolean {
     let busy = false;
+    this.excuse(performance.now() - this.lastPump);
     try {
       for (;;) {
         const got = native.distributedPoll();
@@ -180,7 +186,9 @@ class Mailbox {
         if (got.tag !== this.tag) continue; // an earlier session's
         this.lastHeard.set(got.source, performance.now());
         const { m, blobs } = decodeMessage(got.data);
+        const before = performance.now();
         if (m.t !== 'ping') this.onMessage(got.source, m, blobs);
+        this.excuse(performance.now() - before);
         if (this.failure || !this.polling) return busy;
       }
       const now = performance.now();
@@ -193,7 +201,14 @@ class Mailbox {
     } catch (e) {
       this.fail(e);
     }
+    this.lastPump = performance.now();
     return busy;
+  }
+
+  /** This process was away for `ms` (not listening): the peers' silence clocks do not count it. */
+  private excuse(ms: number): void {
+    if (ms <= AWAY_MS) return;
+    for (const [p, t] of this.lastHeard) this.lastHeard.set(p, t + ms);
   }
 }
 

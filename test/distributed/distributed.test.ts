@@ -230,6 +230,13 @@ describe('tf.distributed', () => {
       }
     }, 180_000);
 
+    it('a rank that stops answering (a trial blocks its event loop) is an error on every rank at the timeout, not a hang', () => {
+      const [r0, r1] = ranks('tuner-silent');
+      expect(r0.error).toBe('Error: search: rank 1 sent nothing for 3 s (it stopped, hangs, or blocks its event loop)');
+      expect(r1.error).toBe('Error: search: rank 0 failed: rank 1 sent nothing for 3 s (it stopped, hangs, or blocks its event loop)');
+      expect(r0.seconds as number).toBeGreaterThanOrEqual(3);
+    }, 180_000);
+
     it('distributed: true without init() is an error naming init', () => {
       const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', `const tf = require(${JSON.stringify(path.join(ROOT, 'src/index'))});
         const t = tf.tuner.randomSearch({ runTrial: () => 1, objective: { name: 's', direction: 'max' }, maxTrials: 2, verbose: 0 });

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as tf from '../../src/index';
 
 const scenario = process.argv[2];
-const info = scenario === 'fit-reference' ? { rank: 0, size: 1, localRank: 0 } : tf.distributed.init({ timeout: scenario === 'hang' ? 3 : 60 });
+const info = scenario === 'fit-reference' ? { rank: 0, size: 1, localRank: 0 } : tf.distributed.init({ timeout: scenario === 'hang' || scenario === 'tuner-silent' ? 3 : 60 });
 const out: Record<string, unknown> = { ...info };
 const model = (units: number) => {
   const m = tf.sequential({ layers: [tf.layers.dense({ units, inputShape: [3] }), tf.layers.dense({ units: 2 })] });
@@ -225,6 +225,19 @@ async function main(): Promise<void> {
       });
       out.afterwards = (await after.search({ distributed: true })).trials;
       out.errors = errors;
+    } else if (scenario === 'tuner-silent') {
+      // A trial on rank 1 blocks its event loop for 4.5 s (longer than the 3 s timeout): rank 0 stops with an error
+      // at the timeout instead of waiting, and rank 1 hears of it when it wakes.
+      const t0 = Date.now();
+      out.error = await errorOf(() => tf.tuner.randomSearch({
+        runTrial: (hp) => {
+          const x = hp.float('x', 0, 1);
+          if (info.rank === 1) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 4500);
+          return x;
+        },
+        objective: scoreObjective, maxTrials: 50, seed: 2, verbose: 0,
+      }).search({ distributed: true }));
+      out.seconds = (Date.now() - t0) / 1000;
     } else if (scenario === 'hang') {
       // Rank 1 never joins: rank 0's fit fails at the timeout (3 s) instead of waiting forever.
       const { x, y } = data();
