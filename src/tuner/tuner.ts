@@ -290,7 +290,8 @@ export class Tuner {
       x = undefined;
     }
     const job = distributedJob(fn, args);
-    if (job === null || job.size === 1) return this.searchHere(fn, this.prepare(fn, x, y, args), null);
+    // (A job of one rank searches as one process does; its trials record rank 0.)
+    if (job === null || job.size === 1) return this.searchHere(fn, this.prepare(fn, x, y, args), null, job !== null);
     // Bad arguments on one rank are an error on every rank (runAgreed); then every rank checks the others run the same search.
     const prep = await runAgreed(fn, async () => {
       const p = this.prepare(fn, x, y, args);
@@ -337,7 +338,7 @@ export class Tuner {
   }
 
   /** The search loop, on this process (coord null) or as rank 0 of a distributed search. */
-  private async searchHere(fn: string, prep: Prepared, coord: Coordinator | null): Promise<SearchResult> {
+  private async searchHere(fn: string, prep: Prepared, coord: Coordinator | null, distributed = coord !== null): Promise<SearchResult> {
     const { args, xs, ys, budget, maxTrials, verbose, parallelism, signal } = prep;
     const threads0 = getNumThreads();
     this.strategy.ctx.unbounded = budget === undefined && maxTrials === Infinity;
@@ -446,7 +447,7 @@ export class Tuner {
         meta: { ...req.meta, parent: req.parent, checkpoint: req.checkpoint, seedKey: req.seedKey },
       };
       rec.startedAt = new Date().toISOString();
-      if (coord) rec.rank = where;
+      if (distributed) rec.rank = where;
       if (!retryOf) {
         const extra = this.strategy.started(rec, hp);
         if (extra) Object.assign(rec.meta, extra);

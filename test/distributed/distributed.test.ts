@@ -237,6 +237,12 @@ describe('tf.distributed', () => {
       expect(r0.seconds as number).toBeGreaterThanOrEqual(3);
     }, 180_000);
 
+    it('in a job of one process, a distributed search runs every trial there', () => {
+      const o = alone('tuner-alone').functions as Outcome;
+      expect(o.result.trials).toBe(4);
+      expect(o.trials.map((t) => t.rank)).toEqual([0, 0, 0, 0]);
+    }, 60_000);
+
     it('distributed: true without init() is an error naming init', () => {
       const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', `const tf = require(${JSON.stringify(path.join(ROOT, 'src/index'))});
         const t = tf.tuner.randomSearch({ runTrial: () => 1, objective: { name: 's', direction: 'max' }, maxTrials: 2, verbose: 0 });

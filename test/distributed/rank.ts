@@ -225,6 +225,11 @@ async function main(): Promise<void> {
       });
       out.afterwards = (await after.search({ distributed: true })).trials;
       out.errors = errors;
+    } else if (scenario === 'tuner-alone') {
+      // A job of one (no mpirun): a distributed search is the search of one process.
+      const ranOn: number[] = [];
+      const tuner = tf.tuner.randomSearch({ runTrial: quadratic(ranOn), objective: scoreObjective, maxTrials: 4, seed: 3, verbose: 0 });
+      out.functions = searchOutcome(tuner, await tuner.search({ distributed: true }));
     } else if (scenario === 'tuner-silent') {
       // A trial on rank 1 blocks its event loop for 4.5 s (longer than the 3 s timeout): rank 0 stops with an error
       // at the timeout instead of waiting, and rank 1 hears of it when it wakes.
