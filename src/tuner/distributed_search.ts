@@ -70,7 +70,8 @@ export function decodeMessage(data: Uint8Array): { m: Message; blobs: Blobs } {
 let sessions = 0;
 // Polling backs off from 1 ms after a message or a send to 16 ms when idle: a
 // rank waiting for a verdict hears it within a millisecond or two of its
-// arrival, and an idle rank spends next to nothing (a poll costs tens of us).
+// arrival, and an idle rank spends next to nothing (a poll costs under a
+// microsecond here, MPI_Iprobe with Open MPI's shared memory transport).
 const POLL_MIN_MS = 1;
 const POLL_MAX_MS = 16;
 // A pause of this process longer than this (its event loop was blocked) does
@@ -98,7 +99,7 @@ class Mailbox {
   private polling = false;
   private interval = POLL_MIN_MS;
   private lastPump = performance.now();
-  /** Set when the mailbox failed (MPI error, silent peer); nothing is sent after it. */
+  /** Set when the mailbox failed (MPI error, silent peer); it stops polling then. */
   failure: Error | null = null;
 
   constructor(private readonly fn: string, readonly rank: number, private readonly peers: number[],
@@ -227,7 +228,7 @@ export class Coordinator {
   private readonly busy = new Map<number, Set<number>>();
   private readonly trials = new Map<number, RemoteTrial>();
   private waiters: (() => void)[] = [];
-  private aborted = false;
+  private aborting: Promise<void> | null = null;
   /** The first error of the session (another rank's, or MPI's); the search ends with it. */
   fatal: Error | null = null;
 
@@ -276,17 +277,19 @@ export class Coordinator {
   /** The end: every rank gets the trials and the result. */
   async finish(trials: unknown[], space: unknown[], result: Record<string, unknown>): Promise<void> {
     for (const rank of this.capacity.keys()) this.mailbox.send(rank, { t: 'done', trials, space, result });
-    await this.mailbox.flush();
+    // Nothing more to receive: polling stops before the search returns, so a next search's messages are never taken here.
     this.mailbox.stop();
+    await this.mailbox.flush();
   }
 
-  /** The search failed here (or `origin` told us): every other rank gets the error. */
-  async abort(origin: number, message: string): Promise<void> {
-    if (this.aborted) return;
-    this.aborted = true;
-    for (let rank = 1; rank < this.size; rank++) if (rank !== origin) this.mailbox.send(rank, { t: 'fatal', origin, message });
-    await this.mailbox.flush();
-    this.mailbox.stop();
+  /** The search failed here (or `origin` told us): every other rank gets the error. Once; later calls wait for it. */
+  abort(origin: number, message: string): Promise<void> {
+    if (this.aborting === null) {
+      for (let rank = 1; rank < this.size; rank++) if (rank !== origin) this.mailbox.send(rank, { t: 'fatal', origin, message });
+      this.mailbox.stop();
+      this.aborting = this.mailbox.flush();
+    }
+    return this.aborting;
   }
 
   private setFatal(e: Error): void {
@@ -372,14 +375,14 @@ export class WorkerLink {
   /** This rank's search failed: rank 0 and, through it, every rank hear of it. */
   async fail(message: string): Promise<void> {
     this.mailbox.send(0, { t: 'fatal', origin: this.rank, message });
-    await this.mailbox.flush();
     this.end(null);
+    await this.mailbox.flush();
   }
 
-  /** Waits for the last sends, then stops polling. */
+  /** Stops polling (idempotent), then waits for the last sends to be taken. */
   async close(): Promise<void> {
-    await this.mailbox.flush();
     this.mailbox.stop();
+    await this.mailbox.flush();
   }
 
   private end(e: Error | null): void {

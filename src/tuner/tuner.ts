@@ -765,6 +765,7 @@ export class Tuner {
       return { ...r, best: r.best === null ? null : this.trialMap.get(r.best) ?? null };
     } finally {
       for (const id of states.keys()) onStop(id, 'abort');
+      await link?.close();
       this.searching = false;
     }
   }
