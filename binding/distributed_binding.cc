@@ -6,11 +6,14 @@
 //   Promise): a control round, then the reduction (native/rank_agreement.h)
 //   distributedReportFailure(message) -> boolean, distributedClearFailure()
 //   distributedAllgather(Float32Array, counts: Float64Array)
+//   distributedSend(dest, tag, Uint8Array), distributedPoll() -> { source, tag, data } | null,
+//   distributedPendingSends(), distributedTimeout(): point-to-point messages (the tuner)
 //   distributedStepExchange(grads, stats), distributedSyncTimes(reset): a training step's exchange and its times (benchmarks)
 // Collectives here run on the JavaScript thread (setup: broadcasting weights,
 // gathering predictions) or, for the Async one, on a worker thread; training's
 // per-step exchange runs on the training worker.
 #include <cmath>
+#include <cstring>
 
 #include "args.h"
 #include "mpi_runtime.h"
@@ -166,6 +169,41 @@ static Napi::Value DistributedSyncTimes(const Napi::CallbackInfo& info) {
   });
 }
 
+static Napi::Value DistributedSend(const Napi::CallbackInfo& info) {
+  static const char* fn = "distributed.send";
+  return guarded(info, fn, [&]() -> Napi::Value {
+    const int dest = static_cast<int>(intArg(info, 0, fn, "dest", 0, INT32_MAX));
+    const int tag = static_cast<int>(intArg(info, 1, fn, "tag", 0, 32767));
+    auto data = typedArrayArg<uint8_t>(info, 2, fn, "data");
+    tf::mpi::send(dest, tag, reinterpret_cast<const char*>(data.data), static_cast<int64_t>(data.length));
+    return info.Env().Undefined();
+  });
+}
+
+static Napi::Value DistributedPoll(const Napi::CallbackInfo& info) {
+  return guarded(info, "distributed.poll", [&]() -> Napi::Value {
+    tf::mpi::Message m;
+    if (!tf::mpi::poll(m)) return info.Env().Null();
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("source", m.source);
+    o.Set("tag", m.tag);
+    Napi::Uint8Array data = Napi::Uint8Array::New(info.Env(), m.data.size());
+    if (!m.data.empty()) std::memcpy(data.Data(), m.data.data(), m.data.size());
+    o.Set("data", data);
+    return o;
+  });
+}
+
+static Napi::Value DistributedPendingSends(const Napi::CallbackInfo& info) {
+  return guarded(info, "distributed.pendingSends", [&]() -> Napi::Value {
+    return Napi::Number::New(info.Env(), static_cast<double>(tf::mpi::pendingSends()));
+  });
+}
+
+static Napi::Value DistributedTimeout(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), tf::mpi::timeout());
+}
+
 static Napi::Value DistributedBroken(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), tf::mpi::brokenReason());
 }
@@ -190,6 +228,10 @@ void registerDistributed(Napi::Env env, Napi::Object exports) {
   exports.Set("distributedReportFailure", Napi::Function::New(env, DistributedReportFailure, "distributedReportFailure"));
   exports.Set("distributedClearFailure", Napi::Function::New(env, DistributedClearFailure, "distributedClearFailure"));
   exports.Set("distributedAllgather", Napi::Function::New(env, DistributedAllgather, "distributedAllgather"));
+  exports.Set("distributedSend", Napi::Function::New(env, DistributedSend, "distributedSend"));
+  exports.Set("distributedPoll", Napi::Function::New(env, DistributedPoll, "distributedPoll"));
+  exports.Set("distributedPendingSends", Napi::Function::New(env, DistributedPendingSends, "distributedPendingSends"));
+  exports.Set("distributedTimeout", Napi::Function::New(env, DistributedTimeout, "distributedTimeout"));
   exports.Set("distributedBroken", Napi::Function::New(env, DistributedBroken, "distributedBroken"));
   exports.Set("distributedSyncTimes", Napi::Function::New(env, DistributedSyncTimes, "distributedSyncTimes"));
   exports.Set("distributedStepExchange", Napi::Function::New(env, DistributedStepExchange, "distributedStepExchange"));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <climits>
+#include <deque>
 #include <cstdlib>
 #include <mutex>
 #include <sstream>
@@ -26,6 +27,14 @@ constexpr int kSuccess = 0;
 constexpr int kThreadSerialized = 2;
 constexpr int kCommTypeShared = 0;
 constexpr int kMaxErrorString = 256;
+constexpr int kAnySource = -1;
+constexpr int kAnyTag = -1;
+constexpr int kTagUpperBound = 32767;  // the least MPI_TAG_UB MPI allows
+// Open MPI's MPI_Status (ompi_status_public_t).
+struct Status {
+  int source = 0, tag = 0, error = 0, cancelled = 0;
+  size_t ucount = 0;
+};
 void* const kInPlace = reinterpret_cast<void*>(1);
 
 struct Api {
@@ -41,6 +50,10 @@ struct Api {
   int (*Ibcast)(void*, int, Handle, int, Handle, Request*) = nullptr;
   int (*Iallgatherv)(const void*, int, Handle, void*, const int*, const int*, Handle, Handle, Request*) = nullptr;
   int (*Ibarrier)(Handle, Request*) = nullptr;
+  int (*Isend)(const void*, int, Handle, int, int, Handle, Request*) = nullptr;
+  int (*Irecv)(void*, int, Handle, int, int, Handle, Request*) = nullptr;
+  int (*Iprobe)(int, int, Handle, int*, Status*) = nullptr;
+  int (*Get_count)(const Status*, Handle, int*) = nullptr;
   int (*Testall)(int, Request*, int*, void*) = nullptr;
   int (*Error_string)(int, char*, int*) = nullptr;
   int (*Finalized)(int*) = nullptr;
@@ -146,8 +159,7 @@ class Collective {
     }
   }
   int size() const { return size_; }
-
- private:
+  double timeoutSeconds() const { return timeout_; }
   [[noreturn]] void fail(const std::string& why) {
     {
       std::lock_guard<std::mutex> g(gMutex);
@@ -155,6 +167,8 @@ class Collective {
     }
     throw std::runtime_error(why);
   }
+
+ private:
   const char* what_;
   std::lock_guard<std::timed_mutex> calls_;
   std::vector<Request> requests_;
@@ -163,6 +177,34 @@ class Collective {
 };
 
 Handle opOf(Op op) { return op == Op::Max ? gApi.opMax : gApi.opSum; }
+
+// Sends started by send() and not yet complete, oldest first; guarded by gCalls
+// (a deque: its elements, and so the buffers MPI reads, never move).
+struct PendingSend {
+  std::vector<char> data;
+  Request request = nullptr;
+  int dest = 0;
+  std::chrono::steady_clock::time_point started;
+};
+std::deque<PendingSend> gSends;
+
+// Tests every pending send; one older than the timeout fails.
+void progressSends(Collective& c) {
+  const auto now = std::chrono::steady_clock::now();
+  for (auto it = gSends.begin(); it != gSends.end();) {
+    int done = 0;
+    const int code = gApi.Testall(1, &it->request, &done, nullptr);
+    if (code != kSuccess) c.fail(std::string("MPI_Isend: ") + errorText(code));
+    if (done) {
+      it = gSends.erase(it);
+      continue;
+    }
+    if (now - it->started > std::chrono::duration<double>(c.timeoutSeconds()))
+      c.fail("MPI_Isend: rank " + std::to_string(it->dest) + " did not take a message within " + seconds(c.timeoutSeconds()) +
+             " s (it stopped, hangs or is far behind); MPI cannot be used again in this process");
+    ++it;
+  }
+}
 
 void startAllreduce(Collective& c, void* data, int64_t n, Handle type, size_t bytes, Handle op) {
   inPieces(n, [&](int64_t at, int count) {
@@ -217,6 +259,10 @@ ProcessInfo init() {
   bind(lib, a.Ibcast, "MPI_Ibcast");
   bind(lib, a.Iallgatherv, "MPI_Iallgatherv");
   bind(lib, a.Ibarrier, "MPI_Ibarrier");
+  bind(lib, a.Isend, "MPI_Isend");
+  bind(lib, a.Irecv, "MPI_Irecv");
+  bind(lib, a.Iprobe, "MPI_Iprobe");
+  bind(lib, a.Get_count, "MPI_Get_count");
   bind(lib, a.Testall, "MPI_Testall");
   bind(lib, a.Error_string, "MPI_Error_string");
   bind(lib, a.Finalized, "MPI_Finalized");
@@ -353,6 +399,49 @@ void barrier() {
   Collective c("MPI_Barrier");
   c.start([&](Request* r) { return gApi.Ibarrier(gApi.commWorld, r); });
   c.wait();
+}
+
+void send(int dest, int tag, const char* data, int64_t n) {
+  Collective c("MPI_Isend");
+  if (dest < 0 || dest >= c.size()) throw std::out_of_range("destination " + std::to_string(dest) + " is not a rank");
+  if (tag < 0 || tag > kTagUpperBound) throw std::out_of_range("tag " + std::to_string(tag) + " is not in [0, 32767]");
+  if (n < 0 || n > INT_MAX) throw std::length_error("a message of more than 2^31 - 1 bytes is not supported");
+  gSends.emplace_back();
+  PendingSend& s = gSends.back();
+  s.data.assign(data, data + n);
+  s.dest = dest;
+  s.started = std::chrono::steady_clock::now();
+  const int code = gApi.Isend(s.data.data(), static_cast<int>(n), gApi.byteType, dest, tag, gApi.commWorld, &s.request);
+  if (code != kSuccess) {
+    gSends.pop_back();
+    c.fail(std::string("MPI_Isend: ") + errorText(code));
+  }
+  progressSends(c);
+}
+
+bool poll(Message& out) {
+  Collective c("MPI_Iprobe");
+  progressSends(c);
+  int flag = 0;
+  Status st;
+  c.blocking(gApi.Iprobe(kAnySource, kAnyTag, gApi.commWorld, &flag, &st));
+  if (!flag) return false;
+  int count = 0;
+  c.blocking(gApi.Get_count(&st, gApi.byteType, &count));
+  if (count < 0) c.fail("MPI_Get_count: a message of undefined length");
+  out.source = st.source;
+  out.tag = st.tag;
+  out.data.assign(static_cast<size_t>(count), 0);
+  // The probed message is there: the receive completes unless its sender stalls mid-transfer.
+  c.start([&](Request* r) { return gApi.Irecv(out.data.data(), count, gApi.byteType, st.source, st.tag, gApi.commWorld, r); });
+  c.wait();
+  return true;
+}
+
+int64_t pendingSends() {
+  Collective c("MPI_Isend");
+  progressSends(c);
+  return static_cast<int64_t>(gSends.size());
 }
 
 void finalize() {

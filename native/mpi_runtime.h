@@ -76,6 +76,24 @@ void allgather(float* data, const std::vector<int64_t>& counts);
 // Waits for every rank.
 void barrier();
 
+// Point-to-point messages (the tuner's trials and results between rank 0 and
+// the others), non-blocking and polled from one thread: send() copies `data`
+// and starts MPI_Isend; poll() moves sends along and receives one waiting
+// message, if any. A send the receiver has not taken within the timeout, and
+// a receive that does not complete within it, fail (and break MPI, as a
+// collective's timeout does). Messages are at most 2^31 - 1 bytes; tags are
+// in [0, 32767] (MPI guarantees that many).
+struct Message {
+  int source = -1;
+  int tag = -1;
+  std::vector<char> data;
+};
+void send(int dest, int tag, const char* data, int64_t n);
+// Fills `out` and returns true when a message (from any rank, any tag) was waiting.
+bool poll(Message& out);
+// Sends started and not yet taken by their receiver (after moving them along).
+int64_t pendingSends();
+
 // Ends MPI for this process (MPI_Finalize; Open MPI reports a rank that exits
 // without it as an abnormal termination). Nothing after it; idempotent.
 // Skipped when MPI is broken, or when a collective is still running after

@@ -358,6 +358,11 @@ export interface NativeAddon {
   distributedAllgather(data: F32, counts: Float64Array): void;
   /** Why MPI became unusable in this process, or ''. */
   distributedBroken(): string;
+  /** Point-to-point messages, non-blocking and polled (native/mpi_runtime.h; the distributed tuner). */
+  distributedSend(dest: number, tag: number, data: Uint8Array): void;
+  distributedPoll(): { source: number; tag: number; data: Uint8Array } | null;
+  distributedPendingSends(): number;
+  distributedTimeout(): number;
   /** Time the data-parallel steps spent in their control rounds and gradient reductions (benchmarks). */
   /** One training step's exchange of `grads` and `stats` (summed in place), as fit makes it (benchmarks). */
   distributedStepExchange(grads: F32, stats: Float64Array): void;

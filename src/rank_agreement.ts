@@ -175,7 +175,7 @@ export function handshakeSync(fn: string, fields: readonly Agreed[], fromRank0 =
 }
 
 /** @internal Codes of the operations, so that ranks calling different ones fail instead of mixing them up. */
-export const OPERATION = { fit: 1, evaluate: 2, predict: 3 } as const;
+export const OPERATION = { fit: 1, evaluate: 2, predict: 3, search: 4 } as const;
 
 /**
  * @internal A 52-bit fingerprint of numbers (FNV-1a over their float64

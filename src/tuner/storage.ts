@@ -270,7 +270,8 @@ export function encodeWeights(b: WeightsBlob): Uint8Array {
   return out;
 }
 
-function decodeWeights(file: string, buf: Buffer): WeightsBlob {
+/** @internal The inverse of {@link encodeWeights}; `file` names the source in errors. */
+export function decodeWeights(file: string, buf: Buffer): WeightsBlob {
   const bad = (what: string) => new Error(`tuner: weights file '${file}' is corrupt (${what})`);
   if (buf.length < MAGIC.length + 4 || buf.toString('latin1', 0, MAGIC.length) !== MAGIC) throw bad('bad magic');
   const hlen = buf.readUInt32LE(MAGIC.length);

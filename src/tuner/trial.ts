@@ -41,6 +41,8 @@ export interface TrialRecord {
   meta: Record<string, unknown>;
   /** The error message of a failed trial. */
   error?: string;
+  /** The MPI rank that ran it, in a distributed search (`search(..., { distributed: true })`). */
+  rank?: number;
 }
 
 /** Whether a trial produced a score a strategy may learn from. */

@@ -11,9 +11,11 @@ import { LayersModel } from '../models/layers_model';
 import { native } from '../native';
 import type { FitArgs } from '../models/sequential';
 import type { InputLike } from '../models/data';
-import { setSeed } from '../random';
+import { Random, setSeed } from '../random';
+import { OPERATION, distributedJob, fingerprint, handshake, runAgreed, sampled } from '../rank_agreement';
 import { Tensor, tensor } from '../tensor';
-import { HPSpec, HPValue, HyperParameters, SearchSpace } from './hyperparameters';
+import { HPSpec, HPValue, HyperParameters, SearchSpace, sampleSpec } from './hyperparameters';
+import { Coordinator, Message, WorkerLink } from './distributed_search';
 import { MedianPruner } from './pruner';
 import { fmt, fmtNum, fmtTime } from './format';
 import { formatSummary, writeReport } from './report';
@@ -99,6 +101,17 @@ export interface SearchArgs {
   verbose?: 0 | 1;
   /** Aborts the search: running trials stop and stay unfinished (a later search reruns them); search rejects. */
   signal?: AbortSignal;
+  /**
+   * Runs the search across the ranks of the MPI job (after
+   * `tf.distributed.init()`; every rank calls search with the same tuner
+   * settings and data): rank 0 keeps the study (directory, strategy, pruner)
+   * and hands out trials, every rank runs `parallelism` of them at once, and
+   * their epochs and results go back to rank 0, which prunes and prints.
+   * Every rank resolves with the same result and trials; each trial records
+   * the `rank` that ran it. Trials train on one rank each (no
+   * `distributed: true` inside them). Default false.
+   */
+  distributed?: boolean;
 }
 
 /** What search() resolves to. */
@@ -121,9 +134,30 @@ class ConfigError extends Error {}
 export const TUNER_OPTIONS = ['build', 'runTrial', 'fitOptions', 'objective', 'directory', 'overwrite', 'maxTrials',
   'timeBudgetSeconds', 'pruner', 'parallelism', 'keepModels', 'verbose'] as const;
 const SEARCH_OPTIONS = ['validationSplit', 'validationData', 'batchSize', 'callbacks', 'timeBudgetSeconds', 'maxTrials',
-  'parallelism', 'verbose', 'signal'] as const;
+  'parallelism', 'verbose', 'signal', 'distributed'] as const;
 /** @internal Proves a constructor call comes from a factory of `tf.tuner` (whose name then labels the errors). */
 export const TUNER_FACTORY = Symbol('tuner factory');
+
+/** search()'s arguments, checked, and what follows from them. */
+interface Prepared {
+  args: SearchArgs;
+  xs: Tensor | null;
+  ys: Tensor | null;
+  budget: number | undefined;
+  maxTrials: number;
+  verbose: 0 | 1;
+  parallelism: number;
+  signal: AbortSignal | undefined;
+}
+
+/** How a trial's fit reports: to the local pruner, or to rank 0. */
+interface FitIo {
+  parent: WeightsBlob | null;
+  onEpoch(epoch: number, logs: Logs, model: LayersModel): void | Promise<void>;
+  saveCheckpoint(blob: WeightsBlob): void;
+}
+
+const snapshot = (model: LayersModel): WeightsBlob => ({ tensors: model.getWeights().map((w) => ({ shape: [...w.shape], values: w.values as Float32Array })) });
 
 interface RunState {
   metrics: Record<string, number[]>;
@@ -255,8 +289,28 @@ export class Tuner {
       args = x as SearchArgs;
       x = undefined;
     }
+    const job = distributedJob(fn, args);
+    // (A job of one rank searches as one process does; its trials record rank 0.)
+    if (job === null || job.size === 1) return this.searchHere(fn, this.prepare(fn, x, y, args), null, job !== null);
+    // Bad arguments on one rank are an error on every rank (runAgreed); then every rank checks the others run the same search.
+    const prep = await runAgreed(fn, async () => {
+      const p = this.prepare(fn, x, y, args);
+      const settings = JSON.stringify([this.strategy.name, this.strategy.config(), this.objective, this.build ? 'build' : 'runTrial', p.maxTrials, p.budget ?? null]);
+      await handshake(fn, [
+        { what: 'operations', value: OPERATION.search },
+        { what: 'tuners (strategy, settings, objective, maxTrials or time budget)', value: fingerprint(Array.from(settings, (c) => c.charCodeAt(0))), hash: true },
+        { what: 'training data', value: fingerprint([...sampled(p.xs?.dataSync() ?? null), ...sampled(p.ys?.dataSync() ?? null)]), hash: true },
+      ]);
+      return p;
+    });
+    return job.rank === 0 ? this.searchHere(fn, prep, new Coordinator(fn, job.size)) : this.serveTrials(fn, prep, job.rank);
+  }
+
+  /** Checks search()'s arguments. */
+  private prepare(fn: string, x: InputLike | SearchArgs | undefined, y: InputLike | undefined, args: SearchArgs): Prepared {
     args = checkOptions(fn, args, SEARCH_OPTIONS, true) as SearchArgs;
     checkLimits(fn, args);
+    if (args.distributed !== undefined && typeof args.distributed !== 'boolean') throw typeError(fn, `distributed must be a boolean, got ${show(args.distributed)}`);
     let xs: Tensor | null = null;
     let ys: Tensor | null = null;
     if (this.build) {
@@ -271,14 +325,22 @@ export class Tuner {
       this.storage.inputShape = shape;
     }
     const o = this.options;
-    const budget = args.timeBudgetSeconds ?? o.timeBudgetSeconds;
-    const maxTrials = args.maxTrials ?? o.maxTrials ?? Infinity;
-    const verbose = args.verbose ?? o.verbose ?? 1;
-    const threads0 = getNumThreads();
-    const parallelism = args.parallelism ?? o.parallelism ?? (this.build ? threads0 : 1);
     const signal = args.signal;
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw typeError(fn, `signal must be an AbortSignal, got ${show(signal)}`);
     signal?.throwIfAborted();
+    return {
+      args, xs, ys, signal,
+      budget: args.timeBudgetSeconds ?? o.timeBudgetSeconds,
+      maxTrials: args.maxTrials ?? o.maxTrials ?? Infinity,
+      verbose: args.verbose ?? o.verbose ?? 1,
+      parallelism: args.parallelism ?? o.parallelism ?? (this.build ? getNumThreads() : 1),
+    };
+  }
+
+  /** The search loop, on this process (coord null) or as rank 0 of a distributed search. */
+  private async searchHere(fn: string, prep: Prepared, coord: Coordinator | null, distributed = coord !== null): Promise<SearchResult> {
+    const { args, xs, ys, budget, maxTrials, verbose, parallelism, signal } = prep;
+    const threads0 = getNumThreads();
     this.strategy.ctx.unbounded = budget === undefined && maxTrials === Infinity;
 
     this.searching = true;
@@ -299,6 +361,9 @@ export class Tuner {
     const deadline = budget === undefined ? Infinity : t0 + budget * 1000;
     const states = new Map<number, RunState>();
     const running = new Map<number, Promise<void>>();
+    // Trials running in this process; the others run on other ranks (coord).
+    const local = new Set<number>();
+    const freeSlot = (): number | null => (local.size < parallelism ? 0 : coord?.freeRank() ?? null);
     const seen = new Set(this.trials.map((t) => configKey(t.values)));
     const retries = this.trials.filter((t) => t.status === 'running');
     let reason: SearchResult['reason'] = 'done';
@@ -346,7 +411,11 @@ export class Tuner {
 
     const launch = (req: TrialRequest, retryOf: TrialRecord | null): 'duplicate' | number => {
       const id = retryOf ? retryOf.id : this.nextId();
-      const hp = new HyperParameters(req.values, { space: this.space, suggest: req.suggest });
+      const where = freeSlot() ?? 0;
+      const remote = coord !== null && where !== 0;
+      // runTrial cannot run here for another rank without running the trial: the names known so far
+      // are drawn here, new ones on the rank that runs it (its result brings them back).
+      const hp = remote && !this.build ? HyperParameters.fromValues(this.presetValues(req), this.space) : new HyperParameters(req.values, { space: this.space, suggest: req.suggest });
       const seed = seedFor(this.strategy.seed, ...req.seedKey);
       const st: RunState = { metrics: {}, stop: null, stopModel: null, controller: new AbortController(), best: null, bestEpoch: null, bestWeights: null };
       let model: LayersModel | null = null;
@@ -356,11 +425,12 @@ export class Tuner {
       const ctx = this.trialContext(id, req, seed, st);
       try {
         if (this.build) {
+          // A trial for another rank is built here too: that resolves its hyperparameters (the space is defined by build).
           setSeed(seed);
           model = this.build(hp);
           if (!(model instanceof LayersModel)) throw new TypeError(`build must return a compiled model (tf.sequential or tf.model), got ${show(model)}`);
           if (this.fitOptions) fitExtra = this.fitOptions(hp) ?? {};
-        } else {
+        } else if (!remote) {
           pending = this.runTrial!(hp, ctx);
         }
       } catch (e) {
@@ -377,6 +447,7 @@ export class Tuner {
         meta: { ...req.meta, parent: req.parent, checkpoint: req.checkpoint, seedKey: req.seedKey },
       };
       rec.startedAt = new Date().toISOString();
+      if (distributed) rec.rank = where;
       if (!retryOf) {
         const extra = this.strategy.started(rec, hp);
         if (extra) Object.assign(rec.meta, extra);
@@ -394,24 +465,33 @@ export class Tuner {
       const start = performance.now();
       const body = setupError !== null
         ? Promise.reject(setupError)
-        : model
-          ? this.fitTrial(model, rec, req, seed, st, xs!, ys!, args, fitExtra)
-          : this.settleFunctionTrial(pending, st);
+        : remote
+          ? this.remoteTrial(coord!, where, rec, req, seed, st)
+          : model
+            ? this.fitTrial(model, rec.id, req, seed, st, xs!, ys!, args, fitExtra, this.localIo(rec.id, req, st))
+            : this.settleFunctionTrial(pending, st);
+      if (!remote) local.add(id);
       const p = body.then(
         (params) => finish(rec, st, st.stop === 'pruned' ? 'pruned' : st.stop === 'time' ? 'stopped' : 'completed', null, params, performance.now() - start),
         (e) => {
           const interrupted = st.stop === 'abort' || st.stop === 'time';
           finish(rec, st, interrupted ? 'stopped' : 'failed', interrupted ? null : e, null, performance.now() - start);
         },
-      ).finally(() => running.delete(id));
+      ).finally(() => {
+        running.delete(id);
+        local.delete(id);
+      });
       running.set(id, p);
       return id;
     };
 
+    const outcome: { result?: SearchResult; error?: unknown } = {};
     try {
+      if (coord) await coord.ready();
       let starting = true;
       while (starting || running.size > 0) {
-        while (starting && running.size < parallelism && fatal === null) {
+        if (coord?.fatal && fatal === null) fatal = coord.fatal;
+        while (starting && freeSlot() !== null && fatal === null) {
           if (signal?.aborted) {
             starting = false;
             break;
@@ -454,21 +534,51 @@ export class Tuner {
           starting = false;
           stopAll('time');
         }
+        if (coord?.fatal && fatal === null) {
+          fatal = coord.fatal;
+          stopAll('time');
+        }
         if (running.size === 0) break;
-        await Promise.race(running.values());
+        await Promise.race([...running.values(), ...(coord ? [coord.changed()] : [])]);
       }
+      if (coord?.fatal && fatal === null) fatal = coord.fatal;
+      if (fatal) throw fatal;
+      signal?.throwIfAborted();
+      const best = this.getBestTrials(1)[0] ?? null;
+      if (verbose) log(`[tuner] ${reason === 'done' ? 'search finished' : reason === 'maxTrials' ? 'maxTrials reached' : reason === 'timeBudget' ? 'time budget spent' : 'search space exhausted'}: ${this.trialMap.size} trials, best ${best ? `${this.objective.name} ${fmt(best.score)} (trial ${best.id})` : 'none'}`);
+      outcome.result = { trials: this.trialMap.size, finishedNow, best, seconds: (performance.now() - t0) / 1000, reason };
+    } catch (e) {
+      outcome.error = e;
     } finally {
       if (timer) clearTimeout(timer);
       if (staticSplit) setNumThreads(threads0);
       signal?.removeEventListener('abort', onAbort);
       this.storage.writeIndex(this.trialMap.values(), elapsed(), this.searchSpace);
+    }
+    try {
+      // Every other rank ends with the same result, or with this error.
+      if (coord && outcome.error === undefined) {
+        const r = outcome.result!;
+        await coord.finish(this.trials, this.searchSpace, { trials: r.trials, finishedNow: r.finishedNow, best: r.best?.id ?? null, seconds: r.seconds, reason: r.reason });
+        if (coord.fatal) throw coord.fatal;
+      } else if (coord) {
+        const e = outcome.error;
+        await coord.abort(0, e instanceof Error ? e.message : String(e));
+      }
+    } finally {
       this.searching = false;
     }
-    if (fatal) throw fatal;
-    signal?.throwIfAborted();
-    const best = this.getBestTrials(1)[0] ?? null;
-    if (verbose) log(`[tuner] ${reason === 'done' ? 'search finished' : reason === 'maxTrials' ? 'maxTrials reached' : reason === 'timeBudget' ? 'time budget spent' : 'search space exhausted'}: ${this.trialMap.size} trials, best ${best ? `${this.objective.name} ${fmt(best.score)} (trial ${best.id})` : 'none'}`);
-    return { trials: this.trialMap.size, finishedNow, best, seconds: (performance.now() - t0) / 1000, reason };
+    if (outcome.error !== undefined) throw outcome.error;
+    return outcome.result!;
+  }
+
+  /** A request's values for every name known so far. */
+  private presetValues(req: TrialRequest): Record<string, HPValue> {
+    const values = { ...req.values };
+    for (const spec of this.space.specs.values()) {
+      if (!(spec.name in values)) values[spec.name] = spec.kind === 'fixed' ? spec.value : req.suggest(spec);
+    }
+    return values;
   }
 
   private nextId(): number {
@@ -533,18 +643,26 @@ export class Tuner {
     }
   }
 
-  private async fitTrial(model: LayersModel, rec: TrialRecord, req: TrialRequest, seed: number, st: RunState, x: Tensor, y: Tensor, args: SearchArgs, extra: object): Promise<number> {
-    if (req.parent !== null) {
-      const ck = this.storage.loadWeights(req.parent, 'ckpt');
+  /** How a trial fitted in this process reports: to this tuner's pruner and storage. */
+  private localIo(id: number, req: TrialRequest, st: RunState): FitIo {
+    return {
+      parent: req.parent !== null ? this.storage.loadWeights(req.parent, 'ckpt') : null,
+      onEpoch: (epoch, logs, model) => this.recordEpoch(st, req.initialEpoch, epoch, logs, model),
+      saveCheckpoint: (blob) => this.storage.saveWeights(id, 'ckpt', blob),
+    };
+  }
+
+  private async fitTrial(model: LayersModel, id: number, req: Pick<TrialRequest, 'epochs' | 'initialEpoch' | 'checkpoint'>, seed: number, st: RunState,
+    x: Tensor, y: Tensor, args: SearchArgs, extra: object, io: FitIo): Promise<number> {
+    if (io.parent) {
+      const ck = io.parent;
       model.build(x.shape.slice(1));
       model.setWeights(ck.tensors.map((w) => new Tensor(w.values, w.shape, 'float32')));
       if (ck.optimizer) model.setOptimizerState(ck.optimizer);
     }
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const tuner = this;
     const hooks: CallbackHooks = {
       onEpochEnd(epoch: number, logs?: Logs) {
-        tuner.recordEpoch(st, req.initialEpoch, epoch, logs ?? {}, model);
+        return io.onEpoch(epoch, logs ?? {}, model);
       },
       onBatchEnd() {
         if (st.stop !== null) model.stopTraining = true;
@@ -560,18 +678,166 @@ export class Tuner {
       ...extra,
       epochs: req.epochs, initialEpoch: req.initialEpoch, verbose: 0, seed: seedFor(seed, req.initialEpoch),
       // A TensorBoard callback writes each trial to its own run (<logdir>/trial_<id>), so TensorBoard compares them.
-      callbacks: [hooks, ...(args.callbacks ?? []).map((c) => (c instanceof TensorBoard ? c.forRun(`trial_${rec.id}`) : c))],
+      callbacks: [hooks, ...(args.callbacks ?? []).map((c) => (c instanceof TensorBoard ? c.forRun(`trial_${id}`) : c))],
     };
     await model.fit(x, y, fitArgs);
     const params = model.countParams();
     if (req.checkpoint && st.stop === null) {
       const opt = model.getOptimizerState();
-      this.storage.saveWeights(rec.id, 'ckpt', {
-        tensors: model.getWeights().map((w) => ({ shape: [...w.shape], values: w.values as Float32Array })),
+      io.saveCheckpoint({
+        ...snapshot(model),
         optimizer: { iterations: opt.iterations, nadamMomentumProduct: opt.nadamMomentumProduct, slots: opt.slots },
       });
     }
     return params;
+  }
+
+  /**
+   * Rank 0's side of a trial another rank runs: its epochs come here (the
+   * pruner decides, and says whether to keep the weights as the best so far);
+   * its best weights and checkpoint come back with the result.
+   */
+  private async remoteTrial(coord: Coordinator, rank: number, rec: TrialRecord, req: TrialRequest, seed: number, st: RunState): Promise<number | null> {
+    const parent = req.parent !== null ? this.storage.loadWeights(req.parent, 'ckpt') : null;
+    st.stopModel = () => coord.stop(rec.id, st.stop ?? 'time');
+    let epochError: unknown = null;
+    const r = await coord.run(rank, {
+      t: 'trial', id: rec.id, values: rec.values, epochs: req.epochs, initialEpoch: req.initialEpoch, parent: req.parent, seed, checkpoint: req.checkpoint,
+    }, parent, (epoch, logs) => {
+      if (epochError === null) {
+        try {
+          this.recordEpoch(st, req.initialEpoch, epoch, logs, null);
+        } catch (e) {
+          epochError = e;
+        }
+      }
+      return { stop: epochError !== null ? 'abort' : st.stop, best: this.keepModels > 0 && st.bestEpoch === epoch };
+    });
+    const m = r.m;
+    if (m.values) {
+      // runTrial: the values it used, and names first seen there.
+      for (const spec of (m.specs ?? []) as HPSpec[]) {
+        try {
+          this.space.register(spec);
+        } catch (e) {
+          throw new ConfigError((e as Error).message);
+        }
+      }
+      rec.values = m.values as Record<string, HPValue>;
+    }
+    if (epochError !== null) throw epochError;
+    // (A programming error ends the search on every rank: the message says where it came from.)
+    if (m.error !== undefined) throw m.config ? new ConfigError(`${m.error} (trial ${rec.id}, on rank ${rank})`) : new Error(m.error);
+    let k = 0;
+    if (m.best) st.bestWeights = r.blobs[k++];
+    if (m.ckpt && req.checkpoint && st.stop === null) this.storage.saveWeights(rec.id, 'ckpt', r.blobs[k++]);
+    return this.runTrial ? this.settleFunctionTrial(m.result as number | Logs | undefined, st) : m.params;
+  }
+
+  /** A distributed search on a rank other than 0: runs the trials rank 0 sends until it says the search is over. */
+  private async serveTrials(fn: string, prep: Prepared, rank: number): Promise<SearchResult> {
+    this.searching = true;
+    const states = new Map<number, RunState>();
+    const signal = prep.signal;
+    let link: WorkerLink | null = null;
+    const onStop = (id: number, why: string) => {
+      const st = states.get(id);
+      if (!st) return;
+      if (st.stop === null || why === 'abort') st.stop = why as RunState['stop'];
+      st.stopModel?.();
+      st.controller.abort(why);
+    };
+    const aborted = new Promise<never>((_resolve, reject) => {
+      signal?.addEventListener('abort', function onAbort() {
+        void link?.fail('the search was aborted');
+        reject(signal.reason);
+      }, { once: true });
+    });
+    aborted.catch(() => {});
+    try {
+      link = new WorkerLink(fn, rank, prep.parallelism, (m, parent) => void this.serveTrial(link!, m, parent, prep, states), onStop);
+      const done = await Promise.race([link.done, aborted]);
+      await link.close();
+      this.trialMap.clear();
+      for (const t of done.trials as TrialRecord[]) this.trialMap.set(t.id, t);
+      for (const spec of done.space as HPSpec[]) this.space.specs.set(spec.name, spec);
+      const r = done.result as Omit<SearchResult, 'best'> & { best: number | null };
+      return { ...r, best: r.best === null ? null : this.trialMap.get(r.best) ?? null };
+    } finally {
+      for (const id of states.keys()) onStop(id, 'abort');
+      await link?.close();
+      this.searching = false;
+    }
+  }
+
+  /** Runs one trial for rank 0 and sends its result. */
+  private async serveTrial(link: WorkerLink, m: Extract<Message, { t: 'trial' }>, parent: WeightsBlob | null, prep: Prepared, states: Map<number, RunState>): Promise<void> {
+    const st: RunState = { metrics: {}, stop: null, stopModel: null, controller: new AbortController(), best: null, bestEpoch: null, bestWeights: null };
+    states.set(m.id, st);
+    const values = m.values as Record<string, HPValue>;
+    const stopWith = (why: string | null) => {
+      if (why === null || st.stop !== null) return;
+      st.stop = why as RunState['stop'];
+      st.stopModel?.();
+      st.controller.abort(why);
+    };
+    let params: number | null = null;
+    let result: unknown;
+    let error: unknown = null;
+    let ckpt: WeightsBlob | null = null;
+    let used: { values?: Record<string, HPValue>; specs?: HPSpec[] } = {};
+    try {
+      if (this.build) {
+        setSeed(m.seed);
+        const hp = new HyperParameters(values, { space: this.space });
+        const model = this.build(hp);
+        if (!(model instanceof LayersModel)) throw new TypeError(`build must return a compiled model (tf.sequential or tf.model), got ${show(model)}`);
+        hp.freeze();
+        const extra = this.fitOptions ? this.fitOptions(hp) ?? {} : {};
+        params = await this.fitTrial(model, m.id, m, m.seed, st, prep.xs!, prep.ys!, prep.args, extra, {
+          parent,
+          onEpoch: async (epoch, logs, model) => {
+            const v = await link.epoch(m.id, epoch, logs);
+            if (v.best) st.bestWeights = snapshot(model);
+            stopWith(v.stop);
+          },
+          saveCheckpoint: (blob) => {
+            ckpt = blob;
+          },
+        });
+      } else {
+        const rng = new Random(seedFor(m.seed, 1));
+        const hp = new HyperParameters(values, { space: this.space, suggest: (spec) => sampleSpec(spec, rng) });
+        const name = this.objective.name;
+        const ctx: TrialContext = {
+          id: m.id, epochs: m.epochs, initialEpoch: m.initialEpoch, parent: m.parent, seed: m.seed, signal: st.controller.signal,
+          report(epoch: number, logs: Logs | number): boolean {
+            checkInt('trial.report', 'epoch', epoch, 0);
+            void link.epoch(m.id, epoch, typeof logs === 'number' ? { [name]: logs } : logs).then((v) => stopWith(v.stop));
+            return st.stop !== null;
+          },
+          get shouldStop() {
+            return st.stop !== null;
+          },
+        };
+        let pending: unknown;
+        try {
+          pending = this.runTrial!(hp, ctx);
+        } finally {
+          hp.freeze();
+          used = { values: hp.values, specs: [...this.space.specs.values()] };
+        }
+        result = await pending;
+      }
+    } catch (e) {
+      error = e;
+    }
+    states.delete(m.id);
+    const message = error instanceof Error ? error.message : String(error);
+    link.result({
+      t: 'result', id: m.id, params, ...used,
+      ...(error !== null ? { error: message, config: error instanceof ConfigError || /^(hp\.|hyperparameters)/.test(message) } : { result }),
+    }, st.bestWeights, ckpt);
   }
 
   private async settleFunctionTrial(pending: Promise<number | Logs | void> | number | Logs | void, st: RunState): Promise<null> {
@@ -622,7 +888,8 @@ export class Tuner {
     const ep = rec.metrics[this.objective.name]?.length ?? 0;
     const of = Number.isFinite(maxTrials) ? `/${maxTrials}` : '';
     const time = budgetEnd === null ? fmtTime(elapsed) : `${fmtTime(elapsed)}/${fmtTime(budgetEnd)}`;
-    return `[tuner] trial ${rec.id}${of} ${rec.status.padEnd(9)} ${this.objective.name} ${fmt(rec.score)} ` +
+    const on = rec.rank === undefined ? '' : ` on rank ${rec.rank}`;
+    return `[tuner] trial ${rec.id}${of}${on} ${rec.status.padEnd(9)} ${this.objective.name} ${fmt(rec.score)} ` +
       `(best ${best ? `${fmt(best.score)} #${best.id}` : '-'}) epochs ${rec.initialEpoch}->${rec.initialEpoch + ep} ${rec.duration.toFixed(1)}s [${time}] ${hp}` +
       (rec.error ? ` error: ${rec.error}` : '');
   }

@@ -154,6 +154,108 @@ describe('tf.distributed', () => {
     expect(r1.abort).toBe('Error: fit: rank 0 failed: This operation was aborted');
   }, 180_000);
 
+  describe('the tuner across ranks', () => {
+    type Trial = { id: number; status: string; rank?: number; score: number | null; meta: { parent?: number | null } };
+    type Outcome = { result: { trials: number; best: Trial | null; reason: string }; trials: Trial[] };
+    const ranksOf = (o: Outcome) => new Set(o.trials.map((t) => t.rank));
+
+    it('runs trials on both ranks (rank 0 keeps the study), prunes remote trials, and gives every rank the same result', () => {
+      const [r0, r1] = ranks('tuner');
+      for (const r of [r0, r1]) expect(r.error).toBeUndefined();
+      for (const k of ['random', 'hyperband', 'functions']) {
+        const o = r0[k] as Outcome;
+        // Every rank ends with rank 0's trials and result, to the bit.
+        expect(r1[k]).toEqual(o);
+        for (const t of o.trials) expect([0, 1]).toContain(t.rank);
+        expect(ranksOf(o)).toEqual(new Set([0, 1]));
+        expect(o.result.best).not.toBeNull();
+        expect(o.result.best!.id).toBe(o.trials.filter((t) => t.score !== null).sort((a, b) => (k === 'functions' ? b.score! - a.score! : a.score! - b.score!) || a.id - b.id)[0].id);
+      }
+      const random = r0.random as Outcome;
+      expect(random.result.trials).toBe(6);
+      expect(random.trials.map((t) => t.id)).toEqual([0, 1, 2, 3, 4, 5]);
+      expect(random.result.reason).toBe('maxTrials');
+      // Hyperband (1 iteration, factor 3, maxEpochs 3): its whole plan ran, promotions continuing checkpoints.
+      const band = r0.hyperband as Outcome;
+      expect(band.result.reason).toBe('done');
+      expect(band.trials.some((t) => typeof t.meta.parent === 'number')).toBe(true);
+      expect(band.trials.every((t) => t.status === 'completed')).toBe(true);
+      // The function search: 8 trials as asked, each run once, on the rank its record names.
+      const fns = r0.functions as Outcome;
+      expect(fns.result.trials).toBe(8);
+      const ranOn = [r0.ranOn as number[], r1.ranOn as number[]];
+      expect([...ranOn[0], ...ranOn[1]].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+      for (const t of fns.trials) expect(ranOn[t.rank!]).toContain(t.id);
+      // Rank 0 rebuilds the best model from the kept weights, wherever it trained.
+      expect((r0.bestPrediction as number[]).every(Number.isFinite)).toBe(true);
+    }, 180_000);
+
+    it('a distributed search stopped part way resumes from rank 0\'s study', () => {
+      const [r0, r1] = ranks('tuner-resume');
+      expect(r0.abort).toMatch(/^(DOMException|AbortError): This operation was aborted/);
+      expect(r1.abort).toBe('Error: search: rank 0 failed: This operation was aborted');
+      // The aborted search left finished trials and unfinished ones ('running') in rank 0's study.
+      const study = r0.study as Trial[];
+      const finished = study.filter((t) => t.status !== 'running');
+      expect(finished.length).toBeGreaterThan(0);
+      expect(study.length).toBeLessThan(8);
+      const resumed = r0.resumed as Outcome;
+      expect(r1.resumed).toEqual(resumed);
+      expect(resumed.result.trials).toBe(8);
+      expect(resumed.trials.map((t) => t.id)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+      expect(resumed.trials.every((t) => t.status !== 'running')).toBe(true);
+      // Finished trials are kept as they were, not run again; unfinished ones and new ones ran in the second search.
+      for (const t of finished) expect(resumed.trials[t.id]).toEqual(t);
+      const [first, second] = [0, 1].map((k) => [...(r0.ranOn as number[][])[k], ...(r1.ranOn as number[][])[k]]);
+      for (const t of finished) expect(second).not.toContain(t.id);
+      expect(new Set([...finished.map((t) => t.id), ...second])).toEqual(new Set([0, 1, 2, 3, 4, 5, 6, 7]));
+      expect(first.length).toBeGreaterThan(0);
+    }, 180_000);
+
+    it('errors end the search on every rank, without a hang; a later search works', () => {
+      for (const r of ranks('tuner-errors')) {
+        const e = r.errors as Record<string, string>;
+        // A programming error in a trial rank 1 ran: every rank stops, the message names the trial and the rank.
+        if (r.rank === 0) expect(e.trial).toMatch(/^ConfigError: hp\.int: in hp\.int\('bad'\): min \(3\) > max \(1\) \(trial \d+, on rank 1\)$/);
+        else expect(e.trial).toMatch(/^Error: search: rank 0 failed: hp\.int: in hp\.int\('bad'\): min \(3\) > max \(1\) \(trial \d+, on rank 1\)$/);
+        expect(e.settings).toMatch(/^Error: search: the ranks were given different tuners/);
+        if (r.rank === 1) {
+          expect(e.option).toMatch(/^TypeError: search: unknown option 'maxTrial'/);
+          expect(e.abort).toMatch(/^(DOMException|AbortError): This operation was aborted/);
+        } else {
+          expect(e.option).toMatch(/^Error: search: rank 1 failed: unknown option 'maxTrial'/);
+          expect(e.abort).toBe('Error: search: rank 1 failed: the search was aborted');
+        }
+        expect(r.afterwards).toBe(6);
+      }
+    }, 180_000);
+
+    it('a rank that stops answering (a trial blocks its event loop) is an error on every rank at the timeout, not a hang', () => {
+      const [r0, r1] = ranks('tuner-silent');
+      expect(r0.error).toBe('Error: search: rank 1 sent nothing for 3 s (it stopped, hangs, or blocks its event loop)');
+      expect(r1.error).toBe('Error: search: rank 0 failed: rank 1 sent nothing for 3 s (it stopped, hangs, or blocks its event loop)');
+      expect(r0.seconds as number).toBeGreaterThanOrEqual(3);
+    }, 180_000);
+
+    it('in a job of one process, a distributed search runs every trial there', () => {
+      const o = alone('tuner-alone').functions as Outcome;
+      expect(o.result.trials).toBe(4);
+      expect(o.trials.map((t) => t.rank)).toEqual([0, 0, 0, 0]);
+    }, 60_000);
+
+    it('distributed: true without init() is an error naming init', () => {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', `const tf = require(${JSON.stringify(path.join(ROOT, 'src/index'))});
+        const t = tf.tuner.randomSearch({ runTrial: () => 1, objective: { name: 's', direction: 'max' }, maxTrials: 2, verbose: 0 });
+        t.search({ distributed: true }).then(() => console.log('no error'), (e) => console.log(e.message));
+        t.search({ distributed: 'yes' }).then(() => console.log('no error'), (e) => console.log(e.message));`],
+      { cwd: ROOT, env: ENV, encoding: 'utf8', timeout: 60_000 });
+      expect(r.stdout.trim().split('\n')).toEqual([
+        'search: distributed: true needs tf.distributed.init() first (and the program started by mpirun)',
+        "search: distributed must be a boolean, got 'yes'",
+      ]);
+    }, 60_000);
+  });
+
   it('a rank that never joins makes the other fail at the timeout; mpirun then ends the job with an error', () => {
     const { results, status, output } = mpirun('hang');
     const r0 = results[0]!;

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as tf from '../../src/index';
 
 const scenario = process.argv[2];
-const info = scenario === 'fit-reference' ? { rank: 0, size: 1, localRank: 0 } : tf.distributed.init({ timeout: scenario === 'hang' ? 3 : 60 });
+const info = scenario === 'fit-reference' ? { rank: 0, size: 1, localRank: 0 } : tf.distributed.init({ timeout: scenario === 'hang' || scenario === 'tuner-silent' ? 3 : 60 });
 const out: Record<string, unknown> = { ...info };
 const model = (units: number) => {
   const m = tf.sequential({ layers: [tf.layers.dense({ units, inputShape: [3] }), tf.layers.dense({ units: 2 })] });
@@ -52,6 +52,32 @@ const classifier = (withBatchNorm = false) => {
   return m;
 };
 const weightsOf = (m: tf.LayersModel) => m.getWeights().map((t) => Array.from(t.dataSync()));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// What a search gives every rank: its result and its trials (rank 0's study).
+const searchOutcome = (tuner: tf.tuner.Tuner, result: tf.tuner.SearchResult) =>
+  JSON.parse(JSON.stringify({ result: { ...result, seconds: 0 }, trials: tuner.trials }));
+// A tiny model search: a dense classifier whose width and learning rate are searched.
+const buildClassifier = (hp: tf.tuner.HyperParameters) => {
+  const m = tf.sequential({
+    layers: [
+      tf.layers.dense({ units: hp.int('units', 2, 8), activation: 'relu', inputShape: [5] }),
+      tf.layers.dense({ units: 3, activation: 'softmax' }),
+    ],
+  });
+  m.compile({ optimizer: tf.optimizers.adam({ learningRate: hp.float('lr', 1e-3, 1e-1, { sampling: 'log' }) }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  return m;
+};
+// A function trial: a quadratic in x with k added, reported over two epochs, a little wait each.
+const quadratic = (ranOn: number[]) => async (hp: tf.tuner.HyperParameters, t: tf.tuner.TrialContext) => {
+  const x = hp.float('x', -3, 3);
+  const k = hp.int('k', 0, 2);
+  ranOn.push(t.id);
+  for (let e = 0; e < 2; e++) {
+    await sleep(40);
+    t.report(e, -((x - 1) ** 2) + k * (e + 1));
+  }
+};
+const scoreObjective = { name: 'score', direction: 'max' as const };
 
 async function main(): Promise<void> {
   try {
@@ -133,6 +159,90 @@ async function main(): Promise<void> {
         epochs: 50, batchSize: 10, verbose: 0, distributed: true, signal: controller.signal,
         callbacks: { onEpochEnd: (e) => { if (info.rank === 0 && e === 1) controller.abort(); } },
       }));
+    } else if (scenario === 'tuner') {
+      // Model search (random search with the median pruner, then Hyperband with checkpoints) and a function search.
+      const { x, y } = data();
+      const dir = path.join(process.argv[3], 'study');
+      const random = tf.tuner.randomSearch({
+        build: buildClassifier, objective: 'val_loss', maxEpochs: 3, maxTrials: 6, parallelism: 1, seed: 4, keepModels: 2,
+        pruner: tf.tuner.medianPruner({ nStartupTrials: 2 }), directory: dir, verbose: info.rank === 0 ? 1 : 0,
+      });
+      // A short wait per epoch: trials take long enough for both ranks to get a share.
+      const slow = { onEpochEnd: () => sleep(15) };
+      out.random = searchOutcome(random, await random.search(x, y, { validationSplit: 0.2, batchSize: 20, distributed: true, callbacks: [slow] }));
+      if (info.rank === 0) out.bestPrediction = Array.from(random.getBestModels(1)[0].predict(x).dataSync()).slice(0, 6);
+      const band = tf.tuner.hyperband({ build: buildClassifier, objective: 'val_loss', maxEpochs: 3, factor: 3, iterations: 1, parallelism: 1, seed: 5, verbose: 0 });
+      out.hyperband = searchOutcome(band, await band.search(x, y, { validationSplit: 0.2, batchSize: 20, distributed: true, callbacks: [slow] }));
+      const ranOn: number[] = [];
+      const fnSearch = tf.tuner.randomSearch({ runTrial: quadratic(ranOn), objective: scoreObjective, maxTrials: 8, seed: 3, verbose: 0 });
+      out.functions = searchOutcome(fnSearch, await fnSearch.search({ distributed: true }));
+      out.ranOn = ranOn;
+    } else if (scenario === 'tuner-resume') {
+      // Rank 0 aborts the first search part way (every rank stops with an error); a second search resumes rank 0's study.
+      const dir = path.join(process.argv[3], 'study');
+      const make = (ranOn: number[]) => tf.tuner.randomSearch({ runTrial: quadratic(ranOn), objective: scoreObjective, maxTrials: 8, seed: 9, directory: dir, verbose: 0 });
+      const controller = new AbortController();
+      const first: number[] = [];
+      const abortAfter = (t: tf.tuner.TrialContext) => {
+        if (info.rank === 0 && first.length === 2) controller.abort();
+        return t;
+      };
+      const tuner1 = tf.tuner.randomSearch({
+        runTrial: (hp, t) => quadratic(first)(hp, abortAfter(t)), objective: scoreObjective, maxTrials: 8, seed: 9, directory: dir, verbose: 0,
+      });
+      out.abort = await errorOf(() => tuner1.search({ distributed: true, ...(info.rank === 0 ? { signal: controller.signal } : {}) }));
+      if (info.rank === 0) out.study = fs.readdirSync(path.join(dir, 'trials')).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(fs.readFileSync(path.join(dir, 'trials', f), 'utf8')));
+      const second: number[] = [];
+      const tuner2 = make(second);
+      out.resumed = searchOutcome(tuner2, await tuner2.search({ distributed: true }));
+      out.ranOn = [first, second];
+    } else if (scenario === 'tuner-errors') {
+      // Each case is an error on every rank, and a later distributed search still works.
+      const errors: Record<string, string> = {};
+      const fnTuner = (run: tf.tuner.RunTrial, extra: object = {}) => tf.tuner.randomSearch({ runTrial: run, objective: scoreObjective, maxTrials: 6, seed: 1, verbose: 0, ...extra });
+      // A hyperparameter misused in a trial rank 1 runs (a programming error): the search stops everywhere.
+      errors.trial = await errorOf(() => fnTuner(async (hp) => {
+        const x = info.rank === 1 ? hp.int('bad', 3, 1) : hp.float('x', 0, 1);
+        await sleep(20);
+        return x;
+      }).search({ distributed: true }));
+      // An unknown option on rank 1 only.
+      errors.option = await errorOf(() => fnTuner(() => 1).search({ distributed: true, ...(info.rank === 1 ? { maxTrial: 3 } : {}) } as tf.tuner.SearchArgs));
+      // Different settings on the ranks.
+      errors.settings = await errorOf(() => fnTuner(() => 1, { seed: 1 + info.rank }).search({ distributed: true }));
+      // Rank 1 aborts its search.
+      const controller = new AbortController();
+      errors.abort = await errorOf(() => fnTuner(async (hp) => {
+        const x = hp.float('x', 0, 1);
+        await sleep(30);
+        if (info.rank === 1) controller.abort();
+        return x;
+      }).search({ distributed: true, ...(info.rank === 1 ? { signal: controller.signal } : {}) }));
+      const after = fnTuner(async (hp) => {
+        const x = hp.float('x', 0, 1);
+        await sleep(5);
+        return x;
+      });
+      out.afterwards = (await after.search({ distributed: true })).trials;
+      out.errors = errors;
+    } else if (scenario === 'tuner-alone') {
+      // A job of one (no mpirun): a distributed search is the search of one process.
+      const ranOn: number[] = [];
+      const tuner = tf.tuner.randomSearch({ runTrial: quadratic(ranOn), objective: scoreObjective, maxTrials: 4, seed: 3, verbose: 0 });
+      out.functions = searchOutcome(tuner, await tuner.search({ distributed: true }));
+    } else if (scenario === 'tuner-silent') {
+      // A trial on rank 1 blocks its event loop for 4.5 s (longer than the 3 s timeout): rank 0 stops with an error
+      // at the timeout instead of waiting, and rank 1 hears of it when it wakes.
+      const t0 = Date.now();
+      out.error = await errorOf(() => tf.tuner.randomSearch({
+        runTrial: (hp) => {
+          const x = hp.float('x', 0, 1);
+          if (info.rank === 1) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 4500);
+          return x;
+        },
+        objective: scoreObjective, maxTrials: 50, seed: 2, verbose: 0,
+      }).search({ distributed: true }));
+      out.seconds = (Date.now() - t0) / 1000;
     } else if (scenario === 'hang') {
       // Rank 1 never joins: rank 0's fit fails at the timeout (3 s) instead of waiting forever.
       const { x, y } = data();
