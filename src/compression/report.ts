@@ -1,10 +1,12 @@
 // tf.compression.report: what a model costs (issue 20): parameters,
 // non-zero parameters, bytes as stored and FLOPs per sample, per layer and in
 // total, for a float model (with the bytes of each storage format of
-// model.save) or a tf.quantization model. Prints a table and returns it.
-import { checkBool, checkOptions, show, typeError } from '../errors';
-import { Dense } from '../layers/dense';
+// model.save) or a tf.quantization model; with data, also its predict latency
+// at batch 1, throughput at batch 1000 and accuracy. Prints a table and
+// returns it.
+import { checkBool, checkOptions, rangeError, show, typeError } from '../errors';
 import { LayersModel } from '../models/layers_model';
+import { Tensor, checkTensor } from '../tensor';
 import { QuantizedModel } from './quantize';
 
 /** One layer's line of a {@link CompressionReport}. */
@@ -19,8 +21,11 @@ export interface LayerCost {
   nonzeros: number;
   /**
    * Floating-point (or integer) operations per sample, a multiply-add
-   * counted as 2, bias adds as 1; null for layers not counted yet (only
-   * Dense layers are; activation and dropout cost is not counted).
+   * counted as 2, bias adds as 1: the products of Dense and the
+   * convolutions (every kernel applied at every output position; at every
+   * input position for a transposed convolution); 0 for layers without
+   * arithmetic (reshapes, dropout, activations are not counted); null for
+   * layers not counted yet (pooling, normalization, recurrent layers).
    */
   flops: number | null;
 }
@@ -47,12 +52,22 @@ export interface CompressionReport {
   flopsPerSample: number;
   /** Layers whose FLOPs are not counted (not in flopsPerSample). */
   uncounted: string[];
+  /** With `x`: median milliseconds of a batch-1 predict (the first sample of x). */
+  latencyMs?: number;
+  /** With `x`: samples per second of a predict of 1000 samples (x repeated when it holds fewer). */
+  samplesPerSecond?: number;
+  /** With `x` and `y` (class labels [n] or one-hot [n, classes]): the share of samples whose largest output is the label. */
+  accuracy?: number;
 }
 
 /** Options of {@link report}. */
 export interface ReportArgs {
   /** Print the table with console.log (default true). */
   print?: boolean;
+  /** Samples to time predict on (and, with `y`, to score). */
+  x?: Tensor;
+  /** Class labels [n] (or one-hot targets [n, classes]) of `x`: the report's accuracy. */
+  y?: Tensor;
 }
 
 const fn = 'compression.report';
@@ -61,6 +76,30 @@ const countNonzeros = (v: ArrayLike<number>) => {
   for (let i = 0; i < v.length; i++) if (v[i] !== 0) n++;
   return n;
 };
+
+const KERNEL_LAYERS = new Set(['Dense', 'Conv1D', 'Conv2D', 'DepthwiseConv2D', 'SeparableConv2D', 'Conv2DTranspose']);
+const FREE_LAYERS = new Set(['Activation', 'Dropout', 'SpatialDropout2D', 'InputLayer', 'Flatten', 'Reshape', 'Permute', 'RepeatVector',
+  'ZeroPadding2D', 'Cropping2D', 'Masking']);
+const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/**
+ * FLOPs per sample of one layer application: each kernel (a weight named
+ * `...kernel`) multiplies at every output position (the output's values over
+ * its channels), or at every input position for a transposed convolution,
+ * and each bias adds once per output value.
+ */
+function layerFlops(className: string, weights: { name: string; shape: number[] }[], inputShapes: number[][], outputShape: number[]): number | null {
+  if (FREE_LAYERS.has(className)) return 0;
+  if (!KERNEL_LAYERS.has(className)) return null;
+  const channels = (shape: readonly number[]) => shape[shape.length - 1] ?? 1;
+  const positions = className === 'Conv2DTranspose' ? sizeOf(inputShapes[0]) / channels(inputShapes[0]) : sizeOf(outputShape) / channels(outputShape);
+  let flops = 0;
+  for (const w of weights) {
+    if (/kernel$/.test(w.name)) flops += 2 * sizeOf(w.shape) * positions;
+    else if (/bias$/.test(w.name)) flops += sizeOf(outputShape);
+  }
+  return flops;
+}
 
 function floatReport(model: LayersModel): CompressionReport {
   if (!model.built) throw new Error(`${fn}: model '${model.name}' is not built yet`);
@@ -75,16 +114,16 @@ function floatReport(model: LayersModel): CompressionReport {
     e.nonzeros += countNonzeros(v);
     byLayer.set(layer, e);
   });
+  // FLOPs per layer from the shapes it was built for (a layer applied twice counts twice).
+  const flopsOf = new Map<string, number | null>();
+  for (const { layer, inputShapes } of model.placedLayers()) {
+    const f = layerFlops(layer.className, layer.weightSpecsFor(inputShapes), inputShapes, layer.outputShapeFor(inputShapes));
+    const prev = flopsOf.get(layer.name);
+    flopsOf.set(layer.name, f === null || prev === null ? null : (prev ?? 0) + f);
+  }
   const layers: LayerCost[] = model.layers.map((l) => {
     const w = byLayer.get(l.name) ?? { parameters: 0, nonzeros: 0 };
-    let flops: number | null = null;
-    if (l instanceof Dense) {
-      const inputs = (w.parameters - (l.useBias ? l.units : 0)) / l.units;
-      flops = 2 * inputs * l.units + (l.useBias ? l.units : 0);
-    } else if (w.parameters === 0 && ['Activation', 'Dropout', 'InputLayer', 'Flatten', 'Reshape'].includes(l.className)) {
-      flops = 0;
-    }
-    return { name: l.name, className: l.className, ...w, flops };
+    return { name: l.name, className: l.className, ...w, flops: flopsOf.has(l.name) ? flopsOf.get(l.name)! : 0 };
   });
   const parameters = layers.reduce((a, l) => a + l.parameters, 0);
   return {
@@ -114,7 +153,9 @@ function format(r: CompressionReport): string {
     ['total', '', String(r.parameters), String(r.nonzeros), String(r.flopsPerSample) + (r.uncounted.length ? ' + ?' : '')]];
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
   const bytes = Object.entries(r.bytes).map(([k, v]) => `${k} ${v}`).join(', ');
-  return [`model '${r.name}' (${r.kind}); weight bytes as stored: ${bytes}`, ...rows.map((row) => row.map((v, c) => (c < 2 ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join('  '))].join('\n');
+  const measured = r.latencyMs === undefined ? [] : [`predict: ${r.latencyMs.toFixed(3)} ms at batch 1, ${Math.round(r.samplesPerSecond!)} samples/s at batch 1000`
+    + (r.accuracy === undefined ? '' : `; accuracy ${r.accuracy.toFixed(4)}`)];
+  return [`model '${r.name}' (${r.kind}); weight bytes as stored: ${bytes}`, ...rows.map((row) => row.map((v, c) => (c < 2 ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join('  ')), ...measured].join('\n');
 }
 
 /**
@@ -128,12 +169,68 @@ function format(r: CompressionReport): string {
  * ```
  */
 export function report(model: LayersModel | QuantizedModel, args: ReportArgs = {}): CompressionReport {
-  const o = checkOptions(fn, args, ['print']);
+  const o = checkOptions(fn, args, ['print', 'x', 'y']);
   const print = o.print === undefined ? true : checkBool(fn, 'print', o.print);
   let r: CompressionReport;
   if (model instanceof QuantizedModel) r = int8Report(model);
   else if (model instanceof LayersModel) r = floatReport(model);
   else throw typeError(fn, `model must be a LayersModel or a tf.quantization model, got ${show(model)}`);
+  if (o.y !== undefined && o.x === undefined) throw typeError(fn, 'y scores the predictions of x: give x too');
+  if (o.x !== undefined) Object.assign(r, measure(model, checkTensor(fn, 'x', o.x), o.y === undefined ? null : checkTensor(fn, 'y', o.y)));
   if (print) console.log(format(r));
   return r;
+}
+
+/** The model's prediction of `x` as one tensor (a model with several outputs: the first). */
+function predictOne(model: LayersModel | QuantizedModel, x: Tensor): Tensor {
+  const p = model.predict(x);
+  return Array.isArray(p) ? p[0] : p;
+}
+
+/** Median milliseconds per call of `f` over `rounds` timed rounds of `reps` calls, after a warm-up call. */
+function medianMs(f: () => void, rounds: number, reps: number): number {
+  f();
+  const times: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < reps; i++) f();
+    times.push((performance.now() - t0) / reps);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(rounds / 2)];
+}
+
+/** Latency at batch 1, throughput at batch 1000 and (with labels) accuracy on `x`. */
+function measure(model: LayersModel | QuantizedModel, x: Tensor, y: Tensor | null): Pick<CompressionReport, 'latencyMs' | 'samplesPerSecond' | 'accuracy'> {
+  const n = x.shape[0];
+  if (x.rank < 2 || n === 0) throw rangeError(fn, `x must hold samples [n, ...features] with n >= 1, got shape ${show(x.shape)}`);
+  const perSample = x.size / n;
+  const rows = (count: number) => {
+    const v = new Float32Array(count * perSample);
+    const src = x.dataSync();
+    for (let i = 0; i < count; i++) v.set(src.subarray((i % n) * perSample, (i % n + 1) * perSample), i * perSample);
+    return new Tensor(v, [count, ...x.shape.slice(1)], 'float32');
+  };
+  const one = rows(1);
+  const thousand = rows(1000);
+  const latencyMs = medianMs(() => predictOne(model, one).dispose(), 5, 50);
+  const samplesPerSecond = 1000 / (medianMs(() => predictOne(model, thousand).dispose(), 5, 2) / 1000);
+  if (!y) return { latencyMs, samplesPerSecond };
+  if (y.shape[0] !== n) throw rangeError(fn, `x has ${n} samples but y has ${y.shape[0]}`);
+  const p = predictOne(model, x);
+  const classes = p.size / n;
+  const labelWidth = y.size / n;
+  if (labelWidth !== 1 && labelWidth !== classes) {
+    throw rangeError(fn, `y must hold a class label per sample ([${n}]) or one-hot targets ([${n}, ${classes}]), got shape ${show(y.shape)}`);
+  }
+  const pv = p.dataSync();
+  const yv = y.dataSync();
+  const argMax = (v: ArrayLike<number>, at: number, size: number) => {
+    let best = 0;
+    for (let j = 1; j < size; j++) if (v[at + j] > v[at + best]) best = j;
+    return best;
+  };
+  let right = 0;
+  for (let i = 0; i < n; i++) right += argMax(pv, i * classes, classes) === (labelWidth === 1 ? yv[i] : argMax(yv, i * classes, classes)) ? 1 : 0;
+  p.dispose();
+  return { latencyMs, samplesPerSecond, accuracy: right / n };
 }

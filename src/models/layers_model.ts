@@ -879,6 +879,11 @@ export abstract class LayersModel implements TrainableModel {
     built.nm.setPruning({ ...schedule, ranges });
   }
 
+  /** @internal Each layer application of the built model with its per-sample input shapes (compression.report's FLOPs). */
+  placedLayers(): readonly { layer: Layer; inputShapes: number[][] }[] {
+    return this.#requireBuilt('placedLayers').placed;
+  }
+
   countParams(): number {
     const { weights } = this.#requireBuilt('countParams');
     return weights.trainableSize + weights.stateSize;
