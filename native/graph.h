@@ -50,6 +50,8 @@ struct NodeBuffers {
   std::vector<float*> scratchPtr;   // scratch[k].data()
   std::vector<const float*> in;     // filled per pass
   std::vector<float*> dIn;          // filled per backward pass
+  std::vector<MaskByte> mask;       // the output's mask, when the layer makes its own (MaskFlow::Own)
+  std::vector<const MaskByte*> inMask;  // per input edge: the mask its producer's output carries, or null
 };
 
 // Everything one pass over a batch writes besides the arenas. Sized by
@@ -99,6 +101,13 @@ class Graph {
   const Layer& layer(size_t i) const { return *nodes_[i].layer; }
   // The node whose weights node i uses (i itself unless it shares).
   int32_t weightOwner(size_t i) const { return owner_[i]; }
+  // Whether node i's output carries a mask (masks.md: made by masking /
+  // embedding(maskZero), passed on by layers that keep positions).
+  bool outputMasked(size_t i) const { return maskOwner_[i] >= 0; }
+  // Node i's output mask of the last forward pass on ws, [batch, positions], or null.
+  const MaskByte* outputMask(const Workspace& ws, size_t i) const {
+    return maskOwner_[i] >= 0 ? ws.nodes[maskOwner_[i]].mask.data() : nullptr;
+  }
 
   const std::vector<WeightSlot>& slots() const { return slots_; }
   std::vector<float>& params() { return params_; }
@@ -167,6 +176,7 @@ class Graph {
   int64_t outputSize_ = 0;
   std::vector<int32_t> order_;          // topological
   std::vector<int32_t> owner_;          // per node: the node whose weights it uses
+  std::vector<int32_t> maskOwner_;      // per node: the node whose mask buffer holds its output's mask, or -1
   std::vector<int32_t> firstSlot_;      // per node, into slots_ (its owner's)
   std::vector<WeightSlot> slots_;
   std::vector<float> params_, grads_, state_;
@@ -189,6 +199,7 @@ class Graph {
   void checkSharing(int32_t node) const;
   void layOutWeights();
   void planBackward();
+  void planMasks();
   NodeWeights weights(int32_t node) const;  // read-only
   NodeWeights trainingWeights(int32_t node);
   void bindInputs(const float* const* x, Workspace& ws) const;

@@ -12,6 +12,8 @@
 // for GEMMs over all steps.
 // dropout / recurrentDropout (training only): recurrent_math.h's masks; the
 // masked state hm feeds the recurrent products, the unmasked one z * h.
+// An input mask (masking, embedding maskZero): recurrent_math.h's masked
+// recurrence; hPrev holds the unmasked state, so a skipped step copies it on.
 #include <algorithm>
 #include <stdexcept>
 
@@ -33,6 +35,7 @@ class Gru final : public Layer {
         useBias_(c.flag("useBias", true)),
         resetAfter_(c.flag("resetAfter", true)),
         trainable_(c.flag("trainable", true)),
+        zeroOutputForMask_(c.flag("zeroOutputForMask", false)),
         drop_(c, "gru") {}
 
   Shape computeOutputShape(const std::vector<Shape>& in) const override {
@@ -40,6 +43,7 @@ class Gru final : public Layer {
     if (returnSequences_) return {in[0][0], units_};
     return {units_};
   }
+  MaskFlow outputMask(const std::vector<bool>&) const override { return returnSequences_ ? MaskFlow::Pass : MaskFlow::None; }
   std::vector<WeightDecl> weights() const override {
     std::vector<WeightDecl> w{{"kernel", {features(), 3 * units_}, trainable_},
                               {"recurrent_kernel", {units_, 3 * units_}, trainable_}};
@@ -74,6 +78,7 @@ class Gru final : public Layer {
     const float* x = masked && drop_.input() ? io.scratch[6] : io.in[0];
     const float* hMask = masked && drop_.state() ? io.scratch[7] + B * F : nullptr;
     float* hm = hMask ? io.scratch[8] : hPrev;  // the state the recurrent products read
+    const MaskByte* m = io.mask();
     const float* rec = w.value(1);
     const float* bias = useBias_ ? w.value(2) : nullptr;
     if (bias)
@@ -121,9 +126,17 @@ class Gru final : public Layer {
         recurrentActivate(act_, z + 2 * U, U);
         const float* h0 = hp + b * T * U;
         float* hn = last ? hLast + b * U : hPrev + (b * T + tn) * U;
-        for (int64_t j = 0; j < U; ++j) hn[j] = z[j] * h0[j] + (1.f - z[j]) * z[2 * U + j];
-        if (returnSequences_) std::copy(hn, hn + U, io.out + (b * T + s) * U);
-        else if (last) std::copy(hn, hn + U, io.out + b * U);
+        const bool skip = maskedStep(m, b, T, t);
+        if (skip) std::copy(h0, h0 + U, hn);
+        else
+          for (int64_t j = 0; j < U; ++j) hn[j] = z[j] * h0[j] + (1.f - z[j]) * z[2 * U + j];
+        if (returnSequences_) {
+          float* o = io.out + (b * T + s) * U;
+          if (skip && zeroOutputForMask_) std::fill(o, o + U, 0.f);
+          else std::copy(hn, hn + U, o);
+        } else if (last) {
+          std::copy(hn, hn + U, io.out + b * U);
+        }
       }
     }
   }
@@ -138,6 +151,7 @@ class Gru final : public Layer {
     const float* hMask = drop_.state() ? io.scratch[7] + B * F : nullptr;
     const float* hm = hMask ? io.scratch[8] : hPrev;
     float* direct = io.scratch[9];
+    const MaskByte* m = io.mask();
     std::fill(dh, dh + B * U, 0.f);
     for (int64_t s = T - 1; s >= 0; --s) {
       const int64_t t = time(s);
@@ -147,11 +161,17 @@ class Gru final : public Layer {
         float* dhb = dh + b * U;
         float* d = tmp + b * G;
         const float* h0 = hPrev + (b * T + t) * U;
+        const bool skip = maskedStep(m, b, T, t);
         if (returnSequences_) {
           const float* g = io.dOut + (b * T + s) * U;
-          for (int64_t j = 0; j < U; ++j) dhb[j] += g[j];
+          if (!(skip && zeroOutputForMask_))
+            for (int64_t j = 0; j < U; ++j) dhb[j] += g[j];
         } else if (s == T - 1) {
           std::copy(io.dOut + b * U, io.dOut + (b + 1) * U, dhb);
+        }
+        if (skip) {  // h passes through; zero gate gradients make every product below add nothing
+          std::fill(d, d + G, 0.f);
+          continue;
         }
         for (int64_t j = 0; j < U; ++j) {
           const float zj = z[j], hh = z[2 * U + j];
@@ -230,7 +250,7 @@ class Gru final : public Layer {
  private:
   int64_t units_;
   Activation act_, recAct_;
-  bool returnSequences_, goBackwards_, useBias_, resetAfter_, trainable_;
+  bool returnSequences_, goBackwards_, useBias_, resetAfter_, trainable_, zeroOutputForMask_;
   RecurrentDropout drop_;
 
   int64_t steps() const { return inputShapes()[0][0]; }

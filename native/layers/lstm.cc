@@ -14,6 +14,8 @@
 // then the weight and input gradients are three GEMMs over all steps.
 // dropout / recurrentDropout (training only): recurrent_math.h's masks; the
 // masked state goes into hPrev (only the GEMMs read it), the unmasked h out.
+// An input mask (masking, embedding maskZero): recurrent_math.h's masked
+// recurrence, the carried state kept unmasked by recurrentDropout in hNow.
 #include <algorithm>
 #include <stdexcept>
 
@@ -34,6 +36,7 @@ class Lstm final : public Layer {
         goBackwards_(c.flag("goBackwards", false)),
         useBias_(c.flag("useBias", true)),
         trainable_(c.flag("trainable", true)),
+        zeroOutputForMask_(c.flag("zeroOutputForMask", false)),
         drop_(c, "lstm") {}
 
   Shape computeOutputShape(const std::vector<Shape>& in) const override {
@@ -41,6 +44,7 @@ class Lstm final : public Layer {
     if (returnSequences_) return {in[0][0], units_};
     return {units_};
   }
+  MaskFlow outputMask(const std::vector<bool>&) const override { return returnSequences_ ? MaskFlow::Pass : MaskFlow::None; }
   std::vector<WeightDecl> weights() const override {
     std::vector<WeightDecl> w{{"kernel", {features(), 4 * units_}, trainable_},
                               {"recurrent_kernel", {units_, 4 * units_}, trainable_}};
@@ -51,11 +55,12 @@ class Lstm final : public Layer {
   // each step started from [batch, time, u]; gc: g(c') of each step
   // [batch, time, u]; then [batch, u] each: the last h and c, dh, dc; and
   // one sample's gate gradients [4u]; the dropout's masked inputs and masks
-  // (empty without dropout).
+  // (empty without dropout); hNow [batch, u], each sample's state under an
+  // input mask (backward: the carried dh).
   ScratchSizes scratchSizes(int64_t batch) const override {
     const int64_t bt = batch * steps(), u = units_;
     return {bt * 4 * u, bt * u, bt * u, bt * u, batch * u, batch * u, batch * u, batch * u, 4 * u,
-            drop_.maskedInputSize(batch, steps(), features()), drop_.masksSize(batch, features(), u)};
+            drop_.maskedInputSize(batch, steps(), features()), drop_.masksSize(batch, features(), u), batch * u};
   }
   int usefulThreads(int64_t batch) const override {
     return std::max(threadsForGemm(std::max<int64_t>(batch * steps(), 1), 4 * units_, features()),
@@ -75,6 +80,9 @@ class Lstm final : public Layer {
     const float* hMask = masked && drop_.state() ? io.scratch[10] + B * F : nullptr;
     float *zx = io.scratch[0], *hPrev = io.scratch[1], *cPrev = io.scratch[2], *gc = io.scratch[3];
     float *hLast = io.scratch[4], *cLast = io.scratch[5];
+    const MaskByte* m = io.mask();
+    float* hNow = io.scratch[11];
+    if (m) std::fill(hNow, hNow + B * U, 0.f);
     const float* kernel = w.value(0);
     const float* rec = w.value(1);
     float beta = 0.f;
@@ -114,8 +122,20 @@ class Lstm final : public Layer {
         }
         recurrentActivate(act_, g, U);
         for (int64_t j = 0; j < U; ++j) hn[j] = z[3 * U + j] * g[j];
-        if (returnSequences_) std::copy(hn, hn + U, io.out + (b * T + s) * U);
-        else if (last) std::copy(hn, hn + U, io.out + b * U);
+        const bool skip = maskedStep(m, b, T, t);
+        if (skip) {
+          std::copy(c0, c0 + U, cn);
+          std::copy(hNow + b * U, hNow + (b + 1) * U, hn);
+        } else if (m) {
+          std::copy(hn, hn + U, hNow + b * U);
+        }
+        if (returnSequences_) {
+          float* o = io.out + (b * T + s) * U;
+          if (skip && zeroOutputForMask_) std::fill(o, o + U, 0.f);
+          else std::copy(hn, hn + U, o);
+        } else if (last) {
+          std::copy(hn, hn + U, io.out + b * U);
+        }
         if (hMask && !last)
           for (int64_t j = 0; j < U; ++j) hn[j] *= hMask[b * U + j];
       }
@@ -130,6 +150,8 @@ class Lstm final : public Layer {
     // Backward follows a training forward: with dropout, its masks are in scratch.
     const float* x = drop_.input() ? io.scratch[9] : io.in[0];
     const float* hMask = drop_.state() ? io.scratch[10] + B * F : nullptr;
+    const MaskByte* m = io.mask();
+    float* carry = io.scratch[11];
     std::fill(dh, dh + B * U, 0.f);
     std::fill(dc, dc + B * U, 0.f);
     for (int64_t s = T - 1; s >= 0; --s) {
@@ -140,11 +162,17 @@ class Lstm final : public Layer {
         float* dcb = dc + b * U;
         const float* c0 = cPrev + (b * T + t) * U;
         const float* g = gc + (b * T + t) * U;
+        const bool skip = maskedStep(m, b, T, t);
         if (returnSequences_) {
           const float* d = io.dOut + (b * T + s) * U;
-          for (int64_t j = 0; j < U; ++j) dhb[j] += d[j];
+          if (!(skip && zeroOutputForMask_))
+            for (int64_t j = 0; j < U; ++j) dhb[j] += d[j];
         } else if (s == T - 1) {
           std::copy(io.dOut + b * U, io.dOut + (b + 1) * U, dhb);
+        }
+        if (skip) {  // h and c pass through; the step's gates get nothing
+          std::fill(z, z + G, 0.f);
+          continue;
         }
         // dh -> d o and d g(c') -> dc (with the dc the step after sent back).
         for (int64_t j = 0; j < U; ++j) {
@@ -166,9 +194,11 @@ class Lstm final : public Layer {
       }
       // dh for the step before: dz · recurrent_kernelᵀ (the first step's start state is the constant 0).
       if (s > 0) {
+        if (m) keepCarried(m, B, T, t, U, dh, carry);
         sgemm(false, true, B, U, G, 1.f, zx + t * G, T * G, rec, G, 0.f, dh, U);
         if (hMask)
           for (int64_t k = 0; k < B * U; ++k) dh[k] *= hMask[k];
+        if (m) restoreCarried(m, B, T, t, U, carry, dh);
       }
     }
     // Over all steps at once: dKernel = xᵀ dz, dRecurrent = hPrevᵀ dz, dBias = Σ dz, dx = dz kernelᵀ.
@@ -191,7 +221,7 @@ class Lstm final : public Layer {
  private:
   int64_t units_;
   Activation act_, recAct_;
-  bool returnSequences_, goBackwards_, useBias_, trainable_;
+  bool returnSequences_, goBackwards_, useBias_, trainable_, zeroOutputForMask_;
   RecurrentDropout drop_;
 
   int64_t steps() const { return inputShapes()[0][0]; }

@@ -3,6 +3,7 @@
 // derivatives taken from the activations' outputs (so backward through time
 // keeps only the activated gates), and the options every one reads.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -76,6 +77,26 @@ inline void maskInputGradient(float* dx, const float* xMask, int64_t batch, int6
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t t = 0; t < steps; ++t)
       for (int64_t f = 0; f < features; ++f) dx[(b * steps + t) * features + f] *= xMask[b * features + f];
+}
+
+// Keras's masked recurrence (its backend rnn with a mask [batch, time]): at a
+// step a sample's mask marks 0, its state is carried over unchanged and its
+// output is the previous output (zeros with zeroOutputForMask, which
+// Bidirectional sets with returnSequences). Backward: that step's gates get
+// no gradient and the state's gradient passes through unchanged, so the
+// layers keep a masked sample's dh apart while the recurrent product
+// overwrites the others'.
+inline bool maskedStep(const MaskByte* mask, int64_t b, int64_t steps, int64_t t) { return mask && mask[b * steps + t] == 0; }
+
+// carry[b] = dh[b] for the samples masked at step t.
+inline void keepCarried(const MaskByte* mask, int64_t batch, int64_t steps, int64_t t, int64_t units, const float* dh, float* carry) {
+  for (int64_t b = 0; b < batch; ++b)
+    if (maskedStep(mask, b, steps, t)) std::copy(dh + b * units, dh + (b + 1) * units, carry + b * units);
+}
+// dh[b] = carry[b] for the samples masked at step t.
+inline void restoreCarried(const MaskByte* mask, int64_t batch, int64_t steps, int64_t t, int64_t units, const float* carry, float* dh) {
+  for (int64_t b = 0; b < batch; ++b)
+    if (maskedStep(mask, b, steps, t)) std::copy(carry + b * units, carry + (b + 1) * units, dh + b * units);
 }
 
 }  // namespace tf

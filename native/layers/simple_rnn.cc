@@ -5,6 +5,8 @@
 // backward through time, then the weight and input gradients over all steps.
 // dropout / recurrentDropout (training only): recurrent_math.h's masks, the
 // state masked as it is copied into hPrev, the GEMMs' only reader.
+// An input mask (masking, embedding maskZero): recurrent_math.h's masked
+// recurrence, the carried state kept unmasked by recurrentDropout in hNow.
 #include <algorithm>
 #include <stdexcept>
 
@@ -24,6 +26,7 @@ class SimpleRnn final : public Layer {
         goBackwards_(c.flag("goBackwards", false)),
         useBias_(c.flag("useBias", true)),
         trainable_(c.flag("trainable", true)),
+        zeroOutputForMask_(c.flag("zeroOutputForMask", false)),
         drop_(c, "simpleRNN") {}
 
   Shape computeOutputShape(const std::vector<Shape>& in) const override {
@@ -31,6 +34,7 @@ class SimpleRnn final : public Layer {
     if (returnSequences_) return {in[0][0], units_};
     return {units_};
   }
+  MaskFlow outputMask(const std::vector<bool>&) const override { return returnSequences_ ? MaskFlow::Pass : MaskFlow::None; }
   std::vector<WeightDecl> weights() const override {
     std::vector<WeightDecl> w{{"kernel", {features(), units_}, trainable_}, {"recurrent_kernel", {units_, units_}, trainable_}};
     if (useBias_) w.push_back({"bias", {units_}, trainable_});
@@ -38,11 +42,12 @@ class SimpleRnn final : public Layer {
   }
   // zh [batch, time, u]: x W + b, then each step's h'; hPrev [batch, time, u]
   // (masked by recurrentDropout in training); dh [batch, u]; the dropout's
-  // masked inputs and masks (empty without dropout).
+  // masked inputs and masks (empty without dropout); hNow [batch, u], each
+  // sample's state under an input mask (backward: the carried dh).
   ScratchSizes scratchSizes(int64_t batch) const override {
     const int64_t bt = batch * steps();
     return {bt * units_, bt * units_, batch * units_, drop_.maskedInputSize(batch, steps(), features()),
-            drop_.masksSize(batch, features(), units_)};
+            drop_.masksSize(batch, features(), units_), batch * units_};
   }
   int usefulThreads(int64_t batch) const override {
     return std::max(threadsForGemm(std::max<int64_t>(batch * steps(), 1), units_, features()),
@@ -62,24 +67,31 @@ class SimpleRnn final : public Layer {
     const float* x = drop_.input() ? io.scratch[3] : io.in[0];
     const float* xMask = io.scratch[4];
     const float* hMask = drop_.state() ? io.scratch[4] + B * F : nullptr;
+    const MaskByte* m = io.mask();
+    float* carry = io.scratch[5];
     std::fill(dh, dh + B * U, 0.f);
     for (int64_t s = T - 1; s >= 0; --s) {
       const int64_t t = time(s);
       for (int64_t b = 0; b < B; ++b) {
         float* dhb = dh + b * U;
+        const bool skip = maskedStep(m, b, T, t);
         if (returnSequences_) {
           const float* g = io.dOut + (b * T + s) * U;
-          for (int64_t j = 0; j < U; ++j) dhb[j] += g[j];
+          if (!(skip && zeroOutputForMask_))
+            for (int64_t j = 0; j < U; ++j) dhb[j] += g[j];
         } else if (s == T - 1) {
           std::copy(io.dOut + b * U, io.dOut + (b + 1) * U, dhb);
         }
         float* h = zh + (b * T + t) * U;
-        recurrentActivationGrad(act_, h, dhb, h, U);
+        if (skip) std::fill(h, h + U, 0.f);  // no gradient into a skipped step's products
+        else recurrentActivationGrad(act_, h, dhb, h, U);
       }
       if (s > 0) {
+        if (m) keepCarried(m, B, T, t, U, dh, carry);
         sgemm(false, true, B, U, U, 1.f, zh + t * U, T * U, w.value(1), U, 0.f, dh, U);
         if (hMask)
           for (int64_t k = 0; k < B * U; ++k) dh[k] *= hMask[k];
+        if (m) restoreCarried(m, B, T, t, U, carry, dh);
       }
     }
     if (trainable_) {
@@ -101,7 +113,7 @@ class SimpleRnn final : public Layer {
  private:
   int64_t units_;
   Activation act_;
-  bool returnSequences_, goBackwards_, useBias_, trainable_;
+  bool returnSequences_, goBackwards_, useBias_, trainable_, zeroOutputForMask_;
   RecurrentDropout drop_;
 
   int64_t steps() const { return inputShapes()[0][0]; }
@@ -113,6 +125,9 @@ class SimpleRnn final : public Layer {
     float *zh = io.scratch[0], *hPrev = io.scratch[1];
     const float* x = masked && drop_.input() ? io.scratch[3] : io.in[0];
     const float* hMask = masked && drop_.state() ? io.scratch[4] + B * F : nullptr;
+    const MaskByte* m = io.mask();
+    float* hNow = io.scratch[5];
+    if (m) std::fill(hNow, hNow + B * U, 0.f);
     const float* bias = useBias_ ? w.value(2) : nullptr;
     if (bias)
       for (int64_t r = 0; r < B * T; ++r) std::copy(bias, bias + U, zh + r * U);
@@ -127,7 +142,13 @@ class SimpleRnn final : public Layer {
       const bool last = s == T - 1;
       for (int64_t b = 0; b < B; ++b) {
         float* h = zh + (b * T + t) * U;
-        recurrentActivate(act_, h, U);
+        const bool skip = maskedStep(m, b, T, t);
+        if (skip) {
+          std::copy(hNow + b * U, hNow + (b + 1) * U, h);
+        } else {
+          recurrentActivate(act_, h, U);
+          if (m) std::copy(h, h + U, hNow + b * U);
+        }
         if (!last) {
           float* next = hPrev + (b * T + time(s + 1)) * U;
           if (hMask)
@@ -135,8 +156,13 @@ class SimpleRnn final : public Layer {
           else
             std::copy(h, h + U, next);
         }
-        if (returnSequences_) std::copy(h, h + U, io.out + (b * T + s) * U);
-        else if (last) std::copy(h, h + U, io.out + b * U);
+        if (returnSequences_) {
+          float* o = io.out + (b * T + s) * U;
+          if (skip && zeroOutputForMask_) std::fill(o, o + U, 0.f);
+          else std::copy(h, h + U, o);
+        } else if (last) {
+          std::copy(h, h + U, io.out + b * U);
+        }
       }
     }
   }
