@@ -10,7 +10,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../../src/index';
 import { deserializeLayer, serializeLayer } from '../../src/layers/registry';
 import { Matrix, Weights, expectClose, runLayerTest } from './harness';
-import { CLASS, Kind, cellsReference } from './recurrent_reference';
+import { Random } from '../../src/random';
+import { CLASS, Kind, cellsReference, drawMask } from './recurrent_reference';
 
 const T = 5;
 const F = 2;
@@ -139,11 +140,11 @@ describe('masking equals training on the unpadded sequences', () => {
 });
 
 /** Keras's masked recurrence in float64: the unmasked steps (in reading order) through the cell; a masked step repeats the previous output (zeros with zeroOutput). */
-function maskedRef(kind: Kind, o: RnnOptions, row: number[], keep: number[], w: Weights, zeroOutput = false): number[] {
+function maskedRef(kind: Kind, o: RnnOptions, row: number[], keep: number[], w: Weights, zeroOutput = false, drop?: { x: number[]; h: number[] }): number[] {
   const order = Array.from({ length: T }, (_, s) => (o.goBackwards ? T - 1 - s : s));
   const used = order.filter((t) => keep[t]);
   const sub = used.flatMap((t) => row.slice(t * F, (t + 1) * F));
-  const seq = used.length ? cellsReference(kind, { T: used.length, F, U, returnSequences: true, resetAfter: o.resetAfter }, [sub], w)[0] : [];
+  const seq = used.length ? cellsReference(kind, { T: used.length, F, U, returnSequences: true, resetAfter: o.resetAfter }, [sub], w, drop && [drop.x], drop && [drop.h])[0] : [];
   let prev = new Array(U).fill(0);
   const out: number[] = [];
   let k = 0;
@@ -166,8 +167,10 @@ function denseOver(h: number[], kernel: ArrayLike<number>, bias: ArrayLike<numbe
 interface RefCase {
   name: string;
   make: () => tf.layers.Layer[];
-  /** Weight names of the recurrent part(s), in model order. */
+  /** The float64 forward of the whole model, weights in model order. */
   forward: (x: Matrix, w: Float64Array[]) => Matrix;
+  /** The reference is of training mode only (dropout): no check of predict. */
+  training?: boolean;
 }
 
 const asWeights = (w: Float64Array[], k0: number, hasBias = true): Weights => ({ kernel: w[k0], recurrent_kernel: w[k0 + 1], bias: hasBias ? w[k0 + 2] : new Float64Array(0) });
@@ -198,6 +201,20 @@ function refCases(): RefCase[] {
       }),
     });
   }
+  // dropout / recurrentDropout: the seeded layer's first masks, drawn as recurrent_dropout.test.ts's reference draws them.
+  for (const kind of ['lstm', 'gru', 'simpleRNN'] as Kind[]) {
+    list.push({
+      name: `${CLASS[kind]}, dropout 0.3, recurrentDropout 0.4 (training: the carried state is the undropped one)`,
+      make: () => [tf.layers.masking({ inputShape: [T, F] }), rnn(kind, {}, { dropout: 0.3, recurrentDropout: 0.4, seed: 5 }), tf.layers.dense({ units: D })],
+      forward: (x, w) => {
+        const r = new Random(5);
+        const xm = drawMask(r, 0.3, B, F);
+        const hm = drawMask(r, 0.4, B, U);
+        return x.map((row, b) => denseOver(maskedRef(kind, {}, row, KEEP[b], asWeights(w, 0), false, { x: xm[b], h: hm[b] }), w[3], w[4]));
+      },
+      training: true,
+    });
+  }
   list.push({
     name: 'masking -> timeDistributed(dense) -> activation -> LSTM: the mask passes through both',
     make: () => [tf.layers.masking({ inputShape: [T, F] }), tf.layers.timeDistributed({ layer: tf.layers.dense({ units: F }) as never }), tf.layers.activation({ activation: 'tanh' }),
@@ -219,7 +236,7 @@ describe('masked forward and backward against a float64 reference and its centra
     const w = w32.map((v) => Float64Array.from(v));
     const x = padded(60 + i);
     const rows: Matrix = Array.from({ length: B }, (_, b) => Array.from(x.subarray(b * T * F, (b + 1) * T * F)));
-    expectClose(m.predict(tf.tensor(x, [B, T, F])).values as Float32Array, c.forward(rows, w).flat(), { rtol: 1e-5, atol: 5e-6 }, 'forward');
+    if (!c.training) expectClose(m.predict(tf.tensor(x, [B, T, F])).values as Float32Array, c.forward(rows, w).flat(), { rtol: 1e-5, atol: 5e-6 }, 'forward');
     const y = values(B * D, 70 + i, 1);
     const loss = (v: Float64Array[]) => c.forward(rows, v).reduce((a, o, b) => a + o.reduce((s, p, j) => s + (p - y[b * D + j]) ** 2, 0) / D, 0) / B;
     m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
