@@ -101,8 +101,8 @@ class Graph {
   const Layer& layer(size_t i) const { return *nodes_[i].layer; }
   // The node whose weights node i uses (i itself unless it shares).
   int32_t weightOwner(size_t i) const { return owner_[i]; }
-  // Whether node i's output carries a mask (masks.md: made by masking /
-  // embedding(maskZero), passed on by layers that keep positions).
+  // Whether node i's output carries a mask (made by masking / embedding
+  // maskZero, passed on by layers that keep positions; docs/architecture.md).
   bool outputMasked(size_t i) const { return maskOwner_[i] >= 0; }
   // Node i's output mask of the last forward pass on ws, [batch, positions], or null.
   const MaskByte* outputMask(const Workspace& ws, size_t i) const {
