@@ -56,6 +56,7 @@ class Bidirectional final : public Layer {
   }
 
   Shape computeOutputShape(const std::vector<Shape>& in) const override {
+    if (in.size() != 1) throw std::invalid_argument("bidirectional takes one input (an initial state is not supported)");
     Shape y = fwd_->computeOutputShape(in);
     fwd_->setShapes(in, y);
     bwd_->setShapes(in, bwd_->computeOutputShape(in));

@@ -16,6 +16,9 @@
 // masked state goes into hPrev (only the GEMMs read it), the unmasked h out.
 // An input mask (masking, embedding maskZero): recurrent_math.h's masked
 // recurrence, the carried state kept unmasked by recurrentDropout in hNow.
+// An initial state (inputs 1 and 2: h and c, [u] each; Keras's
+// initial_state) starts the recurrence instead of zeros and gets its
+// gradients in backward.
 #include <algorithm>
 #include <stdexcept>
 
@@ -40,7 +43,7 @@ class Lstm final : public Layer {
         drop_(c, "lstm") {}
 
   Shape computeOutputShape(const std::vector<Shape>& in) const override {
-    checkRecurrentInput("lstm", in, units_);
+    checkRecurrentInput("lstm", in, units_, 2);
     if (returnSequences_) return {in[0][0], units_};
     return {units_};
   }
@@ -56,11 +59,11 @@ class Lstm final : public Layer {
   // [batch, time, u]; then [batch, u] each: the last h and c, dh, dc; and
   // one sample's gate gradients [4u]; the dropout's masked inputs and masks
   // (empty without dropout); hNow [batch, u], each sample's state under an
-  // input mask (backward: the carried dh).
+  // input mask (backward: the carried dh), then each sample's first kept step [batch].
   ScratchSizes scratchSizes(int64_t batch) const override {
     const int64_t bt = batch * steps(), u = units_;
     return {bt * 4 * u, bt * u, bt * u, bt * u, batch * u, batch * u, batch * u, batch * u, 4 * u,
-            drop_.maskedInputSize(batch, steps(), features()), drop_.masksSize(batch, features(), u), batch * u};
+            drop_.maskedInputSize(batch, steps(), features()), drop_.masksSize(batch, features(), u), batch * (u + 1)};
   }
   int usefulThreads(int64_t batch) const override {
     return std::max(threadsForGemm(std::max<int64_t>(batch * steps(), 1), 4 * units_, features()),
@@ -82,7 +85,14 @@ class Lstm final : public Layer {
     float *hLast = io.scratch[4], *cLast = io.scratch[5];
     const MaskByte* m = io.mask();
     float* hNow = io.scratch[11];
-    if (m) std::fill(hNow, hNow + B * U, 0.f);
+    float* first = io.scratch[11] + B * U;
+    const float* h0 = hasInitialState() ? io.in[1] : nullptr;
+    const float* c0in = hasInitialState() ? io.in[2] : nullptr;
+    if (m) {
+      if (h0) std::copy(h0, h0 + B * U, hNow);
+      else std::fill(hNow, hNow + B * U, 0.f);
+      firstKeptSteps(m, B, T, goBackwards_, first);
+    }
     const float* kernel = w.value(0);
     const float* rec = w.value(1);
     float beta = 0.f;
@@ -98,12 +108,17 @@ class Lstm final : public Layer {
       float* cp = cPrev + t * U;
       if (s == 0) {
         for (int64_t b = 0; b < B; ++b) {
-          std::fill(hp + b * T * U, hp + b * T * U + U, 0.f);
-          std::fill(cp + b * T * U, cp + b * T * U + U, 0.f);
+          float *hr = hp + b * T * U, *cr = cp + b * T * U;
+          if (!h0) {
+            std::fill(hr, hr + U, 0.f);
+            std::fill(cr, cr + U, 0.f);
+            continue;
+          }
+          for (int64_t j = 0; j < U; ++j) hr[j] = h0[b * U + j] * (hMask ? hMask[b * U + j] : 1.f);
+          std::copy(c0in + b * U, c0in + (b + 1) * U, cr);
         }
-      } else {
-        sgemm(false, false, B, G, U, 1.f, hp, T * U, rec, G, 1.f, zx + t * G, T * G);
       }
+      if (s > 0 || h0) sgemm(false, false, B, G, U, 1.f, hp, T * U, rec, G, 1.f, zx + t * G, T * G);
       // Where this step's h and c go: the next step's starting state, or the last.
       const bool last = s == T - 1;
       const int64_t tn = last ? 0 : time(s + 1);
@@ -129,12 +144,11 @@ class Lstm final : public Layer {
         } else if (m) {
           std::copy(hn, hn + U, hNow + b * U);
         }
-        if (returnSequences_) {
-          float* o = io.out + (b * T + s) * U;
-          if (skip && zeroOutputForMask_) std::fill(o, o + U, 0.f);
+        const bool zeroOut = skip && (zeroOutputForMask_ || static_cast<float>(s) < first[b]);
+        if (returnSequences_ || last) {
+          float* o = io.out + (returnSequences_ ? b * T + s : b) * U;
+          if (zeroOut) std::fill(o, o + U, 0.f);
           else std::copy(hn, hn + U, o);
-        } else if (last) {
-          std::copy(hn, hn + U, io.out + b * U);
         }
         if (hMask && !last)
           for (int64_t j = 0; j < U; ++j) hn[j] *= hMask[b * U + j];
@@ -152,6 +166,8 @@ class Lstm final : public Layer {
     const float* hMask = drop_.state() ? io.scratch[10] + B * F : nullptr;
     const MaskByte* m = io.mask();
     float* carry = io.scratch[11];
+    const float* first = io.scratch[11] + B * U;
+    const bool init = hasInitialState();
     std::fill(dh, dh + B * U, 0.f);
     std::fill(dc, dc + B * U, 0.f);
     for (int64_t s = T - 1; s >= 0; --s) {
@@ -163,11 +179,12 @@ class Lstm final : public Layer {
         const float* c0 = cPrev + (b * T + t) * U;
         const float* g = gc + (b * T + t) * U;
         const bool skip = maskedStep(m, b, T, t);
+        const bool zeroOut = skip && (zeroOutputForMask_ || static_cast<float>(s) < first[b]);
         if (returnSequences_) {
           const float* d = io.dOut + (b * T + s) * U;
-          if (!(skip && zeroOutputForMask_))
+          if (!zeroOut)
             for (int64_t j = 0; j < U; ++j) dhb[j] += d[j];
-        } else if (s == T - 1) {
+        } else if (s == T - 1 && !zeroOut) {
           std::copy(io.dOut + b * U, io.dOut + (b + 1) * U, dhb);
         }
         if (skip) {  // h and c pass through; the step's gates get nothing
@@ -192,8 +209,8 @@ class Lstm final : public Layer {
         recurrentActivationGrad(act_, z + 2 * U, dz + 2 * U, z + 2 * U, U);
         recurrentActivationGrad(recAct_, z + 3 * U, dz + 3 * U, z + 3 * U, U);
       }
-      // dh for the step before: dz · recurrent_kernelᵀ (the first step's start state is the constant 0).
-      if (s > 0) {
+      // dh for the step before: dz · recurrent_kernelᵀ (before the first step: the initial state, if given).
+      if (s > 0 || init) {
         if (m) keepCarried(m, B, T, t, U, dh, carry);
         sgemm(false, true, B, U, G, 1.f, zx + t * G, T * G, rec, G, 0.f, dh, U);
         if (hMask)
@@ -216,6 +233,8 @@ class Lstm final : public Layer {
       sgemm(false, true, B * T, F, G, 1.f, zx, G, w.value(0), G, 0.f, io.dIn[0], F);
       if (drop_.input()) maskInputGradient(io.dIn[0], io.scratch[10], B, T, F);
     }
+    if (init && io.dIn[1]) std::copy(dh, dh + B * U, io.dIn[1]);
+    if (init && io.dIn[2]) std::copy(dc, dc + B * U, io.dIn[2]);
   }
 
  private:
@@ -225,6 +244,7 @@ class Lstm final : public Layer {
   RecurrentDropout drop_;
 
   int64_t steps() const { return inputShapes()[0][0]; }
+  bool hasInitialState() const { return inputShapes().size() > 1; }
   int64_t time(int64_t s) const { return goBackwards_ ? steps() - 1 - s : s; }
 };
 }  // namespace

@@ -36,9 +36,17 @@ void recurrentActivate(Activation a, float* y, int64_t n);
 // out = d * f'(x), with f'(x) written in terms of y = f(x); out may be y or d.
 void recurrentActivationGrad(Activation a, const float* y, const float* d, float* out, int64_t n);
 
-// Checks a recurrent layer's input ([time, features] per sample) and units.
-inline void checkRecurrentInput(const char* layer, const std::vector<Shape>& in, int64_t units) {
-  if (in.size() != 1) throw std::invalid_argument(std::string(layer) + " takes one input");
+// Checks a recurrent layer's input ([time, features] per sample) and units,
+// and the initial state that may follow it (Keras's initial_state: `states`
+// tensors [units] per sample: h, and c for the LSTM).
+inline void checkRecurrentInput(const char* layer, const std::vector<Shape>& in, int64_t units, size_t states = 1) {
+  if (in.size() != 1 && in.size() != 1 + states)
+    throw std::invalid_argument(std::string(layer) + " takes a sequence, then optionally its initial state (" + std::to_string(states) +
+                                (states == 1 ? " tensor)" : " tensors)"));
+  for (size_t k = 1; k < in.size(); ++k)
+    if (in[k] != Shape{units})
+      throw std::invalid_argument(std::string(layer) + ": initial state " + std::to_string(k - 1) + " has shape " + showShape(in[k]) +
+                                  ", the layer's state has shape " + showShape(Shape{units}));
   if (in[0].size() != 2)
     throw std::invalid_argument(std::string(layer) + " takes a sequence [time, features] per sample, got " + showShape(in[0]));
   if (in[0][0] < 1 || in[0][1] < 1) throw std::invalid_argument(std::string(layer) + ": empty sequence " + showShape(in[0]));
@@ -87,6 +95,17 @@ inline void maskInputGradient(float* dx, const float* xMask, int64_t batch, int6
 // layers keep a masked sample's dh apart while the recurrent product
 // overwrites the others'.
 inline bool maskedStep(const MaskByte* mask, int64_t b, int64_t steps, int64_t t) { return mask && mask[b * steps + t] == 0; }
+
+// Per sample, the first step (in reading order) its mask keeps, or `steps`
+// if none: a masked step before it outputs zeros, as Keras's previous output
+// starts at zero whatever the initial state.
+inline void firstKeptSteps(const MaskByte* mask, int64_t batch, int64_t steps, bool backwards, float* first) {
+  for (int64_t b = 0; b < batch; ++b) {
+    int64_t s = 0;
+    while (s < steps && mask[b * steps + (backwards ? steps - 1 - s : s)] == 0) ++s;
+    first[b] = static_cast<float>(s);
+  }
+}
 
 // carry[b] = dh[b] for the samples masked at step t.
 inline void keepCarried(const MaskByte* mask, int64_t batch, int64_t steps, int64_t t, int64_t units, const float* dh, float* carry) {

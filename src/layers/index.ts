@@ -17,6 +17,7 @@ import { GRU, GRUArgs } from './gru';
 import { SimpleRNN, SimpleRNNArgs } from './simple_rnn';
 import { Embedding, EmbeddingArgs } from './embedding';
 import { Masking, MaskingArgs } from './masking';
+import type { RecurrentApplyOptions } from './recurrent';
 import { Conv2D, Conv2DArgs } from './conv2d';
 import { Conv1D, Conv1DArgs } from './conv1d';
 import { DepthwiseConv2D, DepthwiseConv2DArgs } from './depthwise_conv2d';
@@ -205,7 +206,7 @@ export type { DenseArgs, ActivationArgs, DropoutArgs, FlattenArgs, BatchNormaliz
 export { Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Reshape, Permute, RepeatVector };
 export type { MergeArgs, ConcatenateArgs, ReshapeArgs, PermuteArgs, RepeatVectorArgs };
 export { LSTM, GRU, SimpleRNN, Embedding, Masking };
-export type { LSTMArgs, GRUArgs, SimpleRNNArgs, EmbeddingArgs, MaskingArgs };
+export type { LSTMArgs, GRUArgs, SimpleRNNArgs, EmbeddingArgs, MaskingArgs, RecurrentApplyOptions };
 export { Conv2D, Conv1D, DepthwiseConv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D };
 export type { Conv2DArgs, Conv1DArgs, DepthwiseConv2DArgs, Pooling2DArgs, GlobalPooling2DArgs };
 export { Bidirectional, TimeDistributed };
