@@ -260,13 +260,24 @@ void Graph::planBackward() {
     freeList.pop_back();
     return b;
   };
+  wantsGrad_.assign(count, 0);
+  for (int32_t i : order_) {
+    bool wants = gradRange_[i].second > 0;
+    for (int32_t src : nodes_[i].inputs) wants = wants || (src >= 0 && wantsGrad_[src]);
+    wantsGrad_[i] = wants ? 1 : 0;
+  }
   for (int32_t o : outputs_) gradBuffer_[o] = take();
   for (auto it = order_.rbegin(); it != order_.rend(); ++it) {
     const int32_t i = *it;
+    if (!wantsGrad_[i]) {  // no weights up to here: backward has nothing to compute
+      edgePlan_[i].assign(nodes_[i].inputs.size(), -2);
+      if (gradBuffer_[i] >= 0) freeList.push_back(gradBuffer_[i]);
+      continue;
+    }
     for (size_t k = 0; k < nodes_[i].inputs.size(); ++k) {
       const int32_t src = nodes_[i].inputs[k];
       int32_t plan = -1;
-      if (src < 0) plan = -2;
+      if (src < 0 || !wantsGrad_[src]) plan = -2;
       else if (gradBuffer_[src] < 0) gradBuffer_[src] = take();
       else plan = static_cast<int32_t>(k);
       if (plan >= 0) sumCount_ = std::max(sumCount_, plan + 1);
@@ -424,6 +435,7 @@ const float* Graph::forwardTraining(const float* const* x, int64_t batch, LogitO
 void Graph::backward(int64_t batch, LogitOutputs logits, Workspace& ws) {
   for (auto it = order_.rbegin(); it != order_.rend(); ++it) {
     const int32_t i = *it;
+    if (!wantsGrad_[i]) continue;
     NodeBuffers& b = ws.nodes[i];
     const std::vector<int32_t>& plan = edgePlan_[i];
     for (size_t k = 0; k < plan.size(); ++k) {

@@ -186,6 +186,10 @@ class Graph {
   // writes ws.sums[k] to be added (k: the producer fans out).
   std::vector<int32_t> gradBuffer_;
   std::vector<std::vector<int32_t>> edgePlan_;
+  // Per node: whether its output's gradient is of use (some node up to it
+  // has trainable weights). Nodes that only transform the graph inputs
+  // (masking, a reshape, dropout at the input) run no backward at all.
+  std::vector<uint8_t> wantsGrad_;
   int32_t gradBufferCount_ = 0, sumCount_ = 0;
   int64_t widestOutput_ = 1;
   // Shared weights: per node, its trainable weights' range of the gradient
