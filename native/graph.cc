@@ -376,6 +376,10 @@ int Graph::usefulThreads(int64_t batch) const {
   return t;
 }
 
+MaskByte* Graph::ownMask(int32_t node, Workspace& ws) const {
+  return maskOwner_[node] == node ? ws.nodes[node].mask.data() : nullptr;
+}
+
 NodeWeights Graph::weights(int32_t node) const {
   NodeWeights w;
   w.slots = slots_.data() + firstSlot_[node];
@@ -405,7 +409,7 @@ const float* Graph::infer(const float* const* x, int64_t batch, LogitOutputs log
   bindInputs(x, ws);
   for (int32_t i : order_) {
     NodeBuffers& b = ws.nodes[i];
-    nodes_[i].layer->forward({batch, b.in.data(), b.out.data(), b.scratchPtr.data(), defers(i, logits), b.inMask.data(), b.mask.data()},
+    nodes_[i].layer->forward({batch, b.in.data(), b.out.data(), b.scratchPtr.data(), defers(i, logits), b.inMask.data(), ownMask(i, ws)},
                              weights(i));
   }
   if (outputs_.size() == 1) return ws.nodes[outputs_[0]].out.data();
@@ -426,7 +430,7 @@ const float* Graph::forwardTraining(const float* const* x, int64_t batch, LogitO
   for (int32_t i : order_) {
     NodeBuffers& b = ws.nodes[i];
     nodes_[i].layer->forwardTraining(
-        {batch, b.in.data(), b.out.data(), b.scratchPtr.data(), defers(i, logits), b.inMask.data(), b.mask.data()},
+        {batch, b.in.data(), b.out.data(), b.scratchPtr.data(), defers(i, logits), b.inMask.data(), ownMask(i, ws)},
         trainingWeights(i), rng);
   }
   return ws.nodes[outputs_[0]].out.data();

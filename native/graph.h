@@ -207,6 +207,8 @@ class Graph {
   NodeWeights weights(int32_t node) const;  // read-only
   NodeWeights trainingWeights(int32_t node);
   void bindInputs(const float* const* x, Workspace& ws) const;
+  // The mask buffer node writes in forward (MaskFlow::Own), else null.
+  MaskByte* ownMask(int32_t node, Workspace& ws) const;
   // Whether node i is an output whose activation `logits` defers.
   // (Only an output that feeds no other node may: the others read its activation.)
   bool defers(int32_t i, LogitOutputs logits) const {

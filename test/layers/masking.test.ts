@@ -431,3 +431,34 @@ describe('Masking', () => {
     expect(tf.layers.masking().maskValue).toBe(0);
   });
 });
+
+describe('merge layers combine masks as Keras does', () => {
+  // The oracle: TensorFlow.js's masking -> LSTM over the merged values with
+  // the combined mask's padding zeroed (its own merge masks are unusable:
+  // Merge.computeMask leaves out the last mask and keeps an extra axis).
+  /** A second pattern of kept steps, so the AND differs from either mask. */
+  const KEEP2 = [[1, 1, 1, 0, 0], [1, 1, 1, 1, 1], [1, 1, 1, 1, 0], [1, 1, 0, 1, 1], [0, 1, 1, 1, 0]];
+  const step = (x: Float32Array, b: number, t: number) => Array.from(x.subarray((b * T + t) * F, (b * T + t + 1) * F));
+  const both = (b: number, t: number) => KEEP[b][t] && KEEP2[b][t];
+  const merges: [string, () => tf.layers.Layer, number, number, (x1: Float32Array, x2: Float32Array) => number[]][] = [
+    ['add: the AND of the masks', () => tf.layers.add(), T, F,
+      (x1, x2) => KEEP.flatMap((_, b) => Array.from({ length: T }, (_, t) => step(x1, b, t).map((v, f) => (both(b, t) ? v + step(x2, b, t)[f] : 0))).flat())],
+    ['concatenate over features: the AND', () => tf.layers.concatenate({ axis: -1 }), T, 2 * F,
+      (x1, x2) => KEEP.flatMap((_, b) => Array.from({ length: T }, (_, t) => (both(b, t) ? [...step(x1, b, t), ...step(x2, b, t)] : new Array(2 * F).fill(0))).flat())],
+    ['concatenate over time: the masks concatenated', () => tf.layers.concatenate({ axis: 1 }), 2 * T, F,
+      (x1, x2) => KEEP.flatMap((_, b) => [...Array.from(x1.subarray(b * T * F, (b + 1) * T * F)), ...Array.from(x2.subarray(b * T * F, (b + 1) * T * F))])],
+  ];
+  merges.forEach(([name, ours, steps, width, merge], i) => it(name, () => {
+    const a = tf.input({ shape: [T, F] });
+    const b = tf.input({ shape: [T, F] });
+    const merged = ours().apply([tf.layers.masking().apply(a), tf.layers.masking().apply(b)]);
+    const m = tf.model({ inputs: [a, b], outputs: tf.layers.dense({ units: D }).apply(tf.layers.lstm({ units: U }).apply(merged)) });
+    const w = setWeights(m, 150 + 3 * i);
+    const tm = tfjs.sequential({ layers: [tfjs.layers.masking({ inputShape: [steps, width] }), tfjs.layers.lstm({ units: U, recurrentActivation: 'sigmoid' }), tfjs.layers.dense({ units: D })] });
+    tm.setWeights(w.map((v, k) => tfjs.tensor(v, m.weightSpecs()[k].shape)));
+    const x1 = padded(160 + i);
+    const x2 = padded(170 + i, KEEP2);
+    const want = (tm.predict(tfjs.tensor(merge(x1, x2), [B, steps, width])) as tfjs.Tensor).dataSync();
+    expectClose(m.predict([tf.tensor(x1, [B, T, F]), tf.tensor(x2, [B, T, F])]).values as Float32Array, want, SAME, 'output');
+  }));
+});

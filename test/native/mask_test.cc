@@ -77,6 +77,36 @@ TF_TEST(masks_flow_along_edges_as_keras_propagates_them) {
   for (int k = 0; k < 6; ++k) TF_EXPECT(em[k] == (ids[k] != 0 ? 1 : 0));
 }
 
+TF_TEST(merges_and_or_concatenate_their_inputs_masks) {
+  // Two masked inputs: add ANDs the masks; concatenate over time (axis 0) concatenates them.
+  tf::GraphSpec spec;
+  spec.inputs = {{kT, kF}, {kT, kF}};
+  spec.nodes.push_back({tf::makeLayer(layer("masking")), {-1}});
+  spec.nodes.push_back({tf::makeLayer(layer("masking")), {-2}});
+  spec.nodes.push_back({tf::makeLayer(layer("add")), {0, 1}});
+  spec.nodes.push_back({tf::makeLayer(layer("concatenate", {{"axis", 0}})), {0, 1}});
+  spec.nodes.push_back({tf::makeLayer(layer("concatenate", {{"axis", 1}})), {0, 1}});
+  spec.outputs = {2, 3, 4};
+  tf::Graph g(std::move(spec));
+  TF_EXPECT(g.outputMasked(2) && g.outputMasked(3) && g.outputMasked(4));
+  std::vector<float> rows(static_cast<size_t>(kB * 2 * kT * kF), 0.f);
+  auto keep2 = [](int64_t b, int64_t t) { return (b + t) % 3 != 0; };
+  for (int64_t b = 0; b < kB; ++b)
+    for (int64_t t = 0; t < kT; ++t) {
+      if (kKeep[b][t]) rows[b * 2 * kT * kF + t * kF] = 1.f;
+      if (keep2(b, t)) rows[b * 2 * kT * kF + kT * kF + t * kF + 1] = 2.f;
+    }
+  tf::Workspace ws;
+  g.infer(rows.data(), kB, 0, ws);
+  const tf::MaskByte *sum = g.outputMask(ws, 2), *time = g.outputMask(ws, 3), *features = g.outputMask(ws, 4);
+  for (int64_t b = 0; b < kB; ++b)
+    for (int64_t t = 0; t < kT; ++t) {
+      const bool both = kKeep[b][t] && keep2(b, t);
+      TF_EXPECT(sum[b * kT + t] == (both ? 1 : 0) && features[b * kT + t] == (both ? 1 : 0));
+      TF_EXPECT(time[b * 2 * kT + t] == (kKeep[b][t] ? 1 : 0) && time[b * 2 * kT + kT + t] == (keep2(b, t) ? 1 : 0));
+    }
+}
+
 namespace {
 
 // Runs `configs` over the padded batch (masking first) and over each sample's
