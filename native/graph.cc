@@ -129,6 +129,36 @@ Graph::Graph(GraphSpec spec) : inputs_(std::move(spec.inputs)), nodes_(std::move
   }
   layOutWeights();
   planBackward();
+  planMasks();
+}
+
+namespace {
+// Positions a mask covers: the per-sample dimensions but the last.
+int64_t maskPositions(const Shape& s) { return s.size() < 2 ? 1 : elementsOf(s) / s.back(); }
+Shape positionsOf(const Shape& s) { return s.empty() ? Shape{} : Shape(s.begin(), s.end() - 1); }
+}  // namespace
+
+// Masks along edges (Keras's propagation): each node's output mask is none,
+// input 0's (shared, no copy), or a buffer of its own the layer writes.
+void Graph::planMasks() {
+  maskOwner_.assign(nodes_.size(), -1);
+  for (int32_t i : order_) {
+    const GraphNode& n = nodes_[i];
+    std::vector<bool> masked;
+    for (int32_t src : n.inputs) masked.push_back(src >= 0 && maskOwner_[src] >= 0);
+    const Layer& l = *n.layer;
+    switch (l.outputMask(masked)) {
+      case MaskFlow::None: break;
+      case MaskFlow::Own: maskOwner_[i] = i; break;
+      case MaskFlow::Pass:
+        if (!masked[0]) break;
+        if (positionsOf(l.inputShapes()[0]) != positionsOf(l.outputShape()))
+          throw std::logic_error(nodeName(i) + " passes its input's mask on, but its output " + showShape(l.outputShape()) +
+                                 " has other positions than its input " + showShape(l.inputShapes()[0]));
+        maskOwner_[i] = maskOwner_[n.inputs[0]];
+        break;
+    }
+  }
 }
 
 void Graph::checkStructure(const std::vector<std::vector<int32_t>>& consumers) {
@@ -230,13 +260,24 @@ void Graph::planBackward() {
     freeList.pop_back();
     return b;
   };
+  wantsGrad_.assign(count, 0);
+  for (int32_t i : order_) {
+    bool wants = gradRange_[i].second > 0;
+    for (int32_t src : nodes_[i].inputs) wants = wants || (src >= 0 && wantsGrad_[src]);
+    wantsGrad_[i] = wants ? 1 : 0;
+  }
   for (int32_t o : outputs_) gradBuffer_[o] = take();
   for (auto it = order_.rbegin(); it != order_.rend(); ++it) {
     const int32_t i = *it;
+    if (!wantsGrad_[i]) {  // no weights up to here: backward has nothing to compute
+      edgePlan_[i].assign(nodes_[i].inputs.size(), -2);
+      if (gradBuffer_[i] >= 0) freeList.push_back(gradBuffer_[i]);
+      continue;
+    }
     for (size_t k = 0; k < nodes_[i].inputs.size(); ++k) {
       const int32_t src = nodes_[i].inputs[k];
       int32_t plan = -1;
-      if (src < 0) plan = -2;
+      if (src < 0 || !wantsGrad_[src]) plan = -2;
       else if (gradBuffer_[src] < 0) gradBuffer_[src] = take();
       else plan = static_cast<int32_t>(k);
       if (plan >= 0) sumCount_ = std::max(sumCount_, plan + 1);
@@ -270,6 +311,8 @@ void Graph::prepare(Workspace& ws, int64_t batch) const {
     for (auto& s : b.scratch) b.scratchPtr.push_back(s.data());
     b.in.resize(nodes_[i].inputs.size());
     b.dIn.resize(nodes_[i].inputs.size());
+    b.inMask.assign(nodes_[i].inputs.size(), nullptr);
+    if (maskOwner_[i] == static_cast<int32_t>(i)) b.mask.resize(static_cast<size_t>(ws.batch * maskPositions(l.outputShape())));
   }
   ws.grads.assign(static_cast<size_t>(gradBufferCount_), std::vector<float>(static_cast<size_t>(ws.batch * widestOutput_)));
   ws.sums.assign(static_cast<size_t>(sumCount_), std::vector<float>(static_cast<size_t>(ws.batch * widestOutput_)));
@@ -308,6 +351,9 @@ int64_t Graph::workspaceBytes(int64_t batch) const {
     floats += static_cast<double>(rows) * static_cast<double>(elementsOf(n.layer->outputShape()));
     for (int64_t s : n.layer->scratchSizes(rows)) floats += static_cast<double>(s);
   }
+  for (size_t i = 0; i < nodes_.size(); ++i)
+    if (maskOwner_[i] == static_cast<int32_t>(i))
+      floats += static_cast<double>(rows) * static_cast<double>(maskPositions(nodes_[i].layer->outputShape())) / sizeof(float);
   floats += static_cast<double>(gradBufferCount_ + sumCount_) * static_cast<double>(rows) * static_cast<double>(widestOutput_);
   floats += static_cast<double>(weightGradFloats_);
   double inputs = 0;
@@ -330,6 +376,10 @@ int Graph::usefulThreads(int64_t batch) const {
   return t;
 }
 
+MaskByte* Graph::ownMask(int32_t node, Workspace& ws) const {
+  return maskOwner_[node] == node ? ws.nodes[node].mask.data() : nullptr;
+}
+
 NodeWeights Graph::weights(int32_t node) const {
   NodeWeights w;
   w.slots = slots_.data() + firstSlot_[node];
@@ -350,6 +400,7 @@ void Graph::bindInputs(const float* const* x, Workspace& ws) const {
     for (size_t k = 0; k < nodes_[i].inputs.size(); ++k) {
       const int32_t src = nodes_[i].inputs[k];
       ws.nodes[i].in[k] = src >= 0 ? ws.nodes[src].out.data() : x[-1 - src];
+      ws.nodes[i].inMask[k] = src >= 0 ? outputMask(ws, src) : nullptr;
     }
 }
 
@@ -358,7 +409,8 @@ const float* Graph::infer(const float* const* x, int64_t batch, LogitOutputs log
   bindInputs(x, ws);
   for (int32_t i : order_) {
     NodeBuffers& b = ws.nodes[i];
-    nodes_[i].layer->forward({batch, b.in.data(), b.out.data(), b.scratchPtr.data(), defers(i, logits)}, weights(i));
+    nodes_[i].layer->forward({batch, b.in.data(), b.out.data(), b.scratchPtr.data(), defers(i, logits), b.inMask.data(), ownMask(i, ws)},
+                             weights(i));
   }
   if (outputs_.size() == 1) return ws.nodes[outputs_[0]].out.data();
   int64_t offset = 0;
@@ -377,8 +429,9 @@ const float* Graph::forwardTraining(const float* const* x, int64_t batch, LogitO
   bindInputs(x, ws);
   for (int32_t i : order_) {
     NodeBuffers& b = ws.nodes[i];
-    nodes_[i].layer->forwardTraining({batch, b.in.data(), b.out.data(), b.scratchPtr.data(), defers(i, logits)},
-                                     trainingWeights(i), rng);
+    nodes_[i].layer->forwardTraining(
+        {batch, b.in.data(), b.out.data(), b.scratchPtr.data(), defers(i, logits), b.inMask.data(), ownMask(i, ws)},
+        trainingWeights(i), rng);
   }
   return ws.nodes[outputs_[0]].out.data();
 }
@@ -386,6 +439,7 @@ const float* Graph::forwardTraining(const float* const* x, int64_t batch, LogitO
 void Graph::backward(int64_t batch, LogitOutputs logits, Workspace& ws) {
   for (auto it = order_.rbegin(); it != order_.rend(); ++it) {
     const int32_t i = *it;
+    if (!wantsGrad_[i]) continue;
     NodeBuffers& b = ws.nodes[i];
     const std::vector<int32_t>& plan = edgePlan_[i];
     for (size_t k = 0; k < plan.size(); ++k) {
@@ -398,7 +452,7 @@ void Graph::backward(int64_t batch, LogitOutputs logits, Workspace& ws) {
       w.gradOrigin = gradRange_[i].first;
     }
     nodes_[i].layer->backward({batch, b.in.data(), b.out.data(), ws.grads[gradBuffer_[i]].data(), b.dIn.data(),
-                               b.scratchPtr.data(), defers(i, logits)},
+                               b.scratchPtr.data(), defers(i, logits), b.inMask.data()},
                               w);
     if (addsWeightGrads_[i]) {
       // A shared layer applied again: its gradient adds to the other applications'.

@@ -50,6 +50,8 @@ struct NodeBuffers {
   std::vector<float*> scratchPtr;   // scratch[k].data()
   std::vector<const float*> in;     // filled per pass
   std::vector<float*> dIn;          // filled per backward pass
+  std::vector<MaskByte> mask;       // the output's mask, when the layer makes its own (MaskFlow::Own)
+  std::vector<const MaskByte*> inMask;  // per input edge: the mask its producer's output carries, or null
 };
 
 // Everything one pass over a batch writes besides the arenas. Sized by
@@ -99,6 +101,13 @@ class Graph {
   const Layer& layer(size_t i) const { return *nodes_[i].layer; }
   // The node whose weights node i uses (i itself unless it shares).
   int32_t weightOwner(size_t i) const { return owner_[i]; }
+  // Whether node i's output carries a mask (made by masking / embedding
+  // maskZero, passed on by layers that keep positions; docs/architecture.md).
+  bool outputMasked(size_t i) const { return maskOwner_[i] >= 0; }
+  // Node i's output mask of the last forward pass on ws, [batch, positions], or null.
+  const MaskByte* outputMask(const Workspace& ws, size_t i) const {
+    return maskOwner_[i] >= 0 ? ws.nodes[maskOwner_[i]].mask.data() : nullptr;
+  }
 
   const std::vector<WeightSlot>& slots() const { return slots_; }
   std::vector<float>& params() { return params_; }
@@ -167,6 +176,7 @@ class Graph {
   int64_t outputSize_ = 0;
   std::vector<int32_t> order_;          // topological
   std::vector<int32_t> owner_;          // per node: the node whose weights it uses
+  std::vector<int32_t> maskOwner_;      // per node: the node whose mask buffer holds its output's mask, or -1
   std::vector<int32_t> firstSlot_;      // per node, into slots_ (its owner's)
   std::vector<WeightSlot> slots_;
   std::vector<float> params_, grads_, state_;
@@ -176,6 +186,10 @@ class Graph {
   // writes ws.sums[k] to be added (k: the producer fans out).
   std::vector<int32_t> gradBuffer_;
   std::vector<std::vector<int32_t>> edgePlan_;
+  // Per node: whether its output's gradient is of use (some node up to it
+  // has trainable weights). Nodes that only transform the graph inputs
+  // (masking, a reshape, dropout at the input) run no backward at all.
+  std::vector<uint8_t> wantsGrad_;
   int32_t gradBufferCount_ = 0, sumCount_ = 0;
   int64_t widestOutput_ = 1;
   // Shared weights: per node, its trainable weights' range of the gradient
@@ -189,9 +203,12 @@ class Graph {
   void checkSharing(int32_t node) const;
   void layOutWeights();
   void planBackward();
+  void planMasks();
   NodeWeights weights(int32_t node) const;  // read-only
   NodeWeights trainingWeights(int32_t node);
   void bindInputs(const float* const* x, Workspace& ws) const;
+  // The mask buffer node writes in forward (MaskFlow::Own), else null.
+  MaskByte* ownMask(int32_t node, Workspace& ws) const;
   // Whether node i is an output whose activation `logits` defers.
   // (Only an output that feeds no other node may: the others read its activation.)
   bool defers(int32_t i, LogitOutputs logits) const {

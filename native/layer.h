@@ -59,6 +59,18 @@ struct NodeWeights {
   float* stateValue(int k) const { return mutableState + slots[k].offset; }
 };
 
+// A mask (Keras's): one byte per position of a tensor, its dimensions but
+// the last ([batch, time] for sequences [batch, time, features]); 0 marks a
+// position to skip (padding), 1 one to use.
+using MaskByte = uint8_t;
+
+// What a layer's output mask is (Keras's compute_mask), decided once at build.
+enum class MaskFlow {
+  None,  // no mask: Keras 3 drops a mask at a layer that does not support masking
+  Pass,  // input 0's mask, unchanged (its output has input 0's positions)
+  Own,   // the layer writes ForwardIo::outMask in every forward
+};
+
 // One node's buffers in a forward pass over `batch` samples.
 struct ForwardIo {
   int64_t batch;
@@ -66,6 +78,11 @@ struct ForwardIo {
   float* out;              // [batch, outputShape()]
   float* const* scratch;   // the buffers scratchSizes() asked for
   bool logits;             // the output node of a fused loss: leave out the softmax / sigmoid
+  // Per input edge: the mask its producer's output carries, or null (the
+  // array itself is null where the executor passes none).
+  const MaskByte* const* inMask = nullptr;
+  MaskByte* outMask = nullptr;  // [batch, positions of the output] when outputMask() is Own
+  const MaskByte* mask(size_t k = 0) const { return inMask ? inMask[k] : nullptr; }
 };
 
 // The float counts of a layer's scratch buffers: a fixed-capacity list, so
@@ -94,6 +111,8 @@ struct BackwardIo {
   float* const* dIn;     // one per input edge, to overwrite; null where no gradient is needed
   float* const* scratch;
   bool logits;
+  const MaskByte* const* inMask = nullptr;  // as in the forward pass that preceded
+  const MaskByte* mask(size_t k = 0) const { return inMask ? inMask[k] : nullptr; }
 };
 
 class Layer {
@@ -106,6 +125,14 @@ class Layer {
   virtual std::vector<WeightDecl> weights() const { return {}; }
   // Float counts of the per-batch buffers forward leaves for backward.
   virtual ScratchSizes scratchSizes(int64_t batch) const { return {}; }
+
+  // Whether the output carries a mask, given which inputs carry one (Keras's
+  // compute_mask). The default drops masks, as Keras 3 does at a layer that
+  // does not support masking; layers that keep positions (dense,
+  // activation, dropout, ...) pass input 0's on; masking and embedding
+  // (maskZero) make their own. A layer that consumes masks reads
+  // ForwardIo::mask(k) at run time.
+  virtual MaskFlow outputMask(const std::vector<bool>& inputMasked) const { return MaskFlow::None; }
 
   // The activation a fused softmax / sigmoid cross-entropy may defer (Linear: none).
   virtual Activation outputActivation() const { return Activation::Linear; }

@@ -12,6 +12,7 @@ class ActivationLayer final : public Layer {
  public:
   explicit ActivationLayer(const Config& c) : act_(activationOption(c)), param_(c.real("activationParam", 0)) {}
 
+  MaskFlow outputMask(const std::vector<bool>&) const override { return MaskFlow::Pass; }  // Keras: supports_masking
   Shape computeOutputShape(const std::vector<Shape>& in) const override {
     if (in.size() != 1) throw std::invalid_argument("activation takes one input");
     return in[0];

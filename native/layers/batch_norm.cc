@@ -17,6 +17,7 @@ class BatchNorm final : public Layer {
       : epsilon_(c.real("epsilon", 1e-3)), momentum_(c.real("momentum", 0.99)), center_(c.flag("center", true)),
         scale_(c.flag("scale", true)), trainable_(c.flag("trainable", true)) {}
 
+  MaskFlow outputMask(const std::vector<bool>&) const override { return MaskFlow::Pass; }  // Keras: supports_masking
   Shape computeOutputShape(const std::vector<Shape>& in) const override {
     if (in.size() != 1 || in[0].empty()) throw std::invalid_argument("batchNormalization takes one input with a feature axis");
     return in[0];

@@ -9,6 +9,10 @@
 // The inner layers keep their own scratch buffers; as a layer may ask for
 // at most ScratchSizes::kCapacity, each inner layer gets one buffer here,
 // cut into its own list on every call (no allocation).
+//
+// An input mask goes to both copies; with returnSequences their masked
+// steps output zeros (Keras 3 forces zero_output_for_mask there, so the
+// reversed half does not carry a state into the padding it meets first).
 #include <algorithm>
 #include <array>
 #include <stdexcept>
@@ -45,12 +49,14 @@ class Bidirectional final : public Layer {
     // A frozen wrapper freezes both copies.
     if (!c.flag("trainable", true)) inner.setBool("trainable", false);
     returnSequences_ = inner.flag("returnSequences", false);
+    inner.setBool("zeroOutputForMask", returnSequences_);
     fwd_ = makeLayer(inner);
     inner.setBool("goBackwards", !inner.flag("goBackwards", false));
     bwd_ = makeLayer(inner);
   }
 
   Shape computeOutputShape(const std::vector<Shape>& in) const override {
+    if (in.size() != 1) throw std::invalid_argument("bidirectional takes one input (an initial state is not supported)");
     Shape y = fwd_->computeOutputShape(in);
     fwd_->setShapes(in, y);
     bwd_->setShapes(in, bwd_->computeOutputShape(in));
@@ -58,6 +64,7 @@ class Bidirectional final : public Layer {
     if (merge_ == Merge::Concat) y.back() *= 2;
     return y;
   }
+  MaskFlow outputMask(const std::vector<bool>&) const override { return returnSequences_ ? MaskFlow::Pass : MaskFlow::None; }
   std::vector<WeightDecl> weights() const override {
     std::vector<WeightDecl> w = fwd_->weights();
     for (WeightDecl& d : w) d.name = forwardName_ + "/" + d.name;
@@ -114,8 +121,8 @@ class Bidirectional final : public Layer {
     Parts f, bp;
     float* dInF[1] = {io.dIn[0]};
     float* dInB[1] = {io.dIn[0] ? io.scratch[4] : nullptr};
-    fwd_->backward({B, io.in, yF, dF, dInF, cut(*fwd_, B, io.scratch[0], f), false}, w);
-    bwd_->backward({B, io.in, yB, dB, dInB, cut(*bwd_, B, io.scratch[1], bp), false}, backwardWeights(w));
+    fwd_->backward({B, io.in, yF, dF, dInF, cut(*fwd_, B, io.scratch[0], f), false, io.inMask}, w);
+    bwd_->backward({B, io.in, yB, dB, dInB, cut(*bwd_, B, io.scratch[1], bp), false, io.inMask}, backwardWeights(w));
     if (io.dIn[0])
       for (int64_t k = 0, n = inSize(B); k < n; ++k) io.dIn[0][k] += io.scratch[4][k];
   }
@@ -146,7 +153,7 @@ class Bidirectional final : public Layer {
     return parts.data();
   }
   static ForwardIo innerIo(const ForwardIo& io, const Layer& l, float* scratch, float* out, Parts& parts) {
-    return {io.batch, io.in, out, cut(l, io.batch, scratch, parts), false};
+    return {io.batch, io.in, out, cut(l, io.batch, scratch, parts), false, io.inMask};
   }
   // The backward copy's weights follow the forward copy's slots.
   NodeWeights backwardWeights(const NodeWeights& w) const {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "../movement.h"
+#include "merge_masks.h"
 #include "registry.h"
 
 namespace tf {
@@ -44,8 +45,29 @@ class Concatenate final : public Layer {
     return out;
   }
 
+  // Keras: over the feature axis the AND of the inputs' masks; over a
+  // position axis the masks concatenated (ones for an input without one).
+  MaskFlow outputMask(const std::vector<bool>& masked) const override {
+    bool any = false;
+    for (bool m : masked) any = any || m;
+    if (!any) return MaskFlow::None;
+    return lastAxis() ? mergeMaskFlow(masked, inputShapes(), outputShape()) : MaskFlow::Own;
+  }
+
   void forward(const ForwardIo& io, const NodeWeights&) const override {
     concat(io.in, widths_.data(), static_cast<int64_t>(widths_.size()), io.batch * outerDims_, io.out);
+    if (!io.outMask) return;
+    if (lastAxis()) return andMasks(io, inputShapes().size(), io.batch * elementsOf(maskPositionsOf(outputShape())));
+    // Per outer row, each input's block of positions in turn.
+    MaskByte* o = io.outMask;
+    for (int64_t r = 0; r < io.batch * outerDims_; ++r)
+      for (size_t k = 0; k < inputShapes().size(); ++k) {
+        const int64_t block = widths_[k] / inputShapes()[k].back();
+        const MaskByte* m = io.mask(k);
+        if (m) std::copy_n(m + r * block, block, o);
+        else std::fill_n(o, block, MaskByte{1});
+        o += block;
+      }
   }
 
   void backward(const BackwardIo& io, const NodeWeights&) const override {
@@ -64,6 +86,7 @@ class Concatenate final : public Layer {
   int64_t axis_;
   // The [outer, width] views: the dimensions before the axis (times the batch), each input's width.
   mutable int64_t outerDims_ = 1;
+  bool lastAxis() const { return axis_ + 1 == static_cast<int64_t>(outputShape().size()); }
   mutable std::vector<int64_t> widths_;
 };
 }  // namespace

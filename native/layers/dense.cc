@@ -23,6 +23,7 @@ class Dense final : public Layer {
         l2_(c.real("l2", 0)),
         trainable_(c.flag("trainable", true)) {}
 
+  MaskFlow outputMask(const std::vector<bool>&) const override { return MaskFlow::Pass; }  // Keras: supports_masking
   Shape computeOutputShape(const std::vector<Shape>& in) const override {
     if (in.size() != 1 || in[0].empty()) throw std::invalid_argument("dense takes one input with a feature axis");
     if (units_ <= 0 || units_ > (int64_t{1} << 24)) throw std::invalid_argument("dense units out of range");

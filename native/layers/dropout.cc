@@ -16,6 +16,7 @@ class Dropout final : public Layer {
     if (seed_ >= 0) own_.reseed(static_cast<uint64_t>(seed_));
   }
 
+  MaskFlow outputMask(const std::vector<bool>&) const override { return MaskFlow::Pass; }  // Keras: supports_masking
   Shape computeOutputShape(const std::vector<Shape>& in) const override {
     if (in.size() != 1) throw std::invalid_argument("dropout takes one input");
     return in[0];

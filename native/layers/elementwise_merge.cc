@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "merge_masks.h"
 #include "registry.h"
 
 namespace tf {
@@ -92,7 +93,11 @@ class ElementwiseMerge final : public Layer {
     return sizes;
   }
 
+  // Keras: the AND of the inputs' masks.
+  MaskFlow outputMask(const std::vector<bool>& masked) const override { return mergeMaskFlow(masked, inputShapes(), outputShape()); }
+
   void forward(const ForwardIo& io, const NodeWeights&) const override {
+    if (io.outMask) andMasks(io, inputShapes().size(), io.batch * elementsOf(maskPositionsOf(outputShape())));
     const int64_t n = outSize(io.batch);
     const size_t count = inputShapes().size();
     const float* in[kMaxInputs];

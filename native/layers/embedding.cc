@@ -4,6 +4,8 @@
 // are float32, exact for integers below 2^24) and are checked here, so a bad
 // id is an error rather than a read outside the table. Backward adds each
 // position's gradient into the row it read (a scatter-add); ids have no gradient.
+// maskZero (Keras's mask_zero): id 0 is padding, and the output's mask marks
+// those positions 0 for the layers after it.
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -19,7 +21,8 @@ class Embedding final : public Layer {
   explicit Embedding(const Config& c)
       : inputDim_(c.integer("inputDim", 0, 0, int64_t{1} << 24)),
         outputDim_(c.integer("outputDim", 0, 0, int64_t{1} << 24)),
-        trainable_(c.flag("trainable", true)) {}
+        trainable_(c.flag("trainable", true)),
+        maskZero_(c.flag("maskZero", false)) {}
 
   Shape computeOutputShape(const std::vector<Shape>& in) const override {
     if (in.size() != 1 || in[0].empty()) throw std::invalid_argument("embedding takes one input of token ids [..., positions]");
@@ -30,6 +33,7 @@ class Embedding final : public Layer {
     out.push_back(outputDim_);
     return out;
   }
+  MaskFlow outputMask(const std::vector<bool>&) const override { return maskZero_ ? MaskFlow::Own : MaskFlow::None; }
   std::vector<WeightDecl> weights() const override { return {{"embeddings", {inputDim_, outputDim_}, trainable_}}; }
 
   void forward(const ForwardIo& io, const NodeWeights& w) const override {
@@ -38,6 +42,7 @@ class Embedding final : public Layer {
     for (int64_t i = 0; i < n; ++i) {
       const int64_t id = tokenId(io.in[0][i], i, per);
       std::copy(table + id * d, table + (id + 1) * d, io.out + i * d);
+      if (maskZero_) io.outMask[i] = id != 0 ? 1 : 0;
     }
   }
 
@@ -58,7 +63,7 @@ class Embedding final : public Layer {
 
  private:
   int64_t inputDim_, outputDim_;
-  bool trainable_;
+  bool trainable_, maskZero_;
 
   int64_t tokenId(float v, int64_t i, int64_t per) const {
     if (!(v >= 0.f && v < static_cast<float>(inputDim_)) || v != std::floor(v))

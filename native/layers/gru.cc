@@ -12,6 +12,10 @@
 // for GEMMs over all steps.
 // dropout / recurrentDropout (training only): recurrent_math.h's masks; the
 // masked state hm feeds the recurrent products, the unmasked one z * h.
+// An input mask (masking, embedding maskZero): recurrent_math.h's masked
+// recurrence; hPrev holds the unmasked state, so a skipped step copies it on.
+// An initial state (input 1, [u]; Keras's initial_state) starts the
+// recurrence instead of zeros and gets its gradient in backward.
 #include <algorithm>
 #include <stdexcept>
 
@@ -33,13 +37,15 @@ class Gru final : public Layer {
         useBias_(c.flag("useBias", true)),
         resetAfter_(c.flag("resetAfter", true)),
         trainable_(c.flag("trainable", true)),
+        zeroOutputForMask_(c.flag("zeroOutputForMask", false)),
         drop_(c, "gru") {}
 
   Shape computeOutputShape(const std::vector<Shape>& in) const override {
-    checkRecurrentInput("gru", in, units_);
+    checkRecurrentInput("gru", in, units_, 1);
     if (returnSequences_) return {in[0][0], units_};
     return {units_};
   }
+  MaskFlow outputMask(const std::vector<bool>&) const override { return returnSequences_ ? MaskFlow::Pass : MaskFlow::None; }
   std::vector<WeightDecl> weights() const override {
     std::vector<WeightDecl> w{{"kernel", {features(), 3 * units_}, trainable_},
                               {"recurrent_kernel", {units_, 3 * units_}, trainable_}};
@@ -50,11 +56,12 @@ class Gru final : public Layer {
   // rh: h R + b_h [batch, time, 3u] (resetAfter) or r * h [batch, time, u];
   // then the last h, dh [batch, u], and per-step gradients [batch, 3u]; the
   // dropout's masked inputs and masks, and with recurrentDropout the masked
-  // state hm [batch, time, u] and dh's direct part [batch, u] (all empty without).
+  // state hm [batch, time, u] and dh's direct part [batch, u] (all empty
+  // without); each sample's first kept step under an input mask [batch].
   ScratchSizes scratchSizes(int64_t batch) const override {
     const int64_t bt = batch * steps(), u = units_, hm = drop_.state() ? 1 : 0;
     return {bt * 3 * u, bt * u, bt * (resetAfter_ ? 3 : 1) * u, batch * u, batch * u, batch * 3 * u,
-            drop_.maskedInputSize(batch, steps(), features()), drop_.masksSize(batch, features(), u), hm * bt * u, hm * batch * u};
+            drop_.maskedInputSize(batch, steps(), features()), drop_.masksSize(batch, features(), u), hm * bt * u, hm * batch * u, batch};
   }
   int usefulThreads(int64_t batch) const override {
     return std::max(threadsForGemm(std::max<int64_t>(batch * steps(), 1), 3 * units_, features()),
@@ -74,6 +81,10 @@ class Gru final : public Layer {
     const float* x = masked && drop_.input() ? io.scratch[6] : io.in[0];
     const float* hMask = masked && drop_.state() ? io.scratch[7] + B * F : nullptr;
     float* hm = hMask ? io.scratch[8] : hPrev;  // the state the recurrent products read
+    const MaskByte* m = io.mask();
+    float* first = io.scratch[10];
+    if (m) firstKeptSteps(m, B, T, goBackwards_, first);
+    const float* init = hasInitialState() ? io.in[1] : nullptr;
     const float* rec = w.value(1);
     const float* bias = useBias_ ? w.value(2) : nullptr;
     if (bias)
@@ -84,7 +95,10 @@ class Gru final : public Layer {
       const int64_t t = time(s);
       float* hp = hPrev + t * U;
       if (s == 0)
-        for (int64_t b = 0; b < B; ++b) std::fill(hp + b * T * U, hp + b * T * U + U, 0.f);
+        for (int64_t b = 0; b < B; ++b) {
+          if (init) std::copy(init + b * U, init + (b + 1) * U, hp + b * T * U);
+          else std::fill(hp + b * T * U, hp + b * T * U + U, 0.f);
+        }
       float* hmp = hm + t * U;
       if (hMask)
         for (int64_t b = 0; b < B; ++b)
@@ -96,8 +110,8 @@ class Gru final : public Layer {
           if (bias) std::copy(bias + G, bias + 2 * G, row);
           else std::fill(row, row + G, 0.f);
         }
-        if (s > 0) sgemm(false, false, B, G, U, 1.f, hmp, T * U, rec, G, 1.f, rh + t * G, T * G);
-      } else if (s > 0) {
+        if (s > 0 || init) sgemm(false, false, B, G, U, 1.f, hmp, T * U, rec, G, 1.f, rh + t * G, T * G);
+      } else if (s > 0 || init) {
         sgemm(false, false, B, 2 * U, U, 1.f, hmp, T * U, rec, G, 1.f, zx + t * G, T * G);
       }
       for (int64_t b = 0; b < B; ++b) {
@@ -113,7 +127,7 @@ class Gru final : public Layer {
           for (int64_t j = 0; j < U; ++j) q[j] = z[U + j] * h0[j];
         }
       }
-      if (!resetAfter_ && s > 0) sgemm(false, false, B, U, U, 1.f, rh + t * U, T * U, rec + 2 * U, G, 1.f, zx + t * G + 2 * U, T * G);
+      if (!resetAfter_ && (s > 0 || init)) sgemm(false, false, B, U, U, 1.f, rh + t * U, T * U, rec + 2 * U, G, 1.f, zx + t * G + 2 * U, T * G);
       const bool last = s == T - 1;
       const int64_t tn = last ? 0 : time(s + 1);
       for (int64_t b = 0; b < B; ++b) {
@@ -121,9 +135,16 @@ class Gru final : public Layer {
         recurrentActivate(act_, z + 2 * U, U);
         const float* h0 = hp + b * T * U;
         float* hn = last ? hLast + b * U : hPrev + (b * T + tn) * U;
-        for (int64_t j = 0; j < U; ++j) hn[j] = z[j] * h0[j] + (1.f - z[j]) * z[2 * U + j];
-        if (returnSequences_) std::copy(hn, hn + U, io.out + (b * T + s) * U);
-        else if (last) std::copy(hn, hn + U, io.out + b * U);
+        const bool skip = maskedStep(m, b, T, t);
+        if (skip) std::copy(h0, h0 + U, hn);
+        else
+          for (int64_t j = 0; j < U; ++j) hn[j] = z[j] * h0[j] + (1.f - z[j]) * z[2 * U + j];
+        const bool zeroOut = skip && (zeroOutputForMask_ || static_cast<float>(s) < first[b]);
+        if (returnSequences_ || last) {
+          float* o = io.out + (returnSequences_ ? b * T + s : b) * U;
+          if (zeroOut) std::fill(o, o + U, 0.f);
+          else std::copy(hn, hn + U, o);
+        }
       }
     }
   }
@@ -138,6 +159,9 @@ class Gru final : public Layer {
     const float* hMask = drop_.state() ? io.scratch[7] + B * F : nullptr;
     const float* hm = hMask ? io.scratch[8] : hPrev;
     float* direct = io.scratch[9];
+    const MaskByte* m = io.mask();
+    const float* first = io.scratch[10];
+    const bool init = hasInitialState();
     std::fill(dh, dh + B * U, 0.f);
     for (int64_t s = T - 1; s >= 0; --s) {
       const int64_t t = time(s);
@@ -147,11 +171,18 @@ class Gru final : public Layer {
         float* dhb = dh + b * U;
         float* d = tmp + b * G;
         const float* h0 = hPrev + (b * T + t) * U;
+        const bool skip = maskedStep(m, b, T, t);
+        const bool zeroOut = skip && (zeroOutputForMask_ || static_cast<float>(s) < first[b]);
         if (returnSequences_) {
           const float* g = io.dOut + (b * T + s) * U;
-          for (int64_t j = 0; j < U; ++j) dhb[j] += g[j];
-        } else if (s == T - 1) {
+          if (!zeroOut)
+            for (int64_t j = 0; j < U; ++j) dhb[j] += g[j];
+        } else if (s == T - 1 && !zeroOut) {
           std::copy(io.dOut + b * U, io.dOut + (b + 1) * U, dhb);
+        }
+        if (skip) {  // h passes through; zero gate gradients make every product below add nothing
+          std::fill(d, d + G, 0.f);
+          continue;
         }
         for (int64_t j = 0; j < U; ++j) {
           const float zj = z[j], hh = z[2 * U + j];
@@ -181,7 +212,7 @@ class Gru final : public Layer {
           recurrentActivationGrad(recAct_, z, d, z, 2 * U);
           std::copy(z, z + 2 * U, q);  // the z and r rows of h R get the same gradients
         }
-        if (s > 0) sgemm(false, true, B, U, G, 1.f, rh + t * G, T * G, rec, G, 1.f, dh, U);
+        if (s > 0 || init) sgemm(false, true, B, U, G, 1.f, rh + t * G, T * G, rec, G, 1.f, dh, U);
       } else {
         for (int64_t b = 0; b < B; ++b) std::copy(tmp + b * G + 2 * U, tmp + b * G + 3 * U, zx + (b * T + t) * G + 2 * U);
         // d(r * h) = d pre-hh · R_hᵀ, into tmp's hh part.
@@ -197,7 +228,7 @@ class Gru final : public Layer {
           }
           recurrentActivationGrad(recAct_, z, d, z, 2 * U);
         }
-        if (s > 0) sgemm(false, true, B, U, 2 * U, 1.f, zx + t * G, T * G, rec, G, 1.f, dh, U);
+        if (s > 0 || init) sgemm(false, true, B, U, 2 * U, 1.f, zx + t * G, T * G, rec, G, 1.f, dh, U);
       }
       if (hMask)
         for (int64_t k = 0; k < B * U; ++k) dh[k] = direct[k] + dh[k] * hMask[k];
@@ -225,15 +256,17 @@ class Gru final : public Layer {
       sgemm(false, true, B * T, F, G, 1.f, zx, G, w.value(0), G, 0.f, io.dIn[0], F);
       if (drop_.input()) maskInputGradient(io.dIn[0], io.scratch[7], B, T, F);
     }
+    if (init && io.dIn[1]) std::copy(dh, dh + B * U, io.dIn[1]);
   }
 
  private:
   int64_t units_;
   Activation act_, recAct_;
-  bool returnSequences_, goBackwards_, useBias_, resetAfter_, trainable_;
+  bool returnSequences_, goBackwards_, useBias_, resetAfter_, trainable_, zeroOutputForMask_;
   RecurrentDropout drop_;
 
   int64_t steps() const { return inputShapes()[0][0]; }
+  bool hasInitialState() const { return inputShapes().size() > 1; }
   int64_t time(int64_t s) const { return goBackwards_ ? steps() - 1 - s : s; }
 };
 }  // namespace

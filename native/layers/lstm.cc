@@ -14,6 +14,11 @@
 // then the weight and input gradients are three GEMMs over all steps.
 // dropout / recurrentDropout (training only): recurrent_math.h's masks; the
 // masked state goes into hPrev (only the GEMMs read it), the unmasked h out.
+// An input mask (masking, embedding maskZero): recurrent_math.h's masked
+// recurrence, the carried state kept unmasked by recurrentDropout in hNow.
+// An initial state (inputs 1 and 2: h and c, [u] each; Keras's
+// initial_state) starts the recurrence instead of zeros and gets its
+// gradients in backward.
 #include <algorithm>
 #include <stdexcept>
 
@@ -34,13 +39,15 @@ class Lstm final : public Layer {
         goBackwards_(c.flag("goBackwards", false)),
         useBias_(c.flag("useBias", true)),
         trainable_(c.flag("trainable", true)),
+        zeroOutputForMask_(c.flag("zeroOutputForMask", false)),
         drop_(c, "lstm") {}
 
   Shape computeOutputShape(const std::vector<Shape>& in) const override {
-    checkRecurrentInput("lstm", in, units_);
+    checkRecurrentInput("lstm", in, units_, 2);
     if (returnSequences_) return {in[0][0], units_};
     return {units_};
   }
+  MaskFlow outputMask(const std::vector<bool>&) const override { return returnSequences_ ? MaskFlow::Pass : MaskFlow::None; }
   std::vector<WeightDecl> weights() const override {
     std::vector<WeightDecl> w{{"kernel", {features(), 4 * units_}, trainable_},
                               {"recurrent_kernel", {units_, 4 * units_}, trainable_}};
@@ -51,11 +58,12 @@ class Lstm final : public Layer {
   // each step started from [batch, time, u]; gc: g(c') of each step
   // [batch, time, u]; then [batch, u] each: the last h and c, dh, dc; and
   // one sample's gate gradients [4u]; the dropout's masked inputs and masks
-  // (empty without dropout).
+  // (empty without dropout); hNow [batch, u], each sample's state under an
+  // input mask (backward: the carried dh), then each sample's first kept step [batch].
   ScratchSizes scratchSizes(int64_t batch) const override {
     const int64_t bt = batch * steps(), u = units_;
     return {bt * 4 * u, bt * u, bt * u, bt * u, batch * u, batch * u, batch * u, batch * u, 4 * u,
-            drop_.maskedInputSize(batch, steps(), features()), drop_.masksSize(batch, features(), u)};
+            drop_.maskedInputSize(batch, steps(), features()), drop_.masksSize(batch, features(), u), batch * (u + 1)};
   }
   int usefulThreads(int64_t batch) const override {
     return std::max(threadsForGemm(std::max<int64_t>(batch * steps(), 1), 4 * units_, features()),
@@ -75,6 +83,16 @@ class Lstm final : public Layer {
     const float* hMask = masked && drop_.state() ? io.scratch[10] + B * F : nullptr;
     float *zx = io.scratch[0], *hPrev = io.scratch[1], *cPrev = io.scratch[2], *gc = io.scratch[3];
     float *hLast = io.scratch[4], *cLast = io.scratch[5];
+    const MaskByte* m = io.mask();
+    float* hNow = io.scratch[11];
+    float* first = io.scratch[11] + B * U;
+    const float* h0 = hasInitialState() ? io.in[1] : nullptr;
+    const float* c0in = hasInitialState() ? io.in[2] : nullptr;
+    if (m) {
+      if (h0) std::copy(h0, h0 + B * U, hNow);
+      else std::fill(hNow, hNow + B * U, 0.f);
+      firstKeptSteps(m, B, T, goBackwards_, first);
+    }
     const float* kernel = w.value(0);
     const float* rec = w.value(1);
     float beta = 0.f;
@@ -90,12 +108,17 @@ class Lstm final : public Layer {
       float* cp = cPrev + t * U;
       if (s == 0) {
         for (int64_t b = 0; b < B; ++b) {
-          std::fill(hp + b * T * U, hp + b * T * U + U, 0.f);
-          std::fill(cp + b * T * U, cp + b * T * U + U, 0.f);
+          float *hr = hp + b * T * U, *cr = cp + b * T * U;
+          if (!h0) {
+            std::fill(hr, hr + U, 0.f);
+            std::fill(cr, cr + U, 0.f);
+            continue;
+          }
+          for (int64_t j = 0; j < U; ++j) hr[j] = h0[b * U + j] * (hMask ? hMask[b * U + j] : 1.f);
+          std::copy(c0in + b * U, c0in + (b + 1) * U, cr);
         }
-      } else {
-        sgemm(false, false, B, G, U, 1.f, hp, T * U, rec, G, 1.f, zx + t * G, T * G);
       }
+      if (s > 0 || h0) sgemm(false, false, B, G, U, 1.f, hp, T * U, rec, G, 1.f, zx + t * G, T * G);
       // Where this step's h and c go: the next step's starting state, or the last.
       const bool last = s == T - 1;
       const int64_t tn = last ? 0 : time(s + 1);
@@ -114,8 +137,19 @@ class Lstm final : public Layer {
         }
         recurrentActivate(act_, g, U);
         for (int64_t j = 0; j < U; ++j) hn[j] = z[3 * U + j] * g[j];
-        if (returnSequences_) std::copy(hn, hn + U, io.out + (b * T + s) * U);
-        else if (last) std::copy(hn, hn + U, io.out + b * U);
+        const bool skip = maskedStep(m, b, T, t);
+        if (skip) {
+          std::copy(c0, c0 + U, cn);
+          std::copy(hNow + b * U, hNow + (b + 1) * U, hn);
+        } else if (m) {
+          std::copy(hn, hn + U, hNow + b * U);
+        }
+        const bool zeroOut = skip && (zeroOutputForMask_ || static_cast<float>(s) < first[b]);
+        if (returnSequences_ || last) {
+          float* o = io.out + (returnSequences_ ? b * T + s : b) * U;
+          if (zeroOut) std::fill(o, o + U, 0.f);
+          else std::copy(hn, hn + U, o);
+        }
         if (hMask && !last)
           for (int64_t j = 0; j < U; ++j) hn[j] *= hMask[b * U + j];
       }
@@ -130,6 +164,10 @@ class Lstm final : public Layer {
     // Backward follows a training forward: with dropout, its masks are in scratch.
     const float* x = drop_.input() ? io.scratch[9] : io.in[0];
     const float* hMask = drop_.state() ? io.scratch[10] + B * F : nullptr;
+    const MaskByte* m = io.mask();
+    float* carry = io.scratch[11];
+    const float* first = io.scratch[11] + B * U;
+    const bool init = hasInitialState();
     std::fill(dh, dh + B * U, 0.f);
     std::fill(dc, dc + B * U, 0.f);
     for (int64_t s = T - 1; s >= 0; --s) {
@@ -140,11 +178,18 @@ class Lstm final : public Layer {
         float* dcb = dc + b * U;
         const float* c0 = cPrev + (b * T + t) * U;
         const float* g = gc + (b * T + t) * U;
+        const bool skip = maskedStep(m, b, T, t);
+        const bool zeroOut = skip && (zeroOutputForMask_ || static_cast<float>(s) < first[b]);
         if (returnSequences_) {
           const float* d = io.dOut + (b * T + s) * U;
-          for (int64_t j = 0; j < U; ++j) dhb[j] += d[j];
-        } else if (s == T - 1) {
+          if (!zeroOut)
+            for (int64_t j = 0; j < U; ++j) dhb[j] += d[j];
+        } else if (s == T - 1 && !zeroOut) {
           std::copy(io.dOut + b * U, io.dOut + (b + 1) * U, dhb);
+        }
+        if (skip) {  // h and c pass through; the step's gates get nothing
+          std::fill(z, z + G, 0.f);
+          continue;
         }
         // dh -> d o and d g(c') -> dc (with the dc the step after sent back).
         for (int64_t j = 0; j < U; ++j) {
@@ -164,11 +209,13 @@ class Lstm final : public Layer {
         recurrentActivationGrad(act_, z + 2 * U, dz + 2 * U, z + 2 * U, U);
         recurrentActivationGrad(recAct_, z + 3 * U, dz + 3 * U, z + 3 * U, U);
       }
-      // dh for the step before: dz · recurrent_kernelᵀ (the first step's start state is the constant 0).
-      if (s > 0) {
+      // dh for the step before: dz · recurrent_kernelᵀ (before the first step: the initial state, if given).
+      if (s > 0 || init) {
+        if (m) keepCarried(m, B, T, t, U, dh, carry);
         sgemm(false, true, B, U, G, 1.f, zx + t * G, T * G, rec, G, 0.f, dh, U);
         if (hMask)
           for (int64_t k = 0; k < B * U; ++k) dh[k] *= hMask[k];
+        if (m) restoreCarried(m, B, T, t, U, carry, dh);
       }
     }
     // Over all steps at once: dKernel = xᵀ dz, dRecurrent = hPrevᵀ dz, dBias = Σ dz, dx = dz kernelᵀ.
@@ -186,15 +233,18 @@ class Lstm final : public Layer {
       sgemm(false, true, B * T, F, G, 1.f, zx, G, w.value(0), G, 0.f, io.dIn[0], F);
       if (drop_.input()) maskInputGradient(io.dIn[0], io.scratch[10], B, T, F);
     }
+    if (init && io.dIn[1]) std::copy(dh, dh + B * U, io.dIn[1]);
+    if (init && io.dIn[2]) std::copy(dc, dc + B * U, io.dIn[2]);
   }
 
  private:
   int64_t units_;
   Activation act_, recAct_;
-  bool returnSequences_, goBackwards_, useBias_, trainable_;
+  bool returnSequences_, goBackwards_, useBias_, trainable_, zeroOutputForMask_;
   RecurrentDropout drop_;
 
   int64_t steps() const { return inputShapes()[0][0]; }
+  bool hasInitialState() const { return inputShapes().size() > 1; }
   int64_t time(int64_t s) const { return goBackwards_ ? steps() - 1 - s : s; }
 };
 }  // namespace

@@ -3,6 +3,7 @@
 // derivatives taken from the activations' outputs (so backward through time
 // keeps only the activated gates), and the options every one reads.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -35,9 +36,17 @@ void recurrentActivate(Activation a, float* y, int64_t n);
 // out = d * f'(x), with f'(x) written in terms of y = f(x); out may be y or d.
 void recurrentActivationGrad(Activation a, const float* y, const float* d, float* out, int64_t n);
 
-// Checks a recurrent layer's input ([time, features] per sample) and units.
-inline void checkRecurrentInput(const char* layer, const std::vector<Shape>& in, int64_t units) {
-  if (in.size() != 1) throw std::invalid_argument(std::string(layer) + " takes one input");
+// Checks a recurrent layer's input ([time, features] per sample) and units,
+// and the initial state that may follow it (Keras's initial_state: `states`
+// tensors [units] per sample: h, and c for the LSTM).
+inline void checkRecurrentInput(const char* layer, const std::vector<Shape>& in, int64_t units, size_t states = 1) {
+  if (in.size() != 1 && in.size() != 1 + states)
+    throw std::invalid_argument(std::string(layer) + " takes a sequence, then optionally its initial state (" + std::to_string(states) +
+                                (states == 1 ? " tensor)" : " tensors)"));
+  for (size_t k = 1; k < in.size(); ++k)
+    if (in[k] != Shape{units})
+      throw std::invalid_argument(std::string(layer) + ": initial state " + std::to_string(k - 1) + " has shape " + showShape(in[k]) +
+                                  ", the layer's state has shape " + showShape(Shape{units}));
   if (in[0].size() != 2)
     throw std::invalid_argument(std::string(layer) + " takes a sequence [time, features] per sample, got " + showShape(in[0]));
   if (in[0][0] < 1 || in[0][1] < 1) throw std::invalid_argument(std::string(layer) + ": empty sequence " + showShape(in[0]));
@@ -76,6 +85,37 @@ inline void maskInputGradient(float* dx, const float* xMask, int64_t batch, int6
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t t = 0; t < steps; ++t)
       for (int64_t f = 0; f < features; ++f) dx[(b * steps + t) * features + f] *= xMask[b * features + f];
+}
+
+// Keras's masked recurrence (its backend rnn with a mask [batch, time]): at a
+// step a sample's mask marks 0, its state is carried over unchanged and its
+// output is the previous output (zeros with zeroOutputForMask, which
+// Bidirectional sets with returnSequences). Backward: that step's gates get
+// no gradient and the state's gradient passes through unchanged, so the
+// layers keep a masked sample's dh apart while the recurrent product
+// overwrites the others'.
+inline bool maskedStep(const MaskByte* mask, int64_t b, int64_t steps, int64_t t) { return mask && mask[b * steps + t] == 0; }
+
+// Per sample, the first step (in reading order) its mask keeps, or `steps`
+// if none: a masked step before it outputs zeros, as Keras's previous output
+// starts at zero whatever the initial state.
+inline void firstKeptSteps(const MaskByte* mask, int64_t batch, int64_t steps, bool backwards, float* first) {
+  for (int64_t b = 0; b < batch; ++b) {
+    int64_t s = 0;
+    while (s < steps && mask[b * steps + (backwards ? steps - 1 - s : s)] == 0) ++s;
+    first[b] = static_cast<float>(s);
+  }
+}
+
+// carry[b] = dh[b] for the samples masked at step t.
+inline void keepCarried(const MaskByte* mask, int64_t batch, int64_t steps, int64_t t, int64_t units, const float* dh, float* carry) {
+  for (int64_t b = 0; b < batch; ++b)
+    if (maskedStep(mask, b, steps, t)) std::copy(dh + b * units, dh + (b + 1) * units, carry + b * units);
+}
+// dh[b] = carry[b] for the samples masked at step t.
+inline void restoreCarried(const MaskByte* mask, int64_t batch, int64_t steps, int64_t t, int64_t units, const float* carry, float* dh) {
+  for (int64_t b = 0; b < batch; ++b)
+    if (maskedStep(mask, b, steps, t)) std::copy(carry + b * units, carry + (b + 1) * units, dh + b * units);
 }
 
 }  // namespace tf

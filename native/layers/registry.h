@@ -31,6 +31,7 @@ namespace tf {
   X(Gru, "gru")                                    \
   X(SimpleRnn, "simpleRNN")                        \
   X(Embedding, "embedding")                      \
+  X(Masking, "masking")                            \
   X(Conv2d, "conv2d")                              \
   X(Conv1d, "conv1d")                              \
   X(DepthwiseConv2d, "depthwiseConv2d")            \

@@ -5,6 +5,10 @@
 // backward through time, then the weight and input gradients over all steps.
 // dropout / recurrentDropout (training only): recurrent_math.h's masks, the
 // state masked as it is copied into hPrev, the GEMMs' only reader.
+// An input mask (masking, embedding maskZero): recurrent_math.h's masked
+// recurrence, the carried state kept unmasked by recurrentDropout in hNow.
+// An initial state (input 1, [u]; Keras's initial_state) starts the
+// recurrence instead of zeros and gets its gradient in backward.
 #include <algorithm>
 #include <stdexcept>
 
@@ -24,13 +28,15 @@ class SimpleRnn final : public Layer {
         goBackwards_(c.flag("goBackwards", false)),
         useBias_(c.flag("useBias", true)),
         trainable_(c.flag("trainable", true)),
+        zeroOutputForMask_(c.flag("zeroOutputForMask", false)),
         drop_(c, "simpleRNN") {}
 
   Shape computeOutputShape(const std::vector<Shape>& in) const override {
-    checkRecurrentInput("simpleRNN", in, units_);
+    checkRecurrentInput("simpleRNN", in, units_, 1);
     if (returnSequences_) return {in[0][0], units_};
     return {units_};
   }
+  MaskFlow outputMask(const std::vector<bool>&) const override { return returnSequences_ ? MaskFlow::Pass : MaskFlow::None; }
   std::vector<WeightDecl> weights() const override {
     std::vector<WeightDecl> w{{"kernel", {features(), units_}, trainable_}, {"recurrent_kernel", {units_, units_}, trainable_}};
     if (useBias_) w.push_back({"bias", {units_}, trainable_});
@@ -38,11 +44,13 @@ class SimpleRnn final : public Layer {
   }
   // zh [batch, time, u]: x W + b, then each step's h'; hPrev [batch, time, u]
   // (masked by recurrentDropout in training); dh [batch, u]; the dropout's
-  // masked inputs and masks (empty without dropout).
+  // masked inputs and masks (empty without dropout); hNow [batch, u], each
+  // sample's state under an input mask (backward: the carried dh), then
+  // each sample's first kept step [batch].
   ScratchSizes scratchSizes(int64_t batch) const override {
     const int64_t bt = batch * steps();
     return {bt * units_, bt * units_, batch * units_, drop_.maskedInputSize(batch, steps(), features()),
-            drop_.masksSize(batch, features(), units_)};
+            drop_.masksSize(batch, features(), units_), batch * (units_ + 1)};
   }
   int usefulThreads(int64_t batch) const override {
     return std::max(threadsForGemm(std::max<int64_t>(batch * steps(), 1), units_, features()),
@@ -62,24 +70,34 @@ class SimpleRnn final : public Layer {
     const float* x = drop_.input() ? io.scratch[3] : io.in[0];
     const float* xMask = io.scratch[4];
     const float* hMask = drop_.state() ? io.scratch[4] + B * F : nullptr;
+    const MaskByte* m = io.mask();
+    float* carry = io.scratch[5];
+    const float* first = io.scratch[5] + B * U;
+    const bool init = hasInitialState();
     std::fill(dh, dh + B * U, 0.f);
     for (int64_t s = T - 1; s >= 0; --s) {
       const int64_t t = time(s);
       for (int64_t b = 0; b < B; ++b) {
         float* dhb = dh + b * U;
+        const bool skip = maskedStep(m, b, T, t);
+        const bool zeroOut = skip && (zeroOutputForMask_ || static_cast<float>(s) < first[b]);
         if (returnSequences_) {
           const float* g = io.dOut + (b * T + s) * U;
-          for (int64_t j = 0; j < U; ++j) dhb[j] += g[j];
-        } else if (s == T - 1) {
+          if (!zeroOut)
+            for (int64_t j = 0; j < U; ++j) dhb[j] += g[j];
+        } else if (s == T - 1 && !zeroOut) {
           std::copy(io.dOut + b * U, io.dOut + (b + 1) * U, dhb);
         }
         float* h = zh + (b * T + t) * U;
-        recurrentActivationGrad(act_, h, dhb, h, U);
+        if (skip) std::fill(h, h + U, 0.f);  // no gradient into a skipped step's products
+        else recurrentActivationGrad(act_, h, dhb, h, U);
       }
-      if (s > 0) {
+      if (s > 0 || init) {
+        if (m) keepCarried(m, B, T, t, U, dh, carry);
         sgemm(false, true, B, U, U, 1.f, zh + t * U, T * U, w.value(1), U, 0.f, dh, U);
         if (hMask)
           for (int64_t k = 0; k < B * U; ++k) dh[k] *= hMask[k];
+        if (m) restoreCarried(m, B, T, t, U, carry, dh);
       }
     }
     if (trainable_) {
@@ -96,15 +114,17 @@ class SimpleRnn final : public Layer {
       sgemm(false, true, B * T, F, U, 1.f, zh, U, w.value(0), U, 0.f, io.dIn[0], F);
       if (drop_.input()) maskInputGradient(io.dIn[0], xMask, B, T, F);
     }
+    if (init && io.dIn[1]) std::copy(dh, dh + B * U, io.dIn[1]);
   }
 
  private:
   int64_t units_;
   Activation act_;
-  bool returnSequences_, goBackwards_, useBias_, trainable_;
+  bool returnSequences_, goBackwards_, useBias_, trainable_, zeroOutputForMask_;
   RecurrentDropout drop_;
 
   int64_t steps() const { return inputShapes()[0][0]; }
+  bool hasInitialState() const { return inputShapes().size() > 1; }
   int64_t time(int64_t s) const { return goBackwards_ ? steps() - 1 - s : s; }
 
   // `masked`: a training pass with dropout, whose masks begin() drew.
@@ -113,6 +133,15 @@ class SimpleRnn final : public Layer {
     float *zh = io.scratch[0], *hPrev = io.scratch[1];
     const float* x = masked && drop_.input() ? io.scratch[3] : io.in[0];
     const float* hMask = masked && drop_.state() ? io.scratch[4] + B * F : nullptr;
+    const MaskByte* m = io.mask();
+    float* hNow = io.scratch[5];
+    float* first = io.scratch[5] + B * U;
+    const float* h0 = hasInitialState() ? io.in[1] : nullptr;
+    if (m) {
+      if (h0) std::copy(h0, h0 + B * U, hNow);
+      else std::fill(hNow, hNow + B * U, 0.f);
+      firstKeptSteps(m, B, T, goBackwards_, first);
+    }
     const float* bias = useBias_ ? w.value(2) : nullptr;
     if (bias)
       for (int64_t r = 0; r < B * T; ++r) std::copy(bias, bias + U, zh + r * U);
@@ -121,13 +150,23 @@ class SimpleRnn final : public Layer {
       const int64_t t = time(s);
       float* hp = hPrev + t * U;
       if (s == 0)
-        for (int64_t b = 0; b < B; ++b) std::fill(hp + b * T * U, hp + b * T * U + U, 0.f);
-      else
-        sgemm(false, false, B, U, U, 1.f, hp, T * U, w.value(1), U, 1.f, zh + t * U, T * U);
+        for (int64_t b = 0; b < B; ++b) {
+          float* row = hp + b * T * U;
+          if (!h0) std::fill(row, row + U, 0.f);
+          else
+            for (int64_t j = 0; j < U; ++j) row[j] = h0[b * U + j] * (hMask ? hMask[b * U + j] : 1.f);
+        }
+      if (s > 0 || h0) sgemm(false, false, B, U, U, 1.f, hp, T * U, w.value(1), U, 1.f, zh + t * U, T * U);
       const bool last = s == T - 1;
       for (int64_t b = 0; b < B; ++b) {
         float* h = zh + (b * T + t) * U;
-        recurrentActivate(act_, h, U);
+        const bool skip = maskedStep(m, b, T, t);
+        if (skip) {
+          std::copy(hNow + b * U, hNow + (b + 1) * U, h);
+        } else {
+          recurrentActivate(act_, h, U);
+          if (m) std::copy(h, h + U, hNow + b * U);
+        }
         if (!last) {
           float* next = hPrev + (b * T + time(s + 1)) * U;
           if (hMask)
@@ -135,8 +174,12 @@ class SimpleRnn final : public Layer {
           else
             std::copy(h, h + U, next);
         }
-        if (returnSequences_) std::copy(h, h + U, io.out + (b * T + s) * U);
-        else if (last) std::copy(h, h + U, io.out + b * U);
+        const bool zeroOut = skip && (zeroOutputForMask_ || static_cast<float>(s) < first[b]);
+        if (returnSequences_ || last) {
+          float* o = io.out + (returnSequences_ ? b * T + s : b) * U;
+          if (zeroOut) std::fill(o, o + U, 0.f);
+          else std::copy(h, h + U, o);
+        }
       }
     }
   }

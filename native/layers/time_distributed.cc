@@ -19,6 +19,7 @@ class TimeDistributed final : public Layer {
     layer_ = makeLayer(inner);
   }
 
+  MaskFlow outputMask(const std::vector<bool>&) const override { return MaskFlow::Pass; }  // Keras: supports_masking
   Shape computeOutputShape(const std::vector<Shape>& in) const override {
     if (in.size() != 1) throw std::invalid_argument("timeDistributed takes one input");
     if (in[0].size() < 2) throw std::invalid_argument("timeDistributed takes [time, ...] per sample, got " + showShape(in[0]));

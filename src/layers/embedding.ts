@@ -1,5 +1,5 @@
 // Embedding: token ids -> rows of a trainable table (native/layers/embedding.cc).
-import { checkInt, rangeError, typeError } from '../errors';
+import { checkBool, checkInt, rangeError, typeError } from '../errors';
 import { Initializer, InitializerIdentifier, getInitializer, initializers } from '../initializers';
 import { native } from '../native';
 import { LayerConfig, baseArgs, checkLayerConfig, deserializeInitializer, optional, serializeInitializer } from './config';
@@ -18,7 +18,12 @@ export interface EmbeddingArgs extends LayerArgs {
   embeddingsInitializer?: InitializerIdentifier | Initializer;
   /** Length of the id sequences, as TensorFlow.js's option: sets inputShape [inputLength] when that is not given. */
   inputLength?: number;
-  /** Whether id 0 is padding to mask: only false for now (masking is not supported yet). */
+  /**
+   * Whether id 0 is padding (Keras's mask_zero): positions holding 0 are
+   * masked, so the recurrent layers after it carry their state over them.
+   * Id 0 then cannot stand for a token: inputDim is the vocabulary size + 1
+   * (default false).
+   */
   maskZero?: boolean;
 }
 
@@ -35,6 +40,7 @@ export class Embedding extends Layer {
   readonly inputDim: number;
   readonly outputDim: number;
   readonly embeddingsInitializer: Initializer;
+  readonly maskZero: boolean;
 
   constructor(options: EmbeddingArgs) {
     const fn = 'embedding';
@@ -46,7 +52,7 @@ export class Embedding extends Layer {
     this.inputDim = checkInt(fn, 'inputDim', a.inputDim, 1, 2 ** 24);
     this.outputDim = checkInt(fn, 'outputDim', a.outputDim, 1, 2 ** 24);
     if (this.inputDim * this.outputDim > 2 ** 31) throw rangeError(fn, `a table of ${this.inputDim} x ${this.outputDim} values is too large`);
-    if (a.maskZero !== undefined && a.maskZero !== false) throw rangeError(fn, 'maskZero: masking is not supported yet');
+    this.maskZero = a.maskZero === undefined || a.maskZero === null ? false : checkBool(fn, 'maskZero', a.maskZero);
     this.embeddingsInitializer = a.embeddingsInitializer === undefined || a.embeddingsInitializer === null
       ? initializers.randomUniform()
       : getInitializer(fn, 'embeddingsInitializer', a.embeddingsInitializer, 'randomUniform');
@@ -76,6 +82,7 @@ export class Embedding extends Layer {
     const spec: NativeLayerSpec & Record<string, unknown> = { kind: native.enums.layer.embedding };
     spec.inputDim = this.inputDim;
     spec.outputDim = this.outputDim;
+    spec.maskZero = this.maskZero;
     return spec;
   }
 
@@ -88,7 +95,7 @@ export class Embedding extends Layer {
   override getConfig(): LayerConfig {
     return {
       inputDim: this.inputDim, outputDim: this.outputDim, embeddingsInitializer: serializeInitializer(this.embeddingsInitializer),
-      embeddingsRegularizer: null, activityRegularizer: null, embeddingsConstraint: null, maskZero: false, ...super.getConfig(),
+      embeddingsRegularizer: null, activityRegularizer: null, embeddingsConstraint: null, maskZero: this.maskZero, ...super.getConfig(),
     };
   }
 }

@@ -16,6 +16,8 @@ import { LSTM, LSTMArgs } from './lstm';
 import { GRU, GRUArgs } from './gru';
 import { SimpleRNN, SimpleRNNArgs } from './simple_rnn';
 import { Embedding, EmbeddingArgs } from './embedding';
+import { Masking, MaskingArgs } from './masking';
+import type { RecurrentApplyOptions } from './recurrent';
 import { Conv2D, Conv2DArgs } from './conv2d';
 import { Conv1D, Conv1DArgs } from './conv1d';
 import { DepthwiseConv2D, DepthwiseConv2DArgs } from './depthwise_conv2d';
@@ -112,6 +114,11 @@ export function embedding(args: EmbeddingArgs): Embedding {
   return new Embedding(args);
 }
 
+/** Masks the time steps of sequences whose features all equal maskValue (padding) for the recurrent layers after it. */
+export function masking(args?: MaskingArgs): Masking {
+  return new Masking(args);
+}
+
 /** A 2-D convolution over channels-last images (kernel [kh, kw, inChannels, filters]). */
 export function conv2d(args: Conv2DArgs): Conv2D {
   return new Conv2D(args);
@@ -198,8 +205,8 @@ export { Dense, ActivationLayer as Activation, Dropout, Flatten, BatchNormalizat
 export type { DenseArgs, ActivationArgs, DropoutArgs, FlattenArgs, BatchNormalizationArgs, NormalizationArgs };
 export { Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Reshape, Permute, RepeatVector };
 export type { MergeArgs, ConcatenateArgs, ReshapeArgs, PermuteArgs, RepeatVectorArgs };
-export { LSTM, GRU, SimpleRNN, Embedding };
-export type { LSTMArgs, GRUArgs, SimpleRNNArgs, EmbeddingArgs };
+export { LSTM, GRU, SimpleRNN, Embedding, Masking };
+export type { LSTMArgs, GRUArgs, SimpleRNNArgs, EmbeddingArgs, MaskingArgs, RecurrentApplyOptions };
 export { Conv2D, Conv1D, DepthwiseConv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D };
 export type { Conv2DArgs, Conv1DArgs, DepthwiseConv2DArgs, Pooling2DArgs, GlobalPooling2DArgs };
 export { Bidirectional, TimeDistributed };

@@ -45,6 +45,11 @@ export class LSTM extends RecurrentLayer {
     return 'lstm';
   }
 
+  /** @internal h and c. */
+  protected override get stateCount(): number {
+    return 2;
+  }
+
   /** An LSTM layer from its {@link LSTM.getConfig} or a Keras / TensorFlow.js one (camelCase keys). */
   static fromConfig(config: LayerConfig): LSTM {
     const fn = 'LSTM.fromConfig';

@@ -3,11 +3,22 @@
 // check, the weights in Keras's layout and the config keys. Each runs as one
 // native layer (native/layers/lstm.cc, gru.cc, simple_rnn.cc).
 import { ActivationIdentifier, CanonicalActivation, ACTIVATION_CODE, resolveActivation } from '../activations';
-import { checkBool, checkInt, checkNumber, rangeError, show, typeError } from '../errors';
+import { checkArray, checkBool, checkInt, checkNumber, checkOptions, rangeError, show, typeError } from '../errors';
 import { Initializer, InitializerIdentifier, getInitializer } from '../initializers';
 import { Random } from '../random';
 import { LayerConfig, baseArgs, deserializeActivation, deserializeInitializer, optional, serializeActivation, serializeInitializer } from './config';
 import { Layer, LayerArgs, NativeLayerSpec, WeightSpec, checkInputShape } from './layer';
+import type { SymbolicTensor } from './symbolic_tensor';
+
+/** Options of a recurrent layer's `apply`. */
+export interface RecurrentApplyOptions {
+  /**
+   * The state the recurrence starts from instead of zeros (Keras's
+   * initial_state): symbolic tensors [batch, units], h (LSTM: h then c).
+   * Training sends their gradients back to the layers that made them.
+   */
+  initialState?: SymbolicTensor | SymbolicTensor[];
+}
 
 /** Options every recurrent layer takes. */
 export interface RecurrentArgs extends LayerArgs {
@@ -122,6 +133,59 @@ export abstract class RecurrentLayer extends Layer {
 
   /** @internal The factory name errors carry. */
   protected abstract get fn(): string;
+
+  /** @internal How many tensors an initial state has (LSTM: h and c). */
+  protected get stateCount(): number {
+    return 1;
+  }
+
+  /**
+   * Applies the layer to a symbolic sequence [batch, time, features], for
+   * `tf.model`; `options.initialState` starts the recurrence from the given
+   * state. As in Keras, `apply([sequence, ...initialState])` is the same.
+   */
+  override apply(inputs: SymbolicTensor | SymbolicTensor[], options?: RecurrentApplyOptions): SymbolicTensor {
+    const fn = 'apply';
+    if (options === undefined) return super.apply(inputs);
+    const a = checkOptions(fn, options, ['initialState'] as const);
+    if (a.initialState === undefined || a.initialState === null) return super.apply(inputs);
+    if (Array.isArray(inputs)) throw typeError(fn, `layer '${this.name}': give the sequence alone (not an array) with initialState`);
+    const states = Array.isArray(a.initialState) ? [...checkArray(fn, 'initialState', a.initialState)] : [a.initialState];
+    if (states.length !== this.stateCount) {
+      throw rangeError(fn, `layer '${this.name}' (${this.className}) takes an initialState of ${this.stateCount === 1 ? 'one tensor (h)' : `${this.stateCount} tensors (h, c)`}, got ${states.length}`);
+    }
+    return super.apply([inputs, ...(states as SymbolicTensor[])]);
+  }
+
+  /** @internal The sequence's shape of [sequence, ...initialState] shapes, the states' checked against [units]. */
+  #sequenceOf(fn: string, inputShapes: number[][]): number[] {
+    const list = checkArray(fn, 'inputShapes', inputShapes, 'an array of input shapes');
+    if (list.length !== 1 && list.length !== 1 + this.stateCount) {
+      throw typeError(fn, `layer '${this.name}' (${this.className}) takes a sequence and optionally its initial state (${this.stateCount === 1 ? 'h' : 'h, c'}), got ${list.length} inputs`);
+    }
+    for (let k = 1; k < list.length; k++) {
+      const shape = checkInputShape(this.fn, list[k], `initialState[${k - 1}]`);
+      if (shape.length !== 1 || shape[0] !== this.units) {
+        throw rangeError(this.fn, `layer '${this.name}' (${this.className}): initialState[${k - 1}] has per-sample shape ${show(shape)}, but the layer's state has shape ${show([this.units])}`);
+      }
+    }
+    return list[0] as number[];
+  }
+
+  /** @internal */
+  override outputShapeFor(inputShapes: number[][]): number[] {
+    return this.computeOutputShape(this.#sequenceOf('computeOutputShape', inputShapes));
+  }
+
+  /** @internal */
+  override nativeSpecFor(inputShapes: number[][]): NativeLayerSpec | null {
+    return this.toNative(this.#sequenceOf('toNative', inputShapes));
+  }
+
+  /** @internal */
+  override weightSpecsFor(inputShapes: number[][]): WeightSpec[] {
+    return this.weightSpecs(this.#sequenceOf('weightSpecs', inputShapes));
+  }
 
   /** @internal [time, features] of a per-sample input shape, or a RangeError naming the layer. */
   protected sequenceShape(inputShape: unknown): [number, number] {

@@ -137,7 +137,7 @@ describe('Embedding', () => {
     await expect(m.evaluate(tf.tensor(bad, [B, T]), tf.tensor(values(B * 2, 3), [B, 2]))).rejects.toThrow(/^evaluate: layer '\w+' \(Embedding\) reads token id -1/);
     expect(() => tf.layers.embedding({ inputDim: 0, outputDim: 2 })).toThrow(RangeError);
     expect(() => tf.layers.embedding({ outputDim: 2 } as never)).toThrow(/^embedding: inputDim is required/);
-    expect(() => tf.layers.embedding({ inputDim: 3, outputDim: 2, maskZero: true })).toThrow(/maskZero/);
+    expect(() => tf.layers.embedding({ inputDim: 3, outputDim: 2, maskZero: 'yes' as never })).toThrow(/maskZero/);
     expect(() => tf.layers.embedding({ inputDim: 3, outputDim: 2, mask: true } as never)).toThrow(/mask/);
   });
 });

@@ -38,13 +38,14 @@ function project(v: number[], m: ArrayLike<number>, cols: number, k0: number, wi
  * the input mask on x, the state mask on h where it enters the recurrent
  * products (GRU's z * h takes the unmasked state).
  */
-export function cellsReference(kind: Kind, o: CellOptions, x: Matrix, w: Weights, xMask?: Matrix, hMask?: Matrix): Matrix {
+export function cellsReference(kind: Kind, o: CellOptions, x: Matrix, w: Weights, xMask?: Matrix, hMask?: Matrix, init?: { h: Matrix; c?: Matrix }): Matrix {
   const { T, F, U } = o;
   const G = GATES[kind] * U;
   const resetAfter = o.resetAfter ?? true;
   return x.map((row, b) => {
-    let h = new Array(U).fill(0);
-    let c = new Array(U).fill(0);
+    // The initial state (Keras's initial_state), zeros by default.
+    let h = init ? [...init.h[b]] : new Array(U).fill(0);
+    let c = init?.c ? [...init.c[b]] : new Array(U).fill(0);
     const seq: number[] = [];
     for (let s = 0; s < T; s++) {
       const t = o.goBackwards ? T - 1 - s : s;

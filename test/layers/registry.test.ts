@@ -11,7 +11,7 @@ describe('layer registry', () => {
   it('lists every built-in class, then the Keras classes read as Activation layers', () => {
     expect(registeredLayerClasses()).toEqual([
       'Dense', 'Dropout', 'Flatten', 'Activation', 'BatchNormalization', 'LayerNormalization',
-      'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate', 'Reshape', 'Permute', 'RepeatVector', 'LSTM', 'GRU', 'SimpleRNN', 'Embedding',
+      'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate', 'Reshape', 'Permute', 'RepeatVector', 'LSTM', 'GRU', 'SimpleRNN', 'Embedding', 'Masking',
       'Conv2D', 'Conv1D', 'DepthwiseConv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'GlobalMaxPooling2D', 'GlobalAveragePooling1D', 'GlobalMaxPooling1D',
       'Bidirectional', 'TimeDistributed', 'ZeroPadding2D', 'Cropping2D', 'UpSampling2D', 'SpatialDropout2D', 'MaxPooling1D', 'AveragePooling1D',
       'Conv2DTranspose', 'SeparableConv2D',

@@ -273,7 +273,8 @@ TF_TEST(lstm_refuses_bad_input) {
   c.setNumber("units", 4);
   expectInvalid(c, {{8}}, "sequence [time, features]");
   expectInvalid(c, {{2, 3, 4}}, "sequence [time, features]");
-  expectInvalid(c, {{2, 3}, {2, 3}}, "one input");
+  expectInvalid(c, {{2, 3}, {2, 3}}, "optionally its initial state (2 tensors)");
+  expectInvalid(c, {{2, 3}, {5}, {4}}, "initial state 0 has shape [5], the layer's state has shape [4]");
   tf::Config zero = kind("lstm");
   zero.setNumber("units", 0);
   expectInvalid(zero, {{2, 3}}, "units");
