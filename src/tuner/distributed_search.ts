@@ -72,6 +72,10 @@ let sessions = 0;
 // rank waiting for a verdict hears it within a millisecond or two of its
 // arrival, and an idle rank spends next to nothing (a poll costs under a
 // microsecond here, MPI_Iprobe with Open MPI's shared memory transport).
+// While an answer is due (rank 0 with trials out on other ranks, whose epoch
+// reports wait for its verdict; a rank waiting for work or a verdict) it
+// stays at 1 ms: backing off there cost each remote epoch up to 16 ms, and
+// with 0.2-s trials rank 1 ran 8 of 32 trials against rank 0's 24.
 const POLL_MIN_MS = 1;
 const POLL_MAX_MS = 16;
 // A pause of this process longer than this (its event loop was blocked) does
@@ -103,7 +107,8 @@ class Mailbox {
   failure: Error | null = null;
 
   constructor(private readonly fn: string, readonly rank: number, private readonly peers: number[],
-    private readonly onMessage: (source: number, m: Message, blobs: Blobs) => void, private readonly onFailure: (e: Error) => void) {
+    private readonly onMessage: (source: number, m: Message, blobs: Blobs) => void, private readonly onFailure: (e: Error) => void,
+    private readonly answerDue: () => boolean = () => false) {
     this.tag = 1 + (sessions++ % 32000);
     this.timeoutMs = native.distributedTimeout() * 1000;
     const now = performance.now();
@@ -123,7 +128,7 @@ class Mailbox {
     this.timer = setTimeout(() => {
       this.timer = null;
       const busy = this.pump();
-      this.interval = busy ? POLL_MIN_MS : Math.min(POLL_MAX_MS, this.interval * 2);
+      this.interval = busy || this.answerDue() ? POLL_MIN_MS : Math.min(POLL_MAX_MS, this.interval * 2);
       // (pump may have stopped the mailbox: a message ended the session.)
       if (this.polling) this.schedule(this.interval);
     }, ms);
@@ -234,7 +239,7 @@ export class Coordinator {
 
   constructor(private readonly fn: string, readonly size: number) {
     const peers = Array.from({ length: size - 1 }, (_, k) => k + 1);
-    this.mailbox = new Mailbox(fn, 0, peers, (source, m, blobs) => this.receive(source, m, blobs), (e) => this.setFatal(e));
+    this.mailbox = new Mailbox(fn, 0, peers, (source, m, blobs) => this.receive(source, m, blobs), (e) => this.setFatal(e), () => this.trials.size > 0);
     this.mailbox.start();
   }
 
@@ -335,6 +340,8 @@ export class WorkerLink {
   // Per trial, the epochs waiting for their verdicts, oldest first (with runTrial, reports do not wait).
   private readonly verdicts = new Map<number, ((v: { stop: string | null; best: boolean }) => void)[]>();
   private settle: { resolve: (m: Extract<Message, { t: 'done' }>) => void; reject: (e: Error) => void } | null = null;
+  /** Trials this rank is running. */
+  private running = 0;
   /** Resolves with rank 0's final message, rejects with the session's error. */
   readonly done: Promise<Extract<Message, { t: 'done' }>>;
 
@@ -345,7 +352,9 @@ export class WorkerLink {
       this.settle = { resolve, reject };
     });
     this.done.catch(() => {}); // handled by whoever awaits it
-    this.mailbox = new Mailbox(fn, rank, [0], (_s, m, blobs) => this.receive(m, blobs), (e) => this.end(e));
+    // An answer is due while a verdict is awaited, or while a slot waits for a trial.
+    this.mailbox = new Mailbox(fn, rank, [0], (_s, m, blobs) => this.receive(m, blobs), (e) => this.end(e),
+      () => this.verdicts.size > 0 || this.running < parallelism);
     this.mailbox.send(0, { t: 'hello', parallelism });
     this.mailbox.start();
   }
@@ -366,6 +375,7 @@ export class WorkerLink {
 
   /** Sends a trial's result, with its best weights and checkpoint when it has them. */
   result(m: Extract<Message, { t: 'result' }>, best: WeightsBlob | null, ckpt: WeightsBlob | null): void {
+    this.running = Math.max(0, this.running - 1);
     const blobs: Blobs = [];
     if (best) blobs.push(best);
     if (ckpt) blobs.push(ckpt);
@@ -394,7 +404,10 @@ export class WorkerLink {
   }
 
   private receive(m: Message, blobs: Blobs): void {
-    if (m.t === 'trial') this.onTrial(m, blobs[0] ?? null);
+    if (m.t === 'trial') {
+      this.running++;
+      this.onTrial(m, blobs[0] ?? null);
+    }
     else if (m.t === 'verdict') {
       const queue = this.verdicts.get(m.id);
       const v = queue?.shift();
