@@ -7,7 +7,7 @@ import * as tfjs from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../../src/index';
 import { Matrix, Weights, expectClose } from './harness';
-import { CLASS, Kind, cellsReference } from './recurrent_reference';
+import { CLASS, Kind, cellsReference, seededValues as values } from './recurrent_reference';
 
 const T = 4;
 const F = 2;
@@ -21,14 +21,6 @@ const KEEP = [[1, 1, 1, 1], [1, 1, 0, 0], [0, 0, 1, 1], [0, 0, 0, 0]];
 beforeAll(async () => {
   await tfjs.setBackend('cpu');
 });
-
-function values(n: number, seed: number, a = 0.5): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return ((s / 2 ** 32) * 2 - 1) * a || a / 3;
-  });
-}
 
 function rnn(kind: Kind, extra: Record<string, unknown> = {}): tf.layers.Layer {
   if (kind === 'lstm') return tf.layers.lstm({ units: U, ...extra });

@@ -11,7 +11,7 @@ import * as tf from '../../src/index';
 import { deserializeLayer, serializeLayer } from '../../src/layers/registry';
 import { Matrix, Weights, expectClose, runLayerTest } from './harness';
 import { Random } from '../../src/random';
-import { CLASS, Kind, cellsReference, drawMask } from './recurrent_reference';
+import { CLASS, Kind, cellsReference, seededValues as values, drawMask } from './recurrent_reference';
 
 const T = 5;
 const F = 2;
@@ -31,15 +31,6 @@ const SAME: { rtol: number; atol: number } = { rtol: 1e-5, atol: 2e-6 };
 beforeAll(async () => {
   await tfjs.setBackend('cpu');
 });
-
-/** Deterministic values in [-a, a), never 0. */
-function values(n: number, seed: number, a = 0.5): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return ((s / 2 ** 32) * 2 - 1) * a || a / 3;
-  });
-}
 
 /** Zero-padded sequences [B, T, F]: random features where KEEP has 1, zeros (the mask value) elsewhere. */
 function padded(seed: number, keep = KEEP): Float32Array {

@@ -20,6 +20,15 @@ export interface CellOptions {
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 
 /** Inverted-dropout masks as the native layers draw them: keep 1 / (1 - rate) where uniform >= rate. */
+/** Deterministic values in [-a, a) from a linear congruential generator, never 0 (a zero would hide a missing term). */
+export function seededValues(n: number, seed: number, a = 0.5): Float32Array {
+  let s = seed >>> 0;
+  return Float32Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return ((s / 2 ** 32) * 2 - 1) * a || a / 3;
+  });
+}
+
 export function drawMask(r: Random, rate: number, rows: number, width: number): Matrix {
   const keep = 1 / (1 - Math.fround(rate));
   return Array.from({ length: rows }, () => Array.from({ length: width }, () => {
