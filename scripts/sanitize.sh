@@ -2,9 +2,11 @@
 # The addon under AddressSanitizer + UBSan, inside Node.
 #
 # Builds the addon with -DTF_SANITIZE=ON (-fsanitize=address,undefined) into
-# build-asan/, preloads the ASan runtime into node (node itself is not
-# instrumented, so the runtime must come first), points src/native.ts at that
-# build with TENSORFORGE_ADDON, and runs:
+# build-asan/, with the native kernel test binary beside it (one instrumented
+# build of native/ serves both: CI's time), runs that binary (as `npm run
+# test:native` does with its own build), preloads the ASan runtime into node
+# (node itself is not instrumented, so the runtime must come first), points
+# src/native.ts at the addon with TENSORFORGE_ADDON, and runs:
 #   0. a positive control: a throwaway module with a planted leak and a planted
 #      heap overflow, which must both be reported;
 #   1. the kernel suite (test/ops), the training suites (test/training,
@@ -22,7 +24,9 @@ cd "$(dirname "$0")/.."
 
 OUT=build-asan
 LOGS="$PWD/$OUT/logs"
-npx cmake-js compile --out "$OUT" --CDTF_SANITIZE=ON --CDCMAKE_CXX_FLAGS=-g -p 2 >/dev/null
+npx cmake-js compile --out "$OUT" --CDTF_SANITIZE=ON --CDTF_NATIVE_TESTS=ON --CDCMAKE_CXX_FLAGS=-g -p 2 >/dev/null
+echo "sanitize: native kernel tests under ASan + UBSan"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 "$OUT/tf_native_tests"
 ADDON="$PWD/$OUT/Release/tensorforge.node"
 ASAN_RT="$(gcc -print-file-name=libasan.so)"
 if [ ! -f "$ASAN_RT" ]; then echo "sanitize: no ASan runtime at $ASAN_RT" >&2; exit 1; fi
