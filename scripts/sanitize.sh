@@ -25,6 +25,9 @@ cd "$(dirname "$0")/.."
 OUT=build-asan
 LOGS="$PWD/$OUT/logs"
 npx cmake-js compile --out "$OUT" --CDTF_SANITIZE=ON --CDTF_NATIVE_TESTS=ON --CDCMAKE_CXX_FLAGS=-g -p 2 >/dev/null
+# cmake-js does not reconfigure an existing build-asan/: turn the kernel tests on there too.
+cmake -DTF_NATIVE_TESTS=ON "$OUT" >/dev/null
+cmake --build "$OUT" -j 2 --target tf_native_tests >/dev/null
 echo "sanitize: native kernel tests under ASan + UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 "$OUT/tf_native_tests"
 ADDON="$PWD/$OUT/Release/tensorforge.node"
