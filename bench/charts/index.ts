@@ -5,6 +5,7 @@ import { fmt } from '../lib/util';
 import { fmtTime, MODEL_TITLES, LABELS } from '../inference/index';
 import { delayRows, type SuiteResult } from '../report';
 import { barChart, lineChart, type BarGroup, type LinePanel } from './svg';
+import { compressCharts } from '../compress/chart';
 
 const TRAIN_LABEL: Record<string, string> = { tensorforge: 'tensorforge', pytorch: 'PyTorch', 'tfjs-wasm': 'tfjs-wasm', 'tfjs-cpu': 'tfjs-cpu' };
 
@@ -85,6 +86,8 @@ export function writeCharts(r: SuiteResult, dir: string): string[] {
       notes: ['Bars: median epoch time; whiskers: min–max over runs and epochs; label: test accuracy reached.'],
     }));
   }
+
+  for (const [name, svg] of r.steps.compress?.result ? compressCharts(r.steps.compress.result.rows, sub) : []) put(name, svg);
 
   const inf = r.steps.inference?.result;
   if (inf) {

@@ -1,112 +1,162 @@
-// Post-training int8 quantization and weight-only storage on Fashion-MNIST
-// (issue 20): the seed model (784-64-10) and the large MLP (784-512-512-10),
-// trained here, then quantized (tf.quantization.quantize, per channel and per
-// tensor, calibrated on 1000 training images) and saved float32 / float16 /
-// uint8. Reports test accuracy, bytes as stored, and predict time side by side
-// (float32 model.predict vs the int8 model on each int8 path this CPU runs),
-// at batch 1 (latency) and batch 1000 (throughput), medians of interleaved
-// rounds, with the CPU named. No timing is asserted.
+// bench/compress: issue 20's benchmark. The seed model (784-64-10) and the
+// large MLP (784-512-512-10), trained on Fashion-MNIST (Adam, batch 64), then
+// compressed every way tensorforge offers — magnitude pruning to 90% while
+// fine-tuning, shrinkUnits to half the FLOPs then fine-tuning, post-training
+// int8 (per channel and per tensor), float16 / uint8 weight files — and the
+// same models trained the same way in PyTorch 1.13, compressed with
+// torch.nn.utils.prune (global and per-layer L1 to 90%, then fine-tuning)
+// and torch.ao.quantization.quantize_dynamic. Per variant: test accuracy,
+// bytes of the saved weights, FLOPs, predict latency at batch 1 and
+// throughput at batch 1000; then the issue's targets as measured ratios, and
+// charts of test error against size and latency. No timing is asserted.
 //
-//   npx tsx bench/compress/index.ts [--quick] [--epochs=N] [--threads=N]   (npm run bench:compress)
+//   npx tsx bench/compress/index.ts            full data when installed, 3 epochs + 2 of fine-tuning (npm run bench:compress)
+//   npx tsx bench/compress/index.ts --quick    bundled 10,000-image subset, 1 + 1 epochs, PyTorch on the seed model only
+//   options: --epochs=N --finetune=N --models=seed,large --no-torch --json --charts=DIR
+// npm run bench runs it in quick mode (run() below).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as tf from '../../src/index';
-import { parseArgs, table } from '../lib/util';
+import { ROOT, fmt, machineInfo, parseArgs, table, writeResult } from '../lib/util';
+import type * as TF from '../../src/index';
+import { compressCharts } from './chart';
+import { measureTorch, torchMissing, type TorchInfo } from './pytorch';
+import { checkTargets, type TargetRow } from './targets';
+import { HIDDEN, measureTensorforge, type ModelName, type VariantRow } from './tensorforge';
 
-const args = parseArgs(process.argv.slice(2));
-const quick = args.quick === true;
-const epochs = Number(args.epochs ?? (quick ? 1 : 3));
+/** What one bench/compress run measured. */
+export interface CompressResult {
+  benchmark: 'compress';
+  mode: 'quick' | 'full';
+  machine: ReturnType<typeof machineInfo> & { cpuName: string; loadAtEnd: number[]; openblasCoretype: string | null; int8Paths: string[]; engineThreads: number };
+  data: { train: number; test: number; epochs: number; finetuneEpochs: number; sparsity: number };
+  torch: TorchInfo | null;
+  rows: VariantRow[];
+  targets: TargetRow[];
+  seconds: number;
+  notes: string[];
+}
+
+export interface CompressOptions {
+  quick?: boolean;
+  models?: ModelName[];
+  epochs?: number;
+  finetune?: number;
+  torch?: boolean;
+  log?: (s: string) => void;
+}
 
 function cpuName(): string {
-  return /^model name\s*:\s*(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model ?? 'unknown CPU';
+  return /^model name\s*:\s*(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown CPU';
 }
 
-function accuracy(probs: tf.Tensor, labels: Float32Array | Int32Array): number {
-  const p = probs.dataSync();
-  const k = probs.shape[1];
-  let right = 0;
-  for (let r = 0; r < labels.length; r++) {
-    let best = 0;
-    for (let c = 1; c < k; c++) if (p[r * k + c] > p[r * k + best]) best = c;
-    right += best === labels[r] ? 1 : 0;
-  }
-  return right / labels.length;
-}
-
-function dirBytes(dir: string): number {
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.bin')).reduce((a, f) => a + fs.statSync(path.join(dir, f)).size, 0);
-}
-
-/** Median milliseconds per call of each runner, rounds interleaved so machine load hits all alike. */
-function timeSideBySide(runners: Record<string, () => void>, rounds: number, reps: number): Record<string, number> {
-  const times: Record<string, number[]> = Object.fromEntries(Object.keys(runners).map((k) => [k, []]));
-  for (const r of Object.values(runners)) r();
-  for (let i = 0; i < rounds; i++) {
-    for (const [k, r] of Object.entries(runners)) {
-      const t0 = performance.now();
-      for (let j = 0; j < reps; j++) r();
-      times[k].push((performance.now() - t0) / reps);
+/** Trains, compresses and measures both libraries; the targets checked. */
+export async function run(o: CompressOptions = {}): Promise<CompressResult> {
+  // Loaded here, not at import: npm run bench imports this module into the process that runs the other benchmarks.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const tf = require('../../src/index') as typeof TF;
+  const t0 = Date.now();
+  const quick = o.quick === true;
+  const log = o.log ?? (() => {});
+  const start = machineInfo();
+  const epochs = o.epochs ?? (quick ? 1 : 3);
+  const finetune = o.finetune ?? (quick ? 1 : 2);
+  const sparsity = 0.9;
+  const models = o.models ?? ['seed', 'large'];
+  const notes: string[] = [];
+  const data = await tf.datasets.fashionMnist(quick ? { subset: true } : {});
+  const missing = o.torch === false ? 'not selected (--no-torch)' : torchMissing();
+  if (missing) notes.push(`PyTorch rows skipped: ${missing}.`);
+  // Quick mode keeps CI's smoke run short: PyTorch on the seed model only.
+  const torchModels = missing ? [] : quick ? models.filter((m) => m === 'seed') : models;
+  if (!missing && torchModels.length < models.length) notes.push('quick mode: PyTorch runs the seed model only.');
+  const rows: VariantRow[] = [];
+  let torch: TorchInfo | null = null;
+  for (const model of models) {
+    // PyTorch runs beside tensorforge's training: each library's timings are
+    // taken in its own process, and both are medians of rounds.
+    const peer = torchModels.includes(model)
+      ? measureTorch({ model, data: data.dir, epochs, finetune, sparsity, rounds: quick ? 3 : 9, minTime: quick ? 0.05 : 0.25 })
+      : undefined;
+    rows.push(...await measureTensorforge(tf, data, { model, epochs, finetune, sparsity, rounds: quick ? 3 : 9, quick, everyLayer: !quick, log }));
+    if (peer) {
+      log(`  compress: waiting for PyTorch ${model}`);
+      try {
+        const p = await peer;
+        rows.push(...p.rows);
+        torch = p.info;
+      } catch (e) {
+        notes.push((e as Error).message);
+      }
     }
   }
-  return Object.fromEntries(Object.entries(times).map(([k, t]) => [k, t.sort((a, b) => a - b)[Math.floor(t.length / 2)]]));
+  const targets = models.flatMap((m) => checkTargets(m, rows, finetune));
+  return {
+    benchmark: 'compress',
+    mode: quick ? 'quick' : 'full',
+    machine: { ...start, cpuName: cpuName(), loadAtEnd: os.loadavg().map((v) => Math.round(v * 100) / 100), openblasCoretype: process.env.OPENBLAS_CORETYPE ?? null,
+      int8Paths: tf.quantization.int8Paths(), engineThreads: tf.getNumThreads() },
+    data: { train: data.train.x.shape[0], test: data.test.x.shape[0], epochs, finetuneEpochs: finetune, sparsity },
+    torch, rows, targets, seconds: (Date.now() - t0) / 1000, notes,
+  };
+}
+
+const kb = (b: number) => `${fmt(b / 1024, 1)} KB`;
+
+/** The result as Markdown: machine line, one table per model, the targets. */
+export function formatResult(r: CompressResult): string {
+  const m = r.machine;
+  const out = [
+    `CPU: ${m.cpuName}, ${m.cores} cores, OPENBLAS_CORETYPE=${m.openblasCoretype ?? '(unset)'}; 1-minute load ${m.loadavg[0]} at start, ${m.loadAtEnd[0]} at end (shared machine: timings are medians of interleaved rounds); ` +
+      `${r.mode} mode. Fashion-MNIST ${r.data.train} train / ${r.data.test} test images; ${r.data.epochs} epoch(s) of Adam (batch 64), then ${r.data.finetuneEpochs} epoch(s) of fine-tuning for the pruned and shrunk models. ` +
+      `tensorforge: float predict on ${m.engineThreads} engine threads, int8 predict on 1 thread (path ${m.int8Paths[m.int8Paths.length - 1] ?? '?'})` +
+      (r.torch ? `; PyTorch ${r.torch.version}, quantized engine ${r.torch.engine}, timed on 1 and 2 threads, the faster shown (threads: batch 1 / batch 1000).` : '.'),
+  ];
+  for (const model of Object.keys(HIDDEN) as ModelName[]) {
+    const rows = r.rows.filter((x) => x.model === model);
+    if (!rows.length) continue;
+    const dense = (s: string) => rows.find((x) => x.system === s && x.variant === 'dense float32');
+    out.push('', `### ${model === 'seed' ? 'seed model 784-64-10' : 'large MLP 784-512-512-10'}`, '');
+    out.push(table(['library', 'variant', 'test acc %', 'vs dense', 'before fine-tune', 'weights file', 'smaller', 'non-zero kernel', 'FLOPs / sample', 'batch 1, µs', 'batch 1000, samples/s', 'vs dense', 'threads'],
+      rows.map((x) => {
+        const d = dense(x.system)!;
+        return [x.system === 'pytorch' ? 'PyTorch' : 'tensorforge', x.variant, fmt(100 * x.accuracy, 2), x === d ? '' : `${x.accuracy >= d.accuracy ? '+' : ''}${fmt(100 * (x.accuracy - d.accuracy), 2)}`,
+          x.accuracyBeforeFinetune === undefined ? '' : fmt(100 * x.accuracyBeforeFinetune, 2), kb(x.bytes), `${fmt(d.bytes / x.bytes, 2)}x`,
+          x.kernelNonzeros === undefined ? '' : `${x.kernelNonzeros} / ${x.kernelParameters}`, x.flopsPerSample ?? '',
+          x.latencySeconds === undefined ? '' : fmt(x.latencySeconds * 1e6, 1), x.samplesPerSecond === undefined ? '' : fmt(x.samplesPerSecond, 0),
+          x.samplesPerSecond === undefined || !d.samplesPerSecond ? '' : `${fmt(x.samplesPerSecond / d.samplesPerSecond, 2)}x`, x.threads ?? ''];
+      })));
+  }
+  out.push('', '### Targets (issue 20)', '');
+  out.push(table(['model', 'target', 'measured', 'required', 'met'], r.targets.map((t) => [t.model, t.target, t.measured, t.required, t.met === undefined ? '' : t.met ? 'yes' : '**no**'])));
+  out.push('', 'Weights file: the .bin bytes model.save / q.save (tensorforge) and torch.save(state_dict) (PyTorch) write; pruned models store their zeros densely. No timing: the row predicts as the dense model (a weight-only file loads as float32). "before fine-tune": the same cut made at once on the dense model.');
+  out.push(...r.notes.map((n) => `- ${n}`));
+  return out.join('\n');
 }
 
 async function main(): Promise<void> {
-  if (args.threads !== undefined) tf.setNumThreads(Number(args.threads));
-  const { train, test } = await tf.datasets.fashionMnist(quick ? { subset: true } : {});
-  const labels = test.y.dataSync() as Float32Array;
-  const calibration = tf.tensor(train.x.dataSync().subarray(0, 1000 * 784), [1000, 784]);
-  const batch1000 = tf.tensor(test.x.dataSync().subarray(0, 1000 * 784), [1000, 784]);
-  const one = tf.tensor(test.x.dataSync().subarray(0, 784), [1, 784]);
-  const paths = tf.quantization.int8Paths();
-  const out: string[] = [];
-  out.push(`CPU: ${cpuName()} (${os.cpus().length} logical CPUs), int8 paths: ${paths.join(', ')}, engine threads: ${tf.getNumThreads()}, ` +
-    `Fashion-MNIST ${train.x.shape[0]} train / ${test.x.shape[0]} test, ${epochs} epoch(s) of Adam`);
-  for (const [title, hidden] of [['seed 784-64-10', [64]], ['large 784-512-512-10', [512, 512]]] as const) {
-    tf.setSeed(1);
-    const model = tf.sequential([
-      ...hidden.map((units) => tf.layers.dense({ units, activation: 'relu' })),
-      tf.layers.dense({ units: 10, activation: 'softmax' }),
-    ]);
-    model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
-    await model.fit(train.x, train.y, { epochs, batchSize: 64, verbose: 0 });
-    const q = tf.quantization.quantize(model, { calibration, perChannel: true });
-    const qt = tf.quantization.quantize(model, { calibration, perChannel: false });
-    const sizes: Record<string, number> = {};
-    for (const kind of ['float32', 'float16', 'uint8'] as const) {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-bench-compress-'));
-      await model.save(dir, kind === 'float32' ? {} : { quantizeWeights: kind });
-      sizes[kind] = dirBytes(dir);
-      if (kind !== 'float32') {
-        const back = await tf.loadLayersModel(dir);
-        sizes[`${kind} acc`] = accuracy(back.predict(test.x), labels);
-      }
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-    const floatAcc = accuracy(model.predict(test.x), labels);
-    const rows: (string | number)[][] = [
-      ['float32', (100 * floatAcc).toFixed(2), sizes.float32, '1.00x'],
-      ['weights float16 (save)', (100 * sizes['float16 acc']).toFixed(2), sizes.float16, `${(sizes.float32 / sizes.float16).toFixed(2)}x`],
-      ['weights uint8 (save)', (100 * sizes['uint8 acc']).toFixed(2), sizes.uint8, `${(sizes.float32 / sizes.uint8).toFixed(2)}x`],
-      ['int8 per channel', (100 * accuracy(q.predict(test.x), labels)).toFixed(2), q.storedBytes(), `${(sizes.float32 / q.storedBytes()).toFixed(2)}x`],
-      ['int8 per tensor', (100 * accuracy(qt.predict(test.x), labels)).toFixed(2), qt.storedBytes(), `${(sizes.float32 / qt.storedBytes()).toFixed(2)}x`],
-    ];
-    out.push('', `### ${title}`, '', table(['variant', 'test accuracy %', 'weight bytes', 'smaller'], rows));
-
-    const runners = (x: tf.Tensor): Record<string, () => void> => ({
-      float32: () => model.predict(x, { batchSize: 1000 }).dispose(),
-      ...Object.fromEntries(paths.map((p) => [`int8 ${p}`, () => q.predict(x, { path: p }).dispose()])),
-    });
-    const big = timeSideBySide(runners(batch1000), quick ? 5 : 15, quick ? 2 : 5);
-    const lat = timeSideBySide(runners(one), quick ? 5 : 15, quick ? 200 : 1000);
-    const timing = Object.keys(big).map((k) => [k, (1000 / big[k] * 1000).toFixed(0), `${(big.float32 / big[k]).toFixed(2)}x`, (lat[k] * 1000).toFixed(1), `${(lat.float32 / lat[k]).toFixed(2)}x`]);
-    out.push('', table(['predict', 'samples/s (batch 1000)', 'vs float32', 'us (batch 1)', 'vs float32'], timing));
-  }
-  console.log(out.join('\n'));
+  const a = parseArgs(process.argv.slice(2));
+  const result = await run({
+    quick: a.quick === true,
+    epochs: a.epochs ? Number(a.epochs) : undefined,
+    finetune: a.finetune ? Number(a.finetune) : undefined,
+    models: typeof a.models === 'string' ? (a.models.split(',') as ModelName[]) : undefined,
+    torch: a['no-torch'] ? false : undefined,
+    log: (s) => process.stderr.write(s + '\n'),
+  });
+  console.log(a.json ? JSON.stringify(result, null, 1) : formatResult(result));
+  writeResult('compress', result);
+  const dir = path.resolve(ROOT, typeof a.charts === 'string' ? a.charts : path.join('bench', 'results', 'charts'));
+  fs.mkdirSync(dir, { recursive: true });
+  const sub = `${result.machine.date.slice(0, 10)}, ${result.machine.cpuName}, ${result.machine.cores} cores${result.mode === 'quick' ? ' — quick run' : ''}`;
+  for (const [name, svg] of compressCharts(result.rows, sub)) fs.writeFileSync(path.join(dir, name), svg);
+  process.stderr.write(`charts in ${path.relative(ROOT, dir)}: compress-size.svg, compress-latency.svg\n`);
+  setTimeout(() => process.exit(0), 100).unref();
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}
