@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
+#include "core_budget.h"
 #include "gemm.h"
 
 namespace tf {
@@ -166,9 +169,40 @@ void QuantizedMlp::predictFloat(const float* x, int64_t rows, float* out) const 
 void QuantizedMlp::predict(const float* x, int64_t rows, float* out, Int8Path path) const {
   if (rows < 0) throw std::invalid_argument("QuantizedMlp.predict: negative rows");
   if (!int8PathAvailable(path)) throw std::invalid_argument(std::string("QuantizedMlp.predict: path ") + int8PathName(path) + " does not run on this CPU");
-  std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
+  const int64_t chunks = (rows + kChunkRows - 1) / kChunkRows;
+  // One helper for the second half, only with a core token to spare (and
+  // setNumThreads above 1): a thread that has to fight for a core makes the
+  // whole call wait for it.
+  CoreBudget& budget = CoreBudget::global();
+  CoreLease helper(budget, chunks >= 2 && budget.total() >= 2 ? 1 : 0, CoreLease::NoWait);
+  if (helper.count() == 0) {
+    predictChunks(x, rows, out, path, 0, chunks, mutex_, kept_);
+    return;
+  }
+  const int64_t half = (chunks + 1) / 2;
+  std::exception_ptr failed;
+  std::thread t([&]() {
+    try {
+      predictChunks(x, rows, out, path, half, chunks, helperMutex_, helperKept_);
+    } catch (...) {
+      failed = std::current_exception();
+    }
+  });
+  try {
+    predictChunks(x, rows, out, path, 0, half, mutex_, kept_);
+  } catch (...) {
+    t.join();
+    throw;
+  }
+  t.join();
+  if (failed) std::rethrow_exception(failed);
+}
+
+void QuantizedMlp::predictChunks(const float* x, int64_t rows, float* out, Int8Path path, int64_t c0, int64_t c1,
+                                 std::mutex& m, Workspace& kept) const {
+  std::unique_lock<std::mutex> lock(m, std::try_to_lock);
   Workspace local;
-  Workspace& ws = lock.owns_lock() ? kept_ : local;
+  Workspace& ws = lock.owns_lock() ? kept : local;
   const size_t cells = static_cast<size_t>(kChunkRows * maxWidth_);
   if (ws.acc.size() < cells) {
     // Zeroed once: a padding column (k >= K) meets zero weights, so whatever
@@ -178,7 +212,8 @@ void QuantizedMlp::predict(const float* x, int64_t rows, float* out, Int8Path pa
     ws.acc.assign(cells, 0);
     ws.fl.assign(cells, 0.f);
   }
-  for (int64_t m0 = 0; m0 < rows; m0 += kChunkRows) {
+  for (int64_t c = c0; c < c1; ++c) {
+    const int64_t m0 = c * kChunkRows;
     const int64_t n = std::min(kChunkRows, rows - m0);
     predictChunk(x + m0 * inputs(), n, out + m0 * outputs(), path, ws);
   }

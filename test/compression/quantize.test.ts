@@ -3,7 +3,8 @@
 // checked natively, test/native/int8_gemm_test.cc; here: max |difference| of
 // softmax outputs <= 0.04 (measured 0.024) and the same class for >= 97% of samples on a
 // random 12-24-16-5 MLP); every int8 path this CPU runs gives bit-identical
-// outputs, and predictAsync the same as predict; the original model is not
+// outputs, and predictAsync the same as predict (and a large batch, split
+// over a helper thread, the same as one sample at a time); the original model is not
 // modified; quantizing and predicting refuse bad input clearly.
 import { describe, expect, it } from 'vitest';
 import * as tf from '../../src/index';
@@ -80,6 +81,24 @@ describe('tf.quantization.quantize', () => {
     const q = tf.quantization.quantize(model(), { calibration: data(10, 1) });
     expect(q.predict(tf.zeros([0, IN])).shape).toEqual([0, 5]);
     expect(q.predict(data(1, 3)).shape).toEqual([1, 5]);
+  });
+
+  it('a batch of several 256-row chunks (split over two threads when a core is free) gives the bits of one sample at a time, on any thread count', async () => {
+    const q = tf.quantization.quantize(model(), { calibration: data(50, 1) });
+    const x = data(700, 5);
+    const v = x.dataSync();
+    const rowByRow = new Float32Array(700 * 5);
+    for (let r = 0; r < 700; r++) rowByRow.set(q.predict(tf.tensor(v.subarray(r * IN, (r + 1) * IN), [1, IN])).dataSync(), r * 5);
+    const threads = tf.getNumThreads();
+    try {
+      for (const n of [2, 1]) {
+        tf.setNumThreads(n);
+        expect(q.predict(x).dataSync()).toEqual(rowByRow);
+        expect((await q.predictAsync(x)).dataSync()).toEqual(rowByRow);
+      }
+    } finally {
+      tf.setNumThreads(threads);
+    }
   });
 
   it('refuses bad input clearly', () => {

@@ -11,6 +11,7 @@
 
 #include "check.h"
 #include "int8_gemm.h"
+#include "core_budget.h"
 #include "quantized_mlp.h"
 
 using namespace tf;
@@ -238,6 +239,38 @@ TF_TEST(quantized_mlp_predicts_from_several_threads_at_once) {
     });
   for (auto& t : threads) t.join();
   for (const auto& g : got) TF_EXPECT(g == want);
+}
+
+TF_TEST(quantized_mlp_splits_a_large_batch_over_a_helper_thread_bit_for_bit) {
+  // 1000 rows = 4 chunks: with a core token free the second half runs on a
+  // helper thread; rows are independent, so every split gives the same bits
+  // as one row at a time (one chunk, no helper) and as a budget of one core.
+  std::mt19937 rng(11);
+  std::normal_distribution<float> nd(0.f, 0.5f);
+  const int64_t K = 40, H = 24, N = 7, R = 1000;
+  std::vector<float> k1(K * H), b1(H), k2(H * N), b2(N), x(R * K);
+  for (auto* v : {&k1, &b1, &k2, &b2, &x})
+    for (auto& e : *v) e = nd(rng);
+  std::vector<DenseLayerSpec> specs(2);
+  specs[0] = {K, H, k1.data(), b1.data(), Activation::Relu, 0.f};
+  specs[1] = {H, N, k2.data(), b2.data(), Activation::Softmax, 0.f};
+  const QuantizedMlp q(specs, true, x.data(), R);
+  std::vector<float> rowByRow(R * N), split(R * N), oneCore(R * N);
+  for (int64_t r = 0; r < R; ++r) q.predict(x.data() + r * K, 1, rowByRow.data() + r * N, int8BestPath());
+  CoreBudget& budget = CoreBudget::global();
+  const int total = budget.total();
+  budget.setTotal(2);
+  budget.resetPeak();
+  q.predict(x.data(), R, split.data(), int8BestPath());
+  TF_EXPECT(budget.peak() == 1);  // the helper held a token, and only one
+  TF_EXPECT(budget.inUse() == 0);
+  budget.setTotal(1);
+  budget.resetPeak();
+  q.predict(x.data(), R, oneCore.data(), int8BestPath());
+  TF_EXPECT(budget.peak() == 0);  // setNumThreads(1): no helper
+  budget.setTotal(total);
+  TF_EXPECT(split == rowByRow);
+  TF_EXPECT(oneCore == rowByRow);
 }
 
 TF_TEST(quantize_row_rounds_clamps_and_maps_nan_to_the_floor) {
