@@ -73,16 +73,12 @@ export async function run(o: CompressOptions = {}): Promise<CompressResult> {
   const rows: VariantRow[] = [];
   let torch: TorchInfo | null = null;
   for (const model of models) {
-    // PyTorch runs beside tensorforge's training: each library's timings are
-    // taken in its own process, and both are medians of rounds.
-    const peer = torchModels.includes(model)
-      ? measureTorch({ model, data: data.dir, epochs, finetune, sparsity, rounds: quick ? 3 : 9, minTime: quick ? 0.05 : 0.25 })
-      : undefined;
     rows.push(...await measureTensorforge(tf, data, { model, epochs, finetune, sparsity, rounds: quick ? 3 : 9, quick, everyLayer: !quick, log }));
-    if (peer) {
-      log(`  compress: waiting for PyTorch ${model}`);
+    // After tensorforge, not beside it: the two must not time while the other computes.
+    if (torchModels.includes(model)) {
+      log(`  compress: PyTorch ${model}`);
       try {
-        const p = await peer;
+        const p = await measureTorch({ model, data: data.dir, epochs, finetune, sparsity, rounds: quick ? 3 : 9, minTime: quick ? 0.05 : 0.25 });
         rows.push(...p.rows);
         torch = p.info;
       } catch (e) {
@@ -109,7 +105,7 @@ export function formatResult(r: CompressResult): string {
   const out = [
     `CPU: ${m.cpuName}, ${m.cores} cores, OPENBLAS_CORETYPE=${m.openblasCoretype ?? '(unset)'}; 1-minute load ${m.loadavg[0]} at start, ${m.loadAtEnd[0]} at end (shared machine: timings are medians of interleaved rounds); ` +
       `${r.mode} mode. Fashion-MNIST ${r.data.train} train / ${r.data.test} test images; ${r.data.epochs} epoch(s) of Adam (batch 64), then ${r.data.finetuneEpochs} epoch(s) of fine-tuning for the pruned and shrunk models. ` +
-      `tensorforge: float predict on ${m.engineThreads} engine threads, int8 predict on 1 thread (path ${m.int8Paths[m.int8Paths.length - 1] ?? '?'})` +
+      `tensorforge: float predict on ${m.engineThreads} engine threads, int8 (path ${m.int8Paths[m.int8Paths.length - 1] ?? '?'}) on 1 thread at batch 1 and split over a helper thread at batch 1000 when a core is free` +
       (r.torch ? `; PyTorch ${r.torch.version}, quantized engine ${r.torch.engine}, timed on 1 and 2 threads, the faster shown (threads: batch 1 / batch 1000).` : '.'),
   ];
   for (const model of Object.keys(HIDDEN) as ModelName[]) {
