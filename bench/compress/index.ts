@@ -46,8 +46,13 @@ export interface CompressOptions {
   log?: (s: string) => void;
 }
 
+/** The CPU's name, with the AMD Zen generation when the name leaves it out (a VM shows "AMD EPYC"). */
 function cpuName(): string {
-  return /^model name\s*:\s*(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown CPU';
+  const info = fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '';
+  const name = /^model name\s*:\s*(.*)$/m.exec(info)?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown CPU';
+  const family = Number(/^cpu family\s*:\s*(\d+)$/m.exec(info)?.[1]);
+  const zen: Record<number, string> = { 23: 'Zen / Zen 2', 25: 'Zen 3 / Zen 4', 26: 'Zen 5' };
+  return /AuthenticAMD/.test(info) && zen[family] && !/zen/i.test(name) ? `${name} (${zen[family]})` : name;
 }
 
 /** Trains, compresses and measures both libraries; the targets checked. */

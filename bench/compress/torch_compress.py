@@ -56,6 +56,9 @@ def build(hidden):
 
 
 def fit(model, x, y, epochs):
+    # One intra-op thread for training (as bench/tape's loop): at batch 64 a
+    # second one mostly waits at barriers, and on a shared machine it spins.
+    torch.set_num_threads(1)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
     loss_fn = torch.nn.CrossEntropyLoss()
     model.train()
@@ -66,6 +69,7 @@ def fit(model, x, y, epochs):
             opt.zero_grad(set_to_none=True)
             loss_fn(model(x[j]), y[j]).backward()
             opt.step()
+    torch.set_num_threads(2)
     model.eval()
 
 
