@@ -1,8 +1,12 @@
 #include "quantized_mlp.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <condition_variable>
 #include <exception>
+#include <functional>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -41,6 +45,86 @@ void floatLayer(const float* x, int64_t rows, int64_t K, int64_t N, const float*
   if (act == Activation::Softmax) softmaxRows(y, y, rows, N);
   else activationForward(act, param, y, y, rows * N);
 }
+
+// One process-wide helper thread for int8 predicts, parked between calls.
+// The caller and the helper claim chunks from a shared counter; the caller
+// waits at the end only for chunks the helper has claimed, never for the
+// helper to be scheduled: on a busy machine a thread started per call made
+// a 0.3 ms predict wait milliseconds for its helper to get a core.
+class ChunkHelper {
+ public:
+  static ChunkHelper& get() {
+    // Never destroyed: the helper may still be parked at process exit.
+    static ChunkHelper* h = new ChunkHelper();
+    return *h;
+  }
+
+  // Runs task(c) for c in [0, chunks) on the calling thread and, when it is
+  // free and wakes in time, on the helper, which runs helperTask instead
+  // (its own workspace). Returns after every claimed chunk has run; the first
+  // exception, from either thread, is rethrown here.
+  template <class F, class G>
+  void run(int64_t chunks, const F& task, const G& helperTask) {
+    std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
+    if (!busy.owns_lock()) {  // another predict holds the helper: run alone
+      for (int64_t c = 0; c < chunks; ++c) task(c);
+      return;
+    }
+    std::atomic<int64_t> next{0};
+    std::exception_ptr failed;
+    std::function<void()> work = [&]() {
+      try {
+        for (int64_t c; (c = next.fetch_add(1)) < chunks;) helperTask(c);
+      } catch (...) {
+        failed = std::current_exception();
+        next.store(chunks);
+      }
+    };
+    {
+      std::lock_guard<std::mutex> g(m_);
+      job_ = &work;
+    }
+    wake_.notify_one();
+    std::exception_ptr mine;
+    try {
+      for (int64_t c; (c = next.fetch_add(1)) < chunks;) task(c);
+    } catch (...) {
+      mine = std::current_exception();
+      next.store(chunks);
+    }
+    {
+      // Withdraw the job; if the helper took it, wait for it to finish.
+      std::unique_lock<std::mutex> g(m_);
+      job_ = nullptr;
+      idle_.wait(g, [&] { return !running_; });
+    }
+    if (mine) std::rethrow_exception(mine);
+    if (failed) std::rethrow_exception(failed);
+  }
+
+ private:
+  ChunkHelper() { std::thread([this] { loop(); }).detach(); }
+
+  void loop() {
+    std::unique_lock<std::mutex> g(m_);
+    for (;;) {
+      wake_.wait(g, [&] { return job_ != nullptr; });
+      std::function<void()>* job = job_;
+      job_ = nullptr;
+      running_ = true;
+      g.unlock();
+      (*job)();
+      g.lock();
+      running_ = false;
+      idle_.notify_all();
+    }
+  }
+
+  std::mutex busy_, m_;
+  std::condition_variable wake_, idle_;
+  std::function<void()>* job_ = nullptr;
+  bool running_ = false;
+};
 
 }  // namespace
 
@@ -170,39 +254,27 @@ void QuantizedMlp::predict(const float* x, int64_t rows, float* out, Int8Path pa
   if (rows < 0) throw std::invalid_argument("QuantizedMlp.predict: negative rows");
   if (!int8PathAvailable(path)) throw std::invalid_argument(std::string("QuantizedMlp.predict: path ") + int8PathName(path) + " does not run on this CPU");
   const int64_t chunks = (rows + kChunkRows - 1) / kChunkRows;
-  // One helper for the second half, only with a core token to spare (and
-  // setNumThreads above 1): a thread that has to fight for a core makes the
-  // whole call wait for it.
+  // A helper only with a core token to spare (and setNumThreads above 1):
+  // the core budget keeps all of the engine's threads within the cores.
   CoreBudget& budget = CoreBudget::global();
   CoreLease helper(budget, chunks >= 2 && budget.total() >= 2 ? 1 : 0, CoreLease::NoWait);
   if (helper.count() == 0) {
     predictChunks(x, rows, out, path, 0, chunks, mutex_, kept_);
     return;
   }
-  const int64_t half = (chunks + 1) / 2;
-  std::exception_ptr failed;
-  std::thread t([&]() {
-    try {
-      predictChunks(x, rows, out, path, half, chunks, helperMutex_, helperKept_);
-    } catch (...) {
-      failed = std::current_exception();
-    }
-  });
-  try {
-    predictChunks(x, rows, out, path, 0, half, mutex_, kept_);
-  } catch (...) {
-    t.join();
-    throw;
-  }
-  t.join();
-  if (failed) std::rethrow_exception(failed);
+  // Each thread takes its workspace once, at its first chunk.
+  auto chunkOn = [&](std::mutex& m, Workspace& kept) {
+    return [this, x, rows, out, path, &m, &kept, lock = std::make_shared<std::unique_lock<std::mutex>>(), local = std::make_shared<Workspace>()](int64_t c) {
+      if (!lock->owns_lock() && local->acc.empty()) *lock = std::unique_lock<std::mutex>(m, std::try_to_lock);
+      Workspace& ws = lock->owns_lock() ? kept : *local;
+      const int64_t m0 = c * kChunkRows;
+      predictChunk(x + m0 * inputs(), std::min(kChunkRows, rows - m0), out + m0 * outputs(), path, ready(ws));
+    };
+  };
+  ChunkHelper::get().run(chunks, chunkOn(mutex_, kept_), chunkOn(helperMutex_, helperKept_));
 }
 
-void QuantizedMlp::predictChunks(const float* x, int64_t rows, float* out, Int8Path path, int64_t c0, int64_t c1,
-                                 std::mutex& m, Workspace& kept) const {
-  std::unique_lock<std::mutex> lock(m, std::try_to_lock);
-  Workspace local;
-  Workspace& ws = lock.owns_lock() ? kept : local;
+QuantizedMlp::Workspace& QuantizedMlp::ready(Workspace& ws) const {
   const size_t cells = static_cast<size_t>(kChunkRows * maxWidth_);
   if (ws.acc.size() < cells) {
     // Zeroed once: a padding column (k >= K) meets zero weights, so whatever
@@ -212,6 +284,14 @@ void QuantizedMlp::predictChunks(const float* x, int64_t rows, float* out, Int8P
     ws.acc.assign(cells, 0);
     ws.fl.assign(cells, 0.f);
   }
+  return ws;
+}
+
+void QuantizedMlp::predictChunks(const float* x, int64_t rows, float* out, Int8Path path, int64_t c0, int64_t c1,
+                                 std::mutex& m, Workspace& kept) const {
+  std::unique_lock<std::mutex> lock(m, std::try_to_lock);
+  Workspace local;
+  Workspace& ws = ready(lock.owns_lock() ? kept : local);
   for (int64_t c = c0; c < c1; ++c) {
     const int64_t m0 = c * kChunkRows;
     const int64_t n = std::min(kChunkRows, rows - m0);

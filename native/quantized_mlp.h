@@ -63,9 +63,9 @@ class QuantizedMlp {
   // out[rows, outputs()] from x[rows, inputs()], through `path` (must run here).
   // Rows are processed in chunks of kChunkRows with a workspace kept between
   // calls (safe from several threads at once). With two chunks or more and a
-  // core token free (core_budget.h), a helper thread takes the second half
-  // of the chunks: rows are independent, so the output is the same bit for
-  // bit on any number of threads.
+  // core token free (core_budget.h), a parked helper thread claims chunks
+  // beside the caller: rows are independent, so the output is the same bit
+  // for bit on any number of threads.
   void predict(const float* x, int64_t rows, float* out, Int8Path path) const;
 
   // The float forward the quantized one approximates (float32 weights as
@@ -113,6 +113,8 @@ class QuantizedMlp {
   // The per-channel dequantization factors of a layer whose scales are set.
   void finishLayer(Layer& L);
   void predictChunk(const float* x, int64_t rows, float* out, Int8Path path, Workspace& ws) const;
+  // `ws` sized for a chunk of the widest layer.
+  Workspace& ready(Workspace& ws) const;
   // Chunks [c0, c1) of a predict, on a kept workspace when it is free.
   void predictChunks(const float* x, int64_t rows, float* out, Int8Path path, int64_t c0, int64_t c1, std::mutex& m,
                      Workspace& kept) const;
