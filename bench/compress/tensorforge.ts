@@ -180,6 +180,10 @@ export async function measureTensorforge(tf: typeof TF, data: Awaited<ReturnType
     rows.push({ ...base, variant, accuracy: accuracy(m.predict(test.x), labels), bytes: await savedBytes((d) => m.save(d)), flopsPerSample: cost(dense).flopsPerSample });
   }
 
+  // The same int8 model kept on one thread (setNumThreads(1) withholds the
+  // helper): what the helper thread adds, and the like of PyTorch's 1-thread rows.
+  const perChannel = rows[rows.length - 2];
+  rows.push({ ...perChannel, variant: 'int8 per channel, 1 thread', note: 'the int8 per channel model, no helper thread' });
   o.log(`  compress: tensorforge ${o.model}: timing`);
   const big = tf.tensor(test.x.dataSync().subarray(0, 1000 * 784), [1000, 784]);
   const one = tf.tensor(test.x.dataSync().subarray(0, 784), [1, 784]);
@@ -189,6 +193,15 @@ export async function measureTensorforge(tf: typeof TF, data: Awaited<ReturnType
     [rows.find((r) => r.variant.startsWith('shrinkUnits'))!.variant]: () => small.predict(x, { batchSize: 1000 }).dispose(),
     'int8 per channel': () => q.predict(x).dispose(),
     'int8 per tensor': () => qt.predict(x).dispose(),
+    'int8 per channel, 1 thread': () => {
+      const n = tf.getNumThreads();
+      tf.setNumThreads(1);
+      try {
+        q.predict(x).dispose();
+      } finally {
+        tf.setNumThreads(n);
+      }
+    },
   });
   const thr = timeSideBySide(runners(big), o.rounds, o.quick ? 0.05 : 0.25);
   const lat = timeSideBySide(runners(one), o.rounds, o.quick ? 0.05 : 0.25);
@@ -197,7 +210,7 @@ export async function measureTensorforge(tf: typeof TF, data: Awaited<ReturnType
     r.samplesPerSecond = 1000 / thr[r.variant];
     r.latencySeconds = lat[r.variant];
     // int8: batch 1 on one thread; 1000 rows split over a helper when a core is free.
-    r.threads = r.variant.startsWith('int8') ? `1 / ${Math.min(2, tf.getNumThreads())}` : String(tf.getNumThreads());
+    r.threads = r.variant === 'int8 per channel, 1 thread' ? '1' : r.variant.startsWith('int8') ? `1 / ${Math.min(2, tf.getNumThreads())}` : String(tf.getNumThreads());
   }
   for (const t of [calibration, big, one]) t.dispose();
   return rows;
