@@ -6,7 +6,7 @@ import { Initializer, InitializerIdentifier, getInitializer } from '../initializ
 import { native } from '../native';
 import { Tensor } from '../tensor';
 import { LayerConfig, snakeCase } from './config';
-import { LayerVariable } from './layer_variable';
+import { LayerVariable, MAKE_LAYER_VARIABLE } from './layer_variable';
 import { SymbolicTensor, applyLayer } from './symbolic_tensor';
 
 /** Options every layer accepts. */
@@ -305,7 +305,7 @@ export class Layer {
     if (layerInputShapes(this) !== null) throw new Error(`${fn}: layer '${this.name}' is already in a built model; create weights in build()`);
     if (this.#weights.some((w) => w.originalName === name)) throw rangeError(fn, `layer '${this.name}' already has a weight named '${name}'`);
     const init = getInitializer(fn, 'initializer', initializer, 'glorotUniform');
-    const v = new LayerVariable(this, name, dims, init, trainable);
+    const v = new LayerVariable(MAKE_LAYER_VARIABLE, this, name, dims, init, trainable);
     this.#weights.push(v);
     return v;
   }

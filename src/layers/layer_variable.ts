@@ -4,7 +4,7 @@
 // there, save and getWeights read them there); read() gives a tf.Variable
 // with those values, written fresh before each call the model makes.
 import { Variable, writeValues } from '../autodiff/variable';
-import { rangeError, show } from '../errors';
+import { rangeError, show, typeError } from '../errors';
 import type { Initializer } from '../initializers';
 import { Random } from '../random';
 import { Tensor, checkTensor, tensor } from '../tensor';
@@ -17,6 +17,9 @@ export interface VariableHost {
   setWeights(weights: Tensor[]): void;
   readonly owner: unknown;
 }
+
+/** @internal The proof that addWeight, not a caller, makes a LayerVariable. */
+export const MAKE_LAYER_VARIABLE: unique symbol = Symbol('LayerVariable');
 
 /** @internal Nesting depth of the model's calls into custom layers: inside one, the variables already hold the model's values. */
 export const HOST_CALLS = { depth: 0 };
@@ -40,7 +43,8 @@ export class LayerVariable {
   readonly #value: Variable;
 
   /** @internal Made by addWeight. */
-  constructor(layer: VariableHost, name: string, shape: number[], initializer: Initializer, trainable: boolean) {
+  constructor(token: typeof MAKE_LAYER_VARIABLE, layer: VariableHost, name: string, shape: number[], initializer: Initializer, trainable: boolean) {
+    if (token !== MAKE_LAYER_VARIABLE) throw typeError('LayerVariable', 'is made by layer.addWeight(name, shape, ...) in a custom layer\'s build()');
     this.#layer = layer;
     this.originalName = name;
     this.name = `${layer.name}/${name}`;
