@@ -16,27 +16,6 @@ namespace tf {
 
 namespace {
 
-// MXCSR as the host language expects it (no flush-to-zero) while its code runs.
-class ScopedHostFloatMode {
- public:
-  ScopedHostFloatMode() {
-#ifdef TF_HAVE_MXCSR
-    saved_ = _mm_getcsr();
-    _mm_setcsr(saved_ & ~0x8040u);
-#endif
-  }
-  ~ScopedHostFloatMode() {
-#ifdef TF_HAVE_MXCSR
-    _mm_setcsr(saved_);
-#endif
-  }
-  ScopedHostFloatMode(const ScopedHostFloatMode&) = delete;
-  ScopedHostFloatMode& operator=(const ScopedHostFloatMode&) = delete;
-
- private:
-  unsigned saved_ = 0;
-};
-
 Shape shapeOf(const std::vector<double>& dims, const char* what) {
   Shape s;
   for (double d : dims) {
@@ -77,14 +56,14 @@ class Host final : public Layer {
 
   void backward(const BackwardIo& io, const NodeWeights& w) const override {
     HostHooks* hooks = hooksOrThrow();
-    ScopedHostFloatMode mode;
+    ScopedKeepDenormals ieee;
     hooks->backward({hostId_, io.batch, &inputShapes(), &outputShape(), io.dOut, io.dIn, weights_.size(), w.slots, &w});
   }
 
  private:
   void run(const ForwardIo& io, const NodeWeights& w, bool training) const {
     HostHooks* hooks = hooksOrThrow();
-    ScopedHostFloatMode mode;
+    ScopedKeepDenormals ieee;
     hooks->forward({hostId_, training, io.batch, &inputShapes(), io.in, &outputShape(), io.out, weights_.size(), w.slots, &w});
   }
   HostHooks* hooksOrThrow() const {

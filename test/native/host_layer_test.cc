@@ -74,13 +74,7 @@ tf::LossConfig mse() {
 TF_TEST(host_node_without_hooks_is_a_logic_error) {
   tf::Model m(std::vector<tf::Config>{hostOf(3), denseOf(2)}, tf::Shape{3});
   std::vector<float> x(6, 1.f), out(4);
-  bool refused = false;
-  try {
-    m.predict(x.data(), 2, 2, out.data());
-  } catch (const std::logic_error&) {
-    refused = true;
-  }
-  TF_EXPECT(refused);
+  TF_EXPECT(tftest::throws<std::logic_error>([&] { m.predict(x.data(), 2, 2, out.data()); }));
 }
 
 TF_TEST(host_node_gradients_match_central_differences) {
@@ -115,13 +109,7 @@ TF_TEST(an_exception_from_a_hook_leaves_the_model_usable) {
   ScaleHooks hooks;
   tf::HostScope scope(&hooks);
   hooks.fail = true;
-  bool thrown = false;
-  try {
-    m.predict(x.data(), 2, 2, out.data());
-  } catch (const HookFailure&) {
-    thrown = true;
-  }
-  TF_EXPECT(thrown);
+  TF_EXPECT(tftest::throws<HookFailure>([&] { m.predict(x.data(), 2, 2, out.data()); }));
   hooks.fail = false;
   m.predict(x.data(), 2, 2, out.data());
   TF_EXPECT(hooks.forwards == 1);
@@ -131,20 +119,8 @@ TF_TEST(an_exception_from_a_hook_leaves_the_model_usable) {
 TF_TEST(host_node_options_are_checked) {
   tf::Config bad = hostOf(3);
   bad.setNumbers("weightTrainable", {1, 0});
-  bool refused = false;
-  try {
-    tf::makeLayer(bad);
-  } catch (const std::invalid_argument&) {
-    refused = true;
-  }
-  TF_EXPECT(refused);
+  TF_EXPECT(tftest::throws<std::invalid_argument>([&] { tf::makeLayer(bad); }));
   tf::Config zero = hostOf(3);
   zero.setNumbers("outputShape", {0});
-  refused = false;
-  try {
-    tf::makeLayer(zero);
-  } catch (const std::invalid_argument&) {
-    refused = true;
-  }
-  TF_EXPECT(refused);
+  TF_EXPECT(tftest::throws<std::invalid_argument>([&] { tf::makeLayer(zero); }));
 }
