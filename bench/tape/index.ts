@@ -20,7 +20,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { torchEnv } from '../inference/index';
-import { ROOT, fmt, machineInfo, parseArgs, table, tensorforgeEntry, warnIfBusy, writeResult } from '../lib/util';
+import { ROOT, cpuName, fmt, machineInfo, parseArgs, table, tensorforgeEntry, warnIfBusy, writeResult } from '../lib/util';
 import type * as TF from '../../src/index';
 
 const PYTHON = '/usr/bin/python3';
@@ -41,17 +41,6 @@ function runOnce(system: string, epochs: number, samples: number | undefined): R
     ? execFileSync(PYTHON, [path.join(__dirname, 'torch_loop.py'), ...common], { encoding: 'utf8', env: torchEnv() })
     : execFileSync(TSX, [path.join(__dirname, 'worker.ts'), `--system=${system}`, ...common], { encoding: 'utf8', cwd: ROOT });
   return JSON.parse(out.trim().split('\n').pop() as string) as Run;
-}
-
-/** The CPU's name as lscpu gives it (os.cpus() can be terse in VMs). */
-function cpuName(): string {
-  try {
-    const m = /^Model name:\s*(.*)$/m.exec(execFileSync('lscpu', { encoding: 'utf8' }));
-    if (m) return m[1].trim();
-  } catch {
-    // no lscpu
-  }
-  return machineInfo().cpuModel;
 }
 
 /** Median CPU microseconds per call of `f` over `n` calls (5 batches; CPU time, not wall: the machine is shared). */
