@@ -66,7 +66,8 @@ PackBuffers& threadBuffers() {
 // its own op(B). PackShared: columns [n0,n1) of the K block starting at m0
 // into the product's shared packed op(B). RowsShared: C rows [m0,m1) from the
 // shared op(B), once every PackShared part is done.
-enum class PartKind { Plain, PackShared, RowsShared };
+// Task: fn(ctx, m0) of runOnGemmHelpers.
+enum class PartKind { Plain, PackShared, RowsShared, Task };
 struct Part {
   int64_t m0, m1, n0, n1;
   PartKind kind = PartKind::Plain;
@@ -76,9 +77,15 @@ struct Part {
 struct Shared {
   float* b = nullptr;
   std::atomic<int> packsLeft{0};
+  void (*task)(void*, int) = nullptr;
+  void* ctx = nullptr;
 };
 
 void runPart(const GemmArgs& g, const Part& p, Shared* shared = nullptr) {
+  if (p.kind == PartKind::Task) {
+    shared->task(shared->ctx, static_cast<int>(p.m0));
+    return;
+  }
   if (p.kind == PartKind::PackShared) {
     avx512::packBShared(g, p.m0, p.n0, p.n1, shared->b);
     shared->packsLeft.fetch_sub(1, std::memory_order_release);
@@ -132,9 +139,15 @@ class HelperPool {
   // without running anything when another product holds the pool, or when
   // the first `packs` parts (PackShared) need sharedFloats of packing space
   // that cannot be had.
-  bool run(const GemmArgs& g, const Part* parts, int n, int packs = 0, int64_t sharedFloats = 0) {
+  bool run(const GemmArgs& g, const Part* parts, int n, int packs = 0, int64_t sharedFloats = 0,
+           void (*task)(void*, int) = nullptr, void* ctx = nullptr) {
     std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
     if (!busy.owns_lock()) return false;
+    shared_.task = task;
+    shared_.ctx = ctx;
+    // Helpers run the parts in the caller's floating-point mode (the trainer
+    // flushes denormals): the same bits on any thread, and no slow subnormals.
+    csr_.store(_mm_getcsr(), std::memory_order_relaxed);
     if (packs > 0) {
       if (sharedFloats > sharedCap_) {
         const size_t bytes = (static_cast<size_t>(sharedFloats) * sizeof(float) + 63) / 64 * 64;
@@ -208,7 +221,10 @@ class HelperPool {
         }
       }
       seen = gen;
+      const unsigned own = _mm_getcsr();
+      _mm_setcsr(csr_.load(std::memory_order_relaxed));  // published with the generation, like args_
       work(gen);
+      _mm_setcsr(own);
     }
   }
 
@@ -224,6 +240,7 @@ class HelperPool {
   std::atomic<bool> failed_{false};
   const GemmArgs* args_ = nullptr;
   const Part* parts_ = nullptr;
+  std::atomic<unsigned> csr_{0x1f80};  // the caller's MXCSR
   // op(B) packed once per product for all threads (splitShared), kept for
   // the next product; at most kMaxSharedFloats.
   Shared shared_;
@@ -320,7 +337,19 @@ void sgemmAvx512(bool transA, bool transB, int64_t M, int64_t N, int64_t K, floa
   runPart(g, Part{0, M, 0, N});
 }
 
+bool runOnGemmHelpers(void (*fn)(void*, int), void* ctx, int parts) {
+  if (parts < 2 || parts > kMaxParts || !avx512GemmAvailable()) return false;
+  HelperPool& pool = HelperPool::get();
+  if (pool.helpers() < 1) return false;
+  Part list[kMaxParts];
+  for (int i = 0; i < parts; ++i) list[i] = {i, 0, 0, 0, PartKind::Task};
+  const GemmArgs none{};
+  return pool.run(none, list, parts, 0, 0, fn, ctx);
+}
+
 #else
+
+bool runOnGemmHelpers(void (*)(void*, int), void*, int) { return false; }
 
 void sgemmAvx512(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t, const float*, int64_t, float,
                  float*, int64_t, int, Avx512Layout) {}

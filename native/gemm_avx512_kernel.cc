@@ -171,6 +171,10 @@ const Tables kTables;
 // Packing with it instead of gathers: a 16-wide gather per k took half the
 // packing time and ~7% of a 1024^3 product on the AMD EPYC (Zen 5); below
 // 16 k the gathers stay (a whole transpose for a few k lost there).
+// GCC 12's AVX-512 headers trip -Wmaybe-uninitialized on their own
+// placeholder operands (_mm512_undefined_ps); the warning is about them.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 inline void transposeStore(const float* src, int64_t ld, int rows, int ks, float* out, int64_t stride,
                            __mmask16 store) {
   const __mmask16 km = colMask(ks);
@@ -211,6 +215,7 @@ inline void transposeStore(const float* src, int64_t ld, int rows, int ks, float
   for (int k = 0; k < 16; ++k)
     if (k < ks) _mm512_mask_storeu_ps(out + k * stride, store, r[k]);
 }
+#pragma GCC diagnostic pop
 
 // Rows [i0, i0+mc) x k [k0, k0+kc) of op(A) as panels of MR rows (the last,
 // of mr < MR rows, packed with stride mr), each kc x rows.
