@@ -11,6 +11,7 @@
 #include "args.h"
 #include "config_arg.h"
 #include "dataset_arg.h"
+#include "host_hooks.h"
 #include "model.h"
 #include "model_values.h"
 #include "promise_worker.h"
@@ -35,7 +36,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
                         method("reseed", &M::Reseed), method("computeGradients", &M::ComputeGradients),
                         method("applyGradients", &M::ApplyGradients), method("setPruning", &M::SetPruning),
                         method("tapeForward", &M::TapeForward), method("tapeStep", &M::TapeStep),
-                        method("regularizationPenalty", &M::RegularizationPenalty)});
+                        method("regularizationPenalty", &M::RegularizationPenalty), method("setHostCallbacks", &M::SetHostCallbacks)});
   }
 
   // NativeModel(layers, inputSize | inputShape): a chain of layers.
@@ -63,6 +64,18 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
  private:
   std::unique_ptr<tf::Model> model_;
   int64_t reported_ = 0;
+  std::unique_ptr<JsHostHooks> hooks_;  // the model's custom layers (host_hooks.h), or null
+  bool predicting_ = false;
+
+  // setHostCallbacks(forward, backward): the functions that compute the model's custom layers.
+  Napi::Value SetHostCallbacks(const Napi::CallbackInfo& info) {
+    static const char* fn = "setHostCallbacks";
+    return guarded(info, fn, [&]() -> Napi::Value {
+      if (info.Length() < 2 || !info[0].IsFunction() || !info[1].IsFunction()) throwType(info.Env(), fn, "expects (forward, backward) functions");
+      hooks_ = std::make_unique<JsHostHooks>(info.Env(), info[0].As<Napi::Function>(), info[1].As<Napi::Function>());
+      return info.Env().Undefined();
+    });
+  }
 
   tf::Graph& graph() { return model_->graph(); }
 
@@ -206,6 +219,11 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     return guarded(info, "predict", [&]() -> Napi::Value {
       PredictArgs a = predictArgs(info, "predict");
       auto g = model_->shared();
+      // A custom layer's call that predicts with its own model would reuse the workspace in use.
+      if (predicting_) throw Napi::Error::New(info.Env(), "predict: the model is predicting (a custom layer cannot call its own model)");
+      predicting_ = true;
+      struct Done { bool& f; ~Done() { f = false; } } done{predicting_};
+      tf::HostScope hosts(hooks_.get());
       model_->predict(a.x, a.n, a.batchSize, a.out);
       return info.Env().Undefined();
     });
@@ -327,6 +345,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       auto out = typedArrayArg<float>(info, 2, fn, "outputs");
       requireLength(env, fn, "x", x, checkedMul(env, fn, rows, graph().rowSize()));
       requireLength(env, fn, "outputs", out, checkedMul(env, fn, rows, graph().outputSize()));
+      tf::HostScope hosts(hooks_.get());
       model_->tapeForward(x.data, rows, out.data);
       return env.Undefined();
     });
@@ -343,6 +362,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       const double dataLoss = numberArg(info, 2, fn, "loss");
       requireLength(env, fn, "dOutputs", d, checkedMul(env, fn, rows, graph().outputSize()));
       bool applied = false;
+      tf::HostScope hosts(hooks_.get());
       const double loss = model_->tapeStep(d.data, rows, dataLoss, &applied);
       Napi::Object r = Napi::Object::New(env);
       r.Set("loss", loss);

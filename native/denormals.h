@@ -1,4 +1,5 @@
-// Flush-to-zero / denormals-are-zero for the calling thread while in scope.
+// Flush-to-zero / denormals-are-zero for the calling thread while in scope
+// (ScopedKeepDenormals: neither, for host-language code a native pass calls).
 // NOTE: Adam's moment estimates decay geometrically for weights whose gradient
 // is mostly zero (e.g. always-blank pixels), reaching the subnormal range after
 // a few hundred steps; each subnormal operation costs ~100 cycles, which made
@@ -28,6 +29,28 @@ class ScopedFlushDenormals {
   }
   ScopedFlushDenormals(const ScopedFlushDenormals&) = delete;
   ScopedFlushDenormals& operator=(const ScopedFlushDenormals&) = delete;
+
+ private:
+  unsigned saved_ = 0;
+};
+
+// IEEE behaviour (no flush-to-zero) while in scope: JavaScript that a native
+// pass calls back (a custom layer, host_layer.h) computes as it would alone.
+class ScopedKeepDenormals {
+ public:
+  ScopedKeepDenormals() {
+#ifdef TF_HAVE_MXCSR
+    saved_ = _mm_getcsr();
+    _mm_setcsr(saved_ & ~0x8040u);
+#endif
+  }
+  ~ScopedKeepDenormals() {
+#ifdef TF_HAVE_MXCSR
+    _mm_setcsr(saved_);
+#endif
+  }
+  ScopedKeepDenormals(const ScopedKeepDenormals&) = delete;
+  ScopedKeepDenormals& operator=(const ScopedKeepDenormals&) = delete;
 
  private:
   unsigned saved_ = 0;

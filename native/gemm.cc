@@ -58,9 +58,13 @@ constexpr double kMinFlopsPerThread = 8e6;
 ScopedBlasThreads::ScopedBlasThreads(int n) : saved_(tCap) { tCap = n > 0 ? n : 0; }
 ScopedBlasThreads::~ScopedBlasThreads() { tCap = saved_; }
 
+int threadBudget() {
+  const int budget = getBlasThreads();
+  return tCap > 0 ? std::min(budget, tCap) : budget;
+}
+
 int threadsForGemm(int64_t M, int64_t N, int64_t K) {
-  int budget = getBlasThreads();
-  if (tCap > 0) budget = std::min(budget, tCap);
+  const int budget = threadBudget();
   const double flops = 2.0 * static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
   const int useful = static_cast<int>(flops / kMinFlopsPerThread);
   return std::max(1, std::min(budget, useful));

@@ -86,6 +86,10 @@ class ScopedBlasThreads {
   int saved_;
 };
 
+// Threads the calling thread may use: the setBlasThreads budget, capped by
+// a ScopedBlasThreads in scope.
+int threadBudget();
+
 // Threads worth using for one M x N x K product: small products run on one
 // thread, since waking a second costs more than it saves (see bench/RESULTS.md).
 int threadsForGemm(int64_t M, int64_t N, int64_t K);

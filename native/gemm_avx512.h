@@ -27,6 +27,13 @@ void sgemmAvx512(bool transA, bool transB, int64_t M, int64_t N, int64_t K, floa
                  int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc, int threads,
                  Avx512Layout layout = Avx512Layout::Auto);
 
+// Runs fn(ctx, i) once for every i in [0, parts) on the calling thread and
+// the kernel's helper threads (whichever claims i first), for elementwise
+// passes worth splitting (the optimizer step). Returns false, having run
+// nothing, when there are no helpers or another product holds them; the
+// caller then runs the parts itself. A part must not throw.
+bool runOnGemmHelpers(void (*fn)(void* ctx, int part), void* ctx, int parts);
+
 // The register tile of the micro-kernel (rows x columns of C), for the tests'
 // choice of edge sizes and for the shape rule in gemm.cc.
 #ifndef TF_AVX512_MR

@@ -169,7 +169,23 @@ void Model::withWorkerWorkspace(bool keep, F&& f) {
   f(kept.owns_lock() ? workerWs_ : fresh);
 }
 
-void Model::predict(const float* x, int64_t n, int64_t batchSize, float* out) {
+int64_t Model::inferenceBatch(int64_t batchSize, int64_t n) const {
+  const int64_t rows = std::min(batchSize, std::max<int64_t>(n, 1));
+  const auto fits = [this](int64_t r) {
+    const int64_t b = graph_.workspaceBytes(r);
+    return b >= 0 && b <= kKeptWorkspaceBytes;
+  };
+  if (rows <= 1 || fits(rows) || !fits(1)) return rows;
+  int64_t lo = 1, hi = rows;  // fits(lo), not fits(hi)
+  while (hi - lo > 1) {
+    const int64_t mid = lo + (hi - lo) / 2;
+    (fits(mid) ? lo : hi) = mid;
+  }
+  return lo;
+}
+
+void Model::predict(const float* x, int64_t n, int64_t requestedBatch, float* out) {
+  const int64_t batchSize = inferenceBatch(requestedBatch, n);
   const int64_t rows = std::min(batchSize, std::max<int64_t>(n, 1));
   InlineThreads threads(usefulThreads(rows));
   // The kept workspace is already this large: it was checked and kept before
@@ -181,7 +197,8 @@ void Model::predict(const float* x, int64_t n, int64_t batchSize, float* out) {
   predictInto(graph_, x, n, batchSize, out, bytes <= kKeptWorkspaceBytes ? syncWs_ : scratch);
 }
 
-void Model::predictJob(const float* x, int64_t n, int64_t batchSize, float* out, const int32_t* cancel) {
+void Model::predictJob(const float* x, int64_t n, int64_t requestedBatch, float* out, const int32_t* cancel) {
+  const int64_t batchSize = inferenceBatch(requestedBatch, n);
   WorkerThreads threads(usefulThreads(std::min(batchSize, n)));
   withWorkerWorkspace(keepsWorkspace(batchSize, n), [&](Workspace& ws) {
     const int64_t in = graph_.rowSize(), od = graph_.outputSize();

@@ -10,6 +10,8 @@
 #include <string>
 
 #include "cpu_features.h"
+#include "gemm.h"
+#include "gemm_avx512.h"
 #include "simd.h"
 
 #if defined(TF_ADAM_AVX512)
@@ -114,14 +116,51 @@ __attribute__((target("avx512f"))) bool adamStepAvx512(float* __restrict w, cons
 #pragma GCC diagnostic pop
 #endif
 
-// The Adam step: the AVX-512 kernel where the CPU has it and epsilon keeps its
-// denominator away from 0, else the exact-division loop above.
-bool adamStep(float* w, const float* g, float* m, float* v, int64_t n, float alpha, float omb1, float omb2,
-              float eps) {
+// The Adam step on one thread: the AVX-512 kernel where the CPU has it and
+// epsilon keeps its denominator away from 0, else the exact-division loop above.
+bool adamStepSerial(float* w, const float* g, float* m, float* v, int64_t n, float alpha, float omb1, float omb2,
+                    float eps) {
 #if defined(TF_ADAM_AVX512)
   if (cpuHasAvx512F() && eps >= 1e-10f) return adamStepAvx512(w, g, m, v, n, alpha, omb1, omb2, eps);
 #endif
   return adamStepF32(w, g, m, v, n, alpha, omb1, omb2, eps);
+}
+
+// Parameters from which the Adam step is split across the thread budget: the
+// large MLP's 670k (a 19 MB pass over weights, gradients and both moments,
+// bound by memory, ~14% of its training step's CPU time on one thread on the
+// AMD EPYC); the seed model's 51k stay on one (its step did not gain from
+// splitting, bench/RESULTS.md). Each element's update is independent, so the
+// split changes no bit.
+constexpr int64_t kSplitAdamFrom = int64_t{1} << 17;
+
+struct AdamPart {
+  float* w;
+  const float* g;
+  float *m, *v;
+  int64_t n;
+  float alpha, omb1, omb2, eps;
+  int parts;
+  bool ok[8];
+};
+
+void adamPart(void* ctx, int i) {
+  AdamPart& a = *static_cast<AdamPart*>(ctx);
+  // Ranges of whole 64-byte lines (16 floats), so no two threads write one line.
+  const int64_t lines = (a.n + 15) / 16;
+  const int64_t b = std::min(a.n, lines * i / a.parts * 16), e = std::min(a.n, lines * (i + 1) / a.parts * 16);
+  a.ok[i] = adamStepSerial(a.w + b, a.g + b, a.m + b, a.v + b, e - b, a.alpha, a.omb1, a.omb2, a.eps);
+}
+
+bool adamStep(float* w, const float* g, float* m, float* v, int64_t n, float alpha, float omb1, float omb2,
+              float eps) {
+  if (n >= kSplitAdamFrom && threadBudget() >= 2) {
+    // Parts claimed by the caller and the GEMM's helpers: more parts than
+    // threads, so a helper without a core holds up little.
+    AdamPart a{w, g, m, v, n, alpha, omb1, omb2, eps, 8, {}};
+    if (runOnGemmHelpers(adamPart, &a, a.parts)) return std::all_of(a.ok, a.ok + a.parts, [](bool b) { return b; });
+  }
+  return adamStepSerial(w, g, m, v, n, alpha, omb1, omb2, eps);
 }
 
 TF_SIMD_CLONES bool amsgradStepF32(float* __restrict w, const float* __restrict g, float* __restrict m,

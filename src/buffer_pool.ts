@@ -23,12 +23,13 @@ const float32 = new Map<number, Float32Array[]>();
 const int32 = new Map<number, Int32Array[]>();
 let pooledBytes = 0;
 
+/** Lengths a pool keeps lists for; beyond it, recycle() drops the empty lists (a stream of ever-new lengths leaves few keys behind). */
+const MAX_LENGTHS = 256;
+
 function take<T extends TypedArray>(lists: Map<number, T[]>, length: number): T | undefined {
-  const list = lists.get(length);
-  if (list === undefined) return undefined;
-  const array = list.pop()!;
-  // Empty lists are dropped so that a stream of ever-new lengths leaves no keys behind.
-  if (list.length === 0) lists.delete(length);
+  const array = lists.get(length)?.pop();
+  if (array === undefined) return undefined;
+  // An emptied list stays for the next array of its length: dropping and re-adding the key cost a fifth of a small op.
   pooledBytes -= array.byteLength;
   taken = true;
   return array;
@@ -62,8 +63,11 @@ export function recycle(array: TypedArray): void {
   if (array.byteOffset !== 0 || buffer.byteLength !== bytes) return;
   if (bytes === 0 || pooledBytes + bytes > MAX_POOLED_BYTES) return;
   const list = lists.get(array.length);
-  if (list === undefined) lists.set(array.length, [array]);
-  else list.push(array);
+  if (list !== undefined) list.push(array);
+  else {
+    if (lists.size >= MAX_LENGTHS) for (const [length, l] of lists) if (l.length === 0) lists.delete(length);
+    lists.set(array.length, [array]);
+  }
   pooledBytes += bytes;
   scheduleSweep();
 }

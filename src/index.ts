@@ -30,6 +30,7 @@ export { norm, moments, logSumExp, dot, outerProduct, linspace, range, eye, zero
 export { conv2d, maxPool, avgPool } from './ops/convolution';
 export { depthwiseConv2d, conv1d } from './ops/convolution';
 export * as layers from './layers';
+export * as serialization from './serialization';
 export * as optimizers from './optimizers';
 export { losses } from './losses';
 export type { Loss, LossFunction, LossIdentifier } from './losses';

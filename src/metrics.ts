@@ -49,6 +49,18 @@ export interface ResolvedMetric {
 }
 
 /** @internal Resolves `compile`'s metrics list against the loss and output width. */
+/** The other key a metric is also logged under: 'acc' for 'accuracy' and back (TensorFlow.js users read either). */
+function aliasesOf(key: string): string[] {
+  return key === 'accuracy' ? ['acc'] : key === 'acc' ? ['accuracy'] : [];
+}
+
+/** @internal The index of the largest of `size` values from `at` (the first on ties): a row's predicted class. */
+export function rowArgMax(v: ArrayLike<number>, at: number, size: number): number {
+  let best = 0;
+  for (let j = 1; j < size; j++) if (v[at + j] > v[at + best]) best = j;
+  return best;
+}
+
 export function resolveMetrics(fn: string, metrics: unknown, loss: Loss | LossFunction, outputUnits: number): ResolvedMetric[] {
   if (metrics === undefined || metrics === null) return [];
   const list = typeof metrics === 'string' || typeof metrics === 'function' ? [metrics]
@@ -69,7 +81,7 @@ export function resolveMetrics(fn: string, metrics: unknown, loss: Loss | LossFu
       const key = m as string;
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push({ key, aliases: key === 'accuracy' ? ['acc'] : key === 'acc' ? ['accuracy'] : [], native: { kind: -1 }, compute: name });
+      out.push({ key, aliases: aliasesOf(key), native: { kind: -1 }, compute: name });
       continue;
     }
     const key = m as string;
@@ -96,7 +108,7 @@ export function resolveMetrics(fn: string, metrics: unknown, loss: Loss | LossFu
     if (needsDense && loss.name === 'sparseCategoricalCrossentropy') {
       throw typeError(fn, `metric '${key}' needs dense targets, but the sparseCategoricalCrossentropy loss uses integer labels; use 'accuracy' or 'sparseCategoricalAccuracy'`);
     }
-    const aliases = key === 'accuracy' ? ['acc'] : key === 'acc' ? ['accuracy'] : [];
+    const aliases = aliasesOf(key);
     out.push({ key, aliases, native: { kind: METRIC_CODE[kind], k: 5, threshold: 0.5 }, compute: kind });
   }
   return out;

@@ -168,6 +168,8 @@ export interface NativeModel {
   tapeForward(x: F32, rows: number, outputs: F32): void;
   /** Backward from dLoss/d(outputs) of the last tapeForward and the update; loss with regularization, applied false when skipped (non-finite). */
   tapeStep(dOutputs: F32, rows: number, loss: number): { loss: number; applied: boolean };
+  /** The functions that compute the model's custom layers (binding/host_hooks.h). */
+  setHostCallbacks(forward: HostForward, backward: HostBackward): void;
   /** The kernel regularizers' penalty at the current weights. */
   regularizationPenalty(): number;
   /** Magnitude pruning after every optimizer update from now on, or none (native/magnitude_pruning.h). */
@@ -389,3 +391,8 @@ function load(): NativeAddon {
 }
 
 export const native: NativeAddon = load();
+
+/** @internal Computes a custom layer's output for the native engine (binding/host_hooks.h). */
+export type HostForward = (hostId: number, training: boolean, batch: number, inputs: Float32Array[], weights: Float32Array[]) => Float32Array;
+/** @internal The gradients of a custom layer's last training call, for dOut. */
+export type HostBackward = (hostId: number, batch: number, dOut: Float32Array, needed: boolean[]) => { dInputs: (Float32Array | null)[]; dWeights: (Float32Array | null)[] };

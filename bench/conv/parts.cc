@@ -1,7 +1,8 @@
 // Where a training step of the example CNN (examples/cnn.ts) spends its time,
 // layer by layer, and how much of each convolution is the GEMM: each conv
 // layer's forward and backward against its GEMMs alone on the same shapes
-// (the rest is im2col, col2im, the bias and the activation). Process CPU
+// (the rest is im2col, col2im, the bias and the activation; the first
+// layer, of depth 9, skips the GEMM for the direct kernels). Process CPU
 // time, so a loaded machine does not inflate the figures.
 //
 //   g++ -std=c++17 -O2 -march=native bench/conv/parts.cc build/libtf_native.a -lopenblas -lpthread -o /tmp/parts && /tmp/parts 32
@@ -119,7 +120,8 @@ int main(int argc, char** argv) {
   pool.setNumbers("poolSize", {2, 2});
   std::printf("batch %lld, one thread, ms per call (process CPU time, best of 5)\n", (long long)batch);
   report("conv2d 28x28x1 -> 32", conv(32), {28, 28, 1}, batch, false, reps);
-  gemms("  its GEMMs (M, 32, 9)", batch * 26 * 26, 32, 9, false, reps);
+  // The first conv (depth 9) runs conv2d_direct.h's kernels, not these: the products its im2col path would issue.
+  gemms("  im2col-path GEMMs (M,32,9)", batch * 26 * 26, 32, 9, false, reps);
   report("maxPooling2d 26x26x32", pool, {26, 26, 32}, batch, true, reps);
   report("conv2d 13x13x32 -> 64", conv(64), {13, 13, 32}, batch, true, reps);
   gemms("  its GEMMs (M, 64, 288)", batch * 11 * 11, 64, 288, true, reps);

@@ -8,6 +8,27 @@ import * as path from 'node:path';
 export const ROOT = path.resolve(__dirname, '..', '..');
 /** Compiled helper programs and private addon builds (gitignored: `build/`). */
 export const BUILD_DIR = path.join(ROOT, 'bench', 'build');
+
+/** The CPU's name as lscpu gives it (os.cpus() can be terse in VMs). */
+export function cpuName(): string {
+  try {
+    const m = /^Model name:\s*(.*)$/m.exec(execFileSync('lscpu', { encoding: 'utf8' }));
+    if (m) return m[1].trim();
+  } catch {
+    // no lscpu
+  }
+  return machineInfo().cpuModel;
+}
+
+/**
+ * Where tensorforge loads from in a benchmark: the built package (dist/, as
+ * `import 'tensorforge'` resolves; npm run build makes it), else the sources
+ * through tsx, whose module getters add a fraction of a microsecond per call.
+ */
+export function tensorforgeEntry(): { path: string; built: boolean } {
+  const dist = path.join(ROOT, 'dist', 'cjs', 'index.js');
+  return fs.existsSync(dist) ? { path: dist, built: true } : { path: path.join(ROOT, 'src', 'index'), built: false };
+}
 /** Cached JSON results (gitignored: bench/results/*.json). */
 export const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
 

@@ -20,7 +20,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { torchEnv } from '../inference/index';
-import { ROOT, fmt, machineInfo, parseArgs, table, warnIfBusy, writeResult } from '../lib/util';
+import { ROOT, cpuName, fmt, machineInfo, parseArgs, table, tensorforgeEntry, warnIfBusy, writeResult } from '../lib/util';
 import type * as TF from '../../src/index';
 
 const PYTHON = '/usr/bin/python3';
@@ -43,17 +43,6 @@ function runOnce(system: string, epochs: number, samples: number | undefined): R
   return JSON.parse(out.trim().split('\n').pop() as string) as Run;
 }
 
-/** The CPU's name as lscpu gives it (os.cpus() can be terse in VMs). */
-function cpuName(): string {
-  try {
-    const m = /^Model name:\s*(.*)$/m.exec(execFileSync('lscpu', { encoding: 'utf8' }));
-    if (m) return m[1].trim();
-  } catch {
-    // no lscpu
-  }
-  return machineInfo().cpuModel;
-}
-
 /** Median CPU microseconds per call of `f` over `n` calls (5 batches; CPU time, not wall: the machine is shared). */
 function perCall(f: () => void, n: number): number {
   for (let i = 0; i < n / 10; i++) f();
@@ -70,7 +59,7 @@ function perCall(f: () => void, n: number): number {
 function opOverhead(): Record<string, number> {
   // Loaded here, not at import: npm run bench imports this module into the process that runs the other benchmarks.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const tf = require('../../src/index') as typeof TF;
+  const tf = require(tensorforgeEntry().path) as typeof TF;
   const a = tf.tensor1d([1, 2, 3, 4]);
   const m = tf.tensor2d([[1, 2], [3, 4]]);
   const r: Record<string, number> = {};
@@ -117,6 +106,7 @@ export async function run(options: { quick?: boolean; systems?: string[]; log?: 
     }
   })();
   if (!torch) notes.push('PyTorch is not installed (Debian python3-torch): its row is skipped.');
+  if (!tensorforgeEntry().built) notes.push('dist/ is missing (npm run build): tensorforge ran from its sources through tsx, which adds to the per-op overhead.');
   const systems = (options.systems ?? ['loop', 'fit', 'custom-loss-fit', 'pytorch', ...(quick ? [] : ['tfjs-wasm-loop'])])
     .filter((s) => s !== 'pytorch' || torch);
   const runs: Run[] = [];

@@ -9,7 +9,11 @@
 // function of tensors: the model runs natively, the loss on the tape, one
 // native step per batch (src/models/tape_training.ts).
 import * as path from 'node:path';
-import * as tf from '../../src/index';
+import { tensorforgeEntry } from '../lib/util';
+import type * as TF from '../../src/index';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const tf = require(tensorforgeEntry().path) as typeof TF;
 
 const BATCH = 32;
 const args = Object.fromEntries(process.argv.slice(2).filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=') as [string, string]));
@@ -41,7 +45,7 @@ async function main(): Promise<void> {
   let info: Record<string, unknown> = {};
   if (system === 'fit' || system === 'custom-loss-fit') {
     const m = tf.sequential({ layers: [tf.layers.dense({ units: 64, activation: 'relu' }), tf.layers.dense({ units: 10, activation: 'softmax' })] });
-    const sparseCrossentropy = (yTrue: tf.Tensor, yPred: tf.Tensor) =>
+    const sparseCrossentropy = (yTrue: TF.Tensor, yPred: TF.Tensor) =>
       tf.neg(tf.sum(tf.mul(tf.oneHot(Array.from(yTrue.dataSync()), 10, 1, 0, 'float32'), tf.log(tf.clipByValue(yPred, 1e-7, 1 - 1e-7))), -1));
     m.compile({ optimizer: 'adam', loss: system === 'fit' ? 'sparseCategoricalCrossentropy' : sparseCrossentropy, metrics: ['accuracy'] });
     let t0 = 0;
@@ -55,7 +59,7 @@ async function main(): Promise<void> {
     const w1 = tf.variable(glorot(784, 64)), b1 = tf.variable(tf.zeros([64]));
     const w2 = tf.variable(glorot(64, 10)), b2 = tf.variable(tf.zeros([10]));
     const vars = [w1, b1, w2, b2];
-    const logits = (t: tf.Tensor) => tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(t, w1), b1)), w2), b2);
+    const logits = (t: TF.Tensor) => tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(t, w1), b1)), w2), b2);
     const opt = tf.optimizers.adam();
     for (let e = 0; e < epochs; e++) {
       const t0 = performance.now();

@@ -6,7 +6,9 @@
 //            dCol = dZ · kernelᵀ, dX = col2im(dCol)
 // The kernel read as a [K, filters] matrix is HWIO flattened row-major, so the
 // im2col row order (ky, kx, c) needs no transposed copy of it. A 1x1 kernel at
-// stride 1 without padding reads x itself as col.
+// stride 1 without padding reads x itself as col. A linear or relu layer of
+// depth K <= kDirectDepth (a 3x3 kernel over one channel) skips the GEMM for
+// conv2d_direct.h's kernels, where a K = 9 product was memory passes.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -15,6 +17,7 @@
 #include "../gemm.h"
 #include "../simd.h"
 #include "activation_math.h"
+#include "conv2d_direct.h"
 #include "registry.h"
 #include "im2col.h"
 #include "kernel_regularizer.h"
@@ -89,11 +92,12 @@ class Conv2d final : public Layer {
   // [0] im2col (also dCol in backward), [1] the pre-activation when its gradient needs it.
   ScratchSizes scratchSizes(int64_t batch) const override {
     const Window2d g = placed();
-    return {direct(g) ? 0 : rowsOf(g, batch) * depth(g), keepsZ() ? outSize(batch) : 0};
+    return {direct(g) || shallow(g) ? 0 : rowsOf(g, batch) * depth(g), keepsZ() ? outSize(batch) : 0};
   }
   Activation outputActivation() const override { return act_; }
   int usefulThreads(int64_t batch) const override {
     const Window2d g = placed();
+    if (shallow(g)) return 1;
     return threadsForGemm(std::max<int64_t>(rowsOf(g, batch), 1), filters_, depth(g));
   }
 
@@ -105,6 +109,7 @@ class Conv2d final : public Layer {
     const int64_t per = rowsOf(g, 1), K = depth(g), F = filters_, inSample = g.inH * g.inW * g.channels;
     const float* bias = useBias_ ? w.value(1) : nullptr;
     const bool relu = act_ == Activation::Relu && !io.logits;
+    if (shallow(g)) return convDirectForward(g, io.batch, io.in[0], w.value(0), bias, F, relu, io.out);
     for (int64_t s0 = 0, chunk = chunkOf(g, io.batch); s0 < io.batch; s0 += chunk) {
       const int64_t m = std::min(chunk, io.batch - s0), n = m * per;
       const float* col = io.in[0] + s0 * inSample;
@@ -133,6 +138,9 @@ class Conv2d final : public Layer {
     const int64_t per = rowsOf(g, 1), K = depth(g), F = filters_, inSample = g.inH * g.inW * g.channels;
     float* db = useBias_ && trainable_ ? w.grad(1) : nullptr;
     if (db) std::fill(db, db + F, 0.f);
+    if (shallow(g))
+      return convDirectBackward(g, io.batch, io.in[0], io.out, io.dOut, w.value(0), F, act_ == Activation::Relu && !io.logits,
+                                trainable_ ? w.grad(0) : nullptr, db, io.dIn[0]);
     for (int64_t s0 = 0, chunk = chunkOf(g, io.batch); s0 < io.batch; s0 += chunk) {
       const int64_t m = std::min(chunk, io.batch - s0), n = m * per;
       float* dy = io.dOut + s0 * per * F;
@@ -185,6 +193,8 @@ class Conv2d final : public Layer {
   static int64_t rowsOf(const Window2d& g, int64_t batch) { return batch * g.outH * g.outW; }
   static int64_t depth(const Window2d& g) { return g.kh * g.kw * g.channels; }
   // col is x itself: every output pixel reads the one input pixel under it.
+  // Depth small enough for conv2d_direct.h (linear or relu only: the output alone gives their gradient).
+  bool shallow(const Window2d& g) const { return !keepsZ() && !direct(g) && depth(g) <= kDirectDepth; }
   static bool direct(const Window2d& g) { return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.padTop == 0 && g.padLeft == 0; }
 
   const char* name_;

@@ -6,8 +6,10 @@
 // inside the input only. Max's gradient goes to the first tap (row-major
 // within the window) holding the maximum, as TensorFlow's argmax picks it:
 // training forward records that tap per output (a small exact integer in a
-// float scratch), so backward is one vectorised pass per tap.
+// float scratch; a byte where windows tile the input), so backward is one
+// vectorised pass per tap.
 #include <algorithm>
+#include <cstdint>
 #include <limits>
 #include <stdexcept>
 
@@ -102,6 +104,73 @@ TF_SIMD_CLONES void poolBackward(const Window2d& g, int64_t batch, const float* 
   }
 }
 
+// Max pooling whose windows tile the input without overlap or padding
+// (strides equal to the pool size, every window inside: the CNN's 2x2 pool):
+// no per-window clipping, and backward writes each input gradient once
+// instead of zero-filling dX and adding into it. Same results as the
+// general passes above, NaN included (a window starts from -inf). The
+// winning tap is recorded in a byte (windows of at most 256 taps), a quarter
+// of the float record's traffic, in the same scratch.
+inline bool tiles(const Window2d& g) {
+  return g.sh == g.kh && g.sw == g.kw && g.padTop == 0 && g.padLeft == 0 && g.outH * g.kh <= g.inH && g.outW * g.kw <= g.inW &&
+         g.kh * g.kw <= 256;
+}
+inline uint8_t* bytesOf(float* scratch) { return reinterpret_cast<uint8_t*>(scratch); }
+
+TF_SIMD_CLONES void maxPoolTiledForward(const Window2d& g, int64_t batch, const float* __restrict x, float* __restrict y,
+                                        uint8_t* __restrict won) {
+  const int64_t C = g.channels;
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t oy = 0; oy < g.outH; ++oy)
+      for (int64_t ox = 0; ox < g.outW; ++ox) {
+        const int64_t o = ((b * g.outH + oy) * g.outW + ox) * C;
+        const float* x0 = x + ((b * g.inH + oy * g.kh) * g.inW + ox * g.kw) * C;
+        float* __restrict yo = y + o;
+        for (int64_t c = 0; c < C; ++c) yo[c] = -std::numeric_limits<float>::infinity();
+        if (won) std::fill(won + o, won + o + C, uint8_t{0});
+        for (int64_t ky = 0; ky < g.kh; ++ky)
+          for (int64_t kx = 0; kx < g.kw; ++kx) {
+            const float* __restrict xi = x0 + (ky * g.inW + kx) * C;
+            if (won) {
+              uint8_t* __restrict w = won + o;
+              const uint8_t tap = static_cast<uint8_t>(ky * g.kw + kx);
+              for (int64_t c = 0; c < C; ++c) {
+                const bool greater = xi[c] > yo[c];
+                yo[c] = greater ? xi[c] : yo[c];
+                w[c] = greater ? tap : w[c];
+              }
+            } else {
+              for (int64_t c = 0; c < C; ++c) yo[c] = std::max(yo[c], xi[c]);
+            }
+          }
+      }
+}
+
+TF_SIMD_CLONES void maxPoolTiledBackward(const Window2d& g, int64_t batch, const float* __restrict dy, const uint8_t* __restrict won,
+                                         float* __restrict dx) {
+  const int64_t C = g.channels, coveredH = g.outH * g.kh, coveredW = g.outW * g.kw;
+  for (int64_t b = 0; b < batch; ++b) {
+    float* dxb = dx + b * g.inH * g.inW * C;
+    for (int64_t oy = 0; oy < g.outH; ++oy) {
+      for (int64_t ox = 0; ox < g.outW; ++ox) {
+        const int64_t o = ((b * g.outH + oy) * g.outW + ox) * C;
+        const float* __restrict d = dy + o;
+        const uint8_t* __restrict w = won + o;
+        for (int64_t ky = 0; ky < g.kh; ++ky)
+          for (int64_t kx = 0; kx < g.kw; ++kx) {
+            float* __restrict di = dxb + ((oy * g.kh + ky) * g.inW + ox * g.kw + kx) * C;
+            const uint8_t tap = static_cast<uint8_t>(ky * g.kw + kx);
+            for (int64_t c = 0; c < C; ++c) di[c] = w[c] == tap ? d[c] : 0.f;
+          }
+      }
+      // Columns right of the last window get no gradient.
+      for (int64_t iy = oy * g.kh; iy < (oy + 1) * g.kh && coveredW < g.inW; ++iy)
+        std::fill(dxb + (iy * g.inW + coveredW) * C, dxb + (iy + 1) * g.inW * C, 0.f);
+    }
+    std::fill(dxb + coveredH * g.inW * C, dxb + g.inH * g.inW * C, 0.f);  // rows below the last window
+  }
+}
+
 template <bool Max>
 class Pooling2d final : public Layer {
  public:
@@ -124,13 +193,20 @@ class Pooling2d final : public Layer {
   ScratchSizes scratchSizes(int64_t batch) const override { return {Max ? outSize(batch) : 0}; }
 
   void forward(const ForwardIo& io, const NodeWeights&) const override {
-    poolForward<Max>(placed(), io.batch, io.in[0], io.out, nullptr);
+    const Window2d g = placed();
+    if (Max && tiles(g)) maxPoolTiledForward(g, io.batch, io.in[0], io.out, nullptr);
+    else poolForward<Max>(g, io.batch, io.in[0], io.out, nullptr);
   }
   void forwardTraining(const ForwardIo& io, const NodeWeights&, Rng*) override {
-    poolForward<Max>(placed(), io.batch, io.in[0], io.out, Max ? io.scratch[0] : nullptr);
+    const Window2d g = placed();
+    if (Max && tiles(g)) maxPoolTiledForward(g, io.batch, io.in[0], io.out, bytesOf(io.scratch[0]));
+    else poolForward<Max>(g, io.batch, io.in[0], io.out, Max ? io.scratch[0] : nullptr);
   }
   void backward(const BackwardIo& io, const NodeWeights&) const override {
-    if (io.dIn[0]) poolBackward<Max>(placed(), io.batch, io.dOut, Max ? io.scratch[0] : nullptr, io.dIn[0]);
+    if (!io.dIn[0]) return;
+    const Window2d g = placed();
+    if (Max && tiles(g)) maxPoolTiledBackward(g, io.batch, io.dOut, reinterpret_cast<const uint8_t*>(io.scratch[0]), io.dIn[0]);
+    else poolBackward<Max>(g, io.batch, io.dOut, Max ? io.scratch[0] : nullptr, io.dIn[0]);
   }
 
  private:

@@ -50,7 +50,8 @@ namespace tf {
   X(GlobalMaxPooling1d, "globalMaxPooling1d")      \
   X(GlobalAveragePooling1d, "globalAveragePooling1d") \
   X(Conv2dTranspose, "conv2dTranspose")            \
-  X(SeparableConv2d, "separableConv2d")
+  X(SeparableConv2d, "separableConv2d")          \
+  X(Host, "host")
 
 TF_DEFINE_ENUM(LayerKind, TF_LAYER_KINDS)
 

@@ -191,3 +191,64 @@ function release(tape: Tape, created: Tensor[], keep: readonly Tensor[]): void {
   // Node outputs a tidy() inside f dropped from tracking while they were pinned.
   for (const n of tape.nodes) dispose(n.output);
 }
+
+/**
+ * @internal f's result with its recording kept for one later backward pass:
+ * a custom layer's call runs during the native forward pass, and the engine
+ * asks for its gradients only after the rest of the model ran. Until
+ * `release()`, the tensors f created stay alive (the backward pass reads
+ * them); `release()` frees them and whatever `backward` created, so the
+ * caller copies the gradients out first. Records on a tape of its own, never
+ * on a tape the caller's code may have running.
+ */
+export interface Recording {
+  readonly value: Tensor;
+  /** dValue → one gradient per x (null where value does not depend on it). */
+  backward(dy: Tensor): (Tensor | null)[];
+  release(): void;
+}
+
+/** @internal Runs f on a tape of its own and keeps the recording (see {@link Recording}). */
+export function recordForBackward(fn: string, f: () => unknown, xs: readonly Tensor[]): Recording {
+  const enclosing = TAPE.active;
+  const tape = new Tape(null);
+  const created: Tensor[] = [];
+  const outer = trackTensors(created);
+  let y: unknown;
+  try {
+    TAPE.active = tape;
+    try {
+      y = f();
+    } finally {
+      TAPE.active = enclosing;
+    }
+    if (!(y instanceof Tensor)) throw typeError(fn, `must return a Tensor, got ${show(y)}`);
+    checkTensor(fn, 'the result', y);
+  } catch (e) {
+    trackTensors(outer);
+    release(tape, created, []);
+    throw e;
+  }
+  trackTensors(outer);
+  const value = y;
+  let released = false;
+  return {
+    value,
+    backward(dy: Tensor): (Tensor | null)[] {
+      const saved = TAPE.active;
+      const prev = trackTensors(created);
+      TAPE.active = null;
+      try {
+        return backward(fn, tape, xs, value, dy);
+      } finally {
+        TAPE.active = saved;
+        trackTensors(prev);
+      }
+    },
+    release(): void {
+      if (released) return;
+      released = true;
+      release(tape, created, []);
+    },
+  };
+}

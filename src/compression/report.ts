@@ -4,6 +4,7 @@
 // model.save) or a tf.quantization model; with data, also its predict latency
 // at batch 1, throughput at batch 1000 and accuracy. Prints a table and
 // returns it.
+import { rowArgMax } from '../metrics';
 import { checkBool, checkOptions, rangeError, show, typeError } from '../errors';
 import { LayersModel } from '../models/layers_model';
 import { Tensor, checkTensor } from '../tensor';
@@ -224,13 +225,8 @@ function measure(model: LayersModel | QuantizedModel, x: Tensor, y: Tensor | nul
   }
   const pv = p.dataSync();
   const yv = y.dataSync();
-  const argMax = (v: ArrayLike<number>, at: number, size: number) => {
-    let best = 0;
-    for (let j = 1; j < size; j++) if (v[at + j] > v[at + best]) best = j;
-    return best;
-  };
   let right = 0;
-  for (let i = 0; i < n; i++) right += argMax(pv, i * classes, classes) === (labelWidth === 1 ? yv[i] : argMax(yv, i * classes, classes)) ? 1 : 0;
+  for (let i = 0; i < n; i++) right += rowArgMax(pv, i * classes, classes) === (labelWidth === 1 ? yv[i] : rowArgMax(yv, i * classes, classes)) ? 1 : 0;
   p.dispose();
   return { latencyMs, samplesPerSecond, accuracy: right / n };
 }

@@ -405,11 +405,11 @@ export function parseTopology(fn: string, topology: unknown): ParsedTopology {
         inputShape = shape = first;
       }
       const layer = makeLayer(e, first ?? (layers.length === 0 ? inputShape : undefined), writer);
-      for (const w of layer.weightSpecs(shape)) {
+      for (const w of layer.weightSpecsFor([shape])) {
         if (w.shape.reduce((a, b) => a * b, 1) > MAX_ELEMENTS) throw new Error(`weight '${w.name}' of shape ${show(w.shape)} is too large`);
         weights.push({ name: `${lname}/${w.name}`, shape: w.shape, trainable: w.trainable && layer.trainable });
       }
-      shape = layer.computeOutputShape(shape);
+      shape = layer.outputShapeFor([shape]);
       layers.push(layer);
     } catch (err) {
       const msg = (err as Error).message;

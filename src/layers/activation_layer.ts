@@ -19,7 +19,7 @@ export interface ActivationArgs extends LayerArgs {
 export class ActivationLayer extends Layer {
   /** The Keras class name. */
   static readonly className = 'Activation';
-  readonly className = ActivationLayer.className;
+  override readonly className = ActivationLayer.className;
   readonly activation: CanonicalActivation;
   readonly alpha: number;
 
@@ -38,7 +38,7 @@ export class ActivationLayer extends Layer {
    * alpha. The LeakyReLU and ELU configs {@link ActivationLayer.getConfig}
    * may return are read by `deserializeLayer` under their own class names.
    */
-  static fromConfig(config: LayerConfig): ActivationLayer {
+  static override fromConfig(config: LayerConfig): ActivationLayer {
     const fn = 'Activation.fromConfig';
     const c = checkLayerConfig(fn, config);
     const base = baseArgs(fn, c);
@@ -46,12 +46,12 @@ export class ActivationLayer extends Layer {
     return new ActivationLayer({ ...base, activation: deserializeActivation(fn, optional(c, 'activation')) } as ActivationArgs);
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: number[]): number[] {
     return checkInputShape('computeOutputShape', inputShape);
   }
 
   /** @internal */
-  toNative(inputShape: number[]): NativeLayerSpec {
+  override toNative(inputShape: number[]): NativeLayerSpec {
     checkInputShape('activation', inputShape);  // any rank: the native layer works elementwise (softmax over the last axis)
     return { kind: native.enums.layer.activation, activation: ACTIVATION_CODE[this.activation], activationParam: this.alpha };
   }

@@ -36,7 +36,7 @@ const utf8 = (s: string) => Array.from(new TextEncoder().encode(s));
 export class Bidirectional extends Layer {
   /** The Keras class name. */
   static readonly className = 'Bidirectional';
-  readonly className = Bidirectional.className;
+  override readonly className = Bidirectional.className;
   /** The wrapped layer (its config; the model runs two copies of it). */
   readonly layer: RecurrentLayer;
   readonly mergeMode: BidirectionalMergeMode;
@@ -60,7 +60,7 @@ export class Bidirectional extends Layer {
    * config }`. Keras 3's backwardLayer, when it is the mirror of the layer, is
    * what this layer makes anyway; mergeMode null (two outputs) is not supported.
    */
-  static fromConfig(config: LayerConfig): Bidirectional {
+  static override fromConfig(config: LayerConfig): Bidirectional {
     const fn = 'Bidirectional.fromConfig';
     const c = checkLayerConfig(fn, config);
     const inner = checkLayerConfig(fn, optional(c, 'layer'), 'layer');
@@ -78,7 +78,7 @@ export class Bidirectional extends Layer {
     return new Bidirectional({ ...baseArgs(fn, c), layer: layer as RecurrentLayer, mergeMode: mode as BidirectionalMergeMode | undefined });
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: number[]): number[] {
     const out = this.layer.computeOutputShape(inputShape);
     if (this.mergeMode === 'concat') out[out.length - 1] *= 2;
     return out;
@@ -89,7 +89,7 @@ export class Bidirectional extends Layer {
   }
 
   /** @internal */
-  toNative(inputShape: number[]): NativeLayerSpec {
+  override toNative(inputShape: number[]): NativeLayerSpec {
     const inner = this.layer.toNative(inputShape) as NativeLayerSpec & Record<string, unknown>;
     if (!this.layer.trainable) inner.trainable = false;
     const spec: NativeLayerSpec & Record<string, unknown> = { kind: native.enums.layer.bidirectional };

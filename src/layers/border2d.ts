@@ -73,7 +73,7 @@ abstract class Border2D extends Layer {
     return [[...this.#margins[0]], [...this.#margins[1]]];
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: number[]): number[] {
     const s = checkInputShape(this.#fn, inputShape);
     if (s.length !== 3) throw rangeError(this.#fn, `layer '${this.name}' expects per-sample input [height, width, channels], got ${show(s)}`);
     const [[top, bottom], [left, right]] = this.#margins;
@@ -86,7 +86,7 @@ abstract class Border2D extends Layer {
   }
 
   /** @internal */
-  toNative(inputShape: number[]): NativeLayerSpec {
+  override toNative(inputShape: number[]): NativeLayerSpec {
     this.computeOutputShape(inputShape);
     const spec = { kind: native.enums.layer[this.#fn], margins: this.#margins.flat() };
     return spec;
@@ -103,7 +103,7 @@ abstract class Border2D extends Layer {
 export class ZeroPadding2D extends Border2D {
   /** The Keras class name. */
   static readonly className = 'ZeroPadding2D';
-  readonly className = ZeroPadding2D.className;
+  override readonly className = ZeroPadding2D.className;
 
   constructor(options?: ZeroPadding2DArgs) {
     const fn = 'zeroPadding2d';
@@ -119,7 +119,7 @@ export class ZeroPadding2D extends Border2D {
   }
 
   /** A ZeroPadding2D layer from its {@link ZeroPadding2D.getConfig} or a Keras / TensorFlow.js one. */
-  static fromConfig(config: LayerConfig): ZeroPadding2D {
+  static override fromConfig(config: LayerConfig): ZeroPadding2D {
     return new ZeroPadding2D(Border2D.argsFrom('ZeroPadding2D.fromConfig', config, 'padding'));
   }
 
@@ -133,7 +133,7 @@ export class ZeroPadding2D extends Border2D {
 export class Cropping2D extends Border2D {
   /** The Keras class name. */
   static readonly className = 'Cropping2D';
-  readonly className = Cropping2D.className;
+  override readonly className = Cropping2D.className;
 
   constructor(options?: Cropping2DArgs) {
     const fn = 'cropping2d';
@@ -148,7 +148,7 @@ export class Cropping2D extends Border2D {
   }
 
   /** A Cropping2D layer from its {@link Cropping2D.getConfig} or a Keras / TensorFlow.js one. */
-  static fromConfig(config: LayerConfig): Cropping2D {
+  static override fromConfig(config: LayerConfig): Cropping2D {
     return new Cropping2D(Border2D.argsFrom('Cropping2D.fromConfig', config, 'cropping'));
   }
 

@@ -18,7 +18,7 @@ export interface ConcatenateArgs extends LayerArgs {
 export class Concatenate extends MergeBase {
   /** The Keras class name. */
   static readonly className = 'Concatenate';
-  readonly className = Concatenate.className;
+  override readonly className = Concatenate.className;
   /** The axis as given (the batch axis is 0, negative counts from the end). */
   readonly axis: number;
 
@@ -31,7 +31,7 @@ export class Concatenate extends MergeBase {
   }
 
   /** A Concatenate layer from its {@link Concatenate.getConfig} or a Keras / TensorFlow.js one. */
-  static fromConfig(config: LayerConfig): Concatenate {
+  static override fromConfig(config: LayerConfig): Concatenate {
     const fn = 'Concatenate.fromConfig';
     const c = checkLayerConfig(fn, config);
     return new Concatenate({ ...baseArgs(fn, c), axis: optional(c, 'axis') } as ConcatenateArgs);
@@ -44,7 +44,7 @@ export class Concatenate extends MergeBase {
     return a;
   }
 
-  computeOutputShape(inputShape: number[] | number[][]): number[] {
+  override computeOutputShape(inputShape: number[] | number[][]): number[] {
     const fn = 'concatenate';
     const shapes = mergeShapes(fn, this, inputShape);
     const axis = this.#sampleAxis(shapes[0].length);

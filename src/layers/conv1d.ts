@@ -42,7 +42,7 @@ export interface Conv1DArgs extends LayerArgs, ActivationBiasArgs {
 export class Conv1D extends Layer {
   /** The Keras class name. */
   static readonly className = 'Conv1D';
-  readonly className = Conv1D.className;
+  override readonly className = Conv1D.className;
   readonly filters: number;
   readonly kernelSize: number;
   readonly strides: number;
@@ -76,7 +76,7 @@ export class Conv1D extends Layer {
   }
 
   /** A Conv1D layer from its {@link Conv1D.getConfig} or a Keras / TensorFlow.js one (constraints and other regularizers ignored, as in Dense). */
-  static fromConfig(config: LayerConfig): Conv1D {
+  static override fromConfig(config: LayerConfig): Conv1D {
     const fn = 'Conv1D.fromConfig';
     const c = checkLayerConfig(fn, config);
     const groups = optional(c, 'groups');
@@ -95,7 +95,7 @@ export class Conv1D extends Layer {
     return [s[0], s[1]];
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: number[]): number[] {
     const [steps] = this.#input(inputShape);
     const effective = (this.kernelSize - 1) * this.dilationRate + 1;
     if (this.padding !== 'valid') return [Math.ceil(steps / this.strides), this.filters];
@@ -106,7 +106,7 @@ export class Conv1D extends Layer {
   }
 
   /** @internal */
-  toNative(inputShape: number[]): NativeLayerSpec {
+  override toNative(inputShape: number[]): NativeLayerSpec {
     this.computeOutputShape(inputShape);
     const spec = {
       kind: native.enums.layer.conv1d, filters: this.filters, kernelSize: [1, this.kernelSize], strides: [1, this.strides],

@@ -41,7 +41,7 @@ export interface Conv2DArgs extends LayerArgs, ActivationBiasArgs {
 export class Conv2D extends Layer {
   /** The Keras class name. */
   static readonly className = 'Conv2D';
-  readonly className = Conv2D.className;
+  override readonly className = Conv2D.className;
   readonly filters: number;
   readonly kernelSize: readonly [number, number];
   readonly strides: readonly [number, number];
@@ -79,7 +79,7 @@ export class Conv2D extends Layer {
    * TensorFlow.js Conv2D config. Constraints and bias / activity
    * regularizers are ignored, as in Dense; grouped convolutions are refused.
    */
-  static fromConfig(config: LayerConfig): Conv2D {
+  static override fromConfig(config: LayerConfig): Conv2D {
     const fn = 'Conv2D.fromConfig';
     const c = checkLayerConfig(fn, config);
     const groups = optional(c, 'groups');
@@ -91,13 +91,13 @@ export class Conv2D extends Layer {
     } as Conv2DArgs);
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: number[]): number[] {
     const [h, w] = windowOutput('conv2d', `layer '${this.name}'`, inputShape, this.kernelSize, this.strides, this.dilationRate, this.padding);
     return [h, w, this.filters];
   }
 
   /** @internal */
-  toNative(inputShape: number[]): NativeLayerSpec {
+  override toNative(inputShape: number[]): NativeLayerSpec {
     this.computeOutputShape(inputShape);
     const spec = {
       kind: native.enums.layer.conv2d, filters: this.filters, kernelSize: [...this.kernelSize], strides: [...this.strides],

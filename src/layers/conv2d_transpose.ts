@@ -39,7 +39,7 @@ export interface Conv2DTransposeArgs extends LayerArgs, ActivationBiasArgs {
 export class Conv2DTranspose extends Layer {
   /** The Keras class name. */
   static readonly className = 'Conv2DTranspose';
-  readonly className = Conv2DTranspose.className;
+  override readonly className = Conv2DTranspose.className;
   readonly filters: number;
   readonly kernelSize: readonly [number, number];
   readonly strides: readonly [number, number];
@@ -68,7 +68,7 @@ export class Conv2DTranspose extends Layer {
   }
 
   /** A Conv2DTranspose layer from its {@link Conv2DTranspose.getConfig} or a Keras / TensorFlow.js one (constraints and other regularizers ignored, as in Dense; dilation and outputPadding refused). */
-  static fromConfig(config: LayerConfig): Conv2DTranspose {
+  static override fromConfig(config: LayerConfig): Conv2DTranspose {
     const fn = 'Conv2DTranspose.fromConfig';
     const c = checkLayerConfig(fn, config);
     const dilation = optional(c, 'dilationRate');
@@ -89,7 +89,7 @@ export class Conv2DTranspose extends Layer {
     return s;
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: number[]): number[] {
     const s = this.#input(inputShape);
     const out = [0, 1].map((k) => s[k] * this.strides[k] + (this.padding === 'same' ? 0 : Math.max(this.kernelSize[k] - this.strides[k], 0)));
     if (out.some((d) => d > 2 ** 24)) throw rangeError('conv2dTranspose', `layer '${this.name}': output ${show(out)} of input ${show(s)} is too large (at most 2^24 per axis)`);
@@ -97,7 +97,7 @@ export class Conv2DTranspose extends Layer {
   }
 
   /** @internal */
-  toNative(inputShape: number[]): NativeLayerSpec {
+  override toNative(inputShape: number[]): NativeLayerSpec {
     this.computeOutputShape(inputShape);
     const spec = {
       kind: native.enums.layer.conv2dTranspose, filters: this.filters, kernelSize: [...this.kernelSize], strides: [...this.strides],

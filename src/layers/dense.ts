@@ -34,7 +34,7 @@ export interface DenseArgs extends LayerArgs {
 export class Dense extends Layer {
   /** The Keras class name. */
   static readonly className = 'Dense';
-  readonly className = Dense.className;
+  override readonly className = Dense.className;
   readonly units: number;
   readonly activation: CanonicalActivation;
   readonly alpha: number;
@@ -62,7 +62,7 @@ export class Dense extends Layer {
    * TensorFlow.js Dense config (camelCase keys). Keys tensorforge has no use
    * for (constraints, a bias regularizer) are ignored, as they are in files.
    */
-  static fromConfig(config: LayerConfig): Dense {
+  static override fromConfig(config: LayerConfig): Dense {
     const fn = 'Dense.fromConfig';
     const c = checkLayerConfig(fn, config);
     return new Dense({
@@ -74,13 +74,13 @@ export class Dense extends Layer {
     } as DenseArgs);
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: number[]): number[] {
     requireFlat('dense', this, inputShape);
     return [this.units];
   }
 
   /** @internal */
-  toNative(inputShape: number[]): NativeLayerSpec {
+  override toNative(inputShape: number[]): NativeLayerSpec {
     requireFlat('dense', this, inputShape);
     return {
       kind: native.enums.layer.dense, units: this.units, useBias: this.useBias, activation: ACTIVATION_CODE[this.activation],

@@ -41,7 +41,7 @@ export interface DepthwiseConv2DArgs extends LayerArgs, ActivationBiasArgs {
 export class DepthwiseConv2D extends Layer {
   /** The Keras class name. */
   static readonly className = 'DepthwiseConv2D';
-  readonly className = DepthwiseConv2D.className;
+  override readonly className = DepthwiseConv2D.className;
   readonly kernelSize: readonly [number, number];
   readonly depthMultiplier: number;
   readonly strides: readonly [number, number];
@@ -75,7 +75,7 @@ export class DepthwiseConv2D extends Layer {
   }
 
   /** A DepthwiseConv2D layer from its {@link DepthwiseConv2D.getConfig} or a Keras / TensorFlow.js one (constraints and other regularizers ignored, as in Dense). */
-  static fromConfig(config: LayerConfig): DepthwiseConv2D {
+  static override fromConfig(config: LayerConfig): DepthwiseConv2D {
     const fn = 'DepthwiseConv2D.fromConfig';
     const c = checkLayerConfig(fn, config);
     return new DepthwiseConv2D({
@@ -85,13 +85,13 @@ export class DepthwiseConv2D extends Layer {
     } as DepthwiseConv2DArgs);
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: number[]): number[] {
     const [h, w, c] = windowOutput('depthwiseConv2d', `layer '${this.name}'`, inputShape, this.kernelSize, this.strides, this.dilationRate, this.padding);
     return [h, w, c * this.depthMultiplier];
   }
 
   /** @internal */
-  toNative(inputShape: number[]): NativeLayerSpec {
+  override toNative(inputShape: number[]): NativeLayerSpec {
     this.computeOutputShape(inputShape);
     const spec = {
       kind: native.enums.layer.depthwiseConv2d, depthMultiplier: this.depthMultiplier, kernelSize: [...this.kernelSize], strides: [...this.strides],

@@ -18,7 +18,7 @@ export interface DropoutArgs extends LayerArgs {
 export class Dropout extends Layer {
   /** The Keras class name. */
   static readonly className = 'Dropout';
-  readonly className = Dropout.className;
+  override readonly className = Dropout.className;
   readonly rate: number;
   readonly seed?: number;
 
@@ -36,19 +36,19 @@ export class Dropout extends Layer {
    * one. A seed other than a non-negative integer (Keras allows any Python
    * integer) is read as none.
    */
-  static fromConfig(config: LayerConfig): Dropout {
+  static override fromConfig(config: LayerConfig): Dropout {
     const fn = 'Dropout.fromConfig';
     const c = checkLayerConfig(fn, config);
     const seed = optional(c, 'seed');
     return new Dropout({ ...baseArgs(fn, c), rate: optional(c, 'rate'), seed: Number.isInteger(seed) && (seed as number) >= 0 ? seed : undefined } as DropoutArgs);
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: number[]): number[] {
     return checkInputShape('computeOutputShape', inputShape);
   }
 
   /** @internal */
-  toNative(inputShape: number[]): NativeLayerSpec {
+  override toNative(inputShape: number[]): NativeLayerSpec {
     checkInputShape('dropout', inputShape);  // any rank: elementwise
     return { kind: native.enums.layer.dropout, rate: this.rate, seed: this.seed ?? -1 };
   }

@@ -36,7 +36,7 @@ export interface EmbeddingArgs extends LayerArgs {
 export class Embedding extends Layer {
   /** The Keras class name. */
   static readonly className = 'Embedding';
-  readonly className = Embedding.className;
+  override readonly className = Embedding.className;
   readonly inputDim: number;
   readonly outputDim: number;
   readonly embeddingsInitializer: Initializer;
@@ -60,7 +60,7 @@ export class Embedding extends Layer {
   }
 
   /** An Embedding layer from its {@link Embedding.getConfig} or a Keras / TensorFlow.js one (camelCase keys). */
-  static fromConfig(config: LayerConfig): Embedding {
+  static override fromConfig(config: LayerConfig): Embedding {
     const fn = 'Embedding.fromConfig';
     const c = checkLayerConfig(fn, config);
     return new Embedding({
@@ -70,14 +70,14 @@ export class Embedding extends Layer {
     });
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: number[]): number[] {
     const shape = checkInputShape('embedding', inputShape);
     if (shape.reduce((p, d) => p * d, 1) * this.outputDim > 2 ** 31) throw rangeError('embedding', `layer '${this.name}': the output is too large`);
     return [...shape, this.outputDim];
   }
 
   /** @internal */
-  toNative(inputShape: number[]): NativeLayerSpec {
+  override toNative(inputShape: number[]): NativeLayerSpec {
     this.computeOutputShape(inputShape);
     const spec: NativeLayerSpec & Record<string, unknown> = { kind: native.enums.layer.embedding };
     spec.inputDim = this.inputDim;

@@ -21,7 +21,7 @@ const DATA_FORMATS = ['channelsLast', 'channelsFirst'] as const;
 export class Flatten extends Layer {
   /** The Keras class name. */
   static readonly className = 'Flatten';
-  readonly className = Flatten.className;
+  override readonly className = Flatten.className;
   readonly dataFormat: 'channelsLast' | 'channelsFirst';
 
   constructor(args: FlattenArgs = {}) {
@@ -33,13 +33,13 @@ export class Flatten extends Layer {
   }
 
   /** A Flatten layer from its {@link Flatten.getConfig} or a Keras / TensorFlow.js one. */
-  static fromConfig(config: LayerConfig): Flatten {
+  static override fromConfig(config: LayerConfig): Flatten {
     const fn = 'Flatten.fromConfig';
     const c = checkLayerConfig(fn, config);
     return new Flatten({ ...baseArgs(fn, c), dataFormat: optional(c, 'dataFormat') } as FlattenArgs);
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: number[]): number[] {
     const shape = checkInputShape('computeOutputShape', inputShape);
     if (this.dataFormat === 'channelsFirst' && shape.length > 1) {
       throw rangeError('flatten', `data_format 'channels_first' is not supported (layer '${this.name}' over per-sample shape ${show(shape)}); tensorforge keeps channels last`);
@@ -48,7 +48,7 @@ export class Flatten extends Layer {
   }
 
   /** @internal */
-  toNative(): NativeLayerSpec | null {
+  override toNative(): NativeLayerSpec | null {
     return null;
   }
 

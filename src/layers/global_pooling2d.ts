@@ -37,7 +37,7 @@ abstract class GlobalPooling2D extends Layer {
     return { ...baseArgs(fn, c), dataFormat: optional(c, 'dataFormat') } as GlobalPooling2DArgs;
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: number[]): number[] {
     const s = checkInputShape(this.#fn, inputShape);
     const oneD = this.#fn.endsWith('1d');
     if (s.length !== (oneD ? 2 : 3)) {
@@ -47,7 +47,7 @@ abstract class GlobalPooling2D extends Layer {
   }
 
   /** @internal */
-  toNative(inputShape: number[]): NativeLayerSpec {
+  override toNative(inputShape: number[]): NativeLayerSpec {
     this.computeOutputShape(inputShape);
     return { kind: native.enums.layer[this.#fn] };
   }
@@ -61,7 +61,7 @@ abstract class GlobalPooling2D extends Layer {
 export class GlobalAveragePooling2D extends GlobalPooling2D {
   /** The Keras class name. */
   static readonly className = 'GlobalAveragePooling2D';
-  readonly className = GlobalAveragePooling2D.className;
+  override readonly className = GlobalAveragePooling2D.className;
 
   constructor(args?: GlobalPooling2DArgs) {
     // 'GlobalAveragePooling2d' names the layers global_average_pooling2d, ... as Keras does.
@@ -70,7 +70,7 @@ export class GlobalAveragePooling2D extends GlobalPooling2D {
   }
 
   /** A GlobalAveragePooling2D layer from its {@link GlobalAveragePooling2D.getConfig} or a Keras / TensorFlow.js one. */
-  static fromConfig(config: LayerConfig): GlobalAveragePooling2D {
+  static override fromConfig(config: LayerConfig): GlobalAveragePooling2D {
     return new GlobalAveragePooling2D(GlobalPooling2D.argsFrom('GlobalAveragePooling2D.fromConfig', config));
   }
 }
@@ -79,7 +79,7 @@ export class GlobalAveragePooling2D extends GlobalPooling2D {
 export class GlobalMaxPooling2D extends GlobalPooling2D {
   /** The Keras class name. */
   static readonly className = 'GlobalMaxPooling2D';
-  readonly className = GlobalMaxPooling2D.className;
+  override readonly className = GlobalMaxPooling2D.className;
 
   constructor(args?: GlobalPooling2DArgs) {
     super('globalMaxPooling2d', 'GlobalMaxPooling2d', args);
@@ -87,7 +87,7 @@ export class GlobalMaxPooling2D extends GlobalPooling2D {
   }
 
   /** A GlobalMaxPooling2D layer from its {@link GlobalMaxPooling2D.getConfig} or a Keras / TensorFlow.js one. */
-  static fromConfig(config: LayerConfig): GlobalMaxPooling2D {
+  static override fromConfig(config: LayerConfig): GlobalMaxPooling2D {
     return new GlobalMaxPooling2D(GlobalPooling2D.argsFrom('GlobalMaxPooling2D.fromConfig', config));
   }
 }
@@ -96,7 +96,7 @@ export class GlobalMaxPooling2D extends GlobalPooling2D {
 export class GlobalAveragePooling1D extends GlobalPooling2D {
   /** The Keras class name. */
   static readonly className = 'GlobalAveragePooling1D';
-  readonly className = GlobalAveragePooling1D.className;
+  override readonly className = GlobalAveragePooling1D.className;
 
   constructor(args?: GlobalPooling2DArgs) {
     super('globalAveragePooling1d', 'GlobalAveragePooling1d', args);
@@ -104,7 +104,7 @@ export class GlobalAveragePooling1D extends GlobalPooling2D {
   }
 
   /** A GlobalAveragePooling1D layer from its {@link GlobalAveragePooling1D.getConfig} or a Keras / TensorFlow.js one. */
-  static fromConfig(config: LayerConfig): GlobalAveragePooling1D {
+  static override fromConfig(config: LayerConfig): GlobalAveragePooling1D {
     return new GlobalAveragePooling1D(GlobalPooling2D.argsFrom('GlobalAveragePooling1D.fromConfig', config));
   }
 }
@@ -113,7 +113,7 @@ export class GlobalAveragePooling1D extends GlobalPooling2D {
 export class GlobalMaxPooling1D extends GlobalPooling2D {
   /** The Keras class name. */
   static readonly className = 'GlobalMaxPooling1D';
-  readonly className = GlobalMaxPooling1D.className;
+  override readonly className = GlobalMaxPooling1D.className;
 
   constructor(args?: GlobalPooling2DArgs) {
     super('globalMaxPooling1d', 'GlobalMaxPooling1d', args);
@@ -121,7 +121,7 @@ export class GlobalMaxPooling1D extends GlobalPooling2D {
   }
 
   /** A GlobalMaxPooling1D layer from its {@link GlobalMaxPooling1D.getConfig} or a Keras / TensorFlow.js one. */
-  static fromConfig(config: LayerConfig): GlobalMaxPooling1D {
+  static override fromConfig(config: LayerConfig): GlobalMaxPooling1D {
     return new GlobalMaxPooling1D(GlobalPooling2D.argsFrom('GlobalMaxPooling1D.fromConfig', config));
   }
 }

@@ -30,7 +30,7 @@ export interface GRUArgs extends RecurrentArgs {
 export class GRU extends RecurrentLayer {
   /** The Keras class name. */
   static readonly className = 'GRU';
-  readonly className = GRU.className;
+  override readonly className = GRU.className;
   readonly recurrentActivation: CanonicalActivation;
   readonly resetAfter: boolean;
   protected readonly gates = 3;
@@ -49,7 +49,7 @@ export class GRU extends RecurrentLayer {
   }
 
   /** A GRU layer from its {@link GRU.getConfig} or a Keras / TensorFlow.js one (camelCase keys; a config without resetAfter is Keras 2's, reset before). */
-  static fromConfig(config: LayerConfig): GRU {
+  static override fromConfig(config: LayerConfig): GRU {
     const fn = 'GRU.fromConfig';
     const c = checkLayerConfig(fn, config);
     const ra = optional(c, 'recurrentActivation');
@@ -62,7 +62,7 @@ export class GRU extends RecurrentLayer {
   }
 
   /** @internal */
-  toNative(inputShape: number[]): NativeLayerSpec {
+  override toNative(inputShape: number[]): NativeLayerSpec {
     const spec = this.nativeSpec(inputShape);
     spec.recurrentActivation = ACTIVATION_CODE[this.recurrentActivation];
     spec.resetAfter = this.resetAfter;

@@ -200,6 +200,7 @@ export function separableConv2d(args: SeparableConv2DArgs): SeparableConv2D {
 
 export { Layer } from './layer';
 export type { LayerArgs } from './layer';
+export { LayerVariable } from './layer_variable';
 export type { LayerConfig } from './config';
 export { Dense, ActivationLayer as Activation, Dropout, Flatten, BatchNormalization, LayerNormalization };
 export type { DenseArgs, ActivationArgs, DropoutArgs, FlattenArgs, BatchNormalizationArgs, NormalizationArgs };

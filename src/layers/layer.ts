@@ -1,10 +1,12 @@
 // The Layer contract (Keras's life cycle): the constructor stores the config,
 // the model builds it for an input shape, the native engine runs it, and
 // getConfig() round-trips it. Weights live in the model's native arena.
-import { checkArray, checkBool, checkOptions, rangeError, show, typeError } from '../errors';
-import type { Initializer } from '../initializers';
+import { checkArray, checkBool, checkOptions, checkString, rangeError, show, typeError } from '../errors';
+import { Initializer, InitializerIdentifier, getInitializer } from '../initializers';
+import { native } from '../native';
 import { Tensor } from '../tensor';
 import { LayerConfig, snakeCase } from './config';
+import { LayerVariable, MAKE_LAYER_VARIABLE } from './layer_variable';
 import { SymbolicTensor, applyLayer } from './symbolic_tensor';
 
 /** Options every layer accepts. */
@@ -44,6 +46,13 @@ export interface NativeLayerSpec {
   n?: number;
   /** concatenate: the per-sample axis (0-based). */
   axis?: number;
+  /** host (a custom layer): which of the model's custom-layer applications this node is. */
+  hostId?: number;
+  /** host: the per-sample output shape. */
+  outputShape?: number[];
+  /** host: each weight's shape, and whether it is trainable (1 / 0). */
+  weightShapes?: number[][];
+  weightTrainable?: number[];
 }
 
 /** @internal One weight a layer declares, in Keras order. */
@@ -118,20 +127,58 @@ export function setLayerOwner(layer: Layer, owner: WeightOwner, inputShapes: num
   placement.set(layer, { owner, inputShapes: inputShapes && inputShapes.map((s) => [...s]) });
 }
 
-/** Base class of every layer. */
-export abstract class Layer {
-  /** The Keras class name, e.g. 'Dense'. */
-  abstract readonly className: string;
+/** Layers a user's class made (tf.layers.Layer subclasses with call()): they run through the gradient tape. */
+const customLayers = new WeakSet<Layer>();
+
+/** @internal Whether the layer is a user's own class (computed by its call(), custom_layer.ts), not a built-in one. */
+export function isCustomLayer(layer: Layer): boolean {
+  return customLayers.has(layer);
+}
+
+/**
+ * Base class of every layer, and of your own (TensorFlow.js's custom
+ * layers): extend it, create weights with {@link Layer.addWeight} in
+ * `build(inputShape)`, compute in `call(inputs)` with tf ops, and give
+ * `computeOutputShape` and `getConfig` when the output shape or options
+ * differ from the input's; register the class with
+ * `tf.serialization.registerClass` to save and load it. A custom layer's
+ * shapes include the batch axis (`[null, 784]`), as in TensorFlow.js. Models
+ * run the built-in layers natively and a custom layer's `call` on the
+ * gradient tape (docs/custom-layers.md).
+ */
+export class Layer {
+  /** The Keras class name, e.g. 'Dense' (a custom layer's static `className`, else its class name). */
+  declare readonly className: string;
   /** Unique layer name. */
   readonly name: string;
   #trainable: boolean;
   /** @internal Input shape given by the user (first layer). */
   readonly inputShapeArg?: number[];
+  #built = false;
+  #weights: LayerVariable[] = [];
 
-  /** @internal Subclasses pass the options snapshot {@link layerOptions} made. */
-  protected constructor(fn: string, className: string, args: LayerArgs) {
-    // NOTE: the label comes from the subclass, never from a caller: Layer itself is abstract.
-    if (new.target === Layer) throw typeError('Layer', 'is abstract; create layers with the factories (tf.layers.dense(...), ...)');
+  /** A custom layer: `super(config)` with the layer options ({@link LayerArgs}) and the class's own. */
+  constructor(config?: LayerArgs);
+  /** @internal Built-in layers pass their factory's name, class name and the options snapshot {@link layerOptions} made. */
+  constructor(fn: string, className: string, args: LayerArgs);
+  constructor(fnOrConfig?: string | LayerArgs, classNameArg?: string, argsArg?: LayerArgs) {
+    // NOTE: the label comes from the subclass, never from a caller.
+    if (new.target === Layer) throw typeError('Layer', 'is abstract; create layers with the factories (tf.layers.dense(...), ...) or extend tf.layers.Layer');
+    const custom = typeof fnOrConfig !== 'string';
+    let fn: string, className: string, args: LayerArgs;
+    if (custom) {
+      const ctor = new.target as unknown as { className?: unknown; name?: unknown };
+      className = typeof ctor.className === 'string' && ctor.className !== '' ? ctor.className : String(ctor.name || 'Layer');
+      fn = className;
+      const config: unknown = fnOrConfig ?? {};
+      if (config === null || typeof config !== 'object' || Array.isArray(config)) throw typeError(fn, `config must be an object, got ${show(config)}`);
+      const c = config as LayerArgs;
+      args = { name: c.name, inputShape: c.inputShape, batchInputShape: c.batchInputShape, trainable: c.trainable };
+    } else {
+      fn = fnOrConfig;
+      className = classNameArg as string;
+      args = argsArg as LayerArgs;
+    }
     if (args.name !== undefined && (typeof args.name !== 'string' || args.name === '')) {
       throw typeError(fn, `name must be a non-empty string, got ${show(args.name)}`);
     }
@@ -149,6 +196,11 @@ export abstract class Layer {
       shape = checkArray(fn, 'batchInputShape', args.batchInputShape, 'an array').slice(1);
     }
     if (shape !== undefined) this.inputShapeArg = checkInputShape(fn, shape);
+    if (custom) {
+      Object.defineProperty(this, 'className', { value: className, enumerable: true, writable: true, configurable: true });
+      customLayers.add(this);
+      constructed.add(this);
+    }
   }
 
   /**
@@ -188,11 +240,102 @@ export abstract class Layer {
     for (const k of Object.keys(this)) Object.defineProperty(this, k, { writable: false, configurable: false });
   }
 
-  /** Output shape of one sample for a given input shape (no batch dimension). */
-  abstract computeOutputShape(inputShape: number[]): number[];
+  /**
+   * The output shape for an input shape. Built-in layers: of one sample (no
+   * batch axis). A custom layer overrides it with TensorFlow.js's convention
+   * (batch axis first, `null`; a list of shapes for several inputs); the
+   * default returns the input shape unchanged.
+   */
+  computeOutputShape(inputShape: number[] | (number | null)[] | (number | null)[][]): number[] | (number | null)[] {
+    return inputShape as (number | null)[];
+  }
 
-  /** @internal Native spec, or null for layers that only reinterpret the shape (Flatten). */
-  abstract toNative(inputShape: number[]): NativeLayerSpec | null;
+  /** @internal Native spec, or null for layers that only reinterpret the shape (Flatten). A custom layer is a host node. */
+  toNative(_inputShape: number[]): NativeLayerSpec | null {
+    throw new Error(`toNative: layer '${this.name}' (${this.className}) has no native form`);
+  }
+
+  /**
+   * A custom layer creates its weights here, once, with {@link Layer.addWeight}
+   * (`inputShape` includes the batch axis: `[null, features]`; a list of
+   * shapes for several inputs). Called before the first `call`.
+   */
+  build(_inputShape: (number | null)[] | (number | null)[][]): void {
+    this.#built = true;
+  }
+
+  /**
+   * A custom layer's computation, with tf ops (differentiated by the gradient
+   * tape): `inputs` is one tensor `[batch, ...]`, or a list for a layer
+   * applied to several; `kwargs.training` is true inside `fit`. Returns one
+   * tensor of the shape {@link Layer.computeOutputShape} gives. The default
+   * returns its input.
+   */
+  call(inputs: Tensor | Tensor[], _kwargs: { training?: boolean } = {}): Tensor | Tensor[] {
+    return inputs;
+  }
+
+  /** Whether {@link Layer.build} ran (a custom layer) or the layer is part of a built model. */
+  get built(): boolean {
+    return this.#built || layerInputShapes(this) !== null;
+  }
+
+  set built(value: boolean) {
+    if (customLayers.has(this)) this.#built = checkBool('built', 'built', value);
+  }
+
+  /**
+   * Creates a weight of a custom layer, in {@link Layer.build} (TensorFlow.js's
+   * `addWeight`): its values live in the model's weights, trained by the
+   * model's optimizer and saved with the model; read them in `call` with
+   * `variable.read()`. `initializer` is a `tf.initializers` object or name
+   * (default 'glorotUniform'). Regularizers and constraints are not taken:
+   * add a penalty to the loss instead.
+   */
+  addWeight(name: string, shape: number[], dtype?: 'float32', initializer?: Initializer | InitializerIdentifier, regularizer?: unknown,
+    trainable = true, constraint?: unknown): LayerVariable {
+    const fn = 'addWeight';
+    if (!customLayers.has(this)) throw typeError(fn, `layer '${this.name}' is a built-in layer; addWeight is for custom layers`);
+    checkString(fn, 'name', name);
+    const dims = checkInputShape(fn, shape, 'shape');
+    if (dtype !== undefined && dtype !== null && dtype !== 'float32') throw typeError(fn, `dtype must be 'float32', got ${show(dtype)}`);
+    if (regularizer !== undefined && regularizer !== null) throw typeError(fn, `regularizer is not supported on custom layer weights; add the penalty to the loss (got ${show(regularizer)})`);
+    if (constraint !== undefined && constraint !== null) throw typeError(fn, `constraint is not supported on custom layer weights, got ${show(constraint)}`);
+    checkBool(fn, 'trainable', trainable);
+    if (layerInputShapes(this) !== null) throw new Error(`${fn}: layer '${this.name}' is already in a built model; create weights in build()`);
+    if (this.#weights.some((w) => w.originalName === name)) throw rangeError(fn, `layer '${this.name}' already has a weight named '${name}'`);
+    const init = getInitializer(fn, 'initializer', initializer, 'glorotUniform');
+    const v = new LayerVariable(MAKE_LAYER_VARIABLE, this, name, dims, init, trainable);
+    this.#weights.push(v);
+    return v;
+  }
+
+  /** @internal A custom layer's weights, in creation order. */
+  customWeights(): readonly LayerVariable[] {
+    return this.#weights;
+  }
+
+  /** Per-sample shapes as TensorFlow.js's custom layers see them: batch axis first (null), a list for several inputs. */
+  #batchShapes(inputShapes: number[][]): (number | null)[] | (number | null)[][] {
+    const withBatch = inputShapes.map((s) => [null, ...s]);
+    return withBatch.length === 1 ? withBatch[0] : withBatch;
+  }
+
+  #buildCustom(inputShapes: number[][]): void {
+    if (this.#built) return;
+    this.build(this.#batchShapes(inputShapes));
+    this.#built = true;
+  }
+
+  #customOutputShape(inputShapes: number[][]): number[] {
+    const fn = `${this.className}.computeOutputShape`;
+    this.#buildCustom(inputShapes);
+    const out: unknown = this.computeOutputShape(this.#batchShapes(inputShapes));
+    if (!Array.isArray(out) || out.length < 2 || out.slice(1).some((d) => typeof d !== 'number' || !Number.isInteger(d) || d <= 0)) {
+      throw typeError(fn, `layer '${this.name}' must return one shape [batch, ...positive integers] (the batch axis null), got ${show(out)}`);
+    }
+    return out.slice(1) as number[];
+  }
 
   /** @internal Weights in Keras order for a given input shape. */
   weightSpecs(_inputShape: number[]): WeightSpec[] {
@@ -214,18 +357,30 @@ export abstract class Layer {
     return false;
   }
 
-  /** @internal The output shape for the shapes of all the layer's inputs (one, but for merge layers). */
+  /** @internal The output shape for the shapes of all the layer's inputs (one, but for merge and custom layers). */
   outputShapeFor(inputShapes: number[][]): number[] {
-    return this.computeOutputShape(this.#single('computeOutputShape', inputShapes));
+    if (customLayers.has(this)) return this.#customOutputShape(inputShapes);
+    return this.computeOutputShape(this.#single('computeOutputShape', inputShapes)) as number[];
   }
 
   /** @internal The native spec for the shapes of all the layer's inputs. */
   nativeSpecFor(inputShapes: number[][]): NativeLayerSpec | null {
+    if (customLayers.has(this)) {
+      const weights = this.weightSpecsFor(inputShapes);
+      return {
+        kind: native.enums.layer.host, hostId: 0, outputShape: this.#customOutputShape(inputShapes),
+        weightShapes: weights.map((w) => [...w.shape]), weightTrainable: weights.map((w) => (w.trainable ? 1 : 0)),
+      };
+    }
     return this.toNative(this.#single('toNative', inputShapes));
   }
 
   /** @internal The weights for the shapes of all the layer's inputs. */
   weightSpecsFor(inputShapes: number[][]): WeightSpec[] {
+    if (customLayers.has(this)) {
+      this.#buildCustom(inputShapes);
+      return this.#weights.map((w) => ({ name: w.originalName, shape: [...w.shape], initializer: w.initializer, trainable: w.trainable }));
+    }
     return this.weightSpecs(this.#single('weightSpecs', inputShapes));
   }
 
@@ -256,6 +411,15 @@ export abstract class Layer {
    */
   getClassName(): string {
     return this.className;
+  }
+
+  /**
+   * Rebuilds a layer from {@link Layer.getConfig}: `new this(config)`, which
+   * suits a custom layer whose constructor reads its own options from config.
+   * Built-in classes read their configuration their own way.
+   */
+  static fromConfig(config: LayerConfig): Layer {
+    return new (this as unknown as new (c: LayerConfig) => Layer)(config);
   }
 
   /** Current weights (Keras order, e.g. kernel then bias). Requires the layer to be built in a model. */

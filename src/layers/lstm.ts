@@ -27,7 +27,7 @@ export interface LSTMArgs extends RecurrentArgs {
 export class LSTM extends RecurrentLayer {
   /** The Keras class name. */
   static readonly className = 'LSTM';
-  readonly className = LSTM.className;
+  override readonly className = LSTM.className;
   readonly recurrentActivation: CanonicalActivation;
   readonly unitForgetBias: boolean;
   protected readonly gates = 4;
@@ -51,7 +51,7 @@ export class LSTM extends RecurrentLayer {
   }
 
   /** An LSTM layer from its {@link LSTM.getConfig} or a Keras / TensorFlow.js one (camelCase keys). */
-  static fromConfig(config: LayerConfig): LSTM {
+  static override fromConfig(config: LayerConfig): LSTM {
     const fn = 'LSTM.fromConfig';
     const c = checkLayerConfig(fn, config);
     const ra = optional(c, 'recurrentActivation');
@@ -63,7 +63,7 @@ export class LSTM extends RecurrentLayer {
   }
 
   /** @internal */
-  toNative(inputShape: number[]): NativeLayerSpec {
+  override toNative(inputShape: number[]): NativeLayerSpec {
     const spec = this.nativeSpec(inputShape);
     spec.recurrentActivation = ACTIVATION_CODE[this.recurrentActivation];
     return spec;

@@ -26,7 +26,7 @@ export interface MaskingArgs extends LayerArgs {
 export class Masking extends Layer {
   /** The Keras class name. */
   static readonly className = 'Masking';
-  readonly className = Masking.className;
+  override readonly className = Masking.className;
   readonly maskValue: number;
 
   constructor(options: MaskingArgs = {}) {
@@ -38,18 +38,18 @@ export class Masking extends Layer {
   }
 
   /** A Masking layer from its {@link Masking.getConfig} or a Keras / TensorFlow.js one (camelCase keys). */
-  static fromConfig(config: LayerConfig): Masking {
+  static override fromConfig(config: LayerConfig): Masking {
     const fn = 'Masking.fromConfig';
     const c = checkLayerConfig(fn, config);
     return new Masking({ ...baseArgs(fn, c), maskValue: optional(c, 'maskValue') as number | undefined });
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: number[]): number[] {
     return checkInputShape('masking', inputShape);
   }
 
   /** @internal */
-  toNative(inputShape: number[]): NativeLayerSpec {
+  override toNative(inputShape: number[]): NativeLayerSpec {
     checkInputShape('masking', inputShape);
     return { kind: native.enums.layer.masking, maskValue: this.maskValue } as NativeLayerSpec;
   }

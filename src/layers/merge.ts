@@ -56,7 +56,7 @@ export abstract class MergeBase extends Layer {
   }
 
   /** @internal A merge layer has no single-input form. */
-  toNative(): NativeLayerSpec {
+  override toNative(): NativeLayerSpec {
     throw typeError(this.className, `layer '${this.name}' takes several inputs`);
   }
 }
@@ -77,7 +77,7 @@ export abstract class ElementwiseMerge extends MergeBase {
     this.#fn = fn;
   }
 
-  computeOutputShape(inputShape: number[] | number[][]): number[] {
+  override computeOutputShape(inputShape: number[] | number[][]): number[] {
     const fn = this.#fn;
     const shapes = mergeShapes(fn, this, inputShape, fn === 'subtract' ? 2 : undefined);
     // Keras's broadcasting: shapes right-aligned, a dimension of 1 (or a missing one) stretched to the others'.
@@ -106,13 +106,13 @@ export abstract class ElementwiseMerge extends MergeBase {
 export class Add extends ElementwiseMerge {
   /** The Keras class name. */
   static readonly className = 'Add';
-  readonly className = Add.className;
+  override readonly className = Add.className;
   constructor(args: MergeArgs = {}) {
     super('add', 'Add', args);
     this.lockConfig();
   }
   /** An Add layer from its {@link Layer.getConfig} or a Keras / TensorFlow.js one. */
-  static fromConfig(config: LayerConfig): Add {
+  static override fromConfig(config: LayerConfig): Add {
     return new Add(baseArgs('Add.fromConfig', checkLayerConfig('Add.fromConfig', config)));
   }
 }
@@ -121,13 +121,13 @@ export class Add extends ElementwiseMerge {
 export class Subtract extends ElementwiseMerge {
   /** The Keras class name. */
   static readonly className = 'Subtract';
-  readonly className = Subtract.className;
+  override readonly className = Subtract.className;
   constructor(args: MergeArgs = {}) {
     super('subtract', 'Subtract', args);
     this.lockConfig();
   }
   /** A Subtract layer from its {@link Layer.getConfig} or a Keras one. */
-  static fromConfig(config: LayerConfig): Subtract {
+  static override fromConfig(config: LayerConfig): Subtract {
     return new Subtract(baseArgs('Subtract.fromConfig', checkLayerConfig('Subtract.fromConfig', config)));
   }
 }
@@ -136,13 +136,13 @@ export class Subtract extends ElementwiseMerge {
 export class Multiply extends ElementwiseMerge {
   /** The Keras class name. */
   static readonly className = 'Multiply';
-  readonly className = Multiply.className;
+  override readonly className = Multiply.className;
   constructor(args: MergeArgs = {}) {
     super('multiply', 'Multiply', args);
     this.lockConfig();
   }
   /** A Multiply layer from its {@link Layer.getConfig} or a Keras / TensorFlow.js one. */
-  static fromConfig(config: LayerConfig): Multiply {
+  static override fromConfig(config: LayerConfig): Multiply {
     return new Multiply(baseArgs('Multiply.fromConfig', checkLayerConfig('Multiply.fromConfig', config)));
   }
 }
@@ -151,13 +151,13 @@ export class Multiply extends ElementwiseMerge {
 export class Average extends ElementwiseMerge {
   /** The Keras class name. */
   static readonly className = 'Average';
-  readonly className = Average.className;
+  override readonly className = Average.className;
   constructor(args: MergeArgs = {}) {
     super('average', 'Average', args);
     this.lockConfig();
   }
   /** An Average layer from its {@link Layer.getConfig} or a Keras / TensorFlow.js one. */
-  static fromConfig(config: LayerConfig): Average {
+  static override fromConfig(config: LayerConfig): Average {
     return new Average(baseArgs('Average.fromConfig', checkLayerConfig('Average.fromConfig', config)));
   }
 }
@@ -166,13 +166,13 @@ export class Average extends ElementwiseMerge {
 export class Maximum extends ElementwiseMerge {
   /** The Keras class name. */
   static readonly className = 'Maximum';
-  readonly className = Maximum.className;
+  override readonly className = Maximum.className;
   constructor(args: MergeArgs = {}) {
     super('maximum', 'Maximum', args);
     this.lockConfig();
   }
   /** A Maximum layer from its {@link Layer.getConfig} or a Keras / TensorFlow.js one. */
-  static fromConfig(config: LayerConfig): Maximum {
+  static override fromConfig(config: LayerConfig): Maximum {
     return new Maximum(baseArgs('Maximum.fromConfig', checkLayerConfig('Maximum.fromConfig', config)));
   }
 }
@@ -181,13 +181,13 @@ export class Maximum extends ElementwiseMerge {
 export class Minimum extends ElementwiseMerge {
   /** The Keras class name. */
   static readonly className = 'Minimum';
-  readonly className = Minimum.className;
+  override readonly className = Minimum.className;
   constructor(args: MergeArgs = {}) {
     super('minimum', 'Minimum', args);
     this.lockConfig();
   }
   /** A Minimum layer from its {@link Layer.getConfig} or a Keras / TensorFlow.js one. */
-  static fromConfig(config: LayerConfig): Minimum {
+  static override fromConfig(config: LayerConfig): Minimum {
     return new Minimum(baseArgs('Minimum.fromConfig', checkLayerConfig('Minimum.fromConfig', config)));
   }
 }

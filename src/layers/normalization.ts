@@ -56,7 +56,7 @@ abstract class NormalizationBase extends Layer {
     this.gammaInitializer = getInitializer(fn, 'gammaInitializer', a.gammaInitializer, 'ones');
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: number[]): number[] {
     return checkInputShape('computeOutputShape', inputShape);
   }
 
@@ -94,7 +94,7 @@ abstract class NormalizationBase extends Layer {
 export class BatchNormalization extends NormalizationBase {
   /** The Keras class name. */
   static readonly className = 'BatchNormalization';
-  readonly className = BatchNormalization.className;
+  override readonly className = BatchNormalization.className;
   /** The feature axis: -1, or the last axis's index counted with the batch axis (checked against the input at build). */
   readonly axis: number;
   readonly momentum: number;
@@ -112,7 +112,7 @@ export class BatchNormalization extends NormalizationBase {
   }
 
   /** A BatchNormalization layer from its {@link BatchNormalization.getConfig} or a Keras / TensorFlow.js one (renorm refused). */
-  static fromConfig(config: LayerConfig): BatchNormalization {
+  static override fromConfig(config: LayerConfig): BatchNormalization {
     const fn = 'BatchNormalization.fromConfig';
     const c = checkLayerConfig(fn, config);
     if (optional(c, 'renorm') === true) throw rangeError(fn, 'renorm is not supported');
@@ -132,7 +132,7 @@ export class BatchNormalization extends NormalizationBase {
   }
 
   /** @internal */
-  toNative(inputShape: number[]): NativeLayerSpec {
+  override toNative(inputShape: number[]): NativeLayerSpec {
     this.computeOutputShape(inputShape);
     return { kind: native.enums.layer.batchNormalization, epsilon: this.epsilon, momentum: this.momentum, center: this.center, scale: this.scale };
   }
@@ -173,7 +173,7 @@ function savedAxis(fn: string, axis: unknown): number {
 export class LayerNormalization extends NormalizationBase {
   /** The Keras class name. */
   static readonly className = 'LayerNormalization';
-  readonly className = LayerNormalization.className;
+  override readonly className = LayerNormalization.className;
 
   constructor(args: NormalizationArgs = {}) {
     super('layerNormalization', 'LayerNormalization', layerOptions('layerNormalization', args, OPTIONS) as NormalizationArgs);
@@ -181,7 +181,7 @@ export class LayerNormalization extends NormalizationBase {
   }
 
   /** A LayerNormalization layer from its {@link LayerNormalization.getConfig} or a Keras / TensorFlow.js one (rms_scaling refused). */
-  static fromConfig(config: LayerConfig): LayerNormalization {
+  static override fromConfig(config: LayerConfig): LayerNormalization {
     const fn = 'LayerNormalization.fromConfig';
     const c = checkLayerConfig(fn, config);
     if (optional(c, 'rmsScaling') === true) throw rangeError(fn, 'rms_scaling is not supported');
@@ -189,7 +189,7 @@ export class LayerNormalization extends NormalizationBase {
   }
 
   /** @internal */
-  toNative(inputShape: number[]): NativeLayerSpec {
+  override toNative(inputShape: number[]): NativeLayerSpec {
     requireFlat('layerNormalization', this, inputShape);
     return { kind: native.enums.layer.layerNormalization, epsilon: this.epsilon, center: this.center, scale: this.scale };
   }

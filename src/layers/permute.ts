@@ -21,7 +21,7 @@ export interface PermuteArgs extends LayerArgs {
 export class Permute extends Layer {
   /** The Keras class name. */
   static readonly className = 'Permute';
-  readonly className = Permute.className;
+  override readonly className = Permute.className;
   /** The axis order as given (numbered from 1). */
   readonly dims: readonly number[];
 
@@ -40,13 +40,13 @@ export class Permute extends Layer {
   }
 
   /** A Permute layer from its {@link Permute.getConfig} or a Keras / TensorFlow.js one. */
-  static fromConfig(config: LayerConfig): Permute {
+  static override fromConfig(config: LayerConfig): Permute {
     const fn = 'Permute.fromConfig';
     const c = checkLayerConfig(fn, config);
     return new Permute({ ...baseArgs(fn, c), dims: optional(c, 'dims') } as PermuteArgs);
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: number[]): number[] {
     const shape = checkInputShape('computeOutputShape', inputShape);
     if (shape.length !== this.dims.length) {
       throw rangeError('permute', `layer '${this.name}' permutes ${this.dims.length} axes (dims ${show(this.dims)}) but its inputs have shape ${show(shape)}`);
@@ -55,7 +55,7 @@ export class Permute extends Layer {
   }
 
   /** @internal */
-  toNative(inputShape: number[]): NativeLayerSpec {
+  override toNative(inputShape: number[]): NativeLayerSpec {
     this.computeOutputShape(inputShape);
     return { kind: native.enums.layer.permute, dims: this.dims.map((d) => d - 1) };
   }

@@ -50,7 +50,7 @@ abstract class Pooling1D extends Layer {
     } as Pooling1DArgs;
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: number[]): number[] {
     const s = checkInputShape(this.#fn, inputShape);
     if (s.length !== 2) throw rangeError(this.#fn, `layer '${this.name}' expects per-sample input [steps, channels], got ${show(s)}`);
     const [, steps, c] = windowOutput(this.#fn, `layer '${this.name}'`, [1, ...s], [1, this.poolSize], [1, this.strides], [1, 1], this.padding);
@@ -58,7 +58,7 @@ abstract class Pooling1D extends Layer {
   }
 
   /** @internal */
-  toNative(inputShape: number[]): NativeLayerSpec {
+  override toNative(inputShape: number[]): NativeLayerSpec {
     this.computeOutputShape(inputShape);
     const spec = { kind: native.enums.layer[this.#fn], poolSize: [1, this.poolSize], strides: [1, this.strides], same: this.padding === 'same' };
     return spec;
@@ -74,7 +74,7 @@ abstract class Pooling1D extends Layer {
 export class MaxPooling1D extends Pooling1D {
   /** The Keras class name. */
   static readonly className = 'MaxPooling1D';
-  readonly className = MaxPooling1D.className;
+  override readonly className = MaxPooling1D.className;
 
   constructor(args?: Pooling1DArgs) {
     // 'MaxPooling1d' names the layers max_pooling1d, ... as Keras does.
@@ -83,7 +83,7 @@ export class MaxPooling1D extends Pooling1D {
   }
 
   /** A MaxPooling1D layer from its {@link MaxPooling1D.getConfig} or a Keras / TensorFlow.js one. */
-  static fromConfig(config: LayerConfig): MaxPooling1D {
+  static override fromConfig(config: LayerConfig): MaxPooling1D {
     return new MaxPooling1D(Pooling1D.argsFrom('MaxPooling1D.fromConfig', config));
   }
 }
@@ -92,7 +92,7 @@ export class MaxPooling1D extends Pooling1D {
 export class AveragePooling1D extends Pooling1D {
   /** The Keras class name. */
   static readonly className = 'AveragePooling1D';
-  readonly className = AveragePooling1D.className;
+  override readonly className = AveragePooling1D.className;
 
   constructor(args?: Pooling1DArgs) {
     super('averagePooling1d', 'AveragePooling1d', args);
@@ -100,7 +100,7 @@ export class AveragePooling1D extends Pooling1D {
   }
 
   /** An AveragePooling1D layer from its {@link AveragePooling1D.getConfig} or a Keras / TensorFlow.js one. */
-  static fromConfig(config: LayerConfig): AveragePooling1D {
+  static override fromConfig(config: LayerConfig): AveragePooling1D {
     return new AveragePooling1D(Pooling1D.argsFrom('AveragePooling1D.fromConfig', config));
   }
 }

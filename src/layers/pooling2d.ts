@@ -48,12 +48,12 @@ abstract class Pooling2D extends Layer {
     } as Pooling2DArgs;
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: number[]): number[] {
     return windowOutput(this.#fn, `layer '${this.name}'`, inputShape, this.poolSize, this.strides, [1, 1], this.padding);
   }
 
   /** @internal */
-  toNative(inputShape: number[]): NativeLayerSpec {
+  override toNative(inputShape: number[]): NativeLayerSpec {
     this.computeOutputShape(inputShape);
     const spec = { kind: native.enums.layer[this.#fn], poolSize: [...this.poolSize], strides: [...this.strides], same: this.padding === 'same' };
     return spec;
@@ -71,7 +71,7 @@ abstract class Pooling2D extends Layer {
 export class MaxPooling2D extends Pooling2D {
   /** The Keras class name. */
   static readonly className = 'MaxPooling2D';
-  readonly className = MaxPooling2D.className;
+  override readonly className = MaxPooling2D.className;
 
   constructor(args?: Pooling2DArgs) {
     // 'MaxPooling2d' names the layers max_pooling2d, ... as Keras does.
@@ -80,7 +80,7 @@ export class MaxPooling2D extends Pooling2D {
   }
 
   /** A MaxPooling2D layer from its {@link MaxPooling2D.getConfig} or a Keras / TensorFlow.js one. */
-  static fromConfig(config: LayerConfig): MaxPooling2D {
+  static override fromConfig(config: LayerConfig): MaxPooling2D {
     return new MaxPooling2D(Pooling2D.argsFrom('MaxPooling2D.fromConfig', config));
   }
 }
@@ -89,7 +89,7 @@ export class MaxPooling2D extends Pooling2D {
 export class AveragePooling2D extends Pooling2D {
   /** The Keras class name. */
   static readonly className = 'AveragePooling2D';
-  readonly className = AveragePooling2D.className;
+  override readonly className = AveragePooling2D.className;
 
   constructor(args?: Pooling2DArgs) {
     super('averagePooling2d', 'AveragePooling2d', args);
@@ -97,7 +97,7 @@ export class AveragePooling2D extends Pooling2D {
   }
 
   /** An AveragePooling2D layer from its {@link AveragePooling2D.getConfig} or a Keras / TensorFlow.js one. */
-  static fromConfig(config: LayerConfig): AveragePooling2D {
+  static override fromConfig(config: LayerConfig): AveragePooling2D {
     return new AveragePooling2D(Pooling2D.argsFrom('AveragePooling2D.fromConfig', config));
   }
 }

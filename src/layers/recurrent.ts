@@ -199,7 +199,7 @@ export abstract class RecurrentLayer extends Layer {
     return shape as [number, number];
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: number[]): number[] {
     const [time] = this.sequenceShape(inputShape);
     return this.returnSequences ? [time, this.units] : [this.units];
   }

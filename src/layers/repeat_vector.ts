@@ -17,7 +17,7 @@ export interface RepeatVectorArgs extends LayerArgs {
 export class RepeatVector extends Layer {
   /** The Keras class name. */
   static readonly className = 'RepeatVector';
-  readonly className = RepeatVector.className;
+  override readonly className = RepeatVector.className;
   readonly n: number;
 
   constructor(args: RepeatVectorArgs) {
@@ -30,13 +30,13 @@ export class RepeatVector extends Layer {
   }
 
   /** A RepeatVector layer from its {@link RepeatVector.getConfig} or a Keras / TensorFlow.js one. */
-  static fromConfig(config: LayerConfig): RepeatVector {
+  static override fromConfig(config: LayerConfig): RepeatVector {
     const fn = 'RepeatVector.fromConfig';
     const c = checkLayerConfig(fn, config);
     return new RepeatVector({ ...baseArgs(fn, c), n: optional(c, 'n') } as RepeatVectorArgs);
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: number[]): number[] {
     const shape = checkInputShape('computeOutputShape', inputShape);
     if (shape.length !== 1) throw rangeError('repeatVector', `layer '${this.name}' takes flat features [batch, features], got per-sample shape ${show(shape)}`);
     if (shape[0] * this.n > 2 ** 31) throw rangeError('repeatVector', `layer '${this.name}': ${this.n} copies of ${shape[0]} features are too many`);
@@ -44,7 +44,7 @@ export class RepeatVector extends Layer {
   }
 
   /** @internal */
-  toNative(inputShape: number[]): NativeLayerSpec {
+  override toNative(inputShape: number[]): NativeLayerSpec {
     this.computeOutputShape(inputShape);
     return { kind: native.enums.layer.repeatVector, n: this.n };
   }

@@ -17,7 +17,7 @@ export interface ReshapeArgs extends LayerArgs {
 export class Reshape extends Layer {
   /** The Keras class name. */
   static readonly className = 'Reshape';
-  readonly className = Reshape.className;
+  override readonly className = Reshape.className;
   /** The target shape as given (may hold one -1). */
   readonly targetShape: readonly number[];
 
@@ -36,13 +36,13 @@ export class Reshape extends Layer {
   }
 
   /** A Reshape layer from its {@link Reshape.getConfig} or a Keras / TensorFlow.js one. */
-  static fromConfig(config: LayerConfig): Reshape {
+  static override fromConfig(config: LayerConfig): Reshape {
     const fn = 'Reshape.fromConfig';
     const c = checkLayerConfig(fn, config);
     return new Reshape({ ...baseArgs(fn, c), targetShape: optional(c, 'targetShape') } as ReshapeArgs);
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: number[]): number[] {
     const shape = checkInputShape('computeOutputShape', inputShape);
     const size = shape.reduce((a, b) => a * b, 1);
     const known = this.targetShape.reduce((a, d) => (d === -1 ? a : a * d), 1);
@@ -54,7 +54,7 @@ export class Reshape extends Layer {
   }
 
   /** @internal */
-  toNative(inputShape: number[]): NativeLayerSpec {
+  override toNative(inputShape: number[]): NativeLayerSpec {
     return { kind: native.enums.layer.reshape, targetShape: this.computeOutputShape(inputShape) };
   }
 

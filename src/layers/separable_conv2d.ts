@@ -49,7 +49,7 @@ export interface SeparableConv2DArgs extends LayerArgs, ActivationBiasArgs {
 export class SeparableConv2D extends Layer {
   /** The Keras class name. */
   static readonly className = 'SeparableConv2D';
-  readonly className = SeparableConv2D.className;
+  override readonly className = SeparableConv2D.className;
   readonly filters: number;
   readonly kernelSize: readonly [number, number];
   readonly strides: readonly [number, number];
@@ -88,7 +88,7 @@ export class SeparableConv2D extends Layer {
   }
 
   /** A SeparableConv2D layer from its {@link SeparableConv2D.getConfig} or a Keras / TensorFlow.js one (constraints and other regularizers ignored, as in Dense). */
-  static fromConfig(config: LayerConfig): SeparableConv2D {
+  static override fromConfig(config: LayerConfig): SeparableConv2D {
     const fn = 'SeparableConv2D.fromConfig';
     const c = checkLayerConfig(fn, config);
     return new SeparableConv2D({
@@ -102,13 +102,13 @@ export class SeparableConv2D extends Layer {
     return windowOutput('separableConv2d', `layer '${this.name}'`, inputShape, this.kernelSize, this.strides, this.dilationRate, this.padding);
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: number[]): number[] {
     const [h, w] = this.#window(inputShape);
     return [h, w, this.filters];
   }
 
   /** @internal */
-  toNative(inputShape: number[]): NativeLayerSpec {
+  override toNative(inputShape: number[]): NativeLayerSpec {
     this.computeOutputShape(inputShape);
     const spec = {
       kind: native.enums.layer.separableConv2d, filters: this.filters, depthMultiplier: this.depthMultiplier, kernelSize: [...this.kernelSize],

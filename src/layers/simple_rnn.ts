@@ -16,7 +16,7 @@ export type SimpleRNNArgs = RecurrentArgs;
 export class SimpleRNN extends RecurrentLayer {
   /** The Keras class name. */
   static readonly className = 'SimpleRNN';
-  readonly className = SimpleRNN.className;
+  override readonly className = SimpleRNN.className;
   protected readonly gates = 1;
   protected readonly nativeKind = native.enums.layer.simpleRNN;
 
@@ -31,13 +31,13 @@ export class SimpleRNN extends RecurrentLayer {
   }
 
   /** A SimpleRNN layer from its {@link SimpleRNN.getConfig} or a Keras / TensorFlow.js one (camelCase keys). */
-  static fromConfig(config: LayerConfig): SimpleRNN {
+  static override fromConfig(config: LayerConfig): SimpleRNN {
     const fn = 'SimpleRNN.fromConfig';
     return new SimpleRNN(recurrentArgsFromConfig(fn, checkLayerConfig(fn, config)));
   }
 
   /** @internal */
-  toNative(inputShape: number[]): NativeLayerSpec {
+  override toNative(inputShape: number[]): NativeLayerSpec {
     return this.nativeSpec(inputShape);
   }
 }

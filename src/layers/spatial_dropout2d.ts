@@ -26,7 +26,7 @@ export interface SpatialDropout2DArgs extends LayerArgs {
 export class SpatialDropout2D extends Layer {
   /** The Keras class name. */
   static readonly className = 'SpatialDropout2D';
-  readonly className = SpatialDropout2D.className;
+  override readonly className = SpatialDropout2D.className;
   readonly rate: number;
   readonly seed?: number;
   readonly dataFormat: 'channelsLast';
@@ -44,7 +44,7 @@ export class SpatialDropout2D extends Layer {
   }
 
   /** A SpatialDropout2D layer from its {@link SpatialDropout2D.getConfig} or a Keras one; a seed other than a non-negative integer is read as none (as Dropout). */
-  static fromConfig(config: LayerConfig): SpatialDropout2D {
+  static override fromConfig(config: LayerConfig): SpatialDropout2D {
     const fn = 'SpatialDropout2D.fromConfig';
     const c = checkLayerConfig(fn, config);
     const seed = optional(c, 'seed');
@@ -54,14 +54,14 @@ export class SpatialDropout2D extends Layer {
     } as SpatialDropout2DArgs);
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: number[]): number[] {
     const s = checkInputShape('spatialDropout2d', inputShape);
     if (s.length !== 3) throw rangeError('spatialDropout2d', `layer '${this.name}' expects per-sample input [height, width, channels], got ${show(s)}`);
     return s;
   }
 
   /** @internal */
-  toNative(inputShape: number[]): NativeLayerSpec {
+  override toNative(inputShape: number[]): NativeLayerSpec {
     this.computeOutputShape(inputShape);
     return { kind: native.enums.layer.spatialDropout2d, rate: this.rate, seed: this.seed ?? -1 };
   }

@@ -3,7 +3,7 @@
 import { rangeError, show, typeError } from '../errors';
 import { native } from '../native';
 import { LayerConfig, baseArgs, checkLayerConfig, optional } from './config';
-import { Layer, LayerArgs, NativeLayerSpec, WeightSpec, checkInputShape, isLayer, layerOptions } from './layer';
+import { Layer, LayerArgs, NativeLayerSpec, WeightSpec, checkInputShape, isLayer, layerOptions, isCustomLayer } from './layer';
 import { deserializeLayer, registerLayer, serializeLayer } from './registry';
 
 const OPTIONS = ['layer'] as const;
@@ -24,7 +24,7 @@ export interface TimeDistributedArgs extends LayerArgs {
 export class TimeDistributed extends Layer {
   /** The Keras class name. */
   static readonly className = 'TimeDistributed';
-  readonly className = TimeDistributed.className;
+  override readonly className = TimeDistributed.className;
   /** The wrapped layer (its config; the model runs it through the wrapper). */
   readonly layer: Layer;
 
@@ -35,12 +35,13 @@ export class TimeDistributed extends Layer {
     if (args.layer === undefined) throw typeError(fn, 'layer is required');
     if (!isLayer(args.layer)) throw typeError(fn, `layer must be a layer made by a tf.layers factory, got ${show(args.layer)}`);
     if (args.layer.takesSeveralInputs) throw typeError(fn, `layer must take one input, got a ${args.layer.className} layer`);
+    if (isCustomLayer(args.layer)) throw typeError(fn, `layer must be a built-in layer; custom layer '${args.layer.name}' can itself loop over the time axis in call()`);
     this.layer = args.layer;
     this.lockConfig();
   }
 
   /** A TimeDistributed layer from its {@link TimeDistributed.getConfig} or a Keras / TensorFlow.js one (the layer as `{ className, config }`). */
-  static fromConfig(config: LayerConfig): TimeDistributed {
+  static override fromConfig(config: LayerConfig): TimeDistributed {
     const fn = 'TimeDistributed.fromConfig';
     const c = checkLayerConfig(fn, config);
     const layer = deserializeLayer(checkLayerConfig(fn, optional(c, 'layer'), 'layer') as never);
@@ -56,13 +57,13 @@ export class TimeDistributed extends Layer {
     return [shape[0], shape.slice(1)];
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: number[]): number[] {
     const [time, frame] = this.split(inputShape);
-    return [time, ...this.layer.computeOutputShape(frame)];
+    return [time, ...this.layer.outputShapeFor([frame])];
   }
 
   /** @internal A layer that only reinterprets its frame (Flatten) is a reshape of the sequence. */
-  toNative(inputShape: number[]): NativeLayerSpec {
+  override toNative(inputShape: number[]): NativeLayerSpec {
     const [, frame] = this.split(inputShape);
     const inner = this.layer.toNative(frame) as (NativeLayerSpec & Record<string, unknown>) | null;
     if (inner === null) return { kind: native.enums.layer.reshape, targetShape: this.computeOutputShape(inputShape) };

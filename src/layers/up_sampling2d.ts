@@ -25,7 +25,7 @@ export interface UpSampling2DArgs extends LayerArgs {
 export class UpSampling2D extends Layer {
   /** The Keras class name. */
   static readonly className = 'UpSampling2D';
-  readonly className = UpSampling2D.className;
+  override readonly className = UpSampling2D.className;
   readonly size: readonly [number, number];
   readonly interpolation: 'nearest';
   readonly dataFormat: 'channelsLast';
@@ -43,7 +43,7 @@ export class UpSampling2D extends Layer {
   }
 
   /** An UpSampling2D layer from its {@link UpSampling2D.getConfig} or a Keras / TensorFlow.js one. */
-  static fromConfig(config: LayerConfig): UpSampling2D {
+  static override fromConfig(config: LayerConfig): UpSampling2D {
     const fn = 'UpSampling2D.fromConfig';
     const c = checkLayerConfig(fn, config);
     return new UpSampling2D({
@@ -51,7 +51,7 @@ export class UpSampling2D extends Layer {
     } as UpSampling2DArgs);
   }
 
-  computeOutputShape(inputShape: number[]): number[] {
+  override computeOutputShape(inputShape: number[]): number[] {
     const s = checkInputShape('upSampling2d', inputShape);
     if (s.length !== 3) throw rangeError('upSampling2d', `layer '${this.name}' expects per-sample input [height, width, channels], got ${show(s)}`);
     const out = [s[0] * this.size[0], s[1] * this.size[1], s[2]];
@@ -60,7 +60,7 @@ export class UpSampling2D extends Layer {
   }
 
   /** @internal */
-  toNative(inputShape: number[]): NativeLayerSpec {
+  override toNative(inputShape: number[]): NativeLayerSpec {
     this.computeOutputShape(inputShape);
     const spec = { kind: native.enums.layer.upSampling2d, size: [...this.size] };
     return spec;

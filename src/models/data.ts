@@ -125,6 +125,14 @@ export interface Targets {
   heads?: { column: number; offset: number; width: number; shape: number[] }[];
 }
 
+/** Throws a RangeError naming the first NaN or infinity of y. */
+function requireFiniteTargets(fn: string, targets: Float32Array): void {
+  for (let i = 0; i < targets.length; i++) {
+    const v = targets[i];
+    if (v - v !== 0) throw rangeError(fn, `y contains ${v} at index ${i}`);
+  }
+}
+
 /** @internal */
 export function toTargets(fn: string, y: unknown, n: number, units: number, loss: Loss | LossFunction): Targets {
   let t: Tensor;
@@ -137,9 +145,7 @@ export function toTargets(fn: string, y: unknown, n: number, units: number, loss
   if (typeof loss === 'function') {
     // A loss in code reads y as given: any per-sample shape, float32, finite.
     const targets = Float32Array.from(t.values);
-    for (let i = 0; i < targets.length; i++) {
-      if (!Number.isFinite(targets[i])) throw rangeError(fn, `y contains ${targets[i]} at index ${i}`);
-    }
+    requireFiniteTargets(fn, targets);
     const sampleShape = t.shape.slice(1);
     return { labels: null, targets, targetWidth: sampleShape.reduce((a, b) => a * b, 1), sampleShape };
   }
@@ -170,10 +176,7 @@ export function toTargets(fn: string, y: unknown, n: number, units: number, loss
     throw rangeError(fn, `y must have shape [${n}, ${units}] for a model with ${units} outputs, got ${show(t.shape)}${perSample === 1 && units > 1 && loss.name === 'categoricalCrossentropy' ? ' (integer labels go with sparseCategoricalCrossentropy, or one-hot them with tf.oneHot)' : ''}`);
   }
   const targets = t.dtype === 'float32' ? (t.values as Float32Array) : Float32Array.from(t.values);
-  for (let i = 0; i < targets.length; i++) {
-    const v = targets[i];
-    if (v - v !== 0) throw rangeError(fn, `y contains ${v} at index ${i}`);
-  }
+  requireFiniteTargets(fn, targets);
   return { labels: null, targets };
 }
 

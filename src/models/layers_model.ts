@@ -37,6 +37,7 @@ import { OutputSpec, nativeOutputs, packTargets, resolveOutputs } from './output
 import { ModelGraph, chainGraph, planNativeModel } from './native_graph';
 import { checkTokenIds } from './token_ids';
 import { TapePlan, lossFunctionOf, tapeChunk, tapeEvaluate } from './tape_training';
+import { customLayerCalls } from './custom_layer_calls';
 import { SummaryInputs, formatSummary, summaryRows } from './summary';
 import { PlacedLayer, WeightLayout, WeightSlot, checkFlatGradients } from './weight_layout';
 import { modelToArtifacts } from '../io/artifacts';
@@ -55,6 +56,8 @@ interface Built {
   outputShapes: number[][];
   placed: PlacedLayer[];
   weights: WeightLayout;
+  /** Whether custom layers run in it (host nodes: training and prediction then run on the calling thread, custom_layer_calls.ts). */
+  custom: boolean;
 }
 
 /**
@@ -166,7 +169,12 @@ export abstract class LayersModel implements TrainableModel {
     checkModelMemory(fn, placed);
     const nm = 'chain' in plan.native ? new native.NativeModel(plan.native.chain, plan.native.input) : new native.NativeModel(plan.native.graph);
     const weights = new WeightLayout(fn, nm, placed);
-    this.#built = { nm, inputShape: [...inputShape], graph, shapes: plan.shapes, outputShapes: plan.outputShapes, placed, weights };
+    const custom = plan.hosts.length > 0;
+    if (custom) {
+      const calls = customLayerCalls(plan.hosts);
+      nm.setHostCallbacks(calls.forward, calls.backward);
+    }
+    this.#built = { nm, inputShape: [...inputShape], graph, shapes: plan.shapes, outputShapes: plan.outputShapes, placed, weights, custom };
     for (const p of placed) setLayerOwner(p.layer, this, p.inputShapes);
     weights.initialize(nm, placed);
     const c = this.#compiled;
@@ -367,6 +375,7 @@ export abstract class LayersModel implements TrainableModel {
     // NaN/Infinity in x is checked off the event loop (runFit's assertFinite).
     const feats = this.#features(fn, x, false);
     const built = this.#builtFor(fn, feats);
+    if (job && built.custom) throw typeError(fn, `distributed training takes built-in layers; model '${this.name}' has custom layers`);
     const units = this.#units();
     const targets = this.#targets(fn, y, feats.n, compiled);
     if (compiled.outputs && args.classWeight !== undefined && args.classWeight !== null) {
@@ -411,7 +420,7 @@ export abstract class LayersModel implements TrainableModel {
       // Dropout differs between ranks (their rows differ too); the order of samples does not.
       const dropoutSeed = rng.seed();
       built.nm.reseed(job ? (dropoutSeed + job.rank * 0x9e3779b) % 2 ** 31 : dropoutSeed);
-      return await runFit(compiled.tape ? this.#tapeFitHost(built, compiled) : this.#fitHost(built, compiled, job), {
+      return await runFit(this.#onTape(compiled) ? this.#tapeFitHost(built, compiled) : this.#fitHost(built, compiled, job), {
         train, val, finiteChecks, epochs, initialEpoch, batchSize, shuffle, rng, signal,
         // Rank 0 speaks: the progress bar and the callbacks that write files run there only.
         verbose: job && job.rank !== 0 ? 0 : verbose, callbacks: job ? callbacksOfRank(callbacks, job) : callbacks,
@@ -425,6 +434,11 @@ export abstract class LayersModel implements TrainableModel {
       signal?.removeEventListener('abort', onAbort);
       this.#training = false;
     }
+  }
+
+  /** Whether training and evaluation take the tape path: a loss or metric in code, or custom layers (which run on the calling thread). */
+  #onTape(compiled: CompiledConfig): boolean {
+    return compiled.tape === true || this.#built?.custom === true;
   }
 
   /** What {@link TapePlan} this compiled model trains with. */
@@ -523,10 +537,10 @@ export abstract class LayersModel implements TrainableModel {
       },
       train: (chunk, batchSize, count) => this.#lock.write(async (): Promise<NativeChunkResult> => {
         const order = Int32Array.from({ length: chunk.n }, (_, i) => i);
-        if (compiled.tape) return tapeChunk('fitDataset', nm(), this.#tapePlan(this.#built!, compiled), labelled(chunk), order, batchSize, 0, count);
+        if (this.#onTape(compiled)) return tapeChunk('fitDataset', nm(), this.#tapePlan(this.#built!, compiled), labelled(chunk), order, batchSize, 0, count);
         return nm().trainChunk(chunk, { order, batchSize, firstBatch: 0, count });
       }),
-      evaluate: (b) => this.#lock.read(async (): Promise<NativeEvalResult> => (compiled.tape
+      evaluate: (b) => this.#lock.read(async (): Promise<NativeEvalResult> => (this.#onTape(compiled)
         ? tapeEvaluate('evaluateDataset', nm(), this.#tapePlan(this.#built!, compiled), labelled(b), b.n) : nm().evaluate(b, b.n))),
       evaluateTensors: (x, y, batchSize) => this.evaluate(x as InputLike, y as InputLike, { batchSize }),
       meanLogs: (loss, sums, samples) => compiledMeanLogs(compiled, loss, sums, samples),
@@ -566,7 +580,7 @@ export abstract class LayersModel implements TrainableModel {
     // Slices of at most ~8 MB of rows: the native side evaluates a private copy
     // of its input, and a whole test set copied at once costs that much memory.
     const units = this.#units();
-    if (compiled.tape) {
+    if (this.#onTape(compiled)) {
       const plan = this.#tapePlan(this.#built!, compiled);
       const run = async (): Promise<EvalSums> => tapeEvaluate('evaluate', nm, plan, { x, t, w }, batchSize);
       return locked ? run() : this.#lock.read(run);
@@ -708,7 +722,7 @@ export abstract class LayersModel implements TrainableModel {
     if (job) {
       if (args.signal !== undefined) throw typeError(fn, 'signal is not supported with distributed: true (every rank must finish its share)');
       return runAgreed(fn, () => this.#predictShares(fn, x, args, job, (p) =>
-        this.#lock.read((): Promise<void> => (p.n > 0 ? p.nm.predictAsync(p.x, p.n, p.batchSize, p.out) : Promise.resolve()))) as Promise<Prediction>);
+        this.#lock.read((): Promise<void> => (p.n > 0 ? this.#predictOff(p.nm, p.x, p.n, p.batchSize, p.out) : Promise.resolve()))) as Promise<Prediction>);
     }
     const { nm, feats, batchSize, out, signal } = this.#predictInputs(fn, x, args, false);
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw typeError(fn, `signal must be an AbortSignal, got ${show(signal)}`);
@@ -716,10 +730,16 @@ export abstract class LayersModel implements TrainableModel {
     if (feats.n > 0) {
       const cancel = signal ? new Int32Array(1) : undefined;
       const work = this.#lock.read((): Promise<void> =>
-        signal?.aborted ? Promise.resolve() : nm.predictAsync(feats.values, feats.n, batchSize, out, cancel));
+        signal?.aborted ? Promise.resolve() : this.#predictOff(nm, feats.values, feats.n, batchSize, out, cancel));
       await abortable(work, signal, () => cancel!.fill(1));
     }
     return this.#prediction(out, feats.n);
+  }
+
+  /** A prediction on a worker thread; with custom layers, whose call() runs in JavaScript, on this thread. */
+  async #predictOff(nm: NativeModel, x: Float32Array, n: number, batchSize: number, out: Float32Array, cancel?: Int32Array): Promise<void> {
+    if (this.#built?.custom) return nm.predict(x, n, batchSize, out);
+    return nm.predictAsync(x, n, batchSize, out, cancel);
   }
 
   /** One gradient step on one batch. Resolves to `{ loss, ...metrics }` for that batch. */
@@ -732,7 +752,7 @@ export abstract class LayersModel implements TrainableModel {
     const t = this.#targets(fn, y, feats.n, compiled);
     if (feats.n === 0) throw rangeError(fn, 'x has no samples');
     const order = Int32Array.from({ length: feats.n }, (_, i) => i);
-    if (compiled.tape) {
+    if (this.#onTape(compiled)) {
       const plan = this.#tapePlan(this.#built!, compiled);
       const r = await this.#lock.write(async () => tapeChunk(fn, nm, plan, { x: feats, t, w: null }, order, feats.n, 0, 1));
       return compiledMeanLogs(compiled, r.loss[0], r.metricSums, feats.n);

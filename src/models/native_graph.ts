@@ -40,6 +40,15 @@ export interface NativePlan {
   native: NativeModelArgs;
   /** Per model output, its per-sample shape. */
   outputShapes: number[][];
+  /** The applications of custom layers (native host nodes), by hostId. */
+  hosts: HostNode[];
+}
+
+/** @internal One application of a custom layer: the native engine calls back into its call() (custom_layer_calls.ts). */
+export interface HostNode {
+  layer: Layer;
+  inputShapes: number[][];
+  outputShape: number[];
 }
 
 /** A tensor as the engine holds it: native node `ref` (or model input `-1 - k`) and its native shape. */
@@ -78,6 +87,7 @@ export function planNativeModel(fn: string, modelName: string, graph: ModelGraph
   const tensors: NativeTensor[] = [];
   const weightNode = new Map<Layer, number>();
   const placed = new Map<Layer, PlacedLayer>();
+  const hosts: HostNode[] = [];
   graph.nodes.forEach((n, i) => {
     const inShapes = inShapesOf(n);
     const sources = n.inputs.map((r) => (r < 0 ? inputs[-1 - r] : tensors[r]));
@@ -97,6 +107,10 @@ export function planNativeModel(fn: string, modelName: string, graph: ModelGraph
       });
       const weights = n.layer.weightSpecsFor(inShapes);
       if (!n.layer.trainable && weights.length > 0) spec = { ...spec, trainable: false };
+      if (spec.kind === native.enums.layer.host) {
+        spec = { ...spec, hostId: hosts.length };
+        hosts.push({ layer: n.layer, inputShapes: inShapes.map((s) => [...s]), outputShape: [...shapes[i]] });
+      }
       const owner = weightNode.get(n.layer);
       nodes.push({ layer: spec as NativeOptionsSpec, inputs: sources.map((s) => s.ref), ...(owner !== undefined && weights.length > 0 ? { shareWeightsWith: owner } : {}) });
       if (owner === undefined) weightNode.set(n.layer, nodes.length - 1);
@@ -116,5 +130,5 @@ export function planNativeModel(fn: string, modelName: string, graph: ModelGraph
   const nativeArgs: NativeModelArgs = isChain
     ? { chain: nodes.map((nd) => nd.layer), input: inputs[0].shape.length === 1 ? inputs[0].shape[0] : inputs[0].shape }
     : { graph: { inputs: inputs.map((t) => t.shape), nodes, ...(refs.length === 1 ? { output: refs[0] } : { outputs: refs }) } };
-  return { shapes, placed: [...placed.values()], native: nativeArgs, outputShapes };
+  return { shapes, placed: [...placed.values()], native: nativeArgs, outputShapes, hosts };
 }

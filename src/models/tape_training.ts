@@ -8,7 +8,7 @@
 import { valueAndGrads } from '../autodiff/api';
 import { show, typeError } from '../errors';
 import type { Loss, LossFunction } from '../losses';
-import type { ResolvedMetric } from '../metrics';
+import { type ResolvedMetric, rowArgMax } from '../metrics';
 import type { NativeChunkResult, NativeModel } from '../native';
 import { logSoftmax, relu, softplus } from '../ops/activations';
 import { abs, add, div, log, mul, square, sub } from '../ops/elementwise';
@@ -94,11 +94,6 @@ function batchLoss(fn: string, loss: LossFunction, y: Tensor, p: Tensor, w: Tens
 
 /** Built-in metrics over a batch, summed over its samples; 'accuracy' and top-k read the targets' form from their shape. */
 function builtinMetricSum(name: string, y: Float32Array, p: Float32Array, batch: number, ySize: number, pSize: number): number {
-  const argMax = (a: Float32Array, at: number, size: number): number => {
-    let best = 0;
-    for (let j = 1; j < size; j++) if (a[at + j] > a[at + best]) best = j;
-    return best;
-  };
   const sparse = ySize === 1 && pSize > 1;
   let kind = name;
   if (name === 'accuracy') kind = sparse ? 'sparseCategoricalAccuracy' : pSize === 1 ? 'binaryAccuracy' : 'categoricalAccuracy';
@@ -109,10 +104,10 @@ function builtinMetricSum(name: string, y: Float32Array, p: Float32Array, batch:
     const pi = i * pSize;
     switch (kind) {
       case 'sparseCategoricalAccuracy':
-        total += argMax(p, pi, pSize) === y[yi] ? 1 : 0;
+        total += rowArgMax(p, pi, pSize) === y[yi] ? 1 : 0;
         break;
       case 'categoricalAccuracy':
-        total += argMax(p, pi, pSize) === argMax(y, yi, ySize) ? 1 : 0;
+        total += rowArgMax(p, pi, pSize) === rowArgMax(y, yi, ySize) ? 1 : 0;
         break;
       case 'binaryAccuracy': {
         let hits = 0;
@@ -122,7 +117,7 @@ function builtinMetricSum(name: string, y: Float32Array, p: Float32Array, batch:
       }
       case 'sparseTopKCategoricalAccuracy':
       case 'topKCategoricalAccuracy': {
-        const target = kind === 'sparseTopKCategoricalAccuracy' ? y[yi] : argMax(y, yi, ySize);
+        const target = kind === 'sparseTopKCategoricalAccuracy' ? y[yi] : rowArgMax(y, yi, ySize);
         let above = 0;
         for (let j = 0; j < pSize; j++) if (p[pi + j] > p[pi + target]) above++;
         total += above < 5 ? 1 : 0;
@@ -248,18 +243,18 @@ class BatchRows {
  */
 function batchTotal(fn: string, plan: TapePlan, b: BatchRows, heads: Head[], preds: Tensor[], reports: Float64Array, at: number): Tensor {
   const w = b.weights();
+  const truths = preds.map((_, k) => b.truth(heads[k]));
   let total: Tensor | null = null;
   const own: number[] = [];
   preds.forEach((p, k) => {
-    const y = b.truth(heads[k]);
-    const l = batchLoss(fn, plan.losses[k], y, p, w);
+    const l = batchLoss(fn, plan.losses[k], truths[k], p, w);
     own.push(l.dataSync()[0] * b.rows);
     const weighted = plan.weights[k] === 1 ? l : mul(l, scalar(plan.weights[k]));
     total = total === null ? weighted : add(total, weighted);
   });
   let r = at;
   preds.forEach((p, k) => {
-    metricSums(fn, plan.metrics[k], b.truth(heads[k]), p, reports, r);
+    metricSums(fn, plan.metrics[k], truths[k], p, reports, r);
     r += plan.metrics[k].length;
   });
   if (plan.outputLosses) own.forEach((v, k) => (reports[r + k] = v));

@@ -3,7 +3,7 @@
 // list and checked against what each layer declares; reads and writes them as
 // tensors in Keras order.
 import { checkArray, rangeError, show, typeError } from '../errors';
-import { Layer } from '../layers/layer';
+import { Layer, isCustomLayer } from '../layers/layer';
 import type { NativeModel } from '../native';
 import { Random, randomFrom } from '../random';
 import { Tensor, checkTensor } from '../tensor';
@@ -42,7 +42,9 @@ export class WeightLayout {
     for (const { layer, inputShapes, nativeNode } of placed) {
       const declared = layer.weightSpecsFor(inputShapes);
       const mine = raw.filter((s) => s.layer === nativeNode);
-      if (declared.length !== mine.length || declared.some((d, k) => d.name !== mine[k].name || (d.trainable && layer.trainable) !== mine[k].trainable)) {
+      // A custom layer's native node numbers its weights (native configs carry no strings); their names are the layer's.
+      const named = !isCustomLayer(layer);
+      if (declared.length !== mine.length || declared.some((d, k) => (named && d.name !== mine[k].name) || (d.trainable && layer.trainable) !== mine[k].trainable)) {
         throw new Error(`${fn}: internal weight layout mismatch in layer '${layer.name}'`);
       }
       declared.forEach((d, k) => slots.push({ layer, name: d.name, trainable: mine[k].trainable, offset: mine[k].offset, shape: d.shape }));

@@ -21,6 +21,30 @@ const UNARY_KERNELS = ['Neg', 'Exp', 'Log', 'Sqrt', 'Square', 'Abs'];
 const FLAT = Int32Array.of(1);
 const SCALAR = Int32Array.of(0);
 
+/** Outputs up to this size skip the native call for the ops smallBinary computes (its cost was most of a small op's). */
+const SMALL = 64;
+
+/**
+ * a op b over flat operands (`scalar`: one element for all) in JavaScript,
+ * for the ops whose result it gives bit for bit as the native kernel does:
+ * float32 +, -, *, / computed in double and rounded once to float32 equal
+ * the float32 operation (double holds more than twice float32's precision);
+ * int32 +, - wrap on the store, * is Math.imul. False for any other op.
+ */
+function smallBinary(op: BinaryOp, a: ArrayLike<number>, aScalar: boolean, b: ArrayLike<number>, bScalar: boolean, out: TypedArrayLike, size: number): boolean {
+  const int = out instanceof Int32Array;
+  if (op === BinaryOp.Div && int) return false;
+  if (op !== BinaryOp.Add && op !== BinaryOp.Sub && op !== BinaryOp.Mul && op !== BinaryOp.Div) return false;
+  for (let i = 0; i < size; i++) {
+    const x = a[aScalar ? 0 : i];
+    const y = b[bScalar ? 0 : i];
+    out[i] = op === BinaryOp.Add ? x + y : op === BinaryOp.Sub ? x - y : op === BinaryOp.Div ? x / y : int ? Math.imul(x, y) : x * y;
+  }
+  return true;
+}
+
+type TypedArrayLike = { [i: number]: number; readonly length: number };
+
 function binary(fn: string, op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   checkTensor(fn, 'a', a);
   checkTensor(fn, 'b', b);
@@ -34,7 +58,9 @@ function binary(fn: string, op: BinaryOp, a: Tensor, b: Tensor): Tensor {
     const flatA = a.size === size ? FLAT : a.size === 1 ? SCALAR : null;
     const flatB = b.size === size ? FLAT : b.size === 1 ? SCALAR : null;
     if (flatA !== null && flatB !== null) {
-      native.binary(op, a.backing.array, flatA, b.backing.array, flatB, out, Int32Array.of(size));
+      if (size > SMALL || !smallBinary(op, a.backing.array, flatA === SCALAR, b.backing.array, flatB === SCALAR, out, size)) {
+        native.binary(op, a.backing.array, flatA, b.backing.array, flatB, out, Int32Array.of(size));
+      }
     } else {
       const m = coalesce(shape, [broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape)]);
       // The message is built only when it is thrown: show() was a tenth of a small op's time.

@@ -776,6 +776,17 @@ function nativeArgs(g: Gen, fname: string): unknown[] {
 
 function nativeLayerSpec(g: Gen): unknown {
   if (g.chance(0.1)) return g.junk();
+  if (g.chance(0.15)) {
+    // A custom layer's host node: its shapes come from JavaScript, so the engine checks them.
+    const dims = (): unknown => (g.chance(0.85) ? Array.from({ length: g.int(1, 2) }, () => (g.chance(0.9) ? g.int(1, 6) : g.edgeNumber())) : g.junk());
+    const count = g.int(0, 2);
+    return {
+      kind: native.enums.layer.host, hostId: g.chance(0.9) ? g.int(0, 2) : g.edgeNumber(), outputShape: dims(),
+      weightShapes: g.chance(0.9) ? Array.from({ length: count }, dims) : g.junk(),
+      weightTrainable: g.chance(0.9) ? Array.from({ length: g.chance(0.9) ? count : g.int(0, 3) }, () => g.int(0, 1)) : g.junk(),
+      ...(g.chance(0.2) ? { trainable: g.chance(0.5) } : {}),
+    };
+  }
   const o: Record<string, unknown> = {
     kind: g.weighted<unknown>([[10, () => g.int(0, 4)], [1, () => g.edgeNumber()]]),
     units: g.weighted<unknown>([[10, () => g.int(1, 6)], [1, () => g.edgeNumber()], [1, () => g.junk()]]),
@@ -845,7 +856,7 @@ const NATIVE_RAW: Target = {
     }) : g.junk());
     const method = g.pick(['slots', 'readWeights', 'writeWeights', 'compile', 'trainChunk', 'evaluate', 'predict', 'predictAsync', 'cancel',
       'learningRate', 'setLearningRate', 'optimizerState', 'setOptimizerState', 'reseed', 'computeGradients', 'applyGradients', 'setPruning',
-      'tapeForward', 'tapeStep', 'regularizationPenalty']);
+      'tapeForward', 'tapeStep', 'regularizationPenalty', 'setHostCallbacks']);
     const args: Record<string, () => unknown[]> = {
       readWeights: () => [g.chance(0.5), buf('Float32Array', g.int(0, 60))],
       writeWeights: () => [g.chance(0.5), buf('Float32Array', g.int(0, 60))],
@@ -874,6 +885,21 @@ const NATIVE_RAW: Target = {
         [1, () => g.junk()],
       ])],
       compile: () => [g.chance(0.8) ? { kind: g.edgeNumber(), schedule: g.junk() } : g.junk(), g.junk(), g.junk()],
+      // Callbacks that answer anything: arrays of the wrong length or type, junk, a throw, or buffers they detach.
+      setHostCallbacks: () => {
+        const answer = (size: number): unknown => g.weighted<unknown>([
+          [6, () => new Float32Array(size)], [1, () => new Float32Array(Math.max(0, size + g.int(-2, 2)))], [1, () => g.junk()],
+          [1, () => { throw new Error('custom layer failed'); }],
+        ]);
+        const forward = (_id: number, _training: boolean, batch: number, inputs: Float32Array[], weights: Float32Array[]) => {
+          if (g.chance(0.1)) for (const a of [...inputs, ...weights]) detach(a.buffer as ArrayBuffer);
+          return answer(batch * g.int(1, 6));
+        };
+        const backward = (_id: number, batch: number, dOut: Float32Array, needed: boolean[]) => (g.chance(0.9)
+          ? { dInputs: needed.map(() => answer(batch * g.int(1, 6))), dWeights: Array.from({ length: g.int(0, 2) }, () => answer(g.int(0, 12))) }
+          : g.junk());
+        return g.chance(0.9) ? [forward, backward] : [g.junk(), g.junk()];
+      },
     };
     const a = args[method]?.() ?? [];
     const r = nm[method](...a);

@@ -65,6 +65,9 @@ const cases: LayerCase[] = [
   convCase({ input: [6, 5, 2], filters: 2, kernelSize: [2, 3], dilationRate: [2, 1], act: 'sigmoid' }),
   convCase({ input: [5, 6, 1], filters: 2, kernelSize: [4, 4], strides: [3, 3], padding: 'same', act: 'softmax' }),
   convCase({ input: [3, 3, 4], filters: 3, kernelSize: [1, 1], act: 'silu', l2: 0.01 }),
+  // Depth <= 16, linear or relu: the direct kernels (conv2d_direct.h), 16 filters (the AVX-512 forward) and 3, input gradient included.
+  convCase({ input: [4, 4, 1], filters: 16, kernelSize: [2, 2], dilationRate: [2, 2], padding: 'same', act: 'relu' }),
+  convCase({ input: [4, 5, 2], filters: 3, kernelSize: [2, 2], strides: [1, 2], useBias: false }),
 ];
 cases.forEach((c, i) => runLayerTest(c, 1800 + i));
 

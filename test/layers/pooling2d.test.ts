@@ -64,6 +64,9 @@ function globalCase(max: boolean, input: number[]): LayerCase {
 const cases: LayerCase[] = [
   poolCase({ max: true, input: [5, 4, 2], poolSize: [2, 2] }),
   poolCase({ max: true, input: [5, 5, 2], poolSize: [3, 2], strides: [2, 1], padding: 'same' }),
+  // Windows that tile the input (the tiled max passes): leftover rows and columns, and 'same' without padding.
+  poolCase({ max: true, input: [7, 5, 3], poolSize: [3, 2] }),
+  poolCase({ max: true, input: [4, 6, 2], poolSize: [2, 3], padding: 'same' }),
   poolCase({ max: false, input: [5, 4, 2], poolSize: [2, 2] }),
   poolCase({ max: false, input: [5, 5, 1], poolSize: [3, 3], strides: [2, 2], padding: 'same' }),
   poolCase({ max: false, input: [4, 5, 2], poolSize: [2, 3], strides: [1, 2], padding: 'same' }),

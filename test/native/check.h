@@ -21,6 +21,16 @@ inline int& failures() {
 struct Registrar {
   Registrar(const char* n, std::function<void()> f) { registry().push_back({n, std::move(f)}); }
 };
+// Whether f throws an E (any other exception goes on to the harness).
+template <typename E, typename F>
+bool throws(F&& f) {
+  try {
+    f();
+  } catch (const E&) {
+    return true;
+  }
+  return false;
+}
 }  // namespace tftest
 
 #define TF_TEST_CAT2(a, b) a##b

@@ -4,7 +4,8 @@
 // bias) of loss = sum(out * g) against central differences of the float64
 // reference (h = 1e-6 in double: good to ~1e-9; the tolerance covers float32
 // rounding). Odd sizes, both paddings, strides, dilations, batch 1, a 1x1
-// kernel (read without im2col); bad shapes refused before anything runs.
+// kernel (read without im2col), kernels of depth <= 16 (the direct kernels),
+// windows that tile the input; bad shapes refused before anything runs.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -302,6 +303,10 @@ TF_TEST(conv2d_matches_float64_reference_and_finite_differences) {
       {3, 4, 3, 5, 3, 1, 1, 1, 1, 1, 1, false, "tanh", true},     // 1x1: no im2col
       {2, 5, 4, 3, 2, 1, 1, 2, 2, 1, 1, true, "linear", true},    // 1x1 with stride 2
       {1, 3, 3, 2, 2, 3, 3, 1, 1, 1, 1, false, "linear", true},   // kernel as large as the input
+      // Depth kh * kw * c <= 16, linear: the direct kernels (conv2d_direct.h; AVX-512 forward with 16 filters).
+      {2, 6, 5, 1, 16, 3, 3, 1, 1, 1, 1, false, "linear", true},  // the CNN's first layer, small
+      {1, 5, 6, 2, 5, 2, 2, 2, 1, 1, 1, true, "linear", true},    // strides, same, 5 filters (portable)
+      {2, 6, 6, 1, 16, 2, 2, 1, 1, 2, 2, true, "linear", false},  // dilation, same, no bias
   };
   for (const ConvCase& k : cases) checkConv(k);
 }
@@ -341,6 +346,8 @@ TF_TEST(pooling2d_matches_float64_reference_and_finite_differences) {
       {"maxPooling2d", 2, 5, 7, 3, 2, 2, 2, 2, false},
       {"maxPooling2d", 1, 5, 7, 2, 3, 2, 2, 1, true},
       {"maxPooling2d", 2, 4, 4, 1, 3, 3, 1, 1, true},
+      {"maxPooling2d", 2, 7, 6, 3, 3, 2, 3, 2, false},  // windows tile the input (the tiled passes), a row left over
+      {"maxPooling2d", 1, 4, 6, 2, 2, 3, 2, 3, true},   // 'same' without padding: tiled too
       {"averagePooling2d", 2, 5, 7, 3, 2, 2, 2, 2, false},
       {"averagePooling2d", 1, 5, 6, 2, 3, 3, 2, 2, true},  // padded windows divide by their inside taps
       {"averagePooling2d", 2, 6, 5, 2, 2, 3, 1, 2, true},

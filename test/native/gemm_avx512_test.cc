@@ -22,11 +22,12 @@ struct Shape {
 
 // Sizes: more columns than one packed slice (4096), tile edges (13/14/15 rows, 31/32/33 columns), the 140-row block,
 // K below, at and above the 256 block (and 3 blocks), batch 1, the
-// training shapes of the seed model.
+// training shapes of the seed model; 290 x 545 x 300 splits into shared
+// packing parts of op(B) (two column pieces, two K blocks) and three row parts.
 const Shape kShapes[] = {{3, 4100, 300}, {1, 1, 1},    {1, 10, 784},  {1, 512, 33},  {2, 3, 5},      {13, 31, 7},
                          {14, 32, 256}, {15, 33, 257}, {29, 65, 100}, {32, 64, 784},  {32, 10, 64},
                          {64, 10, 32}, {32, 64, 10},  {141, 47, 513}, {150, 160, 90}, {300, 129, 31},
-                         {129, 300, 20}, {8, 31, 16}, {7, 40, 9}};
+                         {129, 300, 20}, {8, 31, 16}, {7, 40, 9}, {290, 545, 300}};
 
 void fill(std::vector<float>& v, std::mt19937& rng) {
   std::uniform_real_distribution<float> d(-1.f, 1.f);

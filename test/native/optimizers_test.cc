@@ -4,11 +4,14 @@
 // themselves are checked against Keras's formulas in
 // test/training/optimizers.test.ts.
 #include <cmath>
+#include <limits>
 #include <cstring>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "../../native/denormals.h"
+#include "../../native/gemm.h"
 #include "../../native/optimizers.h"
 #include "check.h"
 
@@ -113,4 +116,37 @@ TF_TEST(optimizer_without_a_valid_kind_is_refused) {
     threw = true;
   }
   TF_EXPECT(threw);
+}
+
+// From 2^17 parameters the Adam step is split across the thread budget (the
+// AVX-512 GEMM's helpers claim parts of it). Every element's update is its
+// own, so 1 and 2 threads give the same bits, also when the moments are
+// subnormal under the trainer's flush-to-zero (the helpers take the caller's
+// floating-point mode), and an overflowing update in any part is reported.
+TF_TEST(adam_split_across_threads_is_bit_identical) {
+  const int64_t n = (int64_t{1} << 17) + 37;
+  const tf::OptimizerConfig cfg = tf::optimizerConfigFrom(fullConfig(tf::OptimizerKind::Adam));
+  const std::vector<std::pair<int64_t, int64_t>> segments{{0, n}};
+  const int saved = tf::getBlasThreads();
+  std::vector<std::vector<float>> result;
+  for (int threads : {1, 2}) {
+    tf::setBlasThreads(threads);
+    tf::ScopedFlushDenormals ftz;
+    tf::Optimizer opt(cfg, n);
+    std::vector<float> w(n);
+    for (int64_t i = 0; i < n; ++i) w[i] = 0.001f * static_cast<float>(i % 997) - 0.5f;
+    for (int step = 0; step < 4; ++step) {
+      std::vector<float> g(n);
+      // Gradients down to 1e-38 (subnormal squares and moments), some zero.
+      for (int64_t i = 0; i < n; ++i) g[i] = (i % 7 == 0) ? 0.f : std::ldexp(1.f, -static_cast<int>(i % 127)) * (i % 2 ? 1.f : -1.f);
+      TF_EXPECT(opt.step(w.data(), g.data(), n, segments));
+    }
+    result.push_back(w);
+    // An update that overflows in the last part is reported.
+    std::vector<float> g(n, 0.f);
+    g[n - 1] = std::numeric_limits<float>::infinity();
+    TF_EXPECT(!opt.step(w.data(), g.data(), n, segments));
+  }
+  tf::setBlasThreads(saved);
+  TF_EXPECT(std::memcmp(result[0].data(), result[1].data(), sizeof(float) * n) == 0);
 }

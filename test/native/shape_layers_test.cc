@@ -159,13 +159,7 @@ TF_TEST(reshape_permute_repeat_vector) {
                                   std::tuple{"reshape", "targetShape", std::vector<double>{}}}) {
     tf::Config bad = kind(name);
     bad.setNumbers(key, value);
-    bool refused = false;
-    try {
-      tf::makeLayer(bad);
-    } catch (const std::invalid_argument&) {
-      refused = true;
-    }
-    TF_EXPECT(refused);
+    TF_EXPECT(tftest::throws<std::invalid_argument>([&] { tf::makeLayer(bad); }));
   }
 }
 

@@ -247,3 +247,32 @@ describe('elementwise argument checks', () => {
     });
   }
 });
+
+describe('small operands (computed without the native call) give the native bits', () => {
+  // Values where float32 rounding, signed zeros, subnormals, overflow and NaN show.
+  const specials = [0, -0, 1, -1, 0.1, 1 / 3, 3.4e38, -3.4e38, 1.4e-45, -1.4e-45, 1.1754942e-38, Infinity, -Infinity, NaN, 16777217, 1e-7, 65504, 2.5];
+  const n = 64;
+  const a = Float32Array.from({ length: n }, (_, i) => specials[i % specials.length] * (i % 5 === 0 ? 1 : 1.0000001));
+  const b = Float32Array.from({ length: n }, (_, i) => specials[(i * 7 + 3) % specials.length]);
+  const ia = Int32Array.from({ length: n }, (_, i) => [2147483647, -2147483648, 65537, -3, 0, 46341][i % 6] * (i % 2 ? 1 : -1) | 0);
+  const ib = Int32Array.from({ length: n }, (_, i) => [2, -1, 65537, 46341, 7, -2147483648][i % 6]);
+  const ops = { add: tf.add, sub: tf.sub, mul: tf.mul, div: tf.div } as const;
+  for (const [name, op] of Object.entries(ops)) {
+    it(`${name}: float32 (and int32 but div) equals the native result of the same values in a larger tensor`, () => {
+      // n + 1 elements take the native kernel; the first n are the same operation.
+      const big = (v: Float32Array | Int32Array) => (v instanceof Int32Array ? Int32Array.from([...v, 1]) : Float32Array.from([...v, 1]));
+      const cases: [Float32Array | Int32Array, Float32Array | Int32Array][] = [[a, b]];
+      if (name !== 'div') cases.push([ia, ib]);
+      for (const [x, y] of cases) {
+        const dtype = x instanceof Int32Array ? 'int32' : 'float32';
+        const small = op(tf.tensor(x, [n], dtype), tf.tensor(y, [n], dtype)).dataSync();
+        const native = op(tf.tensor(big(x), [n + 1], dtype), tf.tensor(big(y), [n + 1], dtype)).dataSync().subarray(0, n);
+        expect(Array.from(small, (v) => (Object.is(v, -0) ? '-0' : String(v)))).toEqual(Array.from(native, (v) => (Object.is(v, -0) ? '-0' : String(v))));
+        // A scalar operand on either side, too.
+        const s1 = op(tf.tensor(x.subarray(0, 1), [1], dtype), tf.tensor(y, [n], dtype)).dataSync();
+        const s2 = op(tf.tensor(big(x).subarray(0, 1), [1], dtype), tf.tensor(big(y), [n + 1], dtype)).dataSync().subarray(0, n);
+        expect(Array.from(s1, String)).toEqual(Array.from(s2, String));
+      }
+    });
+  }
+});
