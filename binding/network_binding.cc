@@ -235,7 +235,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     return guarded(info, fn, [&]() -> Napi::Value {
       Napi::Env env = info.Env();
       PredictArgs a = predictArgs(info, fn);
-      model_->requireWorkspace(std::min(a.batchSize, a.n));
+      model_->requireWorkspace(model_->inferenceBatch(a.batchSize, a.n));
       const int32_t* cancel = nullptr;
       if (info.Length() > 4 && !info[4].IsUndefined() && !info[4].IsNull()) {
         auto flag = typedArrayArg<int32_t>(info, 4, fn, "cancel");

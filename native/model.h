@@ -136,6 +136,11 @@ class Model {
   // Inference on the calling (JavaScript) thread: never waits for cores.
   // Checks the workspace against the memory limit itself (std::length_error).
   void predict(const float* x, int64_t n, int64_t batchSize, float* out);
+  // The batch a prediction runs in: the caller's, or the largest whose
+  // workspace stays under the kept workspace size (32 MB) (each sample's prediction does
+  // not depend on it). A fresh workspace of hundreds of MB per call made the
+  // example CNN's batch-1000 prediction 35x slower than batch 32.
+  int64_t inferenceBatch(int64_t batchSize, int64_t n) const;
   // Worker-thread jobs; a cancel flag is honoured between batches.
   void predictJob(const float* x, int64_t n, int64_t batchSize, float* out, const int32_t* cancel);
   EvalResult evaluateJob(const Dataset& d, int64_t batchSize);
@@ -146,11 +151,6 @@ class Model {
   // in page faults and zero-filling, and one per libuv thread left several
   // MB in every thread's malloc arena (+33 MB resident after fit + evaluate).
   static constexpr int64_t kKeptWorkspaceBytes = 32 << 20;
-  // The batch a prediction runs in: the caller's, or the largest whose
-  // workspace stays under kKeptWorkspaceBytes (each sample's prediction does
-  // not depend on it). A fresh workspace of hundreds of MB per call made the
-  // example CNN's batch-1000 prediction 35x slower than batch 32.
-  int64_t inferenceBatch(int64_t batchSize, int64_t n) const;
   bool keepsWorkspace(int64_t batchSize, int64_t n) const;
   // f(workspace) with the kept worker-thread workspace when `keep` and it is
   // free (one job at a time), else a fresh one (several jobs may run at once).
