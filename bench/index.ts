@@ -2,7 +2,7 @@
 //
 //   npm run bench                    full run (~20 minutes on 2 cores; tune's search is cut to 90 s)
 //   npm run bench -- --quick         CI smoke run (< 3 minutes): shorter runs, fewer peers, no tune
-//   options: --only=peak,matmul,train,residual,conv,rnn,tape,compress,inference,server,tune  --skip=...   --tune-budget=90 (s)
+//   options: --only=peak,matmul,train,residual,conv,rnn,latency,tape,compress,inference,server,tune  --skip=...   --tune-budget=90 (s)
 //            --charts=DIR (default bench/results/charts)  --wait-quiet=N (s, before peak and each GEMM case)
 //            --json (print the JSON instead of the Markdown report)
 //   tsx bench/index.ts --from=bench/results/<run>.json [--charts=DIR] [--charts-prefix=URL/] [--compact]
@@ -27,13 +27,14 @@ import { run as runConv } from './conv/index';
 import { run as runRnn } from './rnn/index';
 import { run as runTape } from './tape/index';
 import { run as runCompress } from './compress/index';
+import { run as runLatency } from './latency/index';
 import { run as runInference, openblasCoretype } from './inference/index';
 import { writeCharts } from './charts/index';
 import { formatReport, type SuiteResult, type Step, type ServerSuite, type TuneSuite, type Context } from './report';
 import type * as ServerModule from './server';
 import type * as TensorforgeModule from '../src/index';
 
-export const STEPS = ['peak', 'matmul', 'train', 'residual', 'conv', 'rnn', 'tape', 'compress', 'inference', 'server', 'tune'] as const;
+export const STEPS = ['peak', 'matmul', 'train', 'residual', 'conv', 'rnn', 'latency', 'tape', 'compress', 'inference', 'server', 'tune'] as const;
 export type StepName = (typeof STEPS)[number];
 
 export interface SuiteOptions {
@@ -276,6 +277,7 @@ export async function run(o: SuiteOptions = {}): Promise<{ result: SuiteResult; 
   await step('residual', () => runResidual({ quick, log }));
   await step('conv', () => runConv({ quick, log }));
   await step('rnn', () => runRnn({ quick, log }));
+  await step('latency', () => runLatency({ quick, log }));
   await step('tape', () => runTape({ quick, log }));
   await step('compress', () => runCompress({ quick, log }));
   await step('inference', () => runInference({ quick, models: quick ? ['seed'] : undefined, log }));

@@ -10,6 +10,7 @@ import { EPOCH_IMAGES, bestTorch, formatEpochs, type EpochResult } from './lib/e
 import { formatResult as formatInference, fmtTime, type InferenceResult } from './inference/index';
 import { formatResult as formatTape, type TapeResult } from './tape/index';
 import { formatResult as formatCompress, type CompressResult } from './compress/index';
+import { formatResult as formatLatency, type LatencyResult } from './latency/index';
 import type { FitRow, LoadRow, Options as ServerOptions } from './server';
 
 export interface Step<T> {
@@ -62,7 +63,7 @@ export interface SuiteResult {
   seconds: number;
   context: Context;
   options: { tuneBudget: number; waitQuiet: number };
-  steps: Partial<{ peak: Step<PeakResult>; matmul: Step<MatmulResult>; train: Step<TrainResult>; residual: Step<ResidualResult>; conv: Step<EpochResult>; rnn: Step<EpochResult>; tape: Step<TapeResult>; compress: Step<CompressResult>; inference: Step<InferenceResult>; server: Step<ServerSuite>; tune: Step<TuneSuite> }> & Record<string, Step<unknown> | undefined>;
+  steps: Partial<{ peak: Step<PeakResult>; matmul: Step<MatmulResult>; train: Step<TrainResult>; residual: Step<ResidualResult>; conv: Step<EpochResult>; rnn: Step<EpochResult>; latency: Step<LatencyResult>; tape: Step<TapeResult>; compress: Step<CompressResult>; inference: Step<InferenceResult>; server: Step<ServerSuite>; tune: Step<TuneSuite> }> & Record<string, Step<unknown> | undefined>;
   notes: string[];
   charts?: string[];
   chartsFailed?: boolean;
@@ -412,6 +413,7 @@ export function formatReport(r: SuiteResult, o: { chartsRelativeTo?: string; cha
   section('Functional model: residual MLP (bench/residual)', 'residual', (x: ResidualResult) => formatResidual(x));
   section('Convolutional network (bench/conv)', 'conv', (x: EpochResult) => formatEpochs(x));
   section('Recurrent network (bench/rnn)', 'rnn', (x: EpochResult) => formatEpochs(x));
+  section('Inference of the CNN and the LSTM (bench/latency)', 'latency', (x: LatencyResult) => formatLatency(x));
   section('Custom training loop and losses in code (bench/tape)', 'tape', (x: TapeResult) => formatTape(x));
   section('Compression: pruning, shrinking, int8 (bench/compress)', 'compress', (x: CompressResult) => formatCompress(x), ['compress-size.svg', 'compress-latency.svg']);
   section('Inference (bench/inference)', 'inference', (x: InferenceResult) => formatInference(x), ['inference-latency.svg', 'inference-throughput.svg', 'inference-first-call.svg']);
