@@ -7,6 +7,7 @@
 // test accuracy (the same fields as torch_cnn.py; seconds / cpuSeconds /
 // accuracy / images for bench/lib/epochs.ts). --subset: the bundled subset.
 import * as tf from '../../src/index';
+import { exampleCnn } from '../lib/models';
 
 const args = Object.fromEntries(process.argv.slice(2).filter((a) => a.startsWith('--')).map((a) => (a.includes('=') ? a.slice(2).split('=') : [a.slice(2), 'true'])));
 
@@ -21,15 +22,7 @@ async function main(): Promise<void> {
   const xTest = test.x.reshape([test.x.shape[0], 28, 28, 1]);
   for (const batchSize of batches) {
     tf.setSeed(1);
-    const model = tf.sequential([
-      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 3, activation: 'relu' }),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.flatten(),
-      tf.layers.dropout({ rate: 0.5 }),
-      tf.layers.dense({ units: 10, activation: 'softmax' }),
-    ]);
+    const model = exampleCnn(tf);
     model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
     const wall: number[] = [];
     const cpu: number[] = [];

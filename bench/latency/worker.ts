@@ -5,6 +5,7 @@
 // Prints one JSON line.
 //
 //   npx tsx bench/latency/worker.ts [--calls=2000] [--threads=N]
+import { exampleCnn, rowLstm } from '../lib/models';
 import { tensorforgeEntry } from '../lib/util';
 import type * as TF from '../../src/index';
 
@@ -38,14 +39,6 @@ function measure(model: TF.Sequential, sample: number[]): { batch1Us: number; ba
   return { batch1Us: batch1Ms * 1000, batch1000PerSecond: 1000 / (batch1000Ms / 1000) };
 }
 
-const cnn = tf.sequential([
-  tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 3, activation: 'relu' }),
-  tf.layers.maxPooling2d({ poolSize: 2 }),
-  tf.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
-  tf.layers.maxPooling2d({ poolSize: 2 }),
-  tf.layers.flatten(),
-  tf.layers.dropout({ rate: 0.5 }),
-  tf.layers.dense({ units: 10, activation: 'softmax' }),
-]);
-const lstm = tf.sequential([tf.layers.lstm({ inputShape: [28, 28], units: 128 }), tf.layers.dense({ units: 10, activation: 'softmax' })]);
+const cnn = exampleCnn(tf);
+const lstm = rowLstm(tf);
 console.log(JSON.stringify({ system: 'tensorforge', threads: Number(args.threads ?? 0), cnn: measure(cnn, [28, 28, 1]), lstm: measure(lstm, [28, 28]) }));

@@ -4,6 +4,7 @@
 //   node --import tsx bench/rnn/worker.ts BATCH[,BATCH...] [IMAGES] [THREADS] [--subset]
 // THREADS 0 or absent: the default thread budget. --subset: the bundled 10,000/2,000-image subset.
 import * as tf from '../../src/index';
+import { rowLstm } from '../lib/models';
 
 async function main(): Promise<void> {
   const subset = process.argv.includes('--subset');
@@ -16,7 +17,7 @@ async function main(): Promise<void> {
   if (Number(threads) > 0) tf.setNumThreads(Number(threads));
   for (const batchSize of batches.split(',').map(Number)) {
     tf.setSeed(0);
-    const model = tf.sequential([tf.layers.lstm({ units: 128, inputShape: [28, 28] }), tf.layers.dense({ units: 10, activation: 'softmax' })]);
+    const model = rowLstm(tf);
     model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
     const cpu = process.cpuUsage();
     const t0 = performance.now();
