@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as tf from '../../src/index';
 
 const scenario = process.argv[2];
-const info = scenario === 'fit-reference' ? { rank: 0, size: 1, localRank: 0 } : tf.distributed.init({ timeout: scenario === 'hang' || scenario === 'tuner-silent' ? 3 : 60 });
+const info = scenario.endsWith('-reference') ? { rank: 0, size: 1, localRank: 0 } : tf.distributed.init({ timeout: scenario === 'hang' || scenario === 'tuner-silent' ? 3 : 60 });
 const out: Record<string, unknown> = { ...info };
 const model = (units: number) => {
   const m = tf.sequential({ layers: [tf.layers.dense({ units, inputShape: [3] }), tf.layers.dense({ units: 2 })] });
@@ -39,12 +39,14 @@ const data = (n = N, tweak = 0) => {
   return { x: tf.tensor2d(x, [n, 5]), y: tf.tensor1d(y, 'int32'), w: tf.tensor1d(w) };
 };
 // Dense + L2 regularization + batch normalization (its moving statistics are averaged over ranks) + softmax.
-const classifier = (withBatchNorm = false) => {
+// `wide`: a 4096-unit layer more, so the arena (82,019 weights) takes the sharded update.
+const classifier = (withBatchNorm = false, wide = false) => {
   tf.setSeed(11); // the same start everywhere; fit copies rank 0's weights anyway
   const m = tf.sequential({
     layers: [
       tf.layers.dense({ units: 16, activation: 'relu', inputShape: [5], kernelRegularizer: tf.regularizers.l2({ l2: 0.01 }) }),
       ...(withBatchNorm ? [tf.layers.batchNormalization()] : []),
+      ...(wide ? [tf.layers.dense({ units: 4096, activation: 'relu' })] : []),
       tf.layers.dense({ units: 3, activation: 'softmax' }),
     ],
   });
@@ -118,6 +120,16 @@ async function main(): Promise<void> {
         out.predictDistributed = Array.from(m.predict(v.x, { distributed: true }).dataSync());
         out.predictAsyncDistributed = Array.from((await m.predictAsync(v.x, { distributed: true, batchSize: 4 })).dataSync());
       }
+    } else if (scenario === 'fit-sharded-reference' || scenario === 'fit-sharded') {
+      // Each rank updates half of the weights (and keeps half of Adam's state) per step,
+      // then the ranks exchange weights; after fit every rank holds the whole state:
+      // a further single-process epoch on each must match the reference's.
+      const { x, y, w } = data();
+      const m = classifier(false, true);
+      await m.fit(x, y, { epochs: 2, batchSize: 33, seed: 5, verbose: 0, sampleWeight: w, distributed: scenario === 'fit-sharded' });
+      out.weights = weightsOf(m);
+      await m.fit(x, y, { epochs: 1, batchSize: 50, seed: 6, verbose: 0 });
+      out.weightsAfter = weightsOf(m);
     } else if (scenario === 'batchnorm') {
       // Moving statistics are averaged over the ranks after each epoch: every rank ends with one model.
       const { x, y } = data();
