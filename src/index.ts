@@ -25,13 +25,14 @@ export {
   log1p, rsqrt, reciprocal, sign, floor, ceil, round, clipByValue, mod, where,
   greater, greaterEqual, less, lessEqual, equal, notEqual, logicalAnd, logicalOr, logicalNot,
 } from './ops/math';
-export { reshape, expandDims, squeeze, unstack, pad, tile, cumsum, topk } from './ops/shape_ops';
+export { reshape, expandDims, squeeze, cast, unstack, pad, tile, cumsum, topk } from './ops/shape_ops';
 export { norm, moments, logSumExp, dot, outerProduct, linspace, range, eye, zerosLike, onesLike } from './ops/composite';
 export { conv2d, maxPool, avgPool } from './ops/convolution';
 export { depthwiseConv2d, conv1d } from './ops/convolution';
 export * as layers from './layers';
 export * as serialization from './serialization';
 export * as optimizers from './optimizers';
+export * as train from './optimizers/train';
 export { losses } from './losses';
 export type { Loss, LossFunction, LossIdentifier } from './losses';
 export type { MetricFunction, MetricIdentifier } from './metrics';

@@ -3,7 +3,7 @@
 // broadcast dims, contiguous dims merged); the native kernel runs the loop.
 import { typeError, show } from '../errors';
 import { native } from '../native';
-import { Tensor, checkTensor, disposeTemporary, ownedTensor, sizeFromShape } from '../tensor';
+import { Tensor, checkTensor, disposeTemporary, ownedTensor, scalar, sizeFromShape } from '../tensor';
 import { MAX_STRIDED_RANK, allocate, broadcastShapes, broadcastStrides, checkStridedRank, coalesce, i32 } from './shapes';
 import { TAPE, record } from '../autodiff/tape';
 
@@ -45,9 +45,27 @@ function smallBinary(op: BinaryOp, a: ArrayLike<number>, aScalar: boolean, b: Ar
 
 type TypedArrayLike = { [i: number]: number; readonly length: number };
 
-function binary(fn: string, op: BinaryOp, a: Tensor, b: Tensor): Tensor {
-  checkTensor(fn, 'a', a);
-  checkTensor(fn, 'b', b);
+/** A tensor, or a JavaScript number (a float32 scalar), as TensorFlow.js's binary ops take. */
+export type Operand = Tensor | number;
+
+/**
+ * The operands as tensors. A number is a float32 scalar, and an int32 tensor
+ * beside one is computed in float32, as TensorFlow.js upcasts it (so
+ * `tf.mul(x, 2)` works for any x; two tensors must still share a dtype).
+ */
+function operands(fn: string, a: Operand, b: Operand): [Tensor, Tensor] {
+  for (const [name, v] of [['a', a], ['b', b]] as const)
+    if (typeof v !== 'number' && !(v instanceof Tensor)) throw typeError(fn, `${name} must be a Tensor or a number, got ${show(v)}`);
+  if (typeof a !== 'number' && typeof b !== 'number') return [checkTensor(fn, 'a', a), checkTensor(fn, 'b', b)];
+  const asFloat = (v: Operand, name: string): Tensor => {
+    if (typeof v === 'number') return scalar(v);
+    return checkTensor(fn, name, v).cast('float32');
+  };
+  return [asFloat(a, 'a'), asFloat(b, 'b')];
+}
+
+function binary(fn: string, op: BinaryOp, a0: Operand, b0: Operand): Tensor {
+  const [a, b] = operands(fn, a0, b0);
   if (a.dtype !== b.dtype) throw typeError(fn, `a and b must have the same dtype, got ${a.dtype} and ${b.dtype}`);
   const shape = broadcastShapes(fn, a.shape, b.shape);
   const size = sizeFromShape(fn, shape);
@@ -76,18 +94,21 @@ function binary(fn: string, op: BinaryOp, a: Tensor, b: Tensor): Tensor {
 /**
  * a + b elementwise, with NumPy broadcasting. Both tensors must have the same
  * dtype; int32 arithmetic wraps modulo 2^32 (as an Int32Array store does).
+ * Either operand of this and the other binary ops may be a number, a
+ * float32 scalar (an int32 tensor beside it is computed in float32, as in
+ * TensorFlow.js).
  */
-export function add(a: Tensor, b: Tensor): Tensor {
+export function add(a: Operand, b: Operand): Tensor {
   return binary('add', BinaryOp.Add, a, b);
 }
 
 /** a - b elementwise, with broadcasting (int32 wraps modulo 2^32). */
-export function sub(a: Tensor, b: Tensor): Tensor {
+export function sub(a: Operand, b: Operand): Tensor {
   return binary('sub', BinaryOp.Sub, a, b);
 }
 
 /** a * b elementwise, with broadcasting (int32 wraps modulo 2^32). */
-export function mul(a: Tensor, b: Tensor): Tensor {
+export function mul(a: Operand, b: Operand): Tensor {
   return binary('mul', BinaryOp.Mul, a, b);
 }
 
@@ -97,17 +118,17 @@ export function mul(a: Tensor, b: Tensor): Tensor {
  * -7 / 2 = -4, and x / 0 = 0 (tfjs stores floor(x / 0) = ±Infinity into an
  * Int32Array, which gives 0).
  */
-export function div(a: Tensor, b: Tensor): Tensor {
+export function div(a: Operand, b: Operand): Tensor {
   return binary('div', BinaryOp.Div, a, b);
 }
 
 /** The larger of a and b elementwise, with broadcasting; NaN wins (like `Math.max`). */
-export function maximum(a: Tensor, b: Tensor): Tensor {
+export function maximum(a: Operand, b: Operand): Tensor {
   return binary('maximum', BinaryOp.Maximum, a, b);
 }
 
 /** The smaller of a and b elementwise, with broadcasting; NaN wins (like `Math.min`). */
-export function minimum(a: Tensor, b: Tensor): Tensor {
+export function minimum(a: Operand, b: Operand): Tensor {
   return binary('minimum', BinaryOp.Minimum, a, b);
 }
 
@@ -116,12 +137,12 @@ export function minimum(a: Tensor, b: Tensor): Tensor {
  * 2^32; a negative exponent gives the truncated result (1 for a = 1, ±1 for
  * a = -1, else 0).
  */
-export function pow(a: Tensor, b: Tensor): Tensor {
+export function pow(a: Operand, b: Operand): Tensor {
   return binary('pow', BinaryOp.Pow, a, b);
 }
 
 /** (a - b)² elementwise, with broadcasting. */
-export function squaredDifference(a: Tensor, b: Tensor): Tensor {
+export function squaredDifference(a: Operand, b: Operand): Tensor {
   return binary('squaredDifference', BinaryOp.SquaredDifference, a, b);
 }
 

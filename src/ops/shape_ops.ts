@@ -1,11 +1,11 @@
-// Shape and layout ops custom code needs: reshape / expandDims / squeeze as
-// functions, unstack, pad, tile, cumsum and topk. reshape-like ones share the
+// Shape and layout ops custom code needs: reshape / expandDims / squeeze and
+// cast as functions, unstack, pad, tile, cumsum and topk. reshape-like ones share the
 // buffer (Tensor.reshape, recorded on the tape); the others are one
 // TypeScript pass. Gradients: autodiff/gradients/shape_ops.ts (and Reshape,
 // Slice for the compositions).
 import { checkArray, checkBool, checkInt, checkNumber, rangeError, show, typeError } from '../errors';
 import { TAPE, record } from '../autodiff/tape';
-import { Tensor, checkTensor, ownedTensor, sizeFromShape } from '../tensor';
+import { DataType, Tensor, checkTensor, ownedTensor, sizeFromShape } from '../tensor';
 import { slice } from './movement';
 import { allocate, normalizeAxis, sizeOf, stridesOf } from './shapes';
 
@@ -13,6 +13,16 @@ import { allocate, normalizeAxis, sizeOf, stridesOf } from './shapes';
 export function reshape(x: Tensor, shape: number[]): Tensor {
   checkTensor('reshape', 'x', x);
   return x.reshape(shape);
+}
+
+/**
+ * x converted to `dtype` ('float32' or 'int32'), as `x.cast(dtype)`:
+ * float32 to int32 truncates toward zero; x itself when it has that dtype.
+ * A cast to int32 has no gradient (as in TensorFlow.js).
+ */
+export function cast(x: Tensor, dtype: DataType): Tensor {
+  checkTensor('cast', 'x', x);
+  return x.cast(dtype);
 }
 
 /**

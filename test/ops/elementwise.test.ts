@@ -215,9 +215,9 @@ describe('elementwise argument checks', () => {
   for (const name of BINARY) {
     it(`${name} rejects bad inputs`, () => {
       const op = tf[name] as (a: unknown, b: unknown) => tf.Tensor;
-      expect(() => op(2, tf.zeros([2]))).toThrow(TypeError);
-      expect(() => op(2, tf.zeros([2]))).toThrow(`${name}: a must be a Tensor, got 2`);
-      expect(() => op(tf.zeros([2]), [1, 2])).toThrow(`${name}: b must be a Tensor, got [1,2]`);
+      expect(() => op('2', tf.zeros([2]))).toThrow(TypeError);
+      expect(() => op('2', tf.zeros([2]))).toThrow(`${name}: a must be a Tensor or a number, got '2'`);
+      expect(() => op(tf.zeros([2]), [1, 2])).toThrow(`${name}: b must be a Tensor or a number, got [1,2]`);
       expect(() => op(tf.zeros([2]), tf.zeros([2], 'int32'))).toThrow(TypeError);
       expect(() => op(tf.zeros([2]), tf.zeros([2], 'int32'))).toThrow(`${name}: a and b must have the same dtype, got float32 and int32`);
       expect(() => op(tf.zeros([2, 3]), tf.zeros([4]))).toThrow(RangeError);
@@ -225,6 +225,23 @@ describe('elementwise argument checks', () => {
       expect(() => op(tf.zeros([2, 3, 1]), tf.zeros([5, 1, 4]))).toThrow(`${name}: shapes [2,3,1] and [5,1,4] do not broadcast (dimension 2 vs 5)`);
     });
   }
+
+  it('takes a number for either operand, as TensorFlow.js does: a float32 scalar, an int32 tensor beside it computed in float32', () => {
+    for (const name of BINARY) {
+      const op = tf[name] as (a: unknown, b: unknown) => tf.Tensor;
+      const x = tf.tensor1d([1.5, -2, 3]);
+      expect(Array.from(op(x, 2).dataSync())).toEqual(Array.from(op(x, tf.scalar(2)).dataSync()));
+      expect(Array.from(op(2, x).dataSync())).toEqual(Array.from(op(tf.scalar(2), x).dataSync()));
+      const i = tf.tensor1d([1, -2, 3], 'int32');
+      const y = op(i, 2);
+      expect(y.dtype).toBe('float32');
+      expect(Array.from(y.dataSync())).toEqual(Array.from(op(tf.tensor1d([1, -2, 3]), tf.scalar(2)).dataSync()));
+      expect(op(3, 4).shape).toEqual([]);
+    }
+    // Under the tape, the tensor operand gets its gradient.
+    const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.add(x, 1), 3)))(tf.tensor1d([1, 2]));
+    expect(Array.from(g.dataSync())).toEqual([3, 3]);
+  });
 
   it('rejects broadcasts that need more than 8 strided dimensions, accepts high ranks that merge', () => {
     const a = tf.zeros([2, 1, 2, 1, 2, 1, 2, 1, 2]);
