@@ -19,7 +19,7 @@ the faster of 1 and 2 intra-op threads, reported). Prints one JSON line.
     /usr/bin/python3 bench/compress/torch_compress.py --model=seed|large --data=DIR
         [--epochs=3] [--finetune=2] [--sparsity=0.9] [--rounds=7] [--min-time=0.2]
 """
-import gzip, io, json, os, statistics, sys, time
+import io, json, os, statistics, sys, time
 
 args = dict(a[2:].split("=", 1) for a in sys.argv[1:] if a.startswith("--") and "=" in a)
 os.environ["OMP_NUM_THREADS"] = "2"
@@ -29,15 +29,10 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.utils.prune as prune  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from torch_common import idx  # noqa: E402
+
 HIDDEN = {"seed": [64], "large": [512, 512]}
-
-
-def idx(path):
-    with gzip.open(path) as f:
-        b = f.read()
-    nd = b[3]
-    dims = [int.from_bytes(b[4 + 4 * i:8 + 4 * i], "big") for i in range(nd)]
-    return np.frombuffer(b, dtype=np.uint8, offset=4 + 4 * nd).reshape(dims)
 
 
 def load(d):

@@ -7,7 +7,7 @@ Prints one JSON line per batch size: wall and process CPU seconds per epoch,
 test accuracy (and seconds / cpuSeconds / accuracy / images for bench/lib/epochs.ts).
 Thread settings must be in the environment before torch loads.
 """
-import gzip, json, os, sys, time
+import json, os, sys, time
 
 args = dict(a[2:].split("=", 1) for a in sys.argv[1:] if a.startswith("--") and "=" in a)
 os.environ["OMP_NUM_THREADS"] = args.get("threads", "1")
@@ -15,15 +15,10 @@ os.environ["OMP_NUM_THREADS"] = args.get("threads", "1")
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from torch_common import example_cnn, idx  # noqa: E402
+
 torch.set_num_threads(int(args.get("threads", "1")))
-
-
-def idx(path):
-    with gzip.open(path) as f:
-        b = f.read()
-    nd = b[3]
-    dims = [int.from_bytes(b[4 + 4 * i:8 + 4 * i], "big") for i in range(nd)]
-    return np.frombuffer(b, dtype=np.uint8, offset=4 + 4 * nd).reshape(dims)
 
 
 def main():
@@ -43,10 +38,7 @@ def main():
 
 def run(batch, n, x, y, xt, yt):
     torch.manual_seed(1)
-    model = torch.nn.Sequential(
-        torch.nn.Conv2d(1, 32, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-        torch.nn.Conv2d(32, 64, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-        torch.nn.Flatten(), torch.nn.Dropout(0.5), torch.nn.Linear(1600, 10))
+    model = example_cnn()
     # Keras defaults, so the comparison is like for like.
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
     loss_fn = torch.nn.CrossEntropyLoss()

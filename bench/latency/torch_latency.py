@@ -5,19 +5,11 @@ per second at batch 1000. Prints one JSON line.
 
     /usr/bin/python3 bench/latency/torch_latency.py CALLS THREADS
 """
-import json, sys, time
+import json, os, sys, time
 import torch
 
-
-class RowLstm(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.lstm = torch.nn.LSTM(28, 128, batch_first=True)
-        self.out = torch.nn.Linear(128, 10)
-
-    def forward(self, v):
-        _, (h, _) = self.lstm(v)
-        return torch.softmax(self.out(h[-1]), -1)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from torch_common import example_cnn, row_lstm  # noqa: E402
 
 
 def timed(f, n):
@@ -45,12 +37,9 @@ def measure(model, sample, calls):
 def main():
     calls, threads = int(sys.argv[1]), int(sys.argv[2])
     torch.set_num_threads(threads)
-    cnn = torch.nn.Sequential(
-        torch.nn.Conv2d(1, 32, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-        torch.nn.Conv2d(32, 64, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-        torch.nn.Flatten(), torch.nn.Dropout(0.5), torch.nn.Linear(1600, 10), torch.nn.Softmax(-1))
+    cnn = example_cnn(softmax=True)
     print(json.dumps({"system": "pytorch", "threads": threads, "version": torch.__version__,
-                      "cnn": measure(cnn, (1, 28, 28), calls), "lstm": measure(RowLstm(), (28, 28), calls)}))
+                      "cnn": measure(cnn, (1, 28, 28), calls), "lstm": measure(row_lstm(softmax=True), (28, 28), calls)}))
 
 
 main()

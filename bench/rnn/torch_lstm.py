@@ -3,15 +3,13 @@
 # batch size and thread count, timed from the first to the last batch.
 # Prints one JSON line per batch size: {"batch", "seconds", "cpuSeconds", "images", "accuracy", "testImages"}.
 #   python3 torch_lstm.py DATA_DIR BATCH[,BATCH...] THREADS [IMAGES]
-import gzip, json, os, sys, time
+import json, os, sys, time
 
 import numpy as np
 import torch
 
-
-def idx(path, offset):
-    with gzip.open(path, "rb") as f:
-        return np.frombuffer(f.read(), dtype=np.uint8, offset=offset)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from torch_common import idx, row_lstm  # noqa: E402
 
 
 def main():
@@ -19,10 +17,10 @@ def main():
     limit = int(sys.argv[4]) if len(sys.argv) > 4 else None
     torch.set_num_threads(threads)
     torch.set_num_interop_threads(1)
-    x = torch.from_numpy(idx(os.path.join(data, "train-images-idx3-ubyte.gz"), 16).reshape(-1, 28, 28).astype(np.float32) / 255)
-    y = torch.from_numpy(idx(os.path.join(data, "train-labels-idx1-ubyte.gz"), 8).astype(np.int64))
-    tx = torch.from_numpy(idx(os.path.join(data, "t10k-images-idx3-ubyte.gz"), 16).reshape(-1, 28, 28).astype(np.float32) / 255)
-    ty = torch.from_numpy(idx(os.path.join(data, "t10k-labels-idx1-ubyte.gz"), 8).astype(np.int64))
+    x = torch.from_numpy(idx(os.path.join(data, "train-images-idx3-ubyte.gz")).reshape(-1, 28, 28).astype(np.float32) / 255)
+    y = torch.from_numpy(idx(os.path.join(data, "train-labels-idx1-ubyte.gz")).astype(np.int64))
+    tx = torch.from_numpy(idx(os.path.join(data, "t10k-images-idx3-ubyte.gz")).reshape(-1, 28, 28).astype(np.float32) / 255)
+    ty = torch.from_numpy(idx(os.path.join(data, "t10k-labels-idx1-ubyte.gz")).astype(np.int64))
     if limit:
         x, y = x[:limit], y[:limit]
     for batch in batches:
@@ -32,17 +30,7 @@ def main():
 def run(batch, x, y, tx, ty):
     torch.manual_seed(0)
 
-    class Net(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.lstm = torch.nn.LSTM(28, 128, batch_first=True)
-            self.out = torch.nn.Linear(128, 10)
-
-        def forward(self, v):
-            _, (h, _) = self.lstm(v)
-            return self.out(h[-1])
-
-    net = Net()
+    net = row_lstm()
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     loss_fn = torch.nn.CrossEntropyLoss()
     order = torch.randperm(len(x))

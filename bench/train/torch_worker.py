@@ -5,7 +5,7 @@
 Prints one JSON line like bench/train/worker.ts. Thread settings must be in
 the environment before torch loads, so they are read from argv first.
 """
-import gzip, json, os, resource, sys, time
+import json, os, resource, sys, time
 
 args = dict(a[2:].split("=", 1) for a in sys.argv[1:] if a.startswith("--") and "=" in a)
 os.environ["OPENBLAS_NUM_THREADS"] = args.get("blas-threads", "2")
@@ -14,18 +14,13 @@ os.environ["OMP_NUM_THREADS"] = args.get("threads", "1")
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from torch_common import idx  # noqa: E402
+
 torch.set_num_threads(int(args.get("threads", "1")))
 torch.manual_seed(1)
 
 MODELS = {"seed": ([64], 32), "large": ([512, 512], 256)}
-
-
-def idx(path):
-    with gzip.open(path) as f:
-        b = f.read()
-    nd = b[3]
-    dims = [int.from_bytes(b[4 + 4 * i:8 + 4 * i], "big") for i in range(nd)]
-    return np.frombuffer(b, dtype=np.uint8, offset=4 + 4 * nd).reshape(dims)
 
 
 def main():
