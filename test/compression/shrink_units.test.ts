@@ -110,7 +110,7 @@ describe('tf.pruning.shrinkUnits', () => {
     expect(() => tf.pruning.shrinkUnits(m, { criterion: 'l3' as never })).toThrow(/criterion/);
     expect(() => tf.pruning.shrinkUnits(m, { criterion: 'bnGamma' })).toThrow(/needs a batchNormalization with scale after layer 'h1'/);
     expect(() => tf.pruning.shrinkUnits(m, { layers: ['out'] })).toThrow("pruning.shrinkUnits: layer 'out' is the output layer: its units are the model's outputs");
-    expect(() => tf.pruning.shrinkUnits(m, { layers: ['drop'] })).toThrow(/layer 'drop' is a Dropout; only Dense layers are shrunk/);
+    expect(() => tf.pruning.shrinkUnits(m, { layers: ['drop'] })).toThrow(/layer 'drop' is a Dropout; only Dense, Conv1D and Conv2D layers are shrunk/);
     expect(() => tf.pruning.shrinkUnits(m, { layers: ['nope'] })).toThrow(/has no layer named 'nope'/);
     expect(() => tf.pruning.shrinkUnits(m, { kep: 0.5 } as never)).toThrow(/unknown option 'kep'; did you mean 'keep'\?/);
     expect(() => tf.pruning.shrinkUnits({} as never)).toThrow(TypeError);
@@ -118,6 +118,101 @@ describe('tf.pruning.shrinkUnits', () => {
     const mixed = tf.sequential({ layers: [tf.layers.dense({ units: 4, inputShape: [2] }), tf.layers.layerNormalization(), tf.layers.dense({ units: 1 })] });
     mixed.build([2]);
     expect(() => tf.pruning.shrinkUnits(mixed)).toThrow(/\(LayerNormalization\), which mixes features/);
+  });
+});
+
+describe('tf.pruning.shrinkUnits on convolutions', () => {
+  // Conv2D 8 -> batchNorm -> maxPool -> Conv2D 6 -> flatten -> Dense 5 -> Dense 3; and Conv1D 4 -> global pooling -> Dense.
+  const H = 7;
+  const C = 2;
+  const cnn = (): tf.Sequential => {
+    const m = tf.sequential({
+      layers: [
+        tf.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [H, H, C], name: 'c1' }),
+        tf.layers.batchNormalization({ name: 'bn' }),
+        tf.layers.maxPooling2d({ poolSize: 2, name: 'pool' }),
+        tf.layers.conv2d({ filters: 6, kernelSize: 2, activation: 'tanh', name: 'c2' }),
+        tf.layers.flatten({ name: 'flat' }),
+        tf.layers.dense({ units: 5, activation: 'relu', name: 'd1' }),
+        tf.layers.dense({ units: 3, activation: 'softmax', name: 'out' }),
+      ],
+    });
+    const rng = new Rng(11);
+    m.setWeights(m.getWeights().map((w, i) => {
+      const values = rng.array(w.size, -1, 1);
+      if (m.weightSpecs()[i].name.endsWith('moving_variance')) values.forEach((v, k) => (values[k] = 0.5 + Math.abs(v)));
+      return tf.tensor(values, w.shape);
+    }));
+    return m;
+  };
+  const images = () => tf.tensor(new Rng(5).array(4 * H * H * C, -1, 1), [4, H, H, C]);
+  /** Filter norms of a kernel whose last axis holds the filters. */
+  const filterNorms = (kernel: tf.Tensor) => {
+    const out = kernel.shape.at(-1)!;
+    const v = kernel.dataSync();
+    return Array.from({ length: out }, (_, c) => v.reduce((a, x, i) => (i % out === c ? a + Math.abs(x) : a), 0));
+  };
+  /** The model's prediction with the consumer's inputs (second-to-last kernel axis) outside `keepIn` zeroed. */
+  function cutInputs(m: tf.Sequential, x: tf.Tensor, cuts: Record<string, (input: number) => boolean>): Float32Array {
+    const saved = m.getWeights();
+    for (const [name, kept] of Object.entries(cuts)) {
+      const layer = m.getLayer(name);
+      const [kernel, ...rest] = layer.getWeights();
+      const [ins, outs] = kernel.shape.slice(-2);
+      const v = Float32Array.from(kernel.dataSync());
+      v.forEach((_, i) => { if (!kept(Math.floor(i / outs) % ins)) v[i] = 0; });
+      layer.setWeights([tf.tensor(v, kernel.shape), ...rest]);
+    }
+    const out = m.predict(x).dataSync() as Float32Array;
+    m.setWeights(saved);
+    return out;
+  }
+
+  it('removes the weakest filters; the next convolution loses their input channels, the Dense after a flatten their rows at every position', () => {
+    const m = cnn();
+    const small = tf.pruning.shrinkUnits(m, { keep: 0.5 });
+    expect(small.layers.map((l) => (l as { filters?: number; units?: number }).filters ?? (l as { units?: number }).units ?? l.className))
+      .toEqual([4, 'BatchNormalization', 'MaxPooling2D', 3, 'Flatten', 3, 3]);
+    const k1 = topK(filterNorms(m.getLayer('c1').getWeights()[0]), 4);
+    const k2 = topK(filterNorms(m.getLayer('c2').getWeights()[0]), 3);
+    const k3 = topK(filterNorms(m.getLayer('d1').getWeights()[0]), 3);
+    // The batch normalization keeps the same channels as c1.
+    m.getLayer('bn').getWeights().forEach((w, j) => expect(Array.from(small.layers[1].getWeights()[j].dataSync())).toEqual(k1.map((c) => w.dataSync()[c])));
+    const want = cutInputs(m, images(), { c2: (i) => k1.includes(i), d1: (i) => k2.includes(i % 6), out: (i) => k3.includes(i) });
+    small.predict(images()).dataSync().forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThan(1e-5));
+    // Fewer parameters and fewer FLOPs per sample.
+    expect(small.countParams()).toBeLessThan(m.countParams() / 2);
+    expect(small.countParams()).toBe(3 * 3 * C * 4 + 4 + 4 * 4 + 2 * 2 * 4 * 3 + 3 + 2 * 2 * 3 * 3 + 3 + 3 * 3 + 3);
+  });
+
+  it('a Conv1D before global pooling, a named Conv2D alone, and what cannot be cut', () => {
+    const m = tf.sequential({
+      layers: [
+        tf.layers.conv1d({ filters: 4, kernelSize: 3, inputShape: [9, 2], name: 'c' }),
+        tf.layers.globalAveragePooling1d({ name: 'gap' }),
+        tf.layers.dense({ units: 2, name: 'out' }),
+      ],
+    });
+    m.build([9, 2]);
+    const x1 = tf.tensor(new Rng(9).array(3 * 9 * 2, -1, 1), [3, 9, 2]);
+    const small = tf.pruning.shrinkUnits(m, { keep: 0.5 });
+    const kept = topK(filterNorms(m.getLayer('c').getWeights()[0]), 2);
+    const want = cutInputs(m, x1, { out: (i) => kept.includes(i) });
+    small.predict(x1).dataSync().forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThan(1e-5));
+
+    const only = tf.pruning.shrinkUnits(cnn(), { keep: 0.5, layers: ['c2'] });
+    expect(only.layers.map((l) => (l as { filters?: number }).filters ?? null).filter((f) => f !== null)).toEqual([8, 3]);
+    // A depthwise convolution reads each channel with its own kernel: cutting its inputs is not supported.
+    const dw = tf.sequential({
+      layers: [
+        tf.layers.conv2d({ filters: 4, kernelSize: 3, inputShape: [6, 6, 1], name: 'c' }),
+        tf.layers.depthwiseConv2d({ kernelSize: 2, name: 'dw' }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 2 }),
+      ],
+    });
+    dw.build([6, 6, 1]);
+    expect(() => tf.pruning.shrinkUnits(dw, { layers: ['c'] })).toThrow("pruning.shrinkUnits: layer 'c' is followed by 'dw' (DepthwiseConv2D), which mixes features");
   });
 });
 
