@@ -137,7 +137,7 @@ export interface NativeChunkSpec {
 }
 
 /**
- * One model in the native engine (binding/network_binding.cc). Calls that
+ * One model in the native engine (binding/network_binding.h). Calls that
  * overlap native work in flight throw "busy" instead of waiting.
  */
 export interface NativeModel {

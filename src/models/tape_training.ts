@@ -1,6 +1,6 @@
 // fit and evaluate when the loss or a metric is written in code (Keras's
 // custom losses and metrics): the model's forward and backward passes stay
-// native (tapeForward / tapeStep in binding/network_binding.cc), and on each
+// native (tapeForward / tapeStep in binding/model_gradients_binding.cc), and on each
 // batch the loss runs through the gradient tape on the model's outputs, which
 // gives dLoss/d(outputs) for the native backward pass. Built-in metrics are
 // computed here too, from the same outputs. One batch per native call, so
