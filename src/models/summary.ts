@@ -35,7 +35,7 @@ export function summaryRows(graph: ModelGraph, shapes: number[][], placed: reado
     applications.set(n.layer, [...list, i]);
     return list.length;
   });
-  const source = (ref: number) => (ref < 0 ? `${inputs!.names[-1 - ref]}[0][0]` : `${graph.nodes[ref].layer.name}[${nodeIndex[ref]}][0]`);
+  const source = (ref: number, tensor = 0) => (ref < 0 ? `${inputs!.names[-1 - ref]}[0][0]` : `${graph.nodes[ref].layer.name}[${nodeIndex[ref]}][${tensor}]`);
   const rows: SummaryRow[] = inputs ? inputs.names.map((name, k) => ({ name: `${name} (InputLayer)`, outputShape: shapeText(inputs.shapes[k]), params: 0, connectedTo: [] })) : [];
   for (const p of placed) {
     const nodes = applications.get(p.layer) ?? [];
@@ -44,7 +44,7 @@ export function summaryRows(graph: ModelGraph, shapes: number[][], placed: reado
       name: `${p.layer.name} (${p.layer.className})`,
       outputShape: outs.size === 1 ? [...outs][0] : 'multiple',
       params: p.layer.countParams(),
-      connectedTo: inputs ? nodes.flatMap((i) => graph.nodes[i].inputs.map(source)) : undefined,
+      connectedTo: inputs ? nodes.flatMap((i) => graph.nodes[i].inputs.map((r, k) => source(r, graph.nodes[i].tensors?.[k]))) : undefined,
     });
   }
   return rows;
