@@ -187,6 +187,15 @@ describe('an encoder-decoder: the encoder\'s states start the decoder', () => {
     m.getWeights().forEach((t: tf.Tensor, k: number) => expectClose(t.values as Float32Array, theirs[k], { rtol: 1e-3, atol: 2e-5 }, `weight ${k}`));
   });
 
+  it('summary shows which output of the encoder the decoder reads', () => {
+    const m = encoderDecoder('tf');
+    m.build();
+    const lines: string[] = [];
+    m.summary(120, undefined, (l: string) => lines.push(l));
+    const text = lines.join('\n');
+    expect(text).toMatch(/dec \(LSTM\).*dec_in\[0\]\[0\]\n.*enc\[0\]\[1\]\n.*enc\[0\]\[2\]/);
+  });
+
   it('learns what only the states carry', async () => {
     const m = encoderDecoder('tf');
     m.compile({ optimizer: tf.optimizers.adam({ learningRate: 0.02 }), loss: 'meanSquaredError' });
