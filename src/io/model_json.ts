@@ -312,6 +312,8 @@ function parseFunctional(fn: string, config: Dict, writer: string): ParsedTopolo
     });
   }
   let applied = 0;
+  // Per application applied (`layer[node][0]`), how many outputs it made.
+  const outputCount = new Map<string, number>();
   while (ready.length > 0) {
     const app = ready.pop()!;
     const ins = app.refs.map((r) => made.get(showRef(r))!);
@@ -323,7 +325,9 @@ function parseFunctional(fn: string, config: Dict, writer: string): ParsedTopolo
     }
     applied++;
     // A layer with several outputs (returnState) makes tensors 0, 1, ... of this node.
-    (Array.isArray(out) ? out : [out]).forEach((t, tensor) => {
+    const outs = Array.isArray(out) ? out : [out];
+    outputCount.set(showRef({ name: app.name, node: app.node, tensor: 0 }), outs.length);
+    outs.forEach((t, tensor) => {
       const key = showRef({ name: app.name, node: app.node, tensor });
       made.set(key, t);
       for (const w of waiters.get(key) ?? []) if (--w.waiting === 0) ready.push(w);
@@ -331,12 +335,20 @@ function parseFunctional(fn: string, config: Dict, writer: string): ParsedTopolo
     });
   }
   if (applied < count) {
+    // An output index past what an applied layer makes is named as such.
+    for (const [key, apps] of waiters) {
+      const r = apps[0].refs.find((x) => showRef(x) === key)!;
+      const n = outputCount.get(showRef({ ...r, tensor: 0 }));
+      if (n !== undefined) throw new Error(`${fn}: layer '${apps[0].name}' reads output ${r.tensor} of layer '${r.name}', which has ${n === 1 ? 'one output' : `${n} outputs`}`);
+    }
     const [missing, stuck] = [...waiters.entries()][0];
     const by = byName.has(missing.slice(0, missing.indexOf('['))) ? '' : ' (unknown layer)';
     throw new Error(`${fn}: ${stuck[0].where} reads ${missing}${by}, which the model never makes (a missing node or a cycle)`);
   }
   const outputs = outputRefs.map((r) => {
     const t = made.get(showRef(r));
+    const n = outputCount.get(showRef({ ...r, tensor: 0 }));
+    if (!t && n !== undefined) throw new Error(`${fn}: the output ${showRef(r)} is output ${r.tensor} of layer '${r.name}', which has ${n === 1 ? 'one output' : `${n} outputs`}`);
     if (!t) throw new Error(`${fn}: the output ${showRef(r)} is not made by any layer of the model`);
     return t;
   });

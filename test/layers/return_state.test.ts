@@ -271,7 +271,10 @@ describe('an encoder-decoder: the encoder\'s states start the decoder', () => {
     // A reference to an output the layer does not have.
     const bad = JSON.parse(JSON.stringify(topology));
     bad.model_config.config.output_layers = [['out', 0, 0], ['enc', 0, 3]];
-    await expect(tf.fromArtifacts({ modelTopology: bad, format: 'layers-model', weightSpecs: [], weightData: new ArrayBuffer(0) } as Any)).rejects.toThrow(/enc\[0\]\[3\]/);
+    await expect(tf.fromArtifacts({ modelTopology: bad, format: 'layers-model', weightSpecs: [], weightData: new ArrayBuffer(0) } as Any)).rejects.toThrow("fromArtifacts: the output enc[0][3] is output 3 of layer 'enc', which has 3 outputs");
+    bad.model_config.config.output_layers = [['out', 0, 0]];
+    bad.model_config.config.layers[3].inbound_nodes[0].kwargs.initial_state[1] = kt('enc', 3, [U]);
+    await expect(tf.fromArtifacts({ modelTopology: bad, format: 'layers-model', weightSpecs: [], weightData: new ArrayBuffer(0) } as Any)).rejects.toThrow("fromArtifacts: layer 'dec' reads output 3 of layer 'enc', which has 3 outputs");
     // Sequential files with returnState are refused, as Keras refuses them.
     const seqModel = { class_name: 'Sequential', config: { name: 's', layers: [{ class_name: 'LSTM', config: { ...lstm('r', { return_state: true }).config, batch_input_shape: [null, TE, F] } }] } };
     await expect(tf.fromArtifacts({ modelTopology: seqModel, format: 'layers-model', weightSpecs: [], weightData: new ArrayBuffer(0) } as Any)).rejects.toThrow(/returnState is set/);
