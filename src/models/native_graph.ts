@@ -46,6 +46,8 @@ export type NativeModelArgs = { chain: NativeOptionsSpec[]; input: number | numb
 export interface NativePlan {
   /** Per model node, its per-sample output shape (its first output's, for a layer with several). */
   shapes: number[][];
+  /** Per model node, the per-sample shape of each of its outputs (one, but for a layer with several). */
+  nodeOutputShapes: number[][][];
   /** Each layer once, with the input shapes of its first application and its weights' native node. */
   placed: PlacedLayer[];
   native: NativeModelArgs;
@@ -168,5 +170,5 @@ export function planNativeModel(fn: string, modelName: string, graph: ModelGraph
   const nativeArgs: NativeModelArgs = isChain
     ? { chain: nodes.map((nd) => nd.layer), input: inputs[0].shape.length === 1 ? inputs[0].shape[0] : inputs[0].shape }
     : { graph: { inputs: inputs.map((t) => t.shape), nodes, ...(refs.length === 1 ? { output: refs[0] } : { outputs: refs }) } };
-  return { shapes, placed: [...placed.values()], native: nativeArgs, outputShapes, hosts };
+  return { shapes, nodeOutputShapes: outShapes, placed: [...placed.values()], native: nativeArgs, outputShapes, hosts };
 }

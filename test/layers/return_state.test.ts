@@ -191,9 +191,10 @@ describe('an encoder-decoder: the encoder\'s states start the decoder', () => {
     const m = encoderDecoder('tf');
     m.build();
     const lines: string[] = [];
-    m.summary(120, undefined, (l: string) => lines.push(l));
+    m.summary(160, undefined, (l: string) => lines.push(l));
     const text = lines.join('\n');
     expect(text).toMatch(/dec \(LSTM\).*dec_in\[0\]\[0\]\n.*enc\[0\]\[1\]\n.*enc\[0\]\[2\]/);
+    expect(text).toMatch(/enc \(LSTM\) +\[\[null,3\],\[null,3\],\[null,3\]\] +72 +enc_in\[0\]\[0\]/);
   });
 
   it('learns what only the states carry', async () => {
