@@ -135,7 +135,6 @@ Graph::Graph(GraphSpec spec) : inputs_(std::move(spec.inputs)), nodes_(std::move
 namespace {
 // Positions a mask covers: the per-sample dimensions but the last.
 int64_t maskPositions(const Shape& s) { return s.size() < 2 ? 1 : elementsOf(s) / s.back(); }
-Shape positionsOf(const Shape& s) { return s.empty() ? Shape{} : Shape(s.begin(), s.end() - 1); }
 }  // namespace
 
 // Masks along edges (Keras's propagation): each node's output mask is none,
@@ -152,7 +151,8 @@ void Graph::planMasks() {
       case MaskFlow::Own: maskOwner_[i] = i; break;
       case MaskFlow::Pass:
         if (!masked[0]) break;
-        if (positionsOf(l.inputShapes()[0]) != positionsOf(l.outputShape()))
+        // (By induction, a node's mask covers its layer's outputMaskPositions().)
+        if (nodes_[n.inputs[0]].layer->outputMaskPositions() != l.outputMaskPositions())
           throw std::logic_error(nodeName(i) + " passes its input's mask on, but its output " + showShape(l.outputShape()) +
                                  " has other positions than its input " + showShape(l.inputShapes()[0]));
         maskOwner_[i] = maskOwner_[n.inputs[0]];

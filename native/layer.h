@@ -133,6 +133,11 @@ class Layer {
   // (maskZero) make their own. A layer that consumes masks reads
   // ForwardIo::mask(k) at run time.
   virtual MaskFlow outputMask(const std::vector<bool>& inputMasked) const { return MaskFlow::None; }
+  // The positions the output's mask covers: the output's dimensions but the
+  // last. A layer whose output packs several tensors (a recurrent layer with
+  // returnState: the sequence, then its final states) names its first
+  // tensor's, so the mask passes through the packing to that tensor's part.
+  virtual Shape outputMaskPositions() const { return out_.empty() ? Shape{} : Shape(out_.begin(), out_.end() - 1); }
 
   // The activation a fused softmax / sigmoid cross-entropy may defer (Linear: none).
   virtual Activation outputActivation() const { return Activation::Linear; }

@@ -45,6 +45,7 @@ export { LayersModel } from './models/layers_model';
 export { Functional, model } from './models/functional';
 export type { ModelArgs } from './models/functional';
 export { SymbolicTensor, input } from './layers/symbolic_tensor';
+export type { LayerOutput } from './layers/symbolic_tensor';
 export type { InputArgs } from './layers/symbolic_tensor';
 export type { CompileArgs, FitArgs, EvaluateArgs, PredictArgs, SequentialArgs } from './models/sequential';
 export type { CompiledConfig } from './models/model_args';

@@ -13,6 +13,11 @@
 // An input mask goes to both copies; with returnSequences their masked
 // steps output zeros (Keras 3 forces zero_output_for_mask there, so the
 // reversed half does not carry a state into the padding it meets first).
+//
+// returnState (Keras's): the inner layers pack their final states after
+// their outputs, and so does this layer after the merged output, per
+// sample: [merged | forward states | backward states] (Keras's order:
+// h, c of the forward copy, then of the backward one).
 #include <algorithm>
 #include <array>
 #include <stdexcept>
@@ -49,6 +54,8 @@ class Bidirectional final : public Layer {
     // A frozen wrapper freezes both copies.
     if (!c.flag("trainable", true)) inner.setBool("trainable", false);
     returnSequences_ = inner.flag("returnSequences", false);
+    returnState_ = inner.flag("returnState", false);
+    units_ = inner.integer("units", 0, 0, int64_t{1} << 31);
     inner.setBool("zeroOutputForMask", returnSequences_);
     fwd_ = makeLayer(inner);
     inner.setBool("goBackwards", !inner.flag("goBackwards", false));
@@ -61,9 +68,11 @@ class Bidirectional final : public Layer {
     fwd_->setShapes(in, y);
     bwd_->setShapes(in, bwd_->computeOutputShape(in));
     forwardWeights_ = fwd_->weights().size();
+    if (returnState_) return {outStride(in[0][0])};
     if (merge_ == Merge::Concat) y.back() *= 2;
     return y;
   }
+  Shape outputMaskPositions() const override { return returnSequences_ ? Shape{steps()} : Shape{}; }
   MaskFlow outputMask(const std::vector<bool>&) const override { return returnSequences_ ? MaskFlow::Pass : MaskFlow::None; }
   std::vector<WeightDecl> weights() const override {
     std::vector<WeightDecl> w = fwd_->weights();
@@ -100,15 +109,15 @@ class Bidirectional final : public Layer {
     const float *yF = io.scratch[2], *yB = io.scratch[3];
     float *dF = io.scratch[5], *dB = io.scratch[6];
     // Split dOut into the two halves' output gradients, dB in the backward copy's own time order.
-    const int64_t rows = returnSequences_ ? T : 1;
-    for (int64_t b = 0; b < B; ++b)
+    const int64_t rows = returnSequences_ ? T : 1, inner = innerStride(), out = outStride(T), width = mergedWidth();
+    for (int64_t b = 0; b < B; ++b) {
       for (int64_t s = 0; s < rows; ++s) {
         const int64_t sb = returnSequences_ ? T - 1 - s : 0;
-        const float* d = io.dOut + (b * rows + s) * (merge_ == Merge::Concat ? 2 * U : U);
-        float* df = dF + (b * rows + s) * U;
-        float* db = dB + (b * rows + sb) * U;
-        const float* yf = yF + (b * rows + s) * U;
-        const float* yb = yB + (b * rows + sb) * U;
+        const float* d = io.dOut + b * out + s * width;
+        float* df = dF + b * inner + s * U;
+        float* db = dB + b * inner + sb * U;
+        const float* yf = yF + b * inner + s * U;
+        const float* yb = yB + b * inner + sb * U;
         for (int64_t j = 0; j < U; ++j) {
           switch (merge_) {
             case Merge::Concat: df[j] = d[j], db[j] = d[U + j]; break;
@@ -118,6 +127,12 @@ class Bidirectional final : public Layer {
           }
         }
       }
+      // The states' gradients go to where each copy packed its states.
+      const int64_t st = inner - rows * U;
+      const float* d = io.dOut + b * out + rows * width;
+      std::copy(d, d + st, dF + b * inner + rows * U);
+      std::copy(d + st, d + 2 * st, dB + b * inner + rows * U);
+    }
     Parts f, bp;
     float* dInF[1] = {io.dIn[0]};
     float* dInB[1] = {io.dIn[0] ? io.scratch[4] : nullptr};
@@ -131,12 +146,20 @@ class Bidirectional final : public Layer {
   using Parts = std::array<float*, ScratchSizes::kCapacity>;
   Merge merge_;
   std::string forwardName_, backwardName_;
-  bool returnSequences_ = false;
+  bool returnSequences_ = false, returnState_ = false;
+  int64_t units_ = 0;
   std::unique_ptr<Layer> fwd_, bwd_;
   mutable size_t forwardWeights_ = 0;  // set with the shapes
 
   int64_t steps() const { return inputShapes()[0][0]; }
-  int64_t units() const { return fwd_->outputShape().back(); }
+  int64_t units() const { return units_; }
+  int64_t mergedWidth() const { return merge_ == Merge::Concat ? 2 * units_ : units_; }
+  // Per sample: an inner copy's output (with its states, packed after it, under returnState) and this layer's.
+  int64_t innerStride() const { return elementsOf(fwd_->outputShape()); }
+  int64_t outStride(int64_t steps) const {
+    const int64_t rows = returnSequences_ ? steps : 1;
+    return rows * mergedWidth() + 2 * (elementsOf(fwd_->outputShape()) - rows * units_);
+  }
 
   static int64_t total(const Layer& l, int64_t batch) {
     int64_t n = 0;
@@ -164,13 +187,13 @@ class Bidirectional final : public Layer {
 
   void mergeOutputs(const ForwardIo& io) const {
     const int64_t B = io.batch, T = steps(), U = units();
-    const int64_t rows = returnSequences_ ? T : 1;
+    const int64_t rows = returnSequences_ ? T : 1, inner = innerStride(), out = outStride(T), width = mergedWidth();
     const float *yF = io.scratch[2], *yB = io.scratch[3];
-    for (int64_t b = 0; b < B; ++b)
+    for (int64_t b = 0; b < B; ++b) {
       for (int64_t s = 0; s < rows; ++s) {
-        const float* yf = yF + (b * rows + s) * U;
-        const float* yb = yB + (b * rows + (returnSequences_ ? T - 1 - s : 0)) * U;
-        float* o = io.out + (b * rows + s) * (merge_ == Merge::Concat ? 2 * U : U);
+        const float* yf = yF + b * inner + s * U;
+        const float* yb = yB + b * inner + (returnSequences_ ? T - 1 - s : 0) * U;
+        float* o = io.out + b * out + s * width;
         for (int64_t j = 0; j < U; ++j) {
           switch (merge_) {
             case Merge::Concat: o[j] = yf[j], o[U + j] = yb[j]; break;
@@ -180,6 +203,12 @@ class Bidirectional final : public Layer {
           }
         }
       }
+      // returnState: the forward copy's states, then the backward one's.
+      const int64_t st = inner - rows * U;
+      float* o = io.out + b * out + rows * width;
+      std::copy(yF + b * inner + rows * U, yF + (b + 1) * inner, o);
+      std::copy(yB + b * inner + rows * U, yB + (b + 1) * inner, o + st);
+    }
   }
 };
 }  // namespace

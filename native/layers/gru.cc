@@ -16,6 +16,8 @@
 // recurrence; hPrev holds the unmasked state, so a skipped step copies it on.
 // An initial state (input 1, [u]; Keras's initial_state) starts the
 // recurrence instead of zeros and gets its gradient in backward.
+// returnState (Keras's): the output packs the final h after it
+// (recurrent_math.h's RecurrentOutput); its gradient starts backward's dh.
 #include <algorithm>
 #include <stdexcept>
 
@@ -33,6 +35,7 @@ class Gru final : public Layer {
         act_(recurrentActivationOption(c, "gru", "activation", Activation::Tanh)),
         recAct_(recurrentActivationOption(c, "gru", "recurrentActivation", Activation::Sigmoid)),
         returnSequences_(c.flag("returnSequences", false)),
+        returnState_(c.flag("returnState", false)),
         goBackwards_(c.flag("goBackwards", false)),
         useBias_(c.flag("useBias", true)),
         resetAfter_(c.flag("resetAfter", true)),
@@ -42,9 +45,9 @@ class Gru final : public Layer {
 
   Shape computeOutputShape(const std::vector<Shape>& in) const override {
     checkRecurrentInput("gru", in, units_, 1);
-    if (returnSequences_) return {in[0][0], units_};
-    return {units_};
+    return layout(in[0][0]).shape();
   }
+  Shape outputMaskPositions() const override { return layout(steps()).maskPositions(); }
   MaskFlow outputMask(const std::vector<bool>&) const override { return returnSequences_ ? MaskFlow::Pass : MaskFlow::None; }
   std::vector<WeightDecl> weights() const override {
     std::vector<WeightDecl> w{{"kernel", {features(), 3 * units_}, trainable_},
@@ -77,6 +80,7 @@ class Gru final : public Layer {
   // `masked`: a training pass with dropout, whose masks begin() drew.
   void run(const ForwardIo& io, const NodeWeights& w, bool masked) const {
     const int64_t B = io.batch, T = steps(), F = features(), U = units_, G = 3 * U;
+    const RecurrentOutput out = layout(T);
     float *zx = io.scratch[0], *hPrev = io.scratch[1], *rh = io.scratch[2], *hLast = io.scratch[3];
     const float* x = masked && drop_.input() ? io.scratch[6] : io.in[0];
     const float* hMask = masked && drop_.state() ? io.scratch[7] + B * F : nullptr;
@@ -141,16 +145,18 @@ class Gru final : public Layer {
           for (int64_t j = 0; j < U; ++j) hn[j] = z[j] * h0[j] + (1.f - z[j]) * z[2 * U + j];
         const bool zeroOut = skip && (zeroOutputForMask_ || static_cast<float>(s) < first[b]);
         if (returnSequences_ || last) {
-          float* o = io.out + (returnSequences_ ? b * T + s : b) * U;
+          float* o = out.row(io.out, b, s);
           if (zeroOut) std::fill(o, o + U, 0.f);
           else std::copy(hn, hn + U, o);
         }
+        if (last && returnState_) std::copy(hn, hn + U, out.state(io.out, b, 0));
       }
     }
   }
 
   void backward(const BackwardIo& io, const NodeWeights& w) const override {
     const int64_t B = io.batch, T = steps(), F = features(), U = units_, G = 3 * U;
+    const RecurrentOutput out = layout(T);
     float *zx = io.scratch[0], *hPrev = io.scratch[1], *rh = io.scratch[2];
     float *dh = io.scratch[4], *tmp = io.scratch[5];
     const float* rec = w.value(1);
@@ -163,6 +169,8 @@ class Gru final : public Layer {
     const float* first = io.scratch[10];
     const bool init = hasInitialState();
     std::fill(dh, dh + B * U, 0.f);
+    if (returnState_)  // the final state's gradient: where the recurrence's ends
+      for (int64_t b = 0; b < B; ++b) std::copy(out.state(io.dOut, b, 0), out.state(io.dOut, b, 0) + U, dh + b * U);
     for (int64_t s = T - 1; s >= 0; --s) {
       const int64_t t = time(s);
       // Pass 1: dh -> dz (raw, in tmp), d pre-hh (into zx's hh), and dh's direct part (z * dh).
@@ -174,11 +182,12 @@ class Gru final : public Layer {
         const bool skip = maskedStep(m, b, T, t);
         const bool zeroOut = skip && (zeroOutputForMask_ || static_cast<float>(s) < first[b]);
         if (returnSequences_) {
-          const float* g = io.dOut + (b * T + s) * U;
+          const float* g = out.row(io.dOut, b, s);
           if (!zeroOut)
             for (int64_t j = 0; j < U; ++j) dhb[j] += g[j];
         } else if (s == T - 1 && !zeroOut) {
-          std::copy(io.dOut + b * U, io.dOut + (b + 1) * U, dhb);
+          const float* d = out.row(io.dOut, b, 0);
+          for (int64_t j = 0; j < U; ++j) dhb[j] += d[j];
         }
         if (skip) {  // h passes through; zero gate gradients make every product below add nothing
           std::fill(d, d + G, 0.f);
@@ -262,8 +271,10 @@ class Gru final : public Layer {
  private:
   int64_t units_;
   Activation act_, recAct_;
-  bool returnSequences_, goBackwards_, useBias_, resetAfter_, trainable_, zeroOutputForMask_;
+  bool returnSequences_, returnState_, goBackwards_, useBias_, resetAfter_, trainable_, zeroOutputForMask_;
   RecurrentDropout drop_;
+
+  RecurrentOutput layout(int64_t steps) const { return {steps, units_, returnState_ ? 1 : 0, returnSequences_}; }
 
   int64_t steps() const { return inputShapes()[0][0]; }
   bool hasInitialState() const { return inputShapes().size() > 1; }

@@ -19,6 +19,8 @@
 // An initial state (inputs 1 and 2: h and c, [u] each; Keras's
 // initial_state) starts the recurrence instead of zeros and gets its
 // gradients in backward.
+// returnState (Keras's): the output packs the final h and c after it
+// (recurrent_math.h's RecurrentOutput); their gradients start backward's dh, dc.
 #include <algorithm>
 #include <stdexcept>
 
@@ -36,6 +38,7 @@ class Lstm final : public Layer {
         act_(recurrentActivationOption(c, "lstm", "activation", Activation::Tanh)),
         recAct_(recurrentActivationOption(c, "lstm", "recurrentActivation", Activation::Sigmoid)),
         returnSequences_(c.flag("returnSequences", false)),
+        returnState_(c.flag("returnState", false)),
         goBackwards_(c.flag("goBackwards", false)),
         useBias_(c.flag("useBias", true)),
         trainable_(c.flag("trainable", true)),
@@ -44,9 +47,9 @@ class Lstm final : public Layer {
 
   Shape computeOutputShape(const std::vector<Shape>& in) const override {
     checkRecurrentInput("lstm", in, units_, 2);
-    if (returnSequences_) return {in[0][0], units_};
-    return {units_};
+    return layout(in[0][0]).shape();
   }
+  Shape outputMaskPositions() const override { return layout(steps()).maskPositions(); }
   MaskFlow outputMask(const std::vector<bool>&) const override { return returnSequences_ ? MaskFlow::Pass : MaskFlow::None; }
   std::vector<WeightDecl> weights() const override {
     std::vector<WeightDecl> w{{"kernel", {features(), 4 * units_}, trainable_},
@@ -79,6 +82,7 @@ class Lstm final : public Layer {
   // `masked`: a training pass with dropout, whose masks begin() drew.
   void run(const ForwardIo& io, const NodeWeights& w, bool masked) const {
     const int64_t B = io.batch, T = steps(), F = features(), U = units_, G = 4 * U;
+    const RecurrentOutput out = layout(T);
     const float* x = masked && drop_.input() ? io.scratch[9] : io.in[0];
     const float* hMask = masked && drop_.state() ? io.scratch[10] + B * F : nullptr;
     float *zx = io.scratch[0], *hPrev = io.scratch[1], *cPrev = io.scratch[2], *gc = io.scratch[3];
@@ -146,9 +150,13 @@ class Lstm final : public Layer {
         }
         const bool zeroOut = skip && (zeroOutputForMask_ || static_cast<float>(s) < first[b]);
         if (returnSequences_ || last) {
-          float* o = io.out + (returnSequences_ ? b * T + s : b) * U;
+          float* o = out.row(io.out, b, s);
           if (zeroOut) std::fill(o, o + U, 0.f);
           else std::copy(hn, hn + U, o);
+        }
+        if (last && returnState_) {
+          std::copy(hn, hn + U, out.state(io.out, b, 0));
+          std::copy(cn, cn + U, out.state(io.out, b, 1));
         }
         if (hMask && !last)
           for (int64_t j = 0; j < U; ++j) hn[j] *= hMask[b * U + j];
@@ -158,6 +166,7 @@ class Lstm final : public Layer {
 
   void backward(const BackwardIo& io, const NodeWeights& w) const override {
     const int64_t B = io.batch, T = steps(), F = features(), U = units_, G = 4 * U;
+    const RecurrentOutput out = layout(T);
     float *zx = io.scratch[0], *hPrev = io.scratch[1], *cPrev = io.scratch[2], *gc = io.scratch[3];
     float *dh = io.scratch[6], *dc = io.scratch[7], *dz = io.scratch[8];
     const float* rec = w.value(1);
@@ -170,6 +179,11 @@ class Lstm final : public Layer {
     const bool init = hasInitialState();
     std::fill(dh, dh + B * U, 0.f);
     std::fill(dc, dc + B * U, 0.f);
+    if (returnState_)  // the final state's gradients: where the recurrence's ends
+      for (int64_t b = 0; b < B; ++b) {
+        std::copy(out.state(io.dOut, b, 0), out.state(io.dOut, b, 0) + U, dh + b * U);
+        std::copy(out.state(io.dOut, b, 1), out.state(io.dOut, b, 1) + U, dc + b * U);
+      }
     for (int64_t s = T - 1; s >= 0; --s) {
       const int64_t t = time(s);
       for (int64_t b = 0; b < B; ++b) {
@@ -181,11 +195,12 @@ class Lstm final : public Layer {
         const bool skip = maskedStep(m, b, T, t);
         const bool zeroOut = skip && (zeroOutputForMask_ || static_cast<float>(s) < first[b]);
         if (returnSequences_) {
-          const float* d = io.dOut + (b * T + s) * U;
+          const float* d = out.row(io.dOut, b, s);
           if (!zeroOut)
             for (int64_t j = 0; j < U; ++j) dhb[j] += d[j];
         } else if (s == T - 1 && !zeroOut) {
-          std::copy(io.dOut + b * U, io.dOut + (b + 1) * U, dhb);
+          const float* d = out.row(io.dOut, b, 0);
+          for (int64_t j = 0; j < U; ++j) dhb[j] += d[j];
         }
         if (skip) {  // h and c pass through; the step's gates get nothing
           std::fill(z, z + G, 0.f);
@@ -240,8 +255,10 @@ class Lstm final : public Layer {
  private:
   int64_t units_;
   Activation act_, recAct_;
-  bool returnSequences_, goBackwards_, useBias_, trainable_, zeroOutputForMask_;
+  bool returnSequences_, returnState_, goBackwards_, useBias_, trainable_, zeroOutputForMask_;
   RecurrentDropout drop_;
+
+  RecurrentOutput layout(int64_t steps) const { return {steps, units_, returnState_ ? 2 : 0, returnSequences_}; }
 
   int64_t steps() const { return inputShapes()[0][0]; }
   bool hasInitialState() const { return inputShapes().size() > 1; }

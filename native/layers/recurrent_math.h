@@ -55,6 +55,36 @@ inline void checkRecurrentInput(const char* layer, const std::vector<Shape>& in,
     throw std::invalid_argument(std::string(layer) + ": the sequence or its kernel is too large");
 }
 
+// Where a recurrent layer writes (and backward reads the gradients of) its
+// output. With Keras's returnState the output packs, per sample, the output
+// tensor (the sequence [time, units] or the last step [units]) and then the
+// final state tensors, [units] each (h; the LSTM's h then c): one flat
+// [output + states * units] per sample, which the graph's output-part nodes
+// (layers/output_part.cc) cut into the tensors the functional API returns.
+// The final state is the state after the last step read, so under a mask
+// it is each sample's state at its last kept step (Keras's), and backward
+// starts the recurrence's dh (dc) from the states' gradients.
+struct RecurrentOutput {
+  int64_t steps = 0, units = 0;
+  int states = 0;  // 0 without returnState
+  bool sequences = false;
+
+  int64_t outputFloats() const { return (sequences ? steps : 1) * units; }
+  int64_t stride() const { return outputFloats() + states * units; }
+  Shape shape() const {
+    if (states > 0) return {stride()};
+    return sequences ? Shape{steps, units} : Shape{units};
+  }
+  // The output's mask positions: the sequence's time axis (also when packed).
+  Shape maskPositions() const { return sequences ? Shape{steps} : Shape{}; }
+  // Sample b's output row for reading step s (the one row without sequences).
+  template <typename P>
+  P* row(P* out, int64_t b, int64_t s) const { return out + b * stride() + (sequences ? s * units : 0); }
+  // Sample b's final state k.
+  template <typename P>
+  P* state(P* out, int64_t b, int k) const { return out + b * stride() + outputFloats() + k * units; }
+};
+
 // Keras's dropout and recurrentDropout of a recurrent layer (Gal &
 // Ghahramani 2016): in training, one inverted-dropout mask over each
 // sample's input features and one over its state, drawn once per pass and

@@ -51,7 +51,8 @@ namespace tf {
   X(GlobalAveragePooling1d, "globalAveragePooling1d") \
   X(Conv2dTranspose, "conv2dTranspose")            \
   X(SeparableConv2d, "separableConv2d")          \
-  X(Host, "host")
+  X(Host, "host")                                  \
+  X(OutputPart, "outputPart")
 
 TF_DEFINE_ENUM(LayerKind, TF_LAYER_KINDS)
 

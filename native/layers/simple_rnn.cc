@@ -9,6 +9,8 @@
 // recurrence, the carried state kept unmasked by recurrentDropout in hNow.
 // An initial state (input 1, [u]; Keras's initial_state) starts the
 // recurrence instead of zeros and gets its gradient in backward.
+// returnState (Keras's): the output packs the final h after it
+// (recurrent_math.h's RecurrentOutput); its gradient starts backward's dh.
 #include <algorithm>
 #include <stdexcept>
 
@@ -25,6 +27,7 @@ class SimpleRnn final : public Layer {
       : units_(c.integer("units", 0, 0, int64_t{1} << 31)),
         act_(recurrentActivationOption(c, "simpleRNN", "activation", Activation::Tanh)),
         returnSequences_(c.flag("returnSequences", false)),
+        returnState_(c.flag("returnState", false)),
         goBackwards_(c.flag("goBackwards", false)),
         useBias_(c.flag("useBias", true)),
         trainable_(c.flag("trainable", true)),
@@ -33,9 +36,9 @@ class SimpleRnn final : public Layer {
 
   Shape computeOutputShape(const std::vector<Shape>& in) const override {
     checkRecurrentInput("simpleRNN", in, units_, 1);
-    if (returnSequences_) return {in[0][0], units_};
-    return {units_};
+    return layout(in[0][0]).shape();
   }
+  Shape outputMaskPositions() const override { return layout(steps()).maskPositions(); }
   MaskFlow outputMask(const std::vector<bool>&) const override { return returnSequences_ ? MaskFlow::Pass : MaskFlow::None; }
   std::vector<WeightDecl> weights() const override {
     std::vector<WeightDecl> w{{"kernel", {features(), units_}, trainable_}, {"recurrent_kernel", {units_, units_}, trainable_}};
@@ -65,6 +68,7 @@ class SimpleRnn final : public Layer {
 
   void backward(const BackwardIo& io, const NodeWeights& w) const override {
     const int64_t B = io.batch, T = steps(), F = features(), U = units_;
+    const RecurrentOutput out = layout(T);
     float *zh = io.scratch[0], *hPrev = io.scratch[1], *dh = io.scratch[2];
     // Backward follows a training forward: with dropout, its masks are in scratch.
     const float* x = drop_.input() ? io.scratch[3] : io.in[0];
@@ -75,6 +79,8 @@ class SimpleRnn final : public Layer {
     const float* first = io.scratch[5] + B * U;
     const bool init = hasInitialState();
     std::fill(dh, dh + B * U, 0.f);
+    if (returnState_)  // the final state's gradient: where the recurrence's ends
+      for (int64_t b = 0; b < B; ++b) std::copy(out.state(io.dOut, b, 0), out.state(io.dOut, b, 0) + U, dh + b * U);
     for (int64_t s = T - 1; s >= 0; --s) {
       const int64_t t = time(s);
       for (int64_t b = 0; b < B; ++b) {
@@ -82,11 +88,12 @@ class SimpleRnn final : public Layer {
         const bool skip = maskedStep(m, b, T, t);
         const bool zeroOut = skip && (zeroOutputForMask_ || static_cast<float>(s) < first[b]);
         if (returnSequences_) {
-          const float* g = io.dOut + (b * T + s) * U;
+          const float* g = out.row(io.dOut, b, s);
           if (!zeroOut)
             for (int64_t j = 0; j < U; ++j) dhb[j] += g[j];
         } else if (s == T - 1 && !zeroOut) {
-          std::copy(io.dOut + b * U, io.dOut + (b + 1) * U, dhb);
+          const float* d = out.row(io.dOut, b, 0);
+          for (int64_t j = 0; j < U; ++j) dhb[j] += d[j];
         }
         float* h = zh + (b * T + t) * U;
         if (skip) std::fill(h, h + U, 0.f);  // no gradient into a skipped step's products
@@ -120,8 +127,10 @@ class SimpleRnn final : public Layer {
  private:
   int64_t units_;
   Activation act_;
-  bool returnSequences_, goBackwards_, useBias_, trainable_, zeroOutputForMask_;
+  bool returnSequences_, returnState_, goBackwards_, useBias_, trainable_, zeroOutputForMask_;
   RecurrentDropout drop_;
+
+  RecurrentOutput layout(int64_t steps) const { return {steps, units_, returnState_ ? 1 : 0, returnSequences_}; }
 
   int64_t steps() const { return inputShapes()[0][0]; }
   bool hasInitialState() const { return inputShapes().size() > 1; }
@@ -130,6 +139,7 @@ class SimpleRnn final : public Layer {
   // `masked`: a training pass with dropout, whose masks begin() drew.
   void run(const ForwardIo& io, const NodeWeights& w, bool masked) const {
     const int64_t B = io.batch, T = steps(), F = features(), U = units_;
+    const RecurrentOutput out = layout(T);
     float *zh = io.scratch[0], *hPrev = io.scratch[1];
     const float* x = masked && drop_.input() ? io.scratch[3] : io.in[0];
     const float* hMask = masked && drop_.state() ? io.scratch[4] + B * F : nullptr;
@@ -176,10 +186,11 @@ class SimpleRnn final : public Layer {
         }
         const bool zeroOut = skip && (zeroOutputForMask_ || static_cast<float>(s) < first[b]);
         if (returnSequences_ || last) {
-          float* o = io.out + (returnSequences_ ? b * T + s : b) * U;
+          float* o = out.row(io.out, b, s);
           if (zeroOut) std::fill(o, o + U, 0.f);
           else std::copy(h, h + U, o);
         }
+        if (last && returnState_) std::copy(h, h + U, out.state(io.out, b, 0));
       }
     }
   }

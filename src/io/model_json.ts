@@ -81,7 +81,7 @@ export function functionalTopologyToJSON(name: string, graph: FunctionalGraph, v
   }
   const ref = (t: SymbolicTensor): [string, number, number] => {
     const from = nodeOf(t);
-    return from ? [from.layer.name, nodeIndex.get(from)!, 0] : [t.name, 0, 0];
+    return from ? [from.layer.name, nodeIndex.get(from)!, t.tensorIndex] : [t.name, 0, 0];
   };
   const inputs = graph.inputs.map((t) => ({
     name: t.name, class_name: 'InputLayer', config: { batch_input_shape: [...t.shape], dtype: 'float32', sparse: false, name: t.name }, inbound_nodes: [],
@@ -182,7 +182,12 @@ function refOf(v: unknown): TensorRef | null {
   return { name, node: index(node), tensor: index(tensor) };
 }
 
-/** The inputs of one application: TensorFlow.js / Keras 2 `[[name, node, tensor, kwargs], ...]` or Keras 3 `{args: [keras tensors]}`. */
+/**
+ * The inputs of one application: TensorFlow.js / Keras 2 `[[name, node,
+ * tensor, kwargs], ...]` or Keras 3 `{args: [keras tensors], kwargs}`, whose
+ * recurrent layers' `initial_state` kwarg follows the sequence, as the
+ * states follow it in the other forms.
+ */
 function nodeRefs(node: unknown): TensorRef[] {
   if (Array.isArray(node)) {
     return node.map((t) => {
@@ -202,6 +207,7 @@ function nodeRefs(node: unknown): TensorRef[] {
       }
     };
     walk(node.args);
+    if (isDict(node.kwargs)) walk(node.kwargs.initial_state);
     return found;
   }
   throw new Error(`bad inbound node ${show(node)}`);
@@ -264,7 +270,7 @@ function parseFunctional(fn: string, config: Dict, writer: string): ParsedTopolo
   }
 
   // The applications, each waiting for the tensors it reads.
-  interface Application { layer: Layer; where: string; refs: TensorRef[]; key: string; waiting: number }
+  interface Application { layer: Layer; where: string; refs: TensorRef[]; name: string; node: number; waiting: number }
   const waiters = new Map<string, Application[]>();
   const ready: Application[] = [];
   let count = 0;
@@ -295,9 +301,8 @@ function parseFunctional(fn: string, config: Dict, writer: string): ParsedTopolo
       for (const r of refs) {
         if (!byName.has(r.name)) throw new Error(`${fn}: layer '${n}' takes its input from unknown layer '${r.name}'`);
         if (r.node < 0 || r.tensor < 0) throw new Error(`${fn}: layer '${n}' reads ${show([r.name])}'s node or tensor index out of range`);
-        if (r.tensor !== 0) throw new Error(`${fn}: layer '${n}' reads output ${r.tensor} of layer '${r.name}', which has one output`);
       }
-      const app: Application = { layer, where, refs, key: showRef({ name: n, node: k, tensor: 0 }), waiting: 0 };
+      const app: Application = { layer, where, refs, name: n, node: k, waiting: 0 };
       for (const r of new Set(refs.map(showRef))) {
         if (made.has(r)) continue;
         app.waiting++;
@@ -307,27 +312,43 @@ function parseFunctional(fn: string, config: Dict, writer: string): ParsedTopolo
     });
   }
   let applied = 0;
+  // Per application applied (`layer[node][0]`), how many outputs it made.
+  const outputCount = new Map<string, number>();
   while (ready.length > 0) {
     const app = ready.pop()!;
     const ins = app.refs.map((r) => made.get(showRef(r))!);
-    let out: SymbolicTensor;
+    let out: SymbolicTensor | SymbolicTensor[];
     try {
       out = app.layer.apply(ins.length === 1 ? ins[0] : ins);
     } catch (err) {
       throw new Error(`${fn}: ${app.where}: ${(err as Error).message.replace(/^apply: /, '')}`);
     }
     applied++;
-    made.set(app.key, out);
-    for (const w of waiters.get(app.key) ?? []) if (--w.waiting === 0) ready.push(w);
-    waiters.delete(app.key);
+    // A layer with several outputs (returnState) makes tensors 0, 1, ... of this node.
+    const outs = Array.isArray(out) ? out : [out];
+    outputCount.set(showRef({ name: app.name, node: app.node, tensor: 0 }), outs.length);
+    outs.forEach((t, tensor) => {
+      const key = showRef({ name: app.name, node: app.node, tensor });
+      made.set(key, t);
+      for (const w of waiters.get(key) ?? []) if (--w.waiting === 0) ready.push(w);
+      waiters.delete(key);
+    });
   }
   if (applied < count) {
+    // An output index past what an applied layer makes is named as such.
+    for (const [key, apps] of waiters) {
+      const r = apps[0].refs.find((x) => showRef(x) === key)!;
+      const n = outputCount.get(showRef({ ...r, tensor: 0 }));
+      if (n !== undefined) throw new Error(`${fn}: layer '${apps[0].name}' reads output ${r.tensor} of layer '${r.name}', which has ${n === 1 ? 'one output' : `${n} outputs`}`);
+    }
     const [missing, stuck] = [...waiters.entries()][0];
     const by = byName.has(missing.slice(0, missing.indexOf('['))) ? '' : ' (unknown layer)';
     throw new Error(`${fn}: ${stuck[0].where} reads ${missing}${by}, which the model never makes (a missing node or a cycle)`);
   }
   const outputs = outputRefs.map((r) => {
     const t = made.get(showRef(r));
+    const n = outputCount.get(showRef({ ...r, tensor: 0 }));
+    if (!t && n !== undefined) throw new Error(`${fn}: the output ${showRef(r)} is output ${r.tensor} of layer '${r.name}', which has ${n === 1 ? 'one output' : `${n} outputs`}`);
     if (!t) throw new Error(`${fn}: the output ${showRef(r)} is not made by any layer of the model`);
     return t;
   });
@@ -405,6 +426,9 @@ export function parseTopology(fn: string, topology: unknown): ParsedTopology {
         inputShape = shape = first;
       }
       const layer = makeLayer(e, first ?? (layers.length === 0 ? inputShape : undefined), writer);
+      if ((layer as { returnState?: unknown }).returnState === true) {
+        throw new Error('returnState is set, so the layer returns its output and its states; a Sequential model\'s layers return one tensor each (Keras refuses it too)');
+      }
       for (const w of layer.weightSpecsFor([shape])) {
         if (w.shape.reduce((a, b) => a * b, 1) > MAX_ELEMENTS) throw new Error(`weight '${w.name}' of shape ${show(w.shape)} is too large`);
         weights.push({ name: `${lname}/${w.name}`, shape: w.shape, trainable: w.trainable && layer.trainable });

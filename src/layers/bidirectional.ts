@@ -84,6 +84,18 @@ export class Bidirectional extends Layer {
     return out;
   }
 
+  /** Whether `apply` returns the final states after the output (the wrapped layer's returnState). */
+  get returnState(): boolean {
+    return this.layer.returnState;
+  }
+
+  /** @internal The merged output's shape, then with returnState the forward copy's states and the backward copy's ([units] each), as Keras. */
+  override outputShapesFor(inputShapes: number[][]): number[][] {
+    const out = this.outputShapeFor(inputShapes);
+    if (!this.layer.returnState) return [out];
+    return [out, ...Array.from({ length: 2 * this.layer.stateCount }, () => [this.layer.units])];
+  }
+
   private prefix(direction: 'forward' | 'backward'): string {
     return `${direction}_${this.layer.name}`;
   }

@@ -97,15 +97,33 @@ export function permute(args: PermuteArgs): Permute {
 export function repeatVector(args: RepeatVectorArgs): RepeatVector {
   return new RepeatVector(args);
 }
-/** A long short-term memory layer over sequences [batch, time, features]. */
+/**
+ * A long short-term memory layer over sequences [batch, time, features].
+ * With `returnState: true`, `apply` returns `[output, h, c]` (typed so).
+ */
+export function lstm(args: LSTMArgs & { returnState: true }): LSTM & { readonly returnState: true };
+export function lstm(args: LSTMArgs & { returnState?: false }): LSTM & { readonly returnState: false };
+export function lstm(args: LSTMArgs): LSTM;
 export function lstm(args: LSTMArgs): LSTM {
   return new LSTM(args);
 }
-/** A gated recurrent unit layer over sequences [batch, time, features]. */
+/**
+ * A gated recurrent unit layer over sequences [batch, time, features].
+ * With `returnState: true`, `apply` returns `[output, h]` (typed so).
+ */
+export function gru(args: GRUArgs & { returnState: true }): GRU & { readonly returnState: true };
+export function gru(args: GRUArgs & { returnState?: false }): GRU & { readonly returnState: false };
+export function gru(args: GRUArgs): GRU;
 export function gru(args: GRUArgs): GRU {
   return new GRU(args);
 }
-/** A fully connected recurrent layer over sequences [batch, time, features]. */
+/**
+ * A fully connected recurrent layer over sequences [batch, time, features].
+ * With `returnState: true`, `apply` returns `[output, h]` (typed so).
+ */
+export function simpleRNN(args: SimpleRNNArgs & { returnState: true }): SimpleRNN & { readonly returnState: true };
+export function simpleRNN(args: SimpleRNNArgs & { returnState?: false }): SimpleRNN & { readonly returnState: false };
+export function simpleRNN(args: SimpleRNNArgs): SimpleRNN;
 export function simpleRNN(args: SimpleRNNArgs): SimpleRNN {
   return new SimpleRNN(args);
 }
@@ -147,7 +165,14 @@ export function globalAveragePooling2d(args?: GlobalPooling2DArgs): GlobalAverag
 export function globalMaxPooling2d(args?: GlobalPooling2DArgs): GlobalMaxPooling2D {
   return new GlobalMaxPooling2D(args);
 }
-/** A recurrent layer run forwards and backwards over the sequence, outputs merged ('concat', 'sum', 'mul', 'ave'). */
+/**
+ * A recurrent layer run forwards and backwards over the sequence, outputs
+ * merged ('concat', 'sum', 'mul', 'ave'). When the layer has `returnState`,
+ * `apply` returns `[output, ...forward states, ...backward states]`, as Keras.
+ */
+export function bidirectional(args: BidirectionalArgs & { layer: { readonly returnState: true } }): Bidirectional & { readonly returnState: true };
+export function bidirectional(args: BidirectionalArgs & { layer: { readonly returnState: false } }): Bidirectional & { readonly returnState: false };
+export function bidirectional(args: BidirectionalArgs): Bidirectional;
 export function bidirectional(args: BidirectionalArgs): Bidirectional {
   return new Bidirectional(args);
 }

@@ -7,7 +7,7 @@ import { native } from '../native';
 import { Tensor } from '../tensor';
 import { LayerConfig, snakeCase } from './config';
 import { LayerVariable, MAKE_LAYER_VARIABLE } from './layer_variable';
-import { SymbolicTensor, applyLayer } from './symbolic_tensor';
+import { LayerOutput, SymbolicTensor, applyLayer } from './symbolic_tensor';
 
 /** Options every layer accepts. */
 export interface LayerArgs {
@@ -346,10 +346,11 @@ export class Layer {
    * Applies the layer to symbolic tensors (from {@link input} or another
    * layer's `apply`) and returns the symbolic output, for `tf.model`. A merge
    * layer takes an array of them. Applying one layer twice shares its
-   * weights, so the second inputs must fit the weights the first made.
+   * weights, so the second inputs must fit the weights the first made. A
+   * recurrent layer with `returnState` returns `[output, ...states]`.
    */
-  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
-    return applyLayer(this, inputs);
+  apply<L extends Layer>(this: L, inputs: SymbolicTensor | SymbolicTensor[]): LayerOutput<L> {
+    return applyLayer(this, inputs) as LayerOutput<L>;
   }
 
   /** @internal Whether the layer takes several inputs (merge layers). */
@@ -361,6 +362,15 @@ export class Layer {
   outputShapeFor(inputShapes: number[][]): number[] {
     if (customLayers.has(this)) return this.#customOutputShape(inputShapes);
     return this.computeOutputShape(this.#single('computeOutputShape', inputShapes)) as number[];
+  }
+
+  /**
+   * @internal The output shapes for the shapes of all the layer's inputs: one,
+   * but for a layer with several outputs (a recurrent layer with returnState:
+   * its output's, then each state's). The native layer packs them per sample.
+   */
+  outputShapesFor(inputShapes: number[][]): number[][] {
+    return [this.outputShapeFor(inputShapes)];
   }
 
   /** @internal The native spec for the shapes of all the layer's inputs. */

@@ -46,7 +46,7 @@ export class LSTM extends RecurrentLayer {
   }
 
   /** @internal h and c. */
-  protected override get stateCount(): number {
+  override get stateCount(): number {
     return 2;
   }
 

@@ -8,7 +8,7 @@ import { Initializer, InitializerIdentifier, getInitializer } from '../initializ
 import { Random } from '../random';
 import { LayerConfig, baseArgs, deserializeActivation, deserializeInitializer, optional, serializeActivation, serializeInitializer } from './config';
 import { Layer, LayerArgs, NativeLayerSpec, WeightSpec, checkInputShape } from './layer';
-import type { SymbolicTensor } from './symbolic_tensor';
+import { LayerOutput, SymbolicTensor, applyLayer } from './symbolic_tensor';
 
 /** Options of a recurrent layer's `apply`. */
 export interface RecurrentApplyOptions {
@@ -36,6 +36,15 @@ export interface RecurrentArgs extends LayerArgs {
   biasInitializer?: InitializerIdentifier | Initializer;
   /** Output the state after every step, [batch, time, units], instead of the last one, [batch, units] (default false). */
   returnSequences?: boolean;
+  /**
+   * Also return the final state (default false), as Keras: `apply` then
+   * returns `[output, h]` (LSTM: `[output, h, c]`), the states [batch, units]
+   * each, to feed other layers (a Dense, or a decoder's `initialState`);
+   * training sends their gradients back through time. Under a mask the final
+   * state is each sample's state at its last unmasked step. Functional models
+   * only: Sequential refuses it, as Keras does (one output per layer).
+   */
+  returnState?: boolean;
   /** Read the sequence from its last step to its first; the output sequence is then in that order too, as in Keras (default false). */
   goBackwards?: boolean;
   /**
@@ -52,7 +61,7 @@ export interface RecurrentArgs extends LayerArgs {
 
 /** Option names every recurrent layer reads. */
 export const RECURRENT_OPTIONS = ['units', 'activation', 'useBias', 'kernelInitializer', 'recurrentInitializer', 'biasInitializer',
-  'returnSequences', 'goBackwards', 'dropout', 'recurrentDropout', 'seed'] as const;
+  'returnSequences', 'returnState', 'goBackwards', 'dropout', 'recurrentDropout', 'seed'] as const;
 
 /** A dropout rate option: in [0, 1), 0 when absent. */
 function dropoutRate(fn: string, name: string, v: unknown): number {
@@ -104,6 +113,8 @@ export abstract class RecurrentLayer extends Layer {
   readonly recurrentInitializer: Initializer;
   readonly biasInitializer: Initializer;
   readonly returnSequences: boolean;
+  /** Whether `apply` returns the final states after the output ({@link RecurrentArgs.returnState}). */
+  readonly returnState: boolean;
   readonly goBackwards: boolean;
   readonly dropout: number;
   readonly recurrentDropout: number;
@@ -125,6 +136,7 @@ export abstract class RecurrentLayer extends Layer {
     this.recurrentInitializer = getInitializer(fn, 'recurrentInitializer', args.recurrentInitializer, 'orthogonal');
     this.biasInitializer = getInitializer(fn, 'biasInitializer', args.biasInitializer, 'zeros');
     this.returnSequences = args.returnSequences === undefined ? false : checkBool(fn, 'returnSequences', args.returnSequences);
+    this.returnState = args.returnState === undefined ? false : checkBool(fn, 'returnState', args.returnState);
     this.goBackwards = args.goBackwards === undefined ? false : checkBool(fn, 'goBackwards', args.goBackwards);
     this.dropout = dropoutRate(fn, 'dropout', args.dropout);
     this.recurrentDropout = dropoutRate(fn, 'recurrentDropout', args.recurrentDropout);
@@ -134,8 +146,8 @@ export abstract class RecurrentLayer extends Layer {
   /** @internal The factory name errors carry. */
   protected abstract get fn(): string;
 
-  /** @internal How many tensors an initial state has (LSTM: h and c). */
-  protected get stateCount(): number {
+  /** @internal How many tensors a state has (LSTM: h and c). */
+  get stateCount(): number {
     return 1;
   }
 
@@ -143,18 +155,19 @@ export abstract class RecurrentLayer extends Layer {
    * Applies the layer to a symbolic sequence [batch, time, features], for
    * `tf.model`; `options.initialState` starts the recurrence from the given
    * state. As in Keras, `apply([sequence, ...initialState])` is the same.
+   * With `returnState` it returns `[output, h]` (LSTM: `[output, h, c]`).
    */
-  override apply(inputs: SymbolicTensor | SymbolicTensor[], options?: RecurrentApplyOptions): SymbolicTensor {
+  override apply<L extends Layer>(this: L & RecurrentLayer, inputs: SymbolicTensor | SymbolicTensor[], options?: RecurrentApplyOptions): LayerOutput<L> {
     const fn = 'apply';
-    if (options === undefined) return super.apply(inputs);
+    if (options === undefined) return applyLayer(this, inputs) as LayerOutput<L>;
     const a = checkOptions(fn, options, ['initialState'] as const);
-    if (a.initialState === undefined || a.initialState === null) return super.apply(inputs);
+    if (a.initialState === undefined || a.initialState === null) return applyLayer(this, inputs) as LayerOutput<L>;
     if (Array.isArray(inputs)) throw typeError(fn, `layer '${this.name}': give the sequence alone (not an array) with initialState`);
     const states = Array.isArray(a.initialState) ? [...checkArray(fn, 'initialState', a.initialState)] : [a.initialState];
     if (states.length !== this.stateCount) {
       throw rangeError(fn, `layer '${this.name}' (${this.className}) takes an initialState of ${this.stateCount === 1 ? 'one tensor (h)' : `${this.stateCount} tensors (h, c)`}, got ${states.length}`);
     }
-    return super.apply([inputs, ...(states as SymbolicTensor[])]);
+    return applyLayer(this, [inputs, ...(states as SymbolicTensor[])]) as LayerOutput<L>;
   }
 
   /** @internal The sequence's shape of [sequence, ...initialState] shapes, the states' checked against [units]. */
@@ -175,6 +188,12 @@ export abstract class RecurrentLayer extends Layer {
   /** @internal */
   override outputShapeFor(inputShapes: number[][]): number[] {
     return this.computeOutputShape(this.#sequenceOf('computeOutputShape', inputShapes));
+  }
+
+  /** @internal The output's shape, then with returnState each state's ([units]). */
+  override outputShapesFor(inputShapes: number[][]): number[][] {
+    const out = this.outputShapeFor(inputShapes);
+    return this.returnState ? [out, ...Array.from({ length: this.stateCount }, () => [this.units])] : [out];
   }
 
   /** @internal */
@@ -209,7 +228,7 @@ export abstract class RecurrentLayer extends Layer {
     this.sequenceShape(inputShape);
     return {
       kind: this.nativeKind, units: this.units, activation: ACTIVATION_CODE[this.activation], useBias: this.useBias,
-      returnSequences: this.returnSequences, goBackwards: this.goBackwards,
+      returnSequences: this.returnSequences, returnState: this.returnState, goBackwards: this.goBackwards,
       dropout: this.dropout, recurrentDropout: this.recurrentDropout, seed: this.seed ?? -1,
     };
   }
@@ -245,7 +264,7 @@ export abstract class RecurrentLayer extends Layer {
       kernelRegularizer: null, recurrentRegularizer: null, biasRegularizer: null, activityRegularizer: null,
       kernelConstraint: null, recurrentConstraint: null, biasConstraint: null,
       dropout: this.dropout, recurrentDropout: this.recurrentDropout, seed: this.seed ?? null,
-      returnSequences: this.returnSequences, returnState: false, goBackwards: this.goBackwards, stateful: false, unroll: false,
+      returnSequences: this.returnSequences, returnState: this.returnState, goBackwards: this.goBackwards, stateful: false, unroll: false,
       ...super.getConfig(),
     };
   }
@@ -254,14 +273,12 @@ export abstract class RecurrentLayer extends Layer {
 /**
  * @internal The shared options of a saved recurrent layer (Keras or
  * TensorFlow.js config, camelCase keys). What tensorforge does not run yet
- * (returnState, stateful) is refused by name rather than ignored: the loaded
- * model would compute something else. A seed other than a non-negative
+ * (stateful) is refused by name rather than ignored: the loaded model would
+ * compute something else. A seed other than a non-negative
  * integer (Keras allows any Python integer) is read as none.
  */
 export function recurrentArgsFromConfig(fn: string, c: LayerConfig): RecurrentArgs {
-  for (const key of ['returnState', 'stateful']) {
-    if (optional(c, key) === true) throw rangeError(fn, `${key} is not supported yet`);
-  }
+  if (optional(c, 'stateful') === true) throw rangeError(fn, 'stateful is not supported yet');
   const seed = optional(c, 'seed');
   return {
     ...baseArgs(fn, c), units: optional(c, 'units') as number, activation: deserializeActivation(fn, optional(c, 'activation') ?? 'tanh') as ActivationIdentifier,
@@ -269,7 +286,7 @@ export function recurrentArgsFromConfig(fn: string, c: LayerConfig): RecurrentAr
     kernelInitializer: deserializeInitializer(optional(c, 'kernelInitializer'), 'glorotUniform'),
     recurrentInitializer: deserializeInitializer(optional(c, 'recurrentInitializer'), 'orthogonal'),
     biasInitializer: deserializeInitializer(optional(c, 'biasInitializer'), 'zeros'),
-    returnSequences: optional(c, 'returnSequences') as boolean | undefined, goBackwards: optional(c, 'goBackwards') as boolean | undefined,
+    returnSequences: optional(c, 'returnSequences') as boolean | undefined, returnState: optional(c, 'returnState') as boolean | undefined, goBackwards: optional(c, 'goBackwards') as boolean | undefined,
     dropout: optional(c, 'dropout') as number | undefined, recurrentDropout: optional(c, 'recurrentDropout') as number | undefined,
     seed: Number.isInteger(seed) && (seed as number) >= 0 ? (seed as number) : undefined,
   };

@@ -8,7 +8,7 @@ import { checkArray, checkOptions, rangeError, show, typeError } from '../errors
 import { Tensor } from '../tensor';
 import type { Layer } from './layer';
 
-/** One application of a layer: the tensors it read and the one it made. */
+/** One application of a layer: the tensors it read and those it made (one, but for a recurrent layer with returnState). */
 export interface LayerNode {
   readonly layer: Layer;
   readonly inputs: readonly SymbolicTensor[];
@@ -54,15 +54,21 @@ export class SymbolicTensor {
   readonly inputs: readonly SymbolicTensor[];
   /** Which application of the source layer made it (0 for the first, and for a model input). */
   readonly nodeIndex: number;
+  /**
+   * Which of that application's outputs it is (Keras's tensor_index): 0 but
+   * for the states a recurrent layer with returnState returns after its output.
+   */
+  readonly tensorIndex: number;
 
   /** @internal Use {@link input} or `layer.apply`. */
-  constructor(name: string, sampleShape: readonly number[], node: LayerNode | null) {
+  constructor(name: string, sampleShape: readonly number[], node: LayerNode | null, tensorIndex = 0) {
     if (!making.allowed) throw typeError('SymbolicTensor', 'is made by tf.input(...) and layer.apply(...), not with new');
     this.name = name;
     this.shape = [null, ...sampleShape];
     this.sourceLayer = node?.layer ?? null;
     this.inputs = node ? [...node.inputs] : [];
     this.nodeIndex = node?.index ?? 0;
+    this.tensorIndex = tensorIndex;
     Object.freeze(this.shape);
     Object.freeze(this.inputs);
     nodes.set(this, node);
@@ -100,10 +106,10 @@ export function layerApplications(layer: Layer): readonly LayerNode[] {
   return applications.get(layer) ?? [];
 }
 
-function make(name: string, shape: readonly number[], node: LayerNode | null): SymbolicTensor {
+function make(name: string, shape: readonly number[], node: LayerNode | null, tensorIndex = 0): SymbolicTensor {
   making.allowed = true;
   try {
-    return new SymbolicTensor(name, shape, node);
+    return new SymbolicTensor(name, shape, node, tensorIndex);
   } finally {
     making.allowed = false;
   }
@@ -147,7 +153,7 @@ export function input(args: InputArgs): SymbolicTensor {
  * shape with the layer's own rules, and records the application. A layer
  * with weights applied again must get inputs those same weights fit.
  */
-export function applyLayer(layer: Layer, inputs: unknown): SymbolicTensor {
+export function applyLayer(layer: Layer, inputs: unknown): SymbolicTensor | SymbolicTensor[] {
   const fn = 'apply';
   if (inputs instanceof Tensor) {
     throw typeError(fn, `layer '${layer.name}' was given a Tensor; apply layers to symbolic tensors (tf.input(...)) and run the model with predict`);
@@ -161,11 +167,11 @@ export function applyLayer(layer: Layer, inputs: unknown): SymbolicTensor {
   });
   const tensors = list as SymbolicTensor[];
   const shapes = tensors.map(sampleShape);
-  let out: number[];
+  let outs: number[][];
   try {
     // Both checks build makes, so a shape the engine cannot run is refused here, where the caller wired it.
     layer.nativeSpecFor(shapes);
-    out = layer.outputShapeFor(shapes);
+    outs = layer.outputShapesFor(shapes);
   } catch (e) {
     // The layer names its own function; apply is what the caller called.
     if (e instanceof Error) e.message = `${fn}: ${e.message.replace(/^[\w.]+: /, '')}`;
@@ -185,5 +191,19 @@ export function applyLayer(layer: Layer, inputs: unknown): SymbolicTensor {
   }
   const node: LayerNode = Object.freeze({ layer, inputs: Object.freeze([...tensors]), index: previous.length });
   applications.set(layer, [...previous, node]);
-  return make(node.index === 0 ? layer.name : `${layer.name}_${node.index}`, out, node);
+  const name = node.index === 0 ? layer.name : `${layer.name}_${node.index}`;
+  if (outs.length === 1) return make(name, outs[0], node);
+  // Several outputs (Keras's list): the output, then the states, named name, name:1, name:2, ...
+  return outs.map((shape, k) => make(k === 0 ? name : `${name}:${k}`, shape, node, k));
 }
+
+/**
+ * What `layer.apply` returns for a layer of type L: one symbolic tensor, or
+ * for a layer with several outputs (a recurrent layer or a bidirectional one
+ * with `returnState: true`) the array `[output, ...states]`; both where the
+ * type does not say which (`returnState: boolean`).
+ */
+export type LayerOutput<L> = L extends { readonly returnState: true } ? SymbolicTensor[]
+  : L extends { readonly returnState: false } ? SymbolicTensor
+  : L extends { readonly returnState: boolean } ? SymbolicTensor | SymbolicTensor[]
+  : SymbolicTensor;

@@ -35,6 +35,7 @@ export class TimeDistributed extends Layer {
     if (args.layer === undefined) throw typeError(fn, 'layer is required');
     if (!isLayer(args.layer)) throw typeError(fn, `layer must be a layer made by a tf.layers factory, got ${show(args.layer)}`);
     if (args.layer.takesSeveralInputs) throw typeError(fn, `layer must take one input, got a ${args.layer.className} layer`);
+    if ((args.layer as { returnState?: unknown }).returnState === true) throw typeError(fn, `layer must return one tensor, got layer '${args.layer.name}' with returnState`);
     if (isCustomLayer(args.layer)) throw typeError(fn, `layer must be a built-in layer; custom layer '${args.layer.name}' can itself loop over the time axis in call()`);
     this.layer = args.layer;
     this.lockConfig();

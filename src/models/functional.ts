@@ -69,9 +69,12 @@ export class Functional extends LayersModel {
     return this.#graph.inputs.map((t) => t.name);
   }
 
-  /** Names of the layers whose outputs the model returns, in order. */
+  /**
+   * Names of the layers whose outputs the model returns, in order; a state a
+   * recurrent layer with returnState returns is `<layer>:<k>` (k >= 1).
+   */
   get outputNames(): string[] {
-    return this.#graph.outputs.map((t) => nodeOf(t)!.layer.name);
+    return this.#graph.outputs.map((t) => nodeOf(t)!.layer.name + (t.tensorIndex > 0 ? `:${t.tensorIndex}` : ''));
   }
 
   /** @internal */
@@ -126,9 +129,12 @@ export function modelGraphOf(graph: FunctionalGraph): ModelGraph {
     const made = nodeOf(t);
     return made ? index.get(made)! : -1 - graph.inputs.indexOf(t);
   };
+  const tensorsOf = (list: readonly SymbolicTensor[]) => (list.some((t) => t.tensorIndex > 0) ? { tensors: list.map((t) => t.tensorIndex) } : {});
+  const outputTensors = tensorsOf(graph.outputs).tensors;
   return {
-    nodes: graph.nodes.map((n) => ({ layer: n.layer, inputs: n.inputs.map(refOf) })),
+    nodes: graph.nodes.map((n) => ({ layer: n.layer, inputs: n.inputs.map(refOf), ...tensorsOf(n.inputs) })),
     outputs: graph.outputs.map(refOf),
+    ...(outputTensors ? { outputTensors } : {}),
   };
 }
 

@@ -50,8 +50,8 @@ interface Built {
   inputShape: number[];
   /** The layer applications it was built from. */
   graph: ModelGraph;
-  /** Per-sample output shape of each node of `graph`. */
-  shapes: number[][];
+  /** Per node of `graph`, the per-sample shape of each of its outputs. */
+  shapes: number[][][];
   /** Per-sample shape of each model output. */
   outputShapes: number[][];
   placed: PlacedLayer[];
@@ -174,7 +174,7 @@ export abstract class LayersModel implements TrainableModel {
       const calls = customLayerCalls(plan.hosts);
       nm.setHostCallbacks(calls.forward, calls.backward);
     }
-    this.#built = { nm, inputShape: [...inputShape], graph, shapes: plan.shapes, outputShapes: plan.outputShapes, placed, weights, custom };
+    this.#built = { nm, inputShape: [...inputShape], graph, shapes: plan.nodeOutputShapes, outputShapes: plan.outputShapes, placed, weights, custom };
     for (const p of placed) setLayerOwner(p.layer, this, p.inputShapes);
     weights.initialize(nm, placed);
     const c = this.#compiled;

@@ -51,6 +51,10 @@ export class Sequential extends LayersModel {
     if (this.#stack.includes(layer) || layerOwner(layer)) throw new Error(`add: layer '${layer.name}' is already in a model`);
     if (this.#stack.some((l) => l.name === layer.name)) throw new Error(`add: a layer named '${layer.name}' is already in the model`);
     if (this.#stack.length > 0 && layer.inputShapeArg) throw rangeError(fn, `only the first layer may set inputShape (layer '${layer.name}')`);
+    // Keras refuses it too: every layer of a Sequential model has one output.
+    if ((layer as { returnState?: unknown }).returnState === true) {
+      throw typeError(fn, `layer '${layer.name}' (${layer.className}) has returnState, so it returns its output and its states; a Sequential model's layers return one tensor each (use the functional API, tf.model, for the states)`);
+    }
     this.#stack.push(layer);
     setLayerOwner(layer, this, null);
     if (this.built) {

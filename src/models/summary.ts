@@ -21,13 +21,15 @@ export interface SummaryInputs {
 }
 
 const shapeText = (s: number[]) => `[null,${s.join(',')}]`;
+/** One application's output shapes: a list of them for a layer with several outputs (returnState), as TensorFlow.js prints them. */
+const outputsText = (list: number[][]) => (list.length === 1 ? shapeText(list[0]) : `[${list.map(shapeText).join(',')}]`);
 
 /**
  * @internal The rows of a built model: each layer once, with the output shape
  * of its applications ('multiple' where they differ) and, for a functional
  * model, every input of every application.
  */
-export function summaryRows(graph: ModelGraph, shapes: number[][], placed: readonly PlacedLayer[], inputs: SummaryInputs | null): SummaryRow[] {
+export function summaryRows(graph: ModelGraph, shapes: number[][][], placed: readonly PlacedLayer[], inputs: SummaryInputs | null): SummaryRow[] {
   // Each node's application number within the model (its Keras node index).
   const applications = new Map<Layer, number[]>();
   const nodeIndex = graph.nodes.map((n, i) => {
@@ -35,16 +37,16 @@ export function summaryRows(graph: ModelGraph, shapes: number[][], placed: reado
     applications.set(n.layer, [...list, i]);
     return list.length;
   });
-  const source = (ref: number) => (ref < 0 ? `${inputs!.names[-1 - ref]}[0][0]` : `${graph.nodes[ref].layer.name}[${nodeIndex[ref]}][0]`);
+  const source = (ref: number, tensor = 0) => (ref < 0 ? `${inputs!.names[-1 - ref]}[0][0]` : `${graph.nodes[ref].layer.name}[${nodeIndex[ref]}][${tensor}]`);
   const rows: SummaryRow[] = inputs ? inputs.names.map((name, k) => ({ name: `${name} (InputLayer)`, outputShape: shapeText(inputs.shapes[k]), params: 0, connectedTo: [] })) : [];
   for (const p of placed) {
     const nodes = applications.get(p.layer) ?? [];
-    const outs = new Set(nodes.map((i) => shapeText(shapes[i])));
+    const outs = new Set(nodes.map((i) => outputsText(shapes[i])));
     rows.push({
       name: `${p.layer.name} (${p.layer.className})`,
       outputShape: outs.size === 1 ? [...outs][0] : 'multiple',
       params: p.layer.countParams(),
-      connectedTo: inputs ? nodes.flatMap((i) => graph.nodes[i].inputs.map(source)) : undefined,
+      connectedTo: inputs ? nodes.flatMap((i) => graph.nodes[i].inputs.map((r, k) => source(r, graph.nodes[i].tensors?.[k]))) : undefined,
     });
   }
   return rows;

@@ -331,7 +331,8 @@ describe('LSTM options and bad input', () => {
     expect(() => tf.layers.lstm({ units: 2, activation: 'gelu' })).toThrow(/lstm: activation 'gelu' is not supported/);
     expect(() => tf.layers.lstm({ units: 2, recurrentActivation: 'softmax' })).toThrow(/recurrentActivation 'softmax'/);
     expect(() => tf.layers.lstm({ units: 2, goBackwards: 1 } as never)).toThrow(TypeError);
-    expect(() => tf.layers.LSTM.fromConfig({ units: 2, returnState: true })).toThrow(/returnState is not supported/);
+    expect(() => tf.layers.LSTM.fromConfig({ units: 2, stateful: true })).toThrow(/stateful is not supported/);
+    expect(tf.layers.LSTM.fromConfig({ units: 2, returnState: true }).getConfig().returnState).toBe(true);
     expect(() => tf.layers.LSTM.fromConfig({ units: 2, recurrentDropout: 1.5 })).toThrow(/recurrentDropout must be in/);
   });
 

@@ -165,3 +165,52 @@ TF_TEST(masked_recurrent_layers_equal_the_unpadded_sequences) {
     }
   checkUnpadded("gru resetAfter false", layer("gru", {{"units", 3}}, {{"resetAfter", false}}));
 }
+
+TF_TEST(a_packed_output_passes_its_mask_to_the_sequence_part) {
+  // masking -> lstm(returnSequences, returnState) packing [seq | h | c] -> outputPart(seq) (masked) -> lstm,
+  // and outputPart(h) (no mask); every part equal to its slice of the packed output.
+  constexpr int64_t U = 3;
+  auto part = [](int64_t offset, std::vector<double> shape, bool passMask) {
+    tf::Config c = layer("outputPart", {{"offset", static_cast<double>(offset)}}, {{"passMask", passMask}});
+    c.setNumbers("targetShape", shape);
+    return c;
+  };
+  tf::GraphSpec s;
+  s.inputs = {{kT, kF}};
+  auto node = [](tf::Config c, std::vector<int32_t> in) { return tf::GraphNode{tf::makeLayer(c), std::move(in), -1}; };
+  s.nodes.push_back(node(layer("masking", {{"maskValue", -1}}), {-1}));
+  s.nodes.push_back(node(layer("lstm", {{"units", U}}, {{"returnSequences", true}, {"returnState", true}}), {0}));
+  s.nodes.push_back(node(part(0, {kT, U}, true), {1}));
+  s.nodes.push_back(node(part(kT * U, {U}, false), {1}));
+  s.nodes.push_back(node(part(kT * U + U, {U}, false), {1}));
+  s.nodes.push_back(node(layer("lstm", {{"units", 2}}), {2}));
+  s.outputs = {5, 3, 4};
+  tf::Graph g(std::move(s));
+  TF_EXPECT(g.layer(1).outputShape() == (tf::Shape{kT * U + 2 * U}));
+  TF_EXPECT(g.outputMasked(1) && g.outputMasked(2) && !g.outputMasked(3) && !g.outputMasked(4));
+  std::vector<float> x(static_cast<size_t>(kB * kT * kF));
+  for (int64_t b = 0; b < kB; ++b)
+    for (int64_t t = 0; t < kT; ++t)
+      for (int64_t f = 0; f < kF; ++f) x[(b * kT + t) * kF + f] = kKeep[b][t] ? static_cast<float>(wave(b * 10 + t, 0.7, f)) : -1.f;
+  tf::Workspace ws;
+  g.infer(x.data(), kB, 0, ws);
+  const float* packed = ws.nodes[1].out.data();
+  const int64_t row = kT * U + 2 * U;
+  for (int64_t b = 0; b < kB; ++b) {
+    for (int64_t k = 0; k < kT * U; ++k) TF_EXPECT(ws.nodes[2].out[b * kT * U + k] == packed[b * row + k]);
+    for (int64_t j = 0; j < U; ++j) {
+      TF_EXPECT(ws.nodes[3].out[b * U + j] == packed[b * row + kT * U + j]);
+      TF_EXPECT(ws.nodes[4].out[b * U + j] == packed[b * row + kT * U + U + j]);
+      // h is the state at the sample's last kept step: the sequence's output there.
+      int64_t last = kT - 1;
+      while (last > 0 && !kKeep[b][last]) --last;
+      TF_EXPECT(packed[b * row + kT * U + j] == packed[b * row + last * U + j]);
+    }
+  }
+  // A part that does not fit is refused.
+  tf::GraphSpec bad;
+  bad.inputs = {{kT, kF}};
+  bad.nodes.push_back(node(layer("lstm", {{"units", U}}, {{"returnState", true}}), {-1}));
+  bad.nodes.push_back(node(part(2 * U + 1, {U}, false), {0}));
+  TF_EXPECT(tftest::throws<std::invalid_argument>([&] { tf::Graph gb(std::move(bad)); }));
+}

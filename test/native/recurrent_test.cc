@@ -45,7 +45,18 @@ struct Options {
   int64_t batch = 3, time = 4, features = 3, units = 5;
   std::string activation = "tanh", recurrentActivation = "sigmoid";
   bool returnSequences = false, goBackwards = false, useBias = true, resetAfter = true;
+  bool returnState = false;
 };
+
+// Where a reference writes, per sample: its output, then with returnState
+// its final states (h; the LSTM's h, c), as recurrent_math.h's RecurrentOutput.
+struct Packing {
+  int64_t outFloats, stride;
+};
+Packing packing(const Options& o, int states) {
+  const int64_t of = (o.returnSequences ? o.time : 1) * o.units;
+  return {of, of + (o.returnState ? states * o.units : 0)};
+}
 
 // Float64 reference of one recurrent layer: weights in Keras's layout, in the
 // order the layer declares them; x [batch, time, features].
@@ -54,7 +65,8 @@ using Reference = std::function<Vec(const Options&, const std::vector<Vec>&, con
 // Keras's LSTM: z = x W + h R + b, gates i, f, c, o.
 Vec lstmRef(const Options& o, const std::vector<Vec>& w, const Vec& x) {
   const int64_t B = o.batch, T = o.time, F = o.features, U = o.units, G = 4 * U;
-  Vec out(static_cast<size_t>(B * (o.returnSequences ? T : 1) * U));
+  const Packing p = packing(o, 2);
+  Vec out(static_cast<size_t>(B * p.stride));
   for (int64_t b = 0; b < B; ++b) {
     Vec h(U, 0.0), c(U, 0.0);
     for (int64_t s = 0; s < T; ++s) {
@@ -72,9 +84,13 @@ Vec lstmRef(const Options& o, const std::vector<Vec>& w, const Vec& x) {
         c[j] = f * c[j] + i * g;
         h[j] = og * act(o.activation, c[j]);
       }
-      if (o.returnSequences) std::copy(h.begin(), h.end(), out.begin() + (b * T + s) * U);
+      if (o.returnSequences) std::copy(h.begin(), h.end(), out.begin() + b * p.stride + s * U);
     }
-    if (!o.returnSequences) std::copy(h.begin(), h.end(), out.begin() + b * U);
+    if (!o.returnSequences) std::copy(h.begin(), h.end(), out.begin() + b * p.stride);
+    if (o.returnState) {
+      std::copy(h.begin(), h.end(), out.begin() + b * p.stride + p.outFloats);
+      std::copy(c.begin(), c.end(), out.begin() + b * p.stride + p.outFloats + U);
+    }
   }
   return out;
 }
@@ -82,7 +98,8 @@ Vec lstmRef(const Options& o, const std::vector<Vec>& w, const Vec& x) {
 // Keras's GRU: gates z, r, h; bias [2, 3u] (input row, recurrent row) with resetAfter, else [3u].
 Vec gruRef(const Options& o, const std::vector<Vec>& w, const Vec& x) {
   const int64_t B = o.batch, T = o.time, F = o.features, U = o.units, G = 3 * U;
-  Vec out(static_cast<size_t>(B * (o.returnSequences ? T : 1) * U));
+  const Packing p = packing(o, 1);
+  Vec out(static_cast<size_t>(B * p.stride));
   for (int64_t b = 0; b < B; ++b) {
     Vec h(U, 0.0);
     for (int64_t s = 0; s < T; ++s) {
@@ -110,9 +127,10 @@ Vec gruRef(const Options& o, const std::vector<Vec>& w, const Vec& x) {
         hh[j] = act(o.activation, pre);
       }
       for (int64_t j = 0; j < U; ++j) h[j] = z[j] * h[j] + (1 - z[j]) * hh[j];
-      if (o.returnSequences) std::copy(h.begin(), h.end(), out.begin() + (b * T + s) * U);
+      if (o.returnSequences) std::copy(h.begin(), h.end(), out.begin() + b * p.stride + s * U);
     }
-    if (!o.returnSequences) std::copy(h.begin(), h.end(), out.begin() + b * U);
+    if (!o.returnSequences) std::copy(h.begin(), h.end(), out.begin() + b * p.stride);
+    if (o.returnState) std::copy(h.begin(), h.end(), out.begin() + b * p.stride + p.outFloats);
   }
   return out;
 }
@@ -120,7 +138,8 @@ Vec gruRef(const Options& o, const std::vector<Vec>& w, const Vec& x) {
 // Keras's SimpleRNN: h' = g(x W + h R + b).
 Vec simpleRnnRef(const Options& o, const std::vector<Vec>& w, const Vec& x) {
   const int64_t B = o.batch, T = o.time, F = o.features, U = o.units;
-  Vec out(static_cast<size_t>(B * (o.returnSequences ? T : 1) * U));
+  const Packing p = packing(o, 1);
+  Vec out(static_cast<size_t>(B * p.stride));
   for (int64_t b = 0; b < B; ++b) {
     Vec h(U, 0.0);
     for (int64_t s = 0; s < T; ++s) {
@@ -133,9 +152,10 @@ Vec simpleRnnRef(const Options& o, const std::vector<Vec>& w, const Vec& x) {
         n[k] = act(o.activation, v);
       }
       h = n;
-      if (o.returnSequences) std::copy(h.begin(), h.end(), out.begin() + (b * T + s) * U);
+      if (o.returnSequences) std::copy(h.begin(), h.end(), out.begin() + b * p.stride + s * U);
     }
-    if (!o.returnSequences) std::copy(h.begin(), h.end(), out.begin() + b * U);
+    if (!o.returnSequences) std::copy(h.begin(), h.end(), out.begin() + b * p.stride);
+    if (o.returnState) std::copy(h.begin(), h.end(), out.begin() + b * p.stride + p.outFloats);
   }
   return out;
 }
@@ -149,6 +169,7 @@ void checkLayer(const Options& o, const Reference& ref) {
   c.setNumber("activation", activationCode(o.activation.c_str()));
   c.setNumber("recurrentActivation", activationCode(o.recurrentActivation.c_str()));
   c.setBool("returnSequences", o.returnSequences);
+  c.setBool("returnState", o.returnState);
   c.setBool("goBackwards", o.goBackwards);
   c.setBool("useBias", o.useBias);
   c.setBool("resetAfter", o.resetAfter);
@@ -266,6 +287,13 @@ TF_TEST(lstm_against_float64_reference_and_finite_differences) {
   other.time = 6;
   other.units = 2;
   checkLayer(other, lstmRef);
+  // returnState: the output packs the final h and c after it; their gradients start backpropagation through time.
+  Options st;
+  st.returnState = true;
+  checkLayer(st, lstmRef);
+  st.returnSequences = true;
+  st.goBackwards = true;
+  checkLayer(st, lstmRef);
 }
 
 TF_TEST(lstm_refuses_bad_input) {
@@ -297,6 +325,13 @@ TF_TEST(gru_and_simple_rnn_against_float64_reference_and_finite_differences) {
     o.units = 17;
     o.activation = "softsign";
     checkLayer(o, gruRef);
+    Options st;
+    st.layer = "gru";
+    st.resetAfter = resetAfter;
+    st.returnState = true;
+    checkLayer(st, gruRef);
+    st.returnSequences = true;
+    checkLayer(st, gruRef);
   }
   Options s;
   s.layer = "simpleRNN";
@@ -307,6 +342,10 @@ TF_TEST(gru_and_simple_rnn_against_float64_reference_and_finite_differences) {
   checkLayer(s, simpleRnnRef);
   s.useBias = false;
   s.activation = "sigmoid";
+  checkLayer(s, simpleRnnRef);
+  s.returnState = true;
+  checkLayer(s, simpleRnnRef);
+  s.returnSequences = false;
   checkLayer(s, simpleRnnRef);
 }
 
