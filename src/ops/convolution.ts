@@ -1,17 +1,18 @@
 // tf.conv2d, tf.depthwiseConv2d, tf.conv1d, tf.maxPool and tf.avgPool as
 // TensorFlow.js has them, over NHWC (NWC) tensors. Each runs the native layer
 // of the same name (native/layers/conv2d.cc, depthwise_conv2d.cc,
-// pooling2d.cc) as a one-node model in inference mode: the same tested
-// kernels as the layers, and no second implementation to keep in step.
-// conv1d runs conv2d over one row of pixels, as TensorFlow does.
+// pooling2d.cc) as an op (native/layer_op.h, ops/layer_op.ts), forward in
+// inference mode, and its gradient on the tape through the same layer's
+// backward (autodiff/gradients/convolution.ts): the same tested kernels as
+// the layers, and no second implementation to keep in step. conv1d runs
+// conv2d over one row of pixels, as TensorFlow does.
 import { checkOneOf, rangeError, show, typeError } from '../errors';
 import { checkPadding, checkPair, checkSingle, windowOutput } from '../layers/window2d';
-import { native } from '../native';
+import { TAPE, record } from '../autodiff/tape';
+import { NativeLayerSpec, native } from '../native';
 import { Tensor, checkTensor, ownedTensor, sizeFromShape } from '../tensor';
+import { NO_WEIGHTS, layerOp } from './layer_op';
 import { allocateUninitializedF32 } from './shapes';
-
-/** Samples per native pass: bounds the im2col workspace of a large input. */
-const PASS = 32;
 
 /** x as [batch, h, w, c] (a rank-3 x is one image); throws unless float32 of rank 3 or 4 with no empty dimension. */
 function images(fn: string, x: unknown): { t: Tensor; shape: [number, number, number, number]; batched: boolean } {
@@ -31,16 +32,22 @@ function checkRounding(fn: string, v: unknown): void {
   if (v !== undefined) throw rangeError(fn, `dimRoundingMode is not supported (padding 'valid' or 'same' gives whole sizes), got ${show(v)}`);
 }
 
-/** Runs one native layer over x, `PASS` samples at a time; `weights` fill its trainable arena; `resultShape` (default: by x's batching) shapes the output. */
-function runLayer(fn: string, x: { t: Tensor; shape: number[]; batched: boolean }, spec: Record<string, unknown>, weights: Float32Array | null,
-  outSample: number[], resultShape?: number[]): Tensor {
+/**
+ * Runs one native layer over x as an op (ops/layer_op.ts), `filter` its only
+ * weight; `resultShape` (default: by x's batching) shapes the output. On the
+ * gradient tape the node is `kernel` over [x, filter] (or [x]), and keeps the
+ * op for its gradient (autodiff/gradients/convolution.ts).
+ */
+function runLayer(fn: string, kernel: string, x: { t: Tensor; shape: number[]; batched: boolean }, filter: Tensor | null,
+  spec: NativeLayerSpec, outSample: number[], resultShape?: number[]): Tensor {
   const [n, h, w, c] = x.shape;
   const outShape = [n, ...outSample];
   const out = allocateUninitializedF32(sizeFromShape(fn, outShape), fn);
-  const model = new native.NativeModel([spec as never], [h, w, c]);
-  if (weights) model.writeWeights(true, weights);
-  model.predict(x.t.backing.array as Float32Array, n, Math.min(n, PASS), out);
-  return ownedTensor(out, resultShape ?? (x.batched ? outShape : outSample), 'float32');
+  const op = layerOp(spec, [h, w, c]);
+  op.forward(x.t.backing.array as Float32Array, n, filter === null ? NO_WEIGHTS : (filter.backing.array as Float32Array), out);
+  const y = ownedTensor(out, resultShape ?? (x.batched ? outShape : outSample), 'float32');
+  if (TAPE.active !== null) record(kernel, filter === null ? [x.t] : [x.t, filter], y, { op, n });
+  return y;
 }
 
 /** The float32 filter of `fn`, of rank `rank` with no empty dimension (`layout` names its axes). */
@@ -86,7 +93,7 @@ export function conv2d(x: Tensor, filter: Tensor, strides: number | [number, num
   const spec = {
     kind: native.enums.layer.conv2d, filters: f.shape[3], kernelSize: size, strides: s, dilationRate: d, same: padding === 'same', useBias: false,
   };
-  return runLayer(fn, img, spec, f.backing.array as Float32Array, [oh, ow, f.shape[3]]);
+  return runLayer(fn, 'Conv2D', img, f, spec, [oh, ow, f.shape[3]]);
 }
 
 function pool(fn: 'maxPool' | 'avgPool', x: Tensor, filterSize: number | [number, number], strides: number | [number, number],
@@ -99,7 +106,7 @@ function pool(fn: 'maxPool' | 'avgPool', x: Tensor, filterSize: number | [number
   checkRounding(fn, dimRoundingMode);
   const [oh, ow, c] = windowOutput(fn, 'x', img.shape.slice(1), size, s, [1, 1], padding);
   const spec = { kind: native.enums.layer[fn === 'maxPool' ? 'maxPooling2d' : 'averagePooling2d'], poolSize: size, strides: s, same: padding === 'same' };
-  return runLayer(fn, img, spec, null, [oh, ow, c]);
+  return runLayer(fn, fn === 'maxPool' ? 'MaxPool' : 'AvgPool', img, null, spec, [oh, ow, c]);
 }
 
 /**
@@ -149,7 +156,7 @@ export function depthwiseConv2d(x: Tensor, filter: Tensor, strides: number | [nu
     kind: native.enums.layer.depthwiseConv2d, depthMultiplier: f.shape[3], kernelSize: size, strides: s, dilationRate: d, same: padding === 'same',
     useBias: false,
   };
-  return runLayer(fn, img, spec, f.backing.array as Float32Array, [oh, ow, c * f.shape[3]]);
+  return runLayer(fn, 'DepthwiseConv2dNative', img, f, spec, [oh, ow, c * f.shape[3]]);
 }
 
 /**
@@ -185,6 +192,6 @@ export function conv1d(x: Tensor, filter: Tensor, stride: number, pad: 'valid' |
     kind: native.enums.layer.conv2d, filters: f.shape[2], kernelSize: [1, f.shape[0]], strides: [1, s], dilationRate: [1, d], same: padding === 'same',
     useBias: false,
   };
-  return runLayer(fn, { t, shape: [xs[0], 1, xs[1], xs[2]], batched: true }, spec, f.backing.array as Float32Array, [1, ow, f.shape[2]],
+  return runLayer(fn, 'Conv2D', { t, shape: [xs[0], 1, xs[1], xs[2]], batched: true }, f, spec, [1, ow, f.shape[2]],
     t.rank === 3 ? [xs[0], ow, f.shape[2]] : [ow, f.shape[2]]);
 }
