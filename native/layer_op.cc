@@ -37,7 +37,7 @@ std::unique_ptr<Layer> build(const Config& c, const Shape& input) {
 
 }  // namespace
 
-LayerOp::LayerOp(const Config& config, const Shape& input) : config_(config) {
+LayerOp::LayerOp(const Config& config, const Shape& input, int64_t passFloats) : config_(config), passFloats_(passFloats) {
   if (!windowKind(config.code<LayerKind>("kind")))
     throw std::invalid_argument("only conv2d, conv1d, depthwiseConv2d and the max / average poolings run as ops");
   if (config.mentions("trainable")) throw std::invalid_argument("trainable is not an option of an op (the op computes the gradients asked for)");
@@ -54,7 +54,7 @@ LayerOp::LayerOp(const Config& config, const Shape& input) : config_(config) {
 }
 
 int64_t LayerOp::passOf(int64_t n) const {
-  return std::clamp<int64_t>(kPassFloats / std::max<int64_t>(perSample_, 1), 1, std::max<int64_t>(n, 1));
+  return std::clamp<int64_t>(passFloats_ / std::max<int64_t>(perSample_, 1), 1, std::max<int64_t>(n, 1));
 }
 
 void LayerOp::prepare(int64_t pass, bool training) {

@@ -22,8 +22,9 @@ class LayerOp {
   // layers (conv2d, conv1d, depthwiseConv2d, the 1-D and 2-D max / average
   // poolings), with no "trainable" option (the op decides which gradients
   // it computes). Throws std::invalid_argument otherwise, or for a shape the
-  // layer refuses.
-  LayerOp(const Config& config, const Shape& input);
+  // layer refuses. `passFloats`: the scratch floats a pass may keep, beyond
+  // which a batch runs in passes of fewer samples (one at least).
+  LayerOp(const Config& config, const Shape& input, int64_t passFloats = kPassFloats);
 
   int64_t inputSize() const { return inSize_; }    // floats per sample
   int64_t outputSize() const { return outSize_; }  // floats per sample
@@ -40,19 +41,18 @@ class LayerOp {
   void backward(const float* x, int64_t n, const float* weights, const float* dy, float* dx, float* dWeights);
 
   // Bytes held between calls (scratch), for the caller's memory accounting.
-  int64_t keptBytes() const { return kept_ * static_cast<int64_t>(sizeof(float)); }
+  int64_t keptBytes() const { return (kept_ + static_cast<int64_t>(gradSum_.size())) * static_cast<int64_t>(sizeof(float)); }
+
+  static constexpr int64_t kPassFloats = int64_t{1} << 22;  // 16 MB
 
  private:
-  // Floats of scratch a pass may keep: passes of fewer samples beyond it (one sample at least).
-  static constexpr int64_t kPassFloats = int64_t{1} << 22;
-
   Config config_;
   std::unique_ptr<Layer> layer_;
   // The same layer with trainable false, made on first need: backward without
   // dWeights skips the weight gradient's arithmetic (conv2d's dKernel GEMM).
   std::unique_ptr<Layer> frozen_;
   std::vector<WeightSlot> slots_;
-  int64_t inSize_ = 0, outSize_ = 0, weightSize_ = 0;
+  int64_t passFloats_, inSize_ = 0, outSize_ = 0, weightSize_ = 0;
   int64_t perSample_ = 0;  // scratch floats per sample of a backward pass
   // Kept scratch, sized for `sized_` samples.
   int64_t sized_ = 0, kept_ = 0;

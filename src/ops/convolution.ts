@@ -79,6 +79,7 @@ function imageConv(fn: string, x: unknown, filter: unknown, layout: string, stri
 /**
  * 2-D convolution of NHWC images with a filter [filterHeight, filterWidth,
  * inChannels, outChannels] (TensorFlow's HWIO), as TensorFlow.js's `tf.conv2d`.
+ * Differentiable with respect to x and the filter (tf.grad, tf.variableGrads).
  * @param x [batch, h, w, inChannels] or one image [h, w, inChannels].
  * @param strides [h, w] or one number for both.
  * @param pad 'valid' (no padding) or 'same' (output ceil(input / strides)).
@@ -111,7 +112,8 @@ function pool(fn: 'maxPool' | 'avgPool', x: Tensor, filterSize: number | [number
 
 /**
  * The maximum of each window per channel, as TensorFlow.js's `tf.maxPool`
- * (padded taps never win).
+ * (padded taps never win). Differentiable: a window's gradient goes to its
+ * first maximum (row-major) when taps tie, as TensorFlow's.
  * @param x [batch, h, w, c] or one image [h, w, c].
  * @param filterSize window [h, w] or one number for both.
  * @param strides [h, w] or one number for both.
@@ -124,7 +126,9 @@ export function maxPool(x: Tensor, filterSize: number | [number, number], stride
 
 /**
  * The mean of each window per channel, as TensorFlow.js's `tf.avgPool`
- * ('same' windows divide by their taps inside the input).
+ * ('same' windows divide by their taps inside the input). Differentiable;
+ * the gradient is the derivative of that mean, as TensorFlow's (TensorFlow.js
+ * 4.22's divides by the full window where 'same' pads; docs/gradients.md).
  * @param x [batch, h, w, c] or one image [h, w, c].
  * @param filterSize window [h, w] or one number for both.
  * @param strides [h, w] or one number for both.
@@ -139,7 +143,8 @@ export function avgPool(x: Tensor, filterSize: number | [number, number], stride
  * Depthwise 2-D convolution of NHWC images: each input channel convolved with
  * its own `channelMultiplier` filters, filter [filterHeight, filterWidth,
  * inChannels, channelMultiplier], output channel c * channelMultiplier + m,
- * as TensorFlow.js's `tf.depthwiseConv2d`.
+ * as TensorFlow.js's `tf.depthwiseConv2d`. Differentiable with respect to x
+ * and the filter.
  * @param x [batch, h, w, inChannels] or one image [h, w, inChannels].
  * @param strides [h, w] or one number for both.
  * @param pad 'valid' (no padding) or 'same' (output ceil(input / strides)).
@@ -161,7 +166,8 @@ export function depthwiseConv2d(x: Tensor, filter: Tensor, strides: number | [nu
 
 /**
  * 1-D convolution of NWC sequences with a filter [filterWidth, inChannels,
- * outChannels], as TensorFlow.js's `tf.conv1d`.
+ * outChannels], as TensorFlow.js's `tf.conv1d`. Differentiable with respect
+ * to x and the filter.
  * @param x [batch, width, inChannels] or one sequence [width, inChannels].
  * @param stride the step between windows.
  * @param pad 'valid' (no padding) or 'same' (output ceil(width / stride)).
