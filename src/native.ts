@@ -412,7 +412,7 @@ function load(): NativeAddon {
 
 export const native: NativeAddon = load();
 
-/** @internal Computes a custom layer's output for the native engine (binding/host_hooks.h). */
-export type HostForward = (hostId: number, training: boolean, batch: number, inputs: Float32Array[], weights: Float32Array[]) => Float32Array;
+/** @internal Computes a custom layer's output for the native engine (binding/host_hooks.h); `weights` is null when unchanged since the arrays of the last call. */
+export type HostForward = (hostId: number, training: boolean, batch: number, inputs: Float32Array[], weights: Float32Array[] | null) => Float32Array;
 /** @internal The gradients of a custom layer's last training call, for dOut. */
 export type HostBackward = (hostId: number, batch: number, dOut: Float32Array, needed: boolean[]) => { dInputs: (Float32Array | null)[]; dWeights: (Float32Array | null)[] };

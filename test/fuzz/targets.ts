@@ -938,8 +938,8 @@ const NATIVE_RAW: Target = {
           [6, () => new Float32Array(size)], [1, () => new Float32Array(Math.max(0, size + g.int(-2, 2)))], [1, () => g.junk()],
           [1, () => { throw new Error('custom layer failed'); }],
         ]);
-        const forward = (_id: number, _training: boolean, batch: number, inputs: Float32Array[], weights: Float32Array[]) => {
-          if (g.chance(0.1)) for (const a of [...inputs, ...weights]) detach(a.buffer as ArrayBuffer);
+        const forward = (_id: number, _training: boolean, batch: number, inputs: Float32Array[], weights: Float32Array[] | null) => {
+          if (g.chance(0.1)) for (const a of [...inputs, ...(weights ?? [])]) detach(a.buffer as ArrayBuffer);
           return answer(batch * g.int(1, 6));
         };
         const backward = (_id: number, batch: number, dOut: Float32Array, needed: boolean[]) => (g.chance(0.9)
