@@ -41,9 +41,20 @@ LayerOp::LayerOp(const Config& config, const Shape& input, int64_t passFloats) :
   if (!windowKind(config.code<LayerKind>("kind")))
     throw std::invalid_argument("only conv2d, conv1d, depthwiseConv2d and the max / average poolings run as ops");
   if (config.mentions("trainable")) throw std::invalid_argument("trainable is not an option of an op (the op computes the gradients asked for)");
+  // At most 2^31 values per sample in and out, as a graph's inputs (the product checked before it can overflow).
+  constexpr int64_t kMaxSample = int64_t{1} << 31;
+  const auto checkedSize = [](const Shape& s, const char* what) {
+    int64_t n = 1;
+    for (int64_t d : s) {
+      if (d <= 0 || d > kMaxSample || n > kMaxSample / d)
+        throw std::invalid_argument(std::string(what) + " " + showShape(s) + " must hold 1 to 2^31 values per sample");
+      n *= d;
+    }
+    return n;
+  };
+  inSize_ = checkedSize(input, "the input shape");
   layer_ = build(config, input);
-  inSize_ = elementsOf(input);
-  outSize_ = elementsOf(layer_->outputShape());
+  outSize_ = checkedSize(layer_->outputShape(), "the output shape");
   for (const WeightDecl& d : layer_->weights()) {
     if (!d.trainable) throw std::invalid_argument("an op's weights are all trainable");
     slots_.push_back(WeightSlot{0, d.name, true, weightSize_, d.shape});

@@ -116,4 +116,6 @@ TF_TEST(layer_op_refuses) {
   TF_EXPECT(tftest::throws<std::invalid_argument>([&] { tf::LayerOp op(conv(2), {4, 4}); }));  // not [h, w, c]
   tf::Config valid = window("maxPooling2d", "poolSize", {5, 5}, {1, 1}, false);
   TF_EXPECT(tftest::throws<std::invalid_argument>([&] { tf::LayerOp op(valid, {4, 4, 1}); }));  // window larger than the input
+  TF_EXPECT(tftest::throws<std::invalid_argument>([&] { tf::LayerOp op(conv(2), {1 << 24, 1 << 24, 1 << 24}); }));  // 2^72 values
+  TF_EXPECT(tftest::throws<std::invalid_argument>([&] { tf::LayerOp op(conv(2), {4, 0, 1}); }));
 }
