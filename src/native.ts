@@ -315,8 +315,28 @@ export interface NativeBackendInfo {
  * checks each one's element type (Float32Array for float-only kernels,
  * Int32Array for shapes, strides and indices) and throws a TypeError otherwise.
  */
+/**
+ * One window layer (conv2d, conv1d, depthwiseConv2d, the max / average
+ * poolings) run as an op (native/layer_op.h): forward, and backward for the
+ * gradient tape. Weights are the layer's, one after another (Keras order).
+ */
+export interface NativeLayerOp {
+  /** [input floats per sample, output floats per sample, weight floats]. */
+  sizes(): number[];
+  /** out [n, output] = the layer over x [n, input] (inference mode). */
+  forward(x: F32, n: number, weights: F32, out: F32): void;
+  /** The gradients of sum(dy * layer(x)) into dx [n, input] and dWeights, each overwritten; null: not computed. */
+  backward(x: F32, n: number, weights: F32, dy: F32, dx: F32 | null, dWeights: F32 | null): void;
+}
+
+/** Builds a {@link NativeLayerOp}; throws a TypeError naming `LayerOp` for a layer that is not a window layer or a shape it refuses. */
+export interface NativeLayerOpConstructor {
+  new (layer: NativeLayerSpec, inputShape: readonly number[]): NativeLayerOp;
+}
+
 export interface NativeAddon {
   NativeModel: NativeModelConstructor;
+  LayerOp: NativeLayerOpConstructor;
   NativeQuantizedMlp: NativeQuantizedMlpConstructor;
   /** The int8 GEMM paths this CPU runs, narrowest first ('portable', 'avx2', 'avx-vnni', 'avx512-vnni'). */
   int8Paths: readonly string[];
@@ -392,7 +412,7 @@ function load(): NativeAddon {
 
 export const native: NativeAddon = load();
 
-/** @internal Computes a custom layer's output for the native engine (binding/host_hooks.h). */
-export type HostForward = (hostId: number, training: boolean, batch: number, inputs: Float32Array[], weights: Float32Array[]) => Float32Array;
+/** @internal Computes a custom layer's output for the native engine (binding/host_hooks.h); `weights` is null when unchanged since the arrays of the last call. */
+export type HostForward = (hostId: number, training: boolean, batch: number, inputs: Float32Array[], weights: Float32Array[] | null) => Float32Array;
 /** @internal The gradients of a custom layer's last training call, for dOut. */
 export type HostBackward = (hostId: number, batch: number, dOut: Float32Array, needed: boolean[]) => { dInputs: (Float32Array | null)[]; dWeights: (Float32Array | null)[] };

@@ -89,6 +89,22 @@ export class Variable extends Tensor {
 }
 
 /**
+ * @internal Makes `values` the variable's own array, without a copy (a custom
+ * layer's weights as the engine hands them over, which the caller keeps
+ * read-only). Nothing writes it through the variable afterwards: the array is
+ * not recyclable, so a later write ({@link writeValues}) gives the variable a
+ * fresh one.
+ */
+export function adoptValues(v: Variable, values: Float32Array): void {
+  const b = v.backing;
+  if (Object.isFrozen(v) || Object.isFrozen(b)) throw typeError('Variable.assign', `the variable ${show(v.name)} was frozen (Object.freeze) and cannot change`);
+  if (v.dtype !== 'float32' || values.length !== v.size) throw typeError('Variable.assign', `the variable ${show(v.name)} holds ${v.size} float32 values, got ${values.length}`);
+  v.version = (v.version | 0) + 1;
+  b.array = values;
+  b.recyclable = false;
+}
+
+/**
  * @internal Writes `values` into a variable: in place when its array is its
  * own and was never handed out or shared (a reshape), else into a new array,
  * so that tensors sharing the old one keep their values.

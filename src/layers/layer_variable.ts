@@ -3,7 +3,7 @@
 // the model's weight arena holds the values (the optimizer updates them
 // there, save and getWeights read them there); read() gives a tf.Variable
 // with those values, written fresh before each call the model makes.
-import { Variable, writeValues } from '../autodiff/variable';
+import { Variable, adoptValues, writeValues } from '../autodiff/variable';
 import { rangeError, show, typeError } from '../errors';
 import type { Initializer } from '../initializers';
 import { Random } from '../random';
@@ -90,9 +90,12 @@ export class LayerVariable {
     writeValues(this.#value, value.dataSync());
   }
 
-  /** @internal The model's values before a call (no copy back into the model). */
+  /**
+   * @internal The model's values before a call (no copy back into the model):
+   * the engine's array itself, which the caller keeps and never writes.
+   */
   load(values: Float32Array): void {
-    writeValues(this.#value, values);
+    adoptValues(this.#value, values);
   }
 
   /** @internal The tf.Variable call() reads, for the tape. */

@@ -1,17 +1,18 @@
 // tf.conv2d, tf.depthwiseConv2d, tf.conv1d, tf.maxPool and tf.avgPool as
 // TensorFlow.js has them, over NHWC (NWC) tensors. Each runs the native layer
 // of the same name (native/layers/conv2d.cc, depthwise_conv2d.cc,
-// pooling2d.cc) as a one-node model in inference mode: the same tested
-// kernels as the layers, and no second implementation to keep in step.
-// conv1d runs conv2d over one row of pixels, as TensorFlow does.
+// pooling2d.cc) as an op (native/layer_op.h, ops/layer_op.ts), forward in
+// inference mode, and its gradient on the tape through the same layer's
+// backward (autodiff/gradients/convolution.ts): the same tested kernels as
+// the layers, and no second implementation to keep in step. conv1d runs
+// conv2d over one row of pixels, as TensorFlow does.
 import { checkOneOf, rangeError, show, typeError } from '../errors';
 import { checkPadding, checkPair, checkSingle, windowOutput } from '../layers/window2d';
-import { native } from '../native';
+import { TAPE, record } from '../autodiff/tape';
+import { NativeLayerSpec, native } from '../native';
 import { Tensor, checkTensor, ownedTensor, sizeFromShape } from '../tensor';
+import { NO_WEIGHTS, layerOp } from './layer_op';
 import { allocateUninitializedF32 } from './shapes';
-
-/** Samples per native pass: bounds the im2col workspace of a large input. */
-const PASS = 32;
 
 /** x as [batch, h, w, c] (a rank-3 x is one image); throws unless float32 of rank 3 or 4 with no empty dimension. */
 function images(fn: string, x: unknown): { t: Tensor; shape: [number, number, number, number]; batched: boolean } {
@@ -31,16 +32,22 @@ function checkRounding(fn: string, v: unknown): void {
   if (v !== undefined) throw rangeError(fn, `dimRoundingMode is not supported (padding 'valid' or 'same' gives whole sizes), got ${show(v)}`);
 }
 
-/** Runs one native layer over x, `PASS` samples at a time; `weights` fill its trainable arena; `resultShape` (default: by x's batching) shapes the output. */
-function runLayer(fn: string, x: { t: Tensor; shape: number[]; batched: boolean }, spec: Record<string, unknown>, weights: Float32Array | null,
-  outSample: number[], resultShape?: number[]): Tensor {
+/**
+ * Runs one native layer over x as an op (ops/layer_op.ts), `filter` its only
+ * weight; `resultShape` (default: by x's batching) shapes the output. On the
+ * gradient tape the node is `kernel` over [x, filter] (or [x]), and keeps the
+ * op for its gradient (autodiff/gradients/convolution.ts).
+ */
+function runLayer(fn: string, kernel: string, x: { t: Tensor; shape: number[]; batched: boolean }, filter: Tensor | null,
+  spec: NativeLayerSpec, outSample: number[], resultShape?: number[]): Tensor {
   const [n, h, w, c] = x.shape;
   const outShape = [n, ...outSample];
   const out = allocateUninitializedF32(sizeFromShape(fn, outShape), fn);
-  const model = new native.NativeModel([spec as never], [h, w, c]);
-  if (weights) model.writeWeights(true, weights);
-  model.predict(x.t.backing.array as Float32Array, n, Math.min(n, PASS), out);
-  return ownedTensor(out, resultShape ?? (x.batched ? outShape : outSample), 'float32');
+  const op = layerOp(spec, [h, w, c]);
+  op.forward(x.t.backing.array as Float32Array, n, filter === null ? NO_WEIGHTS : (filter.backing.array as Float32Array), out);
+  const y = ownedTensor(out, resultShape ?? (x.batched ? outShape : outSample), 'float32');
+  if (TAPE.active !== null) record(kernel, filter === null ? [x.t] : [x.t, filter], y, { op, n });
+  return y;
 }
 
 /** The float32 filter of `fn`, of rank `rank` with no empty dimension (`layout` names its axes). */
@@ -72,6 +79,7 @@ function imageConv(fn: string, x: unknown, filter: unknown, layout: string, stri
 /**
  * 2-D convolution of NHWC images with a filter [filterHeight, filterWidth,
  * inChannels, outChannels] (TensorFlow's HWIO), as TensorFlow.js's `tf.conv2d`.
+ * Differentiable with respect to x and the filter (tf.grad, tf.variableGrads).
  * @param x [batch, h, w, inChannels] or one image [h, w, inChannels].
  * @param strides [h, w] or one number for both.
  * @param pad 'valid' (no padding) or 'same' (output ceil(input / strides)).
@@ -86,7 +94,7 @@ export function conv2d(x: Tensor, filter: Tensor, strides: number | [number, num
   const spec = {
     kind: native.enums.layer.conv2d, filters: f.shape[3], kernelSize: size, strides: s, dilationRate: d, same: padding === 'same', useBias: false,
   };
-  return runLayer(fn, img, spec, f.backing.array as Float32Array, [oh, ow, f.shape[3]]);
+  return runLayer(fn, 'Conv2D', img, f, spec, [oh, ow, f.shape[3]]);
 }
 
 function pool(fn: 'maxPool' | 'avgPool', x: Tensor, filterSize: number | [number, number], strides: number | [number, number],
@@ -99,12 +107,13 @@ function pool(fn: 'maxPool' | 'avgPool', x: Tensor, filterSize: number | [number
   checkRounding(fn, dimRoundingMode);
   const [oh, ow, c] = windowOutput(fn, 'x', img.shape.slice(1), size, s, [1, 1], padding);
   const spec = { kind: native.enums.layer[fn === 'maxPool' ? 'maxPooling2d' : 'averagePooling2d'], poolSize: size, strides: s, same: padding === 'same' };
-  return runLayer(fn, img, spec, null, [oh, ow, c]);
+  return runLayer(fn, fn === 'maxPool' ? 'MaxPool' : 'AvgPool', img, null, spec, [oh, ow, c]);
 }
 
 /**
  * The maximum of each window per channel, as TensorFlow.js's `tf.maxPool`
- * (padded taps never win).
+ * (padded taps never win). Differentiable: a window's gradient goes to its
+ * first maximum (row-major) when taps tie, as TensorFlow's.
  * @param x [batch, h, w, c] or one image [h, w, c].
  * @param filterSize window [h, w] or one number for both.
  * @param strides [h, w] or one number for both.
@@ -117,7 +126,9 @@ export function maxPool(x: Tensor, filterSize: number | [number, number], stride
 
 /**
  * The mean of each window per channel, as TensorFlow.js's `tf.avgPool`
- * ('same' windows divide by their taps inside the input).
+ * ('same' windows divide by their taps inside the input). Differentiable;
+ * the gradient is the derivative of that mean, as TensorFlow's (TensorFlow.js
+ * 4.22's divides by the full window where 'same' pads; docs/gradients.md).
  * @param x [batch, h, w, c] or one image [h, w, c].
  * @param filterSize window [h, w] or one number for both.
  * @param strides [h, w] or one number for both.
@@ -132,7 +143,8 @@ export function avgPool(x: Tensor, filterSize: number | [number, number], stride
  * Depthwise 2-D convolution of NHWC images: each input channel convolved with
  * its own `channelMultiplier` filters, filter [filterHeight, filterWidth,
  * inChannels, channelMultiplier], output channel c * channelMultiplier + m,
- * as TensorFlow.js's `tf.depthwiseConv2d`.
+ * as TensorFlow.js's `tf.depthwiseConv2d`. Differentiable with respect to x
+ * and the filter.
  * @param x [batch, h, w, inChannels] or one image [h, w, inChannels].
  * @param strides [h, w] or one number for both.
  * @param pad 'valid' (no padding) or 'same' (output ceil(input / strides)).
@@ -149,12 +161,13 @@ export function depthwiseConv2d(x: Tensor, filter: Tensor, strides: number | [nu
     kind: native.enums.layer.depthwiseConv2d, depthMultiplier: f.shape[3], kernelSize: size, strides: s, dilationRate: d, same: padding === 'same',
     useBias: false,
   };
-  return runLayer(fn, img, spec, f.backing.array as Float32Array, [oh, ow, c * f.shape[3]]);
+  return runLayer(fn, 'DepthwiseConv2dNative', img, f, spec, [oh, ow, c * f.shape[3]]);
 }
 
 /**
  * 1-D convolution of NWC sequences with a filter [filterWidth, inChannels,
- * outChannels], as TensorFlow.js's `tf.conv1d`.
+ * outChannels], as TensorFlow.js's `tf.conv1d`. Differentiable with respect
+ * to x and the filter.
  * @param x [batch, width, inChannels] or one sequence [width, inChannels].
  * @param stride the step between windows.
  * @param pad 'valid' (no padding) or 'same' (output ceil(width / stride)).
@@ -185,6 +198,6 @@ export function conv1d(x: Tensor, filter: Tensor, stride: number, pad: 'valid' |
     kind: native.enums.layer.conv2d, filters: f.shape[2], kernelSize: [1, f.shape[0]], strides: [1, s], dilationRate: [1, d], same: padding === 'same',
     useBias: false,
   };
-  return runLayer(fn, { t, shape: [xs[0], 1, xs[1], xs[2]], batched: true }, spec, f.backing.array as Float32Array, [1, ow, f.shape[2]],
+  return runLayer(fn, 'Conv2D', { t, shape: [xs[0], 1, xs[1], xs[2]], batched: true }, f, spec, [1, ow, f.shape[2]],
     t.rank === 3 ? [xs[0], ow, f.shape[2]] : [ow, f.shape[2]]);
 }

@@ -798,6 +798,52 @@ function nativeLayerSpec(g: Gen): unknown {
   return o;
 }
 
+/** A window layer's native options (the layers LayerOp runs), mostly valid; now and then another kind, an option it refuses, or junk. */
+function windowLayerSpec(g: Gen): unknown {
+  if (g.chance(0.05)) return g.junk();
+  const L = native.enums.layer;
+  const kind = g.weighted<unknown>([
+    [10, () => g.pick([L.conv2d, L.conv1d, L.depthwiseConv2d, L.maxPooling2d, L.averagePooling2d, L.maxPooling1d, L.averagePooling1d])],
+    [1, () => g.int(0, 40)], [1, () => g.edgeNumber()],
+  ]);
+  const pair = (lo: number, hi: number) => (g.chance(0.9) ? [g.int(lo, hi), g.int(lo, hi)] : g.chance(0.5) ? [1, g.int(lo, hi)] : g.junk());
+  const conv1d = kind === L.conv1d || kind === L.maxPooling1d || kind === L.averagePooling1d;
+  const size = conv1d && g.chance(0.9) ? [1, g.int(1, 3)] : pair(1, 3);
+  const o: Record<string, unknown> = {
+    kind, kernelSize: size, poolSize: size, strides: conv1d && g.chance(0.9) ? [1, g.int(1, 2)] : pair(1, 2), same: g.chance(0.5),
+    filters: g.chance(0.9) ? g.int(1, 4) : g.edgeNumber(), depthMultiplier: g.chance(0.9) ? g.int(1, 3) : g.edgeNumber(), useBias: g.chance(0.3),
+  };
+  if (g.chance(0.2)) o.dilationRate = pair(1, 2);
+  if (g.chance(0.1)) o.activation = g.chance(0.8) ? g.int(0, 13) : g.edgeNumber();
+  if (g.chance(0.05)) o.trainable = g.chance(0.5);
+  if (g.chance(0.05)) o[g.pick(['kernelSize', 'strides', 'filters', 'same'])] = g.junk();
+  return o;
+}
+
+const layerOps: { op: Record<string, (...a: unknown[]) => unknown>; sizes: number[] }[] = [];
+
+/** native.LayerOp: built from window layer specs and shapes, then forward / backward with buffers of about the right lengths, overlapping, detached or junk. */
+function layerOpCase(g: Gen): unknown {
+  if (layerOps.length < 3 || g.chance(0.25)) {
+    const shape = g.chance(0.9) ? Array.from({ length: g.chance(0.8) ? 3 : g.int(1, 4) }, () => (g.chance(0.95) ? g.int(1, 6) : g.edgeNumber())) : g.junk();
+    const op = new native.LayerOp(windowLayerSpec(g) as never, shape as number[]) as unknown as Record<string, (...a: unknown[]) => unknown>;
+    const sizes = op.sizes() as number[];
+    if (layerOps.length >= 6) layerOps.shift();
+    layerOps.push({ op, sizes });
+    return op;
+  }
+  const { op, sizes: [inSize, outSize, weightSize] } = g.pick(layerOps);
+  const n = g.chance(0.9) ? g.int(0, 4) : g.edgeNumber();
+  const rows = typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 4 ? n : 1;
+  const buf = (len: number) => (g.chance(0.9) ? g.typedArray(g.chance(0.95) ? 'Float32Array' : undefined, Math.max(0, len + (g.chance(0.85) ? 0 : g.int(-2, 2)))) : g.junk());
+  const x = buf(rows * inSize), w = buf(weightSize), dy = buf(rows * outSize);
+  // An output that is a view of an input (refused), or a fresh one.
+  const output = (len: number) => (g.chance(0.1) && ArrayBuffer.isView(x) ? new Float32Array((x as Float32Array).buffer) : buf(len));
+  if (g.chance(0.3)) return op[g.pick(['sizes', 'forward', 'backward'])](...Array.from({ length: g.int(0, 6) }, () => g.junk()));
+  if (g.chance(0.4)) return op.forward(x, n, w, output(rows * outSize));
+  return op.backward(x, n, w, dy, g.chance(0.2) ? null : output(rows * inSize), g.chance(0.3) ? null : output(weightSize));
+}
+
 const nativeModels: unknown[] = [];
 const EVERY_OPTIMIZER_OPTION = (): Record<string, unknown> =>
   Object.assign({}, ...Object.keys(native.enums.optimizer).map((n) => tf.optimizers.get(n).toNative()));
@@ -805,7 +851,8 @@ const EVERY_OPTIMIZER_OPTION = (): Record<string, unknown> =>
 const NATIVE_RAW: Target = {
   name: 'raw native binding', weight: 8,
   run: ({ g }) => {
-    const fns = Object.keys(native).filter((k) => typeof native[k] === 'function' && k !== 'NativeModel');
+    const fns = Object.keys(native).filter((k) => typeof native[k] === 'function' && k !== 'NativeModel' && k !== 'LayerOp');
+    if (g.chance(0.15)) return layerOpCase(g);
     if (g.chance(0.7)) {
       const f = g.pick(fns);
       return native[f](...nativeArgs(g, f));
@@ -891,8 +938,8 @@ const NATIVE_RAW: Target = {
           [6, () => new Float32Array(size)], [1, () => new Float32Array(Math.max(0, size + g.int(-2, 2)))], [1, () => g.junk()],
           [1, () => { throw new Error('custom layer failed'); }],
         ]);
-        const forward = (_id: number, _training: boolean, batch: number, inputs: Float32Array[], weights: Float32Array[]) => {
-          if (g.chance(0.1)) for (const a of [...inputs, ...weights]) detach(a.buffer as ArrayBuffer);
+        const forward = (_id: number, _training: boolean, batch: number, inputs: Float32Array[], weights: Float32Array[] | null) => {
+          if (g.chance(0.1)) for (const a of [...inputs, ...(weights ?? [])]) detach(a.buffer as ArrayBuffer);
           return answer(batch * g.int(1, 6));
         };
         const backward = (_id: number, batch: number, dOut: Float32Array, needed: boolean[]) => (g.chance(0.9)

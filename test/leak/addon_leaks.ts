@@ -36,6 +36,12 @@ async function round(dir: string, i: number): Promise<void> {
   tf.gather(x, [0, 3, 5]);
   tf.concat([x, x], 1);
   tf.oneHot(y, 3);
+  // Convolution and pooling ops and their gradients (native LayerOp: cached, new, and refused).
+  const img = tf.randomNormal([2, 6, 6, 2], 0, 1, 'float32', i);
+  const kernel = tf.randomNormal([3, 3, 2, 2 + (i % 3)], 0, 1, 'float32', i);
+  tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.avgPool(tf.maxPool(tf.depthwiseConv2d(tf.conv2d(a, b, 1, 'same'), tf.ones([2, 2, 2 + (i % 3), 2]), 1, 'valid'), 2, 1, 'same'), 2, 2, 'valid')))([img, kernel]);
+  expectThrow(() => new native.LayerOp({ kind: native.enums.layer.dense, units: 2 }, [3]));
+  expectThrow(() => new native.LayerOp({ kind: native.enums.layer.conv2d, filters: 2, kernelSize: [3, 3], useBias: false }, [4, 4, 1]).forward(new Float32Array(1), 1, new Float32Array(18), new Float32Array(32)));
   // Models in every layer kind, every optimizer.
   const m = tf.sequential({ layers: [
     tf.layers.dense({ units: 16, inputShape: [12], activation: 'relu', kernelRegularizer: 'l2' }),

@@ -5,3 +5,4 @@ import './matmul';
 import './movement';
 import './reduce';
 import './math';
+import './convolution';
