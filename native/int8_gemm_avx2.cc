@@ -58,6 +58,23 @@ void gemmAvx2(const uint8_t* x, int64_t M, int64_t ldx, const int8_t* w, int64_t
   }
 }
 
+void gemmAvx2Fused(const uint8_t* x, int64_t M, int64_t ldx, const int8_t* w, int64_t Kp, int64_t Np, int64_t N,
+                   const Int8Epilogue& e) {
+  // Each tile's sums go through a small buffer to the scalar epilogue (the
+  // reference all paths match; this path is not the one tuned for speed).
+  int32_t buf[kRows * 16];
+  for (int64_t b = 0; b < Np / 16; ++b) {
+    const int64_t n0 = b * 16;
+    const int64_t cols = N - n0 < 16 ? N - n0 : 16;
+    for (int64_t m0 = 0; m0 < M; m0 += kRows) {
+      const int rows = static_cast<int>(M - m0 < kRows ? M - m0 : kRows);
+      if (rows == 2) tile<2>(x + m0 * ldx, ldx, w + b * Kp * 16, Kp, buf, 16, cols);
+      else tile<1>(x + m0 * ldx, ldx, w + b * Kp * 16, Kp, buf, 16, cols);
+      for (int r = 0; r < rows; ++r) int8EpilogueRow(buf + r * 16, cols, e, m0 + r, n0);
+    }
+  }
+}
+
 void quantizeRowAvx2(const float* x, int64_t n, float inv, float zp, float lo, uint8_t* q) {
   const __m256 vinv = _mm256_set1_ps(inv), vzp = _mm256_set1_ps(zp), vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(255.f),
                half = _mm256_set1_ps(0.5f);

@@ -69,6 +69,31 @@ void gemmAvxVnni(const uint8_t* x, int64_t M, int64_t ldx, const int8_t* w, int6
   }
 }
 
+void gemmAvxVnniFused(const uint8_t* x, int64_t M, int64_t ldx, const int8_t* w, int64_t Kp, int64_t Np, int64_t N,
+                      const Int8Epilogue& e) {
+  // Each tile's sums go through a small buffer to the scalar epilogue (the
+  // reference all paths match).
+  int32_t buf[kRows * 16];
+  for (int64_t b = 0; b < Np / 16; ++b) {
+    const int64_t n0 = b * 16;
+    const int64_t cols = N - n0 < 16 ? N - n0 : 16;
+    const int8_t* wb = w + b * Kp * 16;
+    for (int64_t m0 = 0; m0 < M; m0 += kRows) {
+      const uint8_t* xr = x + m0 * ldx;
+      const int rows = static_cast<int>(M - m0 < kRows ? M - m0 : kRows);
+      switch (rows) {
+        case 6: tile<6>(xr, ldx, wb, Kp, buf, 16, cols); break;
+        case 5: tile<5>(xr, ldx, wb, Kp, buf, 16, cols); break;
+        case 4: tile<4>(xr, ldx, wb, Kp, buf, 16, cols); break;
+        case 3: tile<3>(xr, ldx, wb, Kp, buf, 16, cols); break;
+        case 2: tile<2>(xr, ldx, wb, Kp, buf, 16, cols); break;
+        default: tile<1>(xr, ldx, wb, Kp, buf, 16, cols); break;
+      }
+      for (int r = 0; r < rows; ++r) int8EpilogueRow(buf + r * 16, cols, e, m0 + r, n0);
+    }
+  }
+}
+
 }  // namespace int8simd
 }  // namespace tf
 
