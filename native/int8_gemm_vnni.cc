@@ -41,33 +41,67 @@ struct Sink {
   const Int8Epilogue* e;
 };
 
-// One row of a tile out: int32 sums, or dequantized (and requantized), with
-// the multiplies and adds as separate, rounded operations (the _round forms
-// with the current rounding are builtins GCC never contracts into an FMA),
-// exactly int8EpilogueRow's.
+// A tile's way out, set up once per tile: the kind, the first output
+// channel's pointers, and the epilogue's per-channel vectors and constants.
+struct TileOut {
+  enum { Int32, Float, Uint8 } kind;
+  int32_t* acc;
+  float* y;
+  uint8_t* q;
+  int64_t ld;
+  __mmask16 mask[4];
+  __m512 alpha[4], bias[4];
+  __m512i corr[4];
+  __m512 inv, zp, lo, hi, half;
+};
+
+// Block b of a row, dequantized: alpha * float(s + corr) + bias, the
+// multiply and the add separate and rounded (the _round forms with the
+// current rounding are builtins GCC never contracts into an FMA), exactly
+// int8EpilogueRow's.
+inline __attribute__((always_inline)) __m512 dequantize(const TileOut& t, int b, __m512i s) {
+  const __m512 f = _mm512_cvtepi32_ps(_mm512_add_epi32(s, t.corr[b]));
+  return _mm512_add_round_ps(_mm512_mul_round_ps(t.alpha[b], f, _MM_FROUND_CUR_DIRECTION), t.bias[b], _MM_FROUND_CUR_DIRECTION);
+}
+
+// ... and requantized to 16 bytes: y * inv + zp, clamped to [lo, 255] (max_ps
+// gives lo for a NaN), rounded half up; narrowed in registers (vpmovdb
+// straight to memory is microcoded on AMD).
+inline __attribute__((always_inline)) __m128i requantize(const TileOut& t, int b, __m512i s) {
+  const __m512 y = dequantize(t, b, s);
+  __m512 r = _mm512_add_round_ps(_mm512_mul_round_ps(y, t.inv, _MM_FROUND_CUR_DIRECTION), t.zp, _MM_FROUND_CUR_DIRECTION);
+  r = _mm512_min_ps(_mm512_max_ps(r, t.lo), t.hi);
+  return _mm512_cvtepi32_epi8(_mm512_cvttps_epi32(_mm512_add_round_ps(r, t.half, _MM_FROUND_CUR_DIRECTION)));
+}
+
+// Two blocks' bytes with one byte-masked store.
+inline __attribute__((always_inline)) void storeBytes2(const TileOut& t, uint8_t* q, int b, __m128i lo, __m128i hi) {
+  const __mmask32 m = static_cast<__mmask32>(t.mask[b]) | (static_cast<__mmask32>(t.mask[b + 1]) << 16);
+  _mm256_mask_storeu_epi8(q + b * 16, m, _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1));
+}
+
+// Row m of a tile out (NB blocks: s0.. s{NB-1}).
 template <int NB>
-inline __attribute__((always_inline)) void storeRow(const Sink& o, int64_t m, int64_t n0, const __mmask16* mask, const __m512i* alpha,
-                                                    const __m512i* corr, const __m512i* bias, __m512i s0, __m512i s1, __m512i s2,
-                                                    __m512i s3) {
-  const __m512i s[4] = {s0, s1, s2, s3};
-  if (!o.e) {
-    for (int b = 0; b < NB; ++b) _mm512_mask_storeu_epi32(o.acc + m * o.ld + n0 + b * 16, mask[b], s[b]);
-    return;
-  }
-  const Int8Epilogue& e = *o.e;
-  for (int b = 0; b < NB; ++b) {
-    const __m512 f = _mm512_cvtepi32_ps(_mm512_add_epi32(s[b], corr[b]));
-    const __m512 y = _mm512_add_round_ps(_mm512_mul_round_ps(_mm512_castsi512_ps(alpha[b]), f, _MM_FROUND_CUR_DIRECTION),
-                                         _mm512_castsi512_ps(bias[b]), _MM_FROUND_CUR_DIRECTION);
-    if (e.kind == Int8Epilogue::Kind::Float) {
-      _mm512_mask_storeu_ps(e.y + m * e.ld + n0 + b * 16, mask[b], y);
-      continue;
-    }
-    __m512 r = _mm512_add_round_ps(_mm512_mul_round_ps(y, _mm512_set1_ps(e.inv), _MM_FROUND_CUR_DIRECTION), _mm512_set1_ps(e.zp),
-                                   _MM_FROUND_CUR_DIRECTION);
-    r = _mm512_min_ps(_mm512_max_ps(r, _mm512_set1_ps(e.lo)), _mm512_set1_ps(255.f));  // max_ps: a NaN gives lo
-    const __m512 h = _mm512_add_round_ps(r, _mm512_set1_ps(0.5f), _MM_FROUND_CUR_DIRECTION);
-    _mm512_mask_cvtepi32_storeu_epi8(e.q + m * e.ld + n0 + b * 16, mask[b], _mm512_cvttps_epi32(h));
+inline __attribute__((always_inline)) void storeRow(const TileOut& t, int64_t m, __m512i s0, __m512i s1, __m512i s2, __m512i s3) {
+  if (t.kind == TileOut::Int32) {
+    int32_t* o = t.acc + m * t.ld;
+    _mm512_mask_storeu_epi32(o, t.mask[0], s0);
+    if constexpr (NB > 1) _mm512_mask_storeu_epi32(o + 16, t.mask[1], s1);
+    if constexpr (NB > 2) _mm512_mask_storeu_epi32(o + 32, t.mask[2], s2);
+    if constexpr (NB > 3) _mm512_mask_storeu_epi32(o + 48, t.mask[3], s3);
+  } else if (t.kind == TileOut::Float) {
+    float* o = t.y + m * t.ld;
+    _mm512_mask_storeu_ps(o, t.mask[0], dequantize(t, 0, s0));
+    if constexpr (NB > 1) _mm512_mask_storeu_ps(o + 16, t.mask[1], dequantize(t, 1, s1));
+    if constexpr (NB > 2) _mm512_mask_storeu_ps(o + 32, t.mask[2], dequantize(t, 2, s2));
+    if constexpr (NB > 3) _mm512_mask_storeu_ps(o + 48, t.mask[3], dequantize(t, 3, s3));
+  } else {
+    uint8_t* o = t.q + m * t.ld;
+    const __m128i q0 = requantize(t, 0, s0);
+    if constexpr (NB == 1) _mm_mask_storeu_epi8(o, t.mask[0], q0);
+    if constexpr (NB > 1) storeBytes2(t, o, 0, q0, requantize(t, 1, s1));
+    if constexpr (NB == 3) _mm_mask_storeu_epi8(o + 32, t.mask[2], requantize(t, 2, s2));
+    if constexpr (NB > 3) storeBytes2(t, o, 2, requantize(t, 2, s2), requantize(t, 3, s3));
   }
 }
 
@@ -104,21 +138,30 @@ void tile(const uint8_t* x, int64_t ldx, const int8_t* w, int64_t Kp, int64_t m0
     TF_ROW(0) TF_ROW(1) TF_ROW(2) TF_ROW(3) TF_ROW(4) TF_ROW(5) TF_ROW(6) TF_ROW(7) TF_ROW(8) TF_ROW(9) TF_ROW(10) TF_ROW(11)
 #undef TF_ROW
   }
-  __mmask16 mask[NB];
-  __m512i alpha[NB], corr[NB], bias[NB];
+  TileOut t;
+  t.kind = !o.e ? TileOut::Int32 : o.e->kind == Int8Epilogue::Kind::Float ? TileOut::Float : TileOut::Uint8;
+  t.acc = o.acc ? o.acc + n0 : nullptr;
+  t.y = o.e && o.e->y ? o.e->y + n0 : nullptr;
+  t.q = o.e && o.e->q ? o.e->q + n0 : nullptr;
+  t.ld = o.e ? o.e->ld : o.ld;
   for (int b = 0; b < NB; ++b) {
     const int64_t left = cols - b * 16;
-    mask[b] = left >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << left) - 1u);
+    t.mask[b] = left >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << left) - 1u);
     if (o.e) {
-      alpha[b] = _mm512_castps_si512(_mm512_maskz_loadu_ps(mask[b], o.e->alpha + n0 + b * 16));
-      corr[b] = _mm512_maskz_loadu_epi32(mask[b], o.e->corr + n0 + b * 16);
-      bias[b] = _mm512_castps_si512(_mm512_maskz_loadu_ps(mask[b], o.e->bias + n0 + b * 16));
-    } else {
-      alpha[b] = corr[b] = bias[b] = z;
+      t.alpha[b] = _mm512_maskz_loadu_ps(t.mask[b], o.e->alpha + n0 + b * 16);
+      t.corr[b] = _mm512_maskz_loadu_epi32(t.mask[b], o.e->corr + n0 + b * 16);
+      t.bias[b] = _mm512_maskz_loadu_ps(t.mask[b], o.e->bias + n0 + b * 16);
     }
   }
+  if (o.e) {
+    t.inv = _mm512_set1_ps(o.e->inv);
+    t.zp = _mm512_set1_ps(o.e->zp);
+    t.lo = _mm512_set1_ps(o.e->lo);
+    t.hi = _mm512_set1_ps(255.f);
+    t.half = _mm512_set1_ps(0.5f);
+  }
 #define TF_STORE(r) \
-  if constexpr (R > r) storeRow<NB>(o, m0 + r, n0, mask, alpha, corr, bias, a##r##0, a##r##1, a##r##2, a##r##3);
+  if constexpr (R > r) storeRow<NB>(t, m0 + r, a##r##0, a##r##1, a##r##2, a##r##3);
   TF_STORE(0) TF_STORE(1) TF_STORE(2) TF_STORE(3) TF_STORE(4) TF_STORE(5) TF_STORE(6) TF_STORE(7) TF_STORE(8) TF_STORE(9) TF_STORE(10) TF_STORE(11)
 #undef TF_STORE
 }
