@@ -11,6 +11,10 @@
 #include <string>
 #include <thread>
 
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
 #include "core_budget.h"
 #include "gemm.h"
 
@@ -39,6 +43,15 @@ void floatLayer(const float* x, int64_t rows, int64_t K, int64_t N, const float*
   else activationForward(act, param, y, y, rows * N);
 }
 
+// The CPU the calling thread runs on, or -1 where that is not known.
+int currentCpu() {
+#if defined(__linux__)
+  return sched_getcpu();
+#else
+  return -1;
+#endif
+}
+
 // One process-wide helper thread for int8 predicts, parked between calls.
 // The caller and the helper claim chunks from a shared counter; the caller
 // waits at the end only for chunks the helper has claimed, never for the
@@ -64,10 +77,20 @@ class ChunkHelper {
       return;
     }
     std::atomic<int64_t> next{0};
+    // The CPU the caller last ran a chunk on. A helper woken onto that same
+    // CPU (the scheduler places a wakee beside its waker when no core is
+    // idle) would only take turns with the caller: it claims nothing there.
+    std::atomic<int> callerCpu{currentCpu()};
     std::exception_ptr failed;
     std::function<void()> work = [&]() {
       try {
-        for (int64_t c; (c = next.fetch_add(1)) < chunks;) helperTask(c);
+        for (;;) {
+          const int cpu = callerCpu.load(std::memory_order_relaxed);
+          if (cpu >= 0 && cpu == currentCpu()) break;
+          const int64_t c = next.fetch_add(1);
+          if (c >= chunks) break;
+          helperTask(c);
+        }
       } catch (...) {
         failed = std::current_exception();
         next.store(chunks);
@@ -80,7 +103,10 @@ class ChunkHelper {
     wake_.notify_one();
     std::exception_ptr mine;
     try {
-      for (int64_t c; (c = next.fetch_add(1)) < chunks;) task(c);
+      for (int64_t c; (c = next.fetch_add(1)) < chunks;) {
+        callerCpu.store(currentCpu(), std::memory_order_relaxed);
+        task(c);
+      }
     } catch (...) {
       mine = std::current_exception();
       next.store(chunks);

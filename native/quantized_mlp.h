@@ -63,8 +63,8 @@ class QuantizedMlp {
   // Rows are processed in chunks of kChunkRows with a workspace kept between
   // calls (safe from several threads at once). With two chunks or more and a
   // core token free (core_budget.h), a parked helper thread claims chunks
-  // beside the caller: rows are independent, so the output is the same bit
-  // for bit on any number of threads.
+  // beside the caller while it runs on another CPU: rows are independent, so
+  // the output is the same bit for bit on any number of threads.
   void predict(const float* x, int64_t rows, float* out, Int8Path path) const;
 
   // The float forward the quantized one approximates (float32 weights as
