@@ -1,6 +1,7 @@
 // Packing, dispatch and the portable path of the int8 GEMM (int8_gemm.h).
 #include "int8_gemm.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -73,8 +74,42 @@ Int8PackedWeights packInt8Weights(const int8_t* w, int64_t K, int64_t N) {
   return p;
 }
 
+// Never fused into an FMA, whatever the build's flags: the SIMD paths do the
+// same separate multiplies and adds and must give the same bits.
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("fp-contract=off")))
+#endif
+void int8EpilogueRow(const int32_t* acc, int64_t cols, const Int8Epilogue& e, int64_t m, int64_t n0) {
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#endif
+  const float* alpha = e.alpha + n0;
+  const int32_t* corr = e.corr + n0;
+  const float* bias = e.bias + n0;
+  if (e.kind == Int8Epilogue::Kind::Float) {
+    float* y = e.y + m * e.ld + n0;
+    for (int64_t j = 0; j < cols; ++j) {
+      const float t = alpha[j] * static_cast<float>(acc[j] + corr[j]);
+      y[j] = t + bias[j];
+    }
+    return;
+  }
+  uint8_t* q = e.q + m * e.ld + n0;
+  for (int64_t j = 0; j < cols; ++j) {
+    const float t = alpha[j] * static_cast<float>(acc[j] + corr[j]);
+    const float y = t + bias[j];
+    const float s = y * e.inv;
+    float r = s + e.zp;
+    r = r > e.lo ? r : e.lo;  // as maxps: NaN -> lo
+    r = r < 255.f ? r : 255.f;
+    q[j] = static_cast<uint8_t>(static_cast<int32_t>(r + 0.5f));
+  }
+}
+
 namespace {
-void int8GemmPortable(const uint8_t* x, int64_t M, int64_t ldx, const Int8PackedWeights& w, int32_t* acc, int64_t ldacc) {
+// Row by row, 16 channels at a time; `e` null writes int32 sums to acc.
+void int8GemmPortable(const uint8_t* x, int64_t M, int64_t ldx, const Int8PackedWeights& w, int32_t* acc, int64_t ldacc,
+                      const Int8Epilogue* e) {
   for (int64_t m = 0; m < M; ++m) {
     const uint8_t* xr = x + m * ldx;
     for (int64_t b = 0; b < w.Np / kInt8BlockN; ++b) {
@@ -88,10 +123,13 @@ void int8GemmPortable(const uint8_t* x, int64_t M, int64_t ldx, const Int8Packed
         }
       }
       const int64_t n0 = b * kInt8BlockN;
-      for (int64_t c = 0; c < kInt8BlockN && n0 + c < w.N; ++c) acc[m * ldacc + n0 + c] = s[c];
+      const int64_t cols = std::min(kInt8BlockN, w.N - n0);
+      if (e) int8EpilogueRow(s, cols, *e, m, n0);
+      else std::copy(s, s + cols, acc + m * ldacc + n0);
     }
   }
 }
+
 }  // namespace
 
 void quantizeRowU8(const float* x, int64_t n, float inv, float zp, float lo, uint8_t* q) {
@@ -120,7 +158,24 @@ void int8Gemm(Int8Path path, const uint8_t* x, int64_t M, int64_t ldx, const Int
   if (path == Int8Path::AvxVnni) return int8simd::gemmAvxVnni(x, M, ldx, w.data.data(), w.Kp, w.Np, w.N, acc, ldacc);
   if (path == Int8Path::Avx2) return int8simd::gemmAvx2(x, M, ldx, w.data.data(), w.Kp, w.Np, w.N, acc, ldacc);
 #endif
-  int8GemmPortable(x, M, ldx, w, acc, ldacc);
+  int8GemmPortable(x, M, ldx, w, acc, ldacc, nullptr);
+}
+
+void int8GemmFused(Int8Path path, const uint8_t* x, int64_t M, int64_t ldx, const Int8PackedWeights& w,
+                   const Int8Epilogue& e) {
+  const bool out = e.kind == Int8Epilogue::Kind::Float ? e.y != nullptr : e.q != nullptr;
+  if (M < 0 || ldx < w.Kp || e.ld < w.N || !out || !e.alpha || !e.corr || !e.bias ||
+      w.data.size() != static_cast<size_t>(w.Np * w.Kp)) {
+    throw std::invalid_argument("int8GemmFused: bad sizes or a missing epilogue array");
+  }
+  if (M == 0) return;
+  if (!int8PathAvailable(path)) throw std::invalid_argument(std::string("int8GemmFused: path ") + int8PathName(path) + " does not run on this CPU");
+#if TF_INT8_SIMD_BUILT
+  if (path == Int8Path::Avx512Vnni) return int8simd::gemmVnniFused(x, M, ldx, w.data.data(), w.Kp, w.Np, w.N, e);
+  if (path == Int8Path::AvxVnni) return int8simd::gemmAvxVnniFused(x, M, ldx, w.data.data(), w.Kp, w.Np, w.N, e);
+  if (path == Int8Path::Avx2) return int8simd::gemmAvx2Fused(x, M, ldx, w.data.data(), w.Kp, w.Np, w.N, e);
+#endif
+  int8GemmPortable(x, M, ldx, w, nullptr, 0, &e);
 }
 
 }  // namespace tf

@@ -54,6 +54,35 @@ Int8PackedWeights packInt8Weights(const int8_t* w, int64_t K, int64_t N);
 void int8Gemm(Int8Path path, const uint8_t* x, int64_t M, int64_t ldx, const Int8PackedWeights& w, int32_t* acc,
               int64_t ldacc);
 
+// What a fused int8 GEMM does with each int32 sum acc[m, n] as it leaves the
+// registers (the sums never go through memory):
+//   Float: y[m * ld + n] = alpha[n] * float(acc + corr[n]) + bias[n]
+//          (the dequantization with the zero-point correction corr);
+//   Uint8: q[m * ld + n] = requantized y: r = y * inv + zp, clamped to
+//          [lo, 255] (a NaN to lo), rounded half up (relu is lo = zp).
+// Every operation is one IEEE float32 multiply or add in this order, never
+// fused (int8EpilogueRow is the definition), so every path gives the same bits.
+struct Int8Epilogue {
+  enum class Kind { Float, Uint8 };
+  Kind kind = Kind::Float;
+  float* y = nullptr;
+  uint8_t* q = nullptr;
+  int64_t ld = 0;  // row stride of y or q, >= N
+  const float* alpha = nullptr;
+  const int32_t* corr = nullptr;
+  const float* bias = nullptr;
+  float inv = 1.f, zp = 0.f, lo = 0.f;
+};
+
+// x[M, K] * w through `e` (x as for int8Gemm). Writes columns [0, N) of each
+// row and nothing else. Throws std::invalid_argument on bad sizes or pointers.
+void int8GemmFused(Int8Path path, const uint8_t* x, int64_t M, int64_t ldx, const Int8PackedWeights& w,
+                   const Int8Epilogue& e);
+
+// The epilogue, scalar: row `m`, columns [n0, n0 + cols) of `e` from their
+// int32 sums acc[0, cols). The reference every path matches bit for bit.
+void int8EpilogueRow(const int32_t* acc, int64_t cols, const Int8Epilogue& e, int64_t m, int64_t n0);
+
 // q[i] = clamp(x[i] * inv + zp, lo, 255) rounded half up, a NaN giving lo:
 // real -> uint8 activations. Vectorized for the widest SIMD the CPU has
 // (whatever the GEMM path, so every path sees the same activations).

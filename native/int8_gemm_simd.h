@@ -3,6 +3,8 @@
 #pragma once
 #include <cstdint>
 
+#include "int8_gemm.h"
+
 // GCC's `#pragma GCC target` on x86-64 Unix, as gemm_avx512_kernel.h.
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(_WIN32)
 #define TF_INT8_SIMD_BUILT 1
@@ -19,6 +21,13 @@ void gemmAvxVnni(const uint8_t* x, int64_t M, int64_t ldx, const int8_t* w, int6
                  int32_t* acc, int64_t ldacc);
 void gemmAvx2(const uint8_t* x, int64_t M, int64_t ldx, const int8_t* w, int64_t Kp, int64_t Np, int64_t N,
               int32_t* acc, int64_t ldacc);
+// int8GemmFused (int8_gemm.h) on each path.
+void gemmVnniFused(const uint8_t* x, int64_t M, int64_t ldx, const int8_t* w, int64_t Kp, int64_t Np, int64_t N,
+                   const Int8Epilogue& e);
+void gemmAvxVnniFused(const uint8_t* x, int64_t M, int64_t ldx, const int8_t* w, int64_t Kp, int64_t Np, int64_t N,
+                      const Int8Epilogue& e);
+void gemmAvx2Fused(const uint8_t* x, int64_t M, int64_t ldx, const int8_t* w, int64_t Kp, int64_t Np, int64_t N,
+                   const Int8Epilogue& e);
 // quantizeRowU8 (int8_gemm.h) with AVX-512 F / AVX2.
 void quantizeRowAvx512(const float* x, int64_t n, float inv, float zp, float lo, uint8_t* q);
 void quantizeRowAvx2(const float* x, int64_t n, float inv, float zp, float lo, uint8_t* q);

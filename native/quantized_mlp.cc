@@ -11,6 +11,10 @@
 #include <string>
 #include <thread>
 
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
 #include "core_budget.h"
 #include "gemm.h"
 
@@ -30,13 +34,6 @@ Uint8Quant uint8QuantFromRange(float lo, float hi) {
 
 namespace {
 
-// y = alpha * (acc + corr) + bias, per output channel: the dequantization
-// with the zero-point correction corr = -zx * colSum (integer, exact).
-void dequantizeRow(const int32_t* acc, int64_t n, const float* alpha, const int32_t* corr, const float* bias,
-                                  float* y) {
-  for (int64_t j = 0; j < n; ++j) y[j] = alpha[j] * static_cast<float>(acc[j] + corr[j]) + bias[j];
-}
-
 void floatLayer(const float* x, int64_t rows, int64_t K, int64_t N, const float* kernel, const float* bias, Activation act,
                 float param, float* y) {
   sgemm(false, false, rows, N, K, 1.f, x, K, kernel, N, 0.f, y, N);
@@ -44,6 +41,15 @@ void floatLayer(const float* x, int64_t rows, int64_t K, int64_t N, const float*
     for (int64_t n = 0; n < N; ++n) y[m * N + n] += bias[n];
   if (act == Activation::Softmax) softmaxRows(y, y, rows, N);
   else activationForward(act, param, y, y, rows * N);
+}
+
+// The CPU the calling thread runs on, or -1 where that is not known.
+int currentCpu() {
+#if defined(__linux__)
+  return sched_getcpu();
+#else
+  return -1;
+#endif
 }
 
 // One process-wide helper thread for int8 predicts, parked between calls.
@@ -71,10 +77,20 @@ class ChunkHelper {
       return;
     }
     std::atomic<int64_t> next{0};
+    // The CPU the caller last ran a chunk on. A helper woken onto that same
+    // CPU (the scheduler places a wakee beside its waker when no core is
+    // idle) would only take turns with the caller: it claims nothing there.
+    std::atomic<int> callerCpu{currentCpu()};
     std::exception_ptr failed;
     std::function<void()> work = [&]() {
       try {
-        for (int64_t c; (c = next.fetch_add(1)) < chunks;) helperTask(c);
+        for (;;) {
+          const int cpu = callerCpu.load(std::memory_order_relaxed);
+          if (cpu >= 0 && cpu == currentCpu()) break;
+          const int64_t c = next.fetch_add(1);
+          if (c >= chunks) break;
+          helperTask(c);
+        }
       } catch (...) {
         failed = std::current_exception();
         next.store(chunks);
@@ -87,7 +103,10 @@ class ChunkHelper {
     wake_.notify_one();
     std::exception_ptr mine;
     try {
-      for (int64_t c; (c = next.fetch_add(1)) < chunks;) task(c);
+      for (int64_t c; (c = next.fetch_add(1)) < chunks;) {
+        callerCpu.store(currentCpu(), std::memory_order_relaxed);
+        task(c);
+      }
     } catch (...) {
       mine = std::current_exception();
       next.store(chunks);
@@ -265,7 +284,7 @@ void QuantizedMlp::predict(const float* x, int64_t rows, float* out, Int8Path pa
   // Each thread takes its workspace once, at its first chunk.
   auto chunkOn = [&](std::mutex& m, Workspace& kept) {
     return [this, x, rows, out, path, &m, &kept, lock = std::make_shared<std::unique_lock<std::mutex>>(), local = std::make_shared<Workspace>()](int64_t c) {
-      if (!lock->owns_lock() && local->acc.empty()) *lock = std::unique_lock<std::mutex>(m, std::try_to_lock);
+      if (!lock->owns_lock() && local->qa.empty()) *lock = std::unique_lock<std::mutex>(m, std::try_to_lock);
       Workspace& ws = lock->owns_lock() ? kept : *local;
       const int64_t m0 = c * kChunkRows;
       predictChunk(x + m0 * inputs(), std::min(kChunkRows, rows - m0), out + m0 * outputs(), path, ready(ws));
@@ -276,12 +295,11 @@ void QuantizedMlp::predict(const float* x, int64_t rows, float* out, Int8Path pa
 
 QuantizedMlp::Workspace& QuantizedMlp::ready(Workspace& ws) const {
   const size_t cells = static_cast<size_t>(kChunkRows * maxWidth_);
-  if (ws.acc.size() < cells) {
+  if (ws.qa.size() < cells) {
     // Zeroed once: a padding column (k >= K) meets zero weights, so whatever
     // another layer's stride left there adds nothing, and nothing is uninitialized.
     ws.qa.assign(cells, 0);
     ws.qb.assign(cells, 0);
-    ws.acc.assign(cells, 0);
     ws.fl.assign(cells, 0.f);
   }
   return ws;
@@ -302,7 +320,6 @@ void QuantizedMlp::predictChunks(const float* x, int64_t rows, float* out, Int8P
 void QuantizedMlp::predictChunk(const float* x, int64_t rows, float* out, Int8Path path, Workspace& ws) const {
   uint8_t* in = ws.qa.data();
   uint8_t* next = ws.qb.data();
-  int32_t* acc = ws.acc.data();
   float* fl = ws.fl.data();
   {
     const Layer& L0 = layers_.front();
@@ -312,18 +329,30 @@ void QuantizedMlp::predictChunk(const float* x, int64_t rows, float* out, Int8Pa
   for (size_t l = 0; l < layers_.size(); ++l) {
     const Layer& L = layers_[l];
     const int64_t N = L.w.N;
-    int8Gemm(path, in, rows, L.w.Kp, L.w, acc, N);
     const Layer* nx = l + 1 < layers_.size() ? &layers_[l + 1] : nullptr;
+    // Linear and relu between layers: the GEMM's store dequantizes and
+    // requantizes straight into the next layer's uint8 input (relu is the
+    // clamp at the next zero point); otherwise it stores float rows.
     const bool fused = nx && (L.act == Activation::Linear || L.act == Activation::Relu);
+    Int8Epilogue e;
+    e.alpha = L.alpha.data();
+    e.corr = L.corr.data();
+    e.bias = L.bias.data();
     float* y = nx ? fl : out;
-    for (int64_t m = 0; m < rows; ++m) {
-      dequantizeRow(acc + m * N, N, L.alpha.data(), L.corr.data(), L.bias.data(), y + m * N);
-      if (fused) {
-        // Relu is the clamp at the next layer's zero point, fused into the requantization.
-        const float zn = static_cast<float>(nx->xq.zeroPoint);
-        quantizeRowU8(y + m * N, N, 1.f / nx->xq.scale, zn, L.act == Activation::Relu ? zn : 0.f, next + m * nx->w.Kp);
-      }
+    if (fused) {
+      const float zn = static_cast<float>(nx->xq.zeroPoint);
+      e.kind = Int8Epilogue::Kind::Uint8;
+      e.q = next;
+      e.ld = nx->w.Kp;
+      e.inv = 1.f / nx->xq.scale;
+      e.zp = zn;
+      e.lo = L.act == Activation::Relu ? zn : 0.f;
+    } else {
+      e.kind = Int8Epilogue::Kind::Float;
+      e.y = y;
+      e.ld = N;
     }
+    int8GemmFused(path, in, rows, L.w.Kp, L.w, e);
     if (!fused) {
       if (L.act == Activation::Softmax) softmaxRows(y, y, rows, N);
       else activationForward(L.act, L.actParam, y, y, rows * N);

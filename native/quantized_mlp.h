@@ -3,11 +3,10 @@
 // (min/max of each layer's input over it, the range widened to hold 0, as
 // PyTorch's MinMaxObserver); weights symmetric int8 per output channel or per
 // tensor (max |w| / 127). Each layer is an int8 GEMM with int32 accumulation
-// (int8_gemm.h) followed by one pass that dequantizes
-//   y[m, n] = sx * sw[n] * (acc[m, n] - zx * colSum[n]) + bias[n],
-// applies the activation and, between layers, requantizes y straight into the
-// next layer's uint8 input (linear and relu fused in that pass; other
-// activations through a float row).
+// (int8_gemm.h) whose store dequantizes
+//   y[m, n] = sx * sw[n] * (acc[m, n] - zx * colSum[n]) + bias[n]
+// and, between layers, requantizes y straight into the next layer's uint8
+// input (linear and relu fused there; other activations through a float row).
 #pragma once
 #include <cstdint>
 #include <mutex>
@@ -64,8 +63,8 @@ class QuantizedMlp {
   // Rows are processed in chunks of kChunkRows with a workspace kept between
   // calls (safe from several threads at once). With two chunks or more and a
   // core token free (core_budget.h), a parked helper thread claims chunks
-  // beside the caller: rows are independent, so the output is the same bit
-  // for bit on any number of threads.
+  // beside the caller while it runs on another CPU: rows are independent, so
+  // the output is the same bit for bit on any number of threads.
   void predict(const float* x, int64_t rows, float* out, Int8Path path) const;
 
   // The float forward the quantized one approximates (float32 weights as
@@ -97,14 +96,13 @@ class QuantizedMlp {
   std::vector<Layer> layers_;
   int64_t maxWidth_ = 0;  // widest padded layer (inputs or outputs)
 
-  // Workspace for `kChunkRows` rows: two uint8 activation buffers, an int32
-  // accumulator, a float row block. One is kept between calls; a call that
+  // Workspace for `kChunkRows` rows: two uint8 activation buffers, a float
+  // row block (the int32 sums stay in registers: int8GemmFused). One is kept between calls; a call that
   // finds it in use (predict during a predictAsync) makes its own rather
   // than block the JavaScript thread.
   static constexpr int64_t kChunkRows = 256;
   struct Workspace {
     std::vector<uint8_t> qa, qb;
-    std::vector<int32_t> acc;
     std::vector<float> fl;
   };
   mutable std::mutex mutex_, helperMutex_;

@@ -70,6 +70,84 @@ TF_TEST(int8_gemm_matches_int64_reference_on_every_path) {
   TF_EXPECT(int8PathAvailable(int8BestPath()));
 }
 
+namespace {
+// The fused GEMM (int8GemmFused) of every path against int8EpilogueRow
+// applied to exact int64 sums: bit for bit, both output kinds, nothing
+// written past column N; and the float output within rounding of a float64
+// dequantization.
+void checkFusedShape(int64_t M, int64_t K, int64_t N, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> wd(-127, 127), xd(0, 255);
+  std::uniform_real_distribution<float> ud(-1.f, 1.f);
+  std::vector<int8_t> w(static_cast<size_t>(K * N));
+  for (auto& v : w) v = static_cast<int8_t>(wd(rng));
+  const int64_t Kp = int8PaddedK(K), ldx = Kp + 5;
+  std::vector<uint8_t> x(static_cast<size_t>(M * ldx), 201);  // junk in the padding columns
+  for (int64_t m = 0; m < M; ++m)
+    for (int64_t k = 0; k < K; ++k) x[static_cast<size_t>(m * ldx + k)] = static_cast<uint8_t>(xd(rng));
+  const Int8PackedWeights p = packInt8Weights(w.data(), K, N);
+  std::vector<float> alpha(static_cast<size_t>(N)), bias(static_cast<size_t>(N));
+  std::vector<int32_t> corr(static_cast<size_t>(N));
+  const int zx = 1 + static_cast<int>(seed % 200);
+  for (int64_t n = 0; n < N; ++n) {
+    alpha[n] = 1e-4f * (1.f + ud(rng) * 0.5f);
+    bias[n] = ud(rng);
+    corr[n] = -zx * p.colSum[n];
+  }
+  std::vector<int32_t> sums(static_cast<size_t>(M * N));
+  for (int64_t m = 0; m < M; ++m)
+    for (int64_t n = 0; n < N; ++n) {
+      int64_t s = 0;
+      for (int64_t k = 0; k < K; ++k) s += int64_t{x[m * ldx + k]} * int64_t{w[k * N + n]};
+      sums[m * N + n] = static_cast<int32_t>(s);
+    }
+  for (int kind = 0; kind < 2; ++kind) {
+    const int64_t ld = N + 3;
+    Int8Epilogue e;
+    e.kind = kind == 0 ? Int8Epilogue::Kind::Float : Int8Epilogue::Kind::Uint8;
+    e.ld = ld;
+    e.alpha = alpha.data();
+    e.corr = corr.data();
+    e.bias = bias.data();
+    e.inv = 40.f;
+    e.zp = 120.f;
+    e.lo = seed % 2 ? 120.f : 0.f;  // relu's clamp at the zero point, or none
+    std::vector<float> wantY(static_cast<size_t>(M * ld), -7.f);
+    std::vector<uint8_t> wantQ(static_cast<size_t>(M * ld), 7);
+    e.y = wantY.data();
+    e.q = wantQ.data();
+    for (int64_t m = 0; m < M; ++m) int8EpilogueRow(sums.data() + m * N, N, e, m, 0);
+    if (kind == 0) {
+      for (int64_t m = 0; m < M; ++m)
+        for (int64_t n = 0; n < N; ++n) {
+          const double ref = double{alpha[n]} * (static_cast<double>(sums[m * N + n]) + corr[n]) + bias[n];
+          TF_EXPECT(std::fabs(wantY[m * ld + n] - ref) <= 1e-6 * (1 + std::fabs(ref)));
+        }
+    }
+    for (Int8Path path : kPaths) {
+      if (!int8PathAvailable(path)) continue;
+      std::vector<float> y(static_cast<size_t>(M * ld), -7.f);
+      std::vector<uint8_t> q(static_cast<size_t>(M * ld), 7);
+      e.y = y.data();
+      e.q = q.data();
+      int8GemmFused(path, x.data(), M, ldx, p, e);
+      int bad = 0;
+      for (int64_t i = 0; i < M * ld; ++i) bad += kind == 0 ? y[i] != wantY[i] : q[i] != wantQ[i];
+      if (bad) std::printf("  fused path %s, kind %d, M=%lld K=%lld N=%lld: %d differ\n", int8PathName(path), kind, (long long)M, (long long)K, (long long)N, bad);
+      TF_EXPECT(bad == 0);
+    }
+  }
+}
+}  // namespace
+
+TF_TEST(int8_gemm_fused_epilogue_is_bit_identical_on_every_path) {
+  // Rows, columns and k around the tiles (8 rows x 32 channels on AVX-512,
+  // 6 x 16 on AVX-VNNI, 2 x 16 on AVX2; groups of 4 k), a single row and column.
+  const int64_t shapes[][3] = {{1, 1, 1}, {7, 5, 10}, {8, 4, 16}, {9, 13, 31}, {17, 64, 33}, {13, 30, 48}, {25, 100, 65}, {3, 7, 97}};
+  uint32_t seed = 21;
+  for (const auto& s : shapes) checkFusedShape(s[0], s[1], s[2], seed++);
+}
+
 TF_TEST(int8_gemm_rejects_bad_arguments) {
   std::vector<int8_t> w = {1, -128};
   bool threw = false;
@@ -87,6 +165,20 @@ TF_TEST(int8_gemm_rejects_bad_arguments) {
   threw = false;
   try { int8Gemm(Int8Path::Portable, x.data(), 1, 2, p, acc, 1); } catch (const std::invalid_argument&) { threw = true; }  // ldx < Kp
   TF_EXPECT(threw);
+  std::vector<float> a(1, 1.f), y(1);
+  std::vector<int32_t> c(1, 0);
+  Int8Epilogue e;
+  e.y = y.data();
+  e.ld = 1;
+  e.alpha = a.data();
+  e.corr = c.data();
+  TF_EXPECT(tftest::throws<std::invalid_argument>([&] { int8GemmFused(Int8Path::Portable, x.data(), 1, 4, p, e); }));  // no bias
+  e.bias = a.data();
+  e.ld = 0;
+  TF_EXPECT(tftest::throws<std::invalid_argument>([&] { int8GemmFused(Int8Path::Portable, x.data(), 1, 4, p, e); }));  // ld < N
+  e.ld = 1;
+  int8GemmFused(Int8Path::Portable, x.data(), 1, 4, p, e);
+  TF_EXPECT(y[0] == 2.f);  // x 1 times the one weight 1, alpha 1, plus bias 1
 }
 
 TF_TEST(quantized_mlp_within_quantization_error_of_float64) {
@@ -191,6 +283,46 @@ TF_TEST(quantized_mlp_paths_agree_and_input_is_checked) {
   std::vector<DenseLayerSpec> chain(2, specs[0]);
   try { QuantizedMlp(chain, true, x.data(), 3); } catch (const std::invalid_argument&) { threw = true; }  // 3 units into 2 inputs
   TF_EXPECT(threw);
+}
+
+TF_TEST(quantized_mlp_paths_agree_bit_for_bit_on_odd_sizes) {
+  // Three layers whose sizes are no multiple of any tile (k groups of 4,
+  // 8 x 32 / 6 x 16 / 2 x 16 tiles), fused relu and linear between layers, an
+  // unfused tanh, softmax last; more rows than a chunk (256) and a row tail.
+  std::mt19937 rng(17);
+  std::normal_distribution<float> nd(0.f, 0.4f);
+  const int64_t sizes[] = {37, 45, 19, 21, 3};
+  const Activation acts[] = {Activation::Relu, Activation::Linear, Activation::Tanh, Activation::Softmax};
+  const int64_t R = 301;
+  std::vector<std::vector<float>> k(4), b(4);
+  std::vector<DenseLayerSpec> specs(4);
+  for (int l = 0; l < 4; ++l) {
+    k[l].resize(static_cast<size_t>(sizes[l] * sizes[l + 1]));
+    b[l].resize(static_cast<size_t>(sizes[l + 1]));
+    for (auto& v : k[l]) v = nd(rng);
+    for (auto& v : b[l]) v = nd(rng);
+    specs[l] = {sizes[l], sizes[l + 1], k[l].data(), b[l].data(), acts[l], 0.f};
+  }
+  std::vector<float> x(static_cast<size_t>(R * sizes[0]));
+  for (auto& v : x) v = nd(rng);
+  const QuantizedMlp q(specs, true, x.data(), R);
+  std::vector<float> want(static_cast<size_t>(R * 3)), got(want.size());
+  q.predict(x.data(), R, want.data(), Int8Path::Portable);
+  for (Int8Path path : kPaths) {
+    if (!int8PathAvailable(path)) continue;
+    std::fill(got.begin(), got.end(), -1.f);
+    q.predict(x.data(), R, got.data(), path);
+    int bad = 0;
+    for (size_t i = 0; i < got.size(); ++i) bad += got[i] != want[i];
+    if (bad) std::printf("  path %s: %d of %zu outputs differ from the portable path\n", int8PathName(path), bad, got.size());
+    TF_EXPECT(bad == 0);
+  }
+  double worst = 0;  // and close to the float model (a loose sanity bound)
+  std::vector<float> fl(want.size());
+  q.predictFloat(x.data(), R, fl.data());
+  for (size_t i = 0; i < fl.size(); ++i) worst = std::max(worst, double(std::fabs(fl[i] - want[i])));
+  if (worst >= 0.1) std::printf("  worst |int8 - float| %.4f\n", worst);
+  TF_EXPECT(worst < 0.1);  // probabilities after four quantized layers: 0.054 here
 }
 
 TF_TEST(quantized_mlp_rebuilt_from_its_parameters_predicts_the_same) {
