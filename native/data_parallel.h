@@ -8,8 +8,6 @@
 #pragma once
 #include <cstdint>
 #include <exception>
-#include <algorithm>
-#include <vector>
 
 namespace tf {
 
@@ -36,30 +34,7 @@ class GradientSync {
   // rank throws (this one its own exception, the others naming it). Throws
   // when the ranks cannot be reached in time.
   virtual void reduce(float* grads, int64_t n, double* stats, int64_t s, std::exception_ptr failure) = 0;
-
-  // The exchange of a sharded update (each rank updates only its shard of
-  // the parameters, so the optimizer's work is divided among the ranks, and
-  // the update reaches every rank as weights). Rank r's shard is
-  // [bounds[r], bounds[r + 1]). Per step, every rank calls reduceShards,
-  // then sum, then gatherShards, in that order.
-  // reduceShards: the failure agreement as in reduce, then the ranks' sum of
-  // this rank's shard of `grads` in place (the rest is left undefined).
-  virtual void reduceShards(float* grads, const std::vector<int64_t>& bounds, std::exception_ptr failure) = 0;
-  // The ranks' sums of s doubles, in place.
-  virtual void sum(double* stats, int64_t s) = 0;
-  // Every rank's shard of `values` to every rank, in place.
-  virtual void gatherShards(float* values, const std::vector<int64_t>& bounds) = 0;
 };
-
-// The shards of an n-element arena over `ranks` ranks: ranks + 1 bounds,
-// as equal as possible, inner bounds on 16-float (cache line) boundaries so
-// the ranks' vector loops start aligned and never share a line.
-inline std::vector<int64_t> shardBounds(int64_t n, int ranks) {
-  std::vector<int64_t> b(static_cast<size_t>(ranks) + 1, n);
-  b[0] = 0;
-  for (int r = 1; r < ranks; ++r) b[r] = std::min(n, (n * r / ranks + 8) / 16 * 16);
-  return b;
-}
 
 // A chunk of data-parallel training: the rows staged for this rank are its
 // shares of the chunk's global batches, one after the other.
@@ -68,10 +43,6 @@ struct DataParallel {
   int rank = 0, ranks = 1;
   int64_t globalBatch = 0;  // fit's batchSize: the batch every step averages over
   int64_t globalRows = 0;   // rows of the chunk's global batches (the last may be short)
-  // Arenas of at least this many parameters take the sharded update (below,
-  // the extra exchange costs more than the optimizer work it divides).
-  int64_t shardFrom = kShardedUpdateFrom;
-  static constexpr int64_t kShardedUpdateFrom = int64_t{1} << 16;
 };
 
 }  // namespace tf

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <climits>
-#include <cstring>
 #include <deque>
 #include <cstdlib>
 #include <mutex>
@@ -48,8 +47,6 @@ struct Api {
   int (*Comm_set_errhandler)(Handle, Handle) = nullptr;
   int (*Allreduce)(const void*, void*, int, Handle, Handle, Handle) = nullptr;
   int (*Iallreduce)(const void*, void*, int, Handle, Handle, Handle, Request*) = nullptr;
-  int (*Reduce_scatter)(const void*, void*, const int*, Handle, Handle, Handle) = nullptr;
-  int (*Allgatherv)(const void*, int, Handle, void*, const int*, const int*, Handle, Handle) = nullptr;
   int (*Ibcast)(void*, int, Handle, int, Handle, Request*) = nullptr;
   int (*Iallgatherv)(const void*, int, Handle, void*, const int*, const int*, Handle, Handle, Request*) = nullptr;
   int (*Ibarrier)(Handle, Request*) = nullptr;
@@ -259,8 +256,6 @@ ProcessInfo init() {
   bind(lib, a.Comm_set_errhandler, "MPI_Comm_set_errhandler");
   bind(lib, a.Allreduce, "MPI_Allreduce");
   bind(lib, a.Iallreduce, "MPI_Iallreduce");
-  bind(lib, a.Reduce_scatter, "MPI_Reduce_scatter");
-  bind(lib, a.Allgatherv, "MPI_Allgatherv");
   bind(lib, a.Ibcast, "MPI_Ibcast");
   bind(lib, a.Iallgatherv, "MPI_Iallgatherv");
   bind(lib, a.Ibarrier, "MPI_Ibarrier");
@@ -363,39 +358,6 @@ void allreduceSumPresent(float* a, int64_t na, double* b, int64_t nb) {
   Collective c("MPI_Allreduce");
   inPieces(na, [&](int64_t at, int count) { c.blocking(gApi.Allreduce(kInPlace, a + at, count, gApi.floatType, gApi.opSum, gApi.commWorld)); });
   inPieces(nb, [&](int64_t at, int count) { c.blocking(gApi.Allreduce(kInPlace, b + at, count, gApi.doubleType, gApi.opSum, gApi.commWorld)); });
-}
-
-namespace {
-// MPI's int counts and offsets of the shards [bounds[r], bounds[r + 1]).
-void shardCounts(const std::vector<int64_t>& bounds, int size, std::vector<int>& counts, std::vector<int>& offsets) {
-  if (static_cast<int>(bounds.size()) != size + 1)
-    throw std::invalid_argument("shards need one bound more than ranks (" + std::to_string(size + 1) + "), got " + std::to_string(bounds.size()));
-  if (bounds.front() != 0 || bounds.back() > INT_MAX) throw std::length_error("shards must start at 0 and end below 2^31");
-  counts.resize(static_cast<size_t>(size));
-  offsets.resize(static_cast<size_t>(size));
-  for (int r = 0; r < size; ++r) {
-    if (bounds[r + 1] < bounds[r]) throw std::invalid_argument("shard bounds must not decrease");
-    counts[r] = static_cast<int>(bounds[r + 1] - bounds[r]);
-    offsets[r] = static_cast<int>(bounds[r]);
-  }
-}
-}  // namespace
-
-void reduceScatterSumPresent(float* data, const std::vector<int64_t>& bounds) {
-  Collective c("MPI_Reduce_scatter");
-  std::vector<int> counts, offsets;
-  shardCounts(bounds, c.size(), counts, offsets);
-  c.blocking(gApi.Reduce_scatter(kInPlace, data, counts.data(), gApi.floatType, gApi.opSum, gApi.commWorld));
-  // NOTE: in place, MPI leaves this rank's block at the start of the buffer.
-  const int me = info().rank;
-  if (offsets[me] > 0) std::memmove(data + offsets[me], data, sizeof(float) * static_cast<size_t>(counts[me]));
-}
-
-void allgatherPresent(float* data, const std::vector<int64_t>& bounds) {
-  Collective c("MPI_Allgatherv");
-  std::vector<int> counts, offsets;
-  shardCounts(bounds, c.size(), counts, offsets);
-  c.blocking(gApi.Allgatherv(kInPlace, 0, gApi.floatType, data, counts.data(), offsets.data(), gApi.floatType, gApi.commWorld));
 }
 
 void allreduceMean(float* data, int64_t n) {

@@ -60,13 +60,6 @@ void allreduce(double* data, int64_t n, Op op);
 // half the time of its non-blocking one (libnbc) on 2.7 MB here (0.26-0.54
 // ms against 0.45-3 ms, two ranks, shared memory).
 void allreduceSumPresent(float* a, int64_t na, double* b, int64_t nb);
-// The same kind of blocking calls for a sharded update: rank r's shard is
-// [bounds[r], bounds[r + 1]) of `data` (bounds: ranks + 1 offsets from 0,
-// below 2^31). reduceScatterSumPresent leaves the ranks' sum of this rank's
-// shard in place (the rest of `data` is then undefined); allgatherPresent
-// sends this rank's shard to every rank.
-void reduceScatterSumPresent(float* data, const std::vector<int64_t>& bounds);
-void allgatherPresent(float* data, const std::vector<int64_t>& bounds);
 
 // In-place average over ranks of n floats.
 void allreduceMean(float* data, int64_t n);

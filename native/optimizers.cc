@@ -257,8 +257,7 @@ struct StepArgs {
   float* w;
   const float* g;
   int64_t n;
-  float* const* slots;  // the kind's slot arrays, at the same offset as w and g
-  int slotCount;
+  std::vector<std::vector<float>>& slots;
   double lr;         // this step's learning rate
   double t;          // this step's number, from 1
   double& uProduct;  // Nadam's running product of momentum schedule values
@@ -300,9 +299,10 @@ bool adamStepOf(const StepArgs& a) {
   // Keras: alpha = lr * sqrt(1 - b2^t) / (1 - b1^t); w -= alpha * m / (sqrt(v) + eps)
   const float alpha = static_cast<float>(a.lr * std::sqrt(1 - std::pow(c.beta2, a.t)) / (1 - std::pow(c.beta1, a.t)));
   const float eps = static_cast<float>(c.epsilon);
-  float* const* s = a.slots;
-  if (c.amsgrad) return amsgradStepF32(a.w, a.g, s[0], s[1], s[2], a.n, alpha, oneMinus(c.beta1), oneMinus(c.beta2), eps);
-  return adamStep(a.w, a.g, s[0], s[1], a.n, alpha, oneMinus(c.beta1), oneMinus(c.beta2), eps);
+  auto& s = a.slots;
+  if (c.amsgrad)
+    return amsgradStepF32(a.w, a.g, s[0].data(), s[1].data(), s[2].data(), a.n, alpha, oneMinus(c.beta1), oneMinus(c.beta2), eps);
+  return adamStep(a.w, a.g, s[0].data(), s[1].data(), a.n, alpha, oneMinus(c.beta1), oneMinus(c.beta2), eps);
 }
 SlotPlan adamSlots(const C& c) { return {c.amsgrad ? 3 : 2, 0}; }
 constexpr std::array<OptionField, 4> kAdamOptions = {numberOption("beta1", &C::beta1), numberOption("beta2", &C::beta2),
@@ -316,7 +316,7 @@ constexpr OptimizerRow kOptimizers[] = {
      [](const StepArgs& a) {
        const float lr = static_cast<float>(a.lr);
        if (a.c.momentum == 0) return sgdStepF32(a.w, a.g, a.n, lr);
-       return sgdMomentumStepF32(a.w, a.g, a.slots[0], a.n, lr, static_cast<float>(a.c.momentum), a.c.nesterov);
+       return sgdMomentumStepF32(a.w, a.g, a.slots[0].data(), a.n, lr, static_cast<float>(a.c.momentum), a.c.nesterov);
      }},
     {OptimizerKind::Adam, kAdamOptions, adamSlots, adamStepOf},
     // AdamW is Adam with decoupled weight decay, which every optimizer applies before its step.
@@ -328,21 +328,22 @@ constexpr OptimizerRow kOptimizers[] = {
      [](const C& c) { return SlotPlan{1 + (c.momentum > 0 ? 1 : 0) + (c.centered ? 1 : 0), 0}; },
      [](const StepArgs& a) {
        const C& c = a.c;
-       float* const* s = a.slots;
-       return rmspropStepF32(a.w, a.g, s[0], c.momentum > 0 ? s[1] : nullptr, c.centered ? s[a.slotCount - 1] : nullptr, a.n, static_cast<float>(a.lr),
+       auto& s = a.slots;
+       return rmspropStepF32(a.w, a.g, s[0].data(), c.momentum > 0 ? s[1].data() : nullptr,
+                             c.centered ? s.back().data() : nullptr, a.n, static_cast<float>(a.lr),
                              static_cast<float>(c.rho), static_cast<float>(c.momentum), static_cast<float>(c.epsilon));
      }},
     {OptimizerKind::Adagrad,
      {numberOption("initialAccumulatorValue", &C::initialAccumulator), numberOption("epsilon", &C::epsilon)},
      [](const C& c) { return SlotPlan{1, c.initialAccumulator}; },
      [](const StepArgs& a) {
-       return adagradStepF32(a.w, a.g, a.slots[0], a.n, static_cast<float>(a.lr), static_cast<float>(a.c.epsilon));
+       return adagradStepF32(a.w, a.g, a.slots[0].data(), a.n, static_cast<float>(a.lr), static_cast<float>(a.c.epsilon));
      }},
     {OptimizerKind::Adadelta,
      {numberOption("rho", &C::rho), numberOption("epsilon", &C::epsilon)},
      twoSlots,
      [](const StepArgs& a) {
-       return adadeltaStepF32(a.w, a.g, a.slots[0], a.slots[1], a.n, static_cast<float>(a.lr),
+       return adadeltaStepF32(a.w, a.g, a.slots[0].data(), a.slots[1].data(), a.n, static_cast<float>(a.lr),
                               static_cast<float>(a.c.rho), static_cast<float>(a.c.epsilon));
      }},
     {OptimizerKind::Adamax,
@@ -350,7 +351,7 @@ constexpr OptimizerRow kOptimizers[] = {
      twoSlots,
      [](const StepArgs& a) {
        const C& c = a.c;
-       return adamaxStepF32(a.w, a.g, a.slots[0], a.slots[1], a.n,
+       return adamaxStepF32(a.w, a.g, a.slots[0].data(), a.slots[1].data(), a.n,
                             static_cast<float>(a.lr / (1 - std::pow(c.beta1, a.t))), oneMinus(c.beta1),
                             static_cast<float>(c.beta2), static_cast<float>(c.epsilon));
      }},
@@ -367,7 +368,7 @@ constexpr OptimizerRow kOptimizers[] = {
        const double uProdT = a.uProduct * ut;
        const double uProdT1 = uProdT * ut1;
        a.uProduct = uProdT;
-       return nadamStepF32(a.w, a.g, a.slots[0], a.slots[1], a.n, static_cast<float>(a.lr),
+       return nadamStepF32(a.w, a.g, a.slots[0].data(), a.slots[1].data(), a.n, static_cast<float>(a.lr),
                            oneMinus(c.beta1), oneMinus(c.beta2), static_cast<float>(c.epsilon),
                            static_cast<float>(ut1 / (1 - uProdT1)), static_cast<float>((1 - ut) / (1 - uProdT)),
                            static_cast<float>(1 / (1 - std::pow(c.beta2, t))));
@@ -424,10 +425,9 @@ double LearningRateSchedule::at(int64_t step) const {
 
 int optimizerSlotCount(const OptimizerConfig& c) { return rowOf(c.kind).slots(c).count; }
 
-Optimizer::Optimizer(OptimizerConfig cfg, int64_t size) : cfg_(std::move(cfg)), size_(size) {
+Optimizer::Optimizer(OptimizerConfig cfg, int64_t size) : cfg_(std::move(cfg)) {
   if (cfg_.kind == OptimizerKind::Count) throw std::invalid_argument("kind is not a valid code");
   const SlotPlan plan = rowOf(cfg_.kind).slots(cfg_);
-  if (plan.count > kMaxSlots) throw std::logic_error("an optimizer keeps more slot arrays than kMaxSlots");
   slots_.assign(static_cast<size_t>(plan.count), std::vector<float>(static_cast<size_t>(size), static_cast<float>(plan.start)));
 }
 
@@ -454,32 +454,13 @@ bool Optimizer::step(float* w, float* g, int64_t n, const std::vector<std::pair<
       for (int64_t i = 0; i < n; ++i) g[i] *= s;
     }
   } else if (c.clipValue > 0) {
-    clipValues(g, n);
+    const float v = static_cast<float>(c.clipValue);
+    for (int64_t i = 0; i < n; ++i) g[i] = std::min(std::max(g[i], -v), v);
   }
-  return update(w, g, 0, n);
-}
 
-bool Optimizer::stepShard(float* w, float* g, int64_t begin, int64_t end) {
-  if (!shardable()) throw std::logic_error("an optimizer that clips by norm updates the whole arena at once");
-  if (begin < 0 || end < begin || end > size_) throw std::out_of_range("the shard is outside the parameter arena");
-  if (cfg_.clipValue > 0) clipValues(g + begin, end - begin);
-  return update(w, g, begin, end);
-}
-
-void Optimizer::clipValues(float* g, int64_t n) const {
-  const float v = static_cast<float>(cfg_.clipValue);
-  for (int64_t i = 0; i < n; ++i) g[i] = std::min(std::max(g[i], -v), v);
-}
-
-bool Optimizer::update(float* w, float* g, int64_t begin, int64_t end) {
-  const OptimizerConfig& c = cfg_;
-  const int64_t n = end - begin;
   const double lr = c.lr.at(iterations_);
-  if (c.weightDecay > 0) decayWeightsF32(w + begin, n, static_cast<float>(lr * c.weightDecay));
-  float* slots[kMaxSlots] = {};
-  for (size_t k = 0; k < slots_.size(); ++k) slots[k] = slots_[k].data() + begin;
-  const bool finite = rowOf(c.kind).step({c, w + begin, g + begin, n, slots, static_cast<int>(slots_.size()), lr,
-                                          static_cast<double>(iterations_ + 1), uProduct_});
+  if (c.weightDecay > 0) decayWeightsF32(w, n, static_cast<float>(lr * c.weightDecay));
+  const bool finite = rowOf(c.kind).step({c, w, g, n, slots_, lr, static_cast<double>(iterations_ + 1), uProduct_});
   ++iterations_;
   return finite;
 }

@@ -68,13 +68,6 @@ class Optimizer {
   // Returns false when an updated parameter is Inf or NaN (checked inside the update loop).
   bool step(float* params, float* grads, int64_t n, const std::vector<std::pair<int64_t, int64_t>>& segments);
 
-  // The same update of elements [begin, end) only (data-parallel training:
-  // each rank updates its shard of the arena, then the ranks exchange
-  // weights). Only for shardable() optimizers: clipping by norm needs the
-  // whole gradient. Counts as a step like step().
-  bool stepShard(float* params, float* grads, int64_t begin, int64_t end);
-  bool shardable() const { return cfg_.clipNorm <= 0 && cfg_.globalClipNorm <= 0; }
-
   int64_t iterations() const { return iterations_; }
   void setIterations(int64_t it) { iterations_ = it; }
   double currentLearningRate() const { return cfg_.lr.at(iterations_); }
@@ -96,12 +89,7 @@ class Optimizer {
   void restore(int64_t iterations, double nadamMomentumProduct, const std::vector<std::pair<const float*, size_t>>& slots);
 
  private:
-  static constexpr int kMaxSlots = 3;  // AMSGrad and centered RMSprop with momentum
-  void clipValues(float* grads, int64_t n) const;
-  bool update(float* params, float* grads, int64_t begin, int64_t end);
-
   OptimizerConfig cfg_;
-  int64_t size_;  // of the parameter arena
   std::vector<std::vector<float>> slots_;
   int64_t iterations_ = 0;
   double uProduct_ = 1.0;  // Nadam's running product of momentum schedule values

@@ -76,41 +76,6 @@ class MpiGradientSync : public GradientSync {
     gTimes.reduceSeconds += std::chrono::duration<double>(t2 - t1).count();
     gTimes.reduceCpuSeconds += c2 - c1;
   }
-
-  void reduceShards(float* grads, const std::vector<int64_t>& bounds, std::exception_ptr failure) override {
-    const Clock::time_point t0 = Clock::now();
-    agree(failure);
-    const Clock::time_point t1 = Clock::now();
-    const double c1 = threadCpuSeconds();
-    reduceScatterSumPresent(grads, bounds);
-    count(t0, t1, c1, bounds.back() * static_cast<int64_t>(sizeof(float)), true);
-  }
-  void sum(double* stats, int64_t s) override {
-    const Clock::time_point t1 = Clock::now();
-    const double c1 = threadCpuSeconds();
-    allreduceSumPresent(nullptr, 0, stats, s);
-    count(t1, t1, c1, s * static_cast<int64_t>(sizeof(double)), false);
-  }
-  void gatherShards(float* values, const std::vector<int64_t>& bounds) override {
-    const Clock::time_point t1 = Clock::now();
-    const double c1 = threadCpuSeconds();
-    allgatherPresent(values, bounds);
-    count(t1, t1, c1, 0, false);
-  }
-
- private:
-  using Clock = std::chrono::steady_clock;
-  // Adds a call to the benchmark's times; `step` counts a training step.
-  static void count(Clock::time_point t0, Clock::time_point t1, double c1, int64_t bytes, bool step) {
-    const double c2 = threadCpuSeconds();
-    const Clock::time_point t2 = Clock::now();
-    std::lock_guard<std::mutex> g(gTimesMutex);
-    gTimes.steps += step ? 1 : 0;
-    gTimes.bytes += bytes;
-    gTimes.controlSeconds += std::chrono::duration<double>(t1 - t0).count();
-    gTimes.reduceSeconds += std::chrono::duration<double>(t2 - t1).count();
-    gTimes.reduceCpuSeconds += c2 - c1;
-  }
 };
 
 }  // namespace

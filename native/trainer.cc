@@ -197,38 +197,14 @@ ChunkResult Trainer::trainShares(const Dataset& d, const DataParallel& p, int64_
   if (!p.sync || p.ranks < 1 || p.rank < 0 || p.rank >= p.ranks || p.globalBatch < 1 || p.globalRows < 0)
     throw std::invalid_argument("the data-parallel plan is not valid");
   ScopedFlushDenormals ftz;
-  const int64_t np = static_cast<int64_t>(net_.params().size());
-  ChunkResult res;
-  res.loss.reserve(static_cast<size_t>(count));
-  res.metricSums.reserve(static_cast<size_t>(count) * reportCount());
-  res.sizes.reserve(static_cast<size_t>(count));
-  net_.prepare(ws_, std::max<int64_t>(1, (p.globalBatch + p.ranks - 1) / p.ranks));
-  // Each rank updates only its shard of the weights (the optimizer's work and
-  // memory traffic divided among the ranks) unless clipping by norm needs the
-  // whole gradient, or the arena is too small for the extra exchange to pay.
-  const bool sharded = p.ranks > 1 && opt_->shardable() && np >= p.shardFrom;
-  const std::vector<int64_t> bounds = sharded ? shardBounds(np, p.ranks) : std::vector<int64_t>{};
-  try {
-    trainSharesLoop(d, p, count, cancel, sharded ? &bounds : nullptr, res);
-  } catch (...) {
-    // Ranks that agreed on a failure all get here: leave every rank with the
-    // whole optimizer state. A broken MPI fails the gather at once.
-    if (sharded) try { gatherOptimizerState(*p.sync, bounds); } catch (...) {}
-    throw;
-  }
-  if (sharded) gatherOptimizerState(*p.sync, bounds);
-  return res;
-}
-
-void Trainer::gatherOptimizerState(GradientSync& sync, const std::vector<int64_t>& bounds) {
-  for (std::vector<float>& slot : opt_->slots()) sync.gatherShards(slot.data(), bounds);
-}
-
-void Trainer::trainSharesLoop(const Dataset& d, const DataParallel& p, int64_t count, const std::atomic<bool>* cancel,
-                              const std::vector<int64_t>* bounds, ChunkResult& res) {
   const int64_t in = net_.rowSize();
   const int64_t np = static_cast<int64_t>(net_.params().size());
   const size_t m = reportCount();
+  ChunkResult res;
+  res.loss.reserve(static_cast<size_t>(count));
+  res.metricSums.reserve(static_cast<size_t>(count) * m);
+  res.sizes.reserve(static_cast<size_t>(count));
+  net_.prepare(ws_, std::max<int64_t>(1, (p.globalBatch + p.ranks - 1) / p.ranks));
   int64_t row = 0;  // this rank's next staged row
   for (int64_t b = 0; b < count; ++b) {
     const int64_t B = std::min(p.globalBatch, p.globalRows - b * p.globalBatch);
@@ -259,48 +235,11 @@ void Trainer::trainSharesLoop(const Dataset& d, const DataParallel& p, int64_t c
     stepStats_.resize(1 + m, 0.0);
     if (failure || rows == 0) std::fill(stepStats_.begin(), stepStats_.end(), 0.0);
     row += rows;
-    if (bounds) {
-      if (!finishShardedStep(*p.sync, *bounds, p.rank, failure, B, res)) break;
-      continue;
-    }
     p.sync->reduce(net_.grads().data(), np, stepStats_.data(), static_cast<int64_t>(stepStats_.size()), failure);
     res.metricSums.insert(res.metricSums.end(), stepStats_.begin() + 1, stepStats_.end());
     if (!finishStep(stepStats_[0], B, res)) break;
   }
-}
-
-bool Trainer::finishShardedStep(GradientSync& sync, const std::vector<int64_t>& bounds, int rank, std::exception_ptr failure,
-                                int64_t batchRows, ChunkResult& res) {
-  float* w = net_.params().data();
-  float* g = net_.grads().data();
-  const int64_t np = static_cast<int64_t>(net_.params().size());
-  const int64_t begin = bounds[static_cast<size_t>(rank)], end = bounds[static_cast<size_t>(rank) + 1];
-  sync.reduceShards(g, bounds, failure);
-  // Regularization once, after the sum (the same weights on every rank).
-  const double regularization = net_.addRegularizationGradients();
-  // The ranks agree on stopping: the sums carry how many shards' gradients overflowed.
-  stepStats_.push_back(allFiniteF32(g + begin, end - begin) ? 0.0 : 1.0);
-  sync.sum(stepStats_.data(), static_cast<int64_t>(stepStats_.size()));
-  const double overflowedShards = stepStats_.back();
-  stepStats_.pop_back();
-  res.metricSums.insert(res.metricSums.end(), stepStats_.begin() + 1, stepStats_.end());
-  const double loss = stepStats_[0] + regularization;
-  res.loss.push_back(static_cast<float>(loss));
-  res.sizes.push_back(static_cast<int32_t>(batchRows));
-  ++res.batches;
-  if (!std::isfinite(static_cast<float>(loss)) || overflowedShards > 0) {
-    res.nonFinite = true;
-    return false;
-  }
-  const bool finite = opt_->stepShard(w, g, begin, end);
-  sync.gatherShards(w, bounds);
-  // Every rank checks the gathered weights, so all stop at the same step.
-  if (!finite || !allFiniteF32(w, begin) || !allFiniteF32(w + end, np - end)) {
-    res.nonFinite = true;
-    return false;
-  }
-  if (pruning_) pruning_->afterStep(opt_->iterations(), w, opt_->slots());
-  return true;
+  return res;
 }
 
 double Trainer::computeGradients(const Dataset& d) {

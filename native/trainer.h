@@ -157,16 +157,6 @@ class Trainer {
   // optimizer step. Records the batch in `res`; false when training must stop.
   bool finishStep(double dataLoss, int64_t batchRows, ChunkResult& res);
   ChunkResult trainShares(const Dataset& data, const DataParallel& parallel, int64_t count, const std::atomic<bool>* cancel);
-  // trainShares' steps; `bounds` are the ranks' shards for a sharded update, or null.
-  void trainSharesLoop(const Dataset& data, const DataParallel& parallel, int64_t count, const std::atomic<bool>* cancel,
-                       const std::vector<int64_t>* bounds, ChunkResult& res);
-  // finishStep for a sharded update: this rank's shard of the summed
-  // gradient updates its shard of the weights, then the ranks exchange them.
-  bool finishShardedStep(GradientSync& sync, const std::vector<int64_t>& bounds, int rank, std::exception_ptr failure,
-                         int64_t batchRows, ChunkResult& res);
-  // Every rank's shard of the optimizer's slots to every rank (after a
-  // sharded chunk, so saving, evaluation and later training see them whole).
-  void gatherOptimizerState(GradientSync& sync, const std::vector<int64_t>& bounds);
 
   Graph& net_;
   std::unique_ptr<Optimizer> opt_;

@@ -39,7 +39,7 @@ const data = (n = N, tweak = 0) => {
   return { x: tf.tensor2d(x, [n, 5]), y: tf.tensor1d(y, 'int32'), w: tf.tensor1d(w) };
 };
 // Dense + L2 regularization + batch normalization (its moving statistics are averaged over ranks) + softmax.
-// `wide`: a 4096-unit layer more, so the arena (82,019 weights) takes the sharded update.
+// `wide`: a 4096-unit layer more (82,019 weights): Adam's moments matter in every later step.
 const classifier = (withBatchNorm = false, wide = false) => {
   tf.setSeed(11); // the same start everywhere; fit copies rank 0's weights anyway
   const m = tf.sequential({
@@ -120,13 +120,12 @@ async function main(): Promise<void> {
         out.predictDistributed = Array.from(m.predict(v.x, { distributed: true }).dataSync());
         out.predictAsyncDistributed = Array.from((await m.predictAsync(v.x, { distributed: true, batchSize: 4 })).dataSync());
       }
-    } else if (scenario === 'fit-sharded-reference' || scenario === 'fit-sharded') {
-      // Each rank updates half of the weights (and keeps half of Adam's state) per step,
-      // then the ranks exchange weights; after fit every rank holds the whole state:
-      // a further single-process epoch on each must match the reference's.
+    } else if (scenario === 'fit-wide-reference' || scenario === 'fit-wide') {
+      // After a distributed fit every rank holds the whole optimizer state: a further
+      // single-process epoch on each must match the reference's.
       const { x, y, w } = data();
       const m = classifier(false, true);
-      await m.fit(x, y, { epochs: 2, batchSize: 33, seed: 5, verbose: 0, sampleWeight: w, distributed: scenario === 'fit-sharded' });
+      await m.fit(x, y, { epochs: 2, batchSize: 33, seed: 5, verbose: 0, sampleWeight: w, distributed: scenario === 'fit-wide' });
       out.weights = weightsOf(m);
       await m.fit(x, y, { epochs: 1, batchSize: 50, seed: 6, verbose: 0 });
       out.weightsAfter = weightsOf(m);

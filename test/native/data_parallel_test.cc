@@ -3,7 +3,6 @@
 // through an in-process GradientSync. The weights must be those of one
 // trainer over the whole batches; a failure on one rank must stop them all.
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <condition_variable>
 #include <cstring>
@@ -75,45 +74,6 @@ class ThreadSum {
       throw std::runtime_error("rank " + std::to_string(failed) + " failed");
     }
 
-    void reduceShards(float* grads, const std::vector<int64_t>& bounds, std::exception_ptr failure) override {
-      ++all_.shardedSteps_;
-      Slot& mine = all_.slots_[rank_];
-      mine.grads.assign(grads, grads + bounds.back());
-      mine.failure = failure;
-      all_.barrier_.pass();
-      int failed = -1;
-      for (int r = 0; r < all_.ranks_ && failed < 0; ++r)
-        if (all_.slots_[r].failure) failed = r;
-      if (failed < 0) {
-        for (int64_t i = bounds[rank_]; i < bounds[rank_ + 1]; ++i) {
-          grads[i] = 0;
-          for (const Slot& o : all_.slots_) grads[i] += o.grads[i];
-        }
-        // The rest is undefined after a reduce-scatter: make a test that reads it fail.
-        for (int64_t i = 0; i < bounds[rank_]; ++i) grads[i] = NAN;
-        for (int64_t i = bounds[rank_ + 1]; i < bounds.back(); ++i) grads[i] = NAN;
-      }
-      all_.barrier_.pass();
-      if (failed < 0) return;
-      if (failure) std::rethrow_exception(failure);
-      throw std::runtime_error("rank " + std::to_string(failed) + " failed");
-    }
-    void sum(double* stats, int64_t s) override {
-      all_.slots_[rank_].stats.assign(stats, stats + s);
-      all_.barrier_.pass();
-      for (int64_t i = 0; i < s; ++i) stats[i] = 0;
-      for (const Slot& o : all_.slots_)
-        for (int64_t i = 0; i < s; ++i) stats[i] += o.stats[i];
-      all_.barrier_.pass();
-    }
-    void gatherShards(float* values, const std::vector<int64_t>& bounds) override {
-      all_.slots_[rank_].grads.assign(values, values + bounds.back());
-      all_.barrier_.pass();
-      for (int r = 0; r < all_.ranks_; ++r)
-        if (r != rank_) std::copy(all_.slots_[r].grads.begin() + bounds[r], all_.slots_[r].grads.begin() + bounds[r + 1], values + bounds[r]);
-      all_.barrier_.pass();
-    }
-
    private:
     ThreadSum& all_;
     int rank_;
@@ -128,10 +88,6 @@ class ThreadSum {
   int ranks_;
   std::vector<Slot> slots_;
   Barrier barrier_;
-  std::atomic<int64_t> shardedSteps_{0};
-
- public:
-  int64_t shardedSteps() const { return shardedSteps_; }
 };
 
 // Dense(4 -> 6, relu, L2) -> Dense(6 -> 3, softmax), Adam; every copy starts from the same weights.
@@ -186,9 +142,7 @@ struct RankRun {
   tf::ChunkResult result;
   std::string error;
 };
-// `shardFrom`: the arena size from which the ranks take the sharded update (0: always).
-std::vector<RankRun> trainOnRanks(const Data& s, int ranks, int64_t batch, int64_t first, int64_t count,
-                                  int64_t shardFrom = tf::DataParallel::kShardedUpdateFrom, int64_t* shardedSteps = nullptr) {
+std::vector<RankRun> trainOnRanks(const Data& s, int ranks, int64_t batch, int64_t first, int64_t count) {
   ThreadSum sum(ranks);
   std::vector<RankRun> runs(ranks);
   std::vector<std::thread> threads;
@@ -202,7 +156,7 @@ std::vector<RankRun> trainOnRanks(const Data& s, int ranks, int64_t batch, int64
       ThreadSum::Rank sync(sum, r);
       // The trainer directly: Model::trainJob leases a core token per job, and
       // three ranks in one process on a two-core budget would wait for one another.
-      const tf::DataParallel parallel{&sync, r, ranks, plan.batchSize, plan.key.endRow() - plan.key.beginRow(), shardFrom};
+      const tf::DataParallel parallel{&sync, r, ranks, plan.batchSize, plan.key.endRow() - plan.key.beginRow()};
       try {
         runs[r].result = m.trainer().trainChunk(rows.data, plan.batchSize, plan.batches, nullptr, &parallel);
       } catch (const std::exception& e) {
@@ -211,7 +165,6 @@ std::vector<RankRun> trainOnRanks(const Data& s, int ranks, int64_t batch, int64
     });
   }
   for (std::thread& t : threads) t.join();
-  if (shardedSteps) *shardedSteps = sum.shardedSteps();
   return runs;
 }
 
@@ -236,9 +189,7 @@ TF_TEST(data_parallel_shares_cover_each_batch_once) {
   TF_EXPECT(tf::shareOfBatch(7, 2, 3).begin == 4 && tf::shareOfBatch(7, 2, 3).end == 7);
 }
 
-// Three ranks train what one trainer trains over the whole batches, with the
-// update whole on every rank or sharded (shardFrom 0).
-void expectRanksEqualOneTrainer(int64_t shardFrom) {
+TF_TEST(data_parallel_steps_on_three_ranks_equal_one_trainer) {
   Data s = makeData(23);
   // One trainer over the whole batches, in the same order.
   auto one = classifier();
@@ -248,9 +199,7 @@ void expectRanksEqualOneTrainer(int64_t shardFrom) {
   const tf::ChunkResult ref = one->trainJob(rows, plan);
   TF_EXPECT(ref.batches == 4);
 
-  int64_t shardedSteps = 0;
-  std::vector<RankRun> runs = trainOnRanks(s, 3, 7, 0, 4, shardFrom, &shardedSteps);
-  TF_EXPECT(shardedSteps == (shardFrom == 0 ? 3 * 4 : 0));
+  std::vector<RankRun> runs = trainOnRanks(s, 3, 7, 0, 4);
   for (const RankRun& run : runs) {
     TF_EXPECT(run.error.empty());
     TF_EXPECT(run.result.batches == 4);
@@ -268,43 +217,16 @@ void expectRanksEqualOneTrainer(int64_t shardFrom) {
       TF_EXPECT_NEAR(run.result.metricSums[b], ref.metricSums[b], 1e-9);
       TF_EXPECT(run.result.sizes[b] == ref.sizes[b]);
     }
-    // Every rank holds the same model, bit for bit, and the whole optimizer state (gathered after a sharded chunk).
+    // Every rank holds the same model, bit for bit.
     TF_EXPECT(std::memcmp(p.data(), runs[0].model->graph().params().data(), p.size() * sizeof(float)) == 0);
-    const auto& slots = run.model->trainer().optimizer().slots();
-    const auto& refSlots = one->trainer().optimizer().slots();
-    TF_EXPECT(slots.size() == refSlots.size() && slots.size() == 2);
-    for (size_t k = 0; k < slots.size(); ++k) {
-      float slotDiff = 0, slotScale = 0;
-      for (size_t i = 0; i < slots[k].size(); ++i) {
-        slotScale = std::max(slotScale, std::fabs(refSlots[k][i]));
-        slotDiff = std::max(slotDiff, std::fabs(slots[k][i] - refSlots[k][i]));
-      }
-      TF_EXPECT(slotDiff <= 1e-5f * slotScale);
-      TF_EXPECT(std::memcmp(slots[k].data(), runs[0].model->trainer().optimizer().slots()[k].data(), slots[k].size() * sizeof(float)) == 0);
-    }
   }
 }
 
-TF_TEST(data_parallel_steps_on_three_ranks_equal_one_trainer) { expectRanksEqualOneTrainer(tf::DataParallel::kShardedUpdateFrom); }
-
-TF_TEST(data_parallel_sharded_update_on_three_ranks_equals_one_trainer) { expectRanksEqualOneTrainer(0); }
-
-TF_TEST(data_parallel_shards_are_aligned_and_cover_the_arena) {
-  const std::vector<int64_t> b = tf::shardBounds(51, 3);
-  TF_EXPECT((b == std::vector<int64_t>{0, 16, 32, 51}));
-  const std::vector<int64_t> big = tf::shardBounds(669706, 2);
-  TF_EXPECT(big.size() == 3 && big[0] == 0 && big[1] % 16 == 0 && big[2] == 669706);
-  TF_EXPECT(std::llabs(big[1] - 669706 / 2) <= 8);
-  // More ranks than lines: some shards are empty, none reaches past the arena.
-  const std::vector<int64_t> tiny = tf::shardBounds(5, 4);
-  TF_EXPECT((tiny == std::vector<int64_t>{0, 0, 0, 0, 5}));
-}
-
-void expectFailureOnOneRankStopsEveryRank(int64_t shardFrom) {
+TF_TEST(data_parallel_failure_on_one_rank_stops_every_rank) {
   Data s = makeData(23);
   // A label outside the classes in rank 1's share of the second batch (rows 7 + [2, 4) of the order).
   s.labels[s.order[7 + 3]] = 9;
-  std::vector<RankRun> runs = trainOnRanks(s, 3, 7, 0, 4, shardFrom);
+  std::vector<RankRun> runs = trainOnRanks(s, 3, 7, 0, 4);
   TF_EXPECT(runs[1].error.find("label 9 is outside [0, 3)") != std::string::npos);
   TF_EXPECT(runs[0].error == "rank 1 failed");
   TF_EXPECT(runs[2].error == "rank 1 failed");
@@ -313,7 +235,3 @@ void expectFailureOnOneRankStopsEveryRank(int64_t shardFrom) {
     TF_EXPECT(std::memcmp(run.model->graph().params().data(), runs[0].model->graph().params().data(),
                           run.model->graph().params().size() * sizeof(float)) == 0);
 }
-
-TF_TEST(data_parallel_failure_on_one_rank_stops_every_rank) { expectFailureOnOneRankStopsEveryRank(tf::DataParallel::kShardedUpdateFrom); }
-
-TF_TEST(data_parallel_failure_in_a_sharded_update_stops_every_rank) { expectFailureOnOneRankStopsEveryRank(0); }
