@@ -8,7 +8,6 @@
 #include <utility>
 
 #include "../cpu_features.h"
-#include "../sample_parts.h"
 #include "../simd.h"
 #if defined(TF_ADAM_AVX512)
 #include <immintrin.h>
@@ -173,10 +172,10 @@ constexpr int64_t kChunk = 256;
 
 template <int KT>
 __attribute__((target("avx512f"))) void kernelGradChunk(const float* __restrict tb, int64_t n, const float* __restrict y,
-                                                        const float* __restrict dy, int64_t F, int64_t fBegin, int64_t fEnd, bool relu,
-                                                        float* __restrict dW, float* __restrict db) {
+                                                        const float* __restrict dy, int64_t F, bool relu, float* __restrict dW,
+                                                        float* __restrict db) {
   const __m512 zero = _mm512_setzero_ps();
-  for (int64_t f0 = fBegin; f0 < fEnd; f0 += 16) {
+  for (int64_t f0 = 0; f0 < F; f0 += 16) {
     __m512 acc[KT];
     for (int k = 0; k < KT; ++k) acc[k] = zero;
     __m512 bacc = zero;
@@ -193,18 +192,15 @@ __attribute__((target("avx512f"))) void kernelGradChunk(const float* __restrict 
   }
 }
 
-// Filters [fBegin, fEnd) (multiples of 16) of dW and db, over the whole batch.
 template <int KT>
 __attribute__((target("avx512f"))) void convDirectKernelGradAvx512(const Window2d& g, int64_t batch, const float* __restrict x,
                                                                    const float* __restrict y, const float* __restrict dy, int64_t F,
-                                                                   int64_t fBegin, int64_t fEnd, bool relu, float* __restrict dW,
-                                                                   float* __restrict db) {
+                                                                   bool relu, float* __restrict dW, float* __restrict db) {
   const int64_t inSample = g.inH * g.inW * g.channels, perSample = g.outH * g.outW, total = batch * perSample;
   int64_t off[kDirectDepth];
   tapOffsets(g, off);
   alignas(64) float tb[kChunk * KT];
-  if (dW)
-    for (int k = 0; k < KT; ++k) std::fill(dW + k * F + fBegin, dW + k * F + fEnd, 0.f);
+  if (dW) std::fill(dW, dW + KT * F, 0.f);
   int64_t b = 0, oy = 0, ox = 0;  // the next pixel to gather
   for (int64_t p0 = 0; p0 < total; p0 += kChunk) {
     const int64_t n = std::min(kChunk, total - p0);
@@ -215,12 +211,11 @@ __attribute__((target("avx512f"))) void convDirectKernelGradAvx512(const Window2
         if (++oy == g.outH) oy = 0, ++b;
       }
     }
-    kernelGradChunk<KT>(tb, n, y + p0 * F, dy + p0 * F, F, fBegin, fEnd, relu, dW, db);
+    kernelGradChunk<KT>(tb, n, y + p0 * F, dy + p0 * F, F, relu, dW, db);
   }
 }
 
-using KernelGrad = void (*)(const Window2d&, int64_t, const float*, const float*, const float*, int64_t, int64_t, int64_t, bool, float*,
-                            float*);
+using KernelGrad = void (*)(const Window2d&, int64_t, const float*, const float*, const float*, int64_t, bool, float*, float*);
 template <int... Ks>
 constexpr std::array<KernelGrad, sizeof...(Ks)> kernelGrads(std::integer_sequence<int, Ks...>) {
   return {&convDirectKernelGradAvx512<Ks + 1>...};
@@ -234,27 +229,16 @@ constexpr auto kKernelGrads = kernelGrads(std::make_integer_sequence<int, static
 
 void convDirectForward(const Window2d& g, int64_t batch, const float* x, const float* W, const float* bias, int64_t F, bool relu,
                        float* y) {
-  const int64_t in = g.inH * g.inW * g.channels, out = g.outH * g.outW * F;
-  bySamples(batch, [&](int64_t b0, int64_t n) {
 #if defined(TF_ADAM_AVX512)
-    if (F % 16 == 0 && cpuHasAvx512F()) return convDirectForwardAvx512(g, n, x + b0 * in, W, bias, F, relu, y + b0 * out);
+  if (F % 16 == 0 && cpuHasAvx512F()) return convDirectForwardAvx512(g, batch, x, W, bias, F, relu, y);
 #endif
-    convDirectForwardPortable(g, n, x + b0 * in, W, bias, F, relu, y + b0 * out);
-  });
+  convDirectForwardPortable(g, batch, x, W, bias, F, relu, y);
 }
 
 void convDirectBackward(const Window2d& g, int64_t batch, const float* x, const float* y, const float* dy, const float* W, int64_t F,
                         bool relu, float* dW, float* db, float* dx) {
 #if defined(TF_ADAM_AVX512)
-  if (!dx && F % 16 == 0 && cpuHasAvx512F()) {
-    // In parts of 16 filters: each part sums its filters' gradients over the whole batch, in the same order.
-    const KernelGrad grad = kKernelGrads[g.kh * g.kw * g.channels - 1];
-    const int64_t groups = F / 16;
-    const int parts = static_cast<int>(std::min<int64_t>(groups, kSampleParts));
-    return forEachPart(parts, [&](int p) {
-      grad(g, batch, x, y, dy, F, 16 * (groups * p / parts), 16 * (groups * (p + 1) / parts), relu, dW, db);
-    });
-  }
+  if (!dx && F % 16 == 0 && cpuHasAvx512F()) return kKernelGrads[g.kh * g.kw * g.channels - 1](g, batch, x, y, dy, F, relu, dW, db);
 #endif
   convDirectBackwardPortable(g, batch, x, y, dy, W, F, relu, dW, db, dx);
 }

@@ -13,7 +13,6 @@
 #include <limits>
 #include <stdexcept>
 
-#include "../sample_parts.h"
 #include "../simd.h"
 #include "registry.h"
 #include "window2d.h"
@@ -193,28 +192,24 @@ class Pooling2d final : public Layer {
   // Max: the winning tap of each output, for backward.
   ScratchSizes scratchSizes(int64_t batch) const override { return {Max ? outSize(batch) : 0}; }
 
-  void forward(const ForwardIo& io, const NodeWeights&) const override { forwardParts(io, false); }
-  void forwardTraining(const ForwardIo& io, const NodeWeights&, Rng*) override { forwardParts(io, true); }
+  void forward(const ForwardIo& io, const NodeWeights&) const override {
+    const Window2d g = placed();
+    if (Max && tiles(g)) maxPoolTiledForward(g, io.batch, io.in[0], io.out, nullptr);
+    else poolForward<Max>(g, io.batch, io.in[0], io.out, nullptr);
+  }
+  void forwardTraining(const ForwardIo& io, const NodeWeights&, Rng*) override {
+    const Window2d g = placed();
+    if (Max && tiles(g)) maxPoolTiledForward(g, io.batch, io.in[0], io.out, bytesOf(io.scratch[0]));
+    else poolForward<Max>(g, io.batch, io.in[0], io.out, Max ? io.scratch[0] : nullptr);
+  }
   void backward(const BackwardIo& io, const NodeWeights&) const override {
     if (!io.dIn[0]) return;
     const Window2d g = placed();
-    const int64_t in = g.inH * g.inW * g.channels, out = g.outH * g.outW * g.channels;
-    bySamples(io.batch, [&](int64_t b0, int64_t n) {
-      if (Max && tiles(g)) maxPoolTiledBackward(g, n, io.dOut + b0 * out, bytesOf(io.scratch[0]) + b0 * out, io.dIn[0] + b0 * in);
-      else poolBackward<Max>(g, n, io.dOut + b0 * out, Max ? io.scratch[0] + b0 * out : nullptr, io.dIn[0] + b0 * in);
-    });
+    if (Max && tiles(g)) maxPoolTiledBackward(g, io.batch, io.dOut, reinterpret_cast<const uint8_t*>(io.scratch[0]), io.dIn[0]);
+    else poolBackward<Max>(g, io.batch, io.dOut, Max ? io.scratch[0] : nullptr, io.dIn[0]);
   }
 
  private:
-  // Forward in parts of the batch; `record`: the winning taps for backward (max, training).
-  void forwardParts(const ForwardIo& io, bool record) const {
-    const Window2d g = placed();
-    const int64_t in = g.inH * g.inW * g.channels, out = g.outH * g.outW * g.channels;
-    bySamples(io.batch, [&](int64_t b0, int64_t n) {
-      if (Max && tiles(g)) maxPoolTiledForward(g, n, io.in[0] + b0 * in, io.out + b0 * out, record ? bytesOf(io.scratch[0]) + b0 * out : nullptr);
-      else poolForward<Max>(g, n, io.in[0] + b0 * in, io.out + b0 * out, Max && record ? io.scratch[0] + b0 * out : nullptr);
-    });
-  }
   Window2d placed() const {
     Window2d g = win_;
     placeWindow2d(g, asImages(inputShapes()), name_);
