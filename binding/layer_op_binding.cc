@@ -67,18 +67,30 @@ class LayerOp : public Napi::ObjectWrap<LayerOp> {
     return a;
   }
 
+  // (x, n, weights) at info[0..2], checked against the op's sizes.
+  struct Inputs {
+    View<float> x;
+    int64_t n;
+    View<float> w;
+  };
+  Inputs inputs(const Napi::CallbackInfo& info, const char* fn) {
+    Napi::Env env = info.Env();
+    if (!op_) throwType(env, fn, "the op was not constructed");
+    auto x = typedArrayArg<float>(info, 0, fn, "x");
+    const int64_t n = intArg(info, 1, fn, "n", 0, INT32_MAX);
+    auto w = typedArrayArg<float>(info, 2, fn, "weights");
+    requireLength(env, fn, "x", x, checkedMul(env, fn, n, op_->inputSize()));
+    requireLength(env, fn, "weights", w, op_->weightSize());
+    return {x, n, w};
+  }
+
   // forward(x, n, weights, out)
   Napi::Value Forward(const Napi::CallbackInfo& info) {
     static const char* fn = "LayerOp.forward";
     return guarded(info, fn, [&]() -> Napi::Value {
       Napi::Env env = info.Env();
-      if (!op_) throwType(env, fn, "the op was not constructed");
-      auto x = typedArrayArg<float>(info, 0, fn, "x");
-      const int64_t n = intArg(info, 1, fn, "n", 0, INT32_MAX);
-      auto w = typedArrayArg<float>(info, 2, fn, "weights");
+      const auto [x, n, w] = inputs(info, fn);
       auto out = typedArrayArg<float>(info, 3, fn, "out");
-      requireLength(env, fn, "x", x, checkedMul(env, fn, n, op_->inputSize()));
-      requireLength(env, fn, "weights", w, op_->weightSize());
       requireLength(env, fn, "out", out, checkedMul(env, fn, n, op_->outputSize()));
       if (overlaps(out.data, out.length, x.data, x.length) || overlaps(out.data, out.length, w.data, w.length))
         throwRange(env, fn, "out overlaps an input");
@@ -93,10 +105,7 @@ class LayerOp : public Napi::ObjectWrap<LayerOp> {
     static const char* fn = "LayerOp.backward";
     return guarded(info, fn, [&]() -> Napi::Value {
       Napi::Env env = info.Env();
-      if (!op_) throwType(env, fn, "the op was not constructed");
-      auto x = typedArrayArg<float>(info, 0, fn, "x");
-      const int64_t n = intArg(info, 1, fn, "n", 0, INT32_MAX);
-      auto w = typedArrayArg<float>(info, 2, fn, "weights");
+      const auto [x, n, w] = inputs(info, fn);
       auto dy = typedArrayArg<float>(info, 3, fn, "dy");
       const auto optional = [&](size_t i, const char* name) {
         const Napi::Value v = argAt(info, i);
@@ -104,8 +113,6 @@ class LayerOp : public Napi::ObjectWrap<LayerOp> {
       };
       const View<float> dx = optional(4, "dx"), dw = optional(5, "dWeights");
       const int64_t inFloats = checkedMul(env, fn, n, op_->inputSize()), outFloats = checkedMul(env, fn, n, op_->outputSize());
-      requireLength(env, fn, "x", x, inFloats);
-      requireLength(env, fn, "weights", w, op_->weightSize());
       requireLength(env, fn, "dy", dy, outFloats);
       // A given output must hold its floats (an empty array's data is null, so test the argument, not the pointer).
       const Napi::Value dxArg = argAt(info, 4), dwArg = argAt(info, 5);
