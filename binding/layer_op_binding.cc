@@ -27,7 +27,8 @@ class LayerOp : public Napi::ObjectWrap<LayerOp> {
     return DefineClass(env, "LayerOp",
                        {InstanceMethod("sizes", &LayerOp::Sizes, napi_default_method),
                         InstanceMethod("forward", &LayerOp::Forward, napi_default_method),
-                        InstanceMethod("backward", &LayerOp::Backward, napi_default_method)});
+                        InstanceMethod("backward", &LayerOp::Backward, napi_default_method),
+                        InstanceMethod("keptBytes", &LayerOp::KeptBytes, napi_default_method)});
   }
 
   // LayerOp(layer, inputShape): the layer's config and its per-sample input shape.
@@ -65,6 +66,13 @@ class LayerOp : public Napi::ObjectWrap<LayerOp> {
     a.Set(1u, Napi::Number::New(env, static_cast<double>(op_->outputSize())));
     a.Set(2u, Napi::Number::New(env, static_cast<double>(op_->weightSize())));
     return a;
+  }
+
+  // keptBytes() -> the scratch bytes the op keeps between calls
+  Napi::Value KeptBytes(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!op_) throwType(env, "LayerOp.keptBytes", "the op was not constructed");
+    return Napi::Number::New(env, static_cast<double>(op_->keptBytes()));
   }
 
   // (x, n, weights) at info[0..2], checked against the op's sizes.

@@ -11,7 +11,7 @@
 #      heap overflow, which must both be reported;
 #   1. the kernel suite (test/ops), the training suites (test/training,
 #      test/callbacks), the hardening suite (test/hardening) and both fuzz
-#      suites (test/fuzz: TF_FUZZ_CASES api cases, default 12000, and
+#      suites (test/fuzz: TF_FUZZ_CASES api cases, default 8000, and
 #      TF_FUZZ_FILE_CASES file cases, default 3000: CI's time budget; run the
 #      campaign under ASan for more), with leak detection off:
 #      at exit Node and V8 leave memory that is theirs to free;
@@ -37,7 +37,7 @@ rm -rf "$LOGS" && mkdir -p "$LOGS"
 
 export TENSORFORGE_ADDON="$ADDON"
 # Chunks of fuzz cases run in child processes; they inherit all of this.
-export TF_FUZZ_CASES="${TF_FUZZ_CASES:-12000}" TF_FUZZ_FILE_CASES="${TF_FUZZ_FILE_CASES:-3000}"
+export TF_FUZZ_CASES="${TF_FUZZ_CASES:-8000}" TF_FUZZ_FILE_CASES="${TF_FUZZ_FILE_CASES:-3000}"
 # Instrumented code runs several times slower: a case gets 120 s before it
 # counts as a hang, and a chunk whose progress stands still 11 minutes has hung.
 export TF_FUZZ_CASE_TIMEOUT_MS="${TF_FUZZ_CASE_TIMEOUT_MS:-120000}" TF_FUZZ_HANG_MS="${TF_FUZZ_HANG_MS:-660000}"

@@ -327,6 +327,8 @@ export interface NativeLayerOp {
   forward(x: F32, n: number, weights: F32, out: F32): void;
   /** The gradients of sum(dy * layer(x)) into dx [n, input] and dWeights, each overwritten; null: not computed. */
   backward(x: F32, n: number, weights: F32, dy: F32, dx: F32 | null, dWeights: F32 | null): void;
+  /** Bytes of scratch the op keeps between calls (it grows with the largest pass). */
+  keptBytes(): number;
 }
 
 /** Builds a {@link NativeLayerOp}; throws a TypeError naming `LayerOp` for a layer that is not a window layer or a shape it refuses. */

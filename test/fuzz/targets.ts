@@ -839,7 +839,7 @@ function layerOpCase(g: Gen): unknown {
   const x = buf(rows * inSize), w = buf(weightSize), dy = buf(rows * outSize);
   // An output that is a view of an input (refused), or a fresh one.
   const output = (len: number) => (g.chance(0.1) && ArrayBuffer.isView(x) ? new Float32Array((x as Float32Array).buffer) : buf(len));
-  if (g.chance(0.3)) return op[g.pick(['sizes', 'forward', 'backward'])](...Array.from({ length: g.int(0, 6) }, () => g.junk()));
+  if (g.chance(0.3)) return op[g.pick(['sizes', 'forward', 'backward', 'keptBytes'])](...Array.from({ length: g.int(0, 6) }, () => g.junk()));
   if (g.chance(0.4)) return op.forward(x, n, w, output(rows * outSize));
   return op.backward(x, n, w, dy, g.chance(0.2) ? null : output(rows * inSize), g.chance(0.3) ? null : output(weightSize));
 }
