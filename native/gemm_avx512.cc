@@ -161,17 +161,16 @@ class HelperPool {
     }
     args_ = &g;
     parts_ = parts;
-    count_parts_.store(n, std::memory_order_relaxed);
     failed_.store(false, std::memory_order_relaxed);
     done_.store(0, std::memory_order_relaxed);
     const uint64_t gen = (claim_.load(std::memory_order_relaxed) >> 32) + 1;
-    claim_.store(gen << 32, std::memory_order_release);  // publishes args_, parts_, count_parts_
+    claim_.store(gen << 32 | static_cast<uint64_t>(n) << 16, std::memory_order_release);  // publishes args_, parts_
     if (sleeping_.load(std::memory_order_acquire) > 0) {
       std::lock_guard<std::mutex> lock(m_);
       cv_.notify_all();
     }
     work(gen);
-    for (unsigned spins = 0; done_.load(std::memory_order_acquire) != n; ++spins) {
+    for (unsigned spins = 0; done_.load(std::memory_order_acquire) < n; ++spins) {
       if (spins < 4096) _mm_pause();
       else std::this_thread::yield();
     }
@@ -193,8 +192,8 @@ class HelperPool {
       int index;
       do {
         if ((c >> 32) != gen) return;
-        index = static_cast<int>(c & 0xffffffffu);
-        if (index >= count_parts_.load(std::memory_order_relaxed)) return;
+        index = static_cast<int>(c & 0xffff);
+        if (index >= static_cast<int>(c >> 16 & 0xffff)) return;
       } while (!claim_.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel));
       // The product cannot end (nor args_ change) before this part is done.
       try {
@@ -233,10 +232,16 @@ class HelperPool {
   std::mutex m_;
   std::condition_variable cv_;
   std::atomic<int> sleeping_{0};
-  // Generation of the current product (high 32 bits) and its next unclaimed part.
+  // The current product in one word: its generation (high 32 bits), its
+  // number of parts (bits 16-31) and its next unclaimed part (bits 0-15).
+  // The count lives in the same word so that a claim always checks an index
+  // against its own product's count: when the count was a separate atomic, a
+  // helper that read the last claim of one product could pair it with the
+  // next product's larger count (stored just before the new generation) and
+  // claim a part of that product, which then ran twice; the caller's count of
+  // finished parts passed the total, and it waited forever.
   std::atomic<uint64_t> claim_{0};
   std::atomic<int> done_{0};
-  std::atomic<int> count_parts_{0};
   std::atomic<bool> failed_{false};
   const GemmArgs* args_ = nullptr;
   const Part* parts_ = nullptr;
@@ -253,6 +258,7 @@ constexpr int64_t kMaxSharedFloats = int64_t{4} << 20;
 // Columns of op(B) per packing part (whole tiles).
 constexpr int64_t kSharedPackCols = 512;
 constexpr int kMaxParts = 128;
+static_assert(kMaxParts <= 0xffff, "a product's part count and next part share HelperPool's claim word, 16 bits each");
 
 // Splits a packed product with enough rows into PackShared parts (op(B)
 // packed once, in pieces, by whichever threads claim them) followed by

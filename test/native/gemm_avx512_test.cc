@@ -3,6 +3,7 @@
 // combination, sizes around the 14 x 32 register tile and the K block, batch
 // 1, leading dimensions wider than the matrix and pointers off the 64-byte
 // grid, alpha/beta, 1 and 2 threads (bit-identical to each other).
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -188,4 +189,37 @@ TF_TEST(gemm_path_choice) {
   TF_EXPECT(tf::gemmPathFor(false, true, 256, 512, 512) == "avx512-packed");  // large MLP dX
   TF_EXPECT(tf::gemmPathFor(false, true, 256, 10, 512) == "blas");            // transposed B, 10 columns
   TF_EXPECT(tf::gemmPathFor(false, true, 1, 512, 784) == "blas");             // transposed B, 1 row
+}
+
+// Products with more parts than the one before them: a helper finishing the
+// earlier product must not claim a part of the next one (it once could,
+// between the caller publishing the new part count and the new generation:
+// that part then ran twice, and the caller's count of finished parts passed
+// the total and it waited forever). Every part must run exactly once.
+namespace {
+struct PartRuns {
+  std::atomic<int> runs[64];
+};
+void countRun(void* ctx, int part) { static_cast<PartRuns*>(ctx)->runs[part].fetch_add(1, std::memory_order_relaxed); }
+}  // namespace
+
+TF_TEST(gemm_helpers_run_each_part_once) {
+  if (!tf::avx512GemmAvailable()) return;
+  PartRuns counts;
+  for (auto& r : counts.runs) r.store(0);
+  int wrong = 0, ran = 0;
+  for (int product = 0; product < 200000 && wrong == 0; ++product) {
+    const int parts = product % 2 ? 64 : 2;
+    if (!tf::runOnGemmHelpers(countRun, &counts, parts)) continue;
+    ++ran;
+    for (int i = 0; i < parts; ++i) {
+      if (counts.runs[i].load() != 1) {
+        std::printf("  product %d: part %d of %d ran %d times\n", product, i, parts, counts.runs[i].load());
+        ++wrong;
+      }
+      counts.runs[i].store(0);
+    }
+  }
+  TF_EXPECT(wrong == 0);
+  if (tf::hardwareThreads() > 1) TF_EXPECT(ran > 0);
 }
