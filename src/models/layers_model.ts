@@ -4,7 +4,7 @@
 // chain of layers; the training loop lives in fit_loop.ts and fit_dataset.ts.
 // fit's hot loop runs in native code on a worker thread, many steps per call;
 // JavaScript sees batch and epoch events (DESIGN.md principle 1).
-import { CallbackHooks, Logs, TrainableModel, checkHooks } from '../callbacks/callback';
+import { Logs, TrainableModel } from '../callbacks/callback';
 import { History } from '../callbacks/history';
 import { checkArray, checkBool, checkInt, checkNumber, checkOptions, rangeError, show, typeError } from '../errors';
 import { Layer, checkInputShape, setLayerOwner } from '../layers/layer';
@@ -30,7 +30,7 @@ import {
 } from './data_parallel';
 import { JobInfo, checkBatchForRanks, distributedJob, handshake, handshakeSync, runAgreed, runAgreedSync, shareOf } from '../rank_agreement';
 import {
-  COMPILE_OPTIONS, CompileArgs, CompiledConfig, EVALUATE_OPTIONS, EvaluateArgs, FIT_OPTIONS, FitArgs, PREDICT_OPTIONS, PredictArgs,
+  COMPILE_OPTIONS, CompileArgs, CompiledConfig, EVALUATE_OPTIONS, EvaluateArgs, FIT_OPTIONS, FitArgs, fitSettings, PREDICT_OPTIONS, PredictArgs,
   compiledLogKeys, compiledMeanLogs, compiledReportCount, sizeOf, sliceRows,
 } from './model_args';
 import { OutputSpec, nativeOutputs, packTargets, resolveOutputs } from './output_losses';
@@ -356,21 +356,7 @@ export abstract class LayersModel implements TrainableModel {
     if (job && compiled.tape) {
       throw typeError(fn, 'distributed training takes built-in losses and metrics; this model was compiled with a loss or metric written as a function');
     }
-    const epochs = checkInt(fn, 'epochs', args.epochs ?? 1, 0);
-    const batchSize = checkInt(fn, 'batchSize', args.batchSize ?? 32, 1, 2 ** 31 - 1);
-    const shuffle = args.shuffle === undefined ? true : checkBool(fn, 'shuffle', args.shuffle);
-    const initialEpoch = checkInt(fn, 'initialEpoch', args.initialEpoch ?? 0, 0);
-    const verbose = args.verbose ?? 1;
-    if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw rangeError(fn, `verbose must be 0, 1 or 2, got ${show(verbose)}`);
-    const split = checkNumber(fn, 'validationSplit', args.validationSplit ?? 0, 0, 1);
-    if (split >= 1) throw rangeError(fn, `validationSplit must be < 1, got ${split}`);
-    if (args.seed !== undefined) checkInt(fn, 'seed', args.seed, 0);
-    const signal = args.signal;
-    if (signal !== undefined && !(signal instanceof AbortSignal)) throw typeError(fn, `signal must be an AbortSignal, got ${show(signal)}`);
-    const callbacks: CallbackHooks[] = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
-    checkArray(fn, 'callbacks', callbacks, 'a callback or an array of callbacks');
-    for (const c of callbacks) if (c === null || typeof c !== 'object') throw typeError(fn, `callbacks must be objects, got ${show(c)}`);
-    checkHooks(fn, callbacks);
+    const { epochs, batchSize, shuffle, initialEpoch, verbose, split, signal, callbacks } = fitSettings(fn, args);
 
     // NaN/Infinity in x is checked off the event loop (runFit's assertFinite).
     const feats = this.#features(fn, x, false);

@@ -1,6 +1,7 @@
 // The options of compile / fit / evaluate / predict, their accepted keys, and
 // the small helpers every model path shares (log means, slice sizes).
-import type { CallbackHooks, Logs } from '../callbacks/callback';
+import { type CallbackHooks, type Logs, checkHooks } from '../callbacks/callback';
+import { checkArray, checkBool, checkInt, checkNumber, rangeError, show, typeError } from '../errors';
 import type { Loss, LossFunction, LossIdentifier } from '../losses';
 import type { MetricFunction, MetricIdentifier, ResolvedMetric } from '../metrics';
 import type { Optimizer } from '../optimizers/optimizer';
@@ -77,6 +78,39 @@ export interface FitArgs {
    * docs/distributed.md.
    */
   distributed?: boolean;
+}
+
+/** fit's options checked, with their defaults. */
+export interface FitSettings {
+  epochs: number;
+  batchSize: number;
+  shuffle: boolean;
+  initialEpoch: number;
+  verbose: 0 | 1 | 2;
+  /** validationSplit, in [0, 1). */
+  split: number;
+  signal: AbortSignal | undefined;
+  callbacks: CallbackHooks[];
+}
+
+/** Checks the values of fit's options (their keys are checked already) and fills in Keras's defaults. */
+export function fitSettings(fn: string, args: FitArgs): FitSettings {
+  const epochs = checkInt(fn, 'epochs', args.epochs ?? 1, 0);
+  const batchSize = checkInt(fn, 'batchSize', args.batchSize ?? 32, 1, 2 ** 31 - 1);
+  const shuffle = args.shuffle === undefined ? true : checkBool(fn, 'shuffle', args.shuffle);
+  const initialEpoch = checkInt(fn, 'initialEpoch', args.initialEpoch ?? 0, 0);
+  const verbose = args.verbose ?? 1;
+  if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw rangeError(fn, `verbose must be 0, 1 or 2, got ${show(verbose)}`);
+  const split = checkNumber(fn, 'validationSplit', args.validationSplit ?? 0, 0, 1);
+  if (split >= 1) throw rangeError(fn, `validationSplit must be < 1, got ${split}`);
+  if (args.seed !== undefined) checkInt(fn, 'seed', args.seed, 0);
+  const signal = args.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw typeError(fn, `signal must be an AbortSignal, got ${show(signal)}`);
+  const callbacks: CallbackHooks[] = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
+  checkArray(fn, 'callbacks', callbacks, 'a callback or an array of callbacks');
+  for (const c of callbacks) if (c === null || typeof c !== 'object') throw typeError(fn, `callbacks must be objects, got ${show(c)}`);
+  checkHooks(fn, callbacks);
+  return { epochs, batchSize, shuffle, initialEpoch, verbose, split, signal, callbacks };
 }
 
 /** Options of {@link LayersModel.evaluate}. */
