@@ -22,6 +22,18 @@ std::string showShape(const Shape& s) {
   return out + "]";
 }
 
+Shape shapeOption(const Config& c, const char* layer, const char* key) {
+  Shape shape;
+  for (double d : c.numbers(key)) {
+    if (!(d >= 1 && d <= static_cast<double>(int64_t{1} << 31)) || static_cast<double>(static_cast<int64_t>(d)) != d)
+      throw std::invalid_argument(std::string(layer) + ": " + key + " must hold positive integers");
+    shape.push_back(static_cast<int64_t>(d));
+  }
+  if (shape.empty())
+    throw std::invalid_argument(std::string(layer) + ": " + key + " is required (a non-empty array of positive integers)");
+  return shape;
+}
+
 ScratchSizes::ScratchSizes(std::initializer_list<int64_t> sizes) {
   if (sizes.size() > static_cast<size_t>(kCapacity)) throw std::logic_error("a layer asked for more than 12 scratch buffers");
   for (int64_t n : sizes) sizes_[static_cast<size_t>(count_++)] = n;

@@ -21,6 +21,10 @@ namespace tf {
 using Shape = std::vector<int64_t>;
 int64_t elementsOf(const Shape& s);
 std::string showShape(const Shape& s);
+// A layer's per-sample shape option (reshape's and outputPart's
+// `targetShape`): a non-empty array of positive integers, or
+// std::invalid_argument naming `layer` and `key`.
+Shape shapeOption(const Config& c, const char* layer, const char* key);
 
 // One weight a layer asks for, in Keras order (kernel, bias / gamma, beta,
 // moving_mean, moving_variance). Initializers run in TypeScript; `fill` is

@@ -20,12 +20,7 @@ class OutputPart final : public Layer {
  public:
   explicit OutputPart(const Config& c)
       : offset_(c.integer("offset", 0, 0, int64_t{1} << 40)), passMask_(c.flag("passMask", false)) {
-    for (double d : c.numbers("targetShape")) {
-      if (!(d >= 1 && d <= static_cast<double>(int64_t{1} << 31)) || static_cast<double>(static_cast<int64_t>(d)) != d)
-        throw std::invalid_argument("outputPart: targetShape must hold positive integers");
-      target_.push_back(static_cast<int64_t>(d));
-    }
-    if (target_.empty()) throw std::invalid_argument("outputPart: targetShape is required (a non-empty array of positive integers)");
+    target_ = shapeOption(c, "outputPart", "targetShape");
   }
 
   Shape computeOutputShape(const std::vector<Shape>& in) const override {

@@ -11,14 +11,7 @@ namespace tf {
 namespace {
 class Reshape final : public Layer {
  public:
-  explicit Reshape(const Config& c) {
-    for (double d : c.numbers("targetShape")) {
-      if (!(d >= 1 && d <= static_cast<double>(int64_t{1} << 31)) || static_cast<double>(static_cast<int64_t>(d)) != d)
-        throw std::invalid_argument("reshape: targetShape must hold positive integers");
-      target_.push_back(static_cast<int64_t>(d));
-    }
-    if (target_.empty()) throw std::invalid_argument("reshape: targetShape is required (a non-empty array of positive integers)");
-  }
+  explicit Reshape(const Config& c) : target_(shapeOption(c, "reshape", "targetShape")) {}
 
   Shape computeOutputShape(const std::vector<Shape>& in) const override {
     if (in.size() != 1) throw std::invalid_argument("reshape takes one input");
