@@ -136,6 +136,33 @@ describe('returnState shapes and types', () => {
     expect(Array.from(pc.values)).not.toEqual(Array.from(ph.values));
   });
 
+  it('with dropout and recurrentDropout: inference matches the layer without them, and training runs on the masked steps', async () => {
+    const build = (drop: number) => {
+      const x = tf.input({ shape: [T, F] });
+      const [out, h, c] = tf.layers.lstm({ units: U, returnState: true, dropout: drop, recurrentDropout: drop, seed: 3, name: 'l' }).apply(x);
+      return tf.model({ inputs: x, outputs: [tf.layers.dense({ units: D, name: 'd' }).apply(out) as tf.SymbolicTensor, c, h] });
+    };
+    const plain = build(0);
+    const dropped = build(0.5);
+    dropped.setWeights(plain.getWeights());
+    const { x, y } = data(5, false);
+    const xs = tf.tensor(x, [B, T, F]);
+    // Dropout is off at inference: every output, the states included, equals the plain layer's.
+    const a = plain.predict(xs) as tf.Tensor[];
+    const b = dropped.predict(xs) as tf.Tensor[];
+    a.forEach((t, k) => expect(Array.from(b[k].values)).toEqual(Array.from(t.values)));
+    // Training with dropout changes the weights differently from training without it, and stays finite.
+    for (const m of [plain, dropped]) m.compile({ optimizer: 'sgd', loss: ['meanSquaredError', 'meanSquaredError', 'meanSquaredError'] });
+    const ys = [tf.tensor(y, [B, D]), tf.zeros([B, U]), tf.zeros([B, U])];
+    await plain.fit(xs, ys, { epochs: 2, batchSize: B, shuffle: false, verbose: 0 });
+    const h = await dropped.fit(xs, ys, { epochs: 2, batchSize: B, shuffle: false, verbose: 0 });
+    expect(h.history.loss.every(Number.isFinite)).toBe(true);
+    const wa = plain.getWeights()[0].values as Float32Array;
+    const wb = dropped.getWeights()[0].values as Float32Array;
+    expect(Array.from(wb).every(Number.isFinite)).toBe(true);
+    expect(Array.from(wb)).not.toEqual(Array.from(wa));
+  });
+
   it('Sequential refuses a layer with returnState, as Keras does', () => {
     const lstm = () => tf.layers.lstm({ units: U, returnState: true, inputShape: [T, F], name: 'r' });
     expect(() => tf.sequential({ layers: [lstm()] })).toThrow(new TypeError("add: layer 'r' (LSTM) has returnState, so it returns its output and its states; a Sequential model's layers return one tensor each (use the functional API, tf.model, for the states)"));
