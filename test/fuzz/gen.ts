@@ -5,6 +5,9 @@
 import * as tf from '../../src/index';
 import { Tensor } from '../../src/tensor';
 
+/** Values a typed array gets from the generator; a longer one repeats them. */
+const FILLED = 65536;
+
 /** Errors the fuzzer's own hostile code throws (from proxy traps, getters, callbacks). */
 export class FuzzThrow extends Error {
   constructor(where: string) {
@@ -174,8 +177,13 @@ export class Gen {
     const Ctor = (globalThis as unknown as Record<string, new (b: ArrayBufferLike, o?: number, l?: number) => ArrayLike<number>>)[k];
     const bytes = (Ctor as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
     const fillIt = (a: ArrayLike<number>) => {
-      const w = a as unknown as { [i: number]: number | bigint };
-      for (let i = 0; i < a.length; i++) w[i] = k === 'BigInt64Array' ? BigInt(this.int(-3, 3)) : this.value();
+      const w = a as unknown as { [i: number]: number | bigint; copyWithin(target: number, start: number, end: number): void };
+      // Element by element through the generator up to FILLED values; a
+      // longer array repeats them (copyWithin): filling millions of elements
+      // one generator call at a time once took a case minutes.
+      const drawn = Math.min(a.length, FILLED);
+      for (let i = 0; i < drawn; i++) w[i] = k === 'BigInt64Array' ? BigInt(this.int(-3, 3)) : this.value();
+      for (let done = drawn; done > 0 && done < a.length; done *= 2) w.copyWithin(done, 0, Math.min(done, a.length - done));
       return a;
     };
     return this.weighted<unknown>([
