@@ -27,7 +27,7 @@ export async function saveQuantized(model: QuantizedModel, handlerOrURL: unknown
 }
 
 function quantizedArtifacts(model: QuantizedModel): ModelArtifacts {
-  const { native: mlp, layers } = model.parts();
+  const { native: mlp, layers } = model.parts()!;
   const info = mlp.info().layers;
   const params = mlp.exportLayers();
   const specs: WeightsManifestEntry[] = [];
