@@ -20,6 +20,23 @@ namespace tf {
 
 namespace {
 
+// n bytes from src to dst (no overlap): the runs of im2col are a few bytes
+// (kw * channels: 3 for a 3x3 kernel over one channel), where a memcpy call
+// costs more than the copy; fixed-size copies compile to plain moves.
+inline void copyBytes(uint8_t* dst, const uint8_t* src, int64_t n) {
+  if (n >= 16) {
+    std::memcpy(dst, src, static_cast<size_t>(n));
+  } else if (n >= 8) {
+    std::memcpy(dst, src, 8);
+    std::memcpy(dst + n - 8, src + n - 8, 8);
+  } else if (n >= 4) {
+    std::memcpy(dst, src, 4);
+    std::memcpy(dst + n - 4, src + n - 4, 4);
+  } else {
+    for (int64_t i = 0; i < n; ++i) dst[i] = src[i];
+  }
+}
+
 // One chunk of uint8 im2col rows: `batch` samples of q [inH, inW, C] -> col [rows, ldc].
 void im2colU8(const Window2d& g, int64_t batch, const uint8_t* x, uint8_t pad, uint8_t* col, int64_t ldc) {
   const int64_t C = g.channels;
@@ -38,13 +55,13 @@ void im2colU8(const Window2d& g, int64_t batch, const uint8_t* x, uint8_t pad, u
           const uint8_t* src = xb + iy * g.inW * C;
           const int64_t ix0 = ox * g.sw - g.padLeft;
           if (g.dw == 1 && ix0 >= 0 && ix0 + g.kw <= g.inW) {
-            std::memcpy(dst, src + ix0 * C, static_cast<size_t>(g.kw * C));
+            copyBytes(dst, src + ix0 * C, g.kw * C);
             continue;
           }
           for (int64_t kx = 0; kx < g.kw; ++kx) {
             const int64_t ix = ix0 + kx * g.dw;
             if (ix < 0 || ix >= g.inW) std::memset(dst + kx * C, pad, static_cast<size_t>(C));
-            else std::memcpy(dst + kx * C, src + ix * C, static_cast<size_t>(C));
+            else copyBytes(dst + kx * C, src + ix * C, C);
           }
         }
       }
@@ -120,10 +137,11 @@ class QuantizedConv2d final : public Layer {
     if (in[0].size() != 2) throw std::invalid_argument("quantizedConv1d: expects samples of shape [steps, channels], got " + showShape(in[0]));
     return {{1, in[0][0], in[0][1]}};
   }
-  // Samples per chunk: about 256 KiB of uint8 im2col rows, so they are in cache when the GEMM reads them.
+  // Samples per chunk: about 512 KiB of uint8 im2col rows and float outputs, so the GEMM reads the rows
+  // and the activation pass the outputs while they are in cache.
   int64_t chunkOf(const Window2d& g, int64_t batch) const {
-    const int64_t perSample = std::max<int64_t>(g.outH * g.outW * p_.w.Kp, 1);
-    return std::clamp<int64_t>((int64_t{1} << 18) / perSample, 1, std::max<int64_t>(batch, 1));
+    const int64_t perSample = std::max<int64_t>(g.outH * g.outW * (p_.w.Kp + 4 * filters_), 1);
+    return std::clamp<int64_t>((int64_t{1} << 19) / perSample, 1, std::max<int64_t>(batch, 1));
   }
 
   const char* name_;
