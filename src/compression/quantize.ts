@@ -14,6 +14,7 @@ import { ActivationLayer } from '../layers/activation_layer';
 import { Dense } from '../layers/dense';
 import { Dropout } from '../layers/dropout';
 import { LayersModel } from '../models/layers_model';
+import { InputSpec, packInputs } from '../models/data';
 import type { ModelGraph } from '../models/native_graph';
 import { Sequential } from '../models/sequential';
 import { NativeQuantizedLayerSpec, NativeQuantizedMlp, native } from '../native';
@@ -111,10 +112,14 @@ function samples(f: string, name: string, x: unknown, shape: readonly number[]):
 export class QuantizedModel {
   /** The original model's name. */
   readonly name: string;
-  /** Values per sample (the product of {@link QuantizedModel.inputShape}). */
+  /** Values per sample (of every input, for a model of several). */
   readonly inputs: number;
-  /** Per-sample input shape. */
+  /** Per-sample input shape (the first input's, for a model of several). */
   readonly inputShape: number[];
+  /** Per-sample shape of each input (one, but for a functional model of several). */
+  readonly inputShapes: number[][];
+  /** Names of the inputs of a model of several (predict's object keys); null for one. */
+  readonly inputNames: string[] | null;
   /** Outputs per sample. */
   readonly outputs: number;
   readonly #native: NativeQuantizedMlp | null;
@@ -131,8 +136,10 @@ export class QuantizedModel {
       this.#native = null;
       this.#graph = nativeMlp;
       this.#layers = [];
-      this.inputShape = [...nativeMlp.inputShape];
-      this.inputs = this.inputShape.reduce((a, b) => a * b, 1);
+      this.inputShapes = nativeMlp.inputShapes.map((s) => [...s]);
+      this.inputShape = [...this.inputShapes[0]];
+      this.inputNames = this.inputShapes.length > 1 ? [...nativeMlp.inputNames] : null;
+      this.inputs = this.inputShapes.reduce((a, s) => a + s.reduce((b, d) => b * d, 1), 0);
       this.outputs = nativeMlp.outputShape[0];
     } else {
       this.#native = nativeMlp;
@@ -140,22 +147,30 @@ export class QuantizedModel {
       this.#layers = layers;
       this.inputs = layers[0].inputs;
       this.inputShape = [this.inputs];
+      this.inputShapes = [[this.inputs]];
+      this.inputNames = null;
       this.outputs = layers[layers.length - 1].units;
     }
   }
 
-  #args(f: string, x: unknown, args: unknown): { values: Float32Array; rows: number; out: Float32Array; path?: Int8Path; batchSize: number } {
+  #args(f: 'predict' | 'predictAsync', x: unknown, args: unknown): { values: Float32Array; rows: number; out: Float32Array; path?: Int8Path; batchSize: number } {
     const o = checkOptions(f, args, ['path', 'batchSize']) as QuantizedPredictArgs;
     if (o.path !== undefined && !PATHS.includes(o.path)) throw typeError(f, `path must be one of ${PATHS.join(', ')}, got ${show(o.path)}`);
     if (o.path !== undefined && !native.int8Paths.includes(o.path)) throw rangeError(f, `int8 path '${o.path}' does not run on this CPU (it runs ${native.int8Paths.join(', ')})`);
     const batchSize = o.batchSize === undefined ? 32 : o.batchSize;
     if (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize < 1 || batchSize > 2 ** 31 - 1) throw rangeError(f, `batchSize must be an integer in [1, 2^31 - 1], got ${show(o.batchSize)}`);
-    const { values, rows } = samples(f, 'x', x, this.inputShape);
+    const { values, rows } = this.inputNames
+      ? (({ values: v, n }) => ({ values: v, rows: n }))(packInputs(f, x, { names: this.inputNames, shapes: this.inputShapes }, false))
+      : samples(f, 'x', x, this.inputShape);
     return { values, rows, out: new Float32Array(rows * this.outputs), path: o.path, batchSize };
   }
 
-  /** Outputs [samples, outputs] for x [samples, ...inputShape], through the int8 kernels on the calling thread. */
-  predict(x: Tensor, args: QuantizedPredictArgs = {}): Tensor {
+  /**
+   * Outputs [samples, outputs] for x [samples, ...inputShape] (a model of
+   * several inputs: an array of tensors or an object keyed by input name, as
+   * LayersModel.predict), through the int8 kernels on the calling thread.
+   */
+  predict(x: Tensor | Tensor[] | Record<string, Tensor>, args: QuantizedPredictArgs = {}): Tensor {
     const a = this.#args('predict', x, args);
     if (this.#graph) {
       if (a.rows > 0) this.#graph.native('predict', this.name, a.path).predict(a.values, a.rows, Math.min(a.batchSize, a.rows), a.out);
@@ -166,7 +181,7 @@ export class QuantizedModel {
   }
 
   /** {@link QuantizedModel.predict} on a worker thread. */
-  async predictAsync(x: Tensor, args: QuantizedPredictArgs = {}): Promise<Tensor> {
+  async predictAsync(x: Tensor | Tensor[] | Record<string, Tensor>, args: QuantizedPredictArgs = {}): Promise<Tensor> {
     const a = this.#args('predictAsync', x, args);
     if (this.#graph) {
       if (a.rows > 0) await this.#graph.native('predictAsync', this.name, a.path).predictAsync(a.values, a.rows, Math.min(a.batchSize, a.rows), a.out);
@@ -234,7 +249,8 @@ export class QuantizedModel {
  * - A Sequential chain of Dense layers (Activation layers after a linear
  *   Dense folded in, Dropout dropped, as at inference) becomes a native int8
  *   chain that requantizes between layers without leaving uint8.
- * - Any other Sequential or functional model (one input, one output) made of
+ * - Any other Sequential or functional model (one output; several inputs
+ *   are given as LayersModel.predict takes them) made of
  *   built-in layers runs through the graph executor as the float model does,
  *   with every Dense, Conv2D and Conv1D replaced by an int8 node: its float
  *   input quantized to uint8 (im2col of the uint8 input for a convolution;
@@ -324,14 +340,23 @@ function isDenseChain(model: Sequential): boolean {
 
 /** A convolutional or functional model through the graph executor (quantize_graph.ts). */
 function quantizeAsGraph(model: LayersModel, calibration: unknown, perChannel: boolean): QuantizedModel {
-  // The topology and input shapes are LayersModel's internal view of the model.
-  const internal = model as unknown as { topology(): ModelGraph; inputShapesFor(s: number[]): number[][] };
-  const inputShapes = internal.inputShapesFor(model.inputs!);
-  if (inputShapes.length !== 1) throw rangeError(fn, `model '${model.name}' has ${inputShapes.length} inputs; int8 models take one`);
-  const { values, rows } = samples(fn, 'calibration', calibration, inputShapes[0]);
+  // The topology and inputs are LayersModel's internal view of the model.
+  const internal = model as unknown as { topology(): ModelGraph; inputShapesFor(s: number[]): number[][]; multipleInputs(): InputSpec | null };
+  const inputShapes = internal.inputShapesFor(model.inputs!).map((s) => [...s]);
+  const several = internal.multipleInputs();
+  let values: Float32Array, rows: number;
+  if (several) {
+    // As fit and predict take them: an array of tensors or an object keyed by input name, packed per sample.
+    const f = packInputs(fn, calibration, several, false);
+    values = f.values;
+    rows = f.n;
+  } else {
+    ({ values, rows } = samples(fn, 'calibration', calibration, inputShapes[0]));
+  }
   if (rows < 1) throw rangeError(fn, 'calibration has no samples');
   for (let i = 0; i < values.length; i++) {
     if (!Number.isFinite(values[i])) throw rangeError(fn, `calibration has a non-finite value ${values[i]} at index ${i}`);
   }
-  return new QuantizedModel(model.name, quantizeGraph(fn, model.name, internal.topology(), [...inputShapes[0]], values, rows, perChannel), []);
+  const names = several ? [...several.names] : ['input'];
+  return new QuantizedModel(model.name, quantizeGraph(fn, model.name, internal.topology(), inputShapes, names, values, rows, perChannel), []);
 }

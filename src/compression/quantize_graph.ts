@@ -57,7 +57,9 @@ export type FloatWeights = Map<Layer, Float32Array[]>;
 
 /** @internal A quantized model run by the graph executor. */
 export class QuantizedGraph {
-  readonly inputShape: number[];
+  /** Per-sample shape of each model input, and their names (one input: ['input']); predict rows pack them in order. */
+  readonly inputShapes: number[][];
+  readonly inputNames: string[];
   readonly nodes: QuantizedGraphNode[];
   readonly outputs: number[];
   readonly outputTensors: number[] | undefined;
@@ -65,13 +67,14 @@ export class QuantizedGraph {
   /** Per-sample output shape (one flat output). */
   readonly outputShape: number[];
   /** Per node, the per-sample shapes of its inputs. */
-  readonly inputShapes: number[][][];
+  readonly nodeInputShapes: number[][][];
   /** Per node, the per-sample shape of its (first) output. */
   readonly outputShapes: number[][];
   readonly #native = new Map<string, NativeModel>();
 
-  constructor(fn: string, name: string, inputShape: number[], nodes: QuantizedGraphNode[], outputs: number[], outputTensors: number[] | undefined, floatWeights: FloatWeights) {
-    this.inputShape = inputShape;
+  constructor(fn: string, name: string, inputShapes: number[][], inputNames: string[], nodes: QuantizedGraphNode[], outputs: number[], outputTensors: number[] | undefined, floatWeights: FloatWeights) {
+    this.inputShapes = inputShapes;
+    this.inputNames = inputNames;
     this.nodes = nodes;
     this.outputs = outputs;
     this.outputTensors = outputTensors;
@@ -80,7 +83,7 @@ export class QuantizedGraph {
     if (plan.outputShapes.length !== 1 || plan.outputShapes[0].length !== 1) throw rangeError(fn, `model '${name}' must have one output of flat features`);
     this.outputShape = plan.outputShapes[0];
     this.outputShapes = plan.shapes;
-    this.inputShapes = nodes.map((n) => n.inputs.map((r, k) => (r < 0 ? inputShape : plan.nodeOutputShapes[r][n.tensors?.[k] ?? 0])));
+    this.nodeInputShapes = nodes.map((n) => n.inputs.map((r, k) => (r < 0 ? inputShapes[-1 - r] : plan.nodeOutputShapes[r][n.tensors?.[k] ?? 0])));
     this.#native.set('default', nm);
   }
 
@@ -114,7 +117,7 @@ function quantizedSpec(node: QuantizedGraphNode, q: QuantizedNodeParams, inShape
  * (path null: the default), float layers with their weights elsewhere. With
  * `extraOutputs`, the float graph returning those tensors too (calibration).
  */
-function buildNative(fn: string, name: string, g: Pick<QuantizedGraph, 'inputShape' | 'nodes' | 'outputs' | 'outputTensors' | 'floatWeights'>, path: string | null,
+function buildNative(fn: string, name: string, g: Pick<QuantizedGraph, 'inputShapes' | 'nodes' | 'outputs' | 'outputTensors' | 'floatWeights'>, path: string | null,
   extraOutputs: [number, number][] = []): { nm: NativeModel; plan: ReturnType<typeof planNativeModel> } {
   const nodes: ModelNode[] = g.nodes.map((n) => {
     const q = n.quantized;
@@ -132,7 +135,7 @@ function buildNative(fn: string, name: string, g: Pick<QuantizedGraph, 'inputSha
     nodes, outputs: [...g.outputs, ...extraOutputs.map(([r]) => r)],
     outputTensors: [...g.outputs.map((_, j) => g.outputTensors?.[j] ?? 0), ...extraOutputs.map(([, t]) => t)],
   };
-  const plan = planNativeModel(fn, name, graph, [g.inputShape]);
+  const plan = planNativeModel(fn, name, graph, g.inputShapes);
   const nm = 'chain' in plan.native ? new native.NativeModel(plan.native.chain, plan.native.input) : new native.NativeModel(plan.native.graph);
   const layout = new WeightLayout(fn, nm, plan.placed);
   const params = new Float32Array(layout.trainableSize);
@@ -172,10 +175,11 @@ function quantizeKernel(kernel: Float32Array, K: number, N: number, perChannel: 
 }
 
 /**
- * @internal Quantizes a model's graph (topology and input shape given by the
- * caller), with calibration rows [rows, ...inputShape] (checked, finite).
+ * @internal Quantizes a model's graph (topology and inputs given by the
+ * caller), with calibration rows (checked, finite) each holding every
+ * input's values one after another.
  */
-export function quantizeGraph(fn: string, name: string, topology: ModelGraph, inputShape: number[], calibration: Float32Array, rows: number, perChannel: boolean): QuantizedGraph {
+export function quantizeGraph(fn: string, name: string, topology: ModelGraph, inputShapes: number[][], inputNames: string[], calibration: Float32Array, rows: number, perChannel: boolean): QuantizedGraph {
   for (const n of topology.nodes) {
     const l = n.layer;
     const inner = (l as unknown as { layer?: Layer }).layer;
@@ -189,7 +193,7 @@ export function quantizeGraph(fn: string, name: string, topology: ModelGraph, in
     if (!floatWeights.has(n.layer)) floatWeights.set(n.layer, n.layer.getWeights().map((t) => Float32Array.from(t.dataSync() as Float32Array)));
   }
   const nodes: QuantizedGraphNode[] = topology.nodes.map((n) => ({ layer: n.layer, inputs: [...n.inputs], ...(n.tensors ? { tensors: [...n.tensors] } : {}), quantized: null }));
-  const g = { inputShape, nodes, outputs: [...topology.outputs], outputTensors: topology.outputTensors ? [...topology.outputTensors] : undefined, floatWeights };
+  const g = { inputShapes, nodes, outputs: [...topology.outputs], outputTensors: topology.outputTensors ? [...topology.outputTensors] : undefined, floatWeights };
 
   // What each quantized node reads, through Flatten (which only renames the shape): a model input (-1) or [node, tensor].
   const source = (r: number, t: number): [number, number] => {
@@ -203,7 +207,7 @@ export function quantizeGraph(fn: string, name: string, topology: ModelGraph, in
   const extra: [number, number][] = [];
   const reads = targets.map((i) => {
     const s = source(nodes[i].inputs[0], nodes[i].tensors?.[0] ?? 0);
-    if (s[0] < 0) return -1;  // the calibration data itself
+    if (s[0] < 0) return s[0];  // model input -1 - s[0]: the calibration data itself
     const j = outKeys.indexOf(key(s));
     if (j >= 0) return j;
     const e = extra.findIndex((x) => key(x) === key(s));
@@ -219,7 +223,7 @@ export function quantizeGraph(fn: string, name: string, topology: ModelGraph, in
     const { nm, plan } = buildNative(fn, name, g, null, extra);
     const sizes = plan.outputShapes.map(sizeOf);
     const row = sizes.reduce((a, b) => a + b, 0);
-    const inSize = sizeOf(inputShape);
+    const inSize = inputShapes.reduce((a, sh) => a + sizeOf(sh), 0);
     const chunk = Math.max(1, Math.min(rows, Math.floor((1 << 22) / Math.max(row, 1))));
     const out = new Float32Array(chunk * row);
     for (let r0 = 0; r0 < rows; r0 += chunk) {
@@ -241,10 +245,19 @@ export function quantizeGraph(fn: string, name: string, topology: ModelGraph, in
       }
     }
   }
-  let inLo = Infinity, inHi = -Infinity;
-  for (let i = 0; i < calibration.length; i++) {
-    inLo = Math.min(inLo, calibration[i]);
-    inHi = Math.max(inHi, calibration[i]);
+  // Each model input's range, over its columns of the packed rows.
+  const widths = inputShapes.map(sizeOf);
+  const row = widths.reduce((a, b) => a + b, 0);
+  const inLo = widths.map(() => Infinity), inHi = widths.map(() => -Infinity);
+  for (let r = 0; r < rows; r++) {
+    let off = r * row;
+    widths.forEach((w, k) => {
+      for (let i = off; i < off + w; i++) {
+        inLo[k] = Math.min(inLo[k], calibration[i]);
+        inHi[k] = Math.max(inHi[k], calibration[i]);
+      }
+      off += w;
+    });
   }
 
   targets.forEach((i, t) => {
@@ -254,7 +267,7 @@ export function quantizeGraph(fn: string, name: string, topology: ModelGraph, in
     const K = kernelT.length / units;
     if (K > 65536) throw rangeError(fn, `layer '${n.layer.name}' has ${K} inputs per output; int8 layers take at most 65536 (255 x 127 x inputs must fit the int32 sums)`);
     const r = reads[t];
-    const range = r < 0 ? [inLo, inHi] : [lo[r], hi[r]];
+    const range = r < 0 ? [inLo[-1 - r], inHi[-1 - r]] : [lo[r], hi[r]];
     if (!Number.isFinite(range[0]) || !Number.isFinite(range[1])) {
       throw rangeError(fn, `the input of layer '${n.layer.name}' is not finite on the calibration data (range [${range[0]}, ${range[1]}])`);
     }
@@ -265,5 +278,5 @@ export function quantizeGraph(fn: string, name: string, topology: ModelGraph, in
   });
   // The quantized layers' float weights are not needed any more.
   for (const i of targets) if (!nodes.some((n) => n.layer === nodes[i].layer && !n.quantized)) floatWeights.delete(nodes[i].layer);
-  return new QuantizedGraph(fn, name, inputShape, nodes, g.outputs, g.outputTensors, floatWeights);
+  return new QuantizedGraph(fn, name, inputShapes, inputNames, nodes, g.outputs, g.outputTensors, floatWeights);
 }

@@ -45,7 +45,7 @@ export function graphArtifacts(name: string, g: QuantizedGraph): Pick<ModelArtif
     const values = g.floatWeights.get(layer);
     if (!values) continue;
     const first = g.nodes.findIndex((n) => n.layer === layer);
-    layer.weightSpecsFor(g.inputShapes[first]).forEach((w, k) => floats(`${layer.name}/${w.name}`, w.shape, values[k]));
+    layer.weightSpecsFor(g.nodeInputShapes[first]).forEach((w, k) => floats(`${layer.name}/${w.name}`, w.shape, values[k]));
   }
   const data = new Uint8Array(chunks.reduce((a, c) => a + c.length, 0));
   let offset = 0;
@@ -57,7 +57,7 @@ export function graphArtifacts(name: string, g: QuantizedGraph): Pick<ModelArtif
     modelTopology: {
       class_name: 'QuantizedGraph',
       config: {
-        name, input_shape: [...g.inputShape],
+        name, input_shapes: g.inputShapes.map((s) => [...s]), input_names: [...g.inputNames],
         layers: layers.map((l) => {
           const s = serializeLayer(l);
           return { class_name: s.className, config: s.config };
@@ -81,7 +81,7 @@ export function graphArtifacts(name: string, g: QuantizedGraph): Pick<ModelArtif
 
 /** @internal Rebuilds a quantized graph from checked artifacts (format and topology class already checked). */
 export function graphFromArtifacts(fn: string, config: Record<string, unknown>, weightSpecs: unknown, bytes: Uint8Array): { name: string; graph: QuantizedGraph } {
-  const { name, input_shape: inputShape, layers, nodes, outputs, output_tensors: outputTensors } = config;
+  const { name, input_shapes: inputShapes, input_names: inputNames, layers, nodes, outputs, output_tensors: outputTensors } = config;
   const fail = (msg: string): never => {
     throw new Error(`${fn}: ${msg}`);
   };
@@ -90,8 +90,12 @@ export function graphFromArtifacts(fn: string, config: Record<string, unknown>, 
     if (!Array.isArray(v) || v.length > MAX_NODES || v.some((d) => !Number.isInteger(d) || d < lo || d > hi)) fail(`${what} must be an array of integers in [${lo}, ${hi}], got ${show(v)}`);
     return v as number[];
   };
-  const shape = ints(inputShape, 'input_shape', 1, 1 << 24);
-  if (shape.length === 0) fail('input_shape must not be empty');
+  if (!Array.isArray(inputShapes) || inputShapes.length === 0 || inputShapes.length > 64) fail(`input_shapes must be an array of 1 to 64 shapes, got ${show(inputShapes)}`);
+  const shapesIn = (inputShapes as unknown[]).map((s, k) => ints(s, `input_shapes[${k}]`, 1, 1 << 24));
+  if (shapesIn.some((s) => s.length === 0)) fail('an input shape must not be empty');
+  if (!Array.isArray(inputNames) || inputNames.length !== shapesIn.length || inputNames.some((n) => typeof n !== 'string') || new Set(inputNames).size !== inputNames.length) {
+    fail(`input_names must be ${shapesIn.length} distinct strings, got ${show(inputNames)}`);
+  }
   if (!Array.isArray(layers) || layers.length === 0 || layers.length > MAX_NODES) fail(`layers must be an array of 1 to ${MAX_NODES} layers, got ${show(layers)}`);
   const built: Layer[] = (layers as unknown[]).map((l, i) => {
     if (!isDict(l) || typeof l.class_name !== 'string' || !isDict(l.config)) return fail(`layer ${i} must be {class_name, config}, got ${show(l)}`);
@@ -106,10 +110,10 @@ export function graphFromArtifacts(fn: string, config: Record<string, unknown>, 
     const at = `node ${i}`;
     if (!isDict(n)) return fail(`${at} must be an object, got ${show(n)}`);
     const [layerIndex] = ints([n.layer], `${at}: layer`, 0, built.length - 1);
-    const inputs = ints(n.inputs, `${at}: inputs`, -1, i - 1);
+    const inputs = ints(n.inputs, `${at}: inputs`, -shapesIn.length, i - 1);
     const tensors = n.tensors === undefined ? undefined : ints(n.tensors, `${at}: tensors`, 0, 1 << 16);
     if (inputs.length === 0 || (tensors && tensors.length !== inputs.length)) fail(`${at}: inputs (and tensors) must list each input once`);
-    const shapes = inputs.map((r, k) => (r < 0 ? shape : outShapes[r][tensors?.[k] ?? 0] ?? fail(`${at}: reads output ${tensors?.[k]} of node ${r}, which has ${outShapes[r].length}`)));
+    const shapes = inputs.map((r, k) => (r < 0 ? shapesIn[-1 - r] : outShapes[r][tensors?.[k] ?? 0] ?? fail(`${at}: reads output ${tensors?.[k]} of node ${r}, which has ${outShapes[r].length}`)));
     const layer = built[layerIndex];
     inShapes.push(shapes);
     outShapes.push(layer.outputShapesFor(shapes));
@@ -181,5 +185,5 @@ export function graphFromArtifacts(fn: string, config: Record<string, unknown>, 
   }
   const floatWeights = new Map<Layer, Float32Array[]>();
   for (const { layer, count } of floatLayers) floatWeights.set(layer, Array.from({ length: count }, () => decodeEntry(bytes, entries[e++]) as Float32Array));
-  return { name: name as string, graph: new QuantizedGraph(fn, name as string, shape, graphNodes, outs, outTensors, floatWeights) };
+  return { name: name as string, graph: new QuantizedGraph(fn, name as string, shapesIn, inputNames as string[], graphNodes, outs, outTensors, floatWeights) };
 }

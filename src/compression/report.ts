@@ -150,7 +150,7 @@ function int8GraphReport(model: QuantizedModel, g: QuantizedGraph): CompressionR
       };
     } else {
       const w = g.floatWeights.get(n.layer) ?? [];
-      const f = layerFlops(n.layer.className, n.layer.weightSpecsFor(g.inputShapes[i]), g.inputShapes[i], outShape);
+      const f = layerFlops(n.layer.className, n.layer.weightSpecsFor(g.nodeInputShapes[i]), g.nodeInputShapes[i], outShape);
       cost = {
         name: n.layer.name, className: n.layer.className, parameters: w.reduce((a, v) => a + v.length, 0),
         nonzeros: w.reduce((a, v) => a + countNonzeros(v), 0), flops: f,

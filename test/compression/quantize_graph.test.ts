@@ -104,6 +104,14 @@ function skip(): tf.LayersModel {
   return m;
 }
 
+/** A custom layer (computed by its call() through the tape): refused by quantize. */
+class Doubler extends tf.layers.Layer {
+  static override className = 'Doubler';
+  override call(x: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.mul(x as tf.Tensor, 2);
+  }
+}
+
 function argmaxAgreement(a: Float32Array, b: Float32Array, cols: number): number {
   const arg = (v: Float32Array, r: number) => {
     let k = 0;
@@ -222,6 +230,40 @@ describe('tf.quantization.quantize: convolutions', () => {
     expect(worst).toBeLessThanOrEqual(0.03 * size + 0.01);
   });
 
+  it('a functional model of two inputs: calibration and x as arrays or objects keyed by input name; save and load', async () => {
+    const a = tf.input({ shape: [4, 4, 2], name: 'img' }), b = tf.input({ shape: [5], name: 'meta' });
+    const c = tf.layers.conv2d({ filters: 3, kernelSize: 2, activation: 'relu', name: 'c' }).apply(a) as tf.SymbolicTensor;
+    const f = tf.layers.flatten().apply(c) as tf.SymbolicTensor;
+    const d = tf.layers.dense({ units: 6, activation: 'tanh', name: 'd' }).apply(b) as tf.SymbolicTensor;
+    const out = tf.layers.dense({ units: 3, activation: 'softmax', name: 'out' }).apply(tf.layers.concatenate().apply([f, d]) as tf.SymbolicTensor) as tf.SymbolicTensor;
+    const m = tf.model({ inputs: [a, b], outputs: out });
+    m.build([4, 4, 2]);
+    randomize(m, 21);
+    const xa = data([60, 4, 4, 2], 22), xb = data([60, 5], 23, -3, 3);
+    const expected = m.predict([xa, xb]) as tf.Tensor;
+    const q = tf.quantization.quantize(m, { calibration: [data([40, 4, 4, 2], 24), data([40, 5], 25, -3, 3)] as never });
+    expect(q.inputShapes).toEqual([[4, 4, 2], [5]]);
+    expect(q.inputNames).toEqual(['img', 'meta']);
+    const got = q.predict([xa, xb]).dataSync() as Float32Array;
+    expect(q.predict({ meta: xb, img: xa }).dataSync()).toEqual(got);
+    const want = expected.dataSync();
+    let worst = 0;
+    for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+    expect(worst).toBeLessThanOrEqual(0.05);
+    // The dense layer reading input 'meta' directly is calibrated on that input's columns only.
+    const info = q.layerInfo().find((l) => l.name === 'd')!;
+    expect(info.inputScale).toBeCloseTo(6 / 255, 2);
+    expect(() => q.predict(xa)).toThrow(/the model has 2 inputs/);
+    const dir = mkdtempSync(join(tmpdir(), 'tf-int8-two-'));
+    try {
+      await q.save(dir);
+      const back = await tf.quantization.load(dir);
+      expect(back.predict([xa, xb]).dataSync()).toEqual(got);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('saves and loads: identical predictions, report counts the int8 layers', async () => {
     const m = cnn();
     const q = tf.quantization.quantize(m, { calibration: data([50, 10, 10, 2], 8) });
@@ -246,15 +288,23 @@ describe('tf.quantization.quantize: convolutions', () => {
     expect(r.bytes.int8).toBeLessThan(f.bytes.float32! / 3);
   });
 
-  it('refuses recurrent and custom layers, several inputs, calibration of the wrong shape and bad predict input', () => {
+  it('refuses recurrent and custom layers, several outputs, calibration of the wrong shape and bad predict input', () => {
     const r = tf.sequential({ layers: [tf.layers.lstm({ units: 3, inputShape: [4, 2], name: 'rnn' }), tf.layers.dense({ units: 2 })] });
     r.build([4, 2]);
     expect(() => tf.quantization.quantize(r, { calibration: data([5, 4, 2], 1) })).toThrow(/layer 'rnn' \(LSTM\) is not supported/);
-    const a = tf.input({ shape: [3] }), b = tf.input({ shape: [3] });
+    expect(() => tf.quantization.quantize(r, { calibration: data([5, 4, 2], 1) })).toThrow(RangeError);
+    const custom = tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [4] }), new Doubler({ name: 'twice' }), tf.layers.dense({ units: 2 })] });
+    custom.build([4]);
+    expect(() => tf.quantization.quantize(custom, { calibration: data([5, 4], 1) })).toThrow(/layer 'twice' \(Doubler\) is not supported/);
+    const a = tf.input({ shape: [3], name: 'a' }), b = tf.input({ shape: [3], name: 'b' });
     const two = tf.model({ inputs: [a, b], outputs: tf.layers.dense({ units: 2 }).apply(tf.layers.concatenate().apply([a, b]) as tf.SymbolicTensor) as tf.SymbolicTensor });
     two.build([3]);
-    expect(() => tf.quantization.quantize(two, { calibration: data([5, 3], 1) })).toThrow(RangeError);
-    expect(() => tf.quantization.quantize(two, { calibration: data([5, 3], 1) })).toThrow(/2 inputs/);
+    expect(() => tf.quantization.quantize(two, { calibration: data([5, 3], 1) })).toThrow(/the model has 2 inputs/);
+    expect(() => tf.quantization.quantize(two, { calibration: [data([5, 3], 1), data([4, 3], 1)] as never })).toThrow(/input 'b' has 4 samples/);
+    const h = tf.layers.dense({ units: 2, name: 'h2' }).apply(a) as tf.SymbolicTensor;
+    const twoOut = tf.model({ inputs: a, outputs: [h, tf.layers.dense({ units: 1 }).apply(h) as tf.SymbolicTensor] });
+    twoOut.build([3]);
+    expect(() => tf.quantization.quantize(twoOut, { calibration: data([5, 3], 1) })).toThrow(/has 2 outputs; int8 models have one/);
     const m = cnn();
     expect(() => tf.quantization.quantize(m, { calibration: data([5, 10, 10], 1) })).toThrow(/calibration must have shape \[samples, 10, 10, 2\]/);
     expect(() => tf.quantization.quantize(m, { calibration: data([5, 10, 10, 3], 1) })).toThrow(RangeError);
