@@ -29,9 +29,11 @@ export interface QuantizeArgs {
    * Representative inputs, [samples, ...inputShape] (required; [samples,
    * features] for a Dense model): each quantized layer's input range is
    * observed over them (min / max, widened to hold 0), which sets its uint8
-   * scale and zero point. A few hundred training samples do.
+   * scale and zero point. A few hundred training samples do. A functional
+   * model of several inputs takes one tensor per input, as an array or an
+   * object keyed by input name.
    */
-  calibration: Tensor;
+  calibration: Tensor | Tensor[] | Record<string, Tensor>;
   /** Weights quantized per output channel (default true) or with one scale per layer (false). */
   perChannel?: boolean;
 }

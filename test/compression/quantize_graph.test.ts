@@ -241,7 +241,7 @@ describe('tf.quantization.quantize: convolutions', () => {
     randomize(m, 21);
     const xa = data([60, 4, 4, 2], 22), xb = data([60, 5], 23, -3, 3);
     const expected = m.predict([xa, xb]) as tf.Tensor;
-    const q = tf.quantization.quantize(m, { calibration: [data([40, 4, 4, 2], 24), data([40, 5], 25, -3, 3)] as never });
+    const q = tf.quantization.quantize(m, { calibration: [data([40, 4, 4, 2], 24), data([40, 5], 25, -3, 3)] });
     expect(q.inputShapes).toEqual([[4, 4, 2], [5]]);
     expect(q.inputNames).toEqual(['img', 'meta']);
     const got = q.predict([xa, xb]).dataSync() as Float32Array;
@@ -300,7 +300,7 @@ describe('tf.quantization.quantize: convolutions', () => {
     const two = tf.model({ inputs: [a, b], outputs: tf.layers.dense({ units: 2 }).apply(tf.layers.concatenate().apply([a, b]) as tf.SymbolicTensor) as tf.SymbolicTensor });
     two.build([3]);
     expect(() => tf.quantization.quantize(two, { calibration: data([5, 3], 1) })).toThrow(/the model has 2 inputs/);
-    expect(() => tf.quantization.quantize(two, { calibration: [data([5, 3], 1), data([4, 3], 1)] as never })).toThrow(/input 'b' has 4 samples/);
+    expect(() => tf.quantization.quantize(two, { calibration: [data([5, 3], 1), data([4, 3], 1)] })).toThrow(/input 'b' has 4 samples/);
     const h = tf.layers.dense({ units: 2, name: 'h2' }).apply(a) as tf.SymbolicTensor;
     const twoOut = tf.model({ inputs: a, outputs: [h, tf.layers.dense({ units: 1 }).apply(h) as tf.SymbolicTensor] });
     twoOut.build([3]);
