@@ -153,6 +153,14 @@ function buildNative(fn: string, name: string, g: Pick<QuantizedGraph, 'inputSha
   return { nm, plan };
 }
 
+/** @internal Throws a RangeError naming the layer and its class unless an int8 model can run it (recurrent and custom layers cannot). */
+export function checkSupported(fn: string, l: Layer): void {
+  const inner = (l as unknown as { layer?: Layer }).layer;
+  if (isCustomLayer(l) || REFUSED.has(l.className) || (l.className === 'TimeDistributed' && inner && REFUSED.has(inner.className))) {
+    throw rangeError(fn, `layer '${l.name}' (${l.className}) is not supported: int8 models run Dense, Conv2D and Conv1D in int8 and the other built-in non-recurrent layers in float32`);
+  }
+}
+
 /** @internal The uint8 quantization of a range (widened to hold 0, zero exactly representable), as native uint8QuantFromRange. */
 export function uint8FromRange(lo: number, hi: number): { scale: number; zeroPoint: number } {
   lo = Math.min(lo, 0);
@@ -180,13 +188,7 @@ function quantizeKernel(kernel: Float32Array, K: number, N: number, perChannel: 
  * input's values one after another.
  */
 export function quantizeGraph(fn: string, name: string, topology: ModelGraph, inputShapes: number[][], inputNames: string[], calibration: Float32Array, rows: number, perChannel: boolean): QuantizedGraph {
-  for (const n of topology.nodes) {
-    const l = n.layer;
-    const inner = (l as unknown as { layer?: Layer }).layer;
-    if (isCustomLayer(l) || REFUSED.has(l.className) || (l.className === 'TimeDistributed' && inner && REFUSED.has(inner.className))) {
-      throw rangeError(fn, `layer '${l.name}' (${l.className}) is not supported: int8 models run Dense, Conv2D and Conv1D in int8 and the other built-in non-recurrent layers in float32`);
-    }
-  }
+  for (const n of topology.nodes) checkSupported(fn, n.layer);
   if (topology.outputs.length !== 1) throw rangeError(fn, `model '${name}' has ${topology.outputs.length} outputs; int8 models have one`);
   const floatWeights: FloatWeights = new Map();
   for (const n of topology.nodes) {

@@ -16,7 +16,7 @@ import { deserializeLayer, serializeLayer } from '../layers/registry';
 import { sizeOf } from '../models/model_args';
 import type { ModelArtifacts, WeightsManifestEntry } from '../io/types';
 import { checkWeightEntries, decodeEntry, totalBytes } from '../io/weights';
-import { QuantizedGraph, QuantizedGraphNode, QUANTIZED_CLASSES } from './quantize_graph';
+import { QuantizedGraph, QuantizedGraphNode, QUANTIZED_CLASSES, checkSupported } from './quantize_graph';
 
 const MAX_NODES = 4096;
 const INT8 = { dtype: 'uint8', scale: 1, min: -128 } as const;
@@ -99,7 +99,9 @@ export function graphFromArtifacts(fn: string, config: Record<string, unknown>, 
   if (!Array.isArray(layers) || layers.length === 0 || layers.length > MAX_NODES) fail(`layers must be an array of 1 to ${MAX_NODES} layers, got ${show(layers)}`);
   const built: Layer[] = (layers as unknown[]).map((l, i) => {
     if (!isDict(l) || typeof l.class_name !== 'string' || !isDict(l.config)) return fail(`layer ${i} must be {class_name, config}, got ${show(l)}`);
-    return deserializeLayer({ className: l.class_name, config: l.config as LayerConfig });
+    const layer = deserializeLayer({ className: l.class_name, config: l.config as LayerConfig });
+    checkSupported(fn, layer);
+    return layer;
   });
   if (!Array.isArray(nodes) || nodes.length === 0 || nodes.length > MAX_NODES) fail(`nodes must be an array of 1 to ${MAX_NODES} nodes, got ${show(nodes)}`);
   const graphNodes: QuantizedGraphNode[] = [];

@@ -288,6 +288,25 @@ describe('tf.quantization.quantize: convolutions', () => {
     expect(r.bytes.int8).toBeLessThan(f.bytes.float32! / 3);
   });
 
+  it('loading checks the topology and the manifest before decoding', async () => {
+    const q = tf.quantization.quantize(cnn(), { calibration: data([20, 10, 10, 2], 8) });
+    let saved: any = null;
+    await q.save({ save: async (a: unknown) => { saved = a; return { modelArtifactsInfo: {} } as never; } } as never);
+    const load = (edit: (a: any) => void) => {
+      const a = structuredClone(saved);
+      edit(a);
+      return tf.quantization.load({ load: async () => a } as never);
+    };
+    expect((await load(() => {})).predict(data([2, 10, 10, 2], 1)).shape).toEqual([2, 5]);
+    await expect(load((a) => { a.modelTopology.config.nodes[1].inputs = [5]; })).rejects.toThrow(/node 1: inputs must be an array of integers in \[-1, 0\]/);
+    await expect(load((a) => { a.modelTopology.config.nodes[0].quantized.units = 7; })).rejects.toThrow(/do not match layer 'c1' kernel/);
+    await expect(load((a) => { a.weightSpecs.pop(); })).rejects.toThrow(/the manifest has 8 weights; the topology needs 9/);
+    await expect(load((a) => { a.weightSpecs[0].shape = [4, 18]; })).rejects.toThrow(/weight 0 is '0:c1\/kernel' \[4, ?18\]; expected '0:c1\/kernel' \[18, ?4\]/);
+    await expect(load((a) => { a.weightData = a.weightData.slice(0, 100); })).rejects.toThrow(/bytes but the manifest describes/);
+    await expect(load((a) => { a.modelTopology.config.layers[1] = { class_name: 'LSTM', config: { units: 2, name: 'l' } }; })).rejects.toThrow(/\(LSTM\) is not supported/);
+    await expect(load((a) => { a.modelTopology.config.nodes[0].quantized.input_zero_point = 300; })).rejects.toThrow(/input_zero_point/);
+  });
+
   it('refuses recurrent and custom layers, several outputs, calibration of the wrong shape and bad predict input', () => {
     const r = tf.sequential({ layers: [tf.layers.lstm({ units: 3, inputShape: [4, 2], name: 'rnn' }), tf.layers.dense({ units: 2 })] });
     r.build([4, 2]);
