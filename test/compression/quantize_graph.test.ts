@@ -209,6 +209,32 @@ describe('tf.quantization.quantize: convolutions', () => {
     }
   });
 
+  it('a layer applied twice: each application calibrated on its own input; save and load', async () => {
+    const input = tf.input({ shape: [6] });
+    const shared = tf.layers.dense({ units: 6, activation: 'tanh', name: 'shared' });
+    const once = shared.apply(input) as tf.SymbolicTensor;
+    const twice = shared.apply(once) as tf.SymbolicTensor;
+    const out = tf.layers.dense({ units: 3, name: 'out' }).apply(twice) as tf.SymbolicTensor;
+    const m = tf.model({ inputs: input, outputs: out });
+    m.build([6]);
+    randomize(m, 40);
+    const x = data([30, 6], 41, -4, 4);
+    const q = tf.quantization.quantize(m, { calibration: data([30, 6], 42, -4, 4) });
+    const info = q.layerInfo();
+    expect(info.map((l) => l.name)).toEqual(['shared', 'shared', 'out']);
+    expect(info[0].inputScale).toBeGreaterThan(info[1].inputScale);  // [-4, 4] vs tanh's (-1, 1)
+    const got = q.predict(x).dataSync() as Float32Array, want = m.predict(x).dataSync() as Float32Array;
+    for (let i = 0; i < got.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(0.05);
+    expect(tf.compression.report(q, { print: false }).parameters).toBe(6 * 6 + 6 + 6 * 3 + 3);
+    const dir = mkdtempSync(join(tmpdir(), 'tf-int8-shared-'));
+    try {
+      await q.save(dir);
+      expect((await tf.quantization.load(dir)).predict(x).dataSync()).toEqual(got);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a functional CNN whose convolution adds its input back (Conv + Add) and global pooling', () => {
     const input = tf.input({ shape: [6, 6, 3] });
     const c = tf.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', name: 'c' }).apply(input) as tf.SymbolicTensor;
@@ -279,8 +305,8 @@ describe('tf.quantization.quantize: convolutions', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    const r = tf.compression.report(q);
-    const f = tf.compression.report(m);
+    const r = tf.compression.report(q, { print: false });
+    const f = tf.compression.report(m, { print: false });
     expect(r.kind).toBe('int8');
     expect(r.layers.map((l) => l.className)).toEqual(['Conv2D (int8)', 'MaxPooling2D', 'Conv2D (int8)', 'Flatten', 'Dense (int8)']);
     expect(r.flopsPerSample).toBe(f.flopsPerSample);
