@@ -3,6 +3,7 @@
 // of number arrays are kept as such (nesting up to 4 deep); the
 // native reader of each field checks it, so this file knows no option names.
 #pragma once
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,33 @@
 namespace tfb {
 
 inline void setArray(tf::Config& c, const std::string& key, Napi::Array a, int depth);
+
+// A typed array's values as numbers (large weight lists, e.g. a quantized
+// layer's int8 kernel, without one property read per element); BigInt arrays are Other.
+inline void setTypedArray(tf::Config& c, const std::string& key, Napi::TypedArray t) {
+  std::vector<double> v(t.ElementLength());
+  const uint8_t* base = static_cast<const uint8_t*>(t.ArrayBuffer().Data()) + t.ByteOffset();
+  auto copy = [&](auto tag) {
+    using T = decltype(tag);
+    for (size_t i = 0; i < v.size(); ++i) {
+      T e;
+      std::memcpy(&e, base + i * sizeof(T), sizeof(T));
+      v[i] = static_cast<double>(e);
+    }
+  };
+  switch (t.TypedArrayType()) {
+    case napi_int8_array: copy(int8_t{}); break;
+    case napi_uint8_array: case napi_uint8_clamped_array: copy(uint8_t{}); break;
+    case napi_int16_array: copy(int16_t{}); break;
+    case napi_uint16_array: copy(uint16_t{}); break;
+    case napi_int32_array: copy(int32_t{}); break;
+    case napi_uint32_array: copy(uint32_t{}); break;
+    case napi_float32_array: copy(float{}); break;
+    case napi_float64_array: copy(double{}); break;
+    default: return c.setOther(key);
+  }
+  c.setNumbers(key, std::move(v));
+}
 
 inline tf::Config configFrom(Napi::Object o, int depth = 0) {
   tf::Config c;
@@ -23,6 +51,7 @@ inline tf::Config configFrom(Napi::Object o, int depth = 0) {
     else if (v.IsNumber()) c.setNumber(key, v.As<Napi::Number>().DoubleValue());
     else if (v.IsBoolean()) c.setBool(key, v.As<Napi::Boolean>().Value());
     else if (v.IsArray()) setArray(c, key, v.As<Napi::Array>(), depth);
+    else if (v.IsTypedArray()) setTypedArray(c, key, v.As<Napi::TypedArray>());
     else if (v.IsObject() && depth < 4) c.setObject(key, configFrom(v.As<Napi::Object>(), depth + 1));
     else c.setOther(key);
   }

@@ -52,7 +52,10 @@ namespace tf {
   X(Conv2dTranspose, "conv2dTranspose")            \
   X(SeparableConv2d, "separableConv2d")          \
   X(Host, "host")                                  \
-  X(OutputPart, "outputPart")
+  X(OutputPart, "outputPart")                      \
+  X(QuantizedDense, "quantizedDense")              \
+  X(QuantizedConv2d, "quantizedConv2d")            \
+  X(QuantizedConv1d, "quantizedConv1d")
 
 TF_DEFINE_ENUM(LayerKind, TF_LAYER_KINDS)
 

@@ -5,7 +5,8 @@
 // weights: `<layer>/kernel` (int8 stored as the manifest's uint8 with
 // scale 1, min -128, so a TensorFlow.js reader decodes the integers),
 // `<layer>/kernel_scale` (float32 per output channel) and `<layer>/bias`.
-// Loading checks the topology and the manifest against the bytes before
+// Convolutional and functional models: topology `QuantizedGraph`
+// (quantized_graph_io.ts). Loading checks the topology and the manifest against the bytes before
 // anything is allocated.
 import { ACTIVATION_CODE, CanonicalActivation } from '../activations';
 import { show, typeError } from '../errors';
@@ -16,6 +17,7 @@ import type { IOHandler, ModelArtifacts, SaveResult, WeightsManifestEntry } from
 import { checkWeightEntries, decodeEntry, totalBytes } from '../io/weights';
 import { native } from '../native';
 import { QuantizedLayerMeta, QuantizedModel } from './quantize';
+import { graphArtifacts, graphFromArtifacts } from './quantized_graph_io';
 
 /** The `format` of a saved quantized model. */
 export const QUANTIZED_FORMAT = 'tensorforge-int8';
@@ -27,7 +29,11 @@ export async function saveQuantized(model: QuantizedModel, handlerOrURL: unknown
 }
 
 function quantizedArtifacts(model: QuantizedModel): ModelArtifacts {
-  const { native: mlp, layers } = model.parts();
+  const parts = model.parts();
+  if (!parts) {
+    return { format: QUANTIZED_FORMAT, generatedBy: `tensorforge v${version()}`, convertedBy: null, ...graphArtifacts(model.name, model.graph()!) };
+  }
+  const { native: mlp, layers } = parts;
   const info = mlp.info().layers;
   const params = mlp.exportLayers();
   const specs: WeightsManifestEntry[] = [];
@@ -94,8 +100,13 @@ export async function loadQuantized(pathOrIOHandler: string | IOHandler): Promis
     throw new Error(`${fn}: format ${show(a.format)} is not a quantized model ('${QUANTIZED_FORMAT}'); load float models with tf.loadLayersModel`);
   }
   const topo = a.modelTopology;
+  if (isDict(topo) && topo.class_name === 'QuantizedGraph' && isDict(topo.config)) {
+    const bytes = a.weightData === undefined || a.weightData === null ? new Uint8Array(0) : weightBytes(fn, a.weightData);
+    const { name, graph } = graphFromArtifacts(fn, topo.config, a.weightSpecs, bytes);
+    return new QuantizedModel(name, graph, []);
+  }
   if (!isDict(topo) || topo.class_name !== 'QuantizedSequential' || !isDict(topo.config)) {
-    throw new Error(`${fn}: modelTopology must be {class_name: 'QuantizedSequential', config}, got ${show(topo)}`);
+    throw new Error(`${fn}: modelTopology must be {class_name: 'QuantizedSequential' or 'QuantizedGraph', config}, got ${show(topo)}`);
   }
   const { name, layers } = topo.config;
   if (typeof name !== 'string') throw new Error(`${fn}: modelTopology.config.name must be a string, got ${show(name)}`);

@@ -9,6 +9,7 @@ import { checkBool, checkOptions, rangeError, show, typeError } from '../errors'
 import { LayersModel } from '../models/layers_model';
 import { Tensor, checkTensor } from '../tensor';
 import { QuantizedModel } from './quantize';
+import type { QuantizedGraph } from './quantize_graph';
 
 /** One layer's line of a {@link CompressionReport}. */
 export interface LayerCost {
@@ -134,8 +135,44 @@ function floatReport(model: LayersModel): CompressionReport {
   };
 }
 
+/** A convolutional or functional int8 model: int8 layers counted from their int8 weights, the others as in the float model. */
+function int8GraphReport(model: QuantizedModel, g: QuantizedGraph): CompressionReport {
+  const byName = new Map<string, LayerCost>();
+  g.nodes.forEach((n, i) => {
+    const q = n.quantized;
+    const outShape = g.outputShapes[i];
+    let cost: LayerCost;
+    if (q) {
+      const positions = sizeOf(outShape) / q.units;
+      cost = {
+        name: n.layer.name, className: `${n.layer.className} (int8)`, parameters: q.kernel.length + (q.bias ? q.units : 0),
+        nonzeros: countNonzeros(q.kernel) + (q.bias ? countNonzeros(q.bias) : 0), flops: (2 * q.kernel.length + (q.bias ? q.units : 0)) * positions,
+      };
+    } else {
+      const w = g.floatWeights.get(n.layer) ?? [];
+      const f = layerFlops(n.layer.className, n.layer.weightSpecsFor(g.nodeInputShapes[i]), g.nodeInputShapes[i], outShape);
+      cost = {
+        name: n.layer.name, className: n.layer.className, parameters: w.reduce((a, v) => a + v.length, 0),
+        nonzeros: w.reduce((a, v) => a + countNonzeros(v), 0), flops: f,
+      };
+    }
+    // A layer applied twice: its weights once, its FLOPs twice.
+    const prev = byName.get(cost.name);
+    if (prev) prev.flops = prev.flops === null || cost.flops === null ? null : prev.flops + cost.flops;
+    else byName.set(cost.name, cost);
+  });
+  const layers = [...byName.values()];
+  return {
+    name: model.name, kind: 'int8', layers, parameters: layers.reduce((a, l) => a + l.parameters, 0),
+    nonzeros: layers.reduce((a, l) => a + l.nonzeros, 0), bytes: { int8: model.storedBytes() },
+    flopsPerSample: layers.reduce((a, l) => a + (l.flops ?? 0), 0), uncounted: layers.filter((l) => l.flops === null).map((l) => l.name),
+  };
+}
+
 function int8Report(model: QuantizedModel): CompressionReport {
-  const { native: mlp, layers: meta } = model.parts();
+  const parts = model.parts();
+  if (!parts) return int8GraphReport(model, model.graph()!);
+  const { native: mlp, layers: meta } = parts;
   const params = mlp.exportLayers();
   const layers: LayerCost[] = meta.map((m, i) => ({
     name: m.name, className: 'Dense (int8)', parameters: m.inputs * m.units + m.units,
