@@ -275,8 +275,11 @@ int splitShared(const GemmArgs& g, int threads, Part* parts, int* packs) {
   const int64_t kBlocks = (g.K + g.kc - 1) / g.kc;
   const int64_t colParts = (g.N + kSharedPackCols - 1) / kSharedPackCols;
   // About a row block per part, at least one part per thread, whole tiles.
-  const int64_t rowParts =
-      std::min(rowTiles, std::max<int64_t>(threads, (g.M + avx512::kAvx512BlockRows - 1) / avx512::kAvx512BlockRows));
+  // A multiple of the thread count where the tiles allow it, so that threads
+  // running at one speed finish together (15 parts on 2 threads leave one
+  // thread an eighth part alone at the end).
+  const int64_t blocks = (g.M + avx512::kAvx512BlockRows - 1) / avx512::kAvx512BlockRows;
+  const int64_t rowParts = std::min(rowTiles, std::max<int64_t>(threads, (blocks + threads - 1) / threads * threads));
   if (kBlocks * colParts + rowParts > kMaxParts) return 0;
   int n = 0;
   for (int64_t kb = 0; kb < kBlocks; ++kb)
