@@ -10,9 +10,9 @@
 //   options: --train=N (images, default 20000) --epochs=N (default 1) --rounds=N (default 5) --json
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import * as tf from '../../src/index';
 import { exampleCnn } from '../lib/models';
+import { accuracy, savedBytes } from './tensorforge';
 import { timeSideBySide } from './timing';
 
 function option(name: string, fallback: number): number {
@@ -20,28 +20,6 @@ function option(name: string, fallback: number): number {
   const v = a ? Number(a.slice(name.length + 3)) : fallback;
   if (!Number.isInteger(v) || v <= 0) throw new RangeError(`--${name} takes a positive integer`);
   return v;
-}
-
-function accuracy(probs: tf.Tensor, labels: ArrayLike<number>): number {
-  const p = probs.dataSync();
-  const k = probs.shape[1];
-  let right = 0;
-  for (let r = 0; r < labels.length; r++) {
-    let best = 0;
-    for (let c = 1; c < k; c++) if (p[r * k + c] > p[r * k + best]) best = c;
-    right += best === labels[r] ? 1 : 0;
-  }
-  return right / labels.length;
-}
-
-async function savedBytes(save: (dir: string) => Promise<unknown>): Promise<number> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-bench-cnn-int8-'));
-  try {
-    await save(dir);
-    return fs.readdirSync(dir).filter((f) => f.endsWith('.bin')).reduce((a, f) => a + fs.statSync(path.join(dir, f)).size, 0);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 function cpu(): string {

@@ -50,7 +50,8 @@ export interface TfOptions {
   log: (s: string) => void;
 }
 
-function accuracy(probs: TF.Tensor, labels: ArrayLike<number>): number {
+/** Top-1 accuracy of class probabilities [n, k] against labels; disposes `probs`. */
+export function accuracy(probs: TF.Tensor, labels: ArrayLike<number>): number {
   const p = probs.dataSync();
   const k = probs.shape[1];
   let right = 0;
@@ -64,7 +65,7 @@ function accuracy(probs: TF.Tensor, labels: ArrayLike<number>): number {
 }
 
 /** Bytes of the .bin files a save wrote into a fresh directory (removed afterwards). */
-async function savedBytes(save: (dir: string) => Promise<unknown>): Promise<number> {
+export async function savedBytes(save: (dir: string) => Promise<unknown>): Promise<number> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-bench-compress-'));
   try {
     await save(dir);

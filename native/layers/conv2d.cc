@@ -76,7 +76,7 @@ class Conv2d final : public Layer {
 
   Shape computeOutputShape(const std::vector<Shape>& in) const override {
     Window2d g = win_;
-    placeWindow2d(g, asImages(in), name_);
+    placeWindow2d(g, windowInputs(in, oneD_, name_), name_);
     if (g.kh * g.kw * g.channels > (int64_t{1} << 31) / filters_) throw std::invalid_argument(std::string(name_) + ": kernel too large");
     // One sample's im2col rows, bounded so that workspace sizes stay far from int64 overflow.
     if (g.outH * g.outW > (int64_t{1} << 40) / (g.kh * g.kw * g.channels))
@@ -173,15 +173,8 @@ class Conv2d final : public Layer {
  private:
   Window2d placed() const {
     Window2d g = win_;
-    placeWindow2d(g, asImages(inputShapes()), name_);
+    placeWindow2d(g, windowInputs(inputShapes(), oneD_, name_), name_);
     return g;
-  }
-  // conv1d's [steps, channels] as one row of pixels (any other rank is left for placeWindow2d to refuse).
-  std::vector<Shape> asImages(const std::vector<Shape>& in) const {
-    if (!oneD_ || in.size() != 1) return in;
-    if (in[0].size() != 2)
-      throw std::invalid_argument("conv1d: expects samples of shape [steps, channels], got " + showShape(in[0]));
-    return {{1, in[0][0], in[0][1]}};
   }
   // Whether backward needs the pre-activation z (activations other than linear and relu).
   bool keepsZ() const { return act_ != Activation::Linear && act_ != Activation::Relu; }

@@ -183,7 +183,7 @@ class Pooling2d final : public Layer {
 
   Shape computeOutputShape(const std::vector<Shape>& in) const override {
     Window2d g = win_;
-    placeWindow2d(g, asImages(in), name_);
+    placeWindow2d(g, windowInputs(in, oneD_, name_), name_);
     // The winning tap is kept as a float: exact up to 2^24.
     if (g.kh * g.kw > (int64_t{1} << 24)) throw std::invalid_argument(std::string(name_) + ": pool windows of more than 2^24 taps are not supported");
     if (oneD_) return {g.outW, g.channels};
@@ -212,15 +212,8 @@ class Pooling2d final : public Layer {
  private:
   Window2d placed() const {
     Window2d g = win_;
-    placeWindow2d(g, asImages(inputShapes()), name_);
+    placeWindow2d(g, windowInputs(inputShapes(), oneD_, name_), name_);
     return g;
-  }
-  // A 1-D pooling's [steps, channels] as one row of pixels (any other rank is left for placeWindow2d to refuse).
-  std::vector<Shape> asImages(const std::vector<Shape>& in) const {
-    if (!oneD_ || in.size() != 1) return in;
-    if (in[0].size() != 2)
-      throw std::invalid_argument(std::string(name_) + ": expects samples of shape [steps, channels], got " + showShape(in[0]));
-    return {{1, in[0][0], in[0][1]}};
   }
 
   const char* name_;

@@ -86,7 +86,7 @@ class QuantizedConv2d final : public Layer {
 
   Shape computeOutputShape(const std::vector<Shape>& in) const override {
     Window2d g = win_;
-    placeWindow2d(g, asImages(in), name_);
+    placeWindow2d(g, windowInputs(in, oneD_, name_), name_);
     if (g.channels != channels_)
       throw std::invalid_argument(std::string(name_) + ": built for " + std::to_string(channels_) + " input channels, got " + showShape(in[0]));
     if (g.outH * g.outW > (int64_t{1} << 40) / p_.w.Kp)
@@ -129,13 +129,8 @@ class QuantizedConv2d final : public Layer {
   }
   Window2d placed() const {
     Window2d g = win_;
-    placeWindow2d(g, asImages(inputShapes()), name_);
+    placeWindow2d(g, windowInputs(inputShapes(), oneD_, name_), name_);
     return g;
-  }
-  std::vector<Shape> asImages(const std::vector<Shape>& in) const {
-    if (!oneD_ || in.size() != 1) return in;
-    if (in[0].size() != 2) throw std::invalid_argument("quantizedConv1d: expects samples of shape [steps, channels], got " + showShape(in[0]));
-    return {{1, in[0][0], in[0][1]}};
   }
   // Samples per chunk: about 512 KiB of uint8 im2col rows and float outputs, so the GEMM reads the rows
   // and the activation pass the outputs while they are in cache.

@@ -60,6 +60,17 @@ inline Window2d readWindow2d(const Config& c, const char* layer, const char* siz
 
 // Places the window on an input [h, w, c]; throws std::invalid_argument naming
 // the layer and the shapes when it does not fit.
+// A 1-D layer's samples [steps, channels] as one row of pixels [1, steps,
+// channels], so the 2-D window serves conv1d and the 1-D poolings; 2-D
+// layers' shapes pass as given (any other rank is left for placeWindow2d to
+// refuse).
+inline std::vector<Shape> windowInputs(const std::vector<Shape>& in, bool oneD, const char* layer) {
+  if (!oneD || in.size() != 1) return in;
+  if (in[0].size() != 2)
+    throw std::invalid_argument(std::string(layer) + ": expects samples of shape [steps, channels], got " + showShape(in[0]));
+  return {{1, in[0][0], in[0][1]}};
+}
+
 inline void placeWindow2d(Window2d& w, const std::vector<Shape>& in, const char* layer) {
   if (in.size() != 1) throw std::invalid_argument(std::string(layer) + " takes one input");
   const Shape& s = in[0];
