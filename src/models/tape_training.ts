@@ -187,10 +187,15 @@ class BatchRows {
   readonly labelWidth: number;
   readonly targetWidth: number;
   readonly outSize: number;
+  /** Rows the buffers hold: the batch size, or the data's rows when fewer. */
+  readonly capacity: number;
   rows = 0;
 
   constructor(readonly d: LabelledData, readonly plan: TapePlan, batchSize: number) {
     const n = Math.max(d.x.n, 1);
+    // A batch never holds more rows than the data: a batchSize of 2^31 - 1 must not size buffers by it.
+    this.capacity = Math.min(batchSize, n);
+    batchSize = this.capacity;
     this.row = d.x.values.length / n;
     this.labelWidth = d.t.labels ? d.t.labels.length / n : 0;
     this.targetWidth = d.t.targets ? d.t.targets.length / n : 0;
@@ -280,7 +285,7 @@ export function tapeChunk(fn: string, nm: NativeModel, plan: TapePlan, d: Labell
   };
   const b = new BatchRows(d, plan, batchSize);
   const heads = headsOf(d);
-  const dOut = new Float32Array(batchSize * b.outSize);
+  const dOut = new Float32Array(b.capacity * b.outSize);
   for (let k = 0; k < count; k++) {
     const lo = (first + k) * batchSize;
     const hi = Math.min(n, lo + batchSize);

@@ -354,3 +354,17 @@ describe('labels given to a model whose loss reads none (was: UBSan "null pointe
     expect(r.samples).toBe(4);
   });
 });
+
+describe('a loss in code with a batch size far above the data (was: raw "Invalid typed array length: 6442450941", seed 17485 case 78768)', () => {
+  it('sizes the batch buffers by the rows there are: fit and evaluate run', async () => {
+    const model = tf.sequential([tf.layers.dense({ units: 3, inputShape: [2] })]);
+    model.compile({ optimizer: 'sgd', loss: (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.mean(tf.square(tf.sub(yTrue, yPred))) });
+    const x = tf.tensor([[1, 2], [3, 4], [5, 6]]);
+    const y = tf.tensor([[1, 0, 0], [0, 1, 0], [0, 0, 1]]);
+    const h = await model.fit(x, y, { batchSize: 2 ** 31 - 1, epochs: 2, verbose: 0 });
+    expect(h.history.loss).toHaveLength(2);
+    expect(h.history.loss.every(Number.isFinite)).toBe(true);
+    const logs = await model.evaluate(x, y, { batchSize: 2 ** 31 - 1 });
+    expect(Number.isFinite(logs.loss)).toBe(true);
+  });
+});
