@@ -141,6 +141,9 @@ class HelperPool {
   // that cannot be had.
   bool run(const GemmArgs& g, const Part* parts, int n, int packs = 0, int64_t sharedFloats = 0,
            void (*task)(void*, int) = nullptr, void* ctx = nullptr) {
+    // A part that issues work of its own (a row share of a training step
+    // running its products) runs it alone: the pool is busy with its product.
+    if (tInPart) return false;
     std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
     if (!busy.owns_lock()) return false;
     shared_.task = task;
@@ -196,11 +199,13 @@ class HelperPool {
         if (index >= static_cast<int>(c >> 16 & 0xffff)) return;
       } while (!claim_.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel));
       // The product cannot end (nor args_ change) before this part is done.
+      tInPart = true;
       try {
         runPart(*args_, parts_[index], &shared_);
       } catch (...) {
         failed_.store(true, std::memory_order_release);
       }
+      tInPart = false;
       done_.fetch_add(1, std::memory_order_acq_rel);
     }
   }
@@ -227,6 +232,7 @@ class HelperPool {
     }
   }
 
+  static thread_local bool tInPart;  // this thread is running a part of a product
   const int count_;
   std::mutex busy_;
   std::mutex m_;
@@ -252,6 +258,8 @@ class HelperPool {
   std::unique_ptr<float, PackBuffers::Free> sharedB_;
   int64_t sharedCap_ = 0;
 };
+
+thread_local bool HelperPool::tInPart = false;
 
 // Most floats of the shared packed op(B): 16 MiB, all of op(B) up to 2048 x 2048.
 constexpr int64_t kMaxSharedFloats = int64_t{4} << 20;
@@ -356,9 +364,12 @@ bool runOnGemmHelpers(void (*fn)(void*, int), void* ctx, int parts) {
   return pool.run(none, list, parts, 0, 0, fn, ctx);
 }
 
+bool gemmHelpersAvailable() { return avx512GemmAvailable() && HelperPool::get().helpers() > 0; }
+
 #else
 
 bool runOnGemmHelpers(void (*)(void*, int), void*, int) { return false; }
+bool gemmHelpersAvailable() { return false; }
 
 void sgemmAvx512(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t, const float*, int64_t, float,
                  float*, int64_t, int, Avx512Layout) {}

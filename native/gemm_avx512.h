@@ -30,9 +30,12 @@ void sgemmAvx512(bool transA, bool transB, int64_t M, int64_t N, int64_t K, floa
 // Runs fn(ctx, i) once for every i in [0, parts) on the calling thread and
 // the kernel's helper threads (whichever claims i first), for elementwise
 // passes worth splitting (the optimizer step). Returns false, having run
-// nothing, when there are no helpers or another product holds them; the
-// caller then runs the parts itself. A part must not throw.
+// nothing, when there are no helpers, another product holds them, or the
+// caller is itself running a part (work a part issues runs on its thread);
+// the caller then runs the parts itself. A part must not throw.
 bool runOnGemmHelpers(void (*fn)(void* ctx, int part), void* ctx, int parts);
+// Whether runOnGemmHelpers has helper threads to run parts on.
+bool gemmHelpersAvailable();
 
 // The register tile of the micro-kernel (rows x columns of C), for the tests'
 // choice of edge sizes and for the shape rule in gemm.cc.

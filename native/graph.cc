@@ -142,6 +142,7 @@ Graph::Graph(GraphSpec spec) : inputs_(std::move(spec.inputs)), nodes_(std::move
   layOutWeights();
   planBackward();
   planMasks();
+  splitsByRows_ = state_.empty() && std::all_of(nodes_.begin(), nodes_.end(), [](const GraphNode& n) { return n.layer->splitsByRows(); });
 }
 
 namespace {
@@ -400,9 +401,9 @@ NodeWeights Graph::weights(int32_t node) const {
   return w;
 }
 
-NodeWeights Graph::trainingWeights(int32_t node) {
+NodeWeights Graph::trainingWeights(int32_t node, float* gradArena) {
   NodeWeights w = weights(node);
-  w.grads = grads_.data();
+  w.grads = gradArena ? gradArena : grads_.data();
   w.mutableState = state_.data();
   return w;
 }
@@ -448,7 +449,8 @@ const float* Graph::forwardTraining(const float* const* x, int64_t batch, LogitO
   return ws.nodes[outputs_[0]].out.data();
 }
 
-void Graph::backward(int64_t batch, LogitOutputs logits, Workspace& ws) {
+void Graph::backward(int64_t batch, LogitOutputs logits, Workspace& ws, float* gradArena) {
+  float* arena = gradArena ? gradArena : grads_.data();
   for (auto it = order_.rbegin(); it != order_.rend(); ++it) {
     const int32_t i = *it;
     if (!wantsGrad_[i]) continue;
@@ -458,7 +460,7 @@ void Graph::backward(int64_t batch, LogitOutputs logits, Workspace& ws) {
       const int32_t src = nodes_[i].inputs[k];
       b.dIn[k] = plan[k] == -2 ? nullptr : plan[k] == -1 ? ws.grads[gradBuffer_[src]].data() : ws.sums[plan[k]].data();
     }
-    NodeWeights w = trainingWeights(i);
+    NodeWeights w = trainingWeights(i, arena);
     if (addsWeightGrads_[i]) {
       w.grads = ws.weightGrads.data();
       w.gradOrigin = gradRange_[i].first;
@@ -468,7 +470,7 @@ void Graph::backward(int64_t batch, LogitOutputs logits, Workspace& ws) {
                               w);
     if (addsWeightGrads_[i]) {
       // A shared layer applied again: its gradient adds to the other applications'.
-      float* dst = grads_.data() + gradRange_[i].first;
+      float* dst = arena + gradRange_[i].first;
       const float* add = ws.weightGrads.data();
       for (int64_t e = 0, n = gradRange_[i].second; e < n; ++e) dst[e] += add[e];
     }

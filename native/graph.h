@@ -130,6 +130,11 @@ class Graph {
   // Threads worth using for batches of `batch` samples: the most any node's
   // arithmetic can use (the thread policy of every job on this graph).
   int usefulThreads(int64_t batch) const;
+  // Whether a training step may run over shares of its batch's rows on
+  // separate threads (every node's Layer::splitsByRows, and no state such as
+  // moving statistics to update), and the fewest rows a share should have.
+  bool splitsByRows() const { return splitsByRows_; }
+  static constexpr int64_t kMinRowsPerShare = 8;
   // Output k's activation (what a fused loss sees and defers).
   Activation outputActivation(size_t k = 0) const { return nodes_[outputs_[k]].layer->outputActivation(); }
 
@@ -159,8 +164,10 @@ class Graph {
   // gradients added to it.
   float* outputGrad(Workspace& ws, size_t k = 0) const { return ws.grads[gradBuffer_[outputs_[k]]].data(); }
   // Backward after forwardTraining on the same workspace: fills grads()
-  // (a shared layer's gradient is the sum over its applications).
-  void backward(int64_t batch, LogitOutputs logits, Workspace& ws);
+  // (a shared layer's gradient is the sum over its applications), or
+  // `gradArena` (grads().size() floats) when given: a row share's gradient,
+  // computed beside another share's (splitsByRows).
+  void backward(int64_t batch, LogitOutputs logits, Workspace& ws, float* gradArena = nullptr);
 
   // The kernel regularizers' penalty; the second also adds its gradient to grads().
   double regularizationPenalty() const;
@@ -192,6 +199,7 @@ class Graph {
   std::vector<uint8_t> wantsGrad_;
   int32_t gradBufferCount_ = 0, sumCount_ = 0;
   int64_t widestOutput_ = 1;
+  bool splitsByRows_ = false;
   // Shared weights: per node, its trainable weights' range of the gradient
   // arena (one node's slots are contiguous), and whether its backward runs
   // after another application's (then it writes ws.weightGrads, added after).
@@ -205,7 +213,7 @@ class Graph {
   void planBackward();
   void planMasks();
   NodeWeights weights(int32_t node) const;  // read-only
-  NodeWeights trainingWeights(int32_t node);
+  NodeWeights trainingWeights(int32_t node, float* gradArena = nullptr);
   void bindInputs(const float* const* x, Workspace& ws) const;
   // The mask buffer node writes in forward (MaskFlow::Own), else null.
   MaskByte* ownMask(int32_t node, Workspace& ws) const;

@@ -148,6 +148,13 @@ class Layer {
   // Threads worth giving this layer's arithmetic for `batch` samples (the
   // job's thread policy takes the maximum over the graph).
   virtual int usefulThreads(int64_t batch) const { return 1; }
+  // Whether a training step may run this layer over shares of a batch's
+  // rows at once, on separate threads, each with its own workspace and
+  // gradient arena, the shares' gradients then summed (trainer.h): true for
+  // a layer that treats samples independently in training (no batch
+  // statistics, no state updated, no generator or buffer of its own) and
+  // computes in native code only. The default refuses.
+  virtual bool splitsByRows() const { return false; }
   // Kernel regularization penalty; adds its gradient when `grads` is set.
   virtual double regularization(const NodeWeights& w, bool withGradients) const { return 0; }
 

@@ -4,6 +4,7 @@
 // Also batched evaluation and inference.
 #pragma once
 #include <atomic>
+#include <exception>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -115,12 +116,23 @@ class Trainer {
   void tapeForward(const float* x, int64_t rows, float* outputs);
   double tapeStep(const float* dOutputs, int64_t rows, double dataLoss, bool* applied);
 
+  // Whether trainChunk, called now on this thread, runs its steps of
+  // `batchSize` rows as two halves on two threads: the graph allows it
+  // (Graph::splitsByRows), its arithmetic is worth two threads, the thread
+  // cap in scope gives two and helper threads exist. Results are then those
+  // of the whole batch up to float rounding (the halves' gradients are
+  // summed), and the same bits every run.
+  bool splitSteps(int64_t batchSize) const;
+
   Optimizer& optimizer() { return *opt_; }
   // Magnitude pruning after every update from now on (magnitude_pruning.h),
   // or none with nullptr; kept until the next call or compile.
   void setPruning(const Config* options);
   const MagnitudePruning* pruning() const { return pruning_.get(); }
-  void reseed(uint64_t seed) { rng_.reseed(seed); }
+  void reseed(uint64_t seed) {
+    rng_.reseed(seed);
+    second_.rng.reseed(seed ^ kSecondShareSeed);
+  }
 
  private:
   // Where each output's labels / targets start in a row, and its size.
@@ -137,6 +149,31 @@ class Trainer {
     std::vector<std::vector<int32_t>> labels;
     std::vector<std::vector<float>> targets;
   };
+  // One share of a step's rows and where its pass writes: the whole batch
+  // on the trainer's own buffers, or half of it (a split step).
+  struct Share {
+    const float* x = nullptr;
+    const int32_t* labels = nullptr;
+    const float* targets = nullptr;
+    const float* weights = nullptr;
+    int64_t rows = 0;
+    Workspace* ws = nullptr;
+    HeadData* heads = nullptr;
+    Rng* rng = nullptr;
+    double* reports = nullptr;  // reportCount() sums, or null
+    float* grads = nullptr;     // the gradient arena it fills; null: the graph's
+    double loss = 0;
+    std::exception_ptr error;   // a split step's share reports its failure here
+  };
+  // The second share's own buffers (the first uses the trainer's).
+  struct SecondShare {
+    Workspace ws;
+    HeadData heads;
+    Rng rng{kSecondShareSeed};
+    std::vector<double> reports;
+    std::vector<float> grads;
+  };
+  static constexpr uint64_t kSecondShareSeed = 0x6a09e667f3bcc909ull;
   void splitHeads(const int32_t* labels, const float* targets, int64_t rows, HeadData& buf, const int32_t** headLabels,
                   const float** headTargets) const;
   // std::out_of_range for a sparse label outside [0, output size).
@@ -152,6 +189,15 @@ class Trainer {
   // appends the step's reports (reportCount()) to `reports` when given.
   double stepGradients(const float* x, const int32_t* labels, const float* targets, const float* weights, int64_t rows,
                        int64_t normalizer, std::vector<double>* reports);
+  // Forward, loss and backward of one share into its arena; returns the loss.
+  double shareGradients(const Share& s, int64_t normalizer);
+  // A step of `rows` as two halves on two threads (Graph::splitsByRows):
+  // each half's gradient into its own arena, then summed into grads() in a
+  // fixed order; appends the step's reports and returns the loss, as
+  // stepGradients does. Whether steps split is decided per chunk (splitSteps).
+  double splitStepGradients(const float* x, const int32_t* labels, const float* targets, const float* weights,
+                            int64_t rows, std::vector<double>& reports);
+  static void runShare(void* ctx, int part);
   // The update once grads() holds the batch's data gradient: regularization
   // (added once, after any reduction over ranks), the finite checks, the
   // optimizer step. Records the batch in `res`; false when training must stop.
@@ -170,6 +216,7 @@ class Trainer {
   std::vector<double> stepReports_;
   Rng rng_;
   std::vector<std::pair<int64_t, int64_t>> segments_;
+  SecondShare second_;
   std::vector<double> stepStats_;  // data-parallel: the loss and reports of one step, reduced over ranks
   std::unique_ptr<MagnitudePruning> pruning_;
   int64_t tapeRows_ = 0;  // rows of the last tapeForward, until its tapeStep

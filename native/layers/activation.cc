@@ -29,6 +29,7 @@ class ActivationLayer final : public Layer {
     else applyActivationGrad(act_, param_, io.in[0], io.out, io.dOut, io.dIn[0], rows(io.batch), features());
   }
 
+  bool splitsByRows() const override { return true; }
  private:
   Activation act_;
   float param_;

@@ -70,6 +70,7 @@ class Border2d final : public Layer {
     else extract(g, io.batch, io.dOut, io.dIn[0]);
   }
 
+  bool splitsByRows() const override { return true; }
  private:
   static const char* name() { return Crop ? "cropping2d" : "zeroPadding2d"; }
   // The margins on an input [h, w, c]; throws naming the layer and the shapes.

@@ -82,6 +82,7 @@ class Concatenate final : public Layer {
     }
   }
 
+  bool splitsByRows() const override { return true; }
  private:
   int64_t axis_;
   // The [outer, width] views: the dimensions before the axis (times the batch), each input's width.

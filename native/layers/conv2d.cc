@@ -170,6 +170,7 @@ class Conv2d final : public Layer {
     return kernelRegularization(l1_, l2_, trainable_, w, withGradients);
   }
 
+  bool splitsByRows() const override { return true; }
  private:
   Window2d placed() const {
     Window2d g = win_;

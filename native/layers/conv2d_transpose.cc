@@ -83,6 +83,7 @@ class Conv2dTranspose final : public Layer {
     return kernelRegularization(l1_, l2_, trainable_, w, withGradients);
   }
 
+  bool splitsByRows() const override { return true; }
  private:
   // The conv2d window from this layer's output to its input: g.in* is the output, g.out* the input.
   Window2d placedOn(const std::vector<Shape>& in) const {

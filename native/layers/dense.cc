@@ -84,6 +84,7 @@ class Dense final : public Layer {
     return kernelRegularization(l1_, l2_, trainable_, w, withGradients);
   }
 
+  bool splitsByRows() const override { return true; }
  private:
   int64_t units_;
   bool useBias_;

@@ -44,6 +44,7 @@ class Dropout final : public Layer {
     else for (int64_t k = 0; k < n; ++k) io.dIn[0][k] = io.dOut[k] * io.scratch[0][k];
   }
 
+  bool splitsByRows() const override { return seed_ < 0; }  // a generator of its own is one state for all rows
  private:
   float rate_;
   int64_t seed_;

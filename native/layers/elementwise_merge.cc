@@ -181,6 +181,7 @@ class ElementwiseMerge final : public Layer {
     }
   }
 
+  bool splitsByRows() const override { return true; }
  private:
   static constexpr size_t kMaxInputs = 64;
   MergeOp op_;

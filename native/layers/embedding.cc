@@ -61,6 +61,7 @@ class Embedding final : public Layer {
     if (io.dIn[0]) std::fill(io.dIn[0], io.dIn[0] + n, 0.f);
   }
 
+  bool splitsByRows() const override { return true; }
  private:
   int64_t inputDim_, outputDim_;
   bool trainable_, maskZero_;

@@ -64,6 +64,7 @@ class GlobalPooling2d final : public Layer {
     }
   }
 
+  bool splitsByRows() const override { return true; }
  private:
   int64_t positions() const { return elementsOf(inputShapes()[0]) / features(); }
 

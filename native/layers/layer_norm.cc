@@ -82,6 +82,7 @@ class LayerNorm final : public Layer {
     }
   }
 
+  bool splitsByRows() const override { return true; }
  private:
   float epsilon_;
   bool center_, scale_, trainable_;

@@ -47,6 +47,7 @@ class Masking final : public Layer {
     }
   }
 
+  bool splitsByRows() const override { return true; }
  private:
   float value_;
 };

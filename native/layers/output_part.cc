@@ -46,6 +46,7 @@ class OutputPart final : public Layer {
     for (int64_t b = 0; b < io.batch; ++b) std::copy(io.dOut + b * n, io.dOut + (b + 1) * n, io.dIn[0] + b * row + offset_);
   }
 
+  bool splitsByRows() const override { return true; }
  private:
   int64_t offset_;
   bool passMask_;

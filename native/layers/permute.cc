@@ -46,6 +46,7 @@ class Permute final : public Layer {
     if (io.dIn[0]) permuteInto(io.dOut, outputShape(), inverse_, io.batch, io.dIn[0]);
   }
 
+  bool splitsByRows() const override { return true; }
  private:
   std::vector<int> dims_, inverse_;
 

@@ -209,6 +209,7 @@ class Pooling2d final : public Layer {
     else poolBackward<Max>(g, io.batch, io.dOut, Max ? io.scratch[0] : nullptr, io.dIn[0]);
   }
 
+  bool splitsByRows() const override { return true; }
  private:
   Window2d placed() const {
     Window2d g = win_;

@@ -39,6 +39,7 @@ class RepeatVector final : public Layer {
     }
   }
 
+  bool splitsByRows() const override { return true; }
  private:
   int64_t n_;
 };

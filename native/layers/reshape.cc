@@ -27,6 +27,7 @@ class Reshape final : public Layer {
     if (io.dIn[0]) std::copy(io.dOut, io.dOut + inSize(io.batch), io.dIn[0]);
   }
 
+  bool splitsByRows() const override { return true; }
  private:
   Shape target_;
 };

@@ -92,6 +92,7 @@ class SeparableConv2d final : public Layer {
            kernelRegularization(pointwiseL1_, pointwiseL2_, trainable_, w, withGradients, 1);
   }
 
+  bool splitsByRows() const override { return true; }
  private:
   Window2d placed() const {
     Window2d g = win_;

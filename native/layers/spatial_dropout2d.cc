@@ -46,6 +46,7 @@ class SpatialDropout2d final : public Layer {
     else scale(io.batch, positions(), features(), io.dOut, io.scratch[0], io.dIn[0]);
   }
 
+  bool splitsByRows() const override { return seed_ < 0; }  // a generator of its own is one state for all rows
  private:
   // y = x times each sample's channel factor.
   static void scale(int64_t batch, int64_t P, int64_t C, const float* x, const float* mask, float* y) {

@@ -61,6 +61,7 @@ class UpSampling2d final : public Layer {
       }
   }
 
+  bool splitsByRows() const override { return true; }
  private:
   int64_t sh_ = 2, sw_ = 2;
 };
