@@ -11,6 +11,7 @@ void registerEnums(Napi::Env env, Napi::Object exports);
 void registerDistributed(Napi::Env env, Napi::Object exports);
 void registerOptimizer(Napi::Env env, Napi::Object exports);
 void registerQuantized(Napi::Env env, Napi::Object exports);
+void registerInt8Quantization(Napi::Env env, Napi::Object exports);
 void registerLayerOp(Napi::Env env, Napi::Object exports);
 }  // namespace tfb
 
@@ -24,6 +25,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tfb::registerDistributed(env, exports);
   tfb::registerOptimizer(env, exports);
   tfb::registerQuantized(env, exports);
+  tfb::registerInt8Quantization(env, exports);
   tfb::registerLayerOp(env, exports);
   return exports;
 }

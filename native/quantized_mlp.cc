@@ -20,18 +20,6 @@
 
 namespace tf {
 
-Uint8Quant uint8QuantFromRange(float lo, float hi) {
-  lo = std::min(lo, 0.f);
-  hi = std::max(hi, 0.f);
-  Uint8Quant q;
-  const float range = hi - lo;
-  if (!(range > 0.f) || !std::isfinite(range)) return q;
-  q.scale = range / 255.f;
-  // Zero exactly representable (zero padding and relu's zeros stay exact).
-  q.zeroPoint = static_cast<int32_t>(std::min(255.f, std::max(0.f, std::nearbyint(-lo / q.scale))));
-  return q;
-}
-
 namespace {
 
 void floatLayer(const float* x, int64_t rows, int64_t K, int64_t N, const float* kernel, const float* bias, Activation act,
@@ -176,21 +164,9 @@ QuantizedMlp::QuantizedMlp(const std::vector<DenseLayerSpec>& specs, bool perCha
       if (!std::isfinite(v)) throw std::invalid_argument(std::string(fn) + ": a kernel has a non-finite weight");
     for (float v : L.bias)
       if (!std::isfinite(v)) throw std::invalid_argument(std::string(fn) + ": a bias has a non-finite value");
-    // Symmetric int8 weights, [-127, 127] (a -128 would break the symmetry).
     L.sw.assign(static_cast<size_t>(N), 0.f);
-    for (int64_t k = 0; k < K; ++k)
-      for (int64_t n = 0; n < N; ++n) L.sw[n] = std::max(L.sw[n], std::fabs(L.kernel[k * N + n]));
-    if (!perChannel) {
-      const float all = *std::max_element(L.sw.begin(), L.sw.end());
-      std::fill(L.sw.begin(), L.sw.end(), all);
-    }
-    for (float& v : L.sw) v = v > 0.f ? v / 127.f : 1.f;
     std::vector<int8_t> q(static_cast<size_t>(K * N));
-    for (int64_t k = 0; k < K; ++k)
-      for (int64_t n = 0; n < N; ++n) {
-        const float r = std::nearbyint(L.kernel[k * N + n] / L.sw[n]);
-        q[k * N + n] = static_cast<int8_t>(std::min(127.f, std::max(-127.f, r)));
-      }
+    quantizeKernelInt8(L.kernel.data(), K, N, perChannel, q.data(), L.sw.data());
     L.w = packInt8Weights(q.data(), K, N);
     L.q = std::move(q);
     L.act = s.activation;

@@ -2,8 +2,9 @@
 // activations asymmetric uint8 per tensor, scales from calibration data
 // (min/max of each layer's input over it, the range widened to hold 0, as
 // PyTorch's MinMaxObserver); weights symmetric int8 per output channel or per
-// tensor (max |w| / 127). Each layer is an int8 GEMM with int32 accumulation
-// (int8_gemm.h) whose store dequantizes
+// tensor (max |w| / 127), both by the rules of int8_quantization.h. Each
+// layer is an int8 GEMM with int32 accumulation (int8_gemm.h) whose store
+// dequantizes
 //   y[m, n] = sx * sw[n] * (acc[m, n] - zx * colSum[n]) + bias[n]
 // and, between layers, requantizes y straight into the next layer's uint8
 // input (linear and relu fused there; other activations through a float row).
@@ -14,6 +15,7 @@
 
 #include "activations.h"
 #include "int8_gemm.h"
+#include "int8_quantization.h"
 
 namespace tf {
 
@@ -25,14 +27,6 @@ struct DenseLayerSpec {
   Activation activation = Activation::Linear;
   float activationParam = 0.f;
 };
-
-// Affine uint8 parameters: real = scale * (q - zeroPoint).
-struct Uint8Quant {
-  float scale = 1.f;
-  int32_t zeroPoint = 0;
-};
-// From an observed range (widened to hold 0; a zero range gives scale 1).
-Uint8Quant uint8QuantFromRange(float lo, float hi);
 
 // One layer already quantized (a saved QuantizedMlp), read during construction only.
 struct QuantizedDenseSpec {

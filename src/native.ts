@@ -342,6 +342,14 @@ export interface NativeAddon {
   NativeQuantizedMlp: NativeQuantizedMlpConstructor;
   /** The int8 GEMM paths this CPU runs, narrowest first ('portable', 'avx2', 'avx-vnni', 'avx512-vnni'). */
   int8Paths: readonly string[];
+  /**
+   * Symmetric int8 weights of kernel [inputs, units] (binding/int8_quantization_binding.cc,
+   * native/int8_quantization.h): a scale per output channel (or one for all), values in
+   * [-127, 127], rounded half to even in float32. Throws a TypeError on a non-finite weight.
+   */
+  int8QuantizeKernel(kernel: F32, inputs: number, units: number, perChannel: boolean): { kernel: Int8Array; weightScales: F32 };
+  /** The uint8 quantization of a range [lo, hi] (finite), widened to hold 0 so zero is exact. */
+  uint8QuantFromRange(lo: number, hi: number): { scale: number; zeroPoint: number };
   enums: NativeEnums;
   backendInfo(): NativeBackendInfo;
   setNumThreads(n: number): void;

@@ -10,7 +10,7 @@
 // bias, then the activation. Every other layer runs in float32 with a copy
 // of the float model's weights, so the original model is never modified and
 // later changes to it do not reach the quantized one.
-import { rangeError } from '../errors';
+import { rangeError, typeError } from '../errors';
 import { isCustomLayer, Layer } from '../layers/layer';
 import { native } from '../native';
 import type { NativeModel } from '../native';
@@ -161,27 +161,6 @@ export function checkSupported(fn: string, l: Layer): void {
   }
 }
 
-/** @internal The uint8 quantization of a range (widened to hold 0, zero exactly representable), as native uint8QuantFromRange. */
-export function uint8FromRange(lo: number, hi: number): { scale: number; zeroPoint: number } {
-  lo = Math.min(lo, 0);
-  hi = Math.max(hi, 0);
-  const range = Math.fround(hi - lo);
-  if (!(range > 0) || !Number.isFinite(range)) return { scale: 1, zeroPoint: 0 };
-  const scale = Math.fround(range / 255);
-  return { scale, zeroPoint: Math.min(255, Math.max(0, Math.round(-lo / scale))) };
-}
-
-/** Symmetric int8 weights of kernel [K, N]: a scale per output channel (or one for all), values in [-127, 127]. */
-function quantizeKernel(kernel: Float32Array, K: number, N: number, perChannel: boolean): { q: Int8Array; scales: Float32Array } {
-  const scales = new Float32Array(N);
-  for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) scales[n] = Math.max(scales[n], Math.abs(kernel[k * N + n]));
-  if (!perChannel) scales.fill(scales.reduce((a, b) => Math.max(a, b), 0));
-  for (let n = 0; n < N; n++) scales[n] = scales[n] > 0 ? Math.fround(scales[n] / 127) : 1;
-  const q = new Int8Array(K * N);
-  for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) q[k * N + n] = Math.min(127, Math.max(-127, Math.round(kernel[k * N + n] / scales[n])));
-  return { q, scales };
-}
-
 /**
  * @internal Quantizes a model's graph (topology and inputs given by the
  * caller), with calibration rows (checked, finite) each holding every
@@ -273,10 +252,12 @@ export function quantizeGraph(fn: string, name: string, topology: ModelGraph, in
     if (!Number.isFinite(range[0]) || !Number.isFinite(range[1])) {
       throw rangeError(fn, `the input of layer '${n.layer.name}' is not finite on the calibration data (range [${range[0]}, ${range[1]}])`);
     }
-    const xq = uint8FromRange(range[0], range[1]);
-    const { q, scales } = quantizeKernel(kernelT, K, units, perChannel);
+    // The rules of the native int8 chain (native/int8_quantization.h), so both paths give the same int8 values.
+    const xq = native.uint8QuantFromRange(range[0], range[1]);
+    if (!kernelT.every(Number.isFinite)) throw typeError(fn, `layer '${n.layer.name}' has a non-finite weight`);
+    const { kernel: q, weightScales } = native.int8QuantizeKernel(kernelT, K, units, perChannel);
     const useBias = (n.layer as unknown as { useBias: boolean }).useBias;
-    n.quantized = { inputs: K, units, kernel: q, weightScales: scales, bias: useBias ? biasT : null, inputScale: xq.scale, inputZeroPoint: xq.zeroPoint };
+    n.quantized = { inputs: K, units, kernel: q, weightScales, bias: useBias ? biasT : null, inputScale: xq.scale, inputZeroPoint: xq.zeroPoint };
   });
   // The quantized layers' float weights are not needed any more.
   for (const i of targets) if (!nodes.some((n) => n.layer === nodes[i].layer && !n.quantized)) floatWeights.delete(nodes[i].layer);

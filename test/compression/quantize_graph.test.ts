@@ -22,6 +22,12 @@ function quantU8(x: number, inv: number, zp: number): number {
   return Math.trunc(f32(r + 0.5));
 }
 
+/** x rounded to the nearest integer, ties to even (std::nearbyint in the default rounding mode). */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
 /** Randomizes a built model's weights (deterministic). */
 function randomize(m: tf.LayersModel, seed: number, scale = 0.5): void {
   const rng = new Rng(seed);
@@ -45,8 +51,8 @@ function convReference(c: ConvCase, x: Float32Array, n: number, info: tf.quantiz
   } else {
     oh = Math.ceil((H - eh + 1) / sh); ow = Math.ceil((W - ew + 1) / sw);
   }
-  // The int8 kernel: what the per-channel (or per-tensor) scales give.
-  const q = kernel.map((v, i) => Math.min(127, Math.max(-127, Math.round(v / info.weightScales[i % F]))));
+  // The int8 kernel: what the per-channel (or per-tensor) scales give (native/int8_quantization.h: float32 quotient, ties to even).
+  const q = kernel.map((v, i) => Math.min(127, Math.max(-127, roundHalfEven(f32(v / info.weightScales[i % F])))));
   const inv = f32(1 / info.inputScale), zp = info.inputZeroPoint;
   const out = new Float64Array(n * oh * ow * F);
   for (let b = 0; b < n; b++) for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) for (let f = 0; f < F; f++) {

@@ -768,6 +768,9 @@ function nativeArgs(g: Gen, fname: string): unknown[] {
     case 'concat': return [Array.from({ length: g.int(0, 4) }, () => f32()), i32(), f32(), small()];
     case 'oneHot': return [i32(), f32(), small(), g.edgeNumber(), g.edgeNumber()];
     case 'matMul': return [f32(), f32(), f32(), small(), small(), small(), small(), g.chance(0.5), g.chance(0.5)];
+    case 'int8QuantizeKernel': { const k = small(), n = small(); const len = typeof k === 'number' && typeof n === 'number' && k * n <= 64 && g.chance(0.8) ? k * n : g.int(0, 24);
+      return [g.chance(0.85) ? g.typedArray('Float32Array', len) : ta(), k, n, g.chance(0.95) ? g.chance(0.5) : g.junk()]; }
+    case 'uint8QuantFromRange': return [g.chance(0.9) ? g.value() : g.junk(), g.chance(0.9) ? g.value() : g.junk()];
     case 'setNumThreads': return [g.chance(0.5) ? g.int(0, 3) : g.junk()];
     case 'setMemoryLimit': return [g.junk()];
     default: return Array.from({ length: g.int(0, 6) }, () => (g.chance(0.5) ? ta() : g.junk()));
