@@ -122,3 +122,71 @@ TF_TEST(a_bad_label_in_either_half_fails_the_split_step) {
     TF_EXPECT(m->trainer().trainChunk(s.d, 64, 4, nullptr).batches == 4);
   }
 }
+
+namespace {
+// Conv2D(32, 3x3, relu) over 28x28x1 -> global average pooling -> Dense(10,
+// softmax), SGD: ~250 KB of activations per sample, a few hundred weights.
+std::unique_ptr<tf::Model> smallConvnet() {
+  tf::Config conv, pool, dense, opt, schedule, loss;
+  conv.setNumber("kind", static_cast<int32_t>(tf::LayerKind::Conv2d));
+  conv.setNumber("filters", 32);
+  conv.setNumbers("kernelSize", {3, 3});
+  conv.setNumbers("strides", {1, 1});
+  conv.setNumbers("dilationRate", {1, 1});
+  conv.setBool("same", false);
+  conv.setBool("useBias", true);
+  conv.setNumber("activation", static_cast<int32_t>(tf::Activation::Relu));
+  pool.setNumber("kind", static_cast<int32_t>(tf::LayerKind::GlobalAveragePooling2d));
+  dense.setNumber("kind", static_cast<int32_t>(tf::LayerKind::Dense));
+  dense.setNumber("units", 10);
+  dense.setNumber("activation", static_cast<int32_t>(tf::Activation::Softmax));
+  auto m = std::make_unique<tf::Model>(std::vector<tf::Config>{conv, pool, dense}, tf::Shape{28, 28, 1});
+  std::vector<float>& p = m->graph().params();
+  for (size_t i = 0; i < p.size(); ++i) p[i] = 0.2f * std::sin(0.9f * static_cast<float>(i) + 0.4f);
+  opt.setNumber("kind", static_cast<int32_t>(tf::OptimizerKind::SGD));
+  opt.setNumber("momentum", 0);
+  opt.setBool("nesterov", false);
+  opt.setNumber("weightDecay", 0);
+  schedule.setNumber("kind", 0);
+  schedule.setNumber("initial", 0.1);
+  opt.setObject("schedule", schedule);
+  loss.setNumber("kind", static_cast<int32_t>(tf::LossKind::SparseCategoricalCrossentropy));
+  tf::Config acc;
+  acc.setNumber("kind", static_cast<int32_t>(tf::MetricKind::SparseCategoricalAccuracy));
+  m->compile(opt, loss, {acc});
+  return m;
+}
+}  // namespace
+
+// A share whose activations overflow the caches runs as sub-batches whose
+// activations fit, their gradients added up: the step must be the
+// whole-batch step (computeGradients never splits) to rounding.
+TF_TEST(sub_batches_train_as_the_whole_batch_does) {
+  const int64_t n = 64;
+  std::vector<float> x;
+  std::vector<int32_t> labels;
+  for (int64_t i = 0; i < n; ++i) {
+    for (int j = 0; j < 28 * 28; ++j) x.push_back(std::cos(0.31f * static_cast<float>(i) + 0.07f * static_cast<float>(j)));
+    labels.push_back(static_cast<int32_t>((i * 3) % 10));
+  }
+  const tf::Dataset d{x.data(), labels.data(), nullptr, nullptr, n};
+  auto stepped = smallConvnet(), reference = smallConvnet();
+  tf::ScopedBlasThreads one(1);  // sub-batches without the split
+  TF_EXPECT(stepped->trainer().subBatchRows(n) == 16);
+  const tf::ChunkResult r = stepped->trainer().trainChunk(d, n, 1, nullptr);
+  const double loss = reference->trainer().computeGradients(d);
+  reference->trainer().applyGradients();
+  TF_EXPECT(r.batches == 1);
+  TF_EXPECT(std::abs(r.loss[0] - loss) <= 1e-5 * std::abs(loss));
+  double worst = 0, moved = 0;
+  const std::vector<float>& a = stepped->graph().params();
+  const std::vector<float>& b = reference->graph().params();
+  for (size_t i = 0; i < a.size(); ++i) {
+    worst = std::max(worst, std::abs(static_cast<double>(a[i]) - b[i]));
+    moved = std::max(moved, std::abs(static_cast<double>(a[i]) - 0.2 * std::sin(0.9 * static_cast<double>(i) + 0.4)));
+  }
+  TF_EXPECT(worst < 1e-6);
+  TF_EXPECT(moved > 1e-3);  // the step did move the weights
+  // A dense model's arena outweighs its activations: no sub-batches.
+  TF_EXPECT(wideClassifier()->trainer().subBatchRows(256) == 0);
+}
