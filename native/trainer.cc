@@ -10,6 +10,7 @@
 #include "denormals.h"
 #include "gemm.h"
 #include "gemm_avx512.h"
+#include "memory_limit.h"
 #include "reduce.h"
 
 namespace tf {
@@ -265,9 +266,13 @@ void Trainer::runShare(void* ctx, int part) {
 // (10 MFLOP) lost more to the hand-over than its halves saved, while the
 // example CNN at batch 32 ran 1.8x faster split than with only its
 // products split (bench/RESULTS.md).
+// The second half's gradient arena is one more copy of the weights: a model
+// that only fits the memory limit without it trains unsplit, as before.
 bool Trainer::splitSteps(int64_t batchSize) const {
+  const size_t np = net_.params().size();
   return net_.splitsByRows() && batchSize >= 2 * Graph::kMinRowsPerShare && threadBudget() >= 2 &&
-         net_.usefulThreads(batchSize) >= 2 && gemmHelpersAvailable() && splitStepsAllowed();
+         net_.usefulThreads(batchSize) >= 2 && gemmHelpersAvailable() && splitStepsAllowed() &&
+         (second_.grads.size() == np || fitsMemoryLimit(static_cast<int64_t>(np * sizeof(float))));
 }
 
 double Trainer::splitStepGradients(const float* x, const int32_t* labels, const float* targets, const float* weights,

@@ -119,7 +119,9 @@ class Trainer {
   // Whether trainChunk, called now on this thread, runs its steps of
   // `batchSize` rows as two halves on two threads: the graph allows it
   // (Graph::splitsByRows), its arithmetic is worth two threads, the thread
-  // cap in scope gives two and helper threads exist. Results are then those
+  // cap in scope gives two, helper threads exist and one more gradient
+  // arena fits the memory limit (TENSORFORGE_SPLIT_STEPS=0 turns splitting
+  // off, for benchmarks that compare). Results are then those
   // of the whole batch up to float rounding (the halves' gradients are
   // summed), and the same bits every run.
   bool splitSteps(int64_t batchSize) const;
