@@ -16,6 +16,7 @@
 #include "../../native/model.h"
 #include "../../native/row_staging.h"
 #include "check.h"
+#include "compile_configs.h"
 
 namespace {
 
@@ -92,7 +93,7 @@ class ThreadSum {
 
 // Dense(4 -> 6, relu, L2) -> Dense(6 -> 3, softmax), Adam; every copy starts from the same weights.
 std::unique_ptr<tf::Model> classifier() {
-  tf::Config d1, d2, opt, schedule, loss;
+  tf::Config d1, d2;
   d1.setNumber("kind", static_cast<int32_t>(tf::LayerKind::Dense));
   d1.setNumber("units", 6);
   d1.setNumber("activation", static_cast<int32_t>(tf::Activation::Relu));
@@ -103,19 +104,8 @@ std::unique_ptr<tf::Model> classifier() {
   auto m = std::make_unique<tf::Model>(std::vector<tf::Config>{d1, d2}, tf::Shape{4});
   std::vector<float>& p = m->graph().params();
   for (size_t i = 0; i < p.size(); ++i) p[i] = 0.3f * std::sin(1.7f * static_cast<float>(i) + 0.2f);
-  opt.setNumber("kind", static_cast<int32_t>(tf::OptimizerKind::Adam));
-  opt.setNumber("beta1", 0.9);
-  opt.setNumber("beta2", 0.999);
-  opt.setNumber("epsilon", 1e-7);
-  opt.setBool("amsgrad", false);
-  opt.setNumber("weightDecay", 0);
-  schedule.setNumber("kind", 0);
-  schedule.setNumber("initial", 0.05);
-  opt.setObject("schedule", schedule);
-  loss.setNumber("kind", static_cast<int32_t>(tf::LossKind::SparseCategoricalCrossentropy));
-  tf::Config acc;
-  acc.setNumber("kind", static_cast<int32_t>(tf::MetricKind::SparseCategoricalAccuracy));
-  m->compile(opt, loss, {acc});
+  m->compile(tf_test::adamConfig(0.05), tf_test::lossConfig(tf::LossKind::SparseCategoricalCrossentropy),
+             {tf_test::metricConfig(tf::MetricKind::SparseCategoricalAccuracy)});
   return m;
 }
 

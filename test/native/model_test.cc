@@ -8,6 +8,7 @@
 #include "../../native/memory_limit.h"
 #include "../../native/model.h"
 #include "check.h"
+#include "compile_configs.h"
 
 namespace {
 tf::Dataset data(std::vector<float>& x, std::vector<int32_t>& labels) {
@@ -76,18 +77,7 @@ TF_TEST(model_parses_options_and_predicts_like_the_graph) {
     threw = true;
   }
   TF_EXPECT(threw);
-  tf::Config opt, schedule, loss;
-  opt.setNumber("kind", static_cast<int32_t>(tf::OptimizerKind::Adam));
-  // Every option of the rule is required (the defaults live in TypeScript).
-  opt.setNumber("beta1", 0.9);
-  opt.setNumber("beta2", 0.999);
-  opt.setNumber("epsilon", 1e-7);
-  opt.setBool("amsgrad", false);
-  opt.setNumber("weightDecay", 0);
-  schedule.setNumber("kind", 0);
-  schedule.setNumber("initial", 0.01);
-  opt.setObject("schedule", schedule);
-  loss.setNumber("kind", static_cast<int32_t>(tf::LossKind::SparseCategoricalCrossentropy));
+  const tf::Config opt = tf_test::adamConfig(0.01), loss = tf_test::lossConfig(tf::LossKind::SparseCategoricalCrossentropy);
   m.compile(opt, loss, {});
   TF_EXPECT(m.trainer().optimizer().currentLearningRate() == 0.01);
   tf::Config bad = loss;

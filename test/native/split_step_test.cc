@@ -13,13 +13,14 @@
 #include "../../native/layers/registry.h"
 #include "../../native/model.h"
 #include "check.h"
+#include "compile_configs.h"
 
 namespace {
 
 // Dense(256 -> 512, relu, L2) -> Dense(512 -> 10, softmax), Adam, with
 // products large enough (17 MFLOP at batch 64) for a second thread.
 std::unique_ptr<tf::Model> wideClassifier() {
-  tf::Config d1, d2, opt, schedule, loss, acc;
+  tf::Config d1, d2;
   d1.setNumber("kind", static_cast<int32_t>(tf::LayerKind::Dense));
   d1.setNumber("units", 512);
   d1.setNumber("activation", static_cast<int32_t>(tf::Activation::Relu));
@@ -30,18 +31,8 @@ std::unique_ptr<tf::Model> wideClassifier() {
   auto m = std::make_unique<tf::Model>(std::vector<tf::Config>{d1, d2}, tf::Shape{256});
   std::vector<float>& p = m->graph().params();
   for (size_t i = 0; i < p.size(); ++i) p[i] = 0.05f * std::sin(1.7f * static_cast<float>(i) + 0.2f);
-  opt.setNumber("kind", static_cast<int32_t>(tf::OptimizerKind::Adam));
-  opt.setNumber("beta1", 0.9);
-  opt.setNumber("beta2", 0.999);
-  opt.setNumber("epsilon", 1e-7);
-  opt.setBool("amsgrad", false);
-  opt.setNumber("weightDecay", 0);
-  schedule.setNumber("kind", 0);
-  schedule.setNumber("initial", 0.01);
-  opt.setObject("schedule", schedule);
-  loss.setNumber("kind", static_cast<int32_t>(tf::LossKind::SparseCategoricalCrossentropy));
-  acc.setNumber("kind", static_cast<int32_t>(tf::MetricKind::SparseCategoricalAccuracy));
-  m->compile(opt, loss, {acc});
+  m->compile(tf_test::adamConfig(0.01), tf_test::lossConfig(tf::LossKind::SparseCategoricalCrossentropy),
+             {tf_test::metricConfig(tf::MetricKind::SparseCategoricalAccuracy)});
   return m;
 }
 
@@ -127,7 +118,7 @@ namespace {
 // Conv2D(32, 3x3, relu) over 28x28x1 -> global average pooling -> Dense(10,
 // softmax), SGD: ~250 KB of activations per sample, a few hundred weights.
 std::unique_ptr<tf::Model> smallConvnet() {
-  tf::Config conv, pool, dense, opt, schedule, loss;
+  tf::Config conv, pool, dense;
   conv.setNumber("kind", static_cast<int32_t>(tf::LayerKind::Conv2d));
   conv.setNumber("filters", 32);
   conv.setNumbers("kernelSize", {3, 3});
@@ -143,17 +134,8 @@ std::unique_ptr<tf::Model> smallConvnet() {
   auto m = std::make_unique<tf::Model>(std::vector<tf::Config>{conv, pool, dense}, tf::Shape{28, 28, 1});
   std::vector<float>& p = m->graph().params();
   for (size_t i = 0; i < p.size(); ++i) p[i] = 0.2f * std::sin(0.9f * static_cast<float>(i) + 0.4f);
-  opt.setNumber("kind", static_cast<int32_t>(tf::OptimizerKind::SGD));
-  opt.setNumber("momentum", 0);
-  opt.setBool("nesterov", false);
-  opt.setNumber("weightDecay", 0);
-  schedule.setNumber("kind", 0);
-  schedule.setNumber("initial", 0.1);
-  opt.setObject("schedule", schedule);
-  loss.setNumber("kind", static_cast<int32_t>(tf::LossKind::SparseCategoricalCrossentropy));
-  tf::Config acc;
-  acc.setNumber("kind", static_cast<int32_t>(tf::MetricKind::SparseCategoricalAccuracy));
-  m->compile(opt, loss, {acc});
+  m->compile(tf_test::sgdConfig(0.1), tf_test::lossConfig(tf::LossKind::SparseCategoricalCrossentropy),
+             {tf_test::metricConfig(tf::MetricKind::SparseCategoricalAccuracy)});
   return m;
 }
 }  // namespace
