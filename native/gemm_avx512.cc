@@ -63,43 +63,22 @@ PackBuffers& threadBuffers() {
 }
 
 // One part of a product. Plain: C rows [m0,m1) x columns [n0,n1), packing
-// its own op(B). PackShared: columns [n0,n1) of the K block starting at m0
-// into the product's shared packed op(B). RowsShared: C rows [m0,m1) from the
-// shared op(B), once every PackShared part is done.
-// Task: fn(ctx, m0) of runOnGemmHelpers.
-enum class PartKind { Plain, PackShared, RowsShared, Task };
+// its own op(B). Task: fn(ctx, m0) of runOnGemmHelpers.
+enum class PartKind { Plain, Task };
 struct Part {
   int64_t m0, m1, n0, n1;
   PartKind kind = PartKind::Plain;
 };
 
-// The shared packed op(B) of the product being run, and its packing parts not yet done.
-struct Shared {
-  float* b = nullptr;
-  std::atomic<int> packsLeft{0};
-  void (*task)(void*, int) = nullptr;
+// The function of a product made of Task parts (runOnGemmHelpers).
+struct Task {
+  void (*fn)(void*, int) = nullptr;
   void* ctx = nullptr;
 };
 
-void runPart(const GemmArgs& g, const Part& p, Shared* shared = nullptr) {
+void runPart(const GemmArgs& g, const Part& p, const Task* task = nullptr) {
   if (p.kind == PartKind::Task) {
-    shared->task(shared->ctx, static_cast<int>(p.m0));
-    return;
-  }
-  if (p.kind == PartKind::PackShared) {
-    avx512::packBShared(g, p.m0, p.n0, p.n1, shared->b);
-    shared->packsLeft.fetch_sub(1, std::memory_order_release);
-    return;
-  }
-  if (p.kind == PartKind::RowsShared) {
-    PackBuffers& buf = threadBuffers();
-    float* a = PackBuffers::grow(buf.a, buf.aCap, avx512::packedAFloats(g.kc));
-    // Parts are claimed in order, so every packing part is already being run.
-    for (unsigned spins = 0; shared->packsLeft.load(std::memory_order_acquire) > 0; ++spins) {
-      if (spins < 4096) _mm_pause();
-      else std::this_thread::yield();
-    }
-    avx512::gemmRowsShared(g, p.m0, p.m1, shared->b, a);
+    task->fn(task->ctx, static_cast<int>(p.m0));
     return;
   }
   if (g.direct) {
@@ -136,32 +115,18 @@ class HelperPool {
   int helpers() const { return count_; }
 
   // Runs parts[0..n) on the calling thread and on helpers; returns false
-  // without running anything when another product holds the pool, or when
-  // the first `packs` parts (PackShared) need sharedFloats of packing space
-  // that cannot be had.
-  bool run(const GemmArgs& g, const Part* parts, int n, int packs = 0, int64_t sharedFloats = 0,
-           void (*task)(void*, int) = nullptr, void* ctx = nullptr) {
+  // without running anything when another product holds the pool.
+  bool run(const GemmArgs& g, const Part* parts, int n, void (*task)(void*, int) = nullptr, void* ctx = nullptr) {
     // A part that issues work of its own (a row share of a training step
     // running its products) runs it alone: the pool is busy with its product.
     if (tInPart) return false;
     std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
     if (!busy.owns_lock()) return false;
-    shared_.task = task;
-    shared_.ctx = ctx;
+    task_.fn = task;
+    task_.ctx = ctx;
     // Helpers run the parts in the caller's floating-point mode (the trainer
     // flushes denormals): the same bits on any thread, and no slow subnormals.
     csr_.store(_mm_getcsr(), std::memory_order_relaxed);
-    if (packs > 0) {
-      if (sharedFloats > sharedCap_) {
-        const size_t bytes = (static_cast<size_t>(sharedFloats) * sizeof(float) + 63) / 64 * 64;
-        float* q = static_cast<float*>(std::aligned_alloc(64, bytes));
-        if (!q) return false;
-        sharedB_.reset(q);
-        sharedCap_ = sharedFloats;
-      }
-      shared_.b = sharedB_.get();
-      shared_.packsLeft.store(packs, std::memory_order_relaxed);
-    }
     args_ = &g;
     parts_ = parts;
     failed_.store(false, std::memory_order_relaxed);
@@ -201,7 +166,7 @@ class HelperPool {
       // The product cannot end (nor args_ change) before this part is done.
       tInPart = true;
       try {
-        runPart(*args_, parts_[index], &shared_);
+        runPart(*args_, parts_[index], &task_);
       } catch (...) {
         failed_.store(true, std::memory_order_release);
       }
@@ -252,58 +217,22 @@ class HelperPool {
   const GemmArgs* args_ = nullptr;
   const Part* parts_ = nullptr;
   std::atomic<unsigned> csr_{0x1f80};  // the caller's MXCSR
-  // op(B) packed once per product for all threads (splitShared), kept for
-  // the next product; at most kMaxSharedFloats.
-  Shared shared_;
-  std::unique_ptr<float, PackBuffers::Free> sharedB_;
-  int64_t sharedCap_ = 0;
+  Task task_;
 };
 
 thread_local bool HelperPool::tInPart = false;
 
-// Most floats of the shared packed op(B): 16 MiB, all of op(B) up to 2048 x 2048.
-constexpr int64_t kMaxSharedFloats = int64_t{4} << 20;
-// Columns of op(B) per packing part (whole tiles).
-constexpr int64_t kSharedPackCols = 512;
 constexpr int kMaxParts = 128;
 static_assert(kMaxParts <= 0xffff, "a product's part count and next part share HelperPool's claim word, 16 bits each");
 
-// Splits a packed product with enough rows into PackShared parts (op(B)
-// packed once, in pieces, by whichever threads claim them) followed by
-// RowsShared parts of one row block each: threads no longer pack op(B) each
-// for their rows, and the parts are small enough that a thread which loses
-// its core for a while leaves its share to the other. Returns the number of
-// parts (0: the product does not suit) and the packing parts in *packs.
-int splitShared(const GemmArgs& g, int threads, Part* parts, int* packs) {
-  const int64_t rowTiles = (g.M + kAvx512TileRows - 1) / kAvx512TileRows;
-  const int64_t colVecs = (g.N + 15) / 16;
-  // As splitParts: by rows only when there are enough row tiles.
-  if (g.direct || threads < 2 || !(rowTiles >= 4 * threads || rowTiles >= colVecs) || rowTiles < threads) return 0;
-  if (avx512::sharedBFloats(g.N, g.K) > kMaxSharedFloats) return 0;
-  const int64_t kBlocks = (g.K + g.kc - 1) / g.kc;
-  const int64_t colParts = (g.N + kSharedPackCols - 1) / kSharedPackCols;
-  // About a row block per part, at least one part per thread, whole tiles.
-  // A multiple of the thread count where the tiles allow it, so that threads
-  // running at one speed finish together (15 parts on 2 threads leave one
-  // thread an eighth part alone at the end).
-  const int64_t blocks = (g.M + avx512::kAvx512BlockRows - 1) / avx512::kAvx512BlockRows;
-  const int64_t rowParts = std::min(rowTiles, std::max<int64_t>(threads, (blocks + threads - 1) / threads * threads));
-  if (kBlocks * colParts + rowParts > kMaxParts) return 0;
-  int n = 0;
-  for (int64_t kb = 0; kb < kBlocks; ++kb)
-    for (int64_t c = 0; c < colParts; ++c)
-      parts[n++] = {kb * g.kc, 0, c * kSharedPackCols, std::min(g.N, (c + 1) * kSharedPackCols), PartKind::PackShared};
-  *packs = n;
-  for (int64_t r = 0; r < rowParts; ++r) {
-    const int64_t t0 = rowTiles * r / rowParts, t1 = rowTiles * (r + 1) / rowParts;
-    parts[n++] = {t0 * kAvx512TileRows, std::min(g.M, t1 * kAvx512TileRows), 0, g.N, PartKind::RowsShared};
-  }
-  return n;
-}
-
 // Splits the product into n parts of whole tiles: by rows when there are
-// enough row tiles for a fair split (each part then packs all of op(B)),
-// else by columns in whole zmm registers.
+// enough row tiles for a fair split (each part then packs all of op(B) for
+// itself), else by columns in whole zmm registers. One part per thread, each
+// packing its own op(B): an op(B) packed once and shared by the threads ran
+// 6-27% slower on every shape measured on the AMD EPYC (Zen 5; 512^3 to
+// 2048^3, 256 x 512 x 784, every transpose; bench/RESULTS.md), since half of
+// it then comes from the other core's cache; four parts per two threads, 4-10%
+// slower (op(B) packed twice more).
 int splitParts(const GemmArgs& g, int n, Part* parts) {
   const int64_t rowTiles = (g.M + kAvx512TileRows - 1) / kAvx512TileRows;
   const int64_t colVecs = (g.N + 15) / 16;
@@ -345,10 +274,7 @@ void sgemmAvx512(bool transA, bool transB, int64_t M, int64_t N, int64_t K, floa
   if (pool) threads = std::min(threads, 1 + pool->helpers());
   if (threads > 1) {
     Part parts[kMaxParts];
-    int packs = 0;
-    int n = splitShared(g, threads, parts, &packs);
-    if (n > 0 && pool->run(g, parts, n, packs, avx512::sharedBFloats(N, K))) return;
-    n = splitParts(g, std::min(threads, 64), parts);
+    const int n = splitParts(g, std::min(threads, 64), parts);
     if (n > 1 && pool->run(g, parts, n)) return;
   }
   runPart(g, Part{0, M, 0, N});
@@ -361,7 +287,7 @@ bool runOnGemmHelpers(void (*fn)(void*, int), void* ctx, int parts) {
   Part list[kMaxParts];
   for (int i = 0; i < parts; ++i) list[i] = {i, 0, 0, 0, PartKind::Task};
   const GemmArgs none{};
-  return pool.run(none, list, parts, 0, 0, fn, ctx);
+  return pool.run(none, list, parts, fn, ctx);
 }
 
 bool gemmHelpersAvailable() { return avx512GemmAvailable() && HelperPool::get().helpers() > 0; }

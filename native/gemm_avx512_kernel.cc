@@ -315,18 +315,6 @@ void gemmBlock(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1
   }
 }
 
-void packBShared(const GemmArgs& g, int64_t k0, int64_t j0, int64_t j1, float* shared) {
-  const int64_t kc = g.K - k0 < g.kc ? g.K - k0 : g.kc;
-  packB(g.transB, g.B, g.ldb, j0, j1 - j0, k0, kc, shared + sharedBOffset(g.N, k0, j0, kc));
-}
-
-void gemmRowsShared(const GemmArgs& g, int64_t m0, int64_t m1, const float* shared, float* bufA) {
-  for (int64_t k0 = 0; k0 < g.K; k0 += g.kc) {
-    const int64_t kc = g.K - k0 < g.kc ? g.K - k0 : g.kc;
-    blockRows(g, m0, m1, 0, g.N, k0, kc, shared + sharedBOffset(g.N, k0, 0, kc), bufA);
-  }
-}
-
 void gemmBlockDirect(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
   const DirectFn* tiles = kTables.direct;
   const int64_t rs = g.transA ? 1 : g.lda, cs = g.transA ? g.lda : 1;

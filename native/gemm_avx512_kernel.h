@@ -54,22 +54,6 @@ inline int64_t packedBFloats(int64_t nc, int64_t kc) {
 }
 inline int64_t packedAFloats(int64_t kc) { return kAvx512BlockRows * kc; }
 
-// op(B) packed once for all threads of a product (split by rows): every K
-// block's columns, panel after panel, K block after K block. Its size in
-// floats, and where K block k0 (of kc rows) and column j0 (a multiple of the
-// tile columns) start in it.
-inline int64_t sharedBFloats(int64_t N, int64_t K) {
-  return ((N + kAvx512TileCols - 1) / kAvx512TileCols) * kAvx512TileCols * K;
-}
-inline int64_t sharedBOffset(int64_t N, int64_t k0, int64_t j0, int64_t kc) {
-  return ((N + kAvx512TileCols - 1) / kAvx512TileCols) * kAvx512TileCols * k0 + j0 * kc;
-}
-// Packs columns [j0, j1) of the K block starting at k0 into `shared`.
-void packBShared(const GemmArgs& g, int64_t k0, int64_t j0, int64_t j1, float* shared);
-// C rows [m0, m1) x all columns from the packed op(B) in `shared`: the same
-// arithmetic, in the same order, as gemmBlock over those rows.
-void gemmRowsShared(const GemmArgs& g, int64_t m0, int64_t m1, const float* shared, float* bufA);
-
 // C rows [m0, m1) x columns [n0, n1) of the product; bufA/bufB 64-byte aligned.
 void gemmBlock(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1, float* bufA, float* bufB);
 // The same without packing (op(B) not transposed).
