@@ -16,6 +16,11 @@
 namespace tf {
 
 namespace {
+// dst[e] += src[e] for e in [begin, end): a gradient arena added to another.
+void addArena(float* dst, const float* src, int64_t begin, int64_t end) {
+  for (int64_t e = begin; e < end; ++e) dst[e] += src[e];
+}
+
 void checkLabels(const int32_t* labels, int64_t n, int64_t classes) {
   for (int64_t i = 0; i < n; ++i)
     if (labels[i] < 0 || labels[i] >= classes)
@@ -151,7 +156,7 @@ double Trainer::shareGradients(const Share& s, int64_t normalizer) {
                              normalizer, true, reports);
     net_.backward(rows, fused_, *s.ws, first == 0 ? grads : s.partGrads);
     if (first == 0) continue;
-    for (int64_t e = 0; e < np; ++e) grads[e] += s.partGrads[e];
+    addArena(grads, s.partGrads, 0, np);
     if (s.reports)
       for (size_t r = 0; r < m; ++r) s.reports[r] += s.partReports[r];
   }
@@ -218,14 +223,7 @@ double Trainer::stepGradients(const float* x, const int32_t* labels, const float
 }
 
 namespace {
-// The two shares of a split step, for the threads that run them.
-struct SplitWork {
-  Trainer* trainer;
-  int64_t normalizer;
-  void* shares;  // Trainer::Share[2]
-};
-
-// dst += src over [begin, end) of each part's range.
+// dst += src in `parts` ranges, one per thread.
 struct ArenaSum {
   float* dst;
   const float* src;
@@ -234,8 +232,7 @@ struct ArenaSum {
 };
 void addPart(void* ctx, int part) {
   const ArenaSum& a = *static_cast<const ArenaSum*>(ctx);
-  const int64_t begin = a.n * part / a.parts, end = a.n * (part + 1) / a.parts;
-  for (int64_t e = begin; e < end; ++e) a.dst[e] += a.src[e];
+  addArena(a.dst, a.src, a.n * part / a.parts, a.n * (part + 1) / a.parts);
 }
 // Elementwise sums of an arena this long pay for waking the other thread.
 constexpr int64_t kSplitSumFloats = int64_t{1} << 16;
@@ -251,7 +248,7 @@ bool splitStepsAllowed() {
 
 void Trainer::runShare(void* ctx, int part) {
   const SplitWork& w = *static_cast<const SplitWork*>(ctx);
-  Share& s = static_cast<Share*>(w.shares)[part];
+  Share& s = w.shares[part];
   // The share's products stay on its thread: the other share has the other core.
   ScopedBlasThreads one(1);
   try {

@@ -187,6 +187,12 @@ class Trainer {
     std::vector<double> reports, partReports;
     std::vector<float> grads, partGrads;
   };
+  // The two shares of a split step, for the threads that run them (runShare).
+  struct SplitWork {
+    Trainer* trainer;
+    int64_t normalizer;
+    Share* shares;  // [2]
+  };
   static constexpr uint64_t kSecondShareSeed = 0x6a09e667f3bcc909ull;
   void splitHeads(const int32_t* labels, const float* targets, int64_t rows, HeadData& buf, const int32_t** headLabels,
                   const float** headTargets) const;
