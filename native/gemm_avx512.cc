@@ -7,7 +7,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
-#include <memory>
 #include <new>
 #include <mutex>
 #include <thread>
@@ -16,6 +15,7 @@
 #include "cpu_features.h"
 #include "gemm.h"
 #include "gemm_avx512_kernel.h"
+#include "huge_page_buffer.h"
 
 #if TF_GEMM_AVX512_BUILT
 #include <immintrin.h>  // _mm_pause
@@ -37,23 +37,16 @@ namespace {
 using avx512::GemmArgs;
 
 // Packing space of one thread, grown on demand and kept (a training step
-// reuses it, so it allocates only on its first product of a new size).
+// reuses it, so it maps memory only on its first product of a new size): the
+// block of op(A), then op(B)'s panels, in one buffer on huge pages
+// (huge_page_buffer.h).
 struct PackBuffers {
-  struct Free {
-    void operator()(float* p) const { std::free(p); }
-  };
-  std::unique_ptr<float, Free> a, b;
-  int64_t aCap = 0, bCap = 0;
+  HugePageBuffer memory;
 
-  static float* grow(std::unique_ptr<float, Free>& p, int64_t& cap, int64_t want) {
-    if (want > cap) {
-      const size_t bytes = (static_cast<size_t>(want) * sizeof(float) + 63) / 64 * 64;
-      float* q = static_cast<float*>(std::aligned_alloc(64, bytes));
-      if (!q) throw std::bad_alloc();
-      p.reset(q);
-      cap = want;
-    }
-    return p.get();
+  void get(int64_t aFloats, int64_t bFloats, float*& a, float*& b) {
+    const int64_t aLines = (aFloats + 15) / 16 * 16;  // op(B) starts on a 64-byte line
+    a = static_cast<float*>(memory.reserve(static_cast<size_t>(aLines + bFloats) * sizeof(float)));
+    b = a + aLines;
   }
 };
 
@@ -90,8 +83,8 @@ void runPart(const GemmArgs& g, const Part& p, const Task* task = nullptr) {
   // runs in the same order either way.
   constexpr int64_t kMaxPackedCols = 4096;
   PackBuffers& buf = threadBuffers();
-  float* a = PackBuffers::grow(buf.a, buf.aCap, avx512::packedAFloats(g.kc));
-  float* b = PackBuffers::grow(buf.b, buf.bCap, avx512::packedBFloats(std::min(p.n1 - p.n0, kMaxPackedCols), g.kc));
+  float *a, *b;
+  buf.get(avx512::packedAFloats(g.kc), avx512::packedBFloats(std::min(p.n1 - p.n0, kMaxPackedCols), g.kc), a, b);
   for (int64_t n0 = p.n0; n0 < p.n1; n0 += kMaxPackedCols)
     avx512::gemmBlock(g, p.m0, p.m1, n0, std::min(p.n1, n0 + kMaxPackedCols), a, b);
 }
