@@ -67,11 +67,11 @@ function runFit(c: Config, epochs: number): RankResult[] {
   const out = tmpFile('fit.json');
   const args = ['fit', String(c.threads), String(c.batchSize), String(epochs), c.ranks > 1 && !c.independent ? 'distributed' : 'single', out];
   if (c.independent) {
-    // Started together by one shell, each writing its own file.
-    const q = (x: string) => `'${x.replace(/'/g, `'\\''`)}'`;
-    const one = (r: number) => [process.execPath, '--import', 'tsx', WORKER, ...args.slice(0, -1), `${out}.rank${r}`].map(q).join(' ');
-    execFileSync('sh', ['-c', `${Array.from({ length: c.ranks }, (_, r) => `${one(r)} &`).join(' ')} wait`],
-      { env: ENV, stdio: ['ignore', 'ignore', 'inherit'] });
+    // Started together by one shell, each writing its own file; the command
+    // comes as the shell's arguments ("$@"), so nothing needs quoting.
+    const loop = 'i=0; while [ "$i" -lt "$RANKS" ]; do "$@" "$OUT.rank$i" & i=$((i + 1)); done; wait';
+    execFileSync('sh', ['-c', loop, 'sh', process.execPath, '--import', 'tsx', WORKER, ...args.slice(0, -1)],
+      { env: { ...ENV, RANKS: String(c.ranks), OUT: out }, stdio: ['ignore', 'ignore', 'inherit'] });
     return Array.from({ length: c.ranks }, (_, r) => JSON.parse(fs.readFileSync(`${out}.rank${r}`, 'utf8')) as RankResult);
   }
   if (c.ranks > 1) {
