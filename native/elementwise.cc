@@ -1,5 +1,4 @@
 #include "elementwise.h"
-#include "simd.h"
 
 #include <algorithm>
 #include <cmath>
@@ -151,10 +150,6 @@ void unaryI32(UnaryOp op, const int32_t* x, int32_t* y, int64_t n) {
     default: break;
   }
   throw std::invalid_argument("unary op " + std::to_string(static_cast<int>(op)) + " is not defined for int32");
-}
-
-TF_SIMD_CLONES void addInPlaceF32(float* __restrict dst, const float* __restrict src, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) dst[i] += src[i];
 }
 
 }  // namespace tf

@@ -40,9 +40,4 @@ void unaryF32(UnaryOp op, const float* x, float* y, int64_t n);
 // Neg, Abs and Square only (wrapping: -INT32_MIN == INT32_MIN); others throw std::invalid_argument.
 void unaryI32(UnaryOp op, const int32_t* x, int32_t* y, int64_t n);
 
-// dst[i] += src[i] for n elements (dst and src do not overlap): gradients
-// added to gradients already written (fan-outs, shared layers, a split
-// step's halves and sub-batches).
-void addInPlaceF32(float* dst, const float* src, int64_t n);
-
 }  // namespace tf

@@ -6,7 +6,6 @@
 #include <string>
 #include <typeinfo>
 
-#include "elementwise.h"
 #include "memory_limit.h"
 
 namespace tf {
@@ -471,14 +470,17 @@ void Graph::backward(int64_t batch, LogitOutputs logits, Workspace& ws, float* g
                               w);
     if (addsWeightGrads_[i]) {
       // A shared layer applied again: its gradient adds to the other applications'.
-      addInPlaceF32(arena + gradRange_[i].first, ws.weightGrads.data(), gradRange_[i].second);
+      float* dst = arena + gradRange_[i].first;
+      const float* add = ws.weightGrads.data();
+      for (int64_t e = 0, n = gradRange_[i].second; e < n; ++e) dst[e] += add[e];
     }
     // A producer that fans out: add this consumer's share to the gradient its other consumers wrote.
     for (size_t k = 0; k < plan.size(); ++k) {
       if (plan[k] < 0) continue;
       const int32_t src = nodes_[i].inputs[k];
-      addInPlaceF32(ws.grads[gradBuffer_[src]].data(), ws.sums[plan[k]].data(),
-                    batch * elementsOf(nodes_[src].layer->outputShape()));
+      float* dst = ws.grads[gradBuffer_[src]].data();
+      const float* add = ws.sums[plan[k]].data();
+      for (int64_t e = 0, n = batch * elementsOf(nodes_[src].layer->outputShape()); e < n; ++e) dst[e] += add[e];
     }
   }
 }

@@ -10,13 +10,17 @@
 #include "denormals.h"
 #include "gemm.h"
 #include "gemm_avx512.h"
-#include "elementwise.h"
 #include "memory_limit.h"
 #include "reduce.h"
 
 namespace tf {
 
 namespace {
+// dst[e] += src[e] for e in [begin, end): a gradient arena added to another.
+void addArena(float* dst, const float* src, int64_t begin, int64_t end) {
+  for (int64_t e = begin; e < end; ++e) dst[e] += src[e];
+}
+
 void checkLabels(const int32_t* labels, int64_t n, int64_t classes) {
   for (int64_t i = 0; i < n; ++i)
     if (labels[i] < 0 || labels[i] >= classes)
@@ -152,7 +156,7 @@ double Trainer::shareGradients(const Share& s, int64_t normalizer) {
                              normalizer, true, reports);
     net_.backward(rows, fused_, *s.ws, first == 0 ? grads : s.partGrads);
     if (first == 0) continue;
-    addInPlaceF32(grads, s.partGrads, np);
+    addArena(grads, s.partGrads, 0, np);
     if (s.reports)
       for (size_t r = 0; r < m; ++r) s.reports[r] += s.partReports[r];
   }
@@ -228,8 +232,7 @@ struct ArenaSum {
 };
 void addPart(void* ctx, int part) {
   const ArenaSum& a = *static_cast<const ArenaSum*>(ctx);
-  const int64_t begin = a.n * part / a.parts, end = a.n * (part + 1) / a.parts;
-  addInPlaceF32(a.dst + begin, a.src + begin, end - begin);
+  addArena(a.dst, a.src, a.n * part / a.parts, a.n * (part + 1) / a.parts);
 }
 // Elementwise sums of an arena this long pay for waking the other thread.
 constexpr int64_t kSplitSumFloats = int64_t{1} << 16;
