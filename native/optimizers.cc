@@ -81,6 +81,13 @@ TF_SIMD_CLONES bool adamStepF32(float* __restrict w, const float* __restrict g, 
 // overflowed v gives a step of ~1e-19 * m instead of m / inf = 0.
 // GCC 12's AVX-512 headers trip -Wmaybe-uninitialized on their own
 // placeholder operands (_mm512_undefined_ps); the warning is about them.
+// The pass reads its four streams this far ahead of use. The CPU's own stream
+// prefetchers stop at every 4 KiB page, so without it the pass waited on memory
+// at each page of each stream: the large MLP's update (670k parameters, its
+// moments cold after a training step) took 0.46-0.84 ms per step on the AMD
+// EPYC (Zen 5) and 0.31-0.47 with 1 KiB of look-ahead (2 and 4 KiB: less gain).
+constexpr int64_t kAdamLookAheadFloats = 256;
+
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 __attribute__((target("avx512f"))) bool adamStepAvx512(float* __restrict w, const float* __restrict g,
@@ -92,6 +99,13 @@ __attribute__((target("avx512f"))) bool adamStepAvx512(float* __restrict w, cons
   const __m512i expMask = _mm512_set1_epi32(0x7f800000);
   __mmask16 bad = 0;
   for (int64_t i = 0; i < n; i += 16) {
+    if (n - i > kAdamLookAheadFloats) {
+      const int64_t j = i + kAdamLookAheadFloats;
+      _mm_prefetch(reinterpret_cast<const char*>(g + j), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(m + j), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(v + j), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(w + j), _MM_HINT_T0);
+    }
     // The tail runs masked: lanes past n are neither read nor written.
     const __mmask16 k = n - i >= 16 ? __mmask16(0xffff) : __mmask16((1u << (n - i)) - 1);
     const __m512 gi = _mm512_maskz_loadu_ps(k, g + i);
