@@ -158,12 +158,24 @@ bool avx512Allowed() {
   return allowed;
 }
 
+// Rows up to which a product on one thread reads op(B) unpacked. The direct
+// kernel reads op(B)'s rows one k at a time, 2 KiB apart for a 512-wide
+// layer, and in a training step (a split step's share runs its products on
+// one thread) the optimizer has just rewritten those weights, so they come
+// from memory: the large MLP's forward products of 128 and 64 rows made
+// 117-131 and 93-108 GFLOP/s unpacked against 144-153 and 129-141 packed
+// (AMD EPYC Zen 5, in training), where a hot loop of the same products gives
+// unpacked 5-10% more. Two threads keep 128: up to there their parts have
+// <= 64 rows each and would each pack all of op(B) (packed 20% slower).
+constexpr int64_t kDirectRowsOneThread = 32;
+
 // See gemmPathFor in gemm.h; figures in bench/RESULTS.md ("GEMM paths").
-Path pathFor(bool transA, bool transB, int64_t M, int64_t N, int64_t K) {
+Path pathFor(bool transA, bool transB, int64_t M, int64_t N, int64_t K, int threads) {
   (void)transA;
   (void)K;
   if (!avx512Allowed() || (transB && (N < 32 || M < 8))) return Path::Blas;
-  return (!transB && (M <= 128 || N <= 128)) ? Path::Avx512Direct : Path::Avx512Packed;
+  const int64_t directRows = threads > 1 ? 128 : kDirectRowsOneThread;
+  return (!transB && (M <= directRows || N <= 128)) ? Path::Avx512Direct : Path::Avx512Packed;
 }
 }  // namespace
 
@@ -179,7 +191,7 @@ bool blasHasAvx512Kernels() {
 }
 
 std::string gemmPathFor(bool transA, bool transB, int64_t M, int64_t N, int64_t K) {
-  switch (pathFor(transA, transB, M, N, K)) {
+  switch (pathFor(transA, transB, M, N, K, threadsForGemm(M, N, K))) {
     case Path::Avx512Direct: return "avx512-direct";
     case Path::Avx512Packed: return "avx512-packed";
     default: return "blas";
@@ -188,13 +200,24 @@ std::string gemmPathFor(bool transA, bool transB, int64_t M, int64_t N, int64_t 
 
 std::vector<std::pair<std::string, std::string>> gemmPathTable() {
   // One representative shape per class, through the same rule sgemm uses.
+  auto path = [](bool transB, int64_t M, int64_t N, int64_t K, int threads) {
+    switch (pathFor(false, transB, M, N, K, threads)) {
+      case Path::Avx512Direct: return std::string("avx512-direct");
+      case Path::Avx512Packed: return std::string("avx512-packed");
+      default: return std::string("blas");
+    }
+  };
   return {
-      {"B not transposed, <= 128 rows or columns (Dense forward and weight gradient up to batch 128; batch 1)",
-       gemmPathFor(false, false, 32, 512, 784)},
+      {"B not transposed, <= 128 columns (output layers, the seed model)", path(false, 256, 64, 784, 2)},
+      {"B not transposed, <= 32 rows (batch 1-32)", path(false, 32, 512, 784, 1)},
+      {"B not transposed, 33-128 rows on two or more threads (Dense forward and weight gradient at batch 33-128)",
+       path(false, 128, 512, 784, 2)},
+      {"B not transposed, 33-128 rows on one thread (a split training step's half of batch 66-256)",
+       path(false, 128, 512, 784, 1)},
       {"B not transposed, > 128 rows and columns (Dense forward and weight gradient at batch 256; large squares)",
-       gemmPathFor(false, false, 256, 512, 784)},
-      {"B transposed, >= 8 rows and >= 32 columns (Dense input gradient)", gemmPathFor(false, true, 256, 512, 512)},
-      {"B transposed, < 8 rows or < 32 columns", gemmPathFor(false, true, 256, 10, 512)},
+       path(false, 256, 512, 784, 2)},
+      {"B transposed, >= 8 rows and >= 32 columns (Dense input gradient)", path(true, 256, 512, 512, 2)},
+      {"B transposed, < 8 rows or < 32 columns", path(true, 256, 10, 512, 2)},
   };
 }
 
@@ -208,9 +231,10 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alph
       for (int64_t j = 0; j < N; ++j) C[i * ldc + j] = beta == 0.f ? 0.f : beta * C[i * ldc + j];
     return;
   }
-  const Path path = alpha == 0.f ? Path::Blas : pathFor(transA, transB, M, N, K);
+  const int threads = threadsForGemm(M, N, K);
+  const Path path = alpha == 0.f ? Path::Blas : pathFor(transA, transB, M, N, K, threads);
   if (path != Path::Blas) {
-    sgemmAvx512(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, threadsForGemm(M, N, K),
+    sgemmAvx512(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, threads,
                 path == Path::Avx512Direct ? Avx512Layout::Direct : Avx512Layout::Packed);
     return;
   }

@@ -36,8 +36,8 @@ BlasInfo blasInfo();
 //   "avx512-direct" / "avx512-packed"  tensorforge's own AVX-512 kernel
 //       (gemm_avx512.h) on CPUs with AVX-512 F/DQ/BW/VL where the BLAS runs
 //       narrower kernels (OpenBLAS honours OPENBLAS_CORETYPE: Haswell = ymm
-//       on the AMD EPYC), unpacked for products with <= 128 rows or
-//       columns, packed above;
+//       on the AMD EPYC), unpacked for products with <= 128 columns, or
+//       <= 128 rows on two or more threads (<= 32 rows on one), packed above;
 //   "blas"  the BLAS of the build: CPUs without AVX-512; a BLAS already on
 //       its own AVX-512 kernels (OpenBLAS SkylakeX on the Intel Xeon, where
 //       it gave the last recorded figures; not yet measured against this
@@ -45,8 +45,9 @@ BlasInfo blasInfo();
 //       8 rows, where the kernel's zero-padded 32-column panels lose to it.
 // TENSORFORGE_GEMM=blas in the environment (read once) keeps every product
 // on the BLAS, for comparisons. The choice depends only on the CPU, the
-// shape and that variable, so a given machine and thread count give
-// bit-identical training.
+// shape, the product's threads and that variable, so a given machine and
+// thread count give bit-identical training. gemmPathFor answers for the
+// threads a product of that shape gets on the calling thread now.
 std::string gemmPathFor(bool transA, bool transB, int64_t M, int64_t N, int64_t K);
 
 // Whether the BLAS dispatched to AVX-512 kernels of its own (from blasInfo().config).

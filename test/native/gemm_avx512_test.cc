@@ -189,6 +189,17 @@ TF_TEST(gemm_path_choice) {
   TF_EXPECT(tf::gemmPathFor(false, true, 256, 512, 512) == "avx512-packed");  // large MLP dX
   TF_EXPECT(tf::gemmPathFor(false, true, 256, 10, 512) == "blas");            // transposed B, 10 columns
   TF_EXPECT(tf::gemmPathFor(false, true, 1, 512, 784) == "blas");             // transposed B, 1 row
+  {
+    // A split step's half of batch 256 runs its products on one thread: packed above 32 rows.
+    tf::ScopedBlasThreads one(1);
+    TF_EXPECT(tf::gemmPathFor(false, false, 128, 512, 784) == "avx512-packed");
+    TF_EXPECT(tf::gemmPathFor(false, false, 32, 512, 784) == "avx512-direct");
+    TF_EXPECT(tf::gemmPathFor(false, false, 128, 64, 784) == "avx512-direct");
+  }
+  if (tf::hardwareThreads() >= 2) {
+    tf::ScopedBlasThreads two(2);
+    TF_EXPECT(tf::gemmPathFor(false, false, 128, 512, 784) == "avx512-direct");
+  }
 }
 
 // Products with more parts than the one before them: a helper finishing the

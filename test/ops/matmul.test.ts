@@ -139,7 +139,7 @@ describe('GEMM paths', () => {
   it('reports a path for every shape class; AVX-512 CPUs use the AVX-512 kernel', () => {
     const paths = tf.backendInfo().gemmPaths;
     const values = Object.values(paths);
-    expect(values.length).toBe(4);
+    expect(values.length).toBe(7);
     for (const p of values) expect(['avx512-direct', 'avx512-packed', 'blas']).toContain(p);
     const sanitized = !!process.env.TENSORFORGE_ADDON && /asan/.test(process.env.LD_PRELOAD ?? '');
     if (avx512 && !blasAvx512 && !process.env.TENSORFORGE_GEMM && !sanitized) {
@@ -162,7 +162,9 @@ describe('GEMM paths', () => {
     if (!avx512 || blasAvx512 || process.env.TENSORFORGE_GEMM) return;
     const before = tf.getNumThreads();
     try {
-      for (const [M, N, K, ta, tb] of [[256, 512, 784, false, false], [784, 512, 256, true, false], [256, 512, 512, false, true]] as const) {
+      // 128 rows: unpacked on two threads, packed on one (gemm.cc, kDirectRowsOneThread).
+      for (const [M, N, K, ta, tb] of [[256, 512, 784, false, false], [784, 512, 256, true, false], [256, 512, 512, false, true],
+        [128, 512, 784, false, false], [100, 300, 257, true, false]] as const) {
         tf.setNumThreads(1);
         const one = check(M, N, K, ta, tb, 3);
         tf.setNumThreads(2);
