@@ -102,6 +102,10 @@ export async function runFit(host: FitHost, plan: FitPlan): Promise<History> {
   for (const x of plan.finiteChecks) await assertFinite('fit', x);
   await callbacks.trainBegin({});
   let perBatchMs = 0;
+  // The fit's first chunk (one batch) also pays one-time costs: workspaces, optimizer slots, packing space, thread
+  // wake-ups. Timing it made the large MLP's first chunk look 8x slower per batch than later ones, so the chunks after
+  // it stayed short (and each short chunk pays its hop again) for ~30 batches; the second chunk (one batch) times instead.
+  let warmedUp = false;
   // At most ~8 MB of rows per chunk: each chunk trains on a private copy made on this thread.
   const maxChunk = Math.max(1, Math.floor(sliceRows(sizeOf(train.x.sampleShape)) / batchSize));
   const chunkFor = (from: number): number =>
@@ -123,7 +127,8 @@ export async function runFit(host: FitHost, plan: FitPlan): Promise<History> {
       const batch = tally.batch;
       let count: number = staged && staged.first === batch ? staged.count : chunkFor(batch);
       let nextFirst: number = batch + count;
-      let nextCount: number = nextFirst < steps && perBatchMs > 0 ? chunkFor(nextFirst) : 0;
+      // Before any timing, the next chunk is one batch too: staged while this one trains.
+      let nextCount: number = nextFirst < steps ? chunkFor(nextFirst) : 0;
       if (ranks) {
         const agreed = await ranks.boundary(FIT_PHASE.chunk, { stop: model.stopTraining, count, nextCount });
         model.stopTraining = agreed.stop;
@@ -137,7 +142,8 @@ export async function runFit(host: FitHost, plan: FitPlan): Promise<History> {
       const r = await host.trainChunk(train, order, batchSize, batch, count, nextFirst, nextCount, epochId, () => signal?.throwIfAborted());
       staged = nextCount > 0 ? { first: nextFirst, count: nextCount } : null;
       const ms = performance.now() - t0;
-      if (r.batches > 0) perBatchMs = perBatchMs === 0 ? ms / r.batches : 0.5 * perBatchMs + 0.5 * (ms / r.batches);
+      if (r.batches > 0 && warmedUp) perBatchMs = perBatchMs === 0 ? ms / r.batches : 0.5 * perBatchMs + 0.5 * (ms / r.batches);
+      warmedUp ||= r.batches > 0;
       if (await tally.add(r, callbacks, verbose)) model.stopTraining = true;
       if (r.cancelled || signal?.aborted) signal?.throwIfAborted();
     }
