@@ -19,19 +19,13 @@ HugePageBuffer::~HugePageBuffer() { release(); }
 
 void HugePageBuffer::release() {
   if (!p_) return;
-#if defined(_WIN32)
-  _aligned_free(p_);
-#else
-  munmap(p_, bytes_);
-#endif
+  unmapHugePages(p_, bytes_);
   p_ = nullptr;
   bytes_ = 0;
 }
 
-void* HugePageBuffer::reserve(size_t bytes) {
+void* mapHugePages(size_t bytes) {
   if (bytes == 0 || bytes > SIZE_MAX / 2 - kHugePage) throw std::bad_alloc();
-  if (bytes <= bytes_) return p_;
-  release();
   const size_t want = (bytes + kHugePage - 1) / kHugePage * kHugePage;
 #if defined(_WIN32)
   void* p = _aligned_malloc(want, kHugePage);
@@ -50,8 +44,25 @@ void* HugePageBuffer::reserve(size_t bytes) {
   madvise(p, want, MADV_HUGEPAGE);  // advice: without transparent huge pages it changes nothing
 #endif
 #endif
-  p_ = p;
-  bytes_ = want;
+  return p;
+}
+
+void unmapHugePages(void* p, size_t bytes) noexcept {
+  if (!p) return;
+#if defined(_WIN32)
+  (void)bytes;
+  _aligned_free(p);
+#else
+  munmap(p, (bytes + kHugePage - 1) / kHugePage * kHugePage);
+#endif
+}
+
+void* HugePageBuffer::reserve(size_t bytes) {
+  if (bytes == 0 || bytes > SIZE_MAX / 2 - kHugePage) throw std::bad_alloc();
+  if (bytes <= bytes_) return p_;
+  release();
+  p_ = mapHugePages(bytes);
+  bytes_ = (bytes + kHugePage - 1) / kHugePage * kHugePage;
   return p_;
 }
 

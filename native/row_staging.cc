@@ -10,10 +10,25 @@ namespace tf {
 
 namespace {
 // Keeps a reused buffer's capacity unless it is far larger than needed.
-template <typename T>
-void sizeTo(std::vector<T>& v, int64_t n) {
-  if (v.capacity() > 4 * static_cast<size_t>(n) + 4096) std::vector<T>().swap(v);
+template <typename Vector>
+void sizeTo(Vector& v, int64_t n) {
+  if (v.capacity() > 4 * static_cast<size_t>(n) + 4096) Vector().swap(v);
   v.resize(static_cast<size_t>(n));
+}
+
+// Rows this far ahead of the copy are fetched early: each row starts at a
+// random place in the caller's data, where the CPU's own prefetchers have no
+// stream to follow (the large MLP's 8 MB chunk: ~25% less time in isolation).
+constexpr int64_t kRowsAhead = 2;
+
+void prefetchRow(const float* row, int64_t floats) {
+#if defined(__GNUC__)
+  const char* p = reinterpret_cast<const char*>(row);
+  for (int64_t b = 0, bytes = floats * static_cast<int64_t>(sizeof(float)); b < bytes; b += 64) __builtin_prefetch(p + b);
+#else
+  (void)row;
+  (void)floats;
+#endif
 }
 }  // namespace
 
@@ -37,6 +52,7 @@ void copyRows(RowCopy& o, const Dataset& d, const int32_t* order, int64_t begin,
     if (d.weights) std::copy_n(d.weights + begin, rows, o.weights.data());
   }
   for (int64_t r = 0; order && r < rows; ++r) {
+    if (r + kRowsAhead < rows) prefetchRow(d.x + static_cast<int64_t>(order[begin + r + kRowsAhead]) * in, in);
     const int64_t src = order[begin + r];
     std::copy_n(d.x + src * in, in, o.x.data() + r * in);
     if (d.labels) std::copy_n(d.labels + src * lw, lw, o.labels.data() + r * lw);

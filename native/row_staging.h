@@ -13,12 +13,15 @@
 #include <vector>
 
 #include "data_parallel.h"
+#include "huge_page_buffer.h"
 #include "trainer.h"
 
 namespace tf {
 
 struct RowCopy {
-  std::vector<float> x, targets, weights;
+  // The inputs, megabytes per chunk, on huge pages: their first touch is a fit's first epoch's.
+  std::vector<float, HugePageAllocator<float>> x;
+  std::vector<float> targets, weights;
   std::vector<int32_t> labels;
   Dataset data;  // views of the vectors above
 };

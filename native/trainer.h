@@ -13,6 +13,7 @@
 #include "losses.h"
 #include "metrics.h"
 #include "graph.h"
+#include "huge_page_buffer.h"
 #include "magnitude_pruning.h"
 #include "optimizers.h"
 
@@ -185,7 +186,8 @@ class Trainer {
     HeadData heads;
     Rng rng{kSecondShareSeed};
     std::vector<double> reports, partReports;
-    std::vector<float> grads, partGrads;
+    // A copy of the weights' size each, first touched in the fit's first step: on huge pages.
+    std::vector<float, HugePageAllocator<float>> grads, partGrads;
   };
   // The two shares of a split step, for the threads that run them (runShare).
   struct SplitWork {

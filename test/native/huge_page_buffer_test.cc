@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <cstring>
 #include <new>
+#include <vector>
 
 #include "../../native/huge_page_buffer.h"
 #include "check.h"
@@ -48,4 +49,33 @@ TF_TEST(huge_page_buffer_refuses_impossible_sizes) {
   TF_EXPECT(threw);
   // Still usable afterwards.
   TF_EXPECT(buf.reserve(64) != nullptr);
+}
+
+// HugePageAllocator: blocks of 2 MiB or more mapped on their own (aligned), smaller ones from the heap;
+// a vector on it grows, copies and shrinks as any other.
+TF_TEST(huge_page_allocator_maps_large_blocks_and_keeps_values) {
+  std::vector<float, tf::HugePageAllocator<float>> v(kHugePage / sizeof(float) + 5, 1.5f);
+  TF_EXPECT(reinterpret_cast<uintptr_t>(v.data()) % kHugePage == 0);
+  TF_EXPECT(v.back() == 1.5f);
+  v.resize(3 * kHugePage / sizeof(float), 2.f);  // grows into a new mapping, keeping the values
+  TF_EXPECT(v.front() == 1.5f && v[kHugePage / sizeof(float) + 4] == 1.5f && v.back() == 2.f);
+  std::vector<float, tf::HugePageAllocator<float>> copy = v;
+  TF_EXPECT(copy.size() == v.size() && std::memcmp(copy.data(), v.data(), v.size() * sizeof(float)) == 0);
+  std::vector<float, tf::HugePageAllocator<float>> small(100, 3.f);  // from the heap
+  TF_EXPECT(small[99] == 3.f);
+  v.swap(small);
+  TF_EXPECT(v.size() == 100 && small.size() == 3 * kHugePage / sizeof(float));
+  std::vector<float, tf::HugePageAllocator<float>>().swap(small);  // unmapped
+  TF_EXPECT(small.capacity() == 0);
+}
+
+TF_TEST(huge_page_allocator_refuses_impossible_sizes) {
+  tf::HugePageAllocator<float> a;
+  bool threw = false;
+  try {
+    a.allocate(SIZE_MAX / 2);
+  } catch (const std::bad_alloc&) {
+    threw = true;
+  }
+  TF_EXPECT(threw);
 }
