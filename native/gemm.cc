@@ -190,22 +190,24 @@ bool blasHasAvx512Kernels() {
   return has;
 }
 
-std::string gemmPathFor(bool transA, bool transB, int64_t M, int64_t N, int64_t K) {
-  switch (pathFor(transA, transB, M, N, K, threadsForGemm(M, N, K))) {
+namespace {
+std::string pathName(Path p) {
+  switch (p) {
     case Path::Avx512Direct: return "avx512-direct";
     case Path::Avx512Packed: return "avx512-packed";
     default: return "blas";
   }
 }
+}  // namespace
+
+std::string gemmPathFor(bool transA, bool transB, int64_t M, int64_t N, int64_t K) {
+  return pathName(pathFor(transA, transB, M, N, K, threadsForGemm(M, N, K)));
+}
 
 std::vector<std::pair<std::string, std::string>> gemmPathTable() {
   // One representative shape per class, through the same rule sgemm uses.
   auto path = [](bool transB, int64_t M, int64_t N, int64_t K, int threads) {
-    switch (pathFor(false, transB, M, N, K, threads)) {
-      case Path::Avx512Direct: return std::string("avx512-direct");
-      case Path::Avx512Packed: return std::string("avx512-packed");
-      default: return std::string("blas");
-    }
+    return pathName(pathFor(false, transB, M, N, K, threads));
   };
   return {
       {"B not transposed, <= 128 columns (output layers, the seed model)", path(false, 256, 64, 784, 2)},

@@ -13,6 +13,7 @@
 namespace tf {
 namespace {
 constexpr size_t kHugePage = size_t{2} << 20;
+size_t wholeHugePages(size_t bytes) { return (bytes + kHugePage - 1) / kHugePage * kHugePage; }
 }  // namespace
 
 HugePageBuffer::~HugePageBuffer() { release(); }
@@ -26,7 +27,7 @@ void HugePageBuffer::release() {
 
 void* mapHugePages(size_t bytes) {
   if (bytes == 0 || bytes > SIZE_MAX / 2 - kHugePage) throw std::bad_alloc();
-  const size_t want = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+  const size_t want = wholeHugePages(bytes);
 #if defined(_WIN32)
   void* p = _aligned_malloc(want, kHugePage);
   if (!p) throw std::bad_alloc();
@@ -53,16 +54,17 @@ void unmapHugePages(void* p, size_t bytes) noexcept {
   (void)bytes;
   _aligned_free(p);
 #else
-  munmap(p, (bytes + kHugePage - 1) / kHugePage * kHugePage);
+  munmap(p, wholeHugePages(bytes));
 #endif
 }
 
 void* HugePageBuffer::reserve(size_t bytes) {
+  // Sizes it cannot serve throw before the memory it has is let go.
   if (bytes == 0 || bytes > SIZE_MAX / 2 - kHugePage) throw std::bad_alloc();
   if (bytes <= bytes_) return p_;
   release();
   p_ = mapHugePages(bytes);
-  bytes_ = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+  bytes_ = wholeHugePages(bytes);
   return p_;
 }
 

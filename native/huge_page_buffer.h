@@ -47,7 +47,7 @@ class HugePageBuffer {
 // such as a fit's staged rows. Their first touch is the cost it saves: on the
 // AMD EPYC VM of bench/RESULTS.md a fresh 4 KiB page took ~10 us to fault in
 // (26 ms per 8 MB) and huge pages half that, and a fit's first epoch faulted in
-// 5,000-7,000 pages that later epochs did not. Smaller blocks come from the heap.
+// 5,000-9,000 pages that later epochs did not. Smaller blocks come from the heap.
 template <typename T>
 struct HugePageAllocator {
   using value_type = T;

@@ -71,6 +71,13 @@ TF_SIMD_CLONES bool adamStepF32(float* __restrict w, const float* __restrict g, 
   return bad == 0;
 }
 #if defined(TF_ADAM_AVX512)
+// The pass reads its four streams this far ahead of use. The CPU's own stream
+// prefetchers stop at every 4 KiB page, so without it the pass waited on memory
+// at each page of each stream: the large MLP's update (670k parameters, its
+// moments cold after a training step) took 0.46-0.84 ms per step on the AMD
+// EPYC (Zen 5) and 0.31-0.47 with 1 KiB of look-ahead (2 and 4 KiB: less gain).
+constexpr int64_t kAdamLookAheadFloats = 256;
+
 // Adam on AVX-512 without the divider. sqrt and div share one unit that takes
 // ~12 cycles per 16 lanes each, which made them the whole cost of the step
 // (~1.4 cycles per parameter). Here 1/sqrt(v) and 1/(sqrt(v) + eps) come from
@@ -81,13 +88,6 @@ TF_SIMD_CLONES bool adamStepF32(float* __restrict w, const float* __restrict g, 
 // overflowed v gives a step of ~1e-19 * m instead of m / inf = 0.
 // GCC 12's AVX-512 headers trip -Wmaybe-uninitialized on their own
 // placeholder operands (_mm512_undefined_ps); the warning is about them.
-// The pass reads its four streams this far ahead of use. The CPU's own stream
-// prefetchers stop at every 4 KiB page, so without it the pass waited on memory
-// at each page of each stream: the large MLP's update (670k parameters, its
-// moments cold after a training step) took 0.46-0.84 ms per step on the AMD
-// EPYC (Zen 5) and 0.31-0.47 with 1 KiB of look-ahead (2 and 4 KiB: less gain).
-constexpr int64_t kAdamLookAheadFloats = 256;
-
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 __attribute__((target("avx512f"))) bool adamStepAvx512(float* __restrict w, const float* __restrict g,
