@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "exp_nonpositive.h"
 #include "simd.h"
 
 namespace tf {
@@ -151,17 +152,23 @@ TF_SIMD_CLONES void activationBackward(Activation a, float p, const float* x, co
 }
 
 void softmaxRows(const float* x, float* y, int64_t rows, int64_t cols) {
+  // Three passes, so that exp runs as one vectorised loop over all rows
+  // (exp_nonpositive.h) rather than a libm call per element.
   for (int64_t r = 0; r < rows; ++r) {
     const float* xr = x + r * cols;
     float* yr = y + r * cols;
     float m = -INFINITY;
     for (int64_t c = 0; c < cols; ++c) m = std::max(m, xr[c]);
-    if (!std::isfinite(m)) m = 0.f;  // all -inf row: avoid inf - inf
+    // A row whose maximum is +inf or whose entries are all -inf has no
+    // defined softmax: NaN, as x - max gives in TensorFlow.js.
+    const float shift = std::isfinite(m) ? m : NAN;
+    for (int64_t c = 0; c < cols; ++c) yr[c] = xr[c] - shift;
+  }
+  expNonPositiveInPlace(y, rows * cols);
+  for (int64_t r = 0; r < rows; ++r) {
+    float* yr = y + r * cols;
     float sum = 0.f;
-    for (int64_t c = 0; c < cols; ++c) {
-      yr[c] = std::exp(xr[c] - m);
-      sum += yr[c];
-    }
+    for (int64_t c = 0; c < cols; ++c) sum += yr[c];
     const float inv = 1.f / sum;
     for (int64_t c = 0; c < cols; ++c) yr[c] *= inv;
   }
