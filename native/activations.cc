@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "exp_nonpositive.h"
 #include "simd.h"
+#include "vector_exp.h"
 
 namespace tf {
 
@@ -153,7 +153,7 @@ TF_SIMD_CLONES void activationBackward(Activation a, float p, const float* x, co
 
 void softmaxRows(const float* x, float* y, int64_t rows, int64_t cols) {
   // Three passes, so that exp runs as one vectorised loop over all rows
-  // (exp_nonpositive.h) rather than a libm call per element.
+  // (vector_exp.h) rather than a libm call per element.
   for (int64_t r = 0; r < rows; ++r) {
     const float* xr = x + r * cols;
     float* yr = y + r * cols;
@@ -164,7 +164,7 @@ void softmaxRows(const float* x, float* y, int64_t rows, int64_t cols) {
     const float shift = std::isfinite(m) ? m : NAN;
     for (int64_t c = 0; c < cols; ++c) yr[c] = xr[c] - shift;
   }
-  expNonPositiveInPlace(y, rows * cols);
+  expInPlace(y, rows * cols);
   for (int64_t r = 0; r < rows; ++r) {
     float* yr = y + r * cols;
     float sum = 0.f;

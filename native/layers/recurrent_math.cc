@@ -6,11 +6,15 @@
 
 #include "../simd.h"
 
-// The clamps below are selects, which GCC if-converts (and so vectorises)
-// only when comparisons are assumed not to trap.
+// The gates' sigmoids and tanhs are most of a recurrent step after its GEMMs,
+// and libm's scalar expf / tanhf made them slower than the GEMMs themselves:
+// they use vector_exp.h, whose clamps are selects that GCC if-converts (and so
+// vectorises) only when comparisons are assumed not to trap.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("no-trapping-math")
 #endif
+
+#include "../vector_exp.h"
 
 // The gate loops get an AVX-512 clone besides simd.h's AVX2 one: they are
 // elementwise over whole gate blocks, where zmm doubles the throughput.
@@ -22,40 +26,14 @@
 
 namespace tf {
 
-namespace {
-// exp(x) for x clamped to [-87, 88] (Cephes's expf: x = n ln2 + r, a degree-6
-// polynomial for e^r, 2^n put in the exponent bits); relative error < 2e-7.
-// n is rounded to nearest by adding and subtracting 1.5 * 2^23, and the
-// clamps are plain comparisons: no calls (floorf, std::min), so the loops
-// below vectorise in both clones. The gates' sigmoids and tanhs are most of
-// a recurrent step after its GEMMs; libm's scalar expf / tanhf made them
-// slower than the GEMMs themselves.
-__attribute__((always_inline)) inline float expClamped(float x) {
-  x = x < -87.f ? -87.f : x;
-  x = x > 88.f ? 88.f : x;
-  const float fx = (x * 1.44269504088896341f + 12582912.f) - 12582912.f;
-  x -= fx * 0.693359375f;
-  x -= fx * -2.12194440e-4f;
-  float y = 1.9875691500e-4f;
-  y = y * x + 1.3981999507e-3f;
-  y = y * x + 8.3334519073e-3f;
-  y = y * x + 4.1665795894e-2f;
-  y = y * x + 1.6666665459e-1f;
-  y = y * x + 5.0000001201e-1f;
-  y = y * x * x + x + 1.f;
-  const int32_t bits = (static_cast<int32_t>(fx) + 127) << 23;
-  return y * __builtin_bit_cast(float, bits);
-}
-}  // namespace
-
 TF_GATE_CLONES void recurrentActivate(Activation a, float* y, int64_t n) {
   switch (a) {
     case Activation::Sigmoid:
-      TF_IVDEP for (int64_t i = 0; i < n; ++i) y[i] = 1.f / (1.f + expClamped(-y[i]));
+      TF_IVDEP for (int64_t i = 0; i < n; ++i) y[i] = 1.f / (1.f + expVectorizable(-y[i]));
       break;
     case Activation::Tanh:
       // tanh x = 1 - 2 / (e^2x + 1): absolute error ~1e-7 near 0, exactly +-1 far out.
-      TF_IVDEP for (int64_t i = 0; i < n; ++i) y[i] = 1.f - 2.f / (expClamped(2.f * y[i]) + 1.f);
+      TF_IVDEP for (int64_t i = 0; i < n; ++i) y[i] = 1.f - 2.f / (expVectorizable(2.f * y[i]) + 1.f);
       break;
     default: activationForward(a, 0.f, y, y, n); break;
   }
