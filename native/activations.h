@@ -36,6 +36,8 @@ void activationBackward(Activation a, float param, const float* x, const float* 
                         float* dx, int64_t n);
 
 // Row-wise stable softmax / log-softmax of a [rows, cols] matrix (in place allowed).
+// softmaxRows: -inf entries get 0; a row whose maximum is +inf, or whose
+// entries are all -inf, is NaN throughout.
 void softmaxRows(const float* x, float* y, int64_t rows, int64_t cols);
 void logSoftmaxRows(const float* x, float* y, int64_t rows, int64_t cols);
 // dx_i = y_i * (dy_i - sum_j dy_j y_j), row by row.

@@ -135,7 +135,9 @@ function softmaxOp(fn: string, x: Tensor, axis: unknown, log: boolean): Tensor {
 
 /**
  * e^x / Σ e^x along `axis`, computed stably (the row maximum is subtracted
- * first, so large logits give no NaN).
+ * first, so large logits give no NaN). `-Infinity` entries (masked logits)
+ * get 0; a row whose maximum is `Infinity`, or whose entries are all
+ * `-Infinity`, has no softmax and gives NaN, as in TensorFlow.js.
  * @param axis the axis to normalise over (default -1, the last).
  */
 export function softmax(x: Tensor, axis = -1): Tensor {

@@ -204,6 +204,19 @@ describe('softmax and logSoftmax', () => {
     expect(tf.logSoftmax(tf.zeros([2, 0]), 1).shape).toEqual([2, 0]);
     expect(tf.activationBackward('softmax', tf.zeros([0, 3]), tf.zeros([0, 3])).shape).toEqual([0, 3]);
   });
+
+  it('softmax gives 0 to -Infinity logits and NaN to rows without a softmax, as TensorFlow.js does', () => {
+    // TensorFlow.js 4.22 (cpu) gives these 12 values for the same rows.
+    const y = tf.softmax(tf.tensor([[0, -Infinity, 0], [Infinity, 1, 2], [-Infinity, -Infinity, -Infinity], [1, NaN, 0]])).dataSync();
+    expect(Array.from(y.slice(0, 3))).toEqual([0.5, 0, 0.5]);
+    expect(Array.from(y.slice(3)).every(Number.isNaN)).toBe(true);
+    // Wide rows (the pass runs over whole vectors and a tail): one masked entry, the rest equal.
+    const wide = new Float32Array(37).fill(2);
+    wide[5] = -Infinity;
+    const w = tf.softmax(tf.tensor(wide, [1, 37])).dataSync();
+    expect(w[5]).toBe(0);
+    expectClose(Array.from(w).filter((_, i) => i !== 5), new Array(36).fill(1 / 36), 1e-6, 0);
+  });
 });
 
 describe('activation argument checks', () => {
